@@ -1,0 +1,39 @@
+"""The rule catalogue: one table, in the order reports list it.
+
+A rule is listed here explicitly (no registration by import), so the catalogue, the README
+table and the bundle's catalogue hash are all generated from this one tuple.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from checker.catalogue import gd2020_servers
+from checker.model import Rule
+
+CATALOGUE: tuple[Rule, ...] = (
+    gd2020_servers.SERVERS,
+    gd2020_servers.DB_APP_SPLIT,
+)
+
+CATALOGUE_VERSION = "2026.11"
+
+
+def catalogue_sha256(rules: tuple[Rule, ...] = CATALOGUE) -> str:
+    """A digest of the catalogue's data, so a bundle names exactly which rules judged it."""
+    payload = json.dumps([r.describe() for r in rules], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def rule_by_id(rule_id: str) -> Rule:
+    for rule in CATALOGUE:
+        if rule.id == rule_id:
+            return rule
+    raise KeyError(rule_id)
+
+
+def select(ids: list[str] | None) -> tuple[Rule, ...]:
+    if not ids:
+        return CATALOGUE
+    return tuple(rule_by_id(i) for i in ids)

@@ -1,0 +1,29 @@
+"""Small helpers rules share for turning facts into findings with citations."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from probes.facts import DeploymentFacts, HostFacts
+
+
+def machines(hosts: list[HostFacts]) -> dict[str, list[HostFacts]]:
+    """Group reachable, identified hosts by the machine they reached (two names, one machine: one server)."""
+    grouped: dict[str, list[HostFacts]] = defaultdict(list)
+    for host in hosts:
+        if host.identity is not None:
+            grouped[host.identity.key].append(host)
+    return dict(grouped)
+
+
+def names(hosts: list[HostFacts]) -> str:
+    return ", ".join(h.name for h in hosts) or "none"
+
+
+def all_hosts(facts: DeploymentFacts) -> tuple[str, ...]:
+    return tuple(h.name for h in facts.hosts)
+
+
+def unobserved(facts: DeploymentFacts, family: str) -> list[str]:
+    """Why each host lacks a fact family: unreachable, probe broke, or not observed."""
+    return [h.why_missing(family) for h in facts.hosts if getattr(h, family) is None]

@@ -1,0 +1,140 @@
+"""Guangdong 2020 一(二)3, first sentence: at least two servers, database servers apart from application servers."""
+
+from __future__ import annotations
+
+from checker.catalogue.common import all_hosts, machines, names
+from checker.catalogue.documents import GD2020
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
+from probes.facts import DeploymentFacts, HostFacts, ServiceInstance
+
+SERVERS_TEXT_ZH = "用于互联网医院运行的服务器不少于2套，且需划分数据库存储服务器与应用系统服务器。"
+SERVERS_TEXT_EN = (
+    "No fewer than 2 servers shall be used to run the internet hospital, and database storage servers "
+    "shall be separated from application system servers."
+)
+
+SERVERS_ID = "GD2020-1.2.3-servers"
+SPLIT_ID = "GD2020-1.2.3-db-app-split"
+
+
+def _identity_evidence(host: HostFacts) -> Evidence:
+    ident = host.identity
+    assert ident is not None
+    machine = ident.machine_id or "(no machine-id)"
+    statement = f"{host.name} ({host.address}) is machine {machine}, hostname {ident.hostname}"
+    return Evidence(host=host.name, statement=statement, observations=ident.observations)
+
+
+def judge_servers(facts: DeploymentFacts) -> list[Finding]:
+    reachable = facts.reachable()
+    grouped = machines(reachable)
+    evidence = [_identity_evidence(h) for h in reachable if h.identity is not None]
+    blind = [h for h in facts.hosts if not h.reachable or h.identity is None]
+    evidence += [Evidence(host=h.name, statement=h.why_missing("identity")) for h in blind]
+    shared = [hosts for hosts in grouped.values() if len(hosts) > 1]
+    aliases = "; ".join(f"{names(hosts)} are one machine" for hosts in shared)
+    count = len(grouped)
+    details = {"distinct_servers": count, "machines": {k: [h.name for h in v] for k, v in grouped.items()}}
+    listed = ", ".join(names(v) for v in grouped.values())
+    if count >= 2:
+        verdict, reason = Verdict.PASS, f"{count} distinct servers observed ({listed}); at least 2 required"
+    elif blind:
+        verdict = Verdict.INCONCLUSIVE
+        reason = (f"only {count} distinct server(s) observed ({listed or 'none'}); "
+                  f"could not identify {names(blind)}: " + "; ".join(h.why_missing("identity") for h in blind))
+    else:
+        verdict = Verdict.FAIL
+        reason = f"only {count} distinct server observed ({listed or 'none'}); at least 2 required"
+    if aliases:
+        reason += f" ({aliases})"
+    return [Finding(rule_id=SERVERS_ID, verdict=verdict, hosts=all_hosts(facts), reason=reason,
+                    evidence=tuple(evidence), details=details)]
+
+
+def _service_evidence(host: HostFacts, service: ServiceInstance) -> Evidence:
+    assert host.services is not None
+    return Evidence(host=host.name, statement=f"{host.name}: {service.describe()}",
+                    observations=host.services.observations)
+
+
+def judge_split(facts: DeploymentFacts) -> list[Finding]:
+    hosts = all_hosts(facts)
+    seen = [h for h in facts.hosts if h.services is not None]
+    blind = [h for h in facts.hosts if h.services is None]
+    evidence: list[Evidence] = []
+    for host in seen:
+        assert host.services is not None
+        evidence += [_service_evidence(host, s) for s in host.services.services if s.role != "av"]
+        evidence += [Evidence(host=host.name, statement=f"{host.name}: {note}", observations=host.services.observations)
+                     for note in host.services.notes]
+        if declared := host.declared.role:
+            evidence.append(Evidence(host=host.name, basis=Basis.DECLARED,
+                                     statement=f"{host.name}: inventory declares role(s) {', '.join(declared)}"))
+    evidence += [Evidence(host=h.name, statement=h.why_missing("services")) for h in blind]
+
+    by_machine = machines(seen)
+    db_machines: dict[str, list[HostFacts]] = {}
+    app_machines: dict[str, list[HostFacts]] = {}
+    weak: list[str] = []
+    for key, group in by_machine.items():
+        roles = {s.role: s for h in group if h.services for s in h.services.services}
+        for h in group:
+            assert h.services is not None
+            for s in h.services.services:
+                if s.role in ("database", "application") and s.matched_by == "port":
+                    weak.append(f"{h.name}: {s.label} on port {', '.join(str(x.port) for x in s.sockets)}")
+        if "database" in roles:
+            db_machines[key] = group
+        if "application" in roles:
+            app_machines[key] = group
+    both = [names(group) for key, group in by_machine.items() if key in db_machines and key in app_machines]
+    details = {
+        "database_servers": [names(g) for g in db_machines.values()],
+        "application_servers": [names(g) for g in app_machines.values()],
+        "combined": both,
+    }
+
+    def finding(verdict: Verdict, reason: str) -> list[Finding]:
+        return [Finding(rule_id=SPLIT_ID, verdict=verdict, hosts=hosts, reason=reason,
+                        evidence=tuple(evidence), details=details)]
+
+    if both and not weak:
+        return finding(Verdict.FAIL, f"database and application servers run on the same machine: {'; '.join(both)}")
+    if weak:
+        return finding(Verdict.INCONCLUSIVE, "server roles could be inferred from port numbers only ("
+                       + "; ".join(weak) + "); process owners were not visible, so the split cannot be confirmed")
+    missing = [r for r, found in (("database", db_machines), ("application", app_machines)) if not found]
+    if missing:
+        where = f" on any of the {len(seen)} observed host(s)"
+        extra = f"; not observed: {names(blind)}" if blind else "; add those servers to the inventory"
+        return finding(Verdict.INCONCLUSIVE, f"no {' and no '.join(missing)} server observed{where}{extra}")
+    split = (f"database on {'; '.join(details['database_servers'])}, "
+             f"application on {'; '.join(details['application_servers'])}")
+    if blind:
+        return finding(Verdict.INCONCLUSIVE, f"{split}, but could not observe {names(blind)} "
+                       f"({'; '.join(h.why_missing('services') for h in blind)})")
+    return finding(Verdict.PASS, f"{split}; no machine runs both")
+
+
+SERVERS = Rule(
+    id=SERVERS_ID,
+    title="At least two servers run the internet hospital",
+    clause=Clause(document=GD2020, ref="一(二)3", text_zh=SERVERS_TEXT_ZH, text_en=SERVERS_TEXT_EN,
+                  interpretation="Servers are the distinct machines of the inventory that answered, told "
+                  "apart by /etc/machine-id, so two inventory names for one machine count once."),
+    severity=Severity.HIGH,
+    needs=("identity",),
+    judge=judge_servers,
+)
+
+DB_APP_SPLIT = Rule(
+    id=SPLIT_ID,
+    title="Database servers are separate from application servers",
+    clause=Clause(document=GD2020, ref="一(二)3", text_zh=SERVERS_TEXT_ZH, text_en=SERVERS_TEXT_EN,
+                  interpretation="A machine is a database server when a database engine runs on it, an "
+                  "application server when an application server runs on it (see the role table); no "
+                  "machine may be both, and at least one of each must be observed."),
+    severity=Severity.HIGH,
+    needs=("identity", "services"),
+    judge=judge_split,
+)

@@ -1,0 +1,206 @@
+"""The `ihcheck` command line.
+
+Exit codes (scripts and CI rely on them):
+    0   every rule passed (or does not apply)
+    1   at least one rule failed
+    2   no failure, but at least one rule was inconclusive or hit an error
+    64  usage error (unknown option, missing argument)
+    65  bad input (inventory, spec, waiver file): one line naming the file and field
+    70  internal error (a bug in ihcheck: please report it)
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from checker import __version__
+from probes.errors import InputError
+
+EX_USAGE, EX_DATAERR, EX_SOFTWARE = 64, 65, 70
+
+app = typer.Typer(
+    name="ihcheck",
+    help="Check an internet-hospital (互联网医院) deployment against the provincial supervision-platform rules.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False)
+
+VERDICT_STYLE = {
+    "pass": "bold green", "fail": "bold red", "inconclusive": "bold yellow",
+    "error": "bold magenta", "not_applicable": "dim",
+}
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class RulesFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        out.print(f"ihcheck {__version__}")
+        raise typer.Exit(0)
+
+
+@app.command()
+def check(
+    inventory: Annotated[Path, typer.Option("-i", "--inventory", help="Ansible inventory (INI, YAML or directory).")],
+    limit: Annotated[str | None, typer.Option("-l", "--limit", help="Ansible host pattern to check.")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write the output to FILE.")] = None,
+    rule: Annotated[list[str] | None, typer.Option("--rule", help="Check only this rule id (repeatable).")] = None,
+    accept_unknown_host_keys: Annotated[
+        bool, typer.Option("--accept-unknown-host-keys", help="Do not verify SSH host keys (recorded as unverified).")
+    ] = False,
+) -> None:
+    """Probe the inventory's hosts, judge the facts against the rules, print the verdicts."""
+    from checker.run import run_check
+
+    result = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
+                       progress_console=err)
+    if fmt is OutputFormat.json:
+        text = result.to_json()
+        if out_file:
+            _write(out_file, text)
+            print_result(result)
+        else:
+            sys.stdout.write(text + "\n")
+    else:
+        print_result(result)
+        if out_file:
+            file_console = Console(file=None, record=True, width=140, highlight=False, soft_wrap=True)
+            with file_console.capture():
+                print_result(result, file_console)
+            _write(out_file, file_console.export_text())
+    raise typer.Exit(result.exit_code)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write output: {exc.strerror}") from None
+
+
+def print_result(result: object, console: Console | None = None) -> None:
+    from reports.result import CheckResult
+
+    assert isinstance(result, CheckResult)
+    console = console or out
+    table = Table(title=f"ihcheck {result.tool.version} — {result.inventory}", show_lines=True)
+    table.add_column("Rule", no_wrap=True)
+    table.add_column("Verdict", no_wrap=True)
+    table.add_column("Hosts")
+    table.add_column("Reason and evidence")
+    for finding in result.findings:
+        lines = [escape(finding.reason)]
+        for item in finding.evidence:
+            obs = f" [dim]\\[{', '.join(item['observations'])}][/dim]" if item["observations"] else ""
+            basis = "" if item["basis"] == "observed" else f" [italic]({item['basis']})[/italic]"
+            lines.append(f"• {escape(item['statement'])}{basis}{obs}")
+        verdict = finding.verdict.value
+        table.add_row(finding.rule_id, f"[{VERDICT_STYLE[verdict]}]{verdict}[/]", ", ".join(finding.hosts),
+                      "\n".join(lines))
+    console.print(table)
+    for host in result.facts.hosts:
+        if not host.reachable:
+            console.print(f"[yellow]unreachable:[/] {host.name} ({host.address}): {escape(host.unreachable_reason or '')}")
+        for probe, problem in host.errors.items():
+            console.print(f"[magenta]probe error:[/] {host.name} {probe}: {escape(problem)}")
+    counts = ", ".join(f"{n} {v}" for v, n in result.summary["verdicts"].items() if n)
+    console.print(f"{len(result.findings)} findings: {counts}; exit code {result.exit_code}")
+
+
+@app.command()
+def rules(
+    fmt: Annotated[RulesFormat, typer.Option("--format", help="Output format.")] = RulesFormat.table,
+) -> None:
+    """List the rule catalogue with the clause each rule cites."""
+    import json
+
+    from checker.catalogue import CATALOGUE
+
+    if fmt is RulesFormat.json:
+        sys.stdout.write(json.dumps([r.describe() for r in CATALOGUE], ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt is RulesFormat.markdown:
+        sys.stdout.write(rules_markdown())
+        return
+    table = Table(title="ihcheck rule catalogue", show_lines=True)
+    for column in ("Rule", "Severity", "Source", "Clause (原文)", "English"):
+        table.add_column(column)
+    for r in CATALOGUE:
+        c = r.clause
+        table.add_row(f"{r.id}\n[dim]{escape(r.title)}[/]", r.severity.value, f"{c.document.id} {c.ref}",
+                      escape(c.text_zh), escape(c.text_en))
+    out.print(table)
+
+
+def rules_markdown() -> str:
+    from checker.catalogue import CATALOGUE
+
+    lines = ["| Rule | What it checks | Source | Clause (原文) | English |", "|---|---|---|---|---|"]
+    for r in CATALOGUE:
+        c = r.clause
+        lines.append(f"| `{r.id}` | {r.title} | {c.document.id} {c.ref} | {c.text_zh} | {c.text_en} |")
+    return "\n".join(lines) + "\n"
+
+
+def _mount_optional() -> None:
+    """Sub-commands owned by other packages; each is optional so the checker works without them."""
+    try:
+        from simulator.cli import app as sim_app
+    except ImportError:
+        return
+    app.add_typer(sim_app, name="sim", help="Simulated deployments: real containers running real services.")
+
+
+_mount_optional()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: maps usage errors to 64 and input errors to 65, never a traceback for either."""
+    try:
+        returned = app(args=argv, prog_name="ihcheck", standalone_mode=False)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        err.print("ihcheck: aborted")
+        return 130
+    except typer.TyperException as exc:  # click's UsageError family, vendored by typer
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            return 0
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        err.print(f"ihcheck: usage error: {escape(message)}")
+        return EX_USAGE
+    except InputError as exc:
+        err.print(f"ihcheck: error: {escape(str(exc))}", soft_wrap=True)
+        return EX_DATAERR
+    except KeyboardInterrupt:
+        err.print("ihcheck: interrupted")
+        return 130
+    return returned if isinstance(returned, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

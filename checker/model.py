@@ -1,0 +1,138 @@
+"""The checker's vocabulary: rules, the clauses they cite, and the findings they produce.
+
+A rule is frozen data plus one pure judge function over typed facts (see `probes.facts`).
+The data (id, clause, severity, the fact domains it needs) is what the catalogue table, the
+README and the evidence bundle are generated from, so the three cannot drift apart.
+
+Verdicts follow OpenSCAP/Checkov in keeping "could not tell" apart from "failed":
+
+    pass            the facts observed satisfy the clause
+    fail            the facts observed contradict the clause
+    inconclusive    not enough could be observed to decide; `reason` says what was missing
+    error           a probe broke (an exception, unparseable output); not a statement about the host
+    not_applicable  the clause does not apply to this deployment
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from probes.facts import DeploymentFacts
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+    ERROR = "error"
+    NOT_APPLICABLE = "not_applicable"
+
+
+# When a rule yields several findings (one per host), the rule's verdict is the most severe.
+_PRECEDENCE = [Verdict.FAIL, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.PASS, Verdict.NOT_APPLICABLE]
+
+
+def worst(verdicts: Iterable[Verdict]) -> Verdict:
+    """The most severe verdict; an empty set is inconclusive, never pass."""
+    present = set(verdicts)
+    for verdict in _PRECEDENCE:
+        if verdict in present:
+            return verdict
+    return Verdict.INCONCLUSIVE
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Basis(StrEnum):
+    """How a statement in a finding is known. Only `observed` comes from looking at a host."""
+
+    OBSERVED = "observed"
+    DECLARED = "declared"  # an inventory variable says so
+    ATTESTED = "attested"  # a document says so (hashed into the evidence)
+    SIMULATED = "simulated"  # a simulated identity (geo/ISP) served by the simulator
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Document(Frozen):
+    """A regulatory source text."""
+
+    id: str = Field(description="short stable id, e.g. GD2020")
+    title_zh: str
+    title_en: str
+    issuer_zh: str
+    issued: str = Field(description="ISO date the document was issued")
+    reference: str = Field(description="path of the original wording under shared/reference/")
+
+
+class Clause(Frozen):
+    document: Document
+    ref: str = Field(description="clause number as printed, e.g. 一(二)3")
+    text_zh: str = Field(description="the clause in its original Chinese wording")
+    text_en: str = Field(description="an English rendering")
+    interpretation: str = Field(default="", description="how ihcheck reads the clause, where it is not obvious")
+
+
+class Evidence(Frozen):
+    """One statement a finding rests on, with the observations that support it."""
+
+    host: str | None = None
+    statement: str
+    basis: Basis = Basis.OBSERVED
+    observations: tuple[str, ...] = ()
+
+
+class Finding(Frozen):
+    rule_id: str
+    verdict: Verdict
+    hosts: tuple[str, ...]
+    reason: str
+    evidence: tuple[Evidence, ...] = ()
+    details: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def observations(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for item in self.evidence:
+            seen.update(dict.fromkeys(item.observations))
+        return tuple(seen)
+
+
+Judge = Callable[["DeploymentFacts"], list[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule: data the catalogue lists, plus one pure function that judges facts."""
+
+    id: str
+    title: str
+    clause: Clause
+    severity: Severity
+    needs: tuple[str, ...]
+    judge: Judge = field(repr=False, compare=False)
+    scope: str = "deployment"  # "deployment" judges the fleet at once; "host" yields a finding per host
+
+    def describe(self) -> dict[str, Any]:
+        """The rule as data (for `ihcheck rules --format json`, the README and the bundle)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity.value,
+            "scope": self.scope,
+            "needs": list(self.needs),
+            "clause": self.clause.model_dump(mode="json"),
+        }

@@ -1,0 +1,56 @@
+"""One check run, end to end: inventory → transport → probes → facts → rules → findings → result.
+
+The CLI, `ihcheck demo`, the tests and the benchmarks all call this one function, so there is
+exactly one path from an inventory to a result.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from checker.catalogue import select
+from checker.engine import evaluate
+from probes.errors import InputError
+from probes.gather import gather
+from probes.inventory import load_inventory
+from probes.observation import now
+from probes.transport import TransportOptions
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from reports.result import CheckResult
+
+
+def run_check(
+    inventory_path: str | Path,
+    *,
+    limit: str | None = None,
+    rule_ids: list[str] | None = None,
+    accept_unknown_host_keys: bool = False,
+    progress_console: Console | None = None,
+) -> CheckResult:
+    from reports.result import CheckResult
+
+    try:
+        rules = select(rule_ids)
+    except KeyError as exc:
+        raise InputError(f"--rule: unknown rule id {exc.args[0]!r} (see `ihcheck rules`)") from None
+    inventory = load_inventory(inventory_path, limit)
+    options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys,
+                               ansible_inventory=str(inventory_path))
+    started = now()
+    if progress_console is not None and progress_console.is_terminal:
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=progress_console,
+                      transient=True) as bar:
+            tasks = {h.name: bar.add_task(f"{h.name}: waiting", total=None) for h in inventory.hosts}
+            gathered = gather(inventory, options=options,
+                              progress=lambda host, event: bar.update(tasks[host], description=f"{host}: {event}"))
+    else:
+        gathered = gather(inventory, options=options)
+    findings = evaluate(gathered.facts, rules)
+    return CheckResult.build(rules=rules, facts=gathered.facts, findings=findings,
+                             observations=gathered.observations, started_at=started, finished_at=now())

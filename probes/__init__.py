@@ -1,0 +1,1 @@
+"""Fact gathering: transports reach hosts, probes observe them, and judge nothing."""

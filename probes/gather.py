@@ -1,0 +1,117 @@
+"""Run the probes on every host of an inventory and assemble the deployment's facts.
+
+Hosts are probed in parallel; one host that cannot be reached, or one probe that breaks, costs
+only the facts that depended on it. The probe table is data: a probe is a name, the `HostFacts`
+field it fills, and a function from a `Session` to a fact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from probes import identity, services
+from probes.errors import HostUnreachable
+from probes.facts import DeploymentFacts, Fact, HostFacts
+from probes.inventory import Inventory, InventoryHost
+from probes.observation import Observation, ObservationLog, now
+from probes.transport import Session, TransportOptions, open_transport
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    collect: Callable[[Session], Fact]
+
+
+IDENTITY = Probe("identity", identity.collect)
+PROBES: tuple[Probe, ...] = (
+    Probe("services", services.collect),
+)
+
+
+@dataclass(frozen=True)
+class Gathered:
+    facts: DeploymentFacts
+    observations: list[Observation]
+
+
+ProgressCallback = Callable[[str, str], None]
+
+
+def _probe_host(
+    host: InventoryHost,
+    probes: tuple[Probe, ...],
+    options: TransportOptions,
+    log: ObservationLog,
+    progress: ProgressCallback | None,
+) -> HostFacts:
+    base: dict[str, Any] = {
+        "name": host.name, "address": host.address, "groups": host.groups, "declared": host.declared,
+    }
+
+    def note(event: str) -> None:
+        if progress is not None:
+            progress(host.name, event)
+
+    note("connecting")
+    try:
+        transport = open_transport(host, options)
+    except HostUnreachable as exc:
+        note("unreachable")
+        return HostFacts(**base, reachable=False, unreachable_reason=str(exc))
+    base["transport"] = transport.name
+    session = Session(host=host, transport=transport, log=log)
+    try:
+        try:
+            found: dict[str, Any] = {"identity": IDENTITY.collect(session)}
+        except HostUnreachable as exc:
+            note("unreachable")
+            return HostFacts(**base, reachable=False, unreachable_reason=str(exc))
+        except Exception as exc:  # identity broke on a reachable host: keep going without it
+            found = {}
+            errors = {"identity": _describe(exc)}
+        else:
+            errors = {}
+        fingerprint = transport.host_key_fingerprint()
+        base |= {
+            "host_key_fingerprint": fingerprint,
+            "host_key_verified": transport.name in ("paramiko", "ssh") and not options.accept_unknown_host_keys,
+        }
+        for probe in probes:
+            note(probe.name)
+            try:
+                found[probe.name] = probe.collect(session)
+            except HostUnreachable as exc:
+                errors[probe.name] = f"connection lost: {exc}"
+            except Exception as exc:
+                errors[probe.name] = _describe(exc)
+        note("done")
+        return HostFacts(**base, reachable=True, errors=errors, **found)
+    finally:
+        transport.close()
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def gather(
+    inventory: Inventory,
+    *,
+    options: TransportOptions | None = None,
+    probes: tuple[Probe, ...] = PROBES,
+    progress: ProgressCallback | None = None,
+    max_workers: int = 16,
+) -> Gathered:
+    options = options or TransportOptions(ansible_inventory=inventory.source)
+    log = ObservationLog()
+    started = now()
+    workers = max(1, min(max_workers, len(inventory.hosts)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
+        results = list(pool.map(lambda h: _probe_host(h, probes, options, log, progress), inventory.hosts))
+    facts = DeploymentFacts(inventory=inventory.source, collected_at=started, hosts=tuple(results))
+    return Gathered(facts=facts, observations=log.all())

@@ -1,0 +1,38 @@
+"""Which machine answered. Also the first contact with a host, so it doubles as the reachability check."""
+
+from __future__ import annotations
+
+from probes.errors import ProbeError
+from probes.facts import MachineIdentity
+from probes.transport import Session
+
+COMMAND = (
+    "cat /etc/machine-id 2>/dev/null; echo '--'; "
+    "hostname 2>/dev/null || cat /proc/sys/kernel/hostname; echo '--'; "
+    "(. /etc/os-release 2>/dev/null && echo \"$PRETTY_NAME\"); echo '--'; "
+    "systemd-detect-virt 2>/dev/null || { test -f /run/.containerenv && echo podman; } "
+    "|| { test -f /.dockerenv && echo docker; } || echo unknown"
+)
+
+
+def parse_identity(output: str) -> tuple[str | None, str, str | None, str | None]:
+    """(machine-id, hostname, OS, virtualization) from the output of COMMAND.
+
+    >>> parse_identity("3d12\\n--\\napp1\\n--\\nDebian GNU/Linux 12 (bookworm)\\n--\\nnone\\n")
+    ('3d12', 'app1', 'Debian GNU/Linux 12 (bookworm)', 'none')
+    """
+    parts = [p.strip() for p in output.split("--\n")]
+    if len(parts) < 4 or not parts[1]:
+        raise ProbeError(f"unexpected identity output: {output[:200]!r}")
+    machine_id, hostname, os_name, virt = parts[:4]
+    return machine_id or None, hostname, os_name or None, virt or None
+
+
+def collect(session: Session) -> MachineIdentity:
+    obs = session.run(COMMAND)
+    machine_id, hostname, os_name, virt = parse_identity(obs.stdout)
+    notes = () if machine_id else ("no /etc/machine-id: machines told apart by hostname only",)
+    return MachineIdentity(
+        hostname=hostname, machine_id=machine_id, os=os_name, virtualization=virt,
+        observations=(obs.id,), notes=notes,
+    )

@@ -1,0 +1,275 @@
+"""Ansible-style inventories, parsed by Ansible's own InventoryManager and validated by pydantic.
+
+Hospitals already describe their fleets in Ansible inventories, so ihcheck takes them unchanged.
+Ansible does the parsing (INI, YAML, directories, group_vars/host_vars); this module only turns
+the result into typed hosts and turns every problem into one line naming the file and field.
+
+Per-host declarations live in `ihcheck_*` variables. They are what the hospital *says*; the
+checker records them as declared and never treats them as observed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from probes.errors import InputError, describe_validation_error
+
+Connection = Literal["ssh", "paramiko", "local", "podman", "ansible"]
+
+# Ansible's connection plugin names, mapped to the transport ihcheck uses for them.
+_CONNECTIONS: dict[str, Connection] = {
+    "ssh": "ssh",
+    "smart": "ssh",
+    "paramiko": "paramiko",
+    "paramiko_ssh": "paramiko",
+    "ansible.builtin.ssh": "ssh",
+    "ansible.builtin.paramiko_ssh": "paramiko",
+    "local": "local",
+    "ansible.builtin.local": "local",
+    "podman": "podman",
+    "containers.podman.podman": "podman",
+}
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class BmcAccess(BaseModel):
+    """Where a host's baseboard management controller answers IPMI."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    address: str
+    user: str
+    password: str = Field(repr=False)
+    interface: Literal["lanplus", "lan"] = "lanplus"
+    port: Port = 623
+
+
+class AvEndpoint(BaseModel):
+    """An audio/video system the hospital declares (e.g. a vendor's cloud endpoint) for the checker to probe."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    kind: Literal["stun", "turn", "sip", "webrtc-gateway", "http"]
+    address: str
+    port: Port
+    transport: Literal["udp", "tcp"] = "udp"
+    path: str | None = None
+
+
+class Declarations(BaseModel):
+    """The `ihcheck_*` variables of one host, without their prefix. Declared, never observed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: tuple[str, ...] = ()
+    datacenter: str | None = None
+    transport: Literal["paramiko", "ssh", "ansible"] | None = None
+    known_hosts: Path | None = None
+    simulated_identities: Path | None = None
+    echo_url: str | None = None
+    measure_endpoint: str | None = None
+    measure_seconds: Annotated[float, Field(gt=0, le=60)] = 4.0
+    cloud_metadata_url: str | None = None
+    bmc: BmcAccess | None = None
+    ups: tuple[str, ...] = ()
+    power_attestation: Path | None = None
+    documents_dir: Path | None = None
+    av_endpoints: tuple[AvEndpoint, ...] = ()
+
+    @field_validator("role", "ups", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+    @field_validator("measure_endpoint")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError(f"expected HOST:PORT, got {value!r}")
+        return value
+
+
+class InventoryHost(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    address: str
+    port: Port | None = None
+    user: str | None = None
+    private_key_file: Path | None = None
+    password: str | None = Field(default=None, repr=False)
+    connection: Connection = "ssh"
+    groups: tuple[str, ...] = ()
+    declared: Declarations = Declarations()
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if not value or any(c.isspace() for c in value):
+            raise ValueError(f"not a host name or address: {value!r}")
+        with contextlib.suppress(ValueError):
+            ipaddress.ip_address(value)
+        return value
+
+
+class Inventory(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str
+    hosts: tuple[InventoryHost, ...]
+
+    def host(self, name: str) -> InventoryHost:
+        for host in self.hosts:
+            if host.name == name:
+                return host
+        raise KeyError(name)
+
+
+_ANSIBLE_ENV = {
+    # A source that no plugin can parse must fail loudly, not become an empty inventory.
+    "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true",
+    "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "true",
+    # A host (or variable) written twice in YAML is a mistake, not a merge.
+    "ANSIBLE_DUPLICATE_YAML_DICT_KEY": "error",
+    "ANSIBLE_LOCALHOST_WARNING": "false",
+    "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+    "ANSIBLE_NOCOLOR": "true",
+}
+
+
+@contextlib.contextmanager
+def _ansible_settings(plugins: str) -> Iterator[list[BaseException]]:
+    """Set Ansible's strict-parsing options and collect the per-plugin failures it would print."""
+    saved = {k: os.environ.get(k) for k in [*_ANSIBLE_ENV, "ANSIBLE_INVENTORY_ENABLED"]}
+    os.environ.update(_ANSIBLE_ENV)
+    os.environ["ANSIBLE_INVENTORY_ENABLED"] = plugins
+    from ansible.utils.display import Display
+
+    display = Display()
+    failures: list[BaseException] = []
+    original = display.error_as_warning
+
+    def collect(msg: str | None, exception: BaseException, *args: Any, **kwargs: Any) -> None:
+        failures.append(exception)
+
+    display.error_as_warning = collect
+    try:
+        yield failures
+    finally:
+        display.error_as_warning = original
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _plugins_for(path: Path) -> str:
+    if path.is_dir():
+        return "host_list,yaml,ini"
+    if path.suffix in (".yml", ".yaml", ".json"):
+        return "yaml"
+    return "ini"
+
+
+def _first_line(exc: BaseException) -> str:
+    message = str(getattr(exc, "message", "") or exc)
+    cause = exc.__cause__
+    while cause is not None:  # Ansible wraps the useful message; take the innermost.
+        inner = str(getattr(cause, "message", "") or cause)
+        if inner:
+            message = inner
+        cause = cause.__cause__
+    line = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+    return line.removeprefix("Failed to parse inventory: ").strip()
+
+
+def _plain(value: Any) -> Any:
+    """Ansible 2.19 tags every value with its origin; pydantic wants plain data."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def load_inventory(source: str | Path, limit: str | None = None) -> Inventory:
+    """Parse an inventory file or directory; raise InputError with one line on any problem."""
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{path}: inventory not found")
+    if path.is_file() and not os.access(path, os.R_OK):
+        raise InputError(f"{path}: inventory is not readable")
+
+    with _ansible_settings(_plugins_for(path)) as failures:
+        from ansible.errors import AnsibleError
+        from ansible.inventory.manager import InventoryManager
+        from ansible.parsing.dataloader import DataLoader
+        from ansible.vars.manager import VariableManager
+
+        loader = DataLoader()
+        try:
+            manager = InventoryManager(loader=loader, sources=[str(path)])
+        except AnsibleError as exc:
+            detail = _first_line(failures[0]) if failures else _first_line(exc)
+            raise InputError(f"{path}: {detail}") from None
+        variables = VariableManager(loader=loader, inventory=manager)
+        try:
+            selected = manager.get_hosts(pattern=limit or "all")
+        except AnsibleError as exc:
+            raise InputError(f"{path}: --limit {limit!r}: {_first_line(exc)}") from None
+        if not selected:
+            where = f" match --limit {limit!r}" if limit else " are defined"
+            raise InputError(f"{path}: no hosts{where}")
+        hosts = [
+            _host(path, h.name, _plain(variables.get_vars(host=h, include_hostvars=False)),
+                  tuple(sorted(g.name for g in h.get_groups() if g.name != "all")))
+            for h in selected
+        ]
+    return Inventory(source=str(path), hosts=tuple(hosts))
+
+
+def _host(path: Path, name: str, hostvars: dict[str, Any], groups: tuple[str, ...]) -> InventoryHost:
+    def bad(field: str, message: str) -> InputError:
+        return InputError(f"{path}: host {name!r}: {field}: {message}")
+
+    raw_connection = str(hostvars.get("ansible_connection", "ssh"))
+    connection = _CONNECTIONS.get(raw_connection)
+    if connection is None:
+        known = ", ".join(sorted(_CONNECTIONS))
+        raise bad("ansible_connection", f"unsupported connection {raw_connection!r} (supported: {known})")
+    declared = {k.removeprefix("ihcheck_"): v for k, v in hostvars.items() if k.startswith("ihcheck_")}
+    if declared.get("transport") == "ansible":
+        connection = "ansible"
+    fields: dict[str, Any] = {
+        "name": name,
+        "address": hostvars.get("ansible_host", name),
+        "port": hostvars.get("ansible_port", hostvars.get("ansible_ssh_port")),
+        "user": hostvars.get("ansible_user", hostvars.get("ansible_ssh_user")),
+        "private_key_file": hostvars.get("ansible_ssh_private_key_file", hostvars.get("ansible_private_key_file")),
+        "password": hostvars.get("ansible_password", hostvars.get("ansible_ssh_pass")),
+        "connection": connection,
+        "groups": groups,
+    }
+    try:
+        host = InventoryHost.model_validate({k: v for k, v in fields.items() if v is not None})
+        return host.model_copy(update={"declared": Declarations.model_validate(declared)})
+    except ValidationError as exc:
+        field, message = describe_validation_error(exc)
+        ansible_names = {"address": "ansible_host", "port": "ansible_port", "user": "ansible_user",
+                         "private_key_file": "ansible_ssh_private_key_file"}
+        top = field.split(".")[0].split("[")[0]
+        if top in ansible_names:
+            field = ansible_names[top]
+        elif top in Declarations.model_fields or exc.title == "Declarations":
+            field = f"ihcheck_{field}"
+        raise bad(field, message) from None

@@ -1,0 +1,263 @@
+"""How ihcheck reaches a host: pytest-testinfra's backends behind one small factory.
+
+testinfra already knows local, paramiko, ssh, ansible and podman; its contract is one
+`run(command) -> CommandResult`. What it lacks is what evidence needs, so this module adds:
+
+* strict SSH host-key checking by default (testinfra's paramiko backend warns and carries on;
+  ours rejects unknown or changed keys unless the user explicitly opts out), and
+* the fingerprint of the key the host presented, so each observation can name the machine.
+
+`Session` wraps a transport for one host and records every command as an `Observation`.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from probes.errors import HostUnreachable
+from probes.inventory import InventoryHost
+from probes.observation import Observation, ObservationLog, now
+
+DEFAULT_KNOWN_HOSTS = (Path("~/.ssh/known_hosts"), Path("/etc/ssh/ssh_known_hosts"))
+CONNECT_TIMEOUT = 10
+
+
+@dataclass(frozen=True)
+class TransportOptions:
+    accept_unknown_host_keys: bool = False
+    connect_timeout: int = CONNECT_TIMEOUT
+    ansible_inventory: str | None = None
+
+
+class Transport(Protocol):
+    name: str
+
+    def run(self, command: str) -> tuple[int, str, str]: ...
+
+    def host_key_fingerprint(self) -> str | None: ...
+
+    def close(self) -> None: ...
+
+
+def _known_hosts_files(host: InventoryHost) -> list[Path]:
+    files = [host.declared.known_hosts] if host.declared.known_hosts else []
+    files += [p.expanduser() for p in DEFAULT_KNOWN_HOSTS]
+    return [p for p in files if p is not None and p.exists()]
+
+
+class _TestinfraTransport:
+    """Adapts a testinfra backend to the Transport protocol."""
+
+    def __init__(self, name: str, backend: Any) -> None:
+        self.name = name
+        self._backend = backend
+
+    def run(self, command: str) -> tuple[int, str, str]:
+        result = self._backend.run(command)
+        return result.rc, result.stdout, result.stderr
+
+    def host_key_fingerprint(self) -> str | None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+class _ParamikoTransport(_TestinfraTransport):
+    """testinfra's paramiko backend, but verifying host keys against known_hosts."""
+
+    def __init__(self, host: InventoryHost, options: TransportOptions) -> None:
+        from testinfra.backend.paramiko import ParamikoBackend
+
+        known_hosts = _known_hosts_files(host)
+        accept = options.accept_unknown_host_keys
+
+        class VerifyingBackend(ParamikoBackend):  # type: ignore[misc]
+            @functools.cached_property
+            def client(self) -> Any:
+                import paramiko
+
+                client = paramiko.SSHClient()
+                for path in known_hosts:
+                    client.load_host_keys(str(path))
+                policy = paramiko.AutoAddPolicy() if accept else paramiko.RejectPolicy()
+                client.set_missing_host_key_policy(policy)
+                client.connect(
+                    hostname=host.address,
+                    port=host.port or 22,
+                    username=host.user,
+                    password=host.password,
+                    key_filename=str(host.private_key_file) if host.private_key_file else None,
+                    timeout=options.connect_timeout,
+                    banner_timeout=options.connect_timeout,
+                    auth_timeout=options.connect_timeout,
+                    allow_agent=host.private_key_file is None,
+                    look_for_keys=host.private_key_file is None,
+                )
+                return client
+
+        super().__init__("paramiko", VerifyingBackend(f"{host.address}", timeout=options.connect_timeout))
+
+    def connect(self) -> None:
+        import paramiko
+
+        try:
+            _ = self._backend.client
+        except paramiko.BadHostKeyException as exc:
+            raise HostUnreachable(f"host key mismatch: {exc}") from None
+        except paramiko.SSHException as exc:
+            reason = str(exc)
+            if "not found in known_hosts" in reason:
+                reason += " (add it to known_hosts or ihcheck_known_hosts; --accept-unknown-host-keys to skip)"
+            raise HostUnreachable(f"SSH: {reason}") from None
+        except (TimeoutError, OSError, EOFError) as exc:
+            raise HostUnreachable(f"cannot connect: {exc or type(exc).__name__}") from None
+
+    def host_key_fingerprint(self) -> str | None:
+        transport = self._backend.client.get_transport()
+        if transport is None:
+            return None
+        return str(transport.get_remote_server_key().fingerprint)
+
+    def close(self) -> None:
+        if "client" in self._backend.__dict__:
+            self._backend.client.close()
+
+
+class _OpenSshTransport(_TestinfraTransport):
+    """testinfra's ssh backend (the OpenSSH client), with StrictHostKeyChecking forced on."""
+
+    def __init__(self, host: InventoryHost, options: TransportOptions) -> None:
+        from testinfra.backend.ssh import SshBackend
+
+        args = ["-o BatchMode=yes"]
+        if options.accept_unknown_host_keys:
+            args.append("-o StrictHostKeyChecking=accept-new")
+        else:
+            args.append("-o StrictHostKeyChecking=yes")
+        files = _known_hosts_files(host)
+        if files:
+            args.append("-o UserKnownHostsFile=" + " ".join(str(p) for p in files))
+        user = f"{host.user}@" if host.user else ""
+        port = f":{host.port}" if host.port else ""
+        backend = SshBackend(
+            f"{user}{host.address}{port}",
+            ssh_identity_file=str(host.private_key_file) if host.private_key_file else None,
+            ssh_extra_args=" ".join(args),
+            timeout=options.connect_timeout,
+        )
+        super().__init__("ssh", backend)
+        self._files = files
+        self._host = host
+
+    def run(self, command: str) -> tuple[int, str, str]:
+        rc, out, err = super().run(command)
+        if rc == 255:  # OpenSSH's own failure code: the command never ran
+            raise HostUnreachable(f"SSH: {err.strip().splitlines()[-1] if err.strip() else 'exit 255'}")
+        return rc, out, err
+
+    def host_key_fingerprint(self) -> str | None:
+        import paramiko
+
+        name = self._host.address if not self._host.port else f"[{self._host.address}]:{self._host.port}"
+        for path in self._files:
+            keys = paramiko.HostKeys(str(path)).lookup(name)
+            if keys:
+                return str(next(iter(keys.values())).fingerprint)
+        return None
+
+
+def open_transport(host: InventoryHost, options: TransportOptions | None = None) -> Transport:
+    options = options or TransportOptions()
+    if host.connection == "local":
+        from testinfra.backend.local import LocalBackend
+
+        return _TestinfraTransport("local", LocalBackend("local"))
+    if host.connection == "podman":
+        from testinfra.backend.podman import PodmanBackend
+
+        return _TestinfraTransport("podman", PodmanBackend(host.address))
+    if host.connection == "ansible":
+        from testinfra.backend.ansible import AnsibleBackend
+
+        backend = AnsibleBackend(host.name, ansible_inventory=options.ansible_inventory, force_ansible=True)
+        return _TestinfraTransport("ansible", backend)
+    if host.connection == "ssh" and host.declared.transport == "ssh":
+        return _OpenSshTransport(host, options)
+    transport = _ParamikoTransport(host, options)
+    transport.connect()
+    return transport
+
+
+@dataclass
+class Session:
+    """One host's transport plus the run's observation log: every command becomes evidence."""
+
+    host: InventoryHost
+    transport: Transport
+    log: ObservationLog
+    observations: list[Observation] = field(default_factory=list)
+
+    @property
+    def is_local(self) -> bool:
+        return self.transport.name == "local"
+
+    def run(self, command: str, timeout: int | None = 30) -> Observation:
+        """Run a shell command; a non-zero exit is an observation, not an exception."""
+        wrapped = f"timeout {timeout} sh -c {_quote(command)}" if timeout else command
+        started = now()
+        try:
+            rc, out, err = self.transport.run(wrapped)
+        except HostUnreachable:
+            raise
+        except Exception as exc:  # transport died mid-run: keep it as an observation of failure
+            if _is_connection_error(exc):
+                raise HostUnreachable(f"connection lost: {exc}") from None
+            rc, out, err = -1, "", f"{type(exc).__name__}: {exc}"
+        return self._keep(wrapped, rc if rc >= 0 else None, out, err, started)
+
+    def record(self, call: str, output: str, *, error: str = "") -> Observation:
+        """Keep an in-process observation (e.g. a psutil call on the local host) as evidence."""
+        return self._keep(call, 0 if not error else 1, output, error, now())
+
+    def _keep(self, command: str, rc: int | None, out: str, err: str, started: Any) -> Observation:
+        obs = self.log.record(
+            host=self.host.name,
+            transport=self.transport.name,
+            command=command,
+            exit_status=rc,
+            stdout=out,
+            stderr=err,
+            started_at=started,
+            host_key_fingerprint=self._fingerprint(),
+        )
+        self.observations.append(obs)
+        return obs
+
+    @functools.cached_property
+    def _fingerprint_value(self) -> str | None:
+        try:
+            return self.transport.host_key_fingerprint()
+        except Exception:
+            return None
+
+    def _fingerprint(self) -> str | None:
+        return self._fingerprint_value
+
+
+def _quote(command: str) -> str:
+    import shlex
+
+    return shlex.quote(command)
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    try:
+        import paramiko
+    except ImportError:  # pragma: no cover - paramiko is a core dependency
+        return isinstance(exc, OSError)
+    return isinstance(exc, OSError | EOFError | paramiko.SSHException)
+

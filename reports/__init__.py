@@ -1,0 +1,1 @@
+"""Evidence and reports: what a hospital hands in and what a regulator verifies."""
