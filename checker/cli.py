@@ -124,7 +124,8 @@ def print_result(result: object, console: Console | None = None) -> None:
     console.print(table)
     for host in result.facts.hosts:
         if not host.reachable:
-            console.print(f"[yellow]unreachable:[/] {host.name} ({host.address}): {escape(host.unreachable_reason or '')}")
+            reason = escape(host.unreachable_reason or "")
+            console.print(f"[yellow]unreachable:[/] {host.name} ({host.address}): {reason}")
         for probe, problem in host.errors.items():
             console.print(f"[magenta]probe error:[/] {host.name} {probe}: {escape(problem)}")
     counts = ", ".join(f"{n} {v}" for v, n in result.summary["verdicts"].items() if n)

@@ -139,50 +139,60 @@ class Inventory(BaseModel):
 
 
 _ANSIBLE_ENV = {
-    # A source that no plugin can parse must fail loudly, not become an empty inventory.
-    "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true",
-    "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "true",
-    # A host (or variable) written twice in YAML is a mistake, not a merge.
+    # A host (or variable) written twice in YAML is a mistake, not a merge (read at parse time).
     "ANSIBLE_DUPLICATE_YAML_DICT_KEY": "error",
     "ANSIBLE_LOCALHOST_WARNING": "false",
-    "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
     "ANSIBLE_NOCOLOR": "true",
+}
+# Ansible reads these once, at import, into ansible.constants; set them there for each parse.
+_ANSIBLE_CONSTANTS = {
+    # A source that no plugin can parse must fail loudly, not become an empty inventory.
+    "INVENTORY_UNPARSED_IS_FAILED": True,
+    "INVENTORY_ANY_UNPARSED_IS_FAILED": True,
+    "INVENTORY_UNPARSED_WARNING": False,
+    "INVENTORY_ENABLED": ["yaml", "ini"],
 }
 
 
 @contextlib.contextmanager
-def _ansible_settings(plugins: str) -> Iterator[list[BaseException]]:
-    """Set Ansible's strict-parsing options and collect the per-plugin failures it would print."""
-    saved = {k: os.environ.get(k) for k in [*_ANSIBLE_ENV, "ANSIBLE_INVENTORY_ENABLED"]}
+def _ansible_settings() -> Iterator[list[tuple[str, BaseException]]]:
+    """Make Ansible's parsing strict and collect the per-plugin failures it would print as warnings."""
+    saved_env = {k: os.environ.get(k) for k in _ANSIBLE_ENV}
     os.environ.update(_ANSIBLE_ENV)
-    os.environ["ANSIBLE_INVENTORY_ENABLED"] = plugins
+    import ansible.constants as constants
     from ansible.utils.display import Display
 
+    saved_constants = {k: getattr(constants, k, None) for k in _ANSIBLE_CONSTANTS}
+    for key, value in _ANSIBLE_CONSTANTS.items():
+        setattr(constants, key, value)
     display = Display()
-    failures: list[BaseException] = []
+    failures: list[tuple[str, BaseException]] = []
     original = display.error_as_warning
 
     def collect(msg: str | None, exception: BaseException, *args: Any, **kwargs: Any) -> None:
-        failures.append(exception)
+        failures.append((msg or "", exception))
 
     display.error_as_warning = collect
     try:
         yield failures
     finally:
         display.error_as_warning = original
-        for key, value in saved.items():
-            if value is None:
+        for key, value in saved_constants.items():
+            setattr(constants, key, value)
+        for key, old in saved_env.items():
+            if old is None:
                 os.environ.pop(key, None)
             else:
-                os.environ[key] = value
+                os.environ[key] = old
 
 
-def _plugins_for(path: Path) -> str:
-    if path.is_dir():
-        return "host_list,yaml,ini"
-    if path.suffix in (".yml", ".yaml", ".json"):
-        return "yaml"
-    return "ini"
+def _relevant_failure(path: Path, failures: list[tuple[str, BaseException]]) -> BaseException | None:
+    """Of the plugins that failed, the one meant for this file's kind says what is wrong."""
+    wanted = "'yaml'" if path.suffix in (".yml", ".yaml", ".json") else "'ini'"
+    for msg, exc in failures:
+        if wanted in msg:
+            return exc
+    return failures[0][1] if failures else None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -210,7 +220,7 @@ def load_inventory(source: str | Path, limit: str | None = None) -> Inventory:
     if path.is_file() and not os.access(path, os.R_OK):
         raise InputError(f"{path}: inventory is not readable")
 
-    with _ansible_settings(_plugins_for(path)) as failures:
+    with _ansible_settings() as failures:
         from ansible.errors import AnsibleError
         from ansible.inventory.manager import InventoryManager
         from ansible.parsing.dataloader import DataLoader
@@ -220,7 +230,7 @@ def load_inventory(source: str | Path, limit: str | None = None) -> Inventory:
         try:
             manager = InventoryManager(loader=loader, sources=[str(path)])
         except AnsibleError as exc:
-            detail = _first_line(failures[0]) if failures else _first_line(exc)
+            detail = _first_line(_relevant_failure(path, failures) or exc)
             raise InputError(f"{path}: {detail}") from None
         variables = VariableManager(loader=loader, inventory=manager)
         try:
@@ -247,6 +257,9 @@ def _host(path: Path, name: str, hostvars: dict[str, Any], groups: tuple[str, ..
     if connection is None:
         known = ", ".join(sorted(_CONNECTIONS))
         raise bad("ansible_connection", f"unsupported connection {raw_connection!r} (supported: {known})")
+    for key, value in hostvars.items():
+        if key.startswith(("ansible_", "ihcheck_")) and "{{" in json.dumps(value):
+            raise bad(key, "Jinja templates are not rendered by ihcheck; give the value itself")
     declared = {k.removeprefix("ihcheck_"): v for k, v in hostvars.items() if k.startswith("ihcheck_")}
     if declared.get("transport") == "ansible":
         connection = "ansible"

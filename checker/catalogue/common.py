@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from checker.model import Verdict
 from probes.facts import DeploymentFacts, HostFacts
 
 
@@ -27,3 +28,14 @@ def all_hosts(facts: DeploymentFacts) -> tuple[str, ...]:
 def unobserved(facts: DeploymentFacts, family: str) -> list[str]:
     """Why each host lacks a fact family: unreachable, probe broke, or not observed."""
     return [h.why_missing(family) for h in facts.hosts if getattr(h, family) is None]
+
+
+def blind_verdict(blind: list[HostFacts], family: str) -> Verdict:
+    """Hosts a verdict could not see: `error` when a probe broke on one of them, else `inconclusive`."""
+    if any(h.reachable and family in h.errors for h in blind):
+        return Verdict.ERROR
+    return Verdict.INCONCLUSIVE
+
+
+def why_blind(blind: list[HostFacts], family: str) -> str:
+    return "; ".join(h.why_missing(family) for h in blind)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checker.catalogue.common import all_hosts, machines, names
+from checker.catalogue.common import all_hosts, blind_verdict, machines, names, why_blind
 from checker.catalogue.documents import GD2020
 from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
 from probes.facts import DeploymentFacts, HostFacts, ServiceInstance
@@ -39,9 +39,9 @@ def judge_servers(facts: DeploymentFacts) -> list[Finding]:
     if count >= 2:
         verdict, reason = Verdict.PASS, f"{count} distinct servers observed ({listed}); at least 2 required"
     elif blind:
-        verdict = Verdict.INCONCLUSIVE
+        verdict = blind_verdict(blind, "identity")
         reason = (f"only {count} distinct server(s) observed ({listed or 'none'}); "
-                  f"could not identify {names(blind)}: " + "; ".join(h.why_missing("identity") for h in blind))
+                  f"could not identify {names(blind)}: {why_blind(blind, 'identity')}")
     else:
         verdict = Verdict.FAIL
         reason = f"only {count} distinct server observed ({listed or 'none'}); at least 2 required"
@@ -106,13 +106,16 @@ def judge_split(facts: DeploymentFacts) -> list[Finding]:
     missing = [r for r, found in (("database", db_machines), ("application", app_machines)) if not found]
     if missing:
         where = f" on any of the {len(seen)} observed host(s)"
-        extra = f"; not observed: {names(blind)}" if blind else "; add those servers to the inventory"
-        return finding(Verdict.INCONCLUSIVE, f"no {' and no '.join(missing)} server observed{where}{extra}")
+        if blind:
+            return finding(blind_verdict(blind, "services"), f"no {' and no '.join(missing)} server observed{where}; "
+                           f"could not observe {names(blind)}: {why_blind(blind, 'services')}")
+        return finding(Verdict.INCONCLUSIVE, f"no {' and no '.join(missing)} server observed{where}; "
+                       "if they exist, add them to the inventory")
     split = (f"database on {'; '.join(details['database_servers'])}, "
              f"application on {'; '.join(details['application_servers'])}")
     if blind:
-        return finding(Verdict.INCONCLUSIVE, f"{split}, but could not observe {names(blind)} "
-                       f"({'; '.join(h.why_missing('services') for h in blind)})")
+        return finding(blind_verdict(blind, "services"),
+                       f"{split}, but could not observe {names(blind)} ({why_blind(blind, 'services')})")
     return finding(Verdict.PASS, f"{split}; no machine runs both")
 
 

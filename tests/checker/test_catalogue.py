@@ -1,0 +1,45 @@
+"""The catalogue itself: ids unique and well-formed, every rule cites its clause in Chinese and English."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from checker.catalogue import CATALOGUE, catalogue_sha256
+from probes.facts import HostFacts
+
+ROOT = Path(__file__).resolve().parents[2]
+ID = re.compile(r"^[A-Z]{2}\d{4}-[0-9.]+-[a-z0-9-]+$")  # document-clause-topic
+
+
+def test_ids_are_unique_and_follow_the_scheme() -> None:
+    ids = [r.id for r in CATALOGUE]
+    assert len(ids) == len(set(ids))
+    assert all(ID.match(i) for i in ids), ids
+
+
+def test_every_rule_cites_original_chinese_and_english() -> None:
+    for rule in CATALOGUE:
+        c = rule.clause
+        assert re.search(r"[\u4e00-\u9fff]", c.text_zh), rule.id
+        assert len(c.text_en) > 20 and c.ref and rule.title, rule.id
+        # shared/ sits beside the checkout (in CI too); the cited source text must be there
+        assert (ROOT.parent / c.document.reference).is_file(), c.document.reference
+
+
+def test_rules_need_only_fact_families_that_exist() -> None:
+    families = set(HostFacts.model_fields)
+    for rule in CATALOGUE:
+        assert set(rule.needs) <= families, (rule.id, set(rule.needs) - families)
+
+
+def test_catalogue_hash_is_stable_and_content_addressed() -> None:
+    assert catalogue_sha256() == catalogue_sha256()
+    assert catalogue_sha256(CATALOGUE[:1]) != catalogue_sha256()
+
+
+def test_readme_rule_table_is_generated_from_the_catalogue() -> None:
+    from checker.cli import rules_markdown
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert rules_markdown() in readme, "README rule table is stale: run `ihcheck rules --format markdown`"

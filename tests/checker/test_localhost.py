@@ -1,0 +1,37 @@
+"""`ihcheck check -i inventories/localhost.yml` on the machine the tests run on: one server, so ≥2 servers fails."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from checker.cli import main
+from tests.daemons import nginx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_localhost_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with nginx(tmp_path / "nginx") as port:
+        code = main(["check", "-i", str(ROOT / "inventories/localhost.yml"), "--format", "json"])
+    result = json.loads(capsys.readouterr().out)
+    assert result["schema"] == "ihcheck.result/1"
+    rules = result["summary"]["rules"]
+    assert rules["GD2020-1.2.3-servers"] == "fail"
+    # nginx is running but no database engine is: the split cannot be confirmed either way
+    assert rules["GD2020-1.2.3-db-app-split"] == "inconclusive"
+    split = next(f for f in result["findings"] if f["rule_id"] == "GD2020-1.2.3-db-app-split")
+    assert any(f"127.0.0.1:{port}/tcp → nginx (application)" in e["statement"] for e in split["evidence"])
+    cited = {o for f in result["findings"] for o in f["observations"]}
+    assert cited and cited <= {o["id"] for o in result["observations"]}
+    assert code == 1
+
+
+def test_localhost_table_and_out_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "result.json"
+    code = main(["check", "-i", str(ROOT / "inventories/localhost.yml"), "--format", "json", "--out", str(out)])
+    table = capsys.readouterr().out
+    assert "GD2020-1.2.3-servers" in table and "fail" in table
+    assert json.loads(out.read_text())["summary"]["exit_code"] == code == 1

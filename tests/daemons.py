@@ -1,0 +1,149 @@
+"""Real daemons for tests, started on loopback with free ports and stopped afterwards.
+
+Tests of a probe run it against the real program (sshd, nginx, PostgreSQL), never a mock.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            if s.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def require(*programs: str) -> None:
+    import pytest
+
+    for program in programs:
+        if not (shutil.which(program) or Path(program).exists()):
+            pytest.skip(f"{program} is not installed (.ci/run installs it)")
+
+
+@dataclass(frozen=True)
+class Sshd:
+    port: int
+    client_key: Path
+    host_public_key: str
+    known_hosts: Path
+    user: str
+
+
+@contextmanager
+def sshd(workdir: Path) -> Iterator[Sshd]:
+    """A real OpenSSH server on 127.0.0.1 accepting one generated key for the current user."""
+    require("/usr/sbin/sshd", "ssh-keygen")
+    workdir.mkdir(parents=True, exist_ok=True)
+    host_key, client_key = workdir / "host_ed25519", workdir / "client_ed25519"
+    for key in (host_key, client_key):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    authorized = workdir / "authorized_keys"
+    authorized.write_text(client_key.with_suffix(".pub").read_text())
+    authorized.chmod(0o600)
+    port = free_port()
+    config = workdir / "sshd_config"
+    config.write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nAuthorizedKeysFile {authorized}\n"
+        "PermitRootLogin prohibit-password\nPasswordAuthentication no\nUsePAM no\nStrictModes no\n"
+        f"PidFile {workdir / 'sshd.pid'}\n"
+    )
+    Path("/run/sshd").mkdir(exist_ok=True)
+    with open(workdir / "sshd.log", "wb") as log:
+        proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(config)], stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        wait_for_port(port)
+        public = host_key.with_suffix(".pub").read_text().split()
+        known_hosts = workdir / "known_hosts"
+        known_hosts.write_text(f"[127.0.0.1]:{port} {public[0]} {public[1]}\n")
+        import pwd
+
+        yield Sshd(port, client_key, " ".join(public[:2]), known_hosts, pwd.getpwuid(os.getuid()).pw_name)
+    finally:
+        _stop(proc)
+
+
+@contextmanager
+def nginx(workdir: Path) -> Iterator[int]:
+    """A real nginx serving on a free loopback port."""
+    require("/usr/sbin/nginx")
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    conf = workdir / "nginx.conf"
+    conf.write_text(
+        f"daemon off; pid {workdir}/nginx.pid; error_log {workdir}/error.log;\n"
+        "events {}\n"
+        f"http {{ access_log off; client_body_temp_path {workdir}; proxy_temp_path {workdir};\n"
+        f"  fastcgi_temp_path {workdir}; uwsgi_temp_path {workdir}; scgi_temp_path {workdir};\n"
+        f"  server {{ listen 127.0.0.1:{port}; location / {{ return 200 'ok'; }} }} }}\n"
+    )
+    proc = subprocess.Popen(["/usr/sbin/nginx", "-c", str(conf), "-p", str(workdir)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port)
+        yield port
+    finally:
+        _stop(proc)
+
+
+@contextmanager
+def postgres(workdir: Path) -> Iterator[int]:
+    """A real PostgreSQL cluster (initdb into a temp dir, run as the postgres user) on a free loopback port."""
+    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+    if not bins:
+        import pytest
+
+        pytest.skip("PostgreSQL server is not installed (.ci/run installs it)")
+    bindir = bins[-1]
+    import tempfile
+
+    # pytest's temp dirs are private to root; the postgres user needs a directory of its own.
+    workdir = Path(tempfile.mkdtemp(prefix="ihcheck-pg-"))
+    workdir.chmod(0o755)
+    data = workdir / "pgdata"
+    data.mkdir()
+    shutil.chown(workdir, "postgres")
+    shutil.chown(data, "postgres")
+    run_as = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-A", "trust"],
+                   check=True, stdout=subprocess.DEVNULL)
+    port = free_port()
+    proc = subprocess.Popen(
+        [*run_as, str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-h", "127.0.0.1", "-k", str(workdir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield port
+    finally:
+        _stop(proc)
+        shutil.rmtree(workdir, ignore_errors=True)

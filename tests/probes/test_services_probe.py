@@ -1,0 +1,73 @@
+"""The services probe against real nginx and PostgreSQL: which process on which port makes which role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from probes import services
+from probes.facts import ServiceFacts
+from probes.inventory import InventoryHost
+from probes.observation import ObservationLog
+from probes.transport import Session, open_transport
+from tests.daemons import Sshd, nginx, postgres, sshd
+
+
+@pytest.fixture(scope="module")
+def daemons(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, int]]:
+    with nginx(tmp_path_factory.mktemp("nginx")) as web, postgres(tmp_path_factory.mktemp("pg")) as db:
+        yield web, db
+
+
+def _find(facts: ServiceFacts, engine: str, port: int):
+    for s in facts.services:
+        if s.engine == engine and any(sock.port == port for sock in s.sockets):
+            return s
+    raise AssertionError(f"{engine} on {port} not found in {[x.describe() for x in facts.services]}")
+
+
+def _check(facts: ServiceFacts, web: int, db: int) -> None:
+    nginx_found = _find(facts, "nginx", web)
+    assert nginx_found.role == "application" and nginx_found.matched_by == "process"
+    assert "nginx" in nginx_found.processes and nginx_found.pids
+    pg = _find(facts, "postgresql", db)
+    assert pg.role == "database" and pg.matched_by == "process" and "postgres" in pg.processes
+    assert f"127.0.0.1:{db}/tcp → PostgreSQL (database)" in pg.describe()
+    assert facts.process_owners_visible
+
+
+def test_local_probe_uses_psutil(daemons: tuple[int, int]) -> None:
+    web, db = daemons
+    host = InventoryHost(name="localhost", address="localhost", connection="local")
+    log = ObservationLog()
+    session = Session(host=host, transport=open_transport(host), log=log)
+    facts = services.collect(session)
+    _check(facts, web, db)
+    commands = [o.command for o in log.all()]
+    assert commands[0] == services.PSUTIL_CALL
+    assert set(facts.observations) == {o.id for o in log.all()}
+
+
+def test_remote_probe_uses_ss_and_ps_over_ssh(daemons: tuple[int, int], tmp_path: Path) -> None:
+    web, db = daemons
+    s: Sshd
+    with sshd(tmp_path / "sshd") as s:
+        host = InventoryHost(name="h", address="127.0.0.1", port=s.port, user=s.user, private_key_file=s.client_key)
+        host = host.model_copy(update={"declared": host.declared.model_copy(update={"known_hosts": s.known_hosts})})
+        log = ObservationLog()
+        transport = open_transport(host)
+        facts = services.collect(Session(host=host, transport=transport, log=log))
+        transport.close()
+    _check(facts, web, db)
+    assert any(services.SS in o.command for o in log.all())
+    assert any(f":{db} " in o.stdout for o in log.all() if services.SS in o.command)
+
+
+def test_stopped_daemon_is_not_a_role(tmp_path: Path) -> None:
+    with nginx(tmp_path / "n") as web:
+        pass
+    host = InventoryHost(name="localhost", address="localhost", connection="local")
+    facts = services.collect(Session(host=host, transport=open_transport(host), log=ObservationLog()))
+    assert not any(sock.port == web for s in facts.services for sock in s.sockets)

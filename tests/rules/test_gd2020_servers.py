@@ -1,0 +1,115 @@
+"""GD2020 一(二)3 first sentence over constructed facts: each verdict and the reason behind it."""
+
+from __future__ import annotations
+
+from checker.catalogue.gd2020_servers import DB_APP_SPLIT, SERVERS
+from checker.engine import evaluate
+from checker.model import Basis, Verdict
+from tests.factories import deployment, host
+
+
+def one(rule, facts):
+    [finding] = evaluate(facts, [rule])
+    return finding
+
+
+def test_two_machines_pass() -> None:
+    f = one(SERVERS, deployment(host("app1", "nginx"), host("db1", "postgresql")))
+    assert f.verdict is Verdict.PASS
+    assert "2 distinct servers" in f.reason
+    assert f.observations == ("app1#1", "db1#1")
+
+
+def test_one_machine_fails() -> None:
+    f = one(SERVERS, deployment(host("only", "nginx", "postgresql")))
+    assert f.verdict is Verdict.FAIL
+    assert "only 1 distinct server" in f.reason
+
+
+def test_two_names_for_one_machine_count_once() -> None:
+    f = one(SERVERS, deployment(host("app1", machine_id="same"), host("app1-alias", machine_id="same")))
+    assert f.verdict is Verdict.FAIL
+    assert "app1, app1-alias are one machine" in f.reason
+
+
+def test_unreachable_host_makes_too_few_inconclusive_not_fail() -> None:
+    f = one(SERVERS, deployment(host("app1", "nginx"), host("db1", reachable=False)))
+    assert f.verdict is Verdict.INCONCLUSIVE
+    assert "db1 unreachable" in f.reason
+    assert f.hosts == ("app1", "db1")
+
+
+def test_enough_servers_pass_despite_an_unreachable_third() -> None:
+    f = one(SERVERS, deployment(host("a"), host("b"), host("c", reachable=False)))
+    assert f.verdict is Verdict.PASS
+
+
+def test_identity_probe_error_is_error_not_counted() -> None:
+    f = one(SERVERS, deployment(host("a"), host("b", errors={"identity": "ProbeError: garbled"})))
+    assert f.verdict is Verdict.ERROR
+    assert "identity probe failed" in f.reason
+
+
+def test_split_pass() -> None:
+    f = one(DB_APP_SPLIT, deployment(host("app1", "nginx"), host("db1", "postgresql")))
+    assert f.verdict is Verdict.PASS
+    assert f.details["database_servers"] == ["db1"]
+    assert f.details["application_servers"] == ["app1"]
+    assert any("postgres (pid 5532) listening on 0.0.0.0:5432/tcp → PostgreSQL (database)" in e.statement
+               for e in f.evidence)
+
+
+def test_split_fails_when_database_runs_on_the_application_host() -> None:
+    f = one(DB_APP_SPLIT, deployment(host("app1", "nginx", "mysql"), host("db1", "postgresql")))
+    assert f.verdict is Verdict.FAIL
+    assert "same machine: app1" in f.reason
+
+
+def test_split_fails_across_aliases_of_one_machine() -> None:
+    f = one(DB_APP_SPLIT, deployment(host("web", "nginx", machine_id="m"), host("db", "postgresql", machine_id="m")))
+    assert f.verdict is Verdict.FAIL
+
+
+def test_split_inconclusive_without_any_database() -> None:
+    f = one(DB_APP_SPLIT, deployment(host("app1", "nginx"), host("app2", "tomcat")))
+    assert f.verdict is Verdict.INCONCLUSIVE
+    assert "no database server observed" in f.reason
+
+
+def test_split_inconclusive_when_roles_come_from_ports_only() -> None:
+    f = one(DB_APP_SPLIT, deployment(host("app1", "nginx", matched_by="port"), host("db1", "postgresql")))
+    assert f.verdict is Verdict.INCONCLUSIVE
+    assert "port numbers only" in f.reason
+
+
+def test_split_inconclusive_when_a_host_could_not_be_observed() -> None:
+    f = one(DB_APP_SPLIT, deployment(host("app1", "nginx"), host("db1", "postgresql"), host("x", reachable=False)))
+    assert f.verdict is Verdict.INCONCLUSIVE
+    assert "could not observe x" in f.reason
+
+
+def test_split_error_on_services_probe_failure_is_named() -> None:
+    f = one(DB_APP_SPLIT, deployment(host("app1", "nginx"), host("db1", errors={"services": "ProbeError: bad ss"})))
+    assert f.verdict is Verdict.ERROR
+    assert "services probe failed: ProbeError: bad ss" in f.reason
+
+
+def test_declared_role_is_recorded_as_declared_never_observed() -> None:
+    from probes.inventory import Declarations
+
+    facts = deployment(host("app1", "nginx", declared=Declarations(role=("database",))), host("db1", "postgresql"))
+    f = one(DB_APP_SPLIT, facts)
+    declared = [e for e in f.evidence if e.basis is Basis.DECLARED]
+    assert declared and "declares role(s) database" in declared[0].statement
+    assert f.verdict is Verdict.PASS  # the declaration does not make app1 a database server
+
+
+def test_a_rule_that_raises_is_error_for_that_rule_only() -> None:
+    from dataclasses import replace
+
+    def broken(facts):
+        raise ValueError("boom")
+
+    findings = evaluate(deployment(host("a"), host("b")), [replace(SERVERS, judge=broken), DB_APP_SPLIT])
+    assert [f.verdict for f in findings] == [Verdict.ERROR, Verdict.INCONCLUSIVE]
+    assert "ValueError: boom" in findings[0].reason
