@@ -13,6 +13,9 @@ testinfra already knows local, paramiko, ssh, ansible and podman; its contract i
 from __future__ import annotations
 
 import functools
+import os
+import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -154,9 +157,15 @@ class _OpenSshTransport(_TestinfraTransport):
         self._host = host
 
     def run(self, command: str) -> tuple[int, str, str]:
-        rc, out, err = super().run(command)
-        if rc == 255:  # OpenSSH's own failure code: the command never ran
-            raise HostUnreachable(f"SSH: {err.strip().splitlines()[-1] if err.strip() else 'exit 255'}")
+        try:
+            rc, out, err = super().run(command)
+        except RuntimeError as exc:  # testinfra raises when ssh itself exits 255: the command never ran
+            result = exc.args[0] if exc.args else None
+            err = getattr(result, "stderr", "") or str(exc)
+            rc = 255
+        if rc == 255:
+            lines = [line for line in err.strip().splitlines() if line.strip()]
+            raise HostUnreachable(f"SSH: {lines[-1] if lines else 'exit 255'}")
         return rc, out, err
 
     def host_key_fingerprint(self) -> str | None:
@@ -170,6 +179,39 @@ class _OpenSshTransport(_TestinfraTransport):
         return None
 
 
+class _AnsibleTransport(_TestinfraTransport):
+    """testinfra's ansible backend, forced to run every command through the `ansible` CLI.
+
+    Ansible then owns connection details (its own host-key checking, become, vault); it is slow
+    (one `ansible` process per command) but reaches whatever Ansible can reach.
+    """
+
+    def __init__(self, host: InventoryHost, options: TransportOptions) -> None:
+        from testinfra.backend.ansible import AnsibleBackend
+
+        # The `ansible` CLI lives beside the interpreter running ihcheck (e.g. .venv/bin).
+        bindir = str(Path(sys.executable).parent)
+        if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+            os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+        backend = AnsibleBackend(host.name, ansible_inventory=options.ansible_inventory, force_ansible=True)
+        super().__init__("ansible", backend)
+
+    def run(self, command: str) -> tuple[int, str, str]:
+        try:
+            out = self._backend.run_ansible("shell", module_args=command, check=False)
+        except RuntimeError as exc:  # testinfra raises on ansible's own failures (4 = unreachable)
+            text = str(exc)
+            match = re.search(r'"msg": "([^"]*)"', text)
+            raise HostUnreachable(f"ansible: {match.group(1) if match else text.splitlines()[0][:300]}") from None
+        if out.get("unreachable"):
+            raise HostUnreachable(f"ansible: {out.get('msg', 'unreachable')}")
+        if "stdout" in out and "rc" in out:
+            return int(out["rc"]), str(out["stdout"]), str(out.get("stderr", ""))
+        # The module itself could not run (no Python on the host, a broken interpreter path, …).
+        detail = str(out.get("module_stdout") or out.get("module_stderr") or "").strip().splitlines()
+        raise HostUnreachable(f"ansible: {out.get('msg', 'module failed')}: {detail[0] if detail else ''}".rstrip(": "))
+
+
 def open_transport(host: InventoryHost, options: TransportOptions | None = None) -> Transport:
     options = options or TransportOptions()
     if host.connection == "local":
@@ -181,10 +223,7 @@ def open_transport(host: InventoryHost, options: TransportOptions | None = None)
 
         return _TestinfraTransport("podman", PodmanBackend(host.address))
     if host.connection == "ansible":
-        from testinfra.backend.ansible import AnsibleBackend
-
-        backend = AnsibleBackend(host.name, ansible_inventory=options.ansible_inventory, force_ansible=True)
-        return _TestinfraTransport("ansible", backend)
+        return _AnsibleTransport(host, options)
     if host.connection == "ssh" and host.declared.transport == "ssh":
         return _OpenSshTransport(host, options)
     transport = _ParamikoTransport(host, options)

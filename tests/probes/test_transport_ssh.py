@@ -100,3 +100,33 @@ def test_inventory_file_to_ssh_host(server: Sshd, tmp_path: Path) -> None:
     assert h.reachable, h.unreachable_reason
     assert h.groups == ("app",)
     assert h.transport == "paramiko"
+
+
+@pytest.mark.parametrize("transport", ["ssh", "ansible"])
+def test_openssh_and_ansible_transports(server: Sshd, tmp_path: Path, transport: str) -> None:
+    """`ihcheck_transport: ssh` uses the OpenSSH client, `ansible` runs each command through Ansible."""
+    inv = tmp_path / "inv.yml"
+    inv.write_text(
+        "all:\n  hosts:\n    h1:\n"
+        f"      ansible_host: 127.0.0.1\n      ansible_port: {server.port}\n      ansible_user: {server.user}\n"
+        f"      ansible_ssh_private_key_file: {server.client_key}\n"
+        f"      ansible_ssh_common_args: -o UserKnownHostsFile={server.known_hosts}\n"
+        "      ansible_python_interpreter: /usr/bin/python3\n"
+        f"      ihcheck_known_hosts: {server.known_hosts}\n      ihcheck_transport: {transport}\n"
+    )
+    gathered = gather(load_inventory(inv))
+    [h] = gathered.facts.hosts
+    assert h.reachable, h.unreachable_reason
+    assert h.transport == transport and not h.errors
+    assert h.identity is not None and h.services is not None
+    assert all(o.transport == transport for o in gathered.observations)
+
+
+def test_openssh_transport_rejects_unknown_key(server: Sshd, tmp_path: Path) -> None:
+    empty = tmp_path / "empty_known_hosts"
+    empty.write_text("")
+    host = _host(server, empty).model_copy(update={"declared": _host(server, empty).declared.model_copy(
+        update={"transport": "ssh"})})
+    [h] = gather(Inventory(source="x.yml", hosts=(host,))).facts.hosts
+    assert not h.reachable
+    assert "Host key verification failed" in (h.unreachable_reason or "")
