@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from probes.errors import InputError, describe_validation_error
 
@@ -48,7 +48,7 @@ class BmcAccess(BaseModel):
 
     address: str
     user: str
-    password: str = Field(repr=False)
+    password: SecretStr = Field(description="dumped as '**********': secrets never reach results or evidence")
     interface: Literal["lanplus", "lan"] = "lanplus"
     port: Port = 623
 
@@ -86,6 +86,11 @@ class Declarations(BaseModel):
     documents_dir: Path | None = None
     av_endpoints: tuple[AvEndpoint, ...] = ()
 
+    @field_validator("known_hosts", "simulated_identities", "power_attestation", "documents_dir")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value else value
+
     @field_validator("role", "ups", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
@@ -110,10 +115,15 @@ class InventoryHost(BaseModel):
     port: Port | None = None
     user: str | None = None
     private_key_file: Path | None = None
-    password: str | None = Field(default=None, repr=False)
+    password: SecretStr | None = Field(default=None, description="ansible_password; dumped masked")
     connection: Connection = "ssh"
     groups: tuple[str, ...] = ()
     declared: Declarations = Declarations()
+
+    @field_validator("private_key_file")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value else value
 
     @field_validator("address")
     @classmethod

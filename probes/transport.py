@@ -92,7 +92,7 @@ class _ParamikoTransport(_TestinfraTransport):
                     hostname=host.address,
                     port=host.port or 22,
                     username=host.user,
-                    password=host.password,
+                    password=host.password.get_secret_value() if host.password else None,
                     key_filename=str(host.private_key_file) if host.private_key_file else None,
                     timeout=options.connect_timeout,
                     banner_timeout=options.connect_timeout,
