@@ -6,12 +6,15 @@ Exit codes (scripts and CI rely on them):
     2   no failure, but at least one rule was inconclusive or hit an error
     64  usage error (unknown option, missing argument)
     65  bad input (inventory, spec, waiver file): one line naming the file and field
+    69  the environment cannot do it (e.g. no podman for a simulation): one line saying why
     70  internal error (a bug in ihcheck: please report it)
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -22,9 +25,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from checker import __version__
-from probes.errors import InputError
+from probes.errors import EnvironmentProblem, InputError
 
-EX_USAGE, EX_DATAERR, EX_SOFTWARE = 64, 65, 70
+EX_USAGE, EX_DATAERR, EX_UNAVAILABLE, EX_SOFTWARE = 64, 65, 69, 70
 
 app = typer.Typer(
     name="ihcheck",
@@ -133,6 +136,48 @@ def print_result(result: object, console: Console | None = None) -> None:
 
 
 @app.command()
+def demo(
+    scenario: Annotated[str, typer.Argument(help="Scenario name or spec path.")] = "compliant",
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Where the inventory, result and report go.")] = Path(
+        "ihcheck-demo"),
+    ready_timeout: Annotated[float, typer.Option(help="Seconds to wait for every simulated daemon.")] = 120,
+) -> None:
+    """Boot a simulated deployment, check it, write the result and report, and always tear it down."""
+    from checker.run import run_check
+    from simulator.deploy import running, write_inventory
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with _simulator_errors(), running(scenario, ready_timeout=ready_timeout, console=err) as deployment:
+        inventory = write_inventory(deployment.scenario, out_dir / "inventory.yml")
+        result = run_check(inventory, progress_console=err)
+        expected = dict(deployment.spec.expect)
+    (out_dir / "result.json").write_text(result.to_json(), encoding="utf-8")
+    print_result(result)
+    got = result.summary["rules"]
+    differ = {rule: (verdict, got.get(rule)) for rule, verdict in expected.items() if got.get(rule) != verdict}
+    for rule, (want, have) in differ.items():
+        out.print(f"[red]unexpected:[/] {rule}: scenario {deployment.scenario!r} expects {want}, got {have}")
+    out.print(f"result: {out_dir / 'result.json'}; simulated deployment {deployment.scenario!r} torn down")
+    raise typer.Exit(result.exit_code)
+
+
+@contextlib.contextmanager
+def _simulator_errors() -> Iterator[None]:
+    """The simulator's own failures (no podman, a daemon that never answered) as one line, exit 69."""
+    from simulator.deploy import SimulatorError
+    from simulator.image import ImageError
+    from simulator.podman import PodmanError
+    from simulator.spec import SpecError
+
+    try:
+        yield
+    except SpecError as exc:
+        raise InputError(str(exc)) from None
+    except (SimulatorError, ImageError, PodmanError) as exc:
+        raise EnvironmentProblem(str(exc)) from None
+
+
+@app.command()
 def rules(
     fmt: Annotated[RulesFormat, typer.Option("--format", help="Output format.")] = RulesFormat.table,
 ) -> None:
@@ -197,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         err.print(f"ihcheck: error: {escape(str(exc))}", soft_wrap=True)
         return EX_DATAERR
+    except EnvironmentProblem as exc:
+        err.print(f"ihcheck: error: {escape(str(exc))}", soft_wrap=True)
+        return EX_UNAVAILABLE
     except KeyboardInterrupt:
         err.print("ihcheck: interrupted")
         return 130

@@ -2,6 +2,7 @@
 
     InputError          bad input (inventory, spec, waiver file): one line naming file and field;
                         the CLI prints it and exits 65 (EX_DATAERR), never a traceback.
+    EnvironmentProblem  this machine cannot do what was asked (no podman for a simulation): exit 69.
     HostUnreachable     a transport could not reach a host; the host's rules become inconclusive.
     ProbeError          a probe broke on a reachable host (unexpected output, a bug); its rules
                         become `error` and the other probes' facts are kept.
@@ -14,6 +15,10 @@ from pydantic import ValidationError
 
 class InputError(Exception):
     """Bad user input; the message is one line naming the file and the field."""
+
+
+class EnvironmentProblem(Exception):
+    """This machine lacks what the command needs; the message is one line saying what."""
 
 
 class HostUnreachable(Exception):

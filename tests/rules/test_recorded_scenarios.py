@@ -1,0 +1,36 @@
+"""Every rule over facts recorded from real simulated deployments, against each scenario's expected verdicts.
+
+The facts were gathered over SSH from the simulator's containers (refresh them with
+`IHCHECK_RECORD_FACTS=1 pytest -m "containers or matrix" tests/scenarios`); judging them needs no host,
+so this runs everywhere in a fraction of a second and pins each rule's behaviour on real data.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from checker.catalogue import CATALOGUE
+from checker.engine import evaluate, rule_verdicts
+from probes.facts import DeploymentFacts
+
+RECORDED = sorted((Path(__file__).resolve().parents[1] / "data" / "scenarios").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", RECORDED, ids=[p.stem for p in RECORDED])
+def test_rules_on_recorded_facts(path: Path) -> None:
+    record = json.loads(path.read_text())
+    facts = DeploymentFacts.model_validate(record["facts"])
+    got = {k: v.value for k, v in rule_verdicts(evaluate(facts, CATALOGUE)).items()}
+    assert {rule: got.get(rule) for rule in record["expect"]} == record["expect"]
+
+
+def test_recordings_cover_pass_and_fail_of_every_rule() -> None:
+    seen: dict[str, set[str]] = {}
+    for path in RECORDED:
+        for rule, verdict in json.loads(path.read_text())["expect"].items():
+            seen.setdefault(rule, set()).add(verdict)
+    missing = {r.id: {"pass", "fail"} - seen.get(r.id, set()) for r in CATALOGUE if r.id.startswith("GD2020-1.")}
+    assert not any(missing.values()), missing
