@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +96,21 @@ class Evidence(Frozen):
     observations: tuple[str, ...] = ()
 
 
+class Waiver(Frozen):
+    """An accepted exception (InSpec/Prowler style): it marks a finding `waived`, never changes its verdict.
+
+    `host` None waives the rule for the whole deployment; a host name waives only that host's
+    finding of a per-host rule. A waiver past `expires` stops waiving (see reports.waivers).
+    """
+
+    rule_id: str
+    host: str | None = None
+    justification: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    ticket: str = Field(min_length=1)
+    expires: date
+
+
 class Finding(Frozen):
     rule_id: str
     verdict: Verdict
@@ -102,6 +118,7 @@ class Finding(Frozen):
     reason: str
     evidence: tuple[Evidence, ...] = ()
     details: dict[str, Any] = Field(default_factory=dict)
+    waiver: Waiver | None = Field(default=None, description="set when a valid waiver accepts this finding")
 
     @property
     def observations(self) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from checker.catalogue import select
 from checker.engine import evaluate
+from probes.documents import load_documents
 from probes.errors import InputError
 from probes.gather import gather
 from probes.inventory import load_inventory
@@ -38,6 +39,7 @@ def run_check(
     except KeyError as exc:
         raise InputError(f"--rule: unknown rule id {exc.args[0]!r} (see `ihcheck rules`)") from None
     inventory = load_inventory(inventory_path, limit)
+    documents = load_documents(inventory)  # before probing: a bad index fails fast
     options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys,
                                ansible_inventory=str(inventory_path))
     started = now()
@@ -51,6 +53,7 @@ def run_check(
                               progress=lambda host, event: bar.update(tasks[host], description=f"{host}: {event}"))
     else:
         gathered = gather(inventory, options=options)
-    findings = evaluate(gathered.facts, rules)
-    return CheckResult.build(rules=rules, facts=gathered.facts, findings=findings,
+    facts = gathered.facts.model_copy(update={"documents": documents})
+    findings = evaluate(facts, rules)
+    return CheckResult.build(rules=rules, facts=facts, findings=findings,
                              observations=gathered.observations, started_at=started, finished_at=now())

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from probes.documents import DocumentFacts
 from probes.inventory import Declarations
 
 
@@ -115,6 +116,7 @@ class DeploymentFacts(BaseModel):
     inventory: str
     collected_at: datetime
     hosts: tuple[HostFacts, ...]
+    documents: DocumentFacts | None = Field(default=None, description="the documents folder (attested, not observed)")
 
     def reachable(self) -> list[HostFacts]:
         return [h for h in self.hosts if h.reachable]

@@ -11,7 +11,8 @@ Schema `ihcheck.result/1` (additions are backwards compatible; removals bump the
       "summary": {"exit_code": 0|1|2, "verdicts": {"pass": n, ...}, "rules": {"<rule id>": "<verdict>"}},
       "hosts": [{"name", "address", "reachable", "unreachable_reason", "transport", "host_key_fingerprint", ...}],
       "findings": [{"rule_id", "verdict", "hosts", "reason", "evidence": [{"host", "statement", "basis",
-                    "observations": ["<observation id>"]}], "observations": ["<observation id>"], "details"}],
+                    "observations": ["<observation id>"]}], "observations": ["<observation id>"], "details",
+                    "waiver": null | {"rule_id", "host", "justification", "owner", "ticket", "expires"}}],
       "facts": {... typed facts per host ...},
       "observations": [{"id", "host", "transport", "command", "exit_status", "stdout", "stderr",
                         "started_at", "ended_at", "stdout_sha256", "host_key_fingerprint"}]
@@ -29,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from checker import __version__
 from checker.catalogue import CATALOGUE_VERSION, catalogue_sha256
 from checker.engine import exit_code, rule_verdicts
-from checker.model import Finding, Rule, Verdict
+from checker.model import Finding, Rule, Verdict, Waiver
 from probes.facts import DeploymentFacts
 from probes.observation import Observation
 
@@ -60,13 +61,14 @@ class FindingOut(BaseModel):
     evidence: tuple[dict[str, Any], ...]
     observations: tuple[str, ...]
     details: dict[str, Any]
+    waiver: Waiver | None = None  # a valid waiver accepts this finding; `verdict` stays the original
 
     @classmethod
     def of(cls, finding: Finding) -> FindingOut:
         return cls(
             rule_id=finding.rule_id, verdict=finding.verdict, hosts=finding.hosts, reason=finding.reason,
             evidence=tuple(e.model_dump(mode="json") for e in finding.evidence),
-            observations=finding.observations, details=finding.details,
+            observations=finding.observations, details=finding.details, waiver=finding.waiver,
         )
 
 
@@ -91,14 +93,17 @@ class CheckResult(BaseModel):
             "exit_code": self.exit_code,
             "verdicts": {v.value: counts.get(v.value, 0) for v in Verdict},
             "rules": {k: v.value for k, v in rule_verdicts(self._findings()).items()},
+            "waived": sum(1 for f in self.findings if f.waiver is not None),
         }
 
     @property
     def exit_code(self) -> int:
-        return exit_code(self._findings())
+        """Waived findings count as passed here (they were accepted); their verdicts stay in the findings."""
+        return exit_code([f.model_copy(update={"verdict": Verdict.PASS}) if f.waiver else f for f in self._findings()])
 
     def _findings(self) -> list[Finding]:
-        return [Finding(rule_id=f.rule_id, verdict=f.verdict, hosts=f.hosts, reason=f.reason) for f in self.findings]
+        return [Finding(rule_id=f.rule_id, verdict=f.verdict, hosts=f.hosts, reason=f.reason, waiver=f.waiver)
+                for f in self.findings]
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2)

@@ -1,0 +1,196 @@
+"""Guangdong 2020 二(二), 三.2(2), 三.2(3): the papers a hospital must hand in, judged from its documents folder.
+
+These rules judge what the hospital attests (Basis.ATTESTED), never what was observed: a file
+that is listed, present and unexpired satisfies an item; the rule cannot tell whether the paper
+says what it should, and its interpretation says so. The 30- and 90-day deadlines of 三(一)/(二)
+are computed from the dates in the index and shown with every missing item. "Today" is the day
+the facts were collected, so a rule stays a pure function of its facts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from checker.catalogue.common import all_hosts
+from checker.catalogue.documents import GD2020
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
+from probes.documents import INDEX, ITEMS, DocumentFacts, DocumentFile, Item
+from probes.facts import DeploymentFacts
+
+MATERIALS_ID = "GD2020-2.2-materials"
+POLICIES_ID = "GD2020-3.2-policies"
+PLANS_ID = "GD2020-3.2-emergency-plans"
+
+NOTICE_ISSUED = date(2020, 5, 18)
+MLPS_VALID_DAYS = 365  # 三.2(4): the MLPS scans are submitted every year
+
+MATERIALS_ZH = (
+    "接入省监管平台需提交的材料。1.互联网医疗监管平台接入申请表；2.互联网医院信息系统《信息系统安全等级保护任务告知书(回执)》"
+    "《信息系统安全等级保护备案证明》；3.系统部署拓扑图；4.如与第三方机构合作建立互联网医院的，需提交合作协议。"
+    "合作协议中应明确互联网医院信息系统网络信息安全、隐私保护等责任划分。"
+)
+MATERIALS_EN = (
+    "Materials to submit for access to the provincial supervision platform: 1. the internet medical supervision "
+    "platform access application form; 2. the internet hospital information system's MLPS task notice (receipt) "
+    "and MLPS filing certificate; 3. the system deployment topology diagram; 4. where the internet hospital is "
+    "built with a third party, the cooperation agreement, which shall set out the division of responsibility for "
+    "network and information security and privacy protection."
+)
+POLICIES_ZH = (
+    "互联网医院完成执行许可登记后，要向省监管平台上传如下资料：(2)互联网医疗服务管理制度、互联网医院信息系统使用管理制度、"
+    "互联网医疗质量控制和评价制度、在线处方管理制度、患者知情同意制度、在线医疗文书书写与管理制度、"
+    "在线就诊患者风险评估与突发状况预防及应急处置制度、互联网医疗护理人员培训考核制度；"
+)
+POLICIES_EN = (
+    "After practice registration the internet hospital shall upload to the platform: (2) its policies on internet "
+    "medical service management, information system use, internet medical quality control and evaluation, online "
+    "prescriptions, patient informed consent, writing and management of online medical records, risk assessment "
+    "of online patients with prevention of and response to emergencies, and training and assessment of internet "
+    "nursing staff;"
+)
+PLANS_ZH = "(3)停电、断网、设备故障、网络信息安全等突发事件的应急预案；"
+PLANS_EN = "(3) emergency plans for sudden events such as power loss, network loss, equipment failure and network " \
+    "and information security incidents;"
+
+
+def deadline_base(docs: DocumentFacts) -> date | None:
+    """三(二): deadlines run from opening (开业); 三(一): hospitals registered before the notice, from the notice."""
+    base = docs.opened_on or docs.registered_on
+    if base is None:
+        return None
+    return max(base, NOTICE_ISSUED)
+
+
+def due_date(docs: DocumentFacts, item: Item) -> date | None:
+    base = deadline_base(docs)
+    if base is None or item.deadline_days is None:
+        return None
+    return base + timedelta(days=item.deadline_days)
+
+
+def expiry(doc: DocumentFile, item: Item) -> date | None:
+    """An explicit expiry; for the yearly MLPS scans, a year after issue when none is given."""
+    if doc.expires is not None:
+        return doc.expires
+    if item.annual and doc.issued is not None:
+        return doc.issued + timedelta(days=MLPS_VALID_DAYS)
+    return None
+
+
+def item_status(docs: DocumentFacts, item: Item, today: date) -> dict[str, Any]:
+    """present / missing / expired / not_required for one item, with its file, digests and deadline."""
+    due = due_date(docs, item)
+    row: dict[str, Any] = {"item": item.id, "title_zh": item.title_zh, "title_en": item.title_en,
+                           "clause": item.clause, "due": due.isoformat() if due else None, "files": []}
+    if item.third_party_only and not docs.third_party:
+        row["status"] = "not_required"
+        return row
+    candidates = docs.for_item(item.id)
+    row["files"] = [{"file": d.file, "sha256": d.sha256, "sm3": d.sm3, "issued": d.issued and d.issued.isoformat(),
+                     "expires": (e.isoformat() if (e := expiry(d, item)) else None), "present": d.present}
+                    for d in candidates]
+    present = [d for d in candidates if d.present]
+    valid = [d for d in present if (e := expiry(d, item)) is None or e >= today]
+    if valid:
+        row["status"] = "present"
+    elif present:
+        row["status"] = "expired"
+    else:
+        row["status"] = "missing"
+    if row["status"] != "present" and due is not None:
+        row["overdue_days"] = (today - due).days
+    return row
+
+
+def _deadline_text(row: dict[str, Any]) -> str:
+    if row.get("due") is None:
+        return ""
+    days = row["overdue_days"]
+    return f", due {row['due']} ({days} days overdue)" if days > 0 else f", due {row['due']} ({-days} days left)"
+
+
+def _judge_group(rule_id: str, group: str, facts: DeploymentFacts) -> list[Finding]:
+    hosts = all_hosts(facts)
+    docs = facts.documents
+    if docs is None:
+        return [Finding(rule_id=rule_id, verdict=Verdict.INCONCLUSIVE, hosts=hosts,
+                        reason="no documents folder declared: set ihcheck_documents_dir (under all: vars:) to a "
+                        f"folder with a {INDEX} index of the hospital's documents")]
+    today = facts.collected_at.date()
+    rows = [item_status(docs, item, today) for item in ITEMS if item.group == group]
+    evidence: list[Evidence] = []
+    for row in rows:
+        for f in row["files"]:
+            if f["present"]:
+                issued = f" issued {f['issued']}" if f["issued"] else ""
+                expires = f", expires {f['expires']}" if f["expires"] else ""
+                evidence.append(Evidence(basis=Basis.ATTESTED, statement=f"{row['title_zh']} ({row['title_en']}): "
+                                         f"{f['file']}{issued}{expires}, sha256 {f['sha256']}"))
+    evidence += [Evidence(basis=Basis.ATTESTED, statement=note) for note in docs.notes]
+    missing = [r for r in rows if r["status"] == "missing"]
+    expired = [r for r in rows if r["status"] == "expired"]
+    required = [r for r in rows if r["status"] != "not_required"]
+    details = {"as_of": today.isoformat(), "deadline_base": (b.isoformat() if (b := deadline_base(docs)) else None),
+               "items": rows}
+    problems = [f"missing {r['title_zh']} ({r['title_en']}){_deadline_text(r)}" for r in missing]
+    problems += [f"expired {r['title_zh']} ({r['title_en']}, expired "
+                 f"{max(f['expires'] for f in r['files'] if f['present'] and f['expires'])}){_deadline_text(r)}"
+                 for r in expired]
+    if problems:
+        verdict, reason = Verdict.FAIL, "; ".join(problems)
+    else:
+        verdict = Verdict.PASS
+        reason = f"all {len(required)} required item(s) present and unexpired in {docs.directory} (attested)"
+    return [Finding(rule_id=rule_id, verdict=verdict, hosts=hosts, reason=reason, evidence=tuple(evidence),
+                    details=details)]
+
+
+def judge_materials(facts: DeploymentFacts) -> list[Finding]:
+    return _judge_group(MATERIALS_ID, "materials", facts)
+
+
+def judge_policies(facts: DeploymentFacts) -> list[Finding]:
+    return _judge_group(POLICIES_ID, "policies", facts)
+
+
+def judge_plans(facts: DeploymentFacts) -> list[Finding]:
+    return _judge_group(PLANS_ID, "emergency-plans", facts)
+
+
+_ATTESTED = ("Judged from the hospital's documents folder (ihcheck_documents_dir and its materials.yaml): an item "
+             "is satisfied by a listed file that is present and unexpired; ihcheck does not read the paper's content. ")
+
+MATERIALS = Rule(
+    id=MATERIALS_ID,
+    title="The access materials are on file: application form, MLPS receipt and certificate, topology, agreement",
+    clause=Clause(document=GD2020, ref="二(二)", text_zh=MATERIALS_ZH, text_en=MATERIALS_EN,
+                  interpretation=_ATTESTED + "The MLPS receipt and certificate are re-submitted yearly (三.2(4)), "
+                  "so without an explicit expiry a scan older than 365 days is expired. The agreement is required "
+                  "when the index says third_party: true. Deadlines (三(一)/(二)): 30 days from opening for the "
+                  "form and topology, 90 days for the MLPS scans."),
+    severity=Severity.HIGH,
+    needs=(),
+    judge=judge_materials,
+)
+
+POLICIES = Rule(
+    id=POLICIES_ID,
+    title="The eight internet-hospital management policies are on file",
+    clause=Clause(document=GD2020, ref="三.2(2)", text_zh=POLICIES_ZH, text_en=POLICIES_EN,
+                  interpretation=_ATTESTED + "Due 30 days from opening (三(二))."),
+    severity=Severity.MEDIUM,
+    needs=(),
+    judge=judge_policies,
+)
+
+EMERGENCY_PLANS = Rule(
+    id=PLANS_ID,
+    title="Emergency plans for power loss, network loss, equipment failure and security incidents are on file",
+    clause=Clause(document=GD2020, ref="三.2(3)", text_zh=PLANS_ZH, text_en=PLANS_EN,
+                  interpretation=_ATTESTED + "One file may cover several plans (list them all under its items). "
+                  "Due 30 days from opening (三(二))."),
+    severity=Severity.MEDIUM,
+    needs=(),
+    judge=judge_plans,
+)

@@ -1,0 +1,234 @@
+"""The hospital's documents folder: what it attests, never what was observed.
+
+The notice asks for papers as well as machines (二(二) materials, 三.2(2) policies, 三.2(3)
+emergency plans). A hospital keeps them in a folder named by the inventory variable
+`ihcheck_documents_dir` (relative paths are relative to the inventory), with an index file,
+`materials.yaml`, saying which file is which item and when it was issued or expires:
+
+    hospital: 示例互联网医院
+    opened_on: 2026-10-08       # 开业日期: the 30- and 90-day deadlines of 三(二) run from it
+    registered_on: 2026-09-30   # 执业登记日期 (used when opened_on is not given)
+    third_party: true           # built with a third party: a cooperation agreement is required
+    documents:
+      - file: application-form.pdf
+        items: [application-form]
+        issued: 2026-09-25
+      - file: emergency-plans.pdf
+        items: [plan-power-loss, plan-network-loss, plan-equipment-failure, plan-security-incident]
+
+Every listed file is hashed (SHA-256 and SM3) when read, so the bundle can prove it carries the
+very files the rules judged. Item ids are those of `ITEMS`; anything else in the index is an
+input error naming the file and field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from probes.errors import InputError, describe_validation_error
+from probes.inventory import Inventory
+
+INDEX = "materials.yaml"
+
+Group = Literal["materials", "policies", "emergency-plans"]
+
+
+class Item(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    group: Group
+    title_zh: str
+    title_en: str
+    clause: str = Field(description="where the notice asks for it")
+    deadline_days: int | None = Field(description="days after opening (三(二)) by which it is due")
+    annual: bool = Field(default=False, description="re-submitted every year (三.2(4)): a scan expires after a year")
+    third_party_only: bool = False
+
+
+def _policy(key: str, zh: str, en: str) -> Item:
+    return Item(id=f"policy-{key}", group="policies", title_zh=zh, title_en=en, clause="三.2(2)", deadline_days=30)
+
+
+def _plan(key: str, zh: str, en: str) -> Item:
+    return Item(id=f"plan-{key}", group="emergency-plans", title_zh=f"{zh}突发事件应急预案",
+                title_en=f"Emergency plan: {en}", clause="三.2(3)", deadline_days=30)
+
+
+ITEMS: tuple[Item, ...] = (
+    Item(id="application-form", group="materials", title_zh="互联网医疗监管平台接入申请表",
+         title_en="Supervision platform access application form", clause="二(二)1", deadline_days=30),
+    Item(id="mlps-receipt", group="materials", title_zh="信息系统安全等级保护任务告知书(回执)",
+         title_en="MLPS task notice (receipt)", clause="二(二)2", deadline_days=90, annual=True),
+    Item(id="mlps-certificate", group="materials", title_zh="信息系统安全等级保护备案证明",
+         title_en="MLPS filing certificate", clause="二(二)2", deadline_days=90, annual=True),
+    Item(id="topology", group="materials", title_zh="系统部署拓扑图", title_en="System deployment topology diagram",
+         clause="二(二)3", deadline_days=30),
+    Item(id="cooperation-agreement", group="materials", title_zh="合作协议",
+         title_en="Cooperation agreement with the third party", clause="二(二)4", deadline_days=None,
+         third_party_only=True),
+    _policy("internet-medical-service", "互联网医疗服务管理制度", "Internet medical service management"),
+    _policy("information-system", "互联网医院信息系统使用管理制度", "Internet hospital information system use"),
+    _policy("quality-control", "互联网医疗质量控制和评价制度", "Internet medical quality control and evaluation"),
+    _policy("online-prescription", "在线处方管理制度", "Online prescription management"),
+    _policy("informed-consent", "患者知情同意制度", "Patient informed consent"),
+    _policy("online-records", "在线医疗文书书写与管理制度", "Writing and management of online medical records"),
+    _policy("risk-assessment", "在线就诊患者风险评估与突发状况预防及应急处置制度",
+            "Risk assessment of online patients, prevention of and response to emergencies"),
+    _policy("nurse-training", "互联网医疗护理人员培训考核制度", "Training and assessment of internet nursing staff"),
+    _plan("power-loss", "停电", "power loss"),
+    _plan("network-loss", "断网", "network loss"),
+    _plan("equipment-failure", "设备故障", "equipment failure"),
+    _plan("security-incident", "网络信息安全", "network and information security incident"),
+)
+ITEM_IDS = {i.id: i for i in ITEMS}
+
+
+class DocumentFile(BaseModel):
+    """One file of the folder as the index describes it, with its digests (None when the file is absent)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file: str
+    items: tuple[str, ...]
+    title: str | None = None
+    issued: date | None = None
+    expires: date | None = None
+    size: int | None = None
+    sha256: str | None = None
+    sm3: str | None = None
+
+    @property
+    def present(self) -> bool:
+        return self.sha256 is not None
+
+
+class DocumentFacts(BaseModel):
+    """The documents folder as read: attested by the hospital (Basis.ATTESTED), never observed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    directory: str
+    index_sha256: str
+    hospital: str | None = None
+    opened_on: date | None = None
+    registered_on: date | None = None
+    third_party: bool
+    documents: tuple[DocumentFile, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def for_item(self, item_id: str) -> list[DocumentFile]:
+        return [d for d in self.documents if item_id in d.items]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file: str = Field(min_length=1)
+    items: tuple[str, ...] = Field(min_length=1)
+    title: str | None = None
+    issued: date | None = None
+    expires: date | None = None
+
+    @field_validator("items", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return (value,) if isinstance(value, str) else value
+
+    @field_validator("items")
+    @classmethod
+    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            if item not in ITEM_IDS:
+                raise ValueError(f"unknown item {item!r} (known: {', '.join(ITEM_IDS)})")
+        return value
+
+    @field_validator("file")
+    @classmethod
+    def _inside(cls, value: str) -> str:
+        path = PurePosixPath(value)
+        if path.is_absolute() or ".." in path.parts:
+            raise ValueError(f"must be a path inside the documents folder, got {value!r}")
+        return value
+
+
+class _Index(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    hospital: str | None = None
+    opened_on: date | None = None
+    registered_on: date | None = None
+    third_party: bool
+    documents: tuple[_Entry, ...] = ()
+
+
+def digests(data: bytes) -> tuple[str, str]:
+    """SHA-256 and SM3 (GB/T 32905) of one file, hex."""
+    return hashlib.sha256(data).hexdigest(), hashlib.new("sm3", data).hexdigest()
+
+
+def read_documents(directory: Path) -> DocumentFacts:
+    """Read and hash a documents folder; InputError (file and field) when its index is unusable."""
+    import yaml
+
+    index = directory / INDEX
+    if not directory.is_dir():
+        raise InputError(f"{directory}: documents folder (ihcheck_documents_dir) not found")
+    try:
+        raw_index = index.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{index}: index of the documents folder not found") from None
+    try:
+        raw = yaml.safe_load(raw_index.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise InputError(f"{index}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    try:
+        parsed = _Index.model_validate(raw if raw is not None else {})
+    except ValidationError as exc:
+        field, message = describe_validation_error(exc)
+        raise InputError(f"{index}: {field}: {message}") from None
+    documents: list[DocumentFile] = []
+    notes: list[str] = []
+    listed = set()
+    for entry in parsed.documents:
+        path = directory / entry.file
+        listed.add(path.resolve())
+        fields = entry.model_dump()
+        if path.is_file():
+            data = path.read_bytes()
+            sha, sm3 = digests(data)
+            documents.append(DocumentFile(**fields, size=len(data), sha256=sha, sm3=sm3))
+        else:
+            notes.append(f"{INDEX} lists {entry.file}, which is not in the folder")
+            documents.append(DocumentFile(**fields))
+    for path in sorted(directory.rglob("*")):
+        if path.is_file() and path.name != INDEX and path.resolve() not in listed:
+            notes.append(f"{path.relative_to(directory)} is not listed in {INDEX}; not considered")
+    return DocumentFacts(directory=str(directory), index_sha256=digests(raw_index)[0], hospital=parsed.hospital,
+                         opened_on=parsed.opened_on, registered_on=parsed.registered_on,
+                         third_party=parsed.third_party, documents=tuple(documents), notes=tuple(notes))
+
+
+def documents_dir(inventory_source: str, declared: list[Path | None]) -> Path | None:
+    """The one documents folder the inventory declares (relative to the inventory), or None."""
+    base = Path(inventory_source)
+    base = base if base.is_dir() else base.parent
+    found = {(base / d).resolve() if not d.is_absolute() else d for d in declared if d is not None}
+    if len(found) > 1:
+        first, second = sorted(found)[:2]
+        raise InputError(f"{inventory_source}: ihcheck_documents_dir: hosts declare different folders "
+                         f"({first} and {second}); declare one for the deployment (e.g. under all: vars:)")
+    return next(iter(found), None)
+
+
+def load_documents(inventory: Inventory) -> DocumentFacts | None:
+    """The deployment's documents, when the inventory names a folder (`ihcheck_documents_dir`)."""
+    directory = documents_dir(inventory.source, [h.declared.documents_dir for h in inventory.hosts])
+    return read_documents(directory) if directory is not None else None

@@ -1,0 +1,273 @@
+"""The evidence bundle: what a hospital hands in and a regulator verifies offline.
+
+A bundle is a directory and the same content as one `.tar.gz` (deterministic: sorted members,
+fixed mtimes and owners), so the regulator can verify either. Layout (format `ihcheck.bundle/1`):
+
+    manifest.json                 format, tool, catalogue (version, sha256), signer fingerprints,
+                                  redaction counts, and {path: {size, sha256, sm3}} of every file below
+    signatures/manifest.ed25519.sig   Ed25519 signature of manifest.json's exact bytes (raw 64 bytes)
+    signatures/manifest.sm2.der       SM2 signature (SM3, default id 1234567812345678), DER SEQUENCE{r,s}
+    keys/ed25519.pub.pem, keys/sm2.pub.pem    the signer's public keys (pin them with `verify --pubkey`)
+    VERIFY.txt                    how to check the bundle with ihcheck or with plain OpenSSL
+    result.json                   run summary: tool, catalogue, inventory, times, verdict counts, exit code
+    catalogue.json                every rule that judged, with its clause in Chinese and English
+    inventory/files/<path>        the inventory file(s) as given (a directory keeps its tree), redacted
+    inventory/hosts.json          the hosts as parsed (address, port, user, groups, ihcheck_* declarations)
+    facts.json                    the typed facts every rule saw (DeploymentFacts)
+    findings.json                 every finding: verdict, reason, evidence, the observations it relied on,
+                                  and its waiver if one applies
+    observations/<id>.json        one per command a probe ran: command, stdout, stderr, exit status,
+                                  timestamps, transport, host key fingerprint (id percent-encoded:
+                                  `db1#3` → `db1%233.json`)
+    waivers.json                  each waiver and what became of it (applied, expired, unknown rule, unmatched)
+    waivers/<file>                the waivers file as given, redacted
+    documents/materials.yaml, documents/<file>
+                                  the hospital's documents folder (Basis.ATTESTED), byte for byte
+
+Secrets are removed (reports.redact) from every text above before it is hashed, except the
+documents, which are the hospital's own papers and travel unaltered; an observation's
+`stdout_sha256` is recomputed over the redacted stdout, so the excerpt a report quotes can be
+checked against the bundle. The manifest counts the redactions by kind and by file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tarfile
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from probes.errors import InputError
+
+if TYPE_CHECKING:
+    from reports.keys import SigningKeys
+    from reports.result import CheckResult
+    from reports.waivers import WaiverStatus
+
+FORMAT = "ihcheck.bundle/1"
+MANIFEST = "manifest.json"
+SIG_ED25519 = "signatures/manifest.ed25519.sig"
+SIG_SM2 = "signatures/manifest.sm2.der"
+KEY_ED25519 = "keys/ed25519.pub.pem"
+KEY_SM2 = "keys/sm2.pub.pem"
+UNSIGNED = frozenset({MANIFEST, SIG_ED25519, SIG_SM2})
+
+_VERIFY_TXT = """\
+This is an ihcheck evidence bundle ({format}).
+
+Verify it offline (no network, no access to the hospital needed):
+
+    ihcheck verify BUNDLE --pubkey "{ed} {sm2}"
+
+Or with OpenSSL alone (3.0 or later), from inside the bundle directory:
+
+    openssl pkeyutl -verify -pubin -inkey keys/ed25519.pub.pem -rawin \\
+        -in manifest.json -sigfile signatures/manifest.ed25519.sig
+    openssl pkeyutl -verify -pubin -inkey keys/sm2.pub.pem -rawin -digest sm3 \\
+        -pkeyopt distid:1234567812345678 -in manifest.json -sigfile signatures/manifest.sm2.der
+
+then compare every file's sha256sum / SM3 digest with manifest.json "files". Check that the
+public keys' fingerprints are the ones the hospital registered with you:
+{ed}
+{sm2}
+"""
+
+
+def observation_path(observation_id: str) -> str:
+    return f"observations/{quote(observation_id, safe='')}.json"
+
+
+def dump_json(value: Any) -> bytes:
+    """The one JSON form in a bundle: sorted keys, UTF-8 (Chinese stays readable), newline-terminated."""
+    return (json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Written:
+    directory: Path
+    tarball: Path | None
+    manifest: dict[str, Any]
+
+
+class _Files:
+    """Files of a bundle being written: content kept for the tarball, digests taken in the same pass."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.content: dict[str, bytes] = {}
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.redactions: dict[str, int] = {}
+
+    def add(self, rel: str, data: bytes, redactions: int = 0) -> None:
+        if rel in self.content:
+            raise InputError(f"{self.root}: two bundle files would be written to {rel}")
+        self.content[rel] = data
+        if rel not in UNSIGNED:
+            self.entries[rel] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+                                 "sm3": hashlib.new("sm3", data).hexdigest()}
+        if redactions:
+            self.redactions[rel] = redactions
+
+    def flush(self) -> None:
+        made: set[Path] = set()
+        for rel, data in self.content.items():
+            path = self.root / rel
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            path.write_bytes(data)
+
+
+def _inventory_files(source: Path) -> list[tuple[str, Path]]:
+    if source.is_file():
+        return [(source.name, source)]
+    return sorted((str(p.relative_to(source)), p) for p in source.rglob("*")
+                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(source).parts))
+
+
+def write_bundle(
+    result: CheckResult,
+    inventory_path: str | Path,
+    out_dir: str | Path,
+    *,
+    keys: SigningKeys,
+    waivers: list[WaiverStatus] | tuple[WaiverStatus, ...] = (),
+    waivers_file: Path | None = None,
+    tarball: bool = True,
+    parsed_hosts: list[dict[str, Any]] | None = None,
+) -> Written:
+    """Write and sign a bundle from one check's result; returns where it went and its manifest.
+
+    `parsed_hosts` defaults to parsing `inventory_path` again (Ansible's parser, as the check did).
+    """
+    from reports.keys import ed25519_public_pem
+    from reports.redact import Redactor
+
+    root = Path(out_dir)
+    inventory = Path(inventory_path)
+    if root.exists() and any(root.iterdir()):
+        raise InputError(f"{root}: bundle directory exists and is not empty")
+    if not inventory.exists():
+        raise InputError(f"{inventory}: inventory not found")
+    files = _Files(root)
+    kinds: Counter[str] = Counter()
+
+    def add_redacted_json(rel: str, value: Any) -> None:
+        red = Redactor()
+        clean = red.data(value)
+        kinds.update(red.counts)
+        files.add(rel, dump_json(clean), red.total)
+
+    def add_redacted_text(rel: str, text: str) -> None:
+        red = Redactor()
+        clean = red.text(text)
+        kinds.update(red.counts)
+        files.add(rel, clean.encode("utf-8"), red.total)
+
+    # inventory: the files as given, and the hosts as parsed
+    skipped: list[str] = []
+    for rel, path in _inventory_files(inventory):
+        try:
+            add_redacted_text(f"inventory/files/{rel}", path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            skipped.append(f"inventory/files/{rel}: not UTF-8 text, cannot be redacted, left out")
+    if parsed_hosts is None:
+        from probes.inventory import load_inventory
+
+        parsed_hosts = [h.model_dump(mode="json") for h in load_inventory(inventory).hosts]
+    add_redacted_json("inventory/hosts.json", parsed_hosts)
+
+    # observations, each redacted and its stdout digest recomputed over what the bundle carries
+    for obs in result.observations:
+        red = Redactor()
+        raw = obs.model_dump(mode="json")
+        redacted = {k: red.text(raw[k]) for k in ("command", "stdout", "stderr")}
+        raw.update(redacted)
+        raw["stdout_sha256"] = hashlib.sha256(raw["stdout"].encode("utf-8", "surrogateescape")).hexdigest()
+        raw["redactions"] = red.total
+        kinds.update(red.counts)
+        files.add(observation_path(obs.id), dump_json(raw), red.total)
+
+    facts = result.facts.model_dump(mode="json")
+    add_redacted_json("facts.json", facts)
+    add_redacted_json("findings.json", [f.model_dump(mode="json") for f in result.findings])
+    add_redacted_json("catalogue.json", result.catalogue.model_dump(mode="json"))
+    summary = {
+        "schema": "ihcheck.result/1", "tool": result.tool.model_dump(mode="json"),
+        "catalogue": {"version": result.catalogue.version, "sha256": result.catalogue.sha256},
+        "inventory": result.inventory, "started_at": result.started_at.isoformat(),
+        "finished_at": result.finished_at.isoformat(), "summary": result.summary,
+    }
+    add_redacted_json("result.json", summary)
+    add_redacted_json("waivers.json", {"waivers": [w.model_dump(mode="json") for w in waivers]})
+    if waivers_file is not None:
+        add_redacted_text(f"waivers/{waivers_file.name}", waivers_file.read_text(encoding="utf-8"))
+
+    documents = result.facts.documents
+    if documents is not None:
+        folder = Path(documents.directory)
+        from probes.documents import INDEX, digests
+
+        index = (folder / INDEX).read_bytes()
+        if digests(index)[0] != documents.index_sha256:
+            raise InputError(f"{folder / INDEX}: changed since the check read it; run the check again")
+        files.add(f"documents/{INDEX}", index)
+        for doc in documents.documents:
+            if not doc.present:
+                continue
+            data = (folder / doc.file).read_bytes()
+            if digests(data)[0] != doc.sha256:
+                raise InputError(f"{folder / doc.file}: changed since the check read it; run the check again")
+            files.add(f"documents/{doc.file}", data)
+
+    public = keys.public()
+    ed_fp, sm2_fp = public.fingerprints()
+    files.add(KEY_ED25519, ed25519_public_pem(public.ed25519))
+    files.add(KEY_SM2, public.sm2.pem())
+    files.add("VERIFY.txt", _VERIFY_TXT.format(format=FORMAT, ed=ed_fp, sm2=sm2_fp).encode("utf-8"))
+
+    manifest = {
+        "format": FORMAT,
+        "created_at": datetime.now(UTC).isoformat(),
+        "tool": result.tool.model_dump(mode="json"),
+        "catalogue": {"version": result.catalogue.version, "sha256": result.catalogue.sha256},
+        "inventory": result.inventory,
+        "signer": {"ed25519": ed_fp, "sm2": sm2_fp, "ephemeral": keys.ephemeral},
+        "redactions": {"total": sum(kinds.values()), "by_kind": dict(sorted(kinds.items())),
+                       "by_file": dict(sorted(files.redactions.items()))},
+        "skipped": skipped,
+        "files": dict(sorted(files.entries.items())),
+    }
+    manifest_bytes = dump_json(manifest)
+    files.add(MANIFEST, manifest_bytes)
+    files.add(SIG_ED25519, keys.ed25519.sign(manifest_bytes))
+    files.add(SIG_SM2, keys.sm2.sign(manifest_bytes))
+    root.mkdir(parents=True, exist_ok=True)
+    files.flush()
+    tar_path = None
+    if tarball:
+        tar_path = root.with_name(root.name + ".tar.gz")
+        write_tarball(files.content, root.name, tar_path)
+    return Written(directory=root, tarball=tar_path, manifest=manifest)
+
+
+def write_tarball(content: dict[str, bytes], top: str, path: Path) -> None:
+    """A reproducible .tar.gz: sorted members under one top directory, fixed owner, mode and time."""
+    import gzip
+
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for rel in sorted(content):
+            data = content[rel]
+            info = tarfile.TarInfo(f"{top}/{rel}")
+            info.size, info.mtime, info.mode, info.uid, info.gid = len(data), 0, 0o644, 0, 0
+            info.uname = info.gname = "root"
+            tar.addfile(info, io.BytesIO(data))
+    with path.open("wb") as fh, gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0, compresslevel=6) as gz:
+        gz.write(raw.getvalue())
