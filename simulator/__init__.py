@@ -1,0 +1,1 @@
+"""Simulated internet-hospital deployments: real containers running real services."""

@@ -1,0 +1,104 @@
+"""`ihcheck sim ...`: boot, inspect and tear down simulated deployments.
+
+The lead's CLI mounts `app`; it also runs alone: `python -m simulator.cli --help`.
+Errors a user can act on are one line on stderr (exit 65 for a bad spec, 1 otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Simulated internet-hospital deployments: real containers, real daemons, real uplinks.",
+                  no_args_is_help=True)
+_err = Console(stderr=True)
+T = TypeVar("T")
+EX_DATAERR = 65
+
+
+def _guarded(action: Callable[[], T]) -> T:
+    """Run an action, turning the simulator's expected failures into one line and an exit code."""
+    from simulator.deploy import SimulatorError
+    from simulator.image import ImageError
+    from simulator.podman import PodmanError
+    from simulator.spec import SpecError
+
+    try:
+        return action()
+    except SpecError as exc:
+        _err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EX_DATAERR) from None
+    except (SimulatorError, ImageError, PodmanError) as exc:
+        _err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        _err.print("interrupted; containers of an unfinished boot were removed")
+        raise typer.Exit(130) from None
+
+
+@app.command()
+def up(scenario: Annotated[str, typer.Argument(help="scenario name (e.g. compliant) or path to a YAML spec")],
+       timeout: Annotated[float, typer.Option(help="seconds to wait for every daemon to answer")] = 90) -> None:
+    """Build images if needed, boot SCENARIO, wait until every daemon answers, write its inventory."""
+    from simulator import deploy
+
+    _guarded(lambda: deploy.up(scenario, ready_timeout=timeout))
+
+
+@app.command()
+def down(scenario: Annotated[str | None, typer.Argument(help="scenario to stop (default: all)")] = None) -> None:
+    """Remove a scenario's containers, networks and state (every scenario when none is named)."""
+    from simulator import deploy
+
+    removed = _guarded(lambda: deploy.down(scenario))
+    typer.echo(f"removed: {', '.join(removed)}" if removed else "nothing was running")
+
+
+@app.command()
+def status() -> None:
+    """What the simulator runs: each scenario, its containers' states, its inventory."""
+    from simulator import deploy
+
+    found = _guarded(deploy.status)
+    if not found:
+        typer.echo("no simulated scenario is running")
+        return
+    table = Table("scenario", "containers", "inventory")
+    for each in found:
+        states = ", ".join(f"{box}={state}" for box, state in each.containers.items()) or "(networks only)"
+        table.add_row(each.scenario, states, str(each.inventory or "-"))
+    Console().print(table)
+
+
+@app.command()
+def inventory(scenario: Annotated[str, typer.Argument(help="a running scenario")],
+              output: Annotated[Path | None, typer.Option("-o", "--output", help="file (default: stdout)")] = None,
+              ) -> None:
+    """Print (or write with -o) the Ansible inventory of a running scenario."""
+    from simulator import deploy
+
+    if output is not None:
+        written = _guarded(lambda: deploy.write_inventory(scenario, output))
+        typer.echo(str(written))
+        return
+    path = _guarded(lambda: deploy.load(scenario)).inventory
+    typer.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
+@app.command()
+def scenarios() -> None:
+    """List the shipped scenarios and what each simulates."""
+    from simulator import spec
+
+    for name in spec.shipped_scenarios():
+        _, scenario = _guarded(lambda name=name: spec.load(name))  # type: ignore[misc]
+        typer.echo(f"{name:22} {scenario.description}")
+
+
+if __name__ == "__main__":
+    app()

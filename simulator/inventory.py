@@ -1,0 +1,95 @@
+"""The Ansible YAML inventory of a running scenario, which the checker takes unchanged.
+
+Only hospital hosts appear (not routers, not the simulated internet). Groups `application`,
+`database` and `av` follow the spec's declared roles; a host with none is in `other`. Every
+checker-facing variable is prefixed `ihcheck_` and is a *declaration*: the checker observes
+roles, power and uplinks itself and only compares with what is declared here.
+
+    all.vars    ansible_user, ansible_ssh_private_key_file, ansible_ssh_common_args,
+                ihcheck_known_hosts, ihcheck_simulated_identities, ihcheck_echo_url,
+                ihcheck_measure_endpoint
+    host vars   ansible_host, ihcheck_role (list), ihcheck_bmc {address, port, interface, user,
+                password}, ihcheck_ups (list of NUT names, only with a UPS),
+                ihcheck_power_attestation (only when the spec gives one),
+                ihcheck_av_endpoints (A/V hosts: [{name, kind, address, port, transport, path?}])
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+if TYPE_CHECKING:
+    from simulator.deploy import Deployment
+
+GROUPS = ("application", "database", "av")
+# How a hospital would declare each A/V daemon to the checker: (kind, port, transport, path).
+AV_ENDPOINTS: dict[str, tuple[str, int, str, str | None]] = {
+    "coturn": ("turn", 3478, "udp", None),
+    "kamailio": ("sip", 5060, "udp", None),
+    "janus": ("webrtc-gateway", 8088, "tcp", "/janus/info"),
+}
+
+
+def _host_vars(deployment: Deployment, name: str) -> dict[str, Any]:
+    host = deployment.spec.hosts[name]
+    address = deployment.host_address(name)
+    creds = deployment.bmc[name]
+    values: dict[str, Any] = {
+        "ansible_host": address,
+        "ihcheck_role": list(host.declared_roles()),
+        "ihcheck_bmc": {"address": "127.0.0.1", "port": 623, "interface": "lanplus",
+                        "user": creds.user, "password": creds.password},
+    }
+    if host.power.ups:
+        values["ihcheck_ups"] = ["ups@localhost"]
+    if name in deployment.attestations:
+        values["ihcheck_power_attestation"] = str(deployment.attestations[name])
+    endpoints = []
+    for system_name, system in deployment.spec.av_systems.items():
+        if system.host != name:
+            continue
+        for service in system.services:
+            kind, port, transport, path = AV_ENDPOINTS[service]
+            endpoint: dict[str, Any] = {"name": system_name, "kind": kind, "address": address, "port": port,
+                                        "transport": transport}
+            if path:
+                endpoint["path"] = path
+            endpoints.append(endpoint)
+    if endpoints:
+        values["ihcheck_av_endpoints"] = endpoints
+    return values
+
+
+def build(deployment: Deployment) -> dict[str, Any]:
+    children: dict[str, dict[str, Any]] = {}
+    for name, host in deployment.spec.hosts.items():
+        roles = host.declared_roles() or ("other",)
+        for group in roles:
+            children.setdefault(group, {"hosts": {}})["hosts"][name] = _host_vars(deployment, name)
+    ordered = {g: children[g] for g in (*GROUPS, "other") if g in children}
+    return {
+        "all": {
+            "vars": {
+                "ansible_user": "root",
+                "ansible_ssh_private_key_file": str(deployment.private_key),
+                "ansible_ssh_common_args": f"-o UserKnownHostsFile={deployment.known_hosts} "
+                                           "-o StrictHostKeyChecking=yes",
+                "ihcheck_known_hosts": str(deployment.known_hosts),
+                "ihcheck_simulated_identities": str(deployment.identities),
+                "ihcheck_echo_url": deployment.echo_url,
+                "ihcheck_measure_endpoint": deployment.measure_endpoint,
+            },
+            "children": ordered,
+        }
+    }
+
+
+def write(deployment: Deployment, path: Path) -> None:
+    header = (f"# Ansible inventory of the simulated scenario {deployment.scenario!r}, written by the ihcheck "
+              f"simulator.\n# {deployment.spec.description}\n# State directory: {deployment.state}\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(build(deployment), sort_keys=False, allow_unicode=True, default_flow_style=False)
+    path.write_text(header + text, encoding="utf-8")

@@ -1,0 +1,199 @@
+"""Writes a scenario's state directory: keys, known_hosts, identities, and each container's /ihc.
+
+Each container gets a folder, mounted read-only at `/ihc`, holding everything that differs
+between containers: its env, its start script (identity, routes, daemons, then `exec sshd -D`),
+its readiness script, its SSH host key, its UPS and BMC definitions and its power-supply sysfs
+look-alike. The image holds only what is common, so one image serves many hosts.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import uuid
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from simulator import power, sshkeys
+from simulator.layout import Box, Layout
+from simulator.services import BMC, INTERNET, ROUTER, SERVICES, SSHD, UPS, Service
+from simulator.spec import Scenario
+
+READY_TIMEOUT_S = 90
+BOX_DIR = "boxes"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    state: Path
+    client_key: Path
+    known_hosts: Path
+    identities: Path
+    bmc: dict[str, power.BmcCredentials]
+    attestations: dict[str, Path]
+
+    def box_dir(self, key: str) -> Path:
+        return self.state / BOX_DIR / key
+
+
+def _env_file(values: dict[str, str]) -> str:
+    return "".join(f"export {k}={shlex.quote(v)}\n" for k, v in values.items())
+
+
+def _burst_bytes(mbps: float) -> int:
+    """A token-bucket burst of at least 10 ms of traffic (and 32 KiB), so tbf can reach its rate."""
+    return max(32 * 1024, int(mbps * 1_000_000 / 8 / 100))
+
+
+def _services_of(box: Box) -> list[Service]:
+    """Daemons started in this container, in start order (sshd is exec'd last, separately)."""
+    if box.kind == "router":
+        return [ROUTER]
+    if box.kind == "internet":
+        return [INTERNET]
+    return [SERVICES[name] for name in box.services]
+
+
+def _start_script(box: Box, spec: Scenario) -> str:
+    lines = [
+        "#!/bin/sh",
+        f"# Start script of {box.key} ({box.kind}), written by the ihcheck simulator.",
+        "set -u",
+        ". /ihc/env",
+        "cp /ihc/machine-id /etc/machine-id",
+        SSHD.snippet("start"),
+    ]
+    for route in box.routes:
+        lines += [
+            f"# uplink {route.uplink}",
+            f"ip route replace default via {route.gateway} dev {route.interface} metric {route.metric}",
+            f"ip route replace default via {route.gateway} dev {route.interface} table {route.table}",
+            f"ip rule add from {route.source} table {route.table} priority {route.table}",
+        ]
+    if box.kind == "host":
+        host = spec.hosts[box.key]
+        if host.power.ups:
+            lines += ["# --- ups ---", UPS.snippet("start")]
+        lines += ["# --- bmc ---", BMC.snippet("start")]
+    for service in _services_of(box):
+        lines += [f"# --- {service.name} ---", service.snippet("start")]
+    lines.append("touch /run/ihc-started")
+    if box.sshd:
+        lines.append("exec /usr/sbin/sshd -D -e")
+    else:
+        lines += ["# sshd deliberately not started (spec: sshd: down)", "exec sleep infinity"]
+    return "\n".join(lines) + "\n"
+
+
+def _checks(box: Box, spec: Scenario, layout: Layout) -> list[tuple[str, str]]:
+    checks: list[tuple[str, str]] = []
+    if box.sshd:
+        checks.append(("sshd", SSHD.snippet("check")))
+    if box.kind == "host":
+        if spec.hosts[box.key].power.ups:
+            checks.append(("upsd", UPS.snippet("check")))
+        checks.append(("ipmi_sim", BMC.snippet("check")))
+    checks += [(s.name, s.snippet("check")) for s in _services_of(box)]
+    echo = f"http://{layout.internet().address('inet')}/ip"
+    for route in box.routes:
+        expected = layout.egress_address(route.uplink)
+        checks.append((f"uplink-{route.uplink}",
+                       f'test "$(curl -fsS --max-time 2 --interface {route.interface} {echo})" = {expected}'))
+    return checks
+
+
+def _ready_script(checks: list[tuple[str, str]]) -> str:
+    """Retry every check until all pass once or the deadline passes; print what is still failing."""
+    lines = [
+        "#!/bin/sh",
+        "# Readiness: every daemon of this container really answers. Written by the ihcheck simulator.",
+        ". /ihc/env",
+        f"deadline=$(( $(date +%s) + ${{1:-{READY_TIMEOUT_S}}} ))",
+        "while :; do",
+        "  pending=''",
+    ]
+    for index, (name, body) in enumerate(checks):
+        lines += [
+            f"  if [ -z \"${{ok_{index}:-}}\" ]; then",
+            f"    if ( {body.strip()} ) >/dev/null 2>&1; then ok_{index}=1; else pending=\"$pending {name}\"; fi",
+            "  fi",
+        ]
+    lines += [
+        "  if [ -z \"$pending\" ]; then echo ready; exit 0; fi",
+        "  if [ \"$(date +%s)\" -ge \"$deadline\" ]; then echo \"not ready:$pending\"; exit 1; fi",
+        "  sleep 0.5",
+        "done",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _identity_entry(spec: Scenario, uplink: str) -> dict[str, object]:
+    ident = spec.uplinks[uplink].identity
+    return {**ident.model_dump(), "simulated": True}
+
+
+def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
+    """Write everything the containers and the checker need; returns where it went."""
+    if state.exists():
+        shutil.rmtree(state)
+    state.mkdir(parents=True)
+    client = sshkeys.generate(f"ihcheck-sim@{layout.scenario}")
+    client_key = state / "id_ed25519"
+    sshkeys.write_pair(client, client_key)
+
+    known: list[str] = []
+    bmc: dict[str, power.BmcCredentials] = {}
+    attestations: dict[str, Path] = {}
+    for box in layout.boxes.values():
+        folder = state / BOX_DIR / box.key
+        (folder / "ssh").mkdir(parents=True)
+        host_key = sshkeys.generate(f"root@{box.key}")
+        sshkeys.write_pair(host_key, folder / "ssh" / "ssh_host_ed25519_key")
+        (folder / "ssh" / "authorized_keys").write_text(client.public_line + "\n")
+        known.append(sshkeys.known_hosts_line([box.key, *box.addresses()], host_key))
+        (folder / "machine-id").write_text(uuid.uuid4().hex + "\n")
+        env = {"IHC_NAME": box.key, "IHC_KIND": box.kind, "IHC_SCENARIO": layout.scenario}
+        if box.kind == "router":
+            assert box.uplink is not None
+            mbps = spec.uplinks[box.uplink].bandwidth_mbps
+            env |= {"IHC_WAN_IF": "eth0", "IHC_INET_IF": "eth1", "IHC_RATE_KBIT": str(round(mbps * 1000)),
+                    "IHC_BURST_BYTES": str(_burst_bytes(mbps))}
+        if box.kind == "host":
+            host = spec.hosts[box.key]
+            creds = power.new_credentials()
+            bmc[box.key] = creds
+            env |= {"IHC_BMC_USER": creds.user, "IHC_BMC_PASSWORD": creds.password,
+                    "IHC_BMC_BAYS": str(power.bays(host.power))}
+            (folder / "bmc").mkdir()
+            (folder / "bmc" / "lan.conf").write_text(power.bmc_lan_conf(creds))
+            (folder / "bmc" / "bmc.emu").write_text(power.bmc_emu(host.power))
+            power.write_power_supply_dir(host.power, folder / "power_supply")
+            if host.power.ups:
+                (folder / "ups.dev").write_text(power.ups_dev(box.key))
+            if host.power.attestation:
+                doc = state / "attestation" / f"{box.key}.txt"
+                doc.parent.mkdir(exist_ok=True)
+                doc.write_text(host.power.attestation.strip() + "\n", encoding="utf-8")
+                attestations[box.key] = doc
+        for service in _services_of(box):
+            helpers = resources.files("simulator.services") / service.name
+            for item in helpers.iterdir():
+                if item.name.endswith(".py"):
+                    (folder / item.name).write_text(item.read_text(encoding="utf-8"), encoding="utf-8")
+        (folder / "env").write_text(_env_file(env))
+        (folder / "start.sh").write_text(_start_script(box, spec))
+        (folder / "ready.sh").write_text(_ready_script(_checks(box, spec, layout)))
+
+    known_hosts = state / "known_hosts"
+    known_hosts.write_text("\n".join(known) + "\n")
+    identities = state / "identities.json"
+    identities.write_text(json.dumps(
+        {layout.egress_address(u): _identity_entry(spec, u) for u in spec.uplinks}, indent=2, ensure_ascii=False
+    ) + "\n", encoding="utf-8")
+    (state / "bmc.json").write_text(json.dumps(
+        {name: {"address": "127.0.0.1", "port": 623, "interface": "lanplus", "user": c.user, "password": c.password}
+         for name, c in bmc.items()}, indent=2) + "\n")
+    (state / "bmc.json").chmod(0o600)
+    return Rendered(state, client_key, known_hosts, identities, bmc, attestations)

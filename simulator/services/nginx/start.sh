@@ -1,0 +1,2 @@
+(python3 /srv/hospital-app/app.py >/var/log/ihc-app.log 2>&1 &)
+nginx

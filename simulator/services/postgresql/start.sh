@@ -1,0 +1,1 @@
+pg_ctlcluster "$(ls /etc/postgresql | sort -n | tail -1)" main start

@@ -1,0 +1,1 @@
+ss -Hlntp 'sport = :22' | grep -q sshd

@@ -1,0 +1,266 @@
+"""The declarative deployment spec: one YAML file per scenario, validated by pydantic.
+
+A scenario says which hospital hosts exist (their services, uplinks, power, whether sshd is
+up), which uplinks leave the hospital (ISP, ASN, bandwidth, the simulated public identity of
+their egress address), which audio/video systems run where, and which verdict the checker is
+expected to reach for every rule. Everything the simulator boots follows from this file, so a
+fault is a small edit to a copy of `compliant.yaml`.
+
+A bad spec is one line naming the file and the field path (`SpecError`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from probes.errors import InputError
+from simulator.services import AV_SERVICES, SERVICES, Role
+
+RULE_IDS: tuple[str, ...] = (
+    "GD2020-1.2.3-servers",
+    "GD2020-1.2.3-db-app-split",
+    "GD2020-1.2.3-power",
+    "GD2020-1.2.3-domestic",
+    "GD2020-1.2.4-av-systems",
+    "GD2020-1.2.5-isps",
+    "GD2020-1.2.5-bandwidth",
+)
+RuleId = Literal[
+    "GD2020-1.2.3-servers",
+    "GD2020-1.2.3-db-app-split",
+    "GD2020-1.2.3-power",
+    "GD2020-1.2.3-domestic",
+    "GD2020-1.2.4-av-systems",
+    "GD2020-1.2.5-isps",
+    "GD2020-1.2.5-bandwidth",
+]
+Expected = Literal["pass", "fail", "inconclusive", "error", "not_applicable"]
+
+# Names end up in container, network and interface-adjacent names, so keep them short and plain.
+_NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")
+_SCENARIO_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
+
+
+class SpecError(InputError):
+    """A scenario file that cannot be used; the message is one line: `file: field.path: problem`."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Identity(_Strict):
+    """The public identity a geo/ASN lookup would give the uplink's egress address (simulated)."""
+
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+    region: str
+    city: str
+    asn: Annotated[int, Field(ge=1, le=4_294_967_295)]
+    as_org: str
+    isp: str
+
+
+class Uplink(_Strict):
+    """One internet line: a router container that NATs and rate-limits to `bandwidth_mbps`."""
+
+    isp: str
+    asn: Annotated[int, Field(ge=1, le=4_294_967_295)]
+    bandwidth_mbps: Annotated[float, Field(gt=0, le=1000)]
+    identity: Identity
+
+
+class Power(_Strict):
+    """How a host is powered. The BMC always shows max(2, psus) supply bays; absent bays read empty."""
+
+    psus: Annotated[int, Field(ge=1, le=4)] = 2
+    psu_failed: Annotated[int, Field(ge=0, le=4)] = 0
+    ups: bool = True
+    attestation: str | None = None  # facility document text (dual utility feed, generator, ...)
+
+
+class Host(_Strict):
+    """A hospital server: a container on the LAN with interfaces on the uplinks it uses."""
+
+    services: tuple[str, ...] = ()
+    roles: tuple[Role, ...] | None = None  # declared roles; default: derived from the services
+    uplinks: tuple[str, ...] | None = None  # default: every uplink, in spec order
+    power: Power = Power()
+    sshd: Literal["up", "down"] = "up"
+
+    @field_validator("services")
+    @classmethod
+    def _known_services(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for index, name in enumerate(value):
+            if name not in SERVICES:
+                raise _ItemError(index, f"unknown service {name!r} (known: {', '.join(sorted(SERVICES))})")
+        if len(set(value)) != len(value):
+            raise ValueError("a service is listed twice")
+        return value
+
+    def declared_roles(self) -> tuple[Role, ...]:
+        if self.roles is not None:
+            return self.roles
+        derived: list[Role] = []
+        for name in self.services:
+            role = SERVICES[name].role
+            if role is not None and role not in derived:
+                derived.append(role)
+        return tuple(derived)
+
+
+class AvSystem(_Strict):
+    """An audio/video system: a set of A/V services on one host that together serve consultations."""
+
+    host: str
+    services: Annotated[tuple[str, ...], Field(min_length=1)]
+
+
+class Scenario(_Strict):
+    """A whole simulated deployment and the verdicts the checker should reach on it."""
+
+    description: Annotated[str, Field(min_length=1)]
+    uplinks: Annotated[dict[str, Uplink], Field(min_length=1)]
+    hosts: Annotated[dict[str, Host], Field(min_length=1)]
+    av_systems: dict[str, AvSystem] = {}
+    expect: dict[RuleId, Expected]
+
+    @field_validator("description")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        value = value.strip()
+        if "\n" in value:
+            raise ValueError("must be one line")
+        return value
+
+    @field_validator("expect")
+    @classmethod
+    def _every_rule(cls, value: dict[str, Expected]) -> dict[str, Expected]:
+        missing = [rule for rule in RULE_IDS if rule not in value]
+        if missing:
+            raise ValueError(f"missing expected verdict for {', '.join(missing)}")
+        return value
+
+    def host_uplinks(self, host: str) -> tuple[str, ...]:
+        chosen = self.hosts[host].uplinks
+        return tuple(self.uplinks) if chosen is None else chosen
+
+
+class _ItemError(ValueError):
+    """A validation error about one item of a list, so the path can name `[index]`."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+def _cross_check(scenario: Scenario) -> tuple[str, str] | None:
+    """References between sections, which field validators cannot see. Returns (path, problem)."""
+    for kind, names in (("uplink", scenario.uplinks), ("host", scenario.hosts)):
+        for name in names:
+            if not _NAME.match(name):
+                return f"{kind}s.{name}", "name must be 1-12 of a-z, 0-9, starting with a letter"
+    for name, host in scenario.hosts.items():
+        for index, uplink in enumerate(host.uplinks or ()):
+            if uplink not in scenario.uplinks:
+                return f"hosts.{name}.uplinks[{index}]", f"unknown uplink {uplink!r}"
+        if host.power.psu_failed > host.power.psus:
+            return f"hosts.{name}.power.psu_failed", f"{host.power.psu_failed} failed of {host.power.psus} installed"
+    for name, system in scenario.av_systems.items():
+        if system.host not in scenario.hosts:
+            return f"av_systems.{name}.host", f"unknown host {system.host!r}"
+        runs = scenario.hosts[system.host].services
+        for index, service in enumerate(system.services):
+            if service not in AV_SERVICES:
+                return f"av_systems.{name}.services[{index}]", f"{service!r} is not an audio/video service"
+            if service not in runs:
+                return f"av_systems.{name}.services[{index}]", f"host {system.host!r} does not run {service!r}"
+    return None
+
+
+def _format_error(error: Any) -> tuple[str, str]:
+    parts: list[str] = []
+    for item in error["loc"]:
+        if isinstance(item, int) and parts:
+            parts[-1] = f"{parts[-1]}[{item}]"
+        else:
+            parts.append(str(item))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    context = error.get("ctx") or {}
+    cause = context.get("error")
+    if isinstance(cause, _ItemError) and parts:
+        parts[-1] = f"{parts[-1]}[{cause.index}]"
+        message = str(cause)
+    elif error["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif error["type"] == "literal_error":
+        message = f"{message}, got {error['input']!r}"
+    return ".".join(parts) or "(top level)", message
+
+
+def scenario_dir() -> Path:
+    """Where the shipped scenarios live (package data)."""
+    return Path(str(resources.files("simulator") / "scenarios"))
+
+
+def shipped_scenarios() -> list[str]:
+    return sorted(p.stem for p in scenario_dir().glob("*.yaml"))
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """A scenario name (`compliant`) or a path to a YAML file, as a path to the file."""
+    text = str(name_or_path)
+    if text.endswith((".yaml", ".yml")) or "/" in text:
+        path = Path(text)
+        if not path.is_file():
+            raise SpecError(f"{text}: no such scenario file")
+        return path
+    path = scenario_dir() / f"{text}.yaml"
+    if not path.is_file():
+        raise SpecError(f"{text}: unknown scenario (shipped: {', '.join(shipped_scenarios())})")
+    return path
+
+
+def scenario_name(path: Path) -> str:
+    name = path.stem
+    if not _SCENARIO_NAME.match(name):
+        raise SpecError(f"{path}: scenario file name must be 1-24 of a-z, 0-9 and '-' (it names containers)")
+    return name
+
+
+def load(name_or_path: str | Path) -> tuple[str, Scenario]:
+    """Read and validate a scenario; returns (scenario name, spec). Raises SpecError (one line)."""
+    path = resolve(name_or_path)
+    name = scenario_name(path)
+    shown = _shown(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "YAML"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError(f"{shown}: {where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{shown}: (top level): expected a mapping")
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        field, message = _format_error(exc.errors()[0])
+        raise SpecError(f"{shown}: {field}: {message}") from None
+    problem = _cross_check(scenario)
+    if problem is not None:
+        raise SpecError(f"{shown}: {problem[0]}: {problem[1]}")
+    return name, scenario
+
+
+def _shown(path: Path) -> str:
+    """The path as the user would recognise it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
