@@ -85,6 +85,127 @@ class ServiceFacts(Fact):
         return [s for s in self.services if s.role == role]
 
 
+class PowerSupplyUnit(BaseModel):
+    """One power supply, as a BMC's Power Supply sensor (live) or an SMBIOS type 39 record (boot-time) reports it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    source: Literal["ipmi", "dmi"]
+    via: str = Field(description="where it was read: 'BMC 10.0.0.9:623 (lanplus)', 'in-band IPMI', 'SMBIOS'")
+    present: bool | None = Field(description="None when the reading does not say")
+    healthy: bool | None = Field(description="present and no failure/AC-lost/critical state; None when unknown")
+    states: tuple[str, ...] = Field(default=(), description="the asserted states as the tool printed them")
+    observation: str
+
+    def describe(self) -> str:
+        state = ", ".join(self.states) or "no state asserted"
+        return f"power supply {self.name} ({self.via}): {state}"
+
+
+class UpsReading(BaseModel):
+    """One UPS as NUT's upsc (or the kernel's power_supply class) reports it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(description="as queried, e.g. ups@localhost, or a /sys/class/power_supply entry")
+    status: tuple[str, ...] = Field(description="ups.status flags, e.g. ('OL',) or ('OB', 'LB')")
+    battery_charge: float | None = None
+    input_voltage: float | None = None
+    model: str | None = None
+    observation: str
+
+    @property
+    def on_line_power(self) -> bool:
+        """On utility power with a usable battery: standing by to carry the load if the feed fails."""
+        return "OL" in self.status and not {"LB", "RB", "FSD", "OFF", "BYPASS"} & set(self.status)
+
+    def describe(self) -> str:
+        extra = [f"battery {self.battery_charge:g}%" if self.battery_charge is not None else "",
+                 f"input {self.input_voltage:g} V" if self.input_voltage is not None else "", self.model or ""]
+        detail = ", ".join(e for e in extra if e)
+        return f"UPS {self.name}: status {' '.join(self.status) or '(none)'}" + (f" ({detail})" if detail else "")
+
+
+class SysfsPowerSupply(BaseModel):
+    """An entry of /sys/class/power_supply: mains adapters, batteries, USB-attached UPSes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    type: str
+    online: bool | None = None
+    status: str | None = None
+    observation: str
+
+
+class PowerAttestation(BaseModel):
+    """A document the hospital supplies for what no OS can see (a second utility feed, a generator)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    sha256: str
+    size: int
+    observation: str
+
+
+class PowerFacts(Fact):
+    psus: tuple[PowerSupplyUnit, ...] = ()
+    ups: tuple[UpsReading, ...] = ()
+    sysfs: tuple[SysfsPowerSupply, ...] = ()
+    attestation: PowerAttestation | None = None
+
+
+HandshakeOutcome = Literal["alive", "silent", "refused", "malformed", "unreachable"]
+
+
+class Handshake(BaseModel):
+    """One protocol exchange the checker had with an A/V endpoint, and what came back."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    protocol: Literal["stun", "sip", "janus", "http"]
+    transport: Literal["udp", "tcp"]
+    target: str = Field(description="address:port the checker sent to")
+    outcome: HandshakeOutcome
+    detail: str
+    observation: str
+
+
+class AvSystem(BaseModel):
+    """An audio/video system: an A/V service found on a host, or an endpoint the inventory declares."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    source: Literal["discovered", "declared"]
+    engine: str | None = Field(default=None, description="role-table engine id for discovered services")
+    matched_by: MatchedBy | None = None
+    listening: tuple[str, ...] = Field(default=(), description="sockets it listens on, as address:port/protocol")
+    address: str | None = Field(default=None, description="the IP the checker reached it at")
+    handshakes: tuple[Handshake, ...] = ()
+    not_attempted: str | None = Field(default=None, description="why no handshake was tried")
+
+    @property
+    def alive(self) -> bool:
+        return any(h.outcome == "alive" for h in self.handshakes)
+
+    def describe(self) -> str:
+        where = f" listening on {', '.join(self.listening)}" if self.listening else ""
+        what = f"{self.name}{where}" if self.source == "discovered" else f"declared endpoint {self.name}"
+        if self.not_attempted:
+            return f"{what}: no handshake ({self.not_attempted})"
+        tried = "; ".join(f"{h.protocol.upper()} {h.target}/{h.transport} → {h.outcome}: {h.detail}"
+                          for h in self.handshakes)
+        return f"{what}: {tried}"
+
+
+class AvFacts(Fact):
+    systems: tuple[AvSystem, ...] = ()
+    host_address: str | None = Field(default=None, description="the IP the checker resolved the host to")
+
+
 class HostFacts(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -100,6 +221,8 @@ class HostFacts(BaseModel):
     errors: dict[str, str] = Field(default_factory=dict, description="probe name → why it broke")
     identity: MachineIdentity | None = None
     services: ServiceFacts | None = None
+    power: PowerFacts | None = None
+    av: AvFacts | None = None
 
     def why_missing(self, probe: str) -> str:
         """A person-readable reason why a fact family is absent for this host."""

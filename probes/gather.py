@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from probes import identity, services
+from probes import identity, power, services
 from probes.errors import HostUnreachable
 from probes.facts import DeploymentFacts, Fact, HostFacts
 from probes.inventory import Inventory, InventoryHost
@@ -29,6 +29,7 @@ class Probe:
 IDENTITY = Probe("identity", identity.collect)
 PROBES: tuple[Probe, ...] = (
     Probe("services", services.collect),
+    Probe("power", power.collect),
 )
 
 

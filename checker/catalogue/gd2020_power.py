@@ -1,0 +1,137 @@
+"""Guangdong 2020 一(二)3, second sentence: the machine room has dual power feeds or emergency generation.
+
+What an operating system can see of this is its own supplies (through the BMC or SMBIOS) and a UPS
+it talks to; a second utility feed or a generator behind the wall is invisible to it, so those are
+taken from an attestation and reported as attested, never as observed.
+"""
+
+from __future__ import annotations
+
+from checker.catalogue.documents import GD2020
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
+from probes.facts import DeploymentFacts, HostFacts, PowerFacts, PowerSupplyUnit
+
+POWER_ID = "GD2020-1.2.3-power"
+POWER_TEXT_ZH = "存放服务器的机房应当具备双路供电或紧急发电设施。"
+POWER_TEXT_EN = ("The machine room housing the servers shall have dual-circuit power supply or emergency "
+                 "generating facilities.")
+POWER_INTERPRETATION = (
+    "Judged per server. Pass: at least two power supplies present and healthy, read live from the BMC's "
+    "Power Supply sensors (IPMI over LAN from ihcheck_bmc, or in-band), or from SMBIOS type 39 records "
+    "when no BMC answered; or a UPS seen on line power with a usable battery (NUT ups.status OL without "
+    "LB, RB, FSD, OFF or BYPASS; or a kernel power_supply of type UPS that is online); or a document "
+    "named in ihcheck_power_attestation, which is reported as attested, not observed, since a second "
+    "utility feed or a generator is invisible to the operating system. Fail: the supplies were read, "
+    "fewer than two are present and healthy, and no UPS on line power and no attestation was found. "
+    "Inconclusive: no supply state, UPS or attestation could be read, or a supply's state is unknown. "
+    "A UPS on battery is reported, but it is not a second feed and does not pass the check."
+)
+
+HINT = ("if the machine room has a second utility feed or a generator, name a document saying so in "
+        "ihcheck_power_attestation")
+BLIND_HINT = ("declare the BMC (ihcheck_bmc), the UPS (ihcheck_ups) or a document attesting the machine room's "
+              "supply (ihcheck_power_attestation)")
+
+
+def _units(power: PowerFacts) -> list[PowerSupplyUnit]:
+    """The BMC's live sensors when it answered; the firmware's boot-time SMBIOS records otherwise."""
+    live = [u for u in power.psus if u.source == "ipmi"]
+    return live or [u for u in power.psus if u.source == "dmi"]
+
+
+def _evidence(host: HostFacts, power: PowerFacts) -> list[Evidence]:
+    name = host.name
+    items = [Evidence(host=name, statement=f"{name}: {u.describe()}", observations=(u.observation,))
+             for u in power.psus]
+    items += [Evidence(host=name, statement=f"{name}: {u.describe()}", observations=(u.observation,))
+              for u in power.ups]
+    items += [Evidence(host=name, observations=(s.observation,),
+                      statement=f"{name}: kernel power_supply {s.name}: type {s.type}, "
+                      f"online {'unknown' if s.online is None else int(s.online)}"
+                      + (f", status {s.status}" if s.status else "")) for s in power.sysfs]
+    if power.attestation is not None:
+        a = power.attestation
+        items.append(Evidence(host=name, basis=Basis.ATTESTED, observations=(a.observation,),
+                              statement=f"{name}: machine-room power attested by {a.path} "
+                              f"({a.size} bytes, sha256 {a.sha256})"))
+    items += [Evidence(host=name, statement=f"{name}: {note}", observations=power.observations)
+              for note in power.notes]
+    return items
+
+
+def _judge_host(host: HostFacts) -> Finding:
+    power = host.power
+    if power is None:
+        broke = host.reachable and "power" in host.errors
+        reason = host.why_missing("power") + ("" if broke else f"; {BLIND_HINT}")
+        return Finding(rule_id=POWER_ID, verdict=Verdict.ERROR if broke else Verdict.INCONCLUSIVE,
+                       hosts=(host.name,), reason=reason,
+                       evidence=(Evidence(host=host.name, statement=host.why_missing("power")),))
+    units = _units(power)
+    healthy = [u for u in units if u.healthy]
+    unknown = [u for u in units if u.healthy is None]
+    broken = [u for u in units if u.healthy is False]
+    ups_ok = [u for u in power.ups if u.on_line_power]
+    ups_other = [u for u in power.ups if not u.on_line_power]
+    kernel_ups = [s for s in power.sysfs if s.type == "UPS"]
+    via = units[0].via if units else None
+    details = {"power_supplies": len(units), "healthy_power_supplies": len(healthy), "via": via,
+               "ups_on_line_power": [u.name for u in ups_ok] + [s.name for s in kernel_ups if s.online],
+               "attested": power.attestation is not None}
+
+    observed: list[str] = []
+    if len(healthy) >= 2:
+        observed.append(f"{len(healthy)} power supplies present and healthy ({', '.join(u.name for u in healthy)}) "
+                        f"per {via}")
+    observed += [f"{u.describe()}, on line power" for u in ups_ok]
+    observed += [f"kernel UPS {s.name} online" for s in kernel_ups if s.online]
+
+    problems: list[str] = []
+    if broken:
+        problems.append("; ".join(f"{u.name} {'absent' if u.present is False else 'not healthy'} "
+                                  f"({', '.join(u.states) or 'no state asserted'})" for u in broken))
+    problems += [f"{u.describe()}, not on line power" for u in ups_other]
+
+    def finding(verdict: Verdict, reason: str) -> Finding:
+        return Finding(rule_id=POWER_ID, verdict=verdict, hosts=(host.name,), reason=f"{host.name}: {reason}",
+                       evidence=tuple(_evidence(host, power)), details=details)
+
+    if observed:
+        extra = f" (also attested by {power.attestation.path})" if power.attestation else ""
+        return finding(Verdict.PASS, "; ".join(observed) + extra)
+    if power.attestation is not None:
+        a = power.attestation
+        seen = f"; observed: {'; '.join(problems)}" if problems else ""
+        return finding(Verdict.PASS, f"dual feed or emergency generation attested (not observed) by {a.path} "
+                       f"(sha256 {a.sha256[:16]}…){seen}")
+    if units and len(healthy) < 2 and not unknown:
+        count = (f"a single power supply ({units[0].name})" if len(units) == 1
+                 else f"{len(healthy)} of {len(units)} power supplies healthy")
+        problem = f"; {'; '.join(problems)}" if problems else ""
+        return finding(Verdict.FAIL, f"{count} per {via}{problem}; no UPS on line power; no attestation ({HINT})")
+    blind_parts: list[str] = []
+    if unknown:
+        blind_parts.append(f"state of {', '.join(u.name for u in unknown)} unknown ({', '.join(unknown[0].states)})")
+    blind_parts += problems
+    blind = "; ".join(blind_parts + list(power.notes)) or "nothing reported"
+    virt = host.identity.virtualization if host.identity else None
+    guest = (f" ({host.name} is a {virt} guest: its supply is the platform's, so attest the machine room)"
+             if virt and virt not in ("none", "unknown") else "")
+    return finding(Verdict.INCONCLUSIVE, f"no redundant supply, UPS on line power or attestation could be "
+                   f"established: {blind}; {BLIND_HINT}{guest}")
+
+
+def judge_power(facts: DeploymentFacts) -> list[Finding]:
+    return [_judge_host(host) for host in facts.hosts]
+
+
+POWER = Rule(
+    id=POWER_ID,
+    title="The machine room has dual power feeds or emergency generation",
+    clause=Clause(document=GD2020, ref="一(二)3", text_zh=POWER_TEXT_ZH, text_en=POWER_TEXT_EN,
+                  interpretation=POWER_INTERPRETATION),
+    severity=Severity.HIGH,
+    needs=("power",),
+    judge=judge_power,
+    scope="host",
+)
