@@ -85,6 +85,127 @@ class ServiceFacts(Fact):
         return [s for s in self.services if s.role == role]
 
 
+class GeoIdentity(BaseModel):
+    """Where an internet address is registered and who announces it, as looked up offline (see probes.geo)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    address: str
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code; HK, MO and TW are their own")
+    country_name: str | None = None
+    region: str | None = None
+    city: str | None = None
+    asn: int | None = None
+    as_org: str | None = None
+    isp: str | None = None
+    network: str | None = Field(default=None, description="the registered network the address falls in")
+    private: bool = Field(default=False, description="a private, shared or reserved address: locates nothing")
+    simulated: bool = Field(default=False, description="read from the simulator's identity table, not a database")
+    source: str = Field(description="which table answered: the geoip2fast data version or the simulated table")
+
+    def provider_keys(self) -> tuple[str, ...]:
+        """Keys under which two identities are the same provider: equal ASN, or equal ISP/organisation name."""
+        keys = [f"asn:{self.asn}"] if self.asn is not None else []
+        keys += [f"name:{' '.join(n.casefold().split())}" for n in (self.isp, self.as_org) if n]
+        return tuple(dict.fromkeys(keys))
+
+    def provider(self) -> str | None:
+        name = self.isp or self.as_org
+        if name and self.asn is not None:
+            return f"{name} (AS{self.asn})"
+        return name or (f"AS{self.asn}" if self.asn is not None else None)
+
+    def describe(self) -> str:
+        if self.private:
+            return f"{self.address} is a private/reserved address ({self.country_name or 'not routable'})"
+        place = ", ".join(p for p in (self.city, self.region, self.country_name or self.country) if p)
+        who = self.provider()
+        text = f"{self.address} → {place or 'country unknown'} [{self.country or '??'}]"
+        text += f", {who}" if who else ""
+        return text + (" (simulated identity)" if self.simulated else f" ({self.source})")
+
+
+class EgressPath(BaseModel):
+    """The address one uplink presents to the outside, as an echo service saw it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    interface: str | None = Field(description="the interface bound to (None: the host's default route)")
+    gateway: str | None = None
+    address: str | None = Field(default=None, description="the caller's address as the echo service reported it")
+    identity: GeoIdentity | None = None
+    error: str | None = Field(default=None, description="why no address (or no identity) was obtained")
+    observations: tuple[str, ...] = ()
+
+
+class CloudRegion(BaseModel):
+    """The region a cloud provider's instance metadata service says the machine runs in."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    provider: Literal["alibaba", "tencent", "huawei", "aws"]
+    region: str
+    country: str | None = Field(default=None, description="ISO code of the region's territory; None if unknown")
+    url: str
+    observations: tuple[str, ...] = ()
+
+
+class EgressFacts(Fact):
+    """Signals of where a host is: its egress addresses per uplink, cloud region, timezone, NTP servers."""
+
+    echo_url: str | None = None
+    paths: tuple[EgressPath, ...] = ()
+    cloud_metadata_url: str | None = None
+    cloud: CloudRegion | None = None
+    timezone: str | None = None
+    ntp_servers: tuple[str, ...] = ()
+    supporting_observations: tuple[str, ...] = Field(default=(), description="timezone and NTP observations")
+
+
+class Throughput(BaseModel):
+    """One direction of one uplink, measured with iperf3 against the measurement endpoint."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    direction: Literal["upload", "download"]
+    mbps: float | None = Field(default=None, description="receiver-side TCP goodput in steady state")
+    margin_mbps: float | None = Field(default=None, description="± half-width: statistical + method uncertainty")
+    statistical_mbps: float | None = None
+    method_mbps: float | None = None
+    samples_mbps: tuple[float, ...] = Field(default=(), description="receiver-side steady-state interval rates")
+    sender_mbps: float | None = None
+    retransmits: int | None = None
+    seconds: float | None = None
+    error: str | None = None
+    observations: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.mbps is None or self.margin_mbps is None:
+            return f"{self.direction}: not measured ({self.error or 'no result'})"
+        return f"{self.direction} {self.mbps:.2f} ± {self.margin_mbps:.2f} Mbps"
+
+
+class Uplink(BaseModel):
+    """One way out of the host: an interface with a default route, its egress identity and its throughput."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    interface: str
+    gateways: tuple[str, ...] = ()
+    metric: int | None = None
+    tables: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()
+    egress: EgressPath | None = None
+    upload: Throughput | None = None
+    download: Throughput | None = None
+
+
+class UplinkFacts(Fact):
+    echo_url: str | None = None
+    measure_endpoint: str | None = None
+    uplinks: tuple[Uplink, ...] = ()
+
+
 class PowerSupplyUnit(BaseModel):
     """One power supply, as a BMC's Power Supply sensor (live) or an SMBIOS type 39 record (boot-time) reports it."""
 
@@ -221,6 +342,8 @@ class HostFacts(BaseModel):
     errors: dict[str, str] = Field(default_factory=dict, description="probe name → why it broke")
     identity: MachineIdentity | None = None
     services: ServiceFacts | None = None
+    egress: EgressFacts | None = None
+    uplinks: UplinkFacts | None = None
     power: PowerFacts | None = None
     av: AvFacts | None = None
 

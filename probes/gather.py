@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from probes import identity, power, services
+from probes import egress, identity, power, services, uplinks
 from probes.errors import HostUnreachable
 from probes.facts import DeploymentFacts, Fact, HostFacts
 from probes.inventory import Inventory, InventoryHost
@@ -29,6 +29,8 @@ class Probe:
 IDENTITY = Probe("identity", identity.collect)
 PROBES: tuple[Probe, ...] = (
     Probe("services", services.collect),
+    Probe("egress", egress.collect),
+    Probe("uplinks", uplinks.collect),
     Probe("power", power.collect),
 )
 

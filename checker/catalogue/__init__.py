@@ -9,12 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 
-from checker.catalogue import gd2020_power, gd2020_servers
+from checker.catalogue import gd2020_domestic, gd2020_network, gd2020_power, gd2020_servers
 from checker.model import Rule
 
 CATALOGUE: tuple[Rule, ...] = (
     gd2020_servers.SERVERS,
     gd2020_servers.DB_APP_SPLIT,
+    gd2020_domestic.DOMESTIC,
+    gd2020_network.BANDWIDTH,
+    gd2020_network.ISPS,
     gd2020_power.POWER,
 )
 

@@ -1,0 +1,258 @@
+"""Guangdong 2020 一(二)5: at least 10 Mbps of business bandwidth, from at least two broadband providers."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from checker.catalogue.common import all_hosts
+from checker.catalogue.documents import GD2020
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
+from probes.facts import DeploymentFacts, GeoIdentity, HostFacts, Throughput, Uplink
+from probes.parse.iperf import METHOD_UNCERTAINTY
+
+TEXT_ZH = "业务使用的网络带宽不低于10Mbps，且至少由两家宽带网络供应商提供服务。"
+TEXT_EN = (
+    "The network bandwidth used by the business shall be no less than 10 Mbps, and service shall be provided "
+    "by at least two broadband network providers."
+)
+ISPS_ID = "GD2020-1.2.5-isps"
+BANDWIDTH_ID = "GD2020-1.2.5-bandwidth"
+REQUIRED_MBPS = 10.0
+
+# Carriers that announce under several AS numbers and organisation names; one carrier is one provider.
+_CARRIER_GROUPS = (
+    ("China Telecom", ("chinanet", "china telecom", "ctgnet", "cn2")),
+    ("China Unicom", ("china unicom", "china169", "cnc group", "cncgroup", "unicom")),
+    ("China Mobile", ("china mobile", "cmnet", "cmcc", "chinamobile")),
+    ("China Broadnet", ("china broadnet", "china cable", "cbnet")),
+    ("CERNET", ("cernet", "china education and research")),
+)
+
+ISPS_INTERPRETATION = (
+    "Providers are the organisations behind the uplinks' egress addresses: each uplink (an interface with a "
+    "default route) is left through with an echo request to ihcheck_echo_url and the address it saw is looked "
+    "up offline (GeoLite2 ASN data via geoip2fast, or the simulator's identity table, then marked simulated). "
+    "Two uplinks are one provider when they share an AS number, an ISP or organisation name, or a carrier group "
+    "(China Telecom's AS4134 and AS4812 are one carrier). Pass: at least two providers observed across the "
+    "deployment. Fail: every uplink identified and only one provider. Inconclusive: fewer than two providers "
+    "while some uplink or host could not be identified."
+)
+BANDWIDTH_INTERPRETATION = (
+    "Read per uplink: every uplink a measured host relies on (every interface with a default route) must carry "
+    "at least 10 Mbps in both directions, so that losing either provider still leaves the business 10 Mbps "
+    "(the reason the clause asks for two). Each uplink is measured with iperf3 against ihcheck_measure_endpoint, "
+    "bound to the uplink's interface, for ihcheck_measure_seconds per direction (upload, then download with -R). "
+    "The figure is the receiver's steady-state TCP goodput; its margin is the 95% confidence half-width of the "
+    f"per-interval rates (first interval dropped) plus a {METHOD_UNCERTAINTY:.0%} method uncertainty (headers "
+    "and framing between goodput and line rate). A direction passes when figure − margin ≥ 10 Mbps, fails when "
+    "figure + margin < 10 Mbps and is inconclusive in between, so a line of exactly 10 Mbps (about 9.6 Mbps of "
+    "goodput) is inconclusive, not pass. The path to the endpoint is measured end to end: put the endpoint close "
+    "to the hospital. Only hosts with ihcheck_measure_endpoint are measured; if none is, the rule is inconclusive."
+)
+
+
+def carrier_keys(identity: GeoIdentity) -> tuple[str, ...]:
+    """The identity's provider keys plus the carrier group its names fall in.
+
+    >>> carrier_keys(GeoIdentity(address="1.1.1.1", as_org="CHINANET-BACKBONE", asn=4134, source="t"))
+    ('asn:4134', 'name:chinanet-backbone', 'group:China Telecom')
+    """
+    keys = list(identity.provider_keys())
+    names = " ".join(n.casefold() for n in (identity.isp, identity.as_org) if n)
+    keys += [f"group:{group}" for group, needles in _CARRIER_GROUPS if any(n in names for n in needles)]
+    return tuple(keys)
+
+
+def providers(identities: list[GeoIdentity]) -> list[list[GeoIdentity]]:
+    """Group identities into providers: any shared key (ASN, name, carrier group) joins two groups."""
+    groups: list[tuple[set[str], list[GeoIdentity]]] = []
+    for identity in identities:
+        keys = set(carrier_keys(identity))
+        joined = [g for g in groups if g[0] & keys]
+        merged_keys, merged = set(keys), [identity]
+        for g in joined:
+            merged_keys |= g[0]
+            merged += g[1]
+            groups.remove(g)
+        groups.append((merged_keys, merged))
+    return [members for _, members in groups]
+
+
+def _provider_name(members: list[GeoIdentity]) -> str:
+    return members[0].provider() or members[0].address
+
+
+def _basis(identity: GeoIdentity | None) -> Basis:
+    return Basis.SIMULATED if identity is not None and identity.simulated else Basis.OBSERVED
+
+
+def _uplink_evidence(host: HostFacts, uplink: Uplink) -> Evidence:
+    path = uplink.egress
+    gw = f" via {', '.join(uplink.gateways)}" if uplink.gateways else ""
+    head = f"{host.name} uplink {uplink.interface}{gw}"
+    if path is None:
+        return Evidence(host=host.name, statement=f"{head}: egress not observed (no ihcheck_echo_url)")
+    if path.identity is None:
+        return Evidence(host=host.name, statement=f"{head}: {path.error}", observations=path.observations)
+    who = path.identity.provider() or "provider unknown"
+    return Evidence(host=host.name, basis=_basis(path.identity), observations=path.observations,
+                    statement=f"{head}: leaves as {path.identity.describe()}; provider {who}")
+
+
+def _blind(facts: DeploymentFacts) -> tuple[list[str], list[str]]:
+    """(why hosts' uplinks are unknown, probe errors)."""
+    why = [h.why_missing("uplinks") for h in facts.hosts if h.uplinks is None]
+    errors = [h.why_missing("uplinks") for h in facts.hosts if h.reachable and "uplinks" in h.errors]
+    return why, errors
+
+
+def judge_isps(facts: DeploymentFacts) -> list[Finding]:
+    evidence: list[Evidence] = []
+    identified: list[GeoIdentity] = []
+    unknown: list[str] = []
+    for host in facts.hosts:
+        if host.uplinks is None:
+            continue
+        evidence += [_uplink_evidence(host, u) for u in host.uplinks.uplinks]
+        evidence += [Evidence(host=host.name, statement=f"{host.name}: {n}", observations=host.uplinks.observations)
+                     for n in host.uplinks.notes]
+        for uplink in host.uplinks.uplinks:
+            ident = uplink.egress.identity if uplink.egress else None
+            if ident is not None and not ident.private and carrier_keys(ident):
+                identified.append(ident)
+            else:
+                why = (uplink.egress.error if uplink.egress and uplink.egress.error else
+                       f"private address {ident.address}" if ident is not None and ident.private else
+                       "no provider name or AS number" if ident is not None else "no ihcheck_echo_url")
+                unknown.append(f"{host.name} {uplink.interface} ({why})")
+    blind, errors = _blind(facts)
+    evidence += [Evidence(host=None, statement=b) for b in blind]
+    groups = providers(identified)
+    simulated = any(i.simulated for i in identified)
+    tag = " (simulated identities)" if simulated else ""
+    names = [_provider_name(g) for g in groups]
+    details: dict[str, Any] = {"providers": names, "unidentified_uplinks": unknown, "simulated": simulated}
+
+    def finding(verdict: Verdict, reason: str) -> list[Finding]:
+        return [Finding(rule_id=ISPS_ID, verdict=verdict, hosts=all_hosts(facts), reason=reason,
+                        evidence=tuple(evidence), details=details)]
+
+    listed = "; ".join(names)
+    if len(groups) >= 2:
+        return finding(Verdict.PASS, f"{len(groups)} broadband providers observed{tag}: {listed}")
+    if errors:
+        return finding(Verdict.ERROR, f"{len(groups)} provider(s) observed; " + "; ".join(errors))
+    if len(groups) == 1 and not unknown and not blind:
+        return finding(Verdict.FAIL, f"every uplink leaves through one provider{tag}: {listed}; at least 2 required")
+    missing = unknown + blind
+    if not missing:
+        return finding(Verdict.INCONCLUSIVE, "no uplink observed on any host (no default route): cannot count "
+                       "providers")
+    seen = f"only {listed}{tag}" if groups else "no provider identified"
+    return finding(Verdict.INCONCLUSIVE, f"{seen}; could not identify: {'; '.join(missing)}")
+
+
+Band = Literal["above", "below", "borderline", "unmeasured"]
+
+
+def band(t: Throughput | None) -> Band:
+    """Where one direction's figure lies against 10 Mbps, given its margin."""
+    if t is None or t.mbps is None or t.margin_mbps is None:
+        return "unmeasured"
+    if t.mbps - t.margin_mbps >= REQUIRED_MBPS:
+        return "above"
+    if t.mbps + t.margin_mbps < REQUIRED_MBPS:
+        return "below"
+    return "borderline"
+
+
+def _throughput_evidence(host: HostFacts, uplink: Uplink) -> Evidence:
+    parts = [t.describe() if t is not None else "not measured" for t in (uplink.upload, uplink.download)]
+    bands = {band(uplink.upload), band(uplink.download)}
+    state = ("below 10 Mbps" if "below" in bands else "within its margin of 10 Mbps" if "borderline" in bands
+             else "not fully measured" if "unmeasured" in bands else "at least 10 Mbps")
+    obs = tuple(o for t in (uplink.upload, uplink.download) if t is not None for o in t.observations)
+    return Evidence(host=host.name, observations=obs,
+                    statement=f"{host.name} uplink {uplink.interface}: {'; '.join(parts)} → {state}")
+
+
+def _measured(host: HostFacts) -> bool:
+    return host.declared.measure_endpoint is not None
+
+
+def _judge_bandwidth_host(host: HostFacts) -> Finding | None:
+    hosts = (host.name,)
+    facts = host.uplinks
+    if facts is None:
+        if not _measured(host):
+            return None
+        verdict = Verdict.ERROR if host.reachable and "uplinks" in host.errors else Verdict.INCONCLUSIVE
+        reason = host.why_missing("uplinks")
+        return Finding(rule_id=BANDWIDTH_ID, verdict=verdict, hosts=hosts, reason=reason,
+                       evidence=(Evidence(host=host.name, statement=reason),))
+    if facts.measure_endpoint is None:
+        return None
+    evidence = [_throughput_evidence(host, u) for u in facts.uplinks]
+    evidence += [Evidence(host=host.name, statement=f"{host.name}: {n}", observations=facts.observations)
+                 for n in facts.notes]
+    details: dict[str, Any] = {"required_mbps": REQUIRED_MBPS, "measure_endpoint": facts.measure_endpoint,
+                               "uplinks": {u.interface: {t.direction: {"mbps": t.mbps, "margin_mbps": t.margin_mbps}
+                                                         for t in (u.upload, u.download) if t is not None}
+                                           for u in facts.uplinks}}
+    if not facts.uplinks:
+        return Finding(rule_id=BANDWIDTH_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
+                       details=details, reason=f"{host.name} has no uplink (no default route) to measure")
+
+    def summary(uplinks: list[Uplink]) -> str:
+        return "; ".join(f"{u.interface} " + ", ".join(t.describe() if t else "not measured"
+                                                        for t in (u.upload, u.download)) for u in uplinks)
+
+    below = [u for u in facts.uplinks if "below" in (band(u.upload), band(u.download))]
+    unsure = [u for u in facts.uplinks if u not in below and {band(u.upload), band(u.download)} != {"above"}]
+    if below:
+        verdict = Verdict.FAIL
+        reason = f"{host.name}: uplink below 10 Mbps even allowing for the margin: {summary(below)}"
+    elif unsure:
+        verdict, reason = Verdict.INCONCLUSIVE, (f"{host.name}: cannot tell whether every uplink carries 10 Mbps: "
+                                                 f"{summary(unsure)}")
+        errors = [t.error for u in unsure for t in (u.upload, u.download) if t is not None and t.error]
+        if errors:
+            reason += f" (measurement failed: {'; '.join(dict.fromkeys(errors))})"
+    else:
+        verdict, reason = Verdict.PASS, f"{host.name}: every uplink carries at least 10 Mbps both ways: " \
+                                        f"{summary(list(facts.uplinks))}"
+    return Finding(rule_id=BANDWIDTH_ID, verdict=verdict, hosts=hosts, reason=reason,
+                   evidence=tuple(evidence), details=details)
+
+
+def judge_bandwidth(facts: DeploymentFacts) -> list[Finding]:
+    findings = [f for f in (_judge_bandwidth_host(h) for h in facts.hosts) if f is not None]
+    if findings:
+        return findings
+    reason = ("no host was measured: set ihcheck_measure_endpoint (an `iperf3 -s` HOST:PORT outside the hospital "
+              "network) for the hosts whose uplinks carry the business")
+    return [Finding(rule_id=BANDWIDTH_ID, verdict=Verdict.INCONCLUSIVE, hosts=all_hosts(facts), reason=reason)]
+
+
+CLAUSE_REF = "一(二)5"
+
+ISPS = Rule(
+    id=ISPS_ID,
+    title="Uplinks from at least two broadband providers",
+    clause=Clause(document=GD2020, ref=CLAUSE_REF, text_zh=TEXT_ZH, text_en=TEXT_EN,
+                  interpretation=ISPS_INTERPRETATION),
+    severity=Severity.HIGH,
+    needs=("uplinks",),
+    judge=judge_isps,
+)
+
+BANDWIDTH = Rule(
+    id=BANDWIDTH_ID,
+    title="Every business uplink carries at least 10 Mbps (measured)",
+    clause=Clause(document=GD2020, ref=CLAUSE_REF, text_zh=TEXT_ZH, text_en=TEXT_EN,
+                  interpretation=BANDWIDTH_INTERPRETATION),
+    severity=Severity.HIGH,
+    needs=("uplinks",),
+    judge=judge_bandwidth,
+    scope="host",
+)

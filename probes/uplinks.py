@@ -1,0 +1,135 @@
+"""A host's uplinks: which ways out it has, who provides each, and how fast each is, measured.
+
+An uplink is an interface carrying a default route (any routing table). For each one, the echo service
+(`ihcheck_echo_url`) tells which address it leaves by, and probes.geo which provider that address
+belongs to; iperf3 against the measurement endpoint (`ihcheck_measure_endpoint`, an `iperf3 -s`) bound
+to the interface measures upload and download (`-R`) for `ihcheck_measure_seconds` each. The figures and
+their margins come from probes.parse.iperf, which explains how the margin is derived.
+
+An iperf3 server runs one test at a time and answers "busy" to the rest. Hosts are probed in parallel,
+so a busy answer is retried until MAX_WAIT has passed: this also keeps two hosts from measuring a shared
+uplink at the same moment and each seeing half of it.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import shlex
+import time
+
+from probes import geo
+from probes.egress import default_routes, echo, http_url, interfaces
+from probes.errors import InputError
+from probes.facts import EgressPath, GeoIdentity, Throughput, Uplink, UplinkFacts
+from probes.observation import Observation
+from probes.parse.iperf import estimate, parse_iperf_json
+from probes.parse.iproute import parse_addresses
+from probes.transport import Session
+
+ADDRESSES = "ip -j addr"
+INTERVAL = 0.5
+MAX_WAIT = 120.0  # seconds to keep retrying a busy iperf3 server
+
+
+def _endpoint(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit():
+        raise InputError(f"ihcheck_measure_endpoint: expected HOST:PORT, got {value!r}")
+    return host, int(port)
+
+
+def _iperf_command(host: str, port: int, seconds: int, bind: str, reverse: bool) -> str:
+    return (f"iperf3 -c {shlex.quote(host)} -p {port} {bind} -t {seconds} -i {INTERVAL} -J "
+            f"--get-server-output{' -R' if reverse else ''}")
+
+
+def _unsupported_bind_dev(obs: Observation) -> bool:
+    text = (obs.stderr + obs.stdout).lower()
+    return "bind-dev" in text and ("unrecognized" in text or "invalid option" in text or "unknown" in text)
+
+
+def measure(session: Session, endpoint: str, seconds: float, interface: str, addresses: list[str],
+            reverse: bool) -> Throughput:
+    """One direction of one uplink; never raises for a failed measurement, records why instead."""
+    host, port = _endpoint(endpoint)
+    direction = "download" if reverse else "upload"
+    whole = max(1, math.ceil(seconds))
+    bind = f"--bind-dev {shlex.quote(interface)}"
+    deadline = time.monotonic() + MAX_WAIT
+    while True:
+        obs = session.run(_iperf_command(host, port, whole, bind, reverse), timeout=2 * whole + 20)
+        if obs.exit_status == 127:
+            return Throughput(direction=direction, error="iperf3 is not installed on the host",
+                              observations=(obs.id,))
+        if _unsupported_bind_dev(obs) and bind.startswith("--bind-dev"):
+            if not addresses:
+                return Throughput(direction=direction, observations=(obs.id,),
+                                  error=f"this iperf3 lacks --bind-dev and {interface} has no address to bind to")
+            bind = f"-B {shlex.quote(addresses[0])}"
+            continue
+        if not obs.stdout.strip():
+            detail = obs.stderr.strip().splitlines()[-1] if obs.stderr.strip() else f"exit {obs.exit_status}"
+            return Throughput(direction=direction, error=f"iperf3 failed: {detail}", observations=(obs.id,))
+        result = parse_iperf_json(obs.stdout)
+        if result.error and "busy" in result.error and time.monotonic() < deadline:
+            time.sleep(random.uniform(0.5, 1.5))
+            continue
+        break
+    if result.error:
+        return Throughput(direction=direction, error=f"iperf3: {result.error}", observations=(obs.id,))
+    found = estimate(result)
+    if found is None:
+        return Throughput(direction=direction, error="iperf3 reported no received data", observations=(obs.id,))
+    return Throughput(
+        direction=direction, mbps=round(found.mbps, 4), margin_mbps=round(found.margin_mbps, 4),
+        statistical_mbps=round(found.statistical_mbps, 4), method_mbps=round(found.method_mbps, 4),
+        samples_mbps=tuple(round(s, 4) for s in found.samples_mbps),
+        sender_mbps=round(result.sender_mbps, 4) if result.sender_mbps is not None else None,
+        retransmits=result.retransmits, seconds=result.seconds, observations=(obs.id,),
+    )
+
+
+def collect(session: Session) -> UplinkFacts:
+    declared = session.host.declared
+    url = http_url(declared.echo_url, "echo_url") if declared.echo_url else None
+    endpoint = declared.measure_endpoint
+    if endpoint:
+        _endpoint(endpoint)
+    notes: list[str] = []
+    routes, used, route_notes = default_routes(session)
+    notes += route_notes
+    addr_obs = session.run(ADDRESSES)
+    used.append(addr_obs.id)
+    addresses = parse_addresses(addr_obs.stdout) if addr_obs.ok else {}
+    simulated: dict[str, GeoIdentity] | None = geo.simulated_table(session) if url else None
+    if not url:
+        notes.append("no ihcheck_echo_url: the provider behind each uplink was not identified")
+    if not endpoint:
+        notes.append("no ihcheck_measure_endpoint: uplink throughput was not measured (set it to an "
+                     "`iperf3 -s` HOST:PORT outside the hospital network)")
+    names = interfaces(routes)
+    if not names and not route_notes:
+        notes.append("no default route in any routing table: the host has no uplink of its own")
+    uplinks: list[Uplink] = []
+    for name in names:
+        mine = [r for r in routes if r.interface == name]
+        gateways = tuple(dict.fromkeys(r.gateway for r in mine if r.gateway))
+        metrics = [r.metric for r in mine if r.metric is not None]
+        path: EgressPath | None = None
+        if url:
+            path = echo(session, url, name, simulated, gateways[0] if gateways else None)
+            used += path.observations
+        up = down = None
+        if endpoint:
+            up = measure(session, endpoint, declared.measure_seconds, name, addresses.get(name, []), reverse=False)
+            down = measure(session, endpoint, declared.measure_seconds, name, addresses.get(name, []), reverse=True)
+            used += [*up.observations, *down.observations]
+        uplinks.append(Uplink(
+            interface=name, gateways=gateways, metric=min(metrics) if metrics else None,
+            tables=tuple(dict.fromkeys(r.table for r in mine)), addresses=tuple(addresses.get(name, [])),
+            egress=path, upload=up, download=down,
+        ))
+    return UplinkFacts(echo_url=url, measure_endpoint=endpoint, uplinks=tuple(uplinks),
+                       observations=tuple(dict.fromkeys(used)), notes=tuple(notes))
