@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -26,6 +26,9 @@ from rich.table import Table
 
 from checker import __version__
 from probes.errors import EnvironmentProblem, InputError
+
+if TYPE_CHECKING:
+    from reports.result import CheckResult
 
 EX_USAGE, EX_DATAERR, EX_UNAVAILABLE, EX_SOFTWARE = 64, 65, 69, 70
 
@@ -75,12 +78,29 @@ def check(
     accept_unknown_host_keys: Annotated[
         bool, typer.Option("--accept-unknown-host-keys", help="Do not verify SSH host keys (recorded as unverified).")
     ] = False,
+    bundle: Annotated[
+        Path | None, typer.Option("--bundle", help="Write a signed evidence bundle to DIR (and DIR.tar.gz).")
+    ] = None,
+    sign_key: Annotated[
+        Path | None, typer.Option("--sign-key", help="Keys directory from `ihcheck keys new` to sign the bundle with.")
+    ] = None,
+    waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers file (YAML) to apply.")] = None,
 ) -> None:
     """Probe the inventory's hosts, judge the facts against the rules, print the verdicts."""
     from checker.run import run_check
 
+    waiver_list = _load_waivers(waivers)
+    if sign_key is not None and bundle is None:
+        raise InputError("--sign-key: only meaningful with --bundle DIR")
     result = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
                        progress_console=err)
+    statuses: list[object] = []
+    if waivers is not None:
+        result, statuses = _apply_waivers(result, waiver_list)
+    if bundle is not None:
+        from reports.cli import bundle_after_check
+
+        bundle_after_check(result, inventory, bundle, sign_key, statuses, waivers)
     if fmt is OutputFormat.json:
         text = result.to_json()
         if out_file:
@@ -96,6 +116,28 @@ def check(
                 print_result(result, file_console)
             _write(out_file, file_console.export_text())
     raise typer.Exit(result.exit_code)
+
+
+def _load_waivers(path: Path | None) -> tuple[object, ...]:
+    if path is None:
+        return ()
+    from reports.waivers import load_waivers
+
+    return load_waivers(path)
+
+
+def _apply_waivers(result: CheckResult, waivers: tuple[object, ...]) -> tuple[CheckResult, list[object]]:
+    """Attach valid waivers to the findings; say which waivers did not waive (expired, unknown rule, unmatched)."""
+    from checker.catalogue import CATALOGUE
+    from checker.model import Waiver
+    from reports.waivers import apply_waivers
+
+    findings, statuses = apply_waivers(result.findings, [w for w in waivers if isinstance(w, Waiver)],
+                                       today=result.finished_at.date(), known_rules=[r.id for r in CATALOGUE])
+    for status in statuses:
+        if status.state != "applied":
+            err.print(f"[yellow]waiver:[/] {escape(status.message)}")
+    return result.model_copy(update={"findings": tuple(findings)}), list(statuses)
 
 
 def _write(path: Path, text: str) -> None:
@@ -122,7 +164,8 @@ def print_result(result: object, console: Console | None = None) -> None:
             basis = "" if item["basis"] == "observed" else f" [italic]({item['basis']})[/italic]"
             lines.append(f"• {escape(item['statement'])}{basis}{obs}")
         verdict = finding.verdict.value
-        table.add_row(finding.rule_id, f"[{VERDICT_STYLE[verdict]}]{verdict}[/]", ", ".join(finding.hosts),
+        waived = f"\n[dim]waived ({escape(finding.waiver.ticket)})[/dim]" if finding.waiver else ""
+        table.add_row(finding.rule_id, f"[{VERDICT_STYLE[verdict]}]{verdict}[/]{waived}", ", ".join(finding.hosts),
                       "\n".join(lines))
     console.print(table)
     for host in result.facts.hosts:
@@ -222,6 +265,18 @@ def _mount_optional() -> None:
 
 
 _mount_optional()
+
+
+def _mount_reports() -> None:
+    """The evidence commands (keys, verify, report); optional like `sim`."""
+    try:
+        from reports.cli import register
+    except ImportError:
+        return
+    register(app)
+
+
+_mount_reports()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -197,7 +197,7 @@ def write_bundle(
     facts = result.facts.model_dump(mode="json")
     add_redacted_json("facts.json", facts)
     add_redacted_json("findings.json", [f.model_dump(mode="json") for f in result.findings])
-    add_redacted_json("catalogue.json", result.catalogue.model_dump(mode="json"))
+    files.add("catalogue.json", dump_json(result.catalogue.model_dump(mode="json")))  # ihcheck's own text
     summary = {
         "schema": "ihcheck.result/1", "tool": result.tool.model_dump(mode="json"),
         "catalogue": {"version": result.catalogue.version, "sha256": result.catalogue.sha256},

@@ -212,11 +212,14 @@ def ed25519_public_pem(key: Ed25519PublicKey) -> bytes:
 
 
 def ed25519_public_from_pem(data: bytes, where: str) -> Ed25519PublicKey:
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
     try:
         key = load_pem_public_key(data)
+    except UnsupportedAlgorithm:
+        raise InputError(f"{where}: not an Ed25519 public key") from None
     except ValueError:
         raise InputError(f"{where}: not a PEM public key") from None
     if not isinstance(key, Ed25519PublicKey):

@@ -29,11 +29,11 @@ from typing import Any
 
 MASK = "[REDACTED]"
 
-# Names whose values are secrets. `pass` alone only as a word part (ansible_ssh_pass, become_pass).
+# Names whose values are secrets. `pass` only as a suffix (ansible_ssh_pass, become_pass): a bare `pass` is a verdict.
 _SECRET_NAME = (
     r"(?i:[A-Za-z0-9_.-]*?(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key"
     r"|private[_-]?key|credentials?|client[_-]?secret)[A-Za-z0-9_.-]*"
-    r"|[A-Za-z0-9_.-]*_pass|pass|pwd|[A-Za-z0-9_.-]*_pwd)"
+    r"|[A-Za-z0-9_.-]*_pass|pwd|[A-Za-z0-9_.-]*_pwd)"
 )
 # Names that contain a secret word but name something that is not one.
 _NOT_SECRET = re.compile(
@@ -55,9 +55,10 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("authorization", r"(?P<auth>(?i:authorization|proxy-authorization)\s*[:=]\s*"
                       r"(?:(?i:bearer|basic|token|digest)\s+)?)(?P<authv>[^\s\"',;]+)"),
     # Command-line passwords: ipmitool -P x, sshpass -p x, mysql -px / --password x.
-    ("cli_password", r"(?P<cli>(?:\bipmitool\b[^\n]*?\s-P|\bsshpass\b[^\n]*?\s-p|\s--password|\s--passwd)[ \t]+)"
-                     r"(?P<cliv>[^\s\"']+|\"[^\"\n]*\"|'[^'\n]*')"),
-    ("cli_password", r"(?P<mcli>\bmysql(?:dump|admin)?\b[^\n]*?\s-p)(?P<mcliv>[^\s\"'-][^\s\"']*)"),
+    ("cli_password", r"(?P<cli>(?:\bipmitool\b[^\n\"';|&]*?\s-P|\bsshpass\b[^\n\"';|&]*?\s-p|\s--password|\s--passwd)"
+                     r"[ \t]+)"
+                     r"(?P<cliv>[^\s\"';|&]+|\"[^\"\n]*\"|'[^'\n]*')"),
+    ("cli_password", r"(?P<mcli>\bmysql(?:dump|admin)?\b[^\n\"';|&]*?\s-p)(?P<mcliv>[^\s\"'-][^\s\"']*)"),
     # Well-known token shapes, wherever they appear.
     ("token", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bLTAI[0-9A-Za-z]{12,24}\b|\bgh[pousr]_[A-Za-z0-9]{36,}\b"
               r"|\bgithub_pat_[A-Za-z0-9_]{40,}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}\b|\bsk-[A-Za-z0-9_-]{20,}\b"
