@@ -1,0 +1,230 @@
+"""Scenario specs, topology planning and the files a boot writes: everything short of containers.
+
+Fast and container-free: every shipped scenario loads, bad specs give one line naming the file and
+the field, the address plan follows the documented topology, and the inventory a scenario would
+get is accepted by the checker's own inventory parser.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from pathlib import Path
+
+import pytest
+
+from simulator import inventory, power, render, spec
+from simulator.deploy import Deployment
+from simulator.layout import Layout, plan
+
+FAULTS = {  # scenario -> the rules it must fail (all others pass unless noted in the file)
+    "single-server": {"GD2020-1.2.3-servers", "GD2020-1.2.3-db-app-split", "GD2020-1.2.4-av-systems"},
+    "db-on-app-host": {"GD2020-1.2.3-db-app-split"},
+    "single-isp": {"GD2020-1.2.5-isps"},
+    "slow-uplink": {"GD2020-1.2.5-bandwidth"},
+    "server-abroad": {"GD2020-1.2.3-domestic"},
+    "single-av-system": {"GD2020-1.2.4-av-systems"},
+    "no-power-redundancy": {"GD2020-1.2.3-power"},
+    "host-unreachable": set(),
+}
+COMPLIANT = (spec.scenario_dir() / "compliant.yaml").read_text(encoding="utf-8")
+
+
+def _subnets(scenario: spec.Scenario) -> dict[str, ipaddress.IPv4Network]:
+    keys = ["lan", *(f"wan-{u}" for u in scenario.uplinks), "inet"]
+    return {key: ipaddress.IPv4Network(f"10.99.{i}.0/24") for i, key in enumerate(keys)}
+
+
+def _write(tmp_path: Path, text: str, name: str = "x.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(spec.SpecError) as caught:
+        spec.load(path)
+    message = str(caught.value)
+    assert "\n" not in message and "Traceback" not in message
+    assert message.startswith(f"{path}: ")
+    return message.removeprefix(f"{path}: ")
+
+
+def test_every_shipped_scenario_loads_and_states_every_rule() -> None:
+    names = spec.shipped_scenarios()
+    assert {"compliant", *FAULTS} <= set(names)
+    for name in names:
+        loaded_name, scenario = spec.load(name)
+        assert loaded_name == name
+        assert set(scenario.expect) == set(spec.RULE_IDS)
+        assert scenario.description and "\n" not in scenario.description
+
+
+def test_compliant_expects_every_rule_to_pass() -> None:
+    _, scenario = spec.load("compliant")
+    assert set(scenario.expect.values()) == {"pass"}
+    assert len(scenario.hosts) + len(scenario.uplinks) + 1 <= 9  # small default: boot stays fast
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_each_fault_fails_exactly_its_own_rules(name: str) -> None:
+    _, scenario = spec.load(name)
+    failing = {rule for rule, verdict in scenario.expect.items() if verdict == "fail"}
+    assert failing == FAULTS[name]
+    if name == "host-unreachable":
+        assert [h for h in scenario.hosts.values() if h.sshd == "down"]
+        assert "inconclusive" in scenario.expect.values()
+    else:
+        assert set(scenario.expect.values()) <= {"pass", "fail"}
+
+
+def test_a_path_works_as_well_as_a_name(tmp_path: Path) -> None:
+    name, scenario = spec.load(_write(tmp_path, COMPLIANT, "my-lab.yaml"))
+    assert name == "my-lab" and "app1" in scenario.hosts
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (("services: [postgresql]", "services: [postgress]"),
+         "hosts.db1.services[0]: unknown service 'postgress'"),
+        (("services: [kamailio, janus]", "services: [kamailio, jannus]"),
+         "hosts.av2.services[1]: unknown service 'jannus'"),
+        (("    bandwidth_mbps: 20\n", "    bandwidth_mbps: 20\n    colour: red\n"), "uplinks.cu.colour: unknown field"),
+        (("bandwidth_mbps: 20", "bandwidth_mbps: -3"), "uplinks.cu.bandwidth_mbps: Input should be greater than 0"),
+        (("country: CN, region: Guangdong, city: Shenzhen", "country: china, region: Guangdong, city: Shenzhen"),
+         "uplinks.cu.identity.country: String should match pattern"),
+        (("  GD2020-1.2.5-bandwidth: pass\n", ""), "expect: missing expected verdict for GD2020-1.2.5-bandwidth"),
+        (("GD2020-1.2.5-isps: pass", "GD2020-1.2.5-isps: maybe"), "expect.GD2020-1.2.5-isps: Input should be"),
+        (("  db1:\n    services: [postgresql]\n", "  db1:\n    services: [postgresql]\n    uplinks: [ct, xx]\n"),
+         "hosts.db1.uplinks[1]: unknown uplink 'xx'"),
+        (("  av1:\n    services: [coturn]\n", "  av1:\n    services: [coturn]\n    sshd: sleeping\n"),
+         "hosts.av1.sshd: Input should be 'up' or 'down'"),
+        (("turn-relay: {host: av1,", "turn-relay: {host: av9,"), "av_systems.turn-relay.host: unknown host 'av9'"),
+        (("turn-relay: {host: av1, services: [coturn]}", "turn-relay: {host: av1, services: [janus]}"),
+         "av_systems.turn-relay.services[0]: host 'av1' does not run 'janus'"),
+        (("  db1:\n", "  DB_1:\n"), "hosts.DB_1: name must be"),
+        (("description: \"Compliant", "description: |\n  two\n  lines\nx: \"Compliant"), "description: must be one line"),
+    ],
+)
+def test_bad_specs_are_one_line_naming_file_and_field(tmp_path: Path, edit: tuple[str, str], expected: str) -> None:
+    old, new = edit
+    assert old in COMPLIANT
+    assert _error(_write(tmp_path, COMPLIANT.replace(old, new, 1))).startswith(expected)
+
+
+def test_failed_psus_cannot_exceed_installed(tmp_path: Path) -> None:
+    text = COMPLIANT.replace("psu_failed: 0", "psu_failed: 3")
+    assert _error(_write(tmp_path, text)) == "hosts.app1.power.psu_failed: 3 failed of 2 installed"
+
+
+def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
+    assert _error(_write(tmp_path, "description: x\nhosts: [\n")).startswith("line ")
+
+
+def test_unknown_scenario_lists_the_shipped_ones() -> None:
+    with pytest.raises(spec.SpecError, match=r"^nosuch: unknown scenario \(shipped: .*compliant"):
+        spec.load("nosuch")
+
+
+def test_topology_follows_the_documented_plan() -> None:
+    _, scenario = spec.load("compliant")
+    layout = plan("compliant", scenario, _subnets(scenario))
+    assert layout.networks == {"lan": "ihc-compliant-lan", "wan-ct": "ihc-compliant-wan-ct",
+                               "wan-cu": "ihc-compliant-wan-cu", "inet": "ihc-compliant-inet"}
+    assert layout.internet().address("inet") == "10.99.3.2"
+    assert layout.egress_address("ct") == "10.99.3.10" and layout.egress_address("cu") == "10.99.3.11"
+    app1 = layout.boxes["app1"]
+    assert [(n.network, n.interface, n.address) for n in app1.nics] == [
+        ("lan", "eth0", "10.99.0.10"), ("wan-ct", "eth1", "10.99.1.10"), ("wan-cu", "eth2", "10.99.2.10")]
+    assert [(r.interface, r.gateway, r.metric) for r in app1.routes] == [
+        ("eth1", "10.99.1.2", 100), ("eth2", "10.99.2.2", 200)]
+    assert {b.kind for b in layout.boxes.values()} == {"host", "router", "internet"}
+    assert len(layout.boxes) == 7
+
+
+def test_server_abroad_db_leaves_only_by_its_foreign_uplink() -> None:
+    _, scenario = spec.load("server-abroad")
+    layout = plan("server-abroad", scenario, _subnets(scenario))
+    assert [r.uplink for r in layout.boxes["db1"].routes] == ["sg"]
+    assert scenario.uplinks["sg"].identity.country != "CN"
+    assert all(scenario.uplinks[r.uplink].identity.country == "CN"
+               for name in ("app1", "av1", "av2") for r in layout.boxes[name].routes)
+
+
+def _rendered(tmp_path: Path, name: str) -> tuple[Layout, Deployment]:
+    _, scenario = spec.load(name)
+    layout = plan(name, scenario, _subnets(scenario))
+    out = render.render(layout, scenario, tmp_path / name)
+    return layout, Deployment(name, scenario, layout, out.state, out.bmc, out.attestations)
+
+
+def test_rendered_state_has_keys_known_hosts_and_identities(tmp_path: Path) -> None:
+    layout, deployment = _rendered(tmp_path, "compliant")
+    assert deployment.private_key.stat().st_mode & 0o777 == 0o600
+    known = deployment.known_hosts.read_text().splitlines()
+    assert len(known) == len(layout.boxes)
+    assert any(line.startswith("app1,10.99.0.10,") and " ssh-ed25519 " in line for line in known)
+    identities = json.loads(deployment.identities.read_text())
+    assert identities["10.99.3.10"] == {"country": "CN", "region": "Guangdong", "city": "Guangzhou", "asn": 4134,
+                                        "as_org": "CHINANET-BACKBONE", "isp": "China Telecom", "simulated": True}
+    machine_ids = {(deployment.state / "boxes" / b / "machine-id").read_text() for b in layout.boxes}
+    assert len(machine_ids) == len(layout.boxes)
+    start = (deployment.state / "boxes" / "av2" / "start.sh").read_text()
+    assert "kamailio -f" in start and "janus" in start and start.rstrip().endswith("exec /usr/sbin/sshd -D -e")
+
+
+def test_power_fault_shows_in_bmc_sysfs_and_ups(tmp_path: Path) -> None:
+    _, deployment = _rendered(tmp_path, "no-power-redundancy")
+    db1 = deployment.state / "boxes" / "db1"
+    assert not (db1 / "ups.dev").exists()
+    assert (db1 / "power_supply" / "AC0" / "online").read_text() == "1\n"
+    assert (db1 / "power_supply" / "AC1" / "online").read_text() == "0\n"
+    emu = (db1 / "bmc" / "bmc.emu").read_text()
+    assert "sensor_set_bit 0x20 0 2 1 1 0" in emu  # PSU2: failure detected
+    assert "db1" not in deployment.attestations
+    app1 = deployment.state / "boxes" / "app1"
+    assert "ups.status: OL" in (app1 / "ups.dev").read_text()
+    assert "sensor_set_bit 0x20 0 2 1 0 0" in (app1 / "bmc" / "bmc.emu").read_text()
+
+
+def test_empty_bay_reads_absent() -> None:
+    emu = power.bmc_emu(spec.Power(psus=1, ups=False))
+    assert "sensor_set_bit 0x20 0 2 0 0 0" in emu  # bay 2 has no supply
+    assert emu.count("sensor_add 0x20 0") == 2
+
+
+def test_unreachable_host_runs_its_daemons_without_sshd(tmp_path: Path) -> None:
+    _, deployment = _rendered(tmp_path, "host-unreachable")
+    start = (deployment.state / "boxes" / "av2" / "start.sh").read_text()
+    assert "exec sleep infinity" in start and "exec /usr/sbin/sshd" not in start
+    assert "kamailio -f" in start
+    assert " sshd" not in (deployment.state / "boxes" / "av2" / "ready.sh").read_text().split("pending")[0]
+
+
+def test_inventory_is_accepted_by_the_checkers_parser(tmp_path: Path) -> None:
+    from probes.inventory import load_inventory
+
+    _, deployment = _rendered(tmp_path, "compliant")
+    path = tmp_path / "inventory.yml"
+    inventory.write(deployment, path)
+    parsed = load_inventory(path)
+    hosts = {h.name: h for h in parsed.hosts}
+    assert set(hosts) == {"app1", "db1", "av1", "av2"}  # no routers, no internet
+    assert hosts["db1"].address == "10.99.0.11" and hosts["db1"].user == "root"
+    assert hosts["db1"].declared.role == ("database",)
+    assert hosts["db1"].declared.known_hosts == deployment.known_hosts
+    assert hosts["db1"].declared.bmc is not None and hosts["db1"].declared.bmc.address == "127.0.0.1"
+    assert hosts["db1"].declared.measure_endpoint == "10.99.3.2:5201"
+    assert {e.kind for e in hosts["av2"].declared.av_endpoints} == {"sip", "webrtc-gateway"}
+    assert "av" in hosts["av1"].groups
+
+
+def test_inventory_of_every_scenario_parses(tmp_path: Path) -> None:
+    from probes.inventory import load_inventory
+
+    for name in spec.shipped_scenarios():
+        _, deployment = _rendered(tmp_path, name)
+        path = tmp_path / f"{name}.yml"
+        inventory.write(deployment, path)
+        assert {h.name for h in load_inventory(path).hosts} == set(deployment.spec.hosts)
