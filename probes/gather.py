@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from probes import egress, identity, power, services, uplinks
+from probes import av, egress, identity, power, services, uplinks
 from probes.errors import HostUnreachable
 from probes.facts import DeploymentFacts, Fact, HostFacts
 from probes.inventory import Inventory, InventoryHost
@@ -32,6 +32,7 @@ PROBES: tuple[Probe, ...] = (
     Probe("egress", egress.collect),
     Probe("uplinks", uplinks.collect),
     Probe("power", power.collect),
+    Probe("av", av.collect),
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from checker.catalogue import gd2020_domestic, gd2020_materials, gd2020_network, gd2020_power, gd2020_servers
+from checker.catalogue import gd2020_av, gd2020_domestic, gd2020_materials, gd2020_network, gd2020_power, gd2020_servers
 from checker.model import Rule
 
 CATALOGUE: tuple[Rule, ...] = (
@@ -19,6 +19,7 @@ CATALOGUE: tuple[Rule, ...] = (
     gd2020_network.BANDWIDTH,
     gd2020_network.ISPS,
     gd2020_power.POWER,
+    gd2020_av.AV_SYSTEMS,
     gd2020_materials.MATERIALS,
     gd2020_materials.POLICIES,
     gd2020_materials.EMERGENCY_PLANS,

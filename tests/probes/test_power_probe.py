@@ -132,3 +132,31 @@ def test_missing_or_empty_attestation_is_a_note(tmp_path: Path, content: bytes |
     facts = power.collect(local_session(Declarations(power_attestation=doc)))
     assert facts.attestation is None
     assert any(n.startswith(f"ihcheck_power_attestation {doc}:") for n in facts.notes), facts.notes
+
+
+def test_over_ssh_host_commands_run_on_the_host_and_the_bmc_from_the_checker(tmp_path: Path) -> None:
+    from probes.inventory import InventoryHost
+    from probes.observation import ObservationLog
+    from probes.transport import Session, open_transport
+    from tests.daemons import sshd
+
+    with ipmi_sim(tmp_path / "bmc", [("PS1 Status", {PRESENT}), ("PS2 Status", {PRESENT})]) as bmc, \
+            nut_ups(tmp_path / "nut", {"ups.status": "OL CHRG", "battery.charge": "97"}) as ups, \
+            sshd(tmp_path / "sshd") as s:
+        declared = Declarations(known_hosts=s.known_hosts, bmc=bmc, ups=(ups,))
+        host = InventoryHost(name="h", address="127.0.0.1", port=s.port, user=s.user, private_key_file=s.client_key,
+                             declared=declared)
+        transport = open_transport(host)
+        log = ObservationLog()
+        try:
+            facts = power.collect(Session(host=host, transport=transport, log=log))
+        finally:
+            transport.close()
+    assert [(p.name, p.healthy) for p in facts.psus if p.source == "ipmi"] == [("PS1 Status", True),
+                                                                               ("PS2 Status", True)]
+    [reading] = [u for u in facts.ups if u.name == ups]
+    assert reading.status == ("OL", "CHRG") and reading.on_line_power
+    commands = [o.command for o in log.all()]
+    [ipmi] = [c for c in commands if c.startswith("ipmitool")]
+    assert ipmi.endswith("# run on the checker; password from IPMI_PASSWORD") and bmc.password.get_secret_value() not in ipmi
+    assert any(c.startswith("timeout 30 sh -c 'upsc ") for c in commands)  # upsc ran on the host, through SSH

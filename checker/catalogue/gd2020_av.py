@@ -1,0 +1,164 @@
+"""Guangdong 2020 一(二)4: at least two audio/video communication systems for internet services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from checker.catalogue.common import all_hosts
+from checker.catalogue.documents import GD2020
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
+from probes.facts import AvSystem, DeploymentFacts, HostFacts
+
+AV_ID = "GD2020-1.2.4-av-systems"
+AV_TEXT_ZH = "拥有至少2套开展互联网业务的音视频通讯系统（含必要的软件系统和硬件设备）。"
+AV_TEXT_EN = ("Have at least 2 sets of audio/video communication systems for conducting internet services "
+              "(including the necessary software systems and hardware equipment).")
+AV_INTERPRETATION = (
+    "An A/V system is an A/V service of the role table found running on an inventory host (STUN/TURN, "
+    "SIP server, WebRTC gateway, media server) or an endpoint declared in ihcheck_av_endpoints. It counts "
+    "only when proven alive by a protocol exchange from the checker: a STUN Binding success with our "
+    "transaction id and an XOR-MAPPED-ADDRESS, a SIP response to OPTIONS with our Call-ID and CSeq, or a "
+    "Janus server_info answer. Two systems count as two only on distinct machines (told apart by "
+    "/etc/machine-id; a declared endpoint by its address, unless it is an inventory host's address). A "
+    "service that listens but does not answer is not proven alive: the check is then inconclusive, since "
+    "a firewall between checker and host looks the same as a dead server; an endpoint that refuses the "
+    "connection or answers in another protocol is not an A/V system. Fail: fewer than two distinct "
+    "machines proven, and nothing unproven or unobserved could make up the difference."
+)
+
+Status = Literal["alive", "unknown", "dead"]
+REACH_HINT = ("allow the checker to reach these ports, or run ihcheck from a machine that can; declare vendor "
+              "systems in ihcheck_av_endpoints")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    host: HostFacts
+    system: AvSystem
+    machine: str | None  # None: cannot tell which machine it is
+
+    @property
+    def status(self) -> Status:
+        if self.system.alive:
+            return "alive"
+        shakes = self.system.handshakes
+        if shakes and all(h.outcome in ("refused", "malformed") for h in shakes):
+            return "dead"
+        return "unknown"
+
+    @property
+    def label(self) -> str:
+        if self.system.source == "declared":
+            return f"declared {self.system.name}"
+        return f"{self.system.name} on {self.host.name}"
+
+    def outcome(self) -> str:
+        if self.system.not_attempted:
+            return f"no handshake: {self.system.not_attempted}"
+        shake = next((h for h in self.system.handshakes if h.outcome == "alive"), None) or self.system.handshakes[-1]
+        return f"{shake.protocol.upper()} {shake.target}/{shake.transport} {shake.outcome}: {shake.detail}"
+
+    def evidence(self) -> Evidence:
+        s = self.system
+        observations = tuple(h.observation for h in s.handshakes)
+        if not observations and s.source == "discovered" and self.host.av is not None:
+            observations = self.host.av.observations  # the socket and process listing it was found in
+        basis = Basis.OBSERVED if s.source == "discovered" or s.alive else Basis.DECLARED
+        where = f" [machine {self.machine}]" if self.machine else " [machine unknown]"
+        prefix = "" if s.source == "declared" else f"{self.host.name}: "
+        return Evidence(host=self.host.name, basis=basis, statement=f"{prefix}{s.describe()}{where}",
+                        observations=observations)
+
+
+def _entries(seen: list[HostFacts]) -> list[_Entry]:
+    """Each system with the machine it runs on; a declared endpoint at an inventory host's address is that host."""
+    by_address = {h.av.host_address: h.identity.key for h in seen
+                  if h.av is not None and h.av.host_address and h.identity is not None}
+    entries: dict[str, _Entry] = {}
+    for host in seen:
+        assert host.av is not None
+        for index, system in enumerate(host.av.systems):
+            if system.source == "discovered":
+                machine = host.identity.key if host.identity else None
+                key = f"{host.name}#{index}"
+            else:
+                machine = by_address.get(system.address or "") or (f"address:{system.address}" if system.address
+                                                                    else None)
+                key = f"declared:{system.name}"  # one endpoint declared for several hosts is one system
+            entry = _Entry(host, system, machine)
+            if key not in entries or (entry.status == "alive" and entries[key].status != "alive"):
+                entries[key] = entry
+    return list(entries.values())
+
+
+def judge_av(facts: DeploymentFacts) -> list[Finding]:
+    seen = [h for h in facts.hosts if h.av is not None]
+    blind = [h for h in facts.hosts if h.av is None]
+    entries = _entries(seen)
+    alive = [e for e in entries if e.status == "alive"]
+    unknown = [e for e in entries if e.status == "unknown"]
+    dead = [e for e in entries if e.status == "dead"]
+    proven: dict[str, list[_Entry]] = {}
+    for entry in alive:
+        if entry.machine is not None:
+            proven.setdefault(entry.machine, []).append(entry)
+    anonymous = [e for e in alive if e.machine is None]
+
+    evidence = [e.evidence() for e in entries]
+    for host in seen:
+        assert host.av is not None
+        evidence += [Evidence(host=host.name, statement=f"{host.name}: {n}", observations=host.av.observations)
+                     for n in host.av.notes]
+    evidence += [Evidence(host=h.name, statement=h.why_missing("av")) for h in blind]
+    details = {
+        "proven_machines": len(proven),
+        "systems": [{"host": e.host.name, "system": e.system.name, "source": e.system.source, "status": e.status,
+                     "machine": e.machine} for e in entries],
+    }
+
+    def finding(verdict: Verdict, reason: str) -> list[Finding]:
+        return [Finding(rule_id=AV_ID, verdict=verdict, hosts=all_hosts(facts), reason=reason,
+                        evidence=tuple(evidence), details=details)]
+
+    def listing(groups: dict[str, list[_Entry]]) -> str:
+        parts = []
+        for group in groups.values():
+            first, rest = group[0], group[1:]
+            same = f" (same machine: {', '.join(e.label for e in rest)})" if rest else ""
+            parts.append(f"{first.label} — {first.outcome()}{same}")
+        return "; ".join(parts) or "none"
+
+    count = len(proven)
+    if count >= 2:
+        return finding(Verdict.PASS, f"{count} A/V systems on distinct machines proven alive: {listing(proven)}")
+    shared = [g for g in proven.values() if len(g) > 1]
+    head = f"only {count} A/V system(s) on distinct machines proven alive ({listing(proven)}); at least 2 required"
+    if shared:
+        head += "; systems on one machine count once"
+    could = set(proven) | {e.machine or f"?{id(e)}" for e in unknown + anonymous} | {f"host:{h.name}" for h in blind}
+    if len(could) >= 2:
+        broke = [h for h in blind if h.reachable and "av" in h.errors]
+        if broke:
+            return finding(Verdict.ERROR, f"{head}; the A/V probe failed on "
+                           + "; ".join(h.why_missing("av") for h in broke))
+        open_items = [f"{e.label} not proven alive ({e.outcome()})" for e in unknown]
+        open_items += [f"{e.label} answered but its machine is unknown (no identity)" for e in anonymous]
+        open_items += [h.why_missing("av") for h in blind]
+        return finding(Verdict.INCONCLUSIVE, f"{head}; undecided: {'; '.join(open_items)}; {REACH_HINT}")
+    tail = "".join(f"; {e.label} is not serving ({e.outcome()})" for e in dead)
+    silent_hosts = [h.name for h in seen if h.av is not None and not h.av.systems]
+    if silent_hosts:
+        tail += f"; no A/V service found on {', '.join(silent_hosts)}"
+    return finding(Verdict.FAIL, head + tail)
+
+
+AV_SYSTEMS = Rule(
+    id=AV_ID,
+    title="At least two independent audio/video communication systems are alive",
+    clause=Clause(document=GD2020, ref="一(二)4", text_zh=AV_TEXT_ZH, text_en=AV_TEXT_EN,
+                  interpretation=AV_INTERPRETATION),
+    severity=Severity.HIGH,
+    needs=("identity", "av"),
+    judge=judge_av,
+)
