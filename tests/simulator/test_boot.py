@@ -69,7 +69,7 @@ def test_every_host_answers_ssh_as_itself(deployment: deploy.Deployment,
 
 def test_database_and_application_daemons(deployment: deploy.Deployment,
                                           ssh: dict[str, paramiko.SSHClient]) -> None:
-    assert '"postgres"' in [line for line in listeners(ssh["db1"]).splitlines() if "0.0.0.0:5432" in line][0]
+    assert '"postgres"' in next(line for line in listeners(ssh["db1"]).splitlines() if "0.0.0.0:5432" in line)
     assert run(ssh["db1"], "su postgres -c \"psql -Atc 'select 1'\"").strip() == "1"
     assert '"nginx"' in listeners(ssh["app1"])
     with urllib.request.urlopen(f"http://{deployment.host_address('app1')}/api/health", timeout=5) as answer:
