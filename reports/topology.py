@@ -13,6 +13,7 @@ Graphviz `dot` renders the SVG (Debian package graphviz); one process per diagra
 from __future__ import annotations
 
 import html
+import re
 import shutil
 import subprocess
 from typing import Any
@@ -182,4 +183,6 @@ def render_svg(dot: str) -> str | None:
     if done.returncode != 0:
         raise RuntimeError(f"dot failed: {done.stderr.decode('utf-8', 'replace').strip()[:300]}")
     svg = done.stdout.decode("utf-8")
-    return svg[svg.find("<svg"):] if "<svg" in svg else svg
+    svg = svg[svg.find("<svg"):] if "<svg" in svg else svg
+    # scale to the page (the viewBox keeps the proportions) instead of overflowing it
+    return re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg width="100%" style="max-height: 1400px"', svg, count=1)

@@ -41,10 +41,10 @@ all:
 """
 
 
-def observations() -> list:  # type: ignore[type-arg]
+def observations(extra: tuple[tuple[str, str, int], ...] = ()) -> list:  # type: ignore[type-arg]
     """What the factories' facts cite (app1#1..3, db1#1..3), with secrets planted in the output."""
     log = ObservationLog()
-    for name, engine, port in (("app1", "nginx", 80), ("db1", "postgres", 5432)):
+    for name, engine, port in (("app1", "nginx", 80), ("db1", "postgres", 5432), *extra):
         log.record(host=name, transport="paramiko", command="cat /etc/machine-id; hostname", exit_status=0,
                    stdout=f"mid-{name}\n{name}\n", stderr="", started_at=WHEN, ended_at=WHEN + timedelta(seconds=1),
                    host_key_fingerprint="SHA256:abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
