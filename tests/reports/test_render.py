@@ -223,7 +223,7 @@ def test_reports_refuse_a_bundle_that_does_not_verify(rich_bundle: Path, tmp_pat
     copy = tmp_path / "copy"
     shutil.copytree(rich_bundle, copy)
     (copy / "facts.json").write_text("{}")
-    with pytest.raises(BundleInvalid, match="facts.json"):
+    with pytest.raises(BundleInvalid, match=r"facts\.json"):
         load_bundle(copy)
 
 
