@@ -285,7 +285,7 @@ def _host(path: Path, name: str, hostvars: dict[str, Any], groups: tuple[str, ..
     }
     try:
         host = InventoryHost.model_validate({k: v for k, v in fields.items() if v is not None})
-        return host.model_copy(update={"declared": Declarations.model_validate(declared)})
+        declarations = Declarations.model_validate(declared)
     except ValidationError as exc:
         field, message = describe_validation_error(exc)
         ansible_names = {"address": "ansible_host", "port": "ansible_port", "user": "ansible_user",
@@ -296,3 +296,7 @@ def _host(path: Path, name: str, hostvars: dict[str, Any], groups: tuple[str, ..
         elif top in Declarations.model_fields or exc.title == "Declarations":
             field = f"ihcheck_{field}"
         raise bad(field, message) from None
+    # Files an inventory names (attestations, documents, known_hosts) live beside it, as its author sees it.
+    base = path if path.is_dir() else path.parent
+    relative = {name: base / value for name, value in declarations if isinstance(value, Path) and not value.is_absolute()}
+    return host.model_copy(update={"declared": declarations.model_copy(update=relative)})

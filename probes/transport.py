@@ -259,19 +259,22 @@ class Session:
         return self._keep(wrapped, rc if rc >= 0 else None, out, err, started)
 
     def record(self, call: str, output: str, *, error: str = "") -> Observation:
-        """Keep an in-process observation (e.g. a psutil call on the local host) as evidence."""
-        return self._keep(call, 0 if not error else 1, output, error, now())
+        """Keep something the checker itself did about this host (a psutil call, a handshake sent from the
+        checker, a BMC query, reading an attestation) as evidence. Its transport is `checker`: it did not
+        travel over the host's connection, so it carries no host key fingerprint."""
+        return self._keep(call, 0 if not error else 1, output, error, now(), transport="checker")
 
-    def _keep(self, command: str, rc: int | None, out: str, err: str, started: Any) -> Observation:
+    def _keep(self, command: str, rc: int | None, out: str, err: str, started: Any,
+              transport: str | None = None) -> Observation:
         obs = self.log.record(
             host=self.host.name,
-            transport=self.transport.name,
+            transport=transport or self.transport.name,
             command=command,
             exit_status=rc,
             stdout=out,
             stderr=err,
             started_at=started,
-            host_key_fingerprint=self._fingerprint(),
+            host_key_fingerprint=None if transport else self._fingerprint(),
         )
         self.observations.append(obs)
         return obs

@@ -35,3 +35,12 @@ def test_limit_selects_by_ansible_pattern(tmp_path: Path) -> None:
     path = tmp_path / "inv.yml"
     path.write_text("all:\n  children:\n    db: {hosts: {db1: {}, db2: {}}}\n    web: {hosts: {w1: {}}}\n")
     assert [h.name for h in load_inventory(path, "db:!db2").hosts] == ["db1"]
+
+
+def test_relative_ihcheck_paths_resolve_beside_the_inventory(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    path = tmp_path / "inv.yml"
+    path.write_text("all:\n  hosts:\n    h: {ihcheck_documents_dir: docs, ihcheck_known_hosts: /etc/kh}\n")
+    declared = load_inventory(path).host("h").declared
+    assert declared.documents_dir == tmp_path / "docs"
+    assert declared.known_hosts == Path("/etc/kh")
