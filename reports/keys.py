@@ -88,6 +88,19 @@ def _sm2_point(d: int) -> bytes:
     return b"\x04" + bytes.fromhex(xy)
 
 
+def _sm2_e(public_point: bytes, message: bytes) -> bytes:
+    """e = SM3(Z_A || M), Z_A = SM3(ENTL || ID || a || b || xG || yG || xA || yA) (GB/T 32918.2 §5.5, §6.1).
+
+    Computed with OpenSSL's SM3 (hashlib): gmssl's pure-Python SM3 takes seconds on a large manifest.
+    """
+    from gmssl import sm2
+
+    table = sm2.default_ecc_table
+    z = hashlib.new("sm3", len(SM2_DEFAULT_ID * 8).to_bytes(2, "big") + SM2_DEFAULT_ID
+                    + bytes.fromhex(table["a"] + table["b"] + table["g"]) + public_point[1:]).digest()
+    return hashlib.new("sm3", z + message).digest()
+
+
 def _sm2_signer(public_point: bytes, private: int | None = None) -> object:
     from gmssl import sm2
 
@@ -125,7 +138,7 @@ class Sm2PublicKey:
             return False
         signer = _sm2_signer(self.point)
         try:
-            return bool(signer.verify_with_sm3(f"{r:064x}{s:064x}", message))  # type: ignore[attr-defined]
+            return bool(signer.verify(f"{r:064x}{s:064x}", _sm2_e(self.point, message)))  # type: ignore[attr-defined]
         except (ValueError, TypeError):
             return False
 
@@ -161,10 +174,12 @@ class Sm2PrivateKey:
         """SM2 signature of SM3(Z_A || message), DER SEQUENCE{r, s} as OpenSSL writes it."""
         from Cryptodome.Util.asn1 import DerInteger, DerSequence
 
-        signer = _sm2_signer(self.public_key().point, self.d)
+        point = self.public_key().point
+        signer = _sm2_signer(point, self.d)
+        e = _sm2_e(point, message)
         while True:
             k = secrets.randbelow(SM2_N - 1) + 1
-            raw = signer.sign_with_sm3(message, f"{k:064x}")  # type: ignore[attr-defined]
+            raw = signer.sign(e, f"{k:064x}")  # type: ignore[attr-defined]
             if raw:
                 r, s = int(raw[:64], 16), int(raw[64:], 16)
                 return bytes(DerSequence([DerInteger(r), DerInteger(s)]).encode())
