@@ -53,8 +53,8 @@ def test_check_bundle_verify_report(tmp_path: Path, capsys: pytest.CaptureFixtur
 
     (bundle / "waivers.json").write_text('{"waivers": []}\n')  # hide the waiver trail
     assert main(["verify", str(bundle)]) == 1
-    out = capsys.readouterr().out
-    assert "NOT VERIFIED" in out and "waivers.json" in out and "altered" in out
+    said = capsys.readouterr().out
+    assert "NOT VERIFIED" in said and "waivers.json" in said and "altered" in said
     assert main(["report", str(bundle), "--format", "json"]) == 1  # refused
 
 
