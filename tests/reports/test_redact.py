@@ -16,6 +16,7 @@ from reports.redact import Redactor, redact_text, secret_key
     ("h1 ansible_host=10.0.0.1 ansible_ssh_pass=xyz123", "xyz123", "assignment"),
     ("ihcheck_bmc: {address: 1.2.3.4, user: admin, password: bmcpw}", "bmcpw", "assignment"),
     ('{"api_key": "abcd1234efgh"}', "abcd1234efgh", "assignment"),
+    ('{"password": "two words here"}', "words", "assignment"),  # no word of a quoted value survives
     ("Driver=x;Server=db;UID=sa;PWD=Sql$ecret;", "Sql$ecret", "assignment"),
     ("ipmitool -I lanplus -H 10.0.0.9 -U admin -P Adm1n! chassis status", "Adm1n!", "cli_password"),
     ("sshpass -p s3cr3t ssh host", "s3cr3t", "cli_password"),
