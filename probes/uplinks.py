@@ -29,7 +29,7 @@ from probes.transport import Session
 
 ADDRESSES = "ip -j addr"
 INTERVAL = 0.5
-MAX_WAIT = 120.0  # seconds to keep retrying a busy iperf3 server
+MAX_WAIT = 180.0  # seconds to keep retrying a busy iperf3 server (other hosts measuring)
 
 
 def _endpoint(value: str) -> tuple[str, int]:
