@@ -13,6 +13,7 @@ Exit codes (scripts and CI rely on them):
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -303,6 +304,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("ihcheck: interrupted")
         return 130
+    except Exception as exc:  # a bug: say so in one line; the traceback only when asked for
+        if os.environ.get("IHCHECK_DEBUG"):
+            raise
+        err.print(f"ihcheck: internal error: {type(exc).__name__}: {escape(str(exc))} "
+                  "(set IHCHECK_DEBUG=1 for the traceback, and please report it)", soft_wrap=True)
+        return EX_SOFTWARE
     return returned if isinstance(returned, int) else 0
 
 
