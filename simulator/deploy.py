@@ -216,20 +216,23 @@ def _boot(name: str, scenario: spec.Scenario, source: Path, ready_timeout: float
         boxes = list(layout.boxes.values())
         boot = progress.add_task(f"{name}: starting containers", total=len(boxes))
         ready = progress.add_task(f"{name}: waiting for services", total=len(boxes))
-        problems: list[str] = []
 
-        def bring_up(box: Box) -> None:
+        def start(box: Box) -> None:
             tag = tags[frozenset(s.name for s in sets[box.key])]
             podman.run(_run_args(box, layout, rendered.box_dir(box.key), tag))
             progress.advance(boot)
-            problem = _wait_ready(box, ready_timeout)
-            if problem:
-                problems.append(f"{box.key}: {problem}")
-            progress.advance(ready)
 
+        def wait(box: Box) -> str | None:
+            problem = _wait_ready(box, ready_timeout)
+            progress.advance(ready)
+            return f"{box.key}: {problem}" if problem else None
+
+        # Two phases, so a container that cannot even start fails the boot at once instead of
+        # after every other container's readiness timeout.
         with ThreadPoolExecutor(max_workers=len(boxes)) as pool:
-            for future in [pool.submit(bring_up, box) for box in boxes]:
+            for future in [pool.submit(start, box) for box in boxes]:
                 future.result()
+            problems = [p for p in pool.map(wait, boxes) if p]
         if problems:
             raise SimulatorError(f"{name}: not ready after {ready_timeout:.0f} s: {'; '.join(sorted(problems))} "
                                  f"(logs: podman logs ihc-{name}-<box>; files in {rendered.state})")

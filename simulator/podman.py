@@ -23,6 +23,9 @@ CONTAINERS_CONF = """\
 default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 init = true
 
+[network]
+network_backend = "netavark"
+
 [engine]
 runtime = "runc"
 cgroup_manager = "cgroupfs"
@@ -67,7 +70,7 @@ def run(args: Sequence[str], *, check: bool = True, input_bytes: bytes | None = 
         proc = subprocess.run(argv, input=input_bytes, capture_output=True, env=environment(), timeout=timeout,
                               check=False)
     except FileNotFoundError:
-        raise PodmanError("podman is not installed (apt-get install podman runc)") from None
+        raise PodmanError("podman not found on PATH (apt-get install podman runc)") from None
     except subprocess.TimeoutExpired:
         raise PodmanError(f"{' '.join(argv[:4])}...: timed out after {timeout:.0f} s") from None
     result = Result(proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace"))

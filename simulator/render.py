@@ -22,6 +22,7 @@ from simulator.services import BMC, INTERNET, ROUTER, SERVICES, SSHD, UPS, Servi
 from simulator.spec import Scenario
 
 READY_TIMEOUT_S = 90
+CHECK_TIMEOUT_S = 5
 BOX_DIR = "boxes"
 
 
@@ -105,19 +106,21 @@ def _checks(box: Box, spec: Scenario, layout: Layout) -> list[tuple[str, str]]:
 
 
 def _ready_script(checks: list[tuple[str, str]]) -> str:
-    """Retry every check until all pass once or the deadline passes; print what is still failing."""
+    """Retry every check (each in /ihc/checks/, each bounded by CHECK_TIMEOUT_S, since a client such
+    as turnutils_stunclient can wait forever for a daemon not yet up) until all have passed once
+    or the deadline passes; print what is still failing."""
     lines = [
         "#!/bin/sh",
         "# Readiness: every daemon of this container really answers. Written by the ihcheck simulator.",
-        ". /ihc/env",
         f"deadline=$(( $(date +%s) + ${{1:-{READY_TIMEOUT_S}}} ))",
         "while :; do",
         "  pending=''",
     ]
-    for index, (name, body) in enumerate(checks):
+    for index, (name, _) in enumerate(checks):
         lines += [
             f"  if [ -z \"${{ok_{index}:-}}\" ]; then",
-            f"    if ( {body.strip()} ) >/dev/null 2>&1; then ok_{index}=1; else pending=\"$pending {name}\"; fi",
+            f"    if timeout {CHECK_TIMEOUT_S} sh /ihc/checks/{index:02d}-{name}.sh >/dev/null 2>&1; "
+            f"then ok_{index}=1; else pending=\"$pending {name}\"; fi",
             "  fi",
         ]
     lines += [
@@ -127,6 +130,12 @@ def _ready_script(checks: list[tuple[str, str]]) -> str:
         "done",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _write_checks(folder: Path, checks: list[tuple[str, str]]) -> None:
+    (folder / "checks").mkdir()
+    for index, (name, body) in enumerate(checks):
+        (folder / "checks" / f"{index:02d}-{name}.sh").write_text(". /ihc/env\n" + body.strip() + "\n")
 
 
 def _identity_entry(spec: Scenario, uplink: str) -> dict[str, object]:
@@ -184,7 +193,9 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
                     (folder / item.name).write_text(item.read_text(encoding="utf-8"), encoding="utf-8")
         (folder / "env").write_text(_env_file(env))
         (folder / "start.sh").write_text(_start_script(box, spec))
-        (folder / "ready.sh").write_text(_ready_script(_checks(box, spec, layout)))
+        checks = _checks(box, spec, layout)
+        _write_checks(folder, checks)
+        (folder / "ready.sh").write_text(_ready_script(checks))
 
     known_hosts = state / "known_hosts"
     known_hosts.write_text("\n".join(known) + "\n")

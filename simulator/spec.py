@@ -165,6 +165,8 @@ def _cross_check(scenario: Scenario) -> tuple[str, str] | None:
         for name in names:
             if not _NAME.match(name):
                 return f"{kind}s.{name}", "name must be 1-12 of a-z, 0-9, starting with a letter"
+    if "internet" in scenario.hosts:
+        return "hosts.internet", "the name 'internet' is taken by the simulated internet's container"
     for name, host in scenario.hosts.items():
         for index, uplink in enumerate(host.uplinks or ()):
             if uplink not in scenario.uplinks:
