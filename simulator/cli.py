@@ -7,6 +7,7 @@ Errors a user can act on are one line on stderr (exit 65 for a bad spec, 1 other
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -95,9 +96,11 @@ def scenarios() -> None:
     """List the shipped scenarios and what each simulates."""
     from simulator import spec
 
+    def describe(name: str) -> str:
+        return spec.load(name)[1].description
+
     for name in spec.shipped_scenarios():
-        _, scenario = _guarded(lambda name=name: spec.load(name))  # type: ignore[misc]
-        typer.echo(f"{name:22} {scenario.description}")
+        typer.echo(f"{name:22} {_guarded(partial(describe, name))}")
 
 
 if __name__ == "__main__":

@@ -229,10 +229,15 @@ def _boot(name: str, scenario: spec.Scenario, source: Path, ready_timeout: float
 
         # Two phases, so a container that cannot even start fails the boot at once instead of
         # after every other container's readiness timeout.
-        with ThreadPoolExecutor(max_workers=len(boxes)) as pool:
+        pool = ThreadPoolExecutor(max_workers=len(boxes))
+        try:
             for future in [pool.submit(start, box) for box in boxes]:
                 future.result()
             problems = [p for p in pool.map(wait, boxes) if p]
+        finally:
+            # On an error or Ctrl-C do not wait for the other readiness checks: the teardown that
+            # follows removes their containers, which ends them.
+            pool.shutdown(wait=False, cancel_futures=True)
         if problems:
             raise SimulatorError(f"{name}: not ready after {ready_timeout:.0f} s: {'; '.join(sorted(problems))} "
                                  f"(logs: podman logs ihc-{name}-<box>; files in {rendered.state})")

@@ -145,3 +145,10 @@ def test_teardown_removes_everything(deployment: deploy.Deployment) -> None:
     deploy.down(SCENARIO)
     assert podman.containers(SCENARIO) == [] and podman.networks(SCENARIO) == []
     assert not deployment.state.exists()
+
+
+def test_running_tears_down_when_its_body_fails() -> None:
+    with pytest.raises(RuntimeError, match="checker broke"), deploy.running(SCENARIO) as running:
+        assert len(podman.containers(SCENARIO)) == len(running.layout.boxes)
+        raise RuntimeError("checker broke")
+    assert podman.containers(SCENARIO) == [] and podman.networks(SCENARIO) == []
