@@ -196,13 +196,28 @@ def demo(
         result = run_check(inventory, progress_console=err)
         expected = dict(deployment.spec.expect)
     (out_dir / "result.json").write_text(result.to_json(), encoding="utf-8")
+    report = _demo_evidence(result, inventory, out_dir)
     print_result(result)
     got = result.summary["rules"]
     differ = {rule: (verdict, got.get(rule)) for rule, verdict in expected.items() if got.get(rule) != verdict}
     for rule, (want, have) in differ.items():
         out.print(f"[red]unexpected:[/] {rule}: scenario {deployment.scenario!r} expects {want}, got {have}")
-    out.print(f"result: {out_dir / 'result.json'}; simulated deployment {deployment.scenario!r} torn down")
+    out.print(f"result: {out_dir / 'result.json'}; evidence: {out_dir / 'bundle'}; report: {report}; "
+              f"simulated deployment {deployment.scenario!r} torn down")
     raise typer.Exit(result.exit_code)
+
+
+def _demo_evidence(result: CheckResult, inventory: Path, out_dir: Path) -> Path:
+    """The demo's evidence bundle (signed with a throw-away key: it is a rehearsal) and its HTML report."""
+    from reports.bundle import write_bundle
+    from reports.keys import SigningKeys
+    from reports.load import load_bundle
+    from reports.render import Format, write_report
+
+    written = write_bundle(result, inventory, out_dir / "bundle", keys=SigningKeys.generate(ephemeral=True))
+    report = out_dir / "report.html"
+    write_report(load_bundle(written.directory), Format.html, report)
+    return report
 
 
 @contextlib.contextmanager

@@ -298,5 +298,5 @@ def _host(path: Path, name: str, hostvars: dict[str, Any], groups: tuple[str, ..
         raise bad(field, message) from None
     # Files an inventory names (attestations, documents, known_hosts) live beside it, as its author sees it.
     base = path if path.is_dir() else path.parent
-    relative = {name: base / value for name, value in declarations if isinstance(value, Path) and not value.is_absolute()}
+    relative = {k: base / v for k, v in declarations if isinstance(v, Path) and not v.is_absolute()}
     return host.model_copy(update={"declared": declarations.model_copy(update=relative)})

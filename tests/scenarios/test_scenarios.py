@@ -30,7 +30,7 @@ def check_scenario(name: str, tmp_path: Path) -> tuple[CheckResult, dict[str, st
     with running(name) as deployment:
         inventory = write_inventory(deployment.scenario, tmp_path / "inventory.yml")
         result = run_check(inventory)
-        expected = {rule: str(verdict) for rule, verdict in deployment.spec.expect.items()}
+        expected: dict[str, str] = {str(rule): str(verdict) for rule, verdict in deployment.spec.expect.items()}
     if os.environ.get("IHCHECK_RECORD_FACTS") == "1":  # refresh tests/data/scenarios for the offline rule tests
         RECORD.mkdir(parents=True, exist_ok=True)
         record = {"scenario": name, "expect": expected, "facts": result.facts.model_dump(mode="json")}

@@ -1,0 +1,53 @@
+"""Time a full `ihcheck check` of the default simulated deployment, after boot (target: ≤10 s on 2 cores).
+
+Usage (root, podman): .venv/bin/python benchmarks/check_time.py [--scenario compliant] [--runs 3]
+
+Boots the scenario once (boot time is benchmarks/sim_boot.py's business), then times whole check runs
+and, from the observations' timestamps, where the time goes per host and per probe command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="compliant")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    from checker.run import run_check
+    from simulator.deploy import running, write_inventory
+
+    times: list[float] = []
+    with running(args.scenario) as deployment, tempfile.TemporaryDirectory() as tmp:
+        inventory = write_inventory(deployment.scenario, Path(tmp) / "inventory.yml")
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            result = run_check(inventory)
+            times.append(time.perf_counter() - start)
+    print(f"scenario: {args.scenario}; hosts: {len(result.facts.hosts)}; findings: {len(result.findings)}")
+    print(f"full check: median {statistics.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s "
+          f"over {len(times)} runs (target ≤10 s)")
+    slowest: dict[str, float] = defaultdict(float)
+    for obs in result.observations:
+        key = obs.command.split()[0] if obs.transport != "checker" else obs.command.split("(")[0][:40]
+        if key == "timeout":
+            key = obs.command.split()[3].strip("'\"")
+        slowest[f"{obs.transport}:{key}"] += (obs.ended_at - obs.started_at).total_seconds()
+    print("time inside observations, summed over hosts (last run):")
+    for key, seconds in sorted(slowest.items(), key=lambda kv: -kv[1])[:10]:
+        print(f"  {seconds:7.2f} s  {key}")
+    print(f"verdicts: {result.summary['rules']}")
+    print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
