@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from simulator.power import BMC_PORT
+
 if TYPE_CHECKING:
     from simulator.deploy import Deployment
 
@@ -40,7 +42,9 @@ def _host_vars(deployment: Deployment, name: str) -> dict[str, Any]:
     values: dict[str, Any] = {
         "ansible_host": address,
         "ihcheck_role": list(host.declared_roles()),
-        "ihcheck_bmc": {"address": "127.0.0.1", "port": 623, "interface": "lanplus",
+        # The BMC answers on the host's LAN address (what the checker asks, from outside, as it
+        # would a real BMC's management address) and on 127.0.0.1 inside the host.
+        "ihcheck_bmc": {"address": address, "port": BMC_PORT, "interface": "lanplus",
                         "user": creds.user, "password": creds.password},
     }
     if host.power.ups:

@@ -3,7 +3,7 @@
 From a spec's `power:` block this module writes the files the real daemons read:
 
 * `ups.dev` for NUT's dummy-ups driver (only when the host has a UPS; otherwise no upsd runs);
-* `bmc/lan.conf` + `bmc/bmc.emu` for OpenIPMI's ipmi_sim: a BMC whose SDR has one
+* `bmc/lan.conf` + `bmc/bmc.emu` for OpenIPMI's ipmi_sim (on every address, port 623): a BMC whose SDR has one
   Power Supply sensor (type 0x08, sensor-specific) per bay, reading "Presence detected",
   "Presence detected, Failure detected", or nothing for an empty bay;
 * `power_supply/` in the layout of `/sys/class/power_supply` (one `ACn` mains entry per installed
@@ -20,6 +20,7 @@ from pathlib import Path
 from simulator.spec import Power
 
 BAYS_MIN = 2  # a server BMC lists its supply bays even when one is empty
+BMC_PORT = 623
 
 
 @dataclass(frozen=True)
@@ -103,13 +104,18 @@ def bmc_emu(power: Power) -> str:
 
 
 def bmc_lan_conf(credentials: BmcCredentials) -> str:
-    """ipmi_sim LAN configuration: IPMI 1.5 and 2.0 (lanplus) on 127.0.0.1:623, one admin user."""
+    """ipmi_sim LAN configuration: IPMI 1.5 and 2.0 (lanplus) on port 623, one admin user.
+
+    A real BMC answers on its management network; here that is the host's LAN address (so the
+    checker can ask it from outside, as it would a real BMC) and 127.0.0.1 (from the host itself).
+    ipmi_sim takes one address per LAN channel, hence the wildcard.
+    """
     return "\n".join([
         "# Written by the ihcheck simulator.",
         'name "ihcbmc"',
         "set_working_mc 0x20",
         "  startlan 1",
-        "    addr 127.0.0.1 623",
+        f"    addr 0.0.0.0 {BMC_PORT}",
         "    priv_limit admin",
         "    allowed_auths_callback md5",
         "    allowed_auths_user md5",

@@ -204,7 +204,8 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
         {layout.egress_address(u): _identity_entry(spec, u) for u in spec.uplinks}, indent=2, ensure_ascii=False
     ) + "\n", encoding="utf-8")
     (state / "bmc.json").write_text(json.dumps(
-        {name: {"address": "127.0.0.1", "port": 623, "interface": "lanplus", "user": c.user, "password": c.password}
+        {name: {"address": layout.boxes[name].address("lan"), "address_in_host": "127.0.0.1", "port": power.BMC_PORT,
+                "interface": "lanplus", "user": c.user, "password": c.password}
          for name, c in bmc.items()}, indent=2) + "\n")
     (state / "bmc.json").chmod(0o600)
     return Rendered(state, client_key, known_hosts, identities, bmc, attestations)

@@ -7,7 +7,9 @@ teardown is itself tested at the end.
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
 import urllib.request
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -107,6 +109,12 @@ def test_power_daemons_and_sysfs(deployment: deploy.Deployment, ssh: dict[str, p
                           "sdr type 'Power Supply' 2>/dev/null")
         assert [line.split("|")[-1].strip() for line in sdr.splitlines()] == ["Presence detected"] * 2
         assert run(client, "cat /sys/class/power_supply/AC*/online").split() == ["1", "1"]
+        # and from outside, on the LAN address the inventory declares, as the checker asks it
+        outside = subprocess.run(["ipmitool", "-I", "lanplus", "-C", "3", "-H", deployment.host_address(name),
+                                  "-U", creds.user, "-E", "sdr", "type", "Power Supply"], capture_output=True,
+                                 text=True, env={**os.environ, "IPMI_PASSWORD": creds.password}, timeout=30,
+                                 check=True)
+        assert outside.stdout.count("Presence detected") == 2
         assert run(client, f"ipmitool -I lanplus -C 3 -H 127.0.0.1 -R 1 -N 1 -U {creds.user} -P wrong sdr 2>&1 || true") \
             .count("PSU") == 0  # the BMC really authenticates
 

@@ -215,7 +215,7 @@ def test_inventory_is_accepted_by_the_checkers_parser(tmp_path: Path) -> None:
     assert hosts["db1"].address == "10.99.0.11" and hosts["db1"].user == "root"
     assert hosts["db1"].declared.role == ("database",)
     assert hosts["db1"].declared.known_hosts == deployment.known_hosts
-    assert hosts["db1"].declared.bmc is not None and hosts["db1"].declared.bmc.address == "127.0.0.1"
+    assert hosts["db1"].declared.bmc is not None and hosts["db1"].declared.bmc.address == "10.99.0.11"
     assert hosts["db1"].declared.measure_endpoint == "10.99.3.2:5201"
     assert {e.kind for e in hosts["av2"].declared.av_endpoints} == {"sip", "webrtc-gateway"}
     assert "av" in hosts["av1"].groups
