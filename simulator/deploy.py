@@ -28,14 +28,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from simulator import image, inventory, network, podman, render, spec
-from simulator.layout import Box, Layout, plan
+from simulator.layout import INTERNET, Box, Layout, network_names, plan
 from simulator.paths import scenario_state, state_root
 from simulator.power import BmcCredentials
-from simulator.services import SERVICES
+from simulator.services import SERVICES, Service
 
 RECORD = "deployment.json"
 SPEC_COPY = "scenario.yaml"
@@ -108,11 +109,13 @@ def _scenario_lock(name: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _image_services(box: Box) -> list[str]:
-    """Which services' packages a container's image needs (the internet runs nginx)."""
-    if box.kind == "internet":
-        return ["nginx"]
-    return list(box.services)
+def _image_sets(scenario: spec.Scenario) -> dict[str, list[Service]]:
+    """Per container key, the services whose packages its image needs. Routers need none; the
+    simulated internet runs nginx (with its own site) and iperf3 (in every image)."""
+    sets: dict[str, list[Service]] = {INTERNET: [SERVICES["nginx"]]}
+    sets |= {f"router-{uplink}": [] for uplink in scenario.uplinks}
+    sets |= {name: [SERVICES[s] for s in host.services] for name, host in scenario.hosts.items()}
+    return sets
 
 
 def _run_args(box: Box, layout: Layout, folder: Path, image_tag: str) -> list[str]:
@@ -177,8 +180,6 @@ def load(name: str) -> Deployment:
 
 def _load_copy(state: Path) -> spec.Scenario:
     """The spec as it was when the scenario started (the original file may have changed since)."""
-    import yaml
-
     return spec.Scenario.model_validate(yaml.safe_load((state / SPEC_COPY).read_text(encoding="utf-8")))
 
 
@@ -203,14 +204,12 @@ def up(name_or_path: str | Path, *, ready_timeout: float = render.READY_TIMEOUT_
 def _boot(name: str, scenario: spec.Scenario, source: Path, ready_timeout: float, console: Console) -> Deployment:
     started = time.monotonic()
     with _progress(console) as progress:
-        # Plan once with placeholder subnets to learn which images are needed, before touching networks.
-        draft = plan(name, scenario, {k: ipaddress.IPv4Network("10.0.0.0/24")
-                                      for k in ["lan", *(f"wan-{u}" for u in scenario.uplinks), "inet"]})
-        sets = {key: [SERVICES[s] for s in _image_services(box)] for key, box in draft.boxes.items()}
+        sets = _image_sets(scenario)
         tags = image.ensure(sets.values(), progress)
-        task = progress.add_task(f"{name}: networks", total=len(draft.networks))
-        subnets = network.create(draft.networks, name)
-        progress.update(task, completed=len(draft.networks))
+        names = network_names(name, scenario)
+        task = progress.add_task(f"{name}: networks", total=len(names))
+        subnets = network.create(names, name)
+        progress.update(task, completed=len(names))
         layout = plan(name, scenario, subnets)
         rendered = render.render(layout, scenario, scenario_state(name))
         boxes = list(layout.boxes.values())
