@@ -6,9 +6,9 @@ checker-facing variable is prefixed `ihcheck_` and is a *declaration*: the check
 roles, power and uplinks itself and only compares with what is declared here.
 
     all.vars    ansible_user, ansible_ssh_private_key_file, ansible_ssh_common_args,
-                ihcheck_known_hosts, ihcheck_simulated_identities, ihcheck_echo_url,
-                ihcheck_measure_endpoint
-    host vars   ansible_host, ihcheck_role (list), ihcheck_bmc {address, port, interface, user,
+                ihcheck_known_hosts, ihcheck_simulated_identities, ihcheck_echo_url
+    host vars   ansible_host, ihcheck_role (list), ihcheck_measure_endpoint and
+                ihcheck_measure_seconds (application hosts), ihcheck_bmc {address, port, interface, user,
                 password}, ihcheck_ups (list of NUT names, only with a UPS),
                 ihcheck_power_attestation (only when the spec gives one),
                 ihcheck_av_endpoints (A/V hosts: [{name, kind, address, port, transport, path?}])
@@ -47,6 +47,11 @@ def _host_vars(deployment: Deployment, name: str) -> dict[str, Any]:
         "ihcheck_bmc": {"address": address, "port": BMC_PORT, "interface": "lanplus",
                         "user": creds.user, "password": creds.password},
     }
+    if "application" in host.declared_roles():
+        # Business bandwidth is the internet-facing application's: measure its uplinks (one iperf3 server,
+        # so measuring every host would only queue them), for 2 s a direction to keep a check near 10 s.
+        values["ihcheck_measure_endpoint"] = deployment.measure_endpoint
+        values["ihcheck_measure_seconds"] = 2
     if host.power.ups:
         values["ihcheck_ups"] = ["ups@localhost"]
     if name in deployment.attestations:
@@ -84,7 +89,6 @@ def build(deployment: Deployment) -> dict[str, Any]:
                 "ihcheck_known_hosts": str(deployment.known_hosts),
                 "ihcheck_simulated_identities": str(deployment.identities),
                 "ihcheck_echo_url": deployment.echo_url,
-                "ihcheck_measure_endpoint": deployment.measure_endpoint,
             },
             "children": ordered,
         }
