@@ -8,9 +8,10 @@ cd "$(dirname "$0")"
 dev=0
 [ "${1:-}" = "--dev" ] && dev=1
 
-runtime_pkgs=(podman runc debootstrap iproute2 iptables openssh-client curl ca-certificates python3 python3-venv graphviz
+# netavark, aardvark-dns and catatonit are only recommended by podman, and --no-install-recommends skips them.
+runtime_pkgs=(podman runc netavark aardvark-dns catatonit debootstrap iproute2 iptables openssh-client curl ca-certificates python3 python3-venv graphviz ipmitool
               fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0)
-dev_pkgs=(openssh-server postgresql mariadb-server nginx coturn kamailio janus nut-server nut-client openipmi ipmitool
+dev_pkgs=(openssh-server postgresql mariadb-server nginx coturn kamailio janus nut-server nut-client openipmi
           iperf3 dmidecode procps chromium poppler-utils openssl)
 
 want=("${runtime_pkgs[@]}")

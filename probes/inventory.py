@@ -51,6 +51,8 @@ class BmcAccess(BaseModel):
     password: SecretStr = Field(description="dumped as '**********': secrets never reach results or evidence")
     interface: Literal["lanplus", "lan"] = "lanplus"
     port: Port = 623
+    cipher_suite: Annotated[int, Field(ge=0, le=17)] | None = Field(
+        default=None, description="IPMI 2.0 cipher suite (ipmitool -C); unset, ipmitool negotiates one")
 
 
 class AvEndpoint(BaseModel):

@@ -51,8 +51,9 @@ def _last_line(text: str) -> str:
 
 def bmc_command(bmc: BmcAccess) -> list[str]:
     """The ipmitool argv for the BMC; the password is not in it (ipmitool -E reads IPMI_PASSWORD)."""
+    cipher = ["-C", str(bmc.cipher_suite)] if bmc.cipher_suite is not None and bmc.interface == "lanplus" else []
     return ["ipmitool", "-I", bmc.interface, "-H", bmc.address, "-p", str(bmc.port), "-U", bmc.user, "-E",
-            "-N", "1", "-R", "1", *SDR_ARGS]
+            *cipher, "-N", "1", "-R", "1", *SDR_ARGS]
 
 
 def _from_bmc(session: Session, bmc: BmcAccess, notes: list[str]) -> list[PowerSupplyUnit]:
