@@ -195,8 +195,8 @@ def demo(
         inventory = write_inventory(deployment.scenario, out_dir / "inventory.yml")
         result = run_check(inventory, progress_console=err)
         expected = dict(deployment.spec.expect)
-    (out_dir / "result.json").write_text(result.to_json(), encoding="utf-8")
-    report = _demo_evidence(result, inventory, out_dir)
+        (out_dir / "result.json").write_text(result.to_json(), encoding="utf-8")
+        report = _demo_evidence(result, inventory, out_dir)  # while the simulated documents still exist
     print_result(result)
     got = result.summary["rules"]
     differ = {rule: (verdict, got.get(rule)) for rule, verdict in expected.items() if got.get(rule) != verdict}

@@ -6,7 +6,8 @@ checker-facing variable is prefixed `ihcheck_` and is a *declaration*: the check
 roles, power and uplinks itself and only compares with what is declared here.
 
     all.vars    ansible_user, ansible_ssh_private_key_file, ansible_ssh_common_args,
-                ihcheck_known_hosts, ihcheck_simulated_identities, ihcheck_echo_url
+                ihcheck_known_hosts, ihcheck_simulated_identities, ihcheck_echo_url,
+                ihcheck_documents_dir (simulated materials, see simulator/documents.py)
     host vars   ansible_host, ihcheck_role (list), ihcheck_measure_endpoint and
                 ihcheck_measure_seconds (application hosts), ihcheck_bmc {address, port, interface, user,
                 password}, ihcheck_ups (list of NUT names, only with a UPS),
@@ -91,6 +92,7 @@ def build(deployment: Deployment) -> dict[str, Any]:
                 "ihcheck_known_hosts": str(deployment.known_hosts),
                 "ihcheck_simulated_identities": str(deployment.identities),
                 "ihcheck_echo_url": deployment.echo_url,
+                "ihcheck_documents_dir": str(deployment.state / "documents"),
             },
             "children": ordered,
         }

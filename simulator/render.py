@@ -13,10 +13,12 @@ import shlex
 import shutil
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
 from simulator import power, sshkeys
+from simulator.documents import write_documents
 from simulator.layout import Box, Layout
 from simulator.services import BMC, INTERNET, ROUTER, SERVICES, SSHD, UPS, Service
 from simulator.spec import Scenario
@@ -197,6 +199,7 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
         _write_checks(folder, checks)
         (folder / "ready.sh").write_text(_ready_script(checks))
 
+    write_documents(state / "documents", f"模拟互联网医院 simulated hospital ({layout.scenario})", date.today())
     known_hosts = state / "known_hosts"
     known_hosts.write_text("\n".join(known) + "\n")
     identities = state / "identities.json"

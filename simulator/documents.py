@@ -1,0 +1,37 @@
+"""The simulated hospital's documents folder: the materials of 二(二) and 三 as short text files.
+
+A real hospital hands in scans; a simulated one gets files that say plainly they are simulated,
+dated relative to the day of the boot so the deadlines of 三(二) are met whenever the demo runs.
+The checker treats them as it treats any document: attested, hashed, never observed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import yaml
+
+from probes.documents import ITEMS
+
+BANNER = "SIMULATED DOCUMENT (ihcheck simulator) — 模拟材料，非真实文件\n"
+
+
+def write_documents(folder: Path, hospital: str, today: date) -> Path:
+    """Write one file per required item (third-party agreement excepted) and the materials.yaml index."""
+    folder.mkdir(parents=True, exist_ok=True)
+    opened = today - timedelta(days=20)
+    entries = []
+    for item in ITEMS:
+        if item.third_party_only:
+            continue
+        name = f"{item.id}.txt"
+        (folder / name).write_text(f"{BANNER}{item.title_zh}\n{item.title_en}\n{hospital}\n", encoding="utf-8")
+        entries.append({"file": name, "items": [item.id], "title": item.title_zh,
+                        "issued": (opened - timedelta(days=10)).isoformat()})
+    index = {"hospital": hospital, "opened_on": opened.isoformat(), "registered_on": opened.isoformat(),
+             "third_party": False, "documents": entries}
+    (folder / "materials.yaml").write_text(
+        "# Simulated documents index, written by the ihcheck simulator.\n"
+        + yaml.safe_dump(index, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return folder
