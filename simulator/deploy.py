@@ -14,7 +14,6 @@ them from podman itself even when the state directory was lost.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import ipaddress
 import json
 import os
@@ -34,7 +33,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from simulator import image, inventory, network, podman, render, spec
 from simulator.layout import INTERNET, Box, Layout, network_names, plan
-from simulator.paths import scenario_state, state_root
+from simulator.paths import scenario_state, state_lock
 from simulator.power import BmcCredentials
 from simulator.services import SERVICES, Service
 
@@ -97,16 +96,8 @@ def _progress(console: Console) -> Progress:
                     TimeElapsedColumn(), console=console)
 
 
-@contextlib.contextmanager
-def _scenario_lock(name: str) -> Iterator[None]:
-    path = state_root() / f".{name}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _scenario_lock(name: str) -> contextlib.AbstractContextManager[None]:
+    return state_lock(f".{name}.lock")
 
 
 def _image_sets(scenario: spec.Scenario) -> dict[str, list[Service]]:

@@ -16,19 +16,18 @@ installed packages sees what a real server would show.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from rich.progress import Progress, TaskID
 
 from simulator import podman
-from simulator.paths import state_root
+from simulator.paths import state_lock, state_root
 from simulator.services import COMMON, Service
 
 SUITE = "bookworm"
@@ -92,17 +91,9 @@ def node_tag(services: Iterable[Service]) -> str:
     return f"localhost/ihcheck-sim-node:{_digest(RECIPE_VERSION, common_tag(), _node_script(chosen))}"
 
 
-@contextlib.contextmanager
-def _build_lock() -> Iterator[None]:
+def _build_lock() -> contextlib.AbstractContextManager[None]:
     """One image build at a time on this machine (parallel test runs share the image store)."""
-    path = state_root() / "build.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return state_lock("build.lock")
 
 
 def _run_logged(argv: list[str], log: Path, progress: Progress, task: TaskID, label: str,
