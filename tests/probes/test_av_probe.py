@@ -54,10 +54,13 @@ def test_coturn_is_found_and_answers_stun(probed: tuple[AvFacts, Session], serve
     system = _system(facts, "coturn", servers.stun)
     assert system.alive and system.matched_by == "process" and system.address == "127.0.0.1"
     [shake] = system.handshakes
-    assert (shake.protocol, shake.transport, shake.target) == ("stun", "udp", f"127.0.0.1:{servers.stun}")
+    # Another coturn (a parallel test's) may listen on this machine too: the one system is proven through
+    # one of its own sockets, ours or that one.
+    assert (shake.protocol, shake.transport) == ("stun", "udp")
+    assert f"{shake.target}/udp" in system.listening
     assert shake.detail.startswith("Binding success, XOR-MAPPED-ADDRESS 127.0.0.1:") and "Coturn" in shake.detail
     rec = _record(session, shake.observation)
-    assert rec["command"].startswith(f"STUN Binding Request (RFC 5389) → 127.0.0.1:{servers.stun}/udp")
+    assert rec["command"].startswith(f"STUN Binding Request (RFC 5389) → {shake.target}/udp")
     assert rec["exit"] == 0 and rec["sent"][:16] == "000100002112a442"  # Binding Request, magic cookie
     assert rec["sent"][16:40] == rec["parsed"]["transaction_id"] == rec["received"][16:40]
 

@@ -24,7 +24,7 @@ from probes.observation import ObservationLog
 from probes.transport import Session
 from tests.probes.uplink_lab import Lab, available
 
-pytestmark = [pytest.mark.xdist_group("uplink_lab"),
+pytestmark = [pytest.mark.usefixtures("machine_to_ourselves"),
               pytest.mark.skipif(available() is not None, reason=f"lab network: {available()}")]
 
 SECONDS = 4  # the default ihcheck_measure_seconds

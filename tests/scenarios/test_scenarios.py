@@ -21,7 +21,7 @@ QUICK = ["compliant", "db-on-app-host", "host-unreachable"]
 MATRIX = sorted(p.stem for p in SCENARIOS.glob("*.yaml") if p.stem not in QUICK)
 RECORD = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 
-pytestmark = [pytest.mark.containers, pytest.mark.xdist_group("containers")]
+pytestmark = [pytest.mark.containers, pytest.mark.usefixtures("machine_to_ourselves")]
 
 
 def check_scenario(name: str, tmp_path: Path) -> tuple[CheckResult, dict[str, str]]:

@@ -21,7 +21,7 @@ from simulator import deploy, podman
 if TYPE_CHECKING:
     import paramiko
 
-pytestmark = [pytest.mark.containers, pytest.mark.xdist_group("containers")]
+pytestmark = [pytest.mark.containers, pytest.mark.usefixtures("machine_to_ourselves")]
 SCENARIO = "compliant"
 
 
