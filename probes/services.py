@@ -133,8 +133,9 @@ def collect(session: Session) -> ServiceFacts:
             notes.append(f"ps failed (exit {ps.exit_status}): running server processes not listed")
     owners_visible = not sockets or any(s.process is not None for s in sockets)
     if not owners_visible:
-        notes.append("listening sockets' owning processes not visible (run as root, or give the "
-                     "container SYS_PTRACE): roles inferred from well-known ports only")
+        ports = ", ".join(sorted({f"{s.port}/{s.protocol}" for s in sockets}))
+        notes.append(f"no owning process visible for any listening socket ({ports}): without root (or, in a "
+                     "container, SYS_PTRACE) ss cannot name them, so their roles come from well-known ports only")
     pkgs = session.run(PACKAGES)
     used.append(pkgs.id)
     installed = sorted({
