@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -22,15 +22,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from probes.errors import InputError
 from simulator.services import AV_SERVICES, SERVICES, Role
 
-RULE_IDS: tuple[str, ...] = (
-    "GD2020-1.2.3-servers",
-    "GD2020-1.2.3-db-app-split",
-    "GD2020-1.2.3-power",
-    "GD2020-1.2.3-domestic",
-    "GD2020-1.2.4-av-systems",
-    "GD2020-1.2.5-isps",
-    "GD2020-1.2.5-bandwidth",
-)
 RuleId = Literal[
     "GD2020-1.2.3-servers",
     "GD2020-1.2.3-db-app-split",
@@ -40,6 +31,8 @@ RuleId = Literal[
     "GD2020-1.2.5-isps",
     "GD2020-1.2.5-bandwidth",
 ]
+# The hardware rules of 一(二)3–5, which every scenario states an expectation for.
+RULE_IDS: tuple[str, ...] = get_args(RuleId)
 Expected = Literal["pass", "fail", "inconclusive", "error", "not_applicable"]
 
 # Names end up in container, network and interface-adjacent names, so keep them short and plain.

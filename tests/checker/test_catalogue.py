@@ -43,3 +43,9 @@ def test_readme_rule_table_is_generated_from_the_catalogue() -> None:
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert rules_markdown() in readme, "README rule table is stale: run `ihcheck rules --format markdown`"
+
+
+def test_scenario_expectations_name_catalogue_rules() -> None:
+    from simulator.spec import RULE_IDS
+
+    assert set(RULE_IDS) <= {r.id for r in CATALOGUE}
