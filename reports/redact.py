@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +98,13 @@ def _mask_quoted(value: str) -> str:
     return MASK
 
 
+_KEEP_PREFIX: dict[str, Callable[[dict[str, str]], str]] = {
+    "vault": lambda g: "$ANSIBLE_VAULT;",
+    "url_credentials": lambda g: g["url"],
+    "authorization": lambda g: g["auth"],
+}
+
+
 def redact_text(text: str) -> Redacted:
     """The text with every secret replaced by [REDACTED], and how many of each kind were replaced."""
     if not text or not _HINT.search(text):
@@ -111,15 +119,9 @@ def redact_text(text: str) -> Redacted:
         if kind == "private_key":
             counts[kind] += 1
             return f"-----BEGIN {g['pem']}-----\n{MASK}\n-----END {g['pem']}-----"
-        if kind == "vault":
+        if kind in _KEEP_PREFIX:  # the secret follows a part worth keeping (scheme and host, header name)
             counts[kind] += 1
-            return f"$ANSIBLE_VAULT;{MASK}"
-        if kind == "url_credentials":
-            counts[kind] += 1
-            return f"{g['url']}{MASK}"
-        if kind == "authorization":
-            counts[kind] += 1
-            return f"{g['auth']}{MASK}"
+            return f"{_KEEP_PREFIX[kind](g)}{MASK}"
         if kind == "cli_password":
             prefix = g["cli"] if g.get("cli") is not None else g["mcli"]
             value = g["cliv"] if g.get("cliv") is not None else g["mcliv"]
