@@ -8,7 +8,10 @@ their margins come from probes.parse.iperf, which explains how the margin is der
 
 An iperf3 server runs one test at a time and answers "busy" to the rest. Hosts are probed in parallel,
 so a busy answer is retried until MAX_WAIT has passed: this also keeps two hosts from measuring a shared
-uplink at the same moment and each seeing half of it.
+uplink at the same moment and each seeing half of it. Between two tests a persistent `iperf3 -s` closes
+its listening socket and opens a new one (esnet/iperf#2066), so a client that arrives in that gap is
+refused or reset although the server is up; those answers are retried for REFUSED_WAIT, long enough to
+outlast the gap and short enough that a server that is really down is reported promptly.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from probes.transport import Session
 ADDRESSES = "ip -j addr"
 INTERVAL = 0.5
 MAX_WAIT = 180.0  # seconds to keep retrying a busy iperf3 server (other hosts measuring)
+REFUSED_WAIT = 5.0  # seconds to keep retrying a refused connection (the server between two tests)
+TRANSIENT = ("connection refused", "connection reset")
 
 
 def _endpoint(value: str) -> tuple[str, int]:
@@ -57,37 +62,48 @@ def measure(session: Session, endpoint: str, seconds: float, interface: str, add
     direction = "download" if reverse else "upload"
     whole = max(1, math.ceil(seconds))
     bind = f"--bind-dev {shlex.quote(interface)}"
-    deadline = time.monotonic() + MAX_WAIT
+    start = time.monotonic()
+    refused_since: float | None = None
+    attempts: list[str] = []
     while True:
         obs = session.run(_iperf_command(host, port, whole, bind, reverse), timeout=2 * whole + 20)
+        attempts.append(obs.id)
         if obs.exit_status == 127:
             return Throughput(direction=direction, error="iperf3 is not installed on the host",
-                              observations=(obs.id,))
+                              observations=tuple(attempts))
         if _unsupported_bind_dev(obs) and bind.startswith("--bind-dev"):
             if not addresses:
-                return Throughput(direction=direction, observations=(obs.id,),
+                return Throughput(direction=direction, observations=tuple(attempts),
                                   error=f"this iperf3 lacks --bind-dev and {interface} has no address to bind to")
             bind = f"-B {shlex.quote(addresses[0])}"
             continue
         if not obs.stdout.strip():
             detail = obs.stderr.strip().splitlines()[-1] if obs.stderr.strip() else f"exit {obs.exit_status}"
-            return Throughput(direction=direction, error=f"iperf3 failed: {detail}", observations=(obs.id,))
+            return Throughput(direction=direction, error=f"iperf3 failed: {detail}", observations=tuple(attempts))
         result = parse_iperf_json(obs.stdout)
-        if result.error and "busy" in result.error and time.monotonic() < deadline:
+        now = time.monotonic()
+        error = (result.error or "").lower()
+        refused = bool(error) and any(t in error for t in TRANSIENT)
+        refused_since = (refused_since or now) if refused else None
+        if error and "busy" in error and now - start < MAX_WAIT:
             time.sleep(random.uniform(0.5, 1.5))
             continue
+        if refused_since is not None and now - refused_since < REFUSED_WAIT:
+            time.sleep(random.uniform(0.1, 0.5))
+            continue
         break
+    cited = tuple(attempts)
     if result.error:
-        return Throughput(direction=direction, error=f"iperf3: {result.error}", observations=(obs.id,))
+        return Throughput(direction=direction, error=f"iperf3: {result.error}", observations=cited)
     found = estimate(result)
     if found is None:
-        return Throughput(direction=direction, error="iperf3 reported no received data", observations=(obs.id,))
+        return Throughput(direction=direction, error="iperf3 reported no received data", observations=cited)
     return Throughput(
         direction=direction, mbps=round(found.mbps, 4), margin_mbps=round(found.margin_mbps, 4),
         statistical_mbps=round(found.statistical_mbps, 4), method_mbps=round(found.method_mbps, 4),
         samples_mbps=tuple(round(s, 4) for s in found.samples_mbps),
         sender_mbps=round(result.sender_mbps, 4) if result.sender_mbps is not None else None,
-        retransmits=result.retransmits, seconds=result.seconds, observations=(obs.id,),
+        retransmits=result.retransmits, seconds=result.seconds, observations=cited,
     )
 
 

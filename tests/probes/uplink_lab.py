@@ -164,6 +164,10 @@ class Lab:
         self._start(["iperf3", "-s", "-B", SERVICE_ADDRESS, "-p", str(IPERF_PORT)])
         self._wait_ready()
 
+    def start_iperf(self, port: int) -> None:
+        """Another `iperf3 -s` on SERVICE_ADDRESS:port, stopped with the lab."""
+        self._start(["iperf3", "-s", "-B", SERVICE_ADDRESS, "-p", str(port)])
+
     def _start(self, argv: list[str]) -> None:
         self._procs.append(subprocess.Popen(["ip", "netns", "exec", self.server, *argv],
                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
