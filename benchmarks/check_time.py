@@ -46,6 +46,11 @@ def main() -> None:
     print("time inside host commands, summed over hosts (last run; hosts run in parallel):")
     for key, seconds in sorted(slowest.items(), key=lambda kv: -kv[1])[:10]:
         print(f"  {seconds:7.2f} s  {key}")
+    print("uplink figures (last run; the spec's tc rates are what they should match):")
+    for host in result.facts.hosts:
+        for u in host.uplinks.uplinks if host.uplinks else ():
+            figures = ", ".join(t.describe() for t in (u.upload, u.download) if t is not None)
+            print(f"  {host.name} {u.interface}: {figures or 'not measured'}")
     print(f"verdicts: {result.summary['rules']}")
     print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 

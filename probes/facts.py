@@ -202,7 +202,7 @@ class Uplink(BaseModel):
 
 class UplinkFacts(Fact):
     echo_url: str | None = None
-    measure_endpoint: str | None = None
+    measure_endpoints: tuple[str, ...] = ()
     uplinks: tuple[Uplink, ...] = ()
 
 

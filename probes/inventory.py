@@ -79,7 +79,7 @@ class Declarations(BaseModel):
     known_hosts: Path | None = None
     simulated_identities: Path | None = None
     echo_url: str | None = None
-    measure_endpoint: str | None = None
+    measure_endpoint: tuple[str, ...] = ()  # one iperf3 server per uplink lets the uplinks be measured at once
     measure_seconds: Annotated[float, Field(gt=0, le=60)] = 4.0
     cloud_metadata_url: str | None = None
     bmc: BmcAccess | None = None
@@ -93,19 +93,20 @@ class Declarations(BaseModel):
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value else value
 
-    @field_validator("role", "ups", mode="before")
+    @field_validator("role", "ups", "measure_endpoint", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
-        return (value,) if isinstance(value, str) else value
+        return () if value is None else (value,) if isinstance(value, str) else value
 
     @field_validator("measure_endpoint")
     @classmethod
-    def _host_port(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-            raise ValueError(f"expected HOST:PORT, got {value!r}")
+    def _host_port(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            host, sep, port = item.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+                raise ValueError(f"expected HOST:PORT, got {item!r}")
+        if len(set(value)) != len(value):
+            raise ValueError(f"an endpoint is listed twice: {list(value)!r}")
         return value
 
 

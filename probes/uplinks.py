@@ -2,9 +2,17 @@
 
 An uplink is an interface carrying a default route (any routing table). For each one, the echo service
 (`ihcheck_echo_url`) tells which address it leaves by, and probes.geo which provider that address
-belongs to; iperf3 against the measurement endpoint (`ihcheck_measure_endpoint`, an `iperf3 -s`) bound
-to the interface measures upload and download (`-R`) for `ihcheck_measure_seconds` each. The figures and
-their margins come from probes.parse.iperf, which explains how the margin is derived.
+belongs to; iperf3 against a measurement endpoint (`ihcheck_measure_endpoint`, one `iperf3 -s` HOST:PORT
+or a list) bound to the interface measures upload and download (`-R`) for `ihcheck_measure_seconds`
+each. The figures and their margins come from probes.parse.iperf, which explains how the margin is
+derived.
+
+With as many endpoints as uplinks, the uplinks are measured at the same time, each against its own
+server: the uplinks of different providers are different paths, and measured in parallel in the lab
+they read as they do one at a time (benchmarks/bandwidth_error.py --parallel). The endpoint's own link
+must carry their sum; if it cannot, each uplink reads low, which can fail a check but never pass one.
+Upload and download of one uplink are never measured together (iperf3 --bidir): each direction's ACKs
+then share the other's bottleneck, and in the lab that read 4–8 % lower again.
 
 An iperf3 server runs one test at a time and answers "busy" to the rest. Hosts are probed in parallel,
 so a busy answer is retried until MAX_WAIT has passed: this also keeps two hosts from measuring a shared
@@ -17,9 +25,11 @@ outlast the gap and short enough that a server that is really down is reported p
 from __future__ import annotations
 
 import math
+import queue
 import random
 import shlex
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from probes import geo
 from probes.egress import default_routes, echo, http_url, interfaces
@@ -107,11 +117,23 @@ def measure(session: Session, endpoint: str, seconds: float, interface: str, add
     )
 
 
+def _measure_both(session: Session, endpoints: queue.Queue[str], seconds: float, interface: str,
+                  addresses: list[str]) -> tuple[Throughput, Throughput]:
+    """Upload then download of one uplink, against whichever endpoint is free."""
+    endpoint = endpoints.get()
+    try:
+        up = measure(session, endpoint, seconds, interface, addresses, reverse=False)
+        down = measure(session, endpoint, seconds, interface, addresses, reverse=True)
+    finally:
+        endpoints.put(endpoint)
+    return up, down
+
+
 def collect(session: Session) -> UplinkFacts:
     declared = session.host.declared
     url = http_url(declared.echo_url, "echo_url") if declared.echo_url else None
-    endpoint = declared.measure_endpoint
-    if endpoint:
+    endpoints = declared.measure_endpoint
+    for endpoint in endpoints:
         _endpoint(endpoint)
     notes: list[str] = []
     routes, used, route_notes = default_routes(session)
@@ -122,30 +144,37 @@ def collect(session: Session) -> UplinkFacts:
     simulated: dict[str, GeoIdentity] | None = geo.simulated_table(session) if url else None
     if not url:
         notes.append("no ihcheck_echo_url: the provider behind each uplink was not identified")
-    if not endpoint:
+    if not endpoints:
         notes.append("no ihcheck_measure_endpoint: uplink throughput was not measured (set it to an "
                      "`iperf3 -s` HOST:PORT outside the hospital network)")
     names = interfaces(routes)
     if not names and not route_notes:
         notes.append("no default route in any routing table: the host has no uplink of its own")
+    paths: dict[str, EgressPath] = {}
+    for name in names:
+        if url:
+            gateways = [r.gateway for r in routes if r.interface == name and r.gateway]
+            paths[name] = echo(session, url, name, simulated, gateways[0] if gateways else None)
+            used += paths[name].observations
+    measured: dict[str, tuple[Throughput, Throughput]] = {}
+    if endpoints and names:
+        free: queue.Queue[str] = queue.Queue()
+        for endpoint in endpoints:
+            free.put(endpoint)
+        with ThreadPoolExecutor(max_workers=min(len(endpoints), len(names)), thread_name_prefix="uplink") as pool:
+            futures = {name: pool.submit(_measure_both, session, free, declared.measure_seconds, name,
+                                         addresses.get(name, [])) for name in names}
+            measured = {name: future.result() for name, future in futures.items()}
     uplinks: list[Uplink] = []
     for name in names:
         mine = [r for r in routes if r.interface == name]
-        gateways = tuple(dict.fromkeys(r.gateway for r in mine if r.gateway))
         metrics = [r.metric for r in mine if r.metric is not None]
-        path: EgressPath | None = None
-        if url:
-            path = echo(session, url, name, simulated, gateways[0] if gateways else None)
-            used += path.observations
-        up = down = None
-        if endpoint:
-            up = measure(session, endpoint, declared.measure_seconds, name, addresses.get(name, []), reverse=False)
-            down = measure(session, endpoint, declared.measure_seconds, name, addresses.get(name, []), reverse=True)
-            used += [*up.observations, *down.observations]
+        up, down = measured.get(name, (None, None))
+        used += [o for t in (up, down) if t is not None for o in t.observations]
         uplinks.append(Uplink(
-            interface=name, gateways=gateways, metric=min(metrics) if metrics else None,
-            tables=tuple(dict.fromkeys(r.table for r in mine)), addresses=tuple(addresses.get(name, [])),
-            egress=path, upload=up, download=down,
+            interface=name, gateways=tuple(dict.fromkeys(r.gateway for r in mine if r.gateway)),
+            metric=min(metrics) if metrics else None, tables=tuple(dict.fromkeys(r.table for r in mine)),
+            addresses=tuple(addresses.get(name, [])), egress=paths.get(name), upload=up, download=down,
         ))
-    return UplinkFacts(echo_url=url, measure_endpoint=endpoint, uplinks=tuple(uplinks),
+    return UplinkFacts(echo_url=url, measure_endpoints=endpoints, uplinks=tuple(uplinks),
                        observations=tuple(dict.fromkeys(used)), notes=tuple(notes))

@@ -79,8 +79,8 @@ class Deployment:
         return f"http://{self.layout.internet().address('inet')}/ip"
 
     @property
-    def measure_endpoint(self) -> str:
-        return f"{self.layout.internet().address('inet')}:5201"
+    def measure_endpoints(self) -> tuple[str, ...]:
+        return self.layout.measure_endpoints()
 
     def host_address(self, host: str) -> str:
         """The LAN address the checker reaches a hospital host at."""

@@ -9,7 +9,7 @@ roles, power and uplinks itself and only compares with what is declared here.
                 ihcheck_known_hosts, ihcheck_simulated_identities, ihcheck_echo_url,
                 ihcheck_documents_dir (simulated materials, see simulator/documents.py)
     host vars   ansible_host, ihcheck_role (list), ihcheck_measure_endpoint (application
-                hosts), ihcheck_bmc {address, port, interface, user,
+                hosts; one iperf3 HOST:PORT per uplink), ihcheck_bmc {address, port, interface, user,
                 password}, ihcheck_ups (list of NUT names, only with a UPS),
                 ihcheck_power_attestation (only when the spec gives one),
                 ihcheck_av_endpoints (A/V hosts: [{name, kind, address, port, transport, path?}])
@@ -51,10 +51,10 @@ def _host_vars(deployment: Deployment, name: str) -> dict[str, Any]:
                         "user": creds.user, "password": creds.password},
     }
     if "application" in host.declared_roles():
-        # Business bandwidth is the internet-facing application's: measure its uplinks (one iperf3 server,
-        # so measuring every host would only queue them). The default 4 s a direction: 2 s was fast enough
-        # for the 10 s check target but gave ±6 Mbps on a loaded 2-core machine, deciding nothing.
-        values["ihcheck_measure_endpoint"] = deployment.measure_endpoint
+        # Business bandwidth is the internet-facing application's: measure its uplinks, at the same time,
+        # one iperf3 server each (measuring every host would only queue them). The default 4 s a direction:
+        # 2 s gave ±6 Mbps on a loaded 2-core machine, deciding nothing.
+        values["ihcheck_measure_endpoint"] = list(deployment.measure_endpoints)
     if host.power.ups:
         values["ihcheck_ups"] = ["ups@localhost"]
     if name in deployment.attestations:

@@ -7,7 +7,8 @@ topology is a contract other modules (the probes, the tests) rely on:
   uplink, and `ihc-<scenario>-inet`, the simulated internet;
 * a router per uplink (`router-<uplink>`): eth0 on its wan at .2, eth1 on inet at .10+i; it
   masquerades out of eth1, so its inet address is the uplink's public egress address;
-* one `internet` container on inet at .2, serving `http://<ip>/ip` (IP echo) and iperf3 on 5201;
+* one `internet` container on inet at .2, serving `http://<ip>/ip` (IP echo) and one iperf3 server
+  per uplink on 5201, 5202, …;
 * hospital hosts: eth0 on lan at .10+i, then eth1, eth2, ... on the wan of each uplink they use
   (in spec order) at .10+i, with a default route via that uplink's router (metric 100, 200, ...)
   and a policy route per source address, so binding to an interface or its address picks the uplink.
@@ -23,6 +24,7 @@ from simulator.spec import Scenario
 
 Kind = Literal["host", "router", "internet"]
 INTERNET = "internet"
+IPERF_BASE_PORT = 5201
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,14 @@ class Layout:
     def egress_address(self, uplink: str) -> str:
         """The uplink's simulated public address: what the IP-echo endpoint sees."""
         return self.router(uplink).address("inet")
+
+    def iperf_ports(self) -> tuple[int, ...]:
+        """One iperf3 server on the simulated internet per uplink, so a host's uplinks are measured at once."""
+        routers = sum(1 for b in self.boxes.values() if b.kind == "router")
+        return tuple(IPERF_BASE_PORT + n for n in range(max(1, routers)))
+
+    def measure_endpoints(self) -> tuple[str, ...]:
+        return tuple(f"{self.internet().address('inet')}:{port}" for port in self.iperf_ports())
 
 
 def network_names(scenario: str, spec: Scenario) -> dict[str, str]:

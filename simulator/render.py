@@ -171,6 +171,8 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
             mbps = spec.uplinks[box.uplink].bandwidth_mbps
             env |= {"IHC_WAN_IF": "eth0", "IHC_INET_IF": "eth1", "IHC_RATE_KBIT": str(round(mbps * 1000)),
                     "IHC_BURST_BYTES": str(_burst_bytes(mbps))}
+        if box.kind == "internet":
+            env |= {"IHC_IPERF_PORTS": " ".join(str(p) for p in layout.iperf_ports())}
         if box.kind == "host":
             host = spec.hosts[box.key]
             creds = power.new_credentials()

@@ -41,7 +41,9 @@ BANDWIDTH_INTERPRETATION = (
     "Read per uplink: every uplink a measured host relies on (every interface with a default route) must carry "
     "at least 10 Mbps in both directions, so that losing either provider still leaves the business 10 Mbps "
     "(the reason the clause asks for two). Each uplink is measured with iperf3 against ihcheck_measure_endpoint, "
-    "bound to the uplink's interface, for ihcheck_measure_seconds per direction (upload, then download with -R). "
+    "bound to the uplink's interface, for ihcheck_measure_seconds per direction (upload, then download with -R); "
+    "with one endpoint per uplink the uplinks are measured at the same time, an endpoint that cannot carry their "
+    "sum making each read low, never high. "
     "The figure is the receiver's steady-state TCP goodput (the least-squares rate of cumulative received data "
     "over time, first interval dropped); its margin is that rate's 95% confidence half-width plus a "
     f"{METHOD_UNCERTAINTY:.0%} method uncertainty (headers, framing and shaper timing between goodput and line "
@@ -178,7 +180,7 @@ def _throughput_evidence(host: HostFacts, uplink: Uplink) -> Evidence:
 
 
 def _measured(host: HostFacts) -> bool:
-    return host.declared.measure_endpoint is not None
+    return bool(host.declared.measure_endpoint)
 
 
 def _judge_bandwidth_host(host: HostFacts) -> Finding | None:
@@ -191,12 +193,12 @@ def _judge_bandwidth_host(host: HostFacts) -> Finding | None:
         reason = host.why_missing("uplinks")
         return Finding(rule_id=BANDWIDTH_ID, verdict=verdict, hosts=hosts, reason=reason,
                        evidence=(Evidence(host=host.name, statement=reason),))
-    if facts.measure_endpoint is None:
+    if not facts.measure_endpoints:
         return None
     evidence = [_throughput_evidence(host, u) for u in facts.uplinks]
     evidence += [Evidence(host=host.name, statement=f"{host.name}: {n}", observations=facts.observations)
                  for n in facts.notes]
-    details: dict[str, Any] = {"required_mbps": REQUIRED_MBPS, "measure_endpoint": facts.measure_endpoint,
+    details: dict[str, Any] = {"required_mbps": REQUIRED_MBPS, "measure_endpoints": list(facts.measure_endpoints),
                                "uplinks": {u.interface: {t.direction: {"mbps": t.mbps, "margin_mbps": t.margin_mbps}
                                                          for t in (u.upload, u.download) if t is not None}
                                            for u in facts.uplinks}}

@@ -22,6 +22,7 @@ from probes import uplinks
 from probes.facts import DeploymentFacts, HostFacts, Throughput, UplinkFacts
 from probes.inventory import Declarations, InventoryHost
 from probes.observation import ObservationLog
+from probes.parse.iperf import METHOD_UNCERTAINTY
 from probes.transport import Session
 from tests.probes.uplink_lab import Lab, available
 
@@ -49,7 +50,7 @@ def measured(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> tuple[Sessio
         "10.203.1.2": {"country": "CN", "asn": 4134, "isp": "China Telecom", "simulated": True},
         "10.203.2.2": {"country": "CN", "asn": 4837, "isp": "China Unicom", "simulated": True},
     }))
-    s = session(lab, echo_url=lab.echo_url, measure_endpoint=lab.measure_endpoint, measure_seconds=SECONDS,
+    s = session(lab, echo_url=lab.echo_url, measure_endpoint=lab.measure_endpoints, measure_seconds=SECONDS,
                 simulated_identities=str(path))
     return s, uplinks.collect(s)
 
@@ -71,7 +72,7 @@ def test_measured_rate_is_within_its_margin_of_the_tc_rate(measured: tuple[Sessi
         assert t is not None and t.error is None and t.mbps is not None and t.margin_mbps is not None
         assert abs(t.mbps - mbps) <= t.margin_mbps, t.describe()
         assert t.margin_mbps < 0.35 * mbps, t.describe()  # a margin that wide would decide nothing
-        assert t.samples_mbps and t.method_mbps == pytest.approx(0.07 * t.mbps, abs=1e-3)
+        assert t.samples_mbps and t.method_mbps == pytest.approx(METHOD_UNCERTAINTY * t.mbps, abs=1e-3)
         [obs] = [o for o in s.observations if o.id == t.observations[0]]
         assert f"--bind-dev {uplink.interface}" in obs.command and (" -R" in obs.command) == (t.direction == "download")
 
@@ -85,6 +86,36 @@ def test_rules_over_the_measured_lab(measured: tuple[Session, UplinkFacts]) -> N
     assert Basis.SIMULATED in {e.basis for e in isps.evidence}
     [bandwidth] = evaluate(deployment, [BANDWIDTH])
     assert bandwidth.verdict is Verdict.FAIL and "up2" in bandwidth.reason and "up1" not in bandwidth.reason
+
+
+def _spans(s: Session, facts: UplinkFacts) -> dict[str, tuple[float, float]]:
+    """Per uplink, when its first measurement started and its last ended (seconds since the epoch)."""
+    by_id = {o.id: o for o in s.observations}
+    spans = {}
+    for u in facts.uplinks:
+        assert u.upload is not None and u.download is not None
+        runs = [by_id[i] for t in (u.upload, u.download) for i in t.observations]
+        spans[u.interface] = (min(o.started_at for o in runs).timestamp(), max(o.ended_at for o in runs).timestamp())
+    return spans
+
+
+def test_one_endpoint_per_uplink_measures_the_uplinks_at_the_same_time(lab: Lab) -> None:
+    s = session(lab, measure_endpoint=lab.measure_endpoints, measure_seconds=1)
+    facts = uplinks.collect(s)
+    assert facts.measure_endpoints == lab.measure_endpoints
+    (a1, b1), (a2, b2) = _spans(s, facts).values()
+    assert a2 < b1 and a1 < b2  # the two uplinks' measurements overlap
+    commands = {o.command for o in s.observations if "iperf3" in o.command}
+    assert {e.split(":")[1] for e in lab.measure_endpoints} == {c.split(" -p ")[1].split()[0] for c in commands}
+
+
+def test_a_single_endpoint_measures_the_uplinks_one_after_the_other(lab: Lab) -> None:
+    s = session(lab, measure_endpoint=lab.measure_endpoint, measure_seconds=1)
+    facts = uplinks.collect(s)
+    first, second = sorted(_spans(s, facts).values())
+    assert first[1] <= second[0]
+    for u in facts.uplinks:
+        assert u.upload is not None and u.upload.error is None and u.download is not None and u.download.error is None
 
 
 def test_concurrent_measurements_wait_for_a_busy_server(lab: Lab) -> None:
@@ -117,7 +148,7 @@ def test_a_server_that_stays_down_is_reported_once_the_refused_window_has_passed
 def test_a_server_between_two_tests_is_retried_not_reported_refused(lab: Lab) -> None:
     # iperf3 -s closes and reopens its listener after every test (esnet/iperf#2066); a server that starts
     # listening a moment after the client first tries is the same gap, made long enough to hit every time.
-    port = 5202
+    port = 5299
     timer = threading.Timer(1.5, lab.start_iperf, args=(port,))
     timer.start()
     try:

@@ -4,7 +4,7 @@ Tests and benchmarks/bandwidth_error.py need real uplinks without the podman sim
 a veth pair between a client namespace and a server namespace, shaped in both directions with tc tbf
 at the uplink's rate, with a default route per uplink (metrics 100, 200, …) so that binding to the
 interface leaves through that uplink. The server namespace runs Debian's nginx (an echo at /ip that
-returns the caller's address, plus cloud-metadata look-alikes) and iperf3 -s. Every address lives in
+returns the caller's address, plus cloud-metadata look-alikes) and one iperf3 -s per uplink. Every address lives in
 the namespaces this module creates, and everything it starts is stopped and deleted on exit.
 """
 
@@ -121,6 +121,11 @@ class Lab:
     def measure_endpoint(self) -> str:
         return f"{SERVICE_ADDRESS}:{IPERF_PORT}"
 
+    @property
+    def measure_endpoints(self) -> tuple[str, ...]:
+        """One iperf3 server per uplink, as a hospital would set up to measure its uplinks at once."""
+        return tuple(f"{SERVICE_ADDRESS}:{IPERF_PORT + n}" for n in range(len(self.rates_mbps)))
+
     def metadata_url(self, provider: str) -> str:
         return f"http://{SERVICE_ADDRESS}:{METADATA_PORTS[provider]}"
 
@@ -161,7 +166,8 @@ class Lab:
             root=self._root, addr=SERVICE_ADDRESS, echo=ECHO_PORT, **METADATA_PORTS,
             **{f"{k}_region": v for k, v in self.regions.items()}))
         self._start(["nginx", "-c", str(conf)])
-        self._start(["iperf3", "-s", "-B", SERVICE_ADDRESS, "-p", str(IPERF_PORT)])
+        for n in range(len(self.rates_mbps)):
+            self.start_iperf(IPERF_PORT + n)
         self._wait_ready()
 
     def start_iperf(self, port: int) -> None:
@@ -175,8 +181,8 @@ class Lab:
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 10
-        probe = (f"curl -s --max-time 1 {self.echo_url} && "
-                 f"bash -c 'exec 3<>/dev/tcp/{SERVICE_ADDRESS}/{IPERF_PORT}'")
+        probe = f"curl -s --max-time 1 {self.echo_url}" + "".join(
+            f" && bash -c 'exec 3<>/dev/tcp/{SERVICE_ADDRESS}/{IPERF_PORT + n}'" for n in range(len(self.rates_mbps)))
         while time.monotonic() < deadline:
             for proc in self._procs:
                 if proc.poll() is not None:

@@ -16,6 +16,7 @@ from probes.facts import (
     UplinkFacts,
 )
 from probes.inventory import Declarations
+from probes.parse.iperf import METHOD_UNCERTAINTY
 from tests.factories import service
 
 NAMES = {"CN": "China", "HK": "Hong Kong", "MO": "Macao", "TW": "Taiwan", "US": "United States"}
@@ -57,7 +58,7 @@ def rate(direction: str, mbps: float | None, margin: float | None = None, error:
     if mbps is None:
         return Throughput(direction=direction, error=error or "iperf3: unable to connect",
                           observations=(f"{direction}#iperf",))
-    margin = round(0.07 * mbps, 3) if margin is None else margin
+    margin = round(METHOD_UNCERTAINTY * mbps, 3) if margin is None else margin
     return Throughput(direction=direction, mbps=mbps, margin_mbps=margin,
                       statistical_mbps=0.0, method_mbps=margin, observations=(f"{direction}#iperf",))
 
@@ -75,8 +76,8 @@ def uplink(interface: str, identity: GeoIdentity | None = None, up: float | None
 def uplink_host(name: str, *uplinks: Uplink, echo: bool = True, measure: bool = True,
                 notes: tuple[str, ...] = ()) -> HostFacts:
     declared = Declarations(echo_url="http://echo.example/ip" if echo else None,
-                            measure_endpoint="203.0.113.5:5201" if measure else None)
-    facts = UplinkFacts(echo_url=declared.echo_url, measure_endpoint=declared.measure_endpoint, uplinks=uplinks,
+                            measure_endpoint=("203.0.113.5:5201",) if measure else ())
+    facts = UplinkFacts(echo_url=declared.echo_url, measure_endpoints=declared.measure_endpoint, uplinks=uplinks,
                         observations=(f"{name}#routes",), notes=notes)
     return HostFacts(name=name, address=f"192.0.2.{len(name)}", reachable=True, declared=declared, uplinks=facts)
 

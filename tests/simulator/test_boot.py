@@ -134,7 +134,7 @@ def test_each_uplink_egresses_from_its_router(deployment: deploy.Deployment,
 def test_the_20_mbps_uplink_is_shaped_to_20_mbps(deployment: deploy.Deployment,
                                                    ssh: dict[str, paramiko.SSHClient]) -> None:
     route = next(r for r in deployment.layout.boxes["app1"].routes if r.uplink == "cu")
-    host, port = deployment.measure_endpoint.split(":")
+    host, port = deployment.measure_endpoints[-1].split(":")
     report = json.loads(run(ssh["app1"], f"iperf3 -J -c {host} -p {port} --bind-dev {route.interface} -t 4",
                             timeout=60))
     mbps = report["end"]["sum_received"]["bits_per_second"] / 1e6

@@ -216,8 +216,9 @@ def test_inventory_is_accepted_by_the_checkers_parser(tmp_path: Path) -> None:
     assert hosts["db1"].declared.role == ("database",)
     assert hosts["db1"].declared.known_hosts == deployment.known_hosts
     assert hosts["db1"].declared.bmc is not None and hosts["db1"].declared.bmc.address == "10.99.0.11"
-    assert hosts["app1"].declared.measure_endpoint == "10.99.3.2:5201"  # business bandwidth: the app's uplinks
-    assert hosts["db1"].declared.measure_endpoint is None
+    # business bandwidth: the app's uplinks, one iperf3 server each
+    assert hosts["app1"].declared.measure_endpoint == ("10.99.3.2:5201", "10.99.3.2:5202")
+    assert hosts["db1"].declared.measure_endpoint == ()
     assert hosts["db1"].declared.echo_url == "http://10.99.3.2/ip"  # every host's egress is located
     assert {e.kind for e in hosts["av2"].declared.av_endpoints} == {"sip", "webrtc-gateway"}
     assert "av" in hosts["av1"].groups

@@ -1,1 +1,4 @@
-test "$(curl -fsS --max-time 2 http://127.0.0.1/ip)" = 127.0.0.1 && ss -Hlntp 'sport = :5201' | grep -q iperf3
+test "$(curl -fsS --max-time 2 http://127.0.0.1/ip)" = 127.0.0.1 || exit 1
+for port in $IHC_IPERF_PORTS; do
+    ss -Hlntp "sport = :$port" | grep -q iperf3 || exit 1
+done

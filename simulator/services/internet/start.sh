@@ -1,5 +1,5 @@
-# The simulated internet: an IP-echo endpoint (what a "what is my IP" service answers) and an
-# iperf3 server to measure uplink bandwidth against.
+# The simulated internet: an IP-echo endpoint (what a "what is my IP" service answers) and one
+# iperf3 server per uplink (IHC_IPERF_PORTS) to measure uplink bandwidth against, all at once.
 rm -f /etc/nginx/sites-enabled/*
 cat > /etc/nginx/sites-enabled/echo <<'CONF'
 server {
@@ -9,4 +9,6 @@ server {
 }
 CONF
 nginx
-iperf3 -s -D --logfile /var/log/ihc-iperf3.log
+for port in $IHC_IPERF_PORTS; do
+    iperf3 -s -D -p "$port" --logfile "/var/log/ihc-iperf3-$port.log"
+done
