@@ -92,6 +92,18 @@ def inventory(scenario: Annotated[str, typer.Argument(help="a running scenario")
 
 
 @app.command()
+def prune(dry_run: Annotated[bool, typer.Option("--dry-run", help="only list what would be removed")] = False) -> None:
+    """Remove cached images that no shipped scenario's current recipe and no container uses."""
+    from simulator.deploy import prune_images
+
+    removed = _guarded(partial(prune_images, dry_run=dry_run))
+    for name in removed:
+        typer.echo(f"{'would remove' if dry_run else 'removed'} {name}")
+    if not removed:
+        typer.echo("nothing to prune")
+
+
+@app.command()
 def scenarios() -> None:
     """List the shipped scenarios and what each simulates."""
     from simulator import spec

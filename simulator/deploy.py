@@ -257,6 +257,24 @@ def down(name: str | None = None) -> list[str]:
     return names
 
 
+def prune_images(*, dry_run: bool = False) -> list[str]:
+    """Remove the simulator's images that neither a shipped scenario's current recipe nor any container uses;
+    return their names. Each edit of a recipe changes the tags it builds, so old images pile up otherwise
+    (an edit of the common layer leaves a whole set behind). A custom spec's images go too, and are rebuilt
+    at its next `up`. Holds the build lock, so nothing is removed from under a build."""
+    keep = {image.base_tag(), image.common_tag()}
+    for name in spec.shipped_scenarios():
+        keep |= {image.node_tag(services) for services in _image_sets(spec.load(name)[1]).values()}
+    with image.build_lock():
+        keep |= {str(c.get("Image", "")) for c in podman.json_out(["ps", "-a", "--format", "json"]) or []}
+        names = [n for i in podman.json_out(["images", "--format", "json"]) or [] for n in i.get("Names") or []]
+        doomed = image.stale(names, keep)
+        if not dry_run:
+            for name in doomed:
+                podman.run(["rmi", name])
+    return doomed
+
+
 def running_scenarios() -> list[str]:
     found = {str(c.get("Labels", {}).get(podman.LABEL)) for c in podman.containers()}
     found |= {str(n.get("labels", {}).get(podman.LABEL)) for n in podman.networks()}

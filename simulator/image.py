@@ -35,8 +35,26 @@ BASE_PACKAGES = ("openssh-server", "iproute2", "python3", "procps")
 RECIPE_VERSION = "1"  # bump to force a rebuild when something outside the hashed inputs changes
 
 
+REPOSITORIES = ("localhost/ihcheck-sim-node", "localhost/ihcheck-sim-common", "localhost/ihcheck-sim-base")
+
+
 class ImageError(RuntimeError):
     """An image could not be built; the message names the step and its log file."""
+
+
+def stale(names: Iterable[str], keep: set[str]) -> list[str]:
+    """The simulator's image names that are not kept, children before parents (podman refuses to remove
+    an image that others were built on).
+
+    >>> stale(["localhost/ihcheck-sim-base:a1", "localhost/ihcheck-sim-node:b2", "localhost/other:c3",
+    ...        "localhost/ihcheck-sim-node:d4"], keep={"localhost/ihcheck-sim-node:d4"})
+    ['localhost/ihcheck-sim-node:b2', 'localhost/ihcheck-sim-base:a1']
+    """
+    def layer(name: str) -> int:
+        return REPOSITORIES.index(name.rpartition(":")[0])
+
+    ours = {n for n in names if n.rpartition(":")[0] in REPOSITORIES and n not in keep}
+    return sorted(ours, key=lambda n: (layer(n), n))
 
 
 def mirror() -> str:
@@ -91,7 +109,7 @@ def node_tag(services: Iterable[Service]) -> str:
     return f"localhost/ihcheck-sim-node:{_digest(RECIPE_VERSION, common_tag(), _node_script(chosen))}"
 
 
-def _build_lock() -> contextlib.AbstractContextManager[None]:
+def build_lock() -> contextlib.AbstractContextManager[None]:
     """One image build at a time on this machine (parallel test runs share the image store)."""
     return state_lock("build.lock")
 
@@ -156,7 +174,7 @@ def ensure(service_sets: Iterable[Iterable[Service]], progress: Progress) -> dic
     for services in service_sets:
         chosen = _service_set(services)
         wanted[frozenset(s.name for s in chosen)] = (node_tag(chosen), chosen)
-    with _build_lock():
+    with build_lock():
         steps: list[tuple[str, str]] = []
         if not podman.image_exists(common_tag()) and not podman.image_exists(base_tag()):
             steps.append(("base", base_tag()))
