@@ -86,9 +86,16 @@ def check(
         Path | None, typer.Option("--sign-key", help="Keys directory from `ihcheck keys new` to sign the bundle with.")
     ] = None,
     waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers file (YAML) to apply.")] = None,
+    vault_password_file: Annotated[
+        Path | None, typer.Option("--vault-password-file", envvar="ANSIBLE_VAULT_PASSWORD_FILE",
+                                  help="Ansible Vault password file (or script) for vaulted inventory values.")
+    ] = None,
 ) -> None:
     """Probe the inventory's hosts, judge the facts against the rules, print the verdicts."""
     from checker.run import run_check
+
+    if vault_password_file is not None:  # Ansible's own variable: the parser and the ansible transport read it
+        os.environ["ANSIBLE_VAULT_PASSWORD_FILE"] = str(vault_password_file.expanduser().resolve())
 
     waiver_list = _load_waivers(waivers)
     if sign_key is not None and bundle is None:

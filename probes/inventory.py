@@ -1,8 +1,12 @@
 """Ansible-style inventories, parsed by Ansible's own InventoryManager and validated by pydantic.
 
 Hospitals already describe their fleets in Ansible inventories, so ihcheck takes them unchanged.
-Ansible does the parsing (INI, YAML, directories, group_vars/host_vars); this module only turns
-the result into typed hosts and turns every problem into one line naming the file and field.
+Ansible does the parsing (INI, YAML, directories, group_vars/host_vars), renders the Jinja templates
+of the variables ihcheck reads (`ansible_host: "{{ inventory_hostname }}.hospital.lan"`) and decrypts
+vaulted values (a BMC password under `!vault`) with the password file named by
+ANSIBLE_VAULT_PASSWORD_FILE, Ansible's own variable (`ihcheck check --vault-password-file` sets it).
+This module only turns the result into typed hosts and every problem into one line naming the file
+and field.
 
 Per-host declarations live in `ihcheck_*` variables. They are what the hospital *says*; the
 checker records them as declared and never treats them as observed.
@@ -225,6 +229,67 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+# The Ansible variables ihcheck reads; only these (and ihcheck_*) are rendered, so that a template in a
+# variable meant for a playbook (one using gathered facts, say) does not stop a check.
+_READ = ("ansible_connection", "ansible_host", "ansible_port", "ansible_ssh_port", "ansible_user", "ansible_ssh_user",
+         "ansible_ssh_private_key_file", "ansible_private_key_file", "ansible_password", "ansible_ssh_pass")
+
+
+def _vault_secrets(loader: Any) -> list[tuple[str, Any]]:
+    """The secret of ANSIBLE_VAULT_PASSWORD_FILE (a file, or an executable that prints the password)."""
+    name = os.environ.get("ANSIBLE_VAULT_PASSWORD_FILE")
+    if not name:
+        return []
+    from ansible.errors import AnsibleError
+    from ansible.parsing.vault import get_file_vault_secret
+
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise InputError(f"{path}: vault password file not found")
+    try:
+        secret = get_file_vault_secret(filename=str(path), vault_id="default", loader=loader)
+        secret.load()
+    except AnsibleError as exc:
+        raise InputError(f"{path}: vault password file: {_first_line(exc)}") from None
+    return [("default", secret)]
+
+
+@contextlib.contextmanager
+def _vault_context(secrets: list[tuple[str, Any]]) -> Iterator[None]:
+    """Ansible 2.19 decrypts through one process-wide context that its CLI sets once at start-up; a
+    library call sets it for the parse and puts back what was there."""
+    from ansible.parsing.vault import VaultSecretsContext
+
+    previous = VaultSecretsContext.current(optional=True)
+    VaultSecretsContext._current = VaultSecretsContext(secrets)
+    try:
+        yield
+    finally:
+        VaultSecretsContext._current = previous
+
+
+def _rendered(path: Path, name: str, hostvars: dict[str, Any], loader: Any) -> dict[str, Any]:
+    """The variables ihcheck reads, templates rendered and vaulted values decrypted, as plain data."""
+    from ansible.errors import AnsibleError
+    from ansible.template import Templar
+
+    templar = Templar(loader=loader, variables=hostvars)
+    out: dict[str, Any] = {}
+    for key, value in hostvars.items():
+        if key not in _READ and not key.startswith("ihcheck_"):
+            continue
+        try:
+            out[key] = _plain(templar.template(value))
+        except AnsibleError as exc:
+            detail = _first_line(exc)
+            if "decrypt" in detail.lower():
+                detail = ("vault-encrypted and not decrypted: give the vault password file with --vault-password-file "
+                          "or ANSIBLE_VAULT_PASSWORD_FILE" if not os.environ.get("ANSIBLE_VAULT_PASSWORD_FILE")
+                          else "vault-encrypted and the vault password file does not decrypt it")
+            raise InputError(f"{path}: host {name!r}: {key}: {detail}") from None
+    return out
+
+
 def load_inventory(source: str | Path, limit: str | None = None) -> Inventory:
     """Parse an inventory file or directory; raise InputError with one line on any problem."""
     path = Path(source)
@@ -240,6 +305,8 @@ def load_inventory(source: str | Path, limit: str | None = None) -> Inventory:
         from ansible.vars.manager import VariableManager
 
         loader = DataLoader()
+        secrets = _vault_secrets(loader)
+        loader.set_vault_secrets(secrets)
         try:
             manager = InventoryManager(loader=loader, sources=[str(path)])
         except AnsibleError as exc:
@@ -253,11 +320,12 @@ def load_inventory(source: str | Path, limit: str | None = None) -> Inventory:
         if not selected:
             where = f" match --limit {limit!r}" if limit else " are defined"
             raise InputError(f"{path}: no hosts{where}")
-        hosts = [
-            _host(path, h.name, _plain(variables.get_vars(host=h, include_hostvars=False)),
-                  tuple(sorted(g.name for g in h.get_groups() if g.name != "all")))
-            for h in selected
-        ]
+        with _vault_context(secrets):
+            hosts = [
+                _host(path, h.name, _rendered(path, h.name, variables.get_vars(host=h, include_hostvars=False), loader),
+                      tuple(sorted(g.name for g in h.get_groups() if g.name != "all")))
+                for h in selected
+            ]
     return Inventory(source=str(path), hosts=tuple(hosts))
 
 
@@ -270,9 +338,6 @@ def _host(path: Path, name: str, hostvars: dict[str, Any], groups: tuple[str, ..
     if connection is None:
         known = ", ".join(sorted(_CONNECTIONS))
         raise bad("ansible_connection", f"unsupported connection {raw_connection!r} (supported: {known})")
-    for key, value in hostvars.items():
-        if key.startswith(("ansible_", "ihcheck_")) and "{{" in json.dumps(value):
-            raise bad(key, "Jinja templates are not rendered by ihcheck; give the value itself")
     declared = {k.removeprefix("ihcheck_"): v for k, v in hostvars.items() if k.startswith("ihcheck_")}
     if declared.get("transport") == "ansible":
         connection = "ansible"

@@ -28,7 +28,7 @@ CASES: dict[str, tuple[str, str, str]] = {
                              "host 'h': ihcheck_measure_endpoint"),
     "endpoint-twice": ("inv.yml", "all:\n  hosts:\n    h: {ihcheck_measure_endpoint: [a.example:5201, a.example:5201]}\n",
                        "listed twice"),
-    "jinja-template": ("inv.yml", "all:\n  hosts:\n    h: {ansible_port: '{{ p }}'}\n", "host 'h': ansible_port: Jinja"),
+    "undefined-in-template": ("inv.yml", "all:\n  hosts:\n    h: {ansible_port: '{{ p }}'}\n", "host 'h': ansible_port:"),
     "no-hosts": ("inv.yml", "all:\n  children:\n    web: {}\n", "no hosts are defined"),
     "address-with-space": ("inv.yml", "all:\n  hosts:\n    h: {ansible_host: 'a b'}\n", "host 'h': ansible_host"),
 }
