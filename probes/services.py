@@ -25,20 +25,33 @@ PACKAGES = "dpkg-query -W -f '${Package}\\n' 2>/dev/null || rpm -qa --qf '%{NAME
 PSUTIL_CALL = "psutil.net_connections(kind='inet'); psutil.process_iter(['pid', 'name', 'cmdline'])"
 
 
+SNAPSHOT_ATTEMPTS = 4
+
+
 def _local_snapshot(session: Session) -> Observation:
-    """Read sockets and processes in-process with psutil and keep them as one JSON observation."""
+    """Read sockets and processes in-process with psutil and keep them as one JSON observation.
+
+    psutil gives a socket shared by several processes the pid of the last one it walked: a listening
+    socket a server has just handed to a forked child (PostgreSQL forks one per connection) can come
+    back with the child's pid, and the child may be gone by the time the processes are listed, leaving
+    the socket without an owner. The snapshot is taken again until every owner is in the process list."""
     import psutil
 
-    sockets = []
-    for conn in psutil.net_connections(kind="inet"):
-        listening = conn.status == psutil.CONN_LISTEN if conn.type == socket.SOCK_STREAM else not conn.raddr
-        if listening and conn.laddr:
-            proto = "tcp" if conn.type == socket.SOCK_STREAM else "udp"
-            sockets.append({"protocol": proto, "address": conn.laddr.ip, "port": conn.laddr.port, "pid": conn.pid})
-    processes = []
-    for proc in psutil.process_iter(["pid", "name", "cmdline"]):
-        processes.append({"pid": proc.info["pid"], "name": proc.info["name"] or "",
-                          "cmdline": " ".join(proc.info["cmdline"] or [])})
+    for _ in range(SNAPSHOT_ATTEMPTS):
+        sockets = []
+        for conn in psutil.net_connections(kind="inet"):
+            listening = conn.status == psutil.CONN_LISTEN if conn.type == socket.SOCK_STREAM else not conn.raddr
+            if listening and conn.laddr:
+                proto = "tcp" if conn.type == socket.SOCK_STREAM else "udp"
+                sockets.append({"protocol": proto, "address": conn.laddr.ip, "port": conn.laddr.port,
+                                "pid": conn.pid})
+        processes = []
+        for proc in psutil.process_iter(["pid", "name", "cmdline"]):
+            processes.append({"pid": proc.info["pid"], "name": proc.info["name"] or "",
+                              "cmdline": " ".join(proc.info["cmdline"] or [])})
+        alive = {p["pid"] for p in processes}
+        if all(s["pid"] is None or s["pid"] in alive for s in sockets):
+            break
     return session.record(PSUTIL_CALL, json.dumps({"sockets": sockets, "processes": processes}, sort_keys=True))
 
 

@@ -34,7 +34,7 @@ def _check(facts: ServiceFacts, web: int, db: int) -> None:
     assert "nginx" in nginx_found.processes and nginx_found.pids
     pg = _find(facts, "postgresql", db)
     assert pg.role == "database" and pg.matched_by == "process" and "postgres" in pg.processes
-    assert f"127.0.0.1:{db}/tcp → PostgreSQL (database)" in pg.describe()
+    assert f"127.0.0.1:{db}/tcp" in pg.describe() and pg.describe().endswith("→ PostgreSQL (database)")
     assert facts.process_owners_visible
 
 
