@@ -50,6 +50,29 @@ class ListeningSocket(BaseModel):
     pid: int | None = None
 
 
+class OutboundConnection(BaseModel):
+    """Established TCP connections this host opened (its local port is not one it listens on), one row
+    per peer service and process: e.g. an application server's pool of connections to its database."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    peer_address: str
+    peer_port: int
+    process: str | None = None
+    count: int = 1
+
+
+class InboundConnections(BaseModel):
+    """Established TCP connections to one port this host listens on, counted rather than listed (a web
+    server may hold thousands)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    port: int
+    count: int
+    peers: int  # distinct peer addresses
+
+
 class ServiceInstance(BaseModel):
     """A recognised server program on a host, and the role the role table gives it."""
 
@@ -327,6 +350,12 @@ class AvFacts(Fact):
     host_address: str | None = Field(default=None, description="the IP the checker resolved the host to")
 
 
+class ConnectionFacts(Fact):
+    outbound: tuple[OutboundConnection, ...] = ()
+    inbound: tuple[InboundConnections, ...] = ()
+    owners_visible: bool = True  # False when ss could not name the processes (no root / SYS_PTRACE)
+
+
 class HostFacts(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -346,6 +375,7 @@ class HostFacts(BaseModel):
     uplinks: UplinkFacts | None = None
     power: PowerFacts | None = None
     av: AvFacts | None = None
+    connections: ConnectionFacts | None = None
 
     def why_missing(self, probe: str) -> str:
         """A person-readable reason why a fact family is absent for this host."""

@@ -3,8 +3,10 @@
 The notice asks for a topology diagram (二(二)3); hospitals usually draw theirs by hand. This
 one is generated from the bundle's facts, so a reviewer can hold the two side by side: hosts
 grouped by declared data centre, each with the roles its running services give it (database,
-application, audio/video), its power readings, and its uplinks out to the providers (ISPs)
-their egress addresses belong to. Fact families that a bundle lacks are simply not drawn, so
+application, audio/video), its power readings, its uplinks out to the providers (ISPs) their
+egress addresses belong to, and the links between hosts: an established TCP connection from one
+host to a service another host listens on (an application server's pool to its database) is an
+arrow labelled with that service. Fact families that a bundle lacks are simply not drawn, so
 older bundles and partial runs still render.
 
 Graphviz `dot` renders the SVG (Debian package graphviz); one process per diagram.
@@ -76,6 +78,47 @@ def _provider(identity: dict[str, Any] | None) -> tuple[str, str] | None:
     if identity.get("simulated"):
         label += "<br/><font point-size='9'>simulated identity</font>"
     return key, label
+
+
+def _addresses(host: dict[str, Any]) -> set[str]:
+    """The addresses a host was reached at or observed holding (loopback and wildcards excluded)."""
+    found = {str(host.get("address", ""))}
+    for uplink in (host.get("uplinks") or {}).get("uplinks") or []:
+        found.update(uplink.get("addresses") or ())
+    for service in (host.get("services") or {}).get("services") or []:
+        found.update(s.get("address", "") for s in service.get("sockets") or ())
+    return {a for a in found if a and a not in ("0.0.0.0", "::", "*") and not a.startswith(("127.", "::1"))}
+
+
+def _service_on(host: dict[str, Any], port: int) -> str:
+    for service in (host.get("services") or {}).get("services") or []:
+        if any(s.get("port") == port and s.get("protocol", "tcp") == "tcp" for s in service.get("sockets") or ()):
+            return f"{service.get('label') or service.get('engine')} :{port}"
+    return f":{port}"
+
+
+def host_links(hosts: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """(client host, server host, label) for every service one host holds connections open to on another.
+
+    >>> db = {"name": "db1", "address": "10.0.0.9", "services": {"services": [{"label": "PostgreSQL",
+    ...       "sockets": [{"protocol": "tcp", "address": "0.0.0.0", "port": 5432}]}]}}
+    >>> app = {"name": "app1", "address": "10.0.0.5", "connections": {"outbound": [
+    ...       {"peer_address": "10.0.0.9", "peer_port": 5432, "process": "python3", "count": 4},
+    ...       {"peer_address": "127.0.0.1", "peer_port": 8000, "process": "nginx", "count": 1}]}}
+    >>> host_links([app, db])
+    [('app1', 'db1', 'PostgreSQL :5432 (python3 ×4)')]
+    """
+    owner = {addr: h["name"] for h in hosts for addr in _addresses(h)}
+    by_name = {h["name"]: h for h in hosts}
+    links: list[tuple[str, str, str]] = []
+    for host in hosts:
+        for conn in (host.get("connections") or {}).get("outbound") or []:
+            server = owner.get(conn.get("peer_address", ""))
+            if server is None or server == host["name"]:
+                continue
+            who = f"{conn.get('process') or '?'} ×{conn.get('count', 1)}"
+            links.append((host["name"], server, f"{_service_on(by_name[server], conn['peer_port'])} ({who})"))
+    return sorted(set(links))
 
 
 def dot_source(facts: dict[str, Any], title: str = "") -> str:
@@ -169,6 +212,9 @@ def dot_source(facts: dict[str, Any], title: str = "") -> str:
             lines.append(f"    {_id('av', key)} [shape=box, style=rounded, label=<{_e(key)}<br/>"
                          f"<font point-size='9'>{_e(system.get('address') or '')} {_e(state)}</font>>];")
         lines.append("  }")
+    for client, server, label in host_links(hosts):
+        edges.append(f"  {_id('host', client)} -> {_id('host', server)} [color=\"#1f5fa8\", fontcolor=\"#1f5fa8\", "
+                     f"label=<{_e(label)}>];")
     lines += edges
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ look-alike. The image holds only what is common, so one image serves many hosts.
 from __future__ import annotations
 
 import json
+import secrets
 import shlex
 import shutil
 import uuid
@@ -57,6 +58,23 @@ def _services_of(box: Box) -> list[Service]:
     if box.kind == "internet":
         return [INTERNET]
     return [SERVICES[name] for name in box.services]
+
+
+DB_PORTS = {"postgresql": 5432, "mariadb": 3306}
+
+
+def _database_env(box: Box, spec: Scenario, layout: Layout, password: str) -> dict[str, str]:
+    """A database host gets the application login's password; an application host also gets every
+    database to hold a pool to (over the LAN, or loopback when the database runs on the same host)."""
+    env: dict[str, str] = {}
+    if any(s in DB_PORTS for s in box.services):
+        env["IHC_DB_PASSWORD"] = password
+    if "nginx" in box.services:
+        targets = [f"{engine}:{'127.0.0.1' if name == box.key else layout.boxes[name].address('lan')}:{port}"
+                   for name, host in spec.hosts.items() for engine, port in DB_PORTS.items() if engine in host.services]
+        if targets:
+            env |= {"IHC_DB_PASSWORD": password, "IHC_DB_TARGETS": " ".join(targets)}
+    return env
 
 
 def _start_script(box: Box, spec: Scenario) -> str:
@@ -156,6 +174,7 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
 
     known: list[str] = []
     bmc: dict[str, power.BmcCredentials] = {}
+    db_password = secrets.token_hex(12)  # the application servers' database login, new each boot
     attestations: dict[str, Path] = {}
     for box in layout.boxes.values():
         folder = state / BOX_DIR / box.key
@@ -173,6 +192,8 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
                     "IHC_BURST_BYTES": str(_burst_bytes(mbps))}
         if box.kind == "internet":
             env |= {"IHC_IPERF_PORTS": " ".join(str(p) for p in layout.iperf_ports())}
+        if box.kind == "host":
+            env |= _database_env(box, spec, layout, db_password)
         if box.kind == "host":
             host = spec.hosts[box.key]
             creds = power.new_credentials()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 
@@ -81,3 +82,41 @@ def parse_proc_net(output: str, protocol: str) -> list[ListeningSocket]:
             address, port = _hex_address(fields[1])
             sockets.append(ListeningSocket(protocol=protocol, address=address, port=port))
     return sockets
+
+
+# (state, local address, local port, peer address, peer port, owning process)
+TcpRow = tuple[str, str, int, str, int, str | None]
+
+
+def parse_ss_tcp(output: str) -> list[TcpRow]:
+    """Every TCP socket of `ss -H -t -a -n -p`, in any state, with its first owning process (or None).
+
+    >>> parse_ss_tcp('LISTEN 0 244 0.0.0.0:5432 0.0.0.0:* users:(("postgres",pid=812,fd=6))\\n'
+    ...              'ESTAB 0 0 10.0.0.5:41234 10.0.0.9:5432 users:(("python3",pid=90,fd=7))\\n'
+    ...              'ESTAB 0 0 [::ffff:10.0.0.9]:5432 [::ffff:10.0.0.5]:41234\\n')  # doctest: +NORMALIZE_WHITESPACE
+    [('LISTEN', '0.0.0.0', 5432, '0.0.0.0', 0, 'postgres'), ('ESTAB', '10.0.0.5', 41234, '10.0.0.9', 5432, 'python3'),
+     ('ESTAB', '10.0.0.9', 5432, '10.0.0.5', 41234, None)]
+    """
+    rows: list[TcpRow] = []
+    for line in output.splitlines():
+        fields = line.split(None, 5)
+        if len(fields) < 5:
+            continue
+        state, _rq, _sq, local, peer = fields[:5]
+        try:
+            laddr, lport = split_address(local)
+            paddr, pport = split_address(peer.replace(":*", ":0"))
+        except ValueError:
+            continue
+        owners = _USERS.findall(fields[5]) if len(fields) > 5 else []
+        rows.append((state, _unmapped(laddr), lport, _unmapped(paddr), pport, owners[0][0] if owners else None))
+    return rows
+
+
+def _unmapped(address: str) -> str:
+    """`::ffff:10.0.0.9` → `10.0.0.9`, as the peer knows the address."""
+    with contextlib.suppress(ValueError):
+        mapped = ipaddress.ip_address(address)
+        if isinstance(mapped, ipaddress.IPv6Address) and mapped.ipv4_mapped is not None:
+            return str(mapped.ipv4_mapped)
+    return address

@@ -43,7 +43,8 @@ SERVICES: dict[str, Service] = {
     for s in (
         Service("postgresql", ("postgresql",), "database"),
         Service("mariadb", ("mariadb-server", "mariadb-client"), "database"),
-        Service("nginx", ("nginx-light",), "application"),
+        # nginx fronts a small Python app that holds a connection pool to the scenario's databases
+        Service("nginx", ("nginx-light", "python3-psycopg2", "python3-pymysql"), "application"),
         Service("coturn", ("coturn",), "av"),
         Service("kamailio", ("kamailio",), "av"),
         Service("janus", ("janus",), "av"),

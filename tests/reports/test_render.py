@@ -17,8 +17,10 @@ from checker.engine import evaluate
 from checker.model import Waiver
 from probes.documents import read_documents
 from probes.facts import (
+    ConnectionFacts,
     EgressPath,
     GeoIdentity,
+    OutboundConnection,
     PowerFacts,
     PowerSupplyUnit,
     Throughput,
@@ -61,9 +63,12 @@ def rich_result(tmp: Path) -> tuple[CheckResult, Path]:
         PowerSupplyUnit(name="PS1", source="ipmi", via="BMC", present=True, healthy=True, states=(), observation="db1#1"),
         PowerSupplyUnit(name="PS2", source="ipmi", via="BMC", present=True, healthy=True, states=(), observation="db1#1"),
     ), observations=("db1#1",))
+    pool = ConnectionFacts(outbound=(OutboundConnection(peer_address="10.0.0.9", peer_port=5432, process="python3",
+                                                        count=2),), observations=("app1#9",))
     facts = deployment(
-        host("app1", "nginx", uplinks=uplinks, declared=Declarations(datacenter="广州机房A")),
-        host("db1", "postgresql", "tomcat", power=power, declared=Declarations(datacenter="广州机房A")),
+        host("app1", "nginx", uplinks=uplinks, connections=pool, declared=Declarations(datacenter="广州机房A")),
+        host("db1", "postgresql", "tomcat", power=power,
+             declared=Declarations(datacenter="广州机房A")).model_copy(update={"address": "10.0.0.9"}),
         host("av1", "coturn", "janus", declared=Declarations(datacenter="深圳机房B")),
     ).model_copy(update={"documents": read_documents(EXAMPLE_DOCS)})
     findings = evaluate(facts, CATALOGUE)
@@ -90,7 +95,7 @@ def test_topology_is_drawn_from_observed_facts(rich_bundle: Path) -> None:
     assert svg is not None and svg.startswith("<svg")
     svg = html.unescape(svg)
     for name in (*HOSTS, "广州机房A", "深圳机房B", "China Telecom", "China Unicom", "AS4134", "AS4837",
-                 "203.0.113.7", "PostgreSQL", "nginx", "PSU 2/2 healthy"):
+                 "203.0.113.7", "PostgreSQL", "nginx", "PSU 2/2 healthy", "PostgreSQL :5432 (python3 ×2)"):
         assert name in svg, name
 
 

@@ -75,7 +75,8 @@ def test_database_and_application_daemons(deployment: deploy.Deployment,
     assert run(ssh["db1"], "su postgres -c \"psql -Atc 'select 1'\"").strip() == "1"
     assert '"nginx"' in listeners(ssh["app1"])
     with urllib.request.urlopen(f"http://{deployment.host_address('app1')}/api/health", timeout=5) as answer:
-        assert json.load(answer) == {"status": "ok"}
+        assert json.load(answer) == {"status": "ok",
+                                     "databases": {f"postgresql:{deployment.host_address('db1')}:5432": "ok"}}
     # each host carries only its own services' packages
     assert "postgres" not in listeners(ssh["app1"]) and "nginx" not in listeners(ssh["db1"])
 
@@ -140,6 +141,19 @@ def test_the_20_mbps_uplink_is_shaped_to_20_mbps(deployment: deploy.Deployment,
     mbps = report["end"]["sum_received"]["bits_per_second"] / 1e6
     assert deployment.spec.uplinks["cu"].bandwidth_mbps == 20
     assert 18.0 <= mbps <= 22.0, f"measured {mbps:.1f} Mbit/s through the 20 Mbit/s uplink"
+
+
+def test_the_application_holds_a_pool_to_the_database_server(deployment: deploy.Deployment,
+                                                            ssh: dict[str, paramiko.SSHClient]) -> None:
+    from probes.connections import SS_TCP, summarise
+    from probes.parse.ss import parse_ss_tcp
+
+    db = deployment.host_address("db1")
+    outbound, _ = summarise(parse_ss_tcp(run(ssh["app1"], SS_TCP)))
+    assert [(o.peer_address, o.peer_port, o.process, o.count) for o in outbound if o.peer_port == 5432] == [
+        (db, 5432, "python3", 2)]
+    _, inbound = summarise(parse_ss_tcp(run(ssh["db1"], SS_TCP)))
+    assert any(i.port == 5432 and i.count >= 2 for i in inbound)
 
 
 def test_second_up_is_refused(deployment: deploy.Deployment) -> None:

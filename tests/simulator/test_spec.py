@@ -232,3 +232,21 @@ def test_inventory_of_every_scenario_parses(tmp_path: Path) -> None:
         path = tmp_path / f"{name}.yml"
         inventory.write(deployment, path)
         assert {h.name for h in load_inventory(path).hosts} == set(deployment.spec.hosts)
+
+
+def _env(deployment: Deployment, box: str) -> dict[str, str]:
+    import shlex
+
+    lines = (deployment.state / "boxes" / box / "env").read_text().splitlines()
+    return {k: shlex.split(v)[0] if v else "" for k, _, v in (line.removeprefix("export ").partition("=")
+                                                              for line in lines)}
+
+
+def test_application_hosts_hold_a_pool_to_every_database(tmp_path: Path) -> None:
+    _, deployment = _rendered(tmp_path, "compliant")
+    app, db = _env(deployment, "app1"), _env(deployment, "db1")
+    assert app["IHC_DB_TARGETS"] == "postgresql:10.99.0.11:5432"  # db1 over the LAN
+    assert app["IHC_DB_PASSWORD"] == db["IHC_DB_PASSWORD"] and len(db["IHC_DB_PASSWORD"]) == 24
+    assert "IHC_DB_PASSWORD" not in _env(deployment, "av1")
+    _, colocated = _rendered(tmp_path, "db-on-app-host")
+    assert _env(colocated, "app1")["IHC_DB_TARGETS"] == "mariadb:127.0.0.1:3306"  # same host: loopback
