@@ -48,6 +48,8 @@ def main() -> None:
         print(f"  {seconds:7.2f} s  {key}")
     print("uplink figures (last run; the spec's tc rates are what they should match):")
     for host in result.facts.hosts:
+        if not host.declared.measure_endpoint:
+            continue
         for u in host.uplinks.uplinks if host.uplinks else ():
             figures = ", ".join(t.describe() for t in (u.upload, u.download) if t is not None)
             print(f"  {host.name} {u.interface}: {figures or 'not measured'}")
