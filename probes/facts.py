@@ -399,3 +399,13 @@ class DeploymentFacts(BaseModel):
 
     def unreachable(self) -> list[HostFacts]:
         return [h for h in self.hosts if not h.reachable]
+
+    def host_at(self, address: str) -> HostFacts | None:
+        """The inventory host reached at, or observed holding, this address (not loopback or a wildcard)."""
+        for host in self.hosts:
+            held = {host.address}
+            held.update(a.split("/")[0] for u in (host.uplinks.uplinks if host.uplinks else ()) for a in u.addresses)
+            held.update(s.address for svc in (host.services.services if host.services else ()) for s in svc.sockets)
+            if address in held - {"0.0.0.0", "::", "*"} and not address.startswith(("127.", "::1")):
+                return host
+        return None

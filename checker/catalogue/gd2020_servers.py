@@ -57,6 +57,26 @@ def _service_evidence(host: HostFacts, service: ServiceInstance) -> Evidence:
                     observations=host.services.observations)
 
 
+def _link_evidence(facts: DeploymentFacts, db_machines: dict[str, list[HostFacts]]) -> list[Evidence]:
+    """Connections a host holds open to a database engine on another host: the application really uses a
+    separate database server. Supporting evidence only; the verdict rests on where the engines run."""
+    db_hosts = {h.name for group in db_machines.values() for h in group}
+    found: list[Evidence] = []
+    for host in facts.hosts:
+        for conn in host.connections.outbound if host.connections else ():
+            server = facts.host_at(conn.peer_address)
+            if server is None or server.name == host.name or server.name not in db_hosts or server.services is None:
+                continue
+            engines = [s.label for s in server.services.services if s.role == "database"
+                       and any(k.port == conn.peer_port for k in s.sockets)]
+            if engines and host.connections is not None:
+                who = conn.process or "an unnamed process"
+                found.append(Evidence(host=host.name, observations=host.connections.observations, statement=(
+                    f"{host.name} → {server.name}: {conn.count} connection(s) from {who} to {engines[0]} on "
+                    f"{conn.peer_address}:{conn.peer_port}")))
+    return found
+
+
 def judge_split(facts: DeploymentFacts) -> list[Finding]:
     hosts = all_hosts(facts)
     seen = [h for h in facts.hosts if h.services is not None]
@@ -111,6 +131,7 @@ def judge_split(facts: DeploymentFacts) -> list[Finding]:
                            f"could not observe {names(blind)}: {why_blind(blind, 'services')}")
         return finding(Verdict.INCONCLUSIVE, f"no {' and no '.join(missing)} server observed{where}; "
                        "if they exist, add them to the inventory")
+    evidence += _link_evidence(facts, db_machines)
     split = (f"database on {'; '.join(details['database_servers'])}, "
              f"application on {'; '.join(details['application_servers'])}")
     if blind:
@@ -136,7 +157,8 @@ DB_APP_SPLIT = Rule(
     clause=Clause(document=GD2020, ref="一(二)3", text_zh=SERVERS_TEXT_ZH, text_en=SERVERS_TEXT_EN,
                   interpretation="A machine is a database server when a database engine runs on it, an "
                   "application server when an application server runs on it (see the role table); no "
-                  "machine may be both, and at least one of each must be observed."),
+                  "machine may be both, and at least one of each must be observed. Connections a host holds "
+                  "open to a database engine on another host are listed as supporting evidence."),
     severity=Severity.HIGH,
     needs=("identity", "services"),
     judge=judge_split,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from checker.catalogue.gd2020_servers import DB_APP_SPLIT, SERVERS
 from checker.engine import evaluate
 from checker.model import Basis, Verdict
+from probes.facts import ConnectionFacts, OutboundConnection
 from tests.factories import deployment, host
 
 
@@ -57,6 +58,27 @@ def test_split_pass() -> None:
     assert f.details["application_servers"] == ["app1"]
     assert any("postgres (pid 5532) listening on 0.0.0.0:5432/tcp → PostgreSQL (database)" in e.statement
                for e in f.evidence)
+
+
+def test_split_evidence_names_the_applications_connections_to_the_database_server() -> None:
+    pool = ConnectionFacts(outbound=(
+        OutboundConnection(peer_address="10.0.0.9", peer_port=5432, process="java", count=8),
+        OutboundConnection(peer_address="10.0.0.9", peer_port=22, process="ssh", count=1),  # not a database port
+        OutboundConnection(peer_address="127.0.0.1", peer_port=6379, process="java", count=2),  # loopback: no host
+    ), observations=("app1#7",))
+    db = host("db1", "postgresql").model_copy(update={"address": "10.0.0.9"})
+    f = one(DB_APP_SPLIT, deployment(host("app1", "tomcat", connections=pool), db))
+    assert f.verdict is Verdict.PASS
+    links = [e for e in f.evidence if "connection(s)" in e.statement]
+    assert [(e.statement, e.observations, e.basis) for e in links] == [
+        ("app1 → db1: 8 connection(s) from java to PostgreSQL on 10.0.0.9:5432", ("app1#7",), Basis.OBSERVED)]
+
+
+def test_connections_do_not_make_a_combined_host_pass() -> None:
+    pool = ConnectionFacts(outbound=(OutboundConnection(peer_address="10.0.0.9", peer_port=5432, process="java"),))
+    db = host("db1", "postgresql").model_copy(update={"address": "10.0.0.9"})
+    f = one(DB_APP_SPLIT, deployment(host("app1", "tomcat", "mysql", connections=pool), db))
+    assert f.verdict is Verdict.FAIL
 
 
 def test_split_fails_when_database_runs_on_the_application_host() -> None:
