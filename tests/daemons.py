@@ -14,6 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from probes.transport import Session
 
 
 def free_port() -> int:
@@ -90,6 +94,24 @@ def sshd(workdir: Path) -> Iterator[Sshd]:
         yield Sshd(port, client_key, " ".join(public[:2]), known_hosts, pwd.getpwuid(os.getuid()).pw_name)
     finally:
         _stop(proc)
+
+
+@contextmanager
+def ssh_session(workdir: Path) -> Iterator[tuple[Session, Sshd]]:
+    """A probe session over paramiko, host key checked, to a real sshd on this machine."""
+    from probes.inventory import InventoryHost
+    from probes.observation import ObservationLog
+    from probes.transport import Session, open_transport
+
+    with sshd(workdir) as server:
+        host = InventoryHost(name="h", address="127.0.0.1", port=server.port, user=server.user,
+                             private_key_file=server.client_key)
+        host = host.model_copy(update={"declared": host.declared.model_copy(update={"known_hosts": server.known_hosts})})
+        transport = open_transport(host)
+        try:
+            yield Session(host=host, transport=transport, log=ObservationLog()), server
+        finally:
+            transport.close()
 
 
 @contextmanager

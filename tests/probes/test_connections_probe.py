@@ -20,7 +20,7 @@ from probes.facts import ConnectionFacts
 from probes.inventory import InventoryHost
 from probes.observation import ObservationLog
 from probes.transport import Session, open_transport
-from tests.daemons import Sshd, postgres, sshd
+from tests.daemons import postgres, ssh_session
 
 
 @pytest.fixture(scope="module")
@@ -61,18 +61,10 @@ def test_local_probe_reads_the_kernel_tables_with_psutil(db_session: tuple[int, 
 
 def test_remote_probe_reads_ss_over_ssh(db_session: tuple[int, int], tmp_path: Path) -> None:
     port, _ = db_session
-    s: Sshd
-    with sshd(tmp_path / "sshd") as s:
-        host = InventoryHost(name="h", address="127.0.0.1", port=s.port, user=s.user, private_key_file=s.client_key)
-        host = host.model_copy(update={"declared": host.declared.model_copy(update={"known_hosts": s.known_hosts})})
-        log = ObservationLog()
-        transport = open_transport(host)
-        try:
-            facts = connections.collect(Session(host=host, transport=transport, log=log))
-        finally:
-            transport.close()
+    with ssh_session(tmp_path / "sshd") as (session, s):
+        facts = connections.collect(session)
     _check(facts, port)
-    [obs] = log.all()
+    [obs] = session.log.all()
     assert connections.SS_TCP in obs.command and obs.transport == "paramiko"
     # the checker's own SSH session is an inbound connection to sshd's port, counted, never listed per peer
     assert any(i.port == s.port for i in facts.inbound)

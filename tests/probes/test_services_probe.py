@@ -12,7 +12,7 @@ from probes.facts import ServiceFacts
 from probes.inventory import InventoryHost
 from probes.observation import ObservationLog
 from probes.transport import Session, open_transport
-from tests.daemons import Sshd, nginx, postgres, sshd
+from tests.daemons import nginx, postgres, ssh_session
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +52,9 @@ def test_local_probe_uses_psutil(daemons: tuple[int, int]) -> None:
 
 def test_remote_probe_uses_ss_and_ps_over_ssh(daemons: tuple[int, int], tmp_path: Path) -> None:
     web, db = daemons
-    s: Sshd
-    with sshd(tmp_path / "sshd") as s:
-        host = InventoryHost(name="h", address="127.0.0.1", port=s.port, user=s.user, private_key_file=s.client_key)
-        host = host.model_copy(update={"declared": host.declared.model_copy(update={"known_hosts": s.known_hosts})})
-        log = ObservationLog()
-        transport = open_transport(host)
-        facts = services.collect(Session(host=host, transport=transport, log=log))
-        transport.close()
+    with ssh_session(tmp_path / "sshd") as (session, _):
+        facts = services.collect(session)
+    log = session.log
     _check(facts, web, db)
     assert any(services.SS in o.command for o in log.all())
     assert any(f":{db} " in o.stdout for o in log.all() if services.SS in o.command)
