@@ -25,12 +25,16 @@ pytestmark = [pytest.mark.containers, pytest.mark.usefixtures("machine_to_oursel
 
 
 def check_scenario(name: str, tmp_path: Path) -> tuple[CheckResult, dict[str, str]]:
+    from reports.bundle import write_bundle
+    from reports.keys import SigningKeys
     from simulator.deploy import running, write_inventory
 
     with running(name) as deployment:
         inventory = write_inventory(deployment.scenario, tmp_path / "inventory.yml")
         result = run_check(inventory)
         expected: dict[str, str] = {str(rule): str(verdict) for rule, verdict in deployment.spec.expect.items()}
+        # the evidence is sealed while the deployment stands (its documents live in the simulation)
+        write_bundle(result, inventory, tmp_path / "bundle", keys=SigningKeys.generate())
     if os.environ.get("IHCHECK_RECORD_FACTS") == "1":  # refresh tests/data/scenarios for the offline rule tests
         RECORD.mkdir(parents=True, exist_ok=True)
         record = {"scenario": name, "expect": expected, "facts": result.facts.model_dump(mode="json")}
@@ -64,6 +68,46 @@ def test_quick_scenarios(name: str, tmp_path: Path) -> None:
     if name == "db-on-app-host":
         split = next(f for f in result.findings if f.rule_id == "GD2020-1.2.3-db-app-split")
         assert split.verdict.value == "fail" and "same machine" in split.reason
+    if name == "compliant":
+        evidence_of_a_simulated_run(result, tmp_path)
+
+
+def evidence_of_a_simulated_run(result: CheckResult, tmp_path: Path) -> None:
+    """The bundle of a real simulated run verifies after the deployment is gone, one flipped byte is named,
+    and its HTML report draws every simulated host (and the observed app → database link) in a real
+    browser; the screenshot is for a person to look at."""
+    import html
+    import shutil
+    import subprocess
+
+    from reports.load import load_bundle
+    from reports.render import Format, render
+    from reports.verify import verify_bundle
+
+    bundle = tmp_path / "bundle"
+    assert verify_bundle(bundle).ok and verify_bundle(bundle.with_name("bundle.tar.gz")).ok
+    page = render(load_bundle(bundle), Format.html).decode()
+    svg = html.unescape(page[page.index("<svg"):page.index("</svg>")])
+    for host in result.facts.hosts:
+        assert f">{host.name}<" in svg, host.name
+    assert "PostgreSQL :5432 (python3 ×2)" in svg
+    findings = bundle / "findings.json"
+    data = bytearray(findings.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    findings.write_bytes(bytes(data))
+    tampered = verify_bundle(bundle)
+    assert not tampered.ok and tampered.first is not None and tampered.first.path == "findings.json"
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        return
+    (tmp_path / "report.html").write_text(page, encoding="utf-8")
+    shot = Path(__file__).resolve().parents[2] / "out" / "simulated-report-screenshot.png"
+    shot.parent.mkdir(exist_ok=True)
+    done = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                           f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1280,2400",
+                           (tmp_path / "report.html").as_uri()], capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0 and shot.read_bytes().startswith(b"\x89PNG"), done.stderr[-2000:]
 
 
 @pytest.mark.matrix
