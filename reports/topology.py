@@ -14,6 +14,7 @@ Graphviz `dot` renders the SVG (Debian package graphviz); one process per diagra
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 import shutil
@@ -80,45 +81,23 @@ def _provider(identity: dict[str, Any] | None) -> tuple[str, str] | None:
     return key, label
 
 
-def _addresses(host: dict[str, Any]) -> set[str]:
-    """The addresses a host was reached at or observed holding (loopback and wildcards excluded)."""
-    found = {str(host.get("address", ""))}
-    for uplink in (host.get("uplinks") or {}).get("uplinks") or []:
-        found.update(uplink.get("addresses") or ())
-    for service in (host.get("services") or {}).get("services") or []:
-        found.update(s.get("address", "") for s in service.get("sockets") or ())
-    return {a for a in found if a and a not in ("0.0.0.0", "::", "*") and not a.startswith(("127.", "::1"))}
+def _links(hosts: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """(client, server, label) for the connections between hosts (probes.facts.host_links). A host record
+    this version cannot read (an older bundle's) is drawn without links rather than not at all."""
+    from pydantic import ValidationError
 
+    from probes.facts import HostFacts, host_links
 
-def _service_on(host: dict[str, Any], port: int) -> str:
-    for service in (host.get("services") or {}).get("services") or []:
-        if any(s.get("port") == port and s.get("protocol", "tcp") == "tcp" for s in service.get("sockets") or ()):
-            return f"{service.get('label') or service.get('engine')} :{port}"
-    return f":{port}"
-
-
-def host_links(hosts: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
-    """(client host, server host, label) for every service one host holds connections open to on another.
-
-    >>> db = {"name": "db1", "address": "10.0.0.9", "services": {"services": [{"label": "PostgreSQL",
-    ...       "sockets": [{"protocol": "tcp", "address": "0.0.0.0", "port": 5432}]}]}}
-    >>> app = {"name": "app1", "address": "10.0.0.5", "connections": {"outbound": [
-    ...       {"peer_address": "10.0.0.9", "peer_port": 5432, "process": "python3", "count": 4},
-    ...       {"peer_address": "127.0.0.1", "peer_port": 8000, "process": "nginx", "count": 1}]}}
-    >>> host_links([app, db])
-    [('app1', 'db1', 'PostgreSQL :5432 (python3 ×4)')]
-    """
-    owner = {addr: h["name"] for h in hosts for addr in _addresses(h)}
-    by_name = {h["name"]: h for h in hosts}
-    links: list[tuple[str, str, str]] = []
+    typed = []
     for host in hosts:
-        for conn in (host.get("connections") or {}).get("outbound") or []:
-            server = owner.get(conn.get("peer_address", ""))
-            if server is None or server == host["name"]:
-                continue
-            who = f"{conn.get('process') or '?'} ×{conn.get('count', 1)}"
-            links.append((host["name"], server, f"{_service_on(by_name[server], conn['peer_port'])} ({who})"))
-    return sorted(set(links))
+        with contextlib.suppress(ValidationError):
+            typed.append(HostFacts.model_validate(host))
+    labels = set()
+    for link in host_links(typed):
+        conn = link.connection
+        service = f"{link.service.label} :{conn.peer_port}" if link.service else f":{conn.peer_port}"
+        labels.add((link.client.name, link.server.name, f"{service} ({conn.process or '?'} ×{conn.count})"))
+    return sorted(labels)
 
 
 def dot_source(facts: dict[str, Any], title: str = "") -> str:
@@ -212,7 +191,7 @@ def dot_source(facts: dict[str, Any], title: str = "") -> str:
             lines.append(f"    {_id('av', key)} [shape=box, style=rounded, label=<{_e(key)}<br/>"
                          f"<font point-size='9'>{_e(system.get('address') or '')} {_e(state)}</font>>];")
         lines.append("  }")
-    for client, server, label in host_links(hosts):
+    for client, server, label in _links(hosts):
         edges.append(f"  {_id('host', client)} -> {_id('host', server)} [color=\"#1f5fa8\", fontcolor=\"#1f5fa8\", "
                      f"label=<{_e(label)}>];")
     lines += edges

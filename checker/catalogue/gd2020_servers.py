@@ -5,7 +5,7 @@ from __future__ import annotations
 from checker.catalogue.common import all_hosts, blind_verdict, machines, names, why_blind
 from checker.catalogue.documents import GD2020
 from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
-from probes.facts import DeploymentFacts, HostFacts, ServiceInstance
+from probes.facts import DeploymentFacts, HostFacts, ServiceInstance, host_links
 
 SERVERS_TEXT_ZH = "用于互联网医院运行的服务器不少于2套，且需划分数据库存储服务器与应用系统服务器。"
 SERVERS_TEXT_EN = (
@@ -62,18 +62,14 @@ def _link_evidence(facts: DeploymentFacts, db_machines: dict[str, list[HostFacts
     separate database server. Supporting evidence only; the verdict rests on where the engines run."""
     db_hosts = {h.name for group in db_machines.values() for h in group}
     found: list[Evidence] = []
-    for host in facts.hosts:
-        for conn in host.connections.outbound if host.connections else ():
-            server = facts.host_at(conn.peer_address)
-            if server is None or server.name == host.name or server.name not in db_hosts or server.services is None:
-                continue
-            engines = [s.label for s in server.services.services if s.role == "database"
-                       and any(k.port == conn.peer_port for k in s.sockets)]
-            if engines and host.connections is not None:
-                who = conn.process or "an unnamed process"
-                found.append(Evidence(host=host.name, observations=host.connections.observations, statement=(
-                    f"{host.name} → {server.name}: {conn.count} connection(s) from {who} to {engines[0]} on "
-                    f"{conn.peer_address}:{conn.peer_port}")))
+    for link in host_links(facts.hosts):
+        conn, service = link.connection, link.service
+        if link.server.name in db_hosts and service is not None and service.role == "database":
+            who = conn.process or "an unnamed process"
+            found.append(Evidence(host=link.client.name, observations=link.client.connections.observations
+                                  if link.client.connections else (), statement=(
+                f"{link.client.name} → {link.server.name}: {conn.count} connection(s) from {who} to {service.label} "
+                f"on {conn.peer_address}:{conn.peer_port}")))
     return found
 
 
