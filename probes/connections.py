@@ -28,18 +28,21 @@ _WILDCARDS = {"0.0.0.0", "::", "*"}
 def _local_snapshot(session: Session) -> Observation:
     import psutil
 
-    rows = []
-    for conn in psutil.net_connections(kind="tcp"):
-        if not conn.laddr:
-            continue
-        name = None
-        if conn.pid:
+    names: dict[int, str | None] = {}
+
+    def name_of(pid: int | None) -> str | None:
+        if not pid:
+            return None
+        if pid not in names:  # a busy server holds thousands of connections from a handful of processes
             try:
-                name = psutil.Process(conn.pid).name()
+                names[pid] = psutil.Process(pid).name()
             except psutil.Error:
-                name = None
-        rows.append({"state": conn.status, "local": [conn.laddr.ip, conn.laddr.port],
-                     "peer": [conn.raddr.ip, conn.raddr.port] if conn.raddr else ["*", 0], "process": name})
+                names[pid] = None
+        return names[pid]
+
+    rows = [{"state": conn.status, "local": [conn.laddr.ip, conn.laddr.port],
+             "peer": [conn.raddr.ip, conn.raddr.port] if conn.raddr else ["*", 0], "process": name_of(conn.pid)}
+            for conn in psutil.net_connections(kind="tcp") if conn.laddr]
     return session.record(PSUTIL_CALL, json.dumps(rows, sort_keys=True))
 
 
