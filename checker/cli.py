@@ -273,8 +273,12 @@ def rules_markdown() -> str:
 
     lines = ["| Rule | What it checks | Source | Clause (原文) | English |", "|---|---|---|---|---|"]
     for r in CATALOGUE:
-        c = r.clause
-        lines.append(f"| `{r.id}` | {r.title} | {c.document.id} {c.ref} | {c.text_zh} | {c.text_en} |")
+        c, s = r.clause, r.standard
+        if s is None:
+            lines.append(f"| `{r.id}` | {r.title} | {c.document.id} {c.ref} | {c.text_zh} | {c.text_en} |")
+        else:  # the reason (GD2020 一(二)1) once in the source column, the standard's item as the clause
+            lines.append(f"| `{r.id}` | {r.title} | {c.document.id} {c.ref} → {s.document.id} {s.ref} | "
+                         f"{s.text_zh} | {s.text_en} |")
     return "\n".join(lines) + "\n"
 
 

@@ -142,6 +142,7 @@ class Rule:
     needs: tuple[str, ...]
     judge: Judge = field(repr=False, compare=False)
     scope: str = "deployment"  # "deployment" judges the fleet at once; "host" yields a finding per host
+    standard: Clause | None = None  # the standard's item the rule checks, where `clause` says why it applies
 
     def describe(self) -> dict[str, Any]:
         """The rule as data (for `ihcheck rules --format json`, the README and the bundle)."""
@@ -152,4 +153,4 @@ class Rule:
             "scope": self.scope,
             "needs": list(self.needs),
             "clause": self.clause.model_dump(mode="json"),
-        }
+        } | ({"standard": self.standard.model_dump(mode="json")} if self.standard else {})

@@ -377,6 +377,7 @@ class HostFacts(BaseModel):
     power: PowerFacts | None = None
     av: AvFacts | None = None
     connections: ConnectionFacts | None = None
+    baseline: BaselineFacts | None = None
 
     def why_missing(self, probe: str) -> str:
         """A person-readable reason why a fact family is absent for this host."""
@@ -434,3 +435,8 @@ def host_links(hosts: Sequence[HostFacts]) -> list[HostLink]:
                             if any(k.port == conn.peer_port and k.protocol == "tcp" for k in s.sockets)), None)
             links.append(HostLink(client, server, conn, service))
     return links
+
+
+from probes.baseline_facts import BaselineFacts  # noqa: E402  (it builds on Fact, defined above)
+
+HostFacts.model_rebuild()

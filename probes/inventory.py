@@ -91,11 +91,18 @@ class Declarations(BaseModel):
     power_attestation: Path | None = None
     documents_dir: Path | None = None
     av_endpoints: tuple[AvEndpoint, ...] = ()
+    mlps_evidence: dict[Annotated[str, Field(pattern=r"^L3-CES1-(0[1-9]|1[0-57-9]|2[0-9]|3[0-5])$")], Path] = Field(
+        default_factory=dict, description="MLPS item (L3-CES1-xx) → a document attesting what the host cannot show")
 
     @field_validator("known_hosts", "simulated_identities", "power_attestation", "documents_dir")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value else value
+
+    @field_validator("mlps_evidence")
+    @classmethod
+    def _expand_all(cls, value: dict[str, Path]) -> dict[str, Path]:
+        return {k: v.expanduser() for k, v in value.items()}
 
     @field_validator("role", "ups", "measure_endpoint", mode="before")
     @classmethod

@@ -9,7 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 
-from checker.catalogue import gd2020_av, gd2020_domestic, gd2020_materials, gd2020_network, gd2020_power, gd2020_servers
+from checker.catalogue import (
+    gd2020_av,
+    gd2020_domestic,
+    gd2020_materials,
+    gd2020_network,
+    gd2020_power,
+    gd2020_servers,
+    mlps,
+)
 from checker.model import Rule
 
 CATALOGUE: tuple[Rule, ...] = (  # in the order of the notice's clauses
@@ -23,6 +31,7 @@ CATALOGUE: tuple[Rule, ...] = (  # in the order of the notice's clauses
     gd2020_materials.MATERIALS,
     gd2020_materials.POLICIES,
     gd2020_materials.EMERGENCY_PLANS,
+    *mlps.MLPS_RULES,  # 一(二)1: the MLPS level 3 host baseline, one rule per GB/T 22239-2019 §8.1.4 item
 )
 
 CATALOGUE_VERSION = "2026.11"

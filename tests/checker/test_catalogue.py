@@ -25,6 +25,9 @@ def test_every_rule_cites_original_chinese_and_english() -> None:
         assert len(c.text_en) > 20 and c.ref and rule.title, rule.id
         # shared/ sits beside the checkout (in CI too); the cited source text must be there
         assert (ROOT.parent / c.document.reference).is_file(), c.document.reference
+        if rule.standard is not None:  # a standard's wording, quoted from sources listed beside the code
+            assert re.search(r"[\u4e00-\u9fff]", rule.standard.text_zh), rule.id
+            assert (ROOT / rule.standard.document.reference).is_file(), rule.standard.document.reference
 
 
 def test_rules_need_only_fact_families_that_exist() -> None:
