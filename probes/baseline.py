@@ -143,14 +143,17 @@ SHADOW_SUMMARY = (
 
 
 def files_command(marker: str, paths: Iterable[str] = FILES) -> str:
-    """Print each file behind `marker STATUS PATH`; binary files (NUL bytes or invalid UTF-8) are not printed."""
+    """Print each file behind `marker STATUS PATH`; binary files (a NUL byte, or not valid UTF-8 as a whole, which
+    iconv checks) are named, not printed, so no byte can break the decoding of the output."""
     return (
         f"M='{marker}'; for f in {' '.join(paths)}; do "
         "case \"$f\" in *'*'*) continue;; esac; "
         'if [ ! -e "$f" ]; then echo "$M missing $f"; '
         'elif [ ! -r "$f" ] || [ -d "$f" ]; then echo "$M unreadable $f"; '
         'elif [ ! -s "$f" ]; then echo "$M empty $f"; '
-        'elif LC_ALL=C.UTF-8 grep -qI \'\' "$f" 2>/dev/null; then echo "$M text $f"; cat "$f"; echo; '
+        "elif iconv -f UTF-8 -t UTF-8 \"$f\" >/dev/null 2>&1 && "
+        "[ \"$(LC_ALL=C tr -d '\\000' < \"$f\" | wc -c)\" -eq \"$(wc -c < \"$f\")\" ]; then "
+        "echo \"$M text $f\"; cat \"$f\"; echo; "
         'else echo "$M binary $f"; fi; done; '
         f'echo "$M output shadow"; {SHADOW_SUMMARY} 2>&1; '
         f"echo \"$M output modes\"; stat -c '%n %a %U %G' {' '.join(MODES)} 2>/dev/null; true"
@@ -170,8 +173,10 @@ def state_command(marker: str) -> str:
         "grep -c '(enforce)' /sys/kernel/security/apparmor/profiles",
         "tpm": "ls /sys/class/tpm",
         "timedatectl": "timedatectl show",
-        "clamav": "for f in /var/lib/clamav/daily.cld /var/lib/clamav/daily.cvd /var/lib/clamav/main.cvd; do "
-        '[ -r "$f" ] && { echo "$f $(head -c 256 "$f" | tr -cd \'[:print:]\')"; }; done; true',
+        "clamav": "for f in /var/lib/clamav/*; do case \"$f\" in "
+        "*.cvd|*.cld) echo \"$f cvd $(head -c 256 \"$f\" | tr -cd '[:print:]')\";; "
+        "*.hdb|*.hsb|*.mdb|*.msb|*.ndb|*.ldb|*.cdb|*.yar|*.yara) echo \"$f local $(stat -c %Y \"$f\")\";; "
+        "esac; done; true",
         "aide": "stat -c '%n %Y' /var/lib/aide/aide.db /var/lib/aide/aide.db.gz /var/lib/aide/aide.db.new.gz",
         "cron-dirs": "ls -1 /etc/cron.daily /etc/cron.weekly /etc/cron.hourly",
         "timers": "systemctl list-timers --all --no-legend --no-pager",
@@ -395,14 +400,17 @@ def build_facts(
     updates = _updates(updates_out, host_now)
 
     malware = MalwareState(daemon_running=tuple(p for p in ("clamd", "freshclam") if p in processes))
+    databases: list[tuple[int, datetime, str, str]] = []  # (preference, built, path, engine)
     for line in out.get("clamav", "").splitlines():
-        path, _, header = line.partition(" ")
-        built = packages.parse_cvd_header(header)
-        if built and "daily" in path:
-            malware = malware.model_copy(update={"engine": "ClamAV", "signatures_built": built, "signature_file": path})
-            break
-        if built and malware.signatures_built is None:
-            malware = malware.model_copy(update={"engine": "ClamAV", "signatures_built": built, "signature_file": path})
+        path, _, rest = line.partition(" ")
+        kind, _, value = rest.partition(" ")
+        if kind == "cvd" and (built := packages.parse_cvd_header(value)):
+            databases.append((0 if "daily" in path else 1, built, path, "ClamAV"))
+        elif kind == "local" and value.strip().isdigit():  # an offline network's own signatures: their age is mtime
+            databases.append((2, datetime.fromtimestamp(int(value), UTC), path, "ClamAV (local signature database)"))
+    if databases:
+        best = min(databases, key=lambda d: (d[0], -d[1].timestamp()))
+        malware = malware.model_copy(update={"engine": best[3], "signatures_built": best[1], "signature_file": best[2]})
 
     cron_texts = {**_pick(files, "/etc/crontab"), **_texts(files, "/etc/cron.d/"), **_texts(files, "/var/spool/cron/")}
     cron_lines = [

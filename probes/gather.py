@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from probes import av, baseline, connections, egress, identity, power, services, uplinks
+from probes.baseline_facts import BaselineFacts
 from probes.errors import HostUnreachable
 from probes.facts import DeploymentFacts, Fact, HostFacts
 from probes.inventory import Inventory, InventoryHost
@@ -28,7 +29,7 @@ from probes.transport import Session, TransportOptions, open_transport
 @dataclass(frozen=True)
 class Probe:
     name: str
-    collect: Callable[[Session], Fact]
+    collect: Callable[[Session], Fact | BaselineFacts]
     slow: bool = False  # runs beside the quick probes instead of after them
 
 

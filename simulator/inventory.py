@@ -12,7 +12,8 @@ roles, power and uplinks itself and only compares with what is declared here.
                 hosts; one iperf3 HOST:PORT per uplink), ihcheck_bmc {address, port, interface, user,
                 password}, ihcheck_ups (list of NUT names, only with a UPS),
                 ihcheck_power_attestation (only when the spec gives one),
-                ihcheck_av_endpoints (A/V hosts: [{name, kind, address, port, transport, path?}])
+                ihcheck_av_endpoints (A/V hosts: [{name, kind, address, port, transport, path?}]),
+                ihcheck_mlps_evidence (the scenario's documents for MLPS items a host cannot show)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from simulator.power import BMC_PORT
+from simulator.render import mlps_evidence_path
 
 if TYPE_CHECKING:
     from simulator.deploy import Deployment
@@ -59,6 +61,9 @@ def _host_vars(deployment: Deployment, name: str) -> dict[str, Any]:
         values["ihcheck_ups"] = ["ups@localhost"]
     if name in deployment.attestations:
         values["ihcheck_power_attestation"] = str(deployment.attestations[name])
+    evidence = {unit: str(mlps_evidence_path(deployment.state, name, unit)) for unit in deployment.spec.mlps_evidence}
+    if evidence:
+        values["ihcheck_mlps_evidence"] = evidence
     endpoints = []
     for system_name, system in deployment.spec.av_systems.items():
         if system.host != name:

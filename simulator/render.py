@@ -21,7 +21,7 @@ from pathlib import Path
 from simulator import power, sshkeys
 from simulator.documents import write_documents
 from simulator.layout import Box, Layout
-from simulator.services import BMC, INTERNET, ROUTER, SERVICES, SSHD, UPS, Service
+from simulator.services import BMC, INTERNET, MLPS, ROUTER, SERVICES, SSHD, UPS, Service
 from simulator.spec import Scenario
 
 READY_TIMEOUT_S = 90
@@ -98,6 +98,7 @@ def _start_script(box: Box, spec: Scenario) -> str:
         if host.power.ups:
             lines += ["# --- ups ---", UPS.snippet("start")]
         lines += ["# --- bmc ---", BMC.snippet("start")]
+        lines += [f"# --- mlps baseline ({spec.mlps}) ---", MLPS.snippet("start")]
     for service in _services_of(box):
         lines += [f"# --- {service.name} ---", service.snippet("start")]
     lines.append("touch /run/ihc-started")
@@ -116,6 +117,7 @@ def _checks(box: Box, spec: Scenario, layout: Layout) -> list[tuple[str, str]]:
         if spec.hosts[box.key].power.ups:
             checks.append(("upsd", UPS.snippet("check")))
         checks.append(("ipmi_sim", BMC.snippet("check")))
+        checks.append(("mlps", MLPS.snippet("check")))
     checks += [(s.name, s.snippet("check")) for s in _services_of(box)]
     echo = f"http://{layout.internet().address('inet')}/ip"
     for route in box.routes:
@@ -163,6 +165,11 @@ def _identity_entry(spec: Scenario, uplink: str) -> dict[str, object]:
     return {**ident.model_dump(), "simulated": True}
 
 
+def mlps_evidence_path(state: Path, host: str, unit: str) -> Path:
+    """Where a simulated document for an MLPS item a host cannot show is written (the inventory names it)."""
+    return state / "mlps-evidence" / host / f"{unit}.txt"
+
+
 def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
     """Write everything the containers and the checker need; returns where it went."""
     if state.exists():
@@ -196,6 +203,12 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
             env |= _database_env(box, spec, layout, db_password)
         if box.kind == "host":
             host = spec.hosts[box.key]
+            env |= {"IHC_MLPS": spec.mlps, "IHC_LAN_ADDRESS": box.address("lan"),
+                    "IHC_LOG_SERVER": layout.internet().address("inet")}
+            for unit, text in spec.mlps_evidence.items():
+                doc = mlps_evidence_path(state, box.key, unit)
+                doc.parent.mkdir(parents=True, exist_ok=True)
+                doc.write_text(text.strip() + "\n", encoding="utf-8")
             creds = power.new_credentials()
             bmc[box.key] = creds
             env |= {"IHC_BMC_USER": creds.user, "IHC_BMC_PASSWORD": creds.password,

@@ -19,6 +19,7 @@ from probes.facts import HostFacts
 from probes.parse.baseline.accounts import DISTRIBUTION_ACCOUNTS
 from probes.parse.baseline.audit import AuditRules
 from probes.parse.baseline.common import Problem, Setting, as_int
+from probes.parse.baseline.sshd import SshdConfig
 
 MAX_PASSWORD_DAYS = 90
 MIN_PASSWORD_LENGTH = 8
@@ -120,6 +121,11 @@ def _combine(
     return Outcome(Verdict.FAIL, actual, tuple(evidence), partial=len(failed) < len(parts), problems=tuple(problems))
 
 
+def _sshd_unreadable(cfg: SshdConfig | None) -> Outcome:
+    problems = "; ".join(p.describe() for p in cfg.problems[:5]) if cfg else ""
+    return Outcome(Verdict.INCONCLUSIVE, "sshd configuration could not be read" + (f": {problems}" if problems else ""))
+
+
 # --- 身份鉴别 --------------------------------------------------------------------------------------
 
 
@@ -163,7 +169,8 @@ def identity_authentication(host: HostFacts, b: BaselineFacts) -> Outcome:
     )
     q = b.password_quality
     problems += q.problems
-    length = as_int(q.minlen.value) if q.minlen else None
+    # unset, the modules' own defaults apply: pam_pwquality 8 (pwquality.conf(5)), pam_cracklib 9 (pam_cracklib(8))
+    length = as_int(q.minlen.value) if q.minlen else {"pam_pwquality.so": 8, "pam_cracklib.so": 9}.get(q.module or "")
     if q.module is None:
         parts.append(("quality", False, "no pam_pwquality/pam_cracklib in the password stack"))
     else:
@@ -172,7 +179,7 @@ def identity_authentication(host: HostFacts, b: BaselineFacts) -> Outcome:
             (
                 "quality",
                 ok,
-                f"{q.module} at {q.where}: minlen {length if length is not None else 'default'}, "
+                f"{q.module} at {q.where}: minlen {length}{'' if q.minlen else ' (module default)'}, "
                 f"{q.required_classes} character class(es) required",
             )
         )
@@ -271,7 +278,7 @@ def remote_admin_encrypted(host: HostFacts, b: BaselineFacts) -> Outcome:
     )
     cfg = b.sshd
     if cfg is None or not cfg.settings:
-        parts.append(("ssh", False, "sshd configuration could not be read"))
+        return _sshd_unreadable(cfg)
     else:
         weak: list[str] = []
         for key in ("ciphers", "macs", "kexalgorithms"):
@@ -290,7 +297,7 @@ def remote_admin_encrypted(host: HostFacts, b: BaselineFacts) -> Outcome:
 def two_factor(host: HostFacts, b: BaselineFacts) -> Outcome:
     cfg = b.sshd
     if cfg is None or not cfg.settings:
-        return Outcome(Verdict.INCONCLUSIVE, "sshd configuration could not be read")
+        return _sshd_unreadable(cfg)
     methods = cfg.get("authenticationmethods")
     value = methods.value if methods else "any"
     two = value != "any" and all("," in alternative for alternative in value.split())
@@ -646,7 +653,7 @@ def high_risk_ports(host: HostFacts, b: BaselineFacts) -> Outcome:
 def management_restricted(host: HostFacts, b: BaselineFacts) -> Outcome:
     cfg = b.sshd
     if cfg is None or not cfg.settings:
-        return Outcome(Verdict.INCONCLUSIVE, "sshd configuration could not be read")
+        return _sshd_unreadable(cfg)
     listen = cfg.get("listenaddress")
     allow = [s for s in (cfg.get("allowusers"), cfg.get("allowgroups")) if s is not None]
     restricted: list[str] = []

@@ -58,12 +58,16 @@ AV_SERVICES = frozenset(name for name, s in SERVICES.items() if s.role == "av")
 COMMON = Service(
     "common",
     ("curl", "iperf3", "iptables", "ca-certificates", "nut-server", "nut-client", "openipmi", "ipmitool",
-     "iputils-ping", "less"),
+     "iputils-ping", "less",
+     # the MLPS level 3 host baseline's tools (simulator/services/mlps): configured per scenario at start
+     "auditd", "rsyslog", "logrotate", "chrony", "aide", "aide-common", "clamav-daemon", "libpam-pwquality",
+     "rsync", "cron"),
 )
 SSHD = Service("sshd", ())
 UPS = Service("ups", ())
 BMC = Service("bmc", ())
 ROUTER = Service("router", ())
 INTERNET = Service("internet", ())  # runs in the nginx image, with its own site
+MLPS = Service("mlps", ())  # hardens a hospital host for 等保三级, or leaves distribution defaults
 
-COMPONENTS: dict[str, Service] = {s.name: s for s in (COMMON, SSHD, UPS, BMC, ROUTER, INTERNET)}
+COMPONENTS: dict[str, Service] = {s.name: s for s in (COMMON, SSHD, UPS, BMC, ROUTER, INTERNET, MLPS)}

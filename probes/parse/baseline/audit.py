@@ -48,7 +48,7 @@ def parse_audit_rules(text: str, source: str) -> AuditRules:
     '/etc/audit/rules.d/x.rules:1: not an audit rule: -q nonsense'
     """
     rules: list[str] = []
-    watched: dict[str, str] = Field(default_factory=dict)
+    watched: dict[str, str] = {}
     privileged: list[str] = []
     problems: list[Problem] = []
     immutable = False

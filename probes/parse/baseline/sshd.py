@@ -175,6 +175,8 @@ def parse_sshd_t(output: str, *, command: str = "sshd -T") -> SshdConfig:
         line = raw.strip()
         if not line:
             continue
+        if re.match(r"^/\S+: terminating, \d+ bad configuration options?$", line):
+            continue  # the summary after the per-line errors
         error = re.match(r"^(/\S+?):? line (\d+): (.*)$", line)
         if error:
             problems.append(Problem(file=error.group(1), line=int(error.group(2)), message=error.group(3)))
