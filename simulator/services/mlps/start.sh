@@ -58,5 +58,6 @@ RULES
 else
   # Distribution defaults, plus what a default-configured server often runs: rsync's daemon on 873.
   printf 'uid = nobody\n[share]\npath = /srv\nread only = yes\n' > /etc/rsyncd.conf
-  rsync --daemon
+  sed -i 's/^RSYNC_ENABLE=.*/RSYNC_ENABLE=true/' /etc/default/rsync
+  service rsync start >/dev/null 2>&1 || rsync --daemon
 fi
