@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from checker.catalogue import CATALOGUE
+from checker.catalogue.materials_checklist import ITEM_IDS
 from checker.engine import evaluate
-from probes.documents import read_documents
+from probes.materials_folder import read_documents
 from probes.observation import ObservationLog
 from reports.bundle import write_bundle
 from reports.keys import SigningKeys
@@ -65,7 +66,7 @@ def make_result(tmp: Path, *, documents: bool = True) -> tuple[CheckResult, Path
     inventory.write_text(INVENTORY, encoding="utf-8")
     facts = deployment(host("app1", "nginx"), host("db1", "postgresql"))
     if documents:
-        facts = facts.model_copy(update={"documents": read_documents(EXAMPLE_DOCS)})
+        facts = facts.model_copy(update={"documents": read_documents(EXAMPLE_DOCS, ITEM_IDS)})
     findings = evaluate(facts, CATALOGUE)
     result = CheckResult.build(rules=CATALOGUE, facts=facts, findings=findings, observations=observations(),
                                started_at=WHEN, finished_at=WHEN + timedelta(seconds=5))
