@@ -33,13 +33,13 @@ STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "urn:ihcheck:predicate:compliance-check:v1"
 
 
+def _sha256(value: bytes | str) -> str:
+    return hashlib.sha256(value).hexdigest() if isinstance(value, bytes) else value
+
+
 def statement(files: dict[str, bytes] | dict[str, str], predicate: dict[str, Any]) -> dict[str, Any]:
     """The Statement over `files` ({path: content} or {path: sha256 hex}), subjects sorted by path."""
-    subjects = []
-    for rel in sorted(files):
-        value = files[rel]
-        digest = hashlib.sha256(value).hexdigest() if isinstance(value, bytes) else value
-        subjects.append({"name": rel, "digest": {"sha256": digest}})
+    subjects = [{"name": rel, "digest": {"sha256": _sha256(files[rel])}} for rel in sorted(files)]
     return {"_type": STATEMENT_TYPE, "subject": subjects, "predicateType": PREDICATE_TYPE, "predicate": predicate}
 
 
@@ -54,8 +54,9 @@ def sign(statement_: dict[str, Any], key: Ed25519PrivateKey) -> bytes:
     return (json.dumps(envelope.to_dict(), sort_keys=True, indent=1) + "\n").encode("utf-8")
 
 
-def verify(envelope_bytes: bytes, key: Ed25519PublicKey, files: dict[str, bytes]) -> list[str]:
-    """Why the attestation does not hold for `files` (the bundle's other files); empty when it does.
+def verify(envelope_bytes: bytes, key: Ed25519PublicKey, files: dict[str, bytes] | dict[str, str]) -> list[str]:
+    """Why the attestation does not hold for `files` (the bundle's other files, as {path: content} or
+    {path: sha256 hex} already checked against the content); empty when it does.
 
     Checks the DSSE signature with the Ed25519 key, the Statement's types, that every subject's
     sha256 matches its file, and that every file of the bundle is a subject.
@@ -87,6 +88,6 @@ def verify(envelope_bytes: bytes, key: Ed25519PublicKey, files: dict[str, bytes]
             problems.append(f"{rel}: a subject of the attestation, missing from the bundle")
         elif rel not in subjects:
             problems.append(f"{rel}: in the bundle but not a subject of the attestation")
-        elif hashlib.sha256(files[rel]).hexdigest() != subjects[rel]:
+        elif _sha256(files[rel]) != subjects[rel]:
             problems.append(f"{rel}: sha256 differs from the attested digest")
     return problems

@@ -188,8 +188,8 @@ def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | No
     from reports import attestation
 
     if attestation.ATTESTATION in content:
-        others = {rel: data for rel, data in content.items()
-                  if rel not in UNSIGNED and rel != attestation.ATTESTATION}
+        others = {rel: str(entry.get("sha256")) for rel, entry in listed.items()  # step 4 checked them
+                  if rel != attestation.ATTESTATION}
         for problem in attestation.verify(content[attestation.ATTESTATION], ed_key, others)[:1]:
             fail("signature", attestation.ATTESTATION, problem)
     else:
