@@ -165,20 +165,20 @@ def from_checker(request: Request, session: Session | None = None) -> WireReply:
     return decode(raw, origin="checker", observation=observation)
 
 
-def remote_command(request: Request) -> str:
+def remote_command(request: Request, python: str = "python3") -> str:
     """The shell command that runs the wire on a host with only python3: the script and the request travel
     as arguments (base64), so nothing is written on the host. The trailing comment says what it is."""
     script = base64.b64encode(WIRE_SOURCE.encode()).decode()
     payload = base64.b64encode(json.dumps(request.as_wire()).encode()).decode()
     bootstrap = "import base64,sys;exec(compile(base64.b64decode(sys.argv[1]),'ihcheck-wire','exec'))"
-    return (f"python3 -c {shlex.quote(bootstrap)} {script} {payload}"
+    return (f"{python} -c {shlex.quote(bootstrap)} {script} {payload}"
             f"  # ihcheck wire {WIRE_SHA256[:12]}: {request.label}")
 
 
-def from_host(request: Request, session: Session) -> WireReply:
+def from_host(request: Request, session: Session, python: str = "python3") -> WireReply:
     """Run the dialogue on the session's host, over its transport. A host without python3 (or whose run
     broke) gives `unreachable` with the reason: the caller may then fall back to the checker."""
-    obs = session.run(remote_command(request), timeout=int(request.timeout) + 10)
+    obs = session.run(remote_command(request, python), timeout=int(request.timeout) + 10)
     try:
         raw = json.loads(obs.stdout)
         if not isinstance(raw, dict):

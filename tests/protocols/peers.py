@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -50,13 +50,17 @@ def storescp(aet: str = "PACS") -> Iterator[int]:
 def pynetdicom_scp(aet: str = "PACS", *, require_called_aet: bool = True, verification: bool = True) -> Iterator[int]:
     """pynetdicom's own SCP: rejects a wrong called AE title when asked to, or offers no Verification."""
     from pynetdicom import AE
-    from pynetdicom.sop_class import PatientRootQueryRetrieveInformationModelFind, Verification
+    from pynetdicom.sop_class import (  # type: ignore[attr-defined]
+        PatientRootQueryRetrieveInformationModelFind,
+        Verification,
+    )
 
     ae = AE(ae_title=aet)
     ae.require_called_aet = require_called_aet
     ae.add_supported_context(Verification if verification else PatientRootQueryRetrieveInformationModelFind)
     port = free_port()
     server = ae.start_server(("127.0.0.1", port), block=False)
+    assert server is not None
     try:
         yield port
     finally:
@@ -117,10 +121,8 @@ def http_server(respond: Callable[[BaseHTTPRequestHandler], None], *, tls: tuple
                 ) -> Iterator[int]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            try:
+            with suppress(BrokenPipeError, ConnectionResetError):
                 respond(self)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -187,11 +189,8 @@ def raw_peer(behaviour: Callable[[socket.socket], None]) -> Iterator[int]:
 
 
 def _guard(behaviour: Callable[[socket.socket], None], conn: socket.socket) -> None:
-    with conn:
-        try:
-            behaviour(conn)
-        except OSError:
-            pass
+    with conn, suppress(OSError):
+        behaviour(conn)
 
 
 def silent(conn: socket.socket) -> None:

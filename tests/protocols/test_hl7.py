@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from probes.protocols import base, hl7
 from tests.protocols import peers
 
-IDS = {"sending_application": "IHCHECK", "sending_facility": "IHOSP", "receiving_application": "HIS",
+IDS: dict[str, Any] = {"sending_application": "IHCHECK", "sending_facility": "IHOSP", "receiving_application": "HIS",
        "receiving_facility": "HOSPITAL"}
 
 
