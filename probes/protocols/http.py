@@ -23,7 +23,9 @@ class Url(NamedTuple):
 
 
 def split(url: str) -> Url:
-    """>>> split("https://his.hospital.lan/fhir/")
+    """Scheme, host, port (the scheme's default when absent) and path of an http(s) URL.
+
+    >>> split("https://his.hospital.lan/fhir/")
     Url(scheme='https', host='his.hospital.lan', port=443, path='/fhir/')
     >>> split("http://10.0.0.5:8080").path
     '/'
@@ -58,7 +60,9 @@ STATUS = re.compile(r"HTTP/\d(?:\.\d)? (\d{3})")
 
 
 def parse(data: bytes) -> Response:
-    """>>> parse(b"HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nhi").status
+    """Status, headers and body of a raw HTTP reply (ValueError when it is not one).
+
+    >>> parse(b"HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nhi").status
     200
     """
     head, sep, body = data.partition(b"\r\n\r\n")
