@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Literal
 
-from probes.baseline_facts import (
+from checker.errors import ProbeError
+from probes.facts.baseline import (
     Attestation,
     AuditState,
     BackupState,
@@ -28,7 +29,6 @@ from probes.baseline_facts import (
     TimeState,
     UpdateState,
 )
-from probes.errors import ProbeError
 from probes.parse.baseline import audit, logging, packages, pam, sshd
 from probes.parse.baseline.accounts import parse_accounts
 from probes.parse.baseline.common import Problem, Setting, as_int, logical_lines
@@ -524,7 +524,7 @@ def _attestations(session: Session) -> tuple[tuple[Attestation, ...], list[str]]
         doc = _attestation(session, path, notes, variable=f"ihcheck_mlps_evidence.{unit}")
         if doc is not None:
             found.append(
-                Attestation(unit=unit, path=doc.path, sha256=doc.sha256, size=doc.size, observation=doc.observation)
+                Attestation(unit=unit, path=doc.path, sha256=doc.sha256, size=doc.size, observation=doc.observations[0])
             )
     return tuple(found), notes
 

@@ -27,7 +27,7 @@ from simulator.power import BMC_PORT
 from simulator.render import mlps_evidence_path
 
 if TYPE_CHECKING:
-    from simulator.deploy import Deployment
+    from simulator.deployment import Deployment
 
 GROUPS = ("application", "database", "av")
 # How a hospital would declare each A/V daemon to the checker: (kind, port, transport, path).

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checker.catalogue import mlps_judges as j
-from checker.catalogue.documents import GD2020
 from checker.catalogue.mlps_items import GB22239, ITEMS, Item
+from checker.catalogue.sources import GD2020
 from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
-from probes.facts import DeploymentFacts, HostFacts
+from probes.facts import HostFacts
 
 GD2020_1_2_1_ZH = (
     "符合《网络安全法》《国家健康医疗大数据标准、安全和服务管理办法(试行)》《互联网医院基本标准》等法律法规要求，"
@@ -433,40 +433,25 @@ def _items_get(unit: str) -> Item:
 
 def _rule(check: Check) -> Rule:
     item = _items_get(check.unit)
-
-    def judge(facts: DeploymentFacts) -> list[Finding]:
-        return [judge_host(check, host) for host in facts.hosts]
-
-    interpretation = f"Judged per host. Requires: {check.standard}." + (
+    interpretation = (f"Judged per host. Requires: {check.standard}." + (
         f" A host cannot show this ({check.why_not_observable}): inconclusive, {ASSESSOR}, or attested by a "
-        "document named in ihcheck_mlps_evidence."
-        if check.judge is None
-        else " A document named in ihcheck_mlps_evidence may stand in where the host's own settings do not show it."
-        if check.attestable
-        else ""
-    )
+        "document named in ihcheck_mlps_evidence." if check.judge is None else
+        " A document named in ihcheck_mlps_evidence may stand in where the host's own settings do not show it."
+        if check.attestable else ""))
     return Rule(
         id=rule_id(check.unit),
         title=f"{item.unit} {item.family_zh} {item.letter + ') ' if item.letter else ''}{check.title}",
-        clause=Clause(
-            document=GD2020,
-            ref="一(二)1",
-            text_zh=GD2020_1_2_1_ZH,
-            text_en=GD2020_1_2_1_EN,
-            interpretation="实施第三级信息安全等级保护: the host-level items of GB/T 22239-2019 §8.1.4 "
-            "安全计算环境 at level 3 apply to every server of the internet hospital.",
-        ),
-        standard=Clause(
-            document=GB22239,
-            ref=f"{item.ref} ({item.unit}, GB/T 28448-2019)",
-            text_zh=item.text_zh,
-            text_en=item.text_en,
-            interpretation=interpretation,
-        ),
+        clause=Clause(document=GD2020, ref="一(二)1", text_zh=GD2020_1_2_1_ZH, text_en=GD2020_1_2_1_EN,
+                      interpretation="实施第三级信息安全等级保护: the host-level items of GB/T 22239-2019 §8.1.4 "
+                      "安全计算环境 at level 3 apply to every server of the internet hospital."),
+        standard=Clause(document=GB22239, ref=f"{item.ref} ({item.unit}, GB/T 28448-2019)", text_zh=item.text_zh,
+                        text_en=item.text_en, interpretation=interpretation),
         severity=check.severity,
         needs=check.needs,
-        judge=judge,
-        scope="host",
+        # listening sockets only add to what the baseline shows; without them the judge says inconclusive itself
+        optional=tuple(f for f in check.needs if f == "services"),
+        judge_host=lambda host: judge_host(check, host),
+        blind_hint="the baseline probe reads configuration files and needs root (or sudo) on the host",
     )
 
 

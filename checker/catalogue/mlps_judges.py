@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from checker.model import Evidence, Verdict
-from probes.baseline_facts import BaselineFacts
 from probes.facts import HostFacts
+from probes.facts.baseline import BaselineFacts
 from probes.parse.baseline.accounts import DISTRIBUTION_ACCOUNTS
 from probes.parse.baseline.audit import AuditRules
 from probes.parse.baseline.common import Problem, Setting, as_int

@@ -108,7 +108,7 @@ def test_centos7_tally2_and_cracklib_layout() -> None:
 
 
 def test_build_facts_needs_the_passwd_section() -> None:
-    from probes.errors import ProbeError
+    from checker.errors import ProbeError
 
     with pytest.raises(ProbeError, match="no /etc/passwd"):
         from datetime import UTC, datetime

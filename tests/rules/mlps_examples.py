@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from probes.baseline import build_facts
-from probes.baseline_facts import Attestation, BaselineFacts
-from probes.facts import HostFacts, ListeningSocket, ServiceFacts
+from probes.facts import HostFacts
+from probes.facts.baseline import Attestation, BaselineFacts
+from probes.facts.services import ListeningSocket, ServiceFacts
 
 MARK = "@@ihcheck-example"
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)

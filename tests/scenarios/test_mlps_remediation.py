@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.run import run_check
+from checker.shell.run import run_check
 from reports.remediate import render_ansible
 
 pytestmark = [pytest.mark.containers, pytest.mark.usefixtures("machine_to_ourselves")]
@@ -42,7 +42,7 @@ def test_defaults_remediated_by_the_playbook_pass_on_recheck(tmp_path: Path) -> 
 
     with running("mlps-defaults") as deployment:
         inventory = write_inventory(deployment.scenario, tmp_path / "inventory.yml")
-        before = run_check(inventory)
+        before = run_check(inventory).result
         rules = before.summary["rules"]
         assert all(rules[f"GD2020-1.2.1-{u.lower()}"] == "fail" for u in UNITS), rules
         playbook = tmp_path / "remediate.yml"
@@ -50,7 +50,7 @@ def test_defaults_remediated_by_the_playbook_pass_on_recheck(tmp_path: Path) -> 
 
         dry = _playbook(inventory, playbook, "--check")
         assert dry.returncode == 0, dry.stdout[-3000:]
-        unchanged = run_check(inventory)
+        unchanged = run_check(inventory).result
         assert all(unchanged.summary["rules"][f"GD2020-1.2.1-{u.lower()}"] == "fail" for u in UNITS), \
             "--check changed a host"
 
@@ -60,7 +60,7 @@ def test_defaults_remediated_by_the_playbook_pass_on_recheck(tmp_path: Path) -> 
         assert again.returncode == 0, again.stdout[-3000:]
         assert set(_changed(again.stdout).values()) == {0}, again.stdout[-3000:]
 
-        after = run_check(inventory)
+        after = run_check(inventory).result
     assert all(h.reachable for h in after.facts.hosts), "the checker was locked out"
     got = after.summary["rules"]
     assert {u: got[f"GD2020-1.2.1-{u.lower()}"] for u in UNITS} == dict.fromkeys(UNITS, "pass"), \

@@ -77,7 +77,7 @@ def remote_targets(files: Mapping[str, str | None]) -> tuple[list[RemoteTarget],
                     number = stripped.count("\n", 0, match.start()) + 1
                     found.append(
                         RemoteTarget(
-                            daemon=daemon, target=match.group(2), protocol=match.group(1), file=path, line=line
+                            daemon=daemon, target=match.group(2), protocol=match.group(1), file=path, line=number
                         )
                     )
     return found, problems

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from probes.facts.base import Fact
 from probes.parse.baseline.accounts import Accounts
 from probes.parse.baseline.audit import AuditRules
 from probes.parse.baseline.common import Problem, Record, Setting
@@ -95,9 +96,7 @@ class Attestation(Record):
     observation: str
 
 
-class BaselineFacts(Record):
-    observations: tuple[str, ...] = Field(default=(), description="ids of the observations this was read from")
-    notes: tuple[str, ...] = Field(default=(), description="limits of what could be observed")
+class BaselineFacts(Fact):
     collected_at: datetime
     os_family: Literal["debian", "rhel", "other"]
     pam_layout: str = Field(description="debian (common-*), authselect, rhel (system-auth) or unknown")
