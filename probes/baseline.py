@@ -26,12 +26,15 @@ from probes.facts.baseline import (
     IntegrityState,
     MacState,
     MalwareState,
+    Problem,
+    Setting,
     TimeState,
     UpdateState,
+    as_int,
 )
 from probes.parse.baseline import audit, logging, packages, pam, sshd
 from probes.parse.baseline.accounts import parse_accounts
-from probes.parse.baseline.common import Problem, Setting, as_int, logical_lines
+from probes.parse.baseline.common import logical_lines
 from probes.parse.baseline.logindefs import parse_login_defs
 from probes.parse.baseline.sections import Section, split_sections
 from probes.parse.baseline.sudoers import parse_sudoers

@@ -15,11 +15,8 @@ from datetime import timedelta
 
 from checker.model import Evidence, Verdict
 from probes.facts import HostFacts
-from probes.facts.baseline import BaselineFacts
+from probes.facts.baseline import AuditRules, BaselineFacts, Problem, Setting, SshdConfig, as_int
 from probes.parse.baseline.accounts import DISTRIBUTION_ACCOUNTS
-from probes.parse.baseline.audit import AuditRules
-from probes.parse.baseline.common import Problem, Setting, as_int
-from probes.parse.baseline.sshd import SshdConfig
 
 MAX_PASSWORD_DAYS = 90
 MIN_PASSWORD_LENGTH = 8

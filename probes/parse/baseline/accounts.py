@@ -6,27 +6,9 @@ password field is empty, locked or set (`root:set:19700:99999`), so no hash reac
 
 from __future__ import annotations
 
-from typing import Literal
-
-from probes.parse.baseline.common import Problem, Record, as_int
+from probes.facts.baseline import Account, Accounts, PasswordState, Problem, as_int
 
 PASSWD = "/etc/passwd"
-NOLOGIN = frozenset(
-    {
-        "/sbin/nologin",
-        "/usr/sbin/nologin",
-        "/bin/false",
-        "/usr/bin/false",
-        "/bin/sync",
-        "/sbin/shutdown",
-        "/sbin/halt",
-        "/usr/sbin/shutdown",
-        "/usr/sbin/halt",
-        "/bin/nologin",
-        "/usr/bin/nologin",
-        "",
-    }
-)
 
 # Accounts a Linux distribution ships, which 访问控制 b asks to be removed, renamed or made unusable.
 DISTRIBUTION_ACCOUNTS = frozenset(
@@ -64,44 +46,10 @@ DISTRIBUTION_ACCOUNTS = frozenset(
     ]
 )
 
-PasswordState = Literal["empty", "locked", "set", "unknown"]
 
 
-class Account(Record):
-    name: str
-    uid: int
-    gid: int
-    shell: str
-    line: int
-    password: PasswordState = "unknown"
-    last_change_days: int | None = None  # days since 1970-01-01 of the last password change
-    max_days: int | None = None
-
-    @property
-    def login_shell(self) -> bool:
-        return self.shell not in NOLOGIN and not self.shell.endswith("/nologin")
-
-    @property
-    def usable(self) -> bool:
-        """Can log in with a password: a login shell and a password that is not locked."""
-        return self.login_shell and self.password in ("set", "empty")
 
 
-class Accounts(Record):
-    accounts: tuple[Account, ...] = ()
-    shadow_read: bool = False
-    problems: tuple[Problem, ...] = ()
-
-    def uid0(self) -> list[Account]:
-        return [a for a in self.accounts if a.uid == 0]
-
-    def duplicates(self) -> dict[str, list[str]]:
-        """Names and UIDs held by more than one account line."""
-        seen: dict[str, list[str]] = {}
-        for a in self.accounts:
-            seen.setdefault(f"name {a.name}", []).append(a.name)
-            seen.setdefault(f"UID {a.uid}", []).append(a.name)
-        return {k: v for k, v in seen.items() if len(v) > 1}
 
 
 def parse_accounts(passwd: str, shadow_summary: str | None, path: str = PASSWD) -> Accounts:

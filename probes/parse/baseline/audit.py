@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-from pydantic import Field
-
-from probes.parse.baseline.common import Problem, Record, Setting, logical_lines
+from probes.facts.baseline import AuditRules, Problem, Setting
+from probes.parse.baseline.common import logical_lines
 
 IDENTITY_FILES = ("/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow", "/etc/sudoers")
 PRIVILEGED_COMMANDS = (
@@ -26,13 +25,6 @@ PRIVILEGED_COMMANDS = (
 )
 
 
-class AuditRules(Record):
-    source: str
-    rules: tuple[str, ...] = ()
-    watched: dict[str, str] = Field(default_factory=dict)  # identity file → the rule watching it for writes
-    privileged: tuple[str, ...] = ()  # rules on privileged commands or on execve as root
-    immutable: bool = False
-    problems: tuple[Problem, ...] = ()
 
 
 def parse_audit_rules(text: str, source: str) -> AuditRules:

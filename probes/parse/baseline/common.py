@@ -6,40 +6,6 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from pydantic import BaseModel, ConfigDict
-
-
-class Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Setting(Record):
-    """One directive as written: `key value` at `file:line` (line None for command output)."""
-
-    key: str
-    value: str
-    file: str
-    line: int | None = None
-
-    @property
-    def where(self) -> str:
-        return f"{self.file}:{self.line}" if self.line is not None else self.file
-
-    def describe(self) -> str:
-        return f"{self.key} {self.value} ({self.where})"
-
-
-class Problem(Record):
-    """Input a parser could not make sense of; the items resting on it cannot pass."""
-
-    file: str
-    line: int | None = None
-    message: str
-
-    def describe(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return f"{where}: {self.message}"
-
 
 class Line(NamedTuple):
     number: int
@@ -80,17 +46,3 @@ def logical_lines(text: str, *, comment: str = "#", continuation: bool = False) 
             yield Line(number, line.strip())
     if pending:
         yield Line(start, " ".join(p for p in pending if p))
-
-
-def as_int(value: str | None) -> int | None:
-    """An integer setting, or None when absent or not a number.
-
-    >>> as_int("90"), as_int("-1"), as_int("x"), as_int(None)
-    (90, -1, None, None)
-    """
-    if value is None:
-        return None
-    try:
-        return int(value.strip())
-    except ValueError:
-        return None

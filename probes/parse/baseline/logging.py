@@ -7,19 +7,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from probes.parse.baseline.common import Problem, Record, Setting, as_int, logical_lines
+from probes.facts.baseline import Problem, RemoteTarget, Retention, Setting, as_int
+from probes.parse.baseline.common import logical_lines
 
 _LEGACY = re.compile(r"^\S+\s+(?:-?)(@@?)(\(o\))?\[?([\w.:-]+?)\]?(?::(\d+))?(?:;\S+)?$")
 _OMFWD = re.compile(r"action\s*\((?=[^)]*type\s*=\s*\"omfwd\")[^)]*\)", re.S)
 _SYSLOG_NG = re.compile(r"\b(network|tcp6?|udp6?|syslog)\s*\(\s*\"?([\w.:-]+)\"?", re.S)
 
 
-class RemoteTarget(Record):
-    daemon: str  # rsyslog / syslog-ng
-    target: str
-    protocol: str
-    file: str
-    line: int
 
 
 def remote_targets(files: Mapping[str, str | None]) -> tuple[list[RemoteTarget], list[Problem]]:
@@ -87,18 +82,6 @@ _PERIODS = {"daily": 1, "weekly": 7, "monthly": 30, "yearly": 365}
 SYSTEM_LOGS = ("/var/log/syslog", "/var/log/messages", "/var/log/auth.log", "/var/log/secure")
 
 
-class Retention(Record):
-    log: str
-    days: int | None  # None: kept forever (no rotate count) or not determinable
-    rotate: Setting | None = None
-    period: Setting | None = None
-    maxage: Setting | None = None
-
-    def describe(self) -> str:
-        if self.days is None:
-            return f"{self.log}: no rotation limit found"
-        parts = [s.describe() for s in (self.rotate, self.period, self.maxage) if s]
-        return f"{self.log}: about {self.days} days ({'; '.join(parts)})"
 
 
 def log_retention(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from probes.parse.baseline.common import Problem, Record, Setting, logical_lines
+from probes.facts.baseline import LoginDefs, Problem, Setting
+from probes.parse.baseline.common import logical_lines
 
 PATH = "/etc/login.defs"
 
@@ -103,12 +102,6 @@ KNOWN = frozenset(
 )
 
 
-class LoginDefs(Record):
-    settings: dict[str, Setting] = Field(default_factory=dict)
-    problems: tuple[Problem, ...] = ()
-
-    def get(self, key: str) -> Setting | None:
-        return self.settings.get(key)
 
 
 def parse_login_defs(text: str, path: str = PATH) -> LoginDefs:

@@ -5,13 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from probes.parse.baseline.common import Record
-
-
-class Pending(Record):
-    name: str
-    version: str
-    security: bool
+from probes.facts.baseline import Pending
 
 
 def parse_apt_upgradable(output: str) -> list[Pending]:

@@ -12,47 +12,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from pydantic import Field
-
-from probes.parse.baseline.common import Line, Problem, Record, Setting, as_int, logical_lines
+from probes.facts.baseline import Lockout, PamLine, PamStack, PasswordQuality, Problem, Setting
+from probes.parse.baseline.common import Line, logical_lines
 
 PAM_DIR = "/etc/pam.d"
 TYPES = ("auth", "account", "password", "session")
 _MAX_DEPTH = 16
 
 
-class PamLine(Record):
-    type: str
-    control: str
-    module: str
-    args: tuple[str, ...] = ()
-    file: str
-    line: int
-
-    @property
-    def where(self) -> str:
-        return f"{self.file}:{self.line}"
-
-    def arg(self, name: str) -> str | None:
-        """`name=value` (last wins, as pam modules parse them), or '' for a bare flag, or None."""
-        found: str | None = None
-        for item in self.args:
-            key, eq, value = item.partition("=")
-            if key == name:
-                found = value if eq else ""
-        return found
-
-    def describe(self) -> str:
-        return f"{self.type} {self.control} {self.module} {' '.join(self.args)}".rstrip() + f" ({self.where})"
 
 
-class PamStack(Record):
-    service: str
-    lines: tuple[PamLine, ...] = ()
-    problems: tuple[Problem, ...] = ()
-
-    def modules(self, name: str, type_: str | None = None) -> list[PamLine]:
-        return [x for x in self.lines if x.module.rsplit("/", 1)[-1] == name and (type_ is None or x.type == type_)]
 
 
 def _split(text: str) -> list[str]:
@@ -167,22 +136,6 @@ def parse_keyvalue_conf(path: str, text: str) -> tuple[dict[str, Setting], list[
     return settings, problems
 
 
-class PasswordQuality(Record):
-    """The password-quality policy a service's `password` stack enforces."""
-
-    module: str | None = None  # pam_pwquality.so / pam_cracklib.so / None: no quality module
-    where: str | None = None
-    minlen: Setting | None = None
-    minclass: Setting | None = None
-    credits: dict[str, Setting] = Field(default_factory=dict)  # dcredit/ucredit/lcredit/ocredit as configured
-    problems: tuple[Problem, ...] = ()
-
-    @property
-    def required_classes(self) -> int:
-        """Character classes a new password must contain: minclass, or the credits set below zero."""
-        by_minclass = as_int(self.minclass.value) if self.minclass else None
-        negative = sum(1 for s in self.credits.values() if (as_int(s.value) or 0) < 0)
-        return max(by_minclass or 0, negative)
 
 
 _PWQ_KEYS = ("minlen", "minclass", "dcredit", "ucredit", "lcredit", "ocredit")
@@ -226,14 +179,6 @@ def password_quality(stack: PamStack, conf: Mapping[str, str | None]) -> Passwor
     )
 
 
-class Lockout(Record):
-    """Login-failure lockout in a service's `auth` stack: pam_faillock or pam_tally2."""
-
-    module: str | None = None
-    where: tuple[str, ...] = ()
-    deny: Setting | None = None
-    unlock_time: Setting | None = None
-    problems: tuple[Problem, ...] = ()
 
 
 def lockout(stack: PamStack, faillock_conf: Mapping[str, str | None]) -> Lockout:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from probes.parse.baseline.common import Record
+from probes.facts.base import Record
 
 Status = Literal["text", "missing", "unreadable", "binary", "empty", "output"]
 _STATUSES = {"text", "missing", "unreadable", "binary", "empty", "output"}

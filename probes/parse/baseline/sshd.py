@@ -13,9 +13,8 @@ import fnmatch
 import re
 from collections.abc import Mapping
 
-from pydantic import Field
-
-from probes.parse.baseline.common import Problem, Record, Setting, logical_lines
+from probes.facts.baseline import Problem, Setting, SshdConfig
+from probes.parse.baseline.common import logical_lines
 
 # OpenSSH 7.4–9.x server keywords (sshd_config(5)), lower-cased; deprecated ones sshd still accepts included.
 KEYWORDS = frozenset(
@@ -148,16 +147,6 @@ ROOT = "/etc/ssh/sshd_config"
 _MAX_DEPTH = 16
 
 
-class SshdConfig(Record):
-    """The settings sshd uses outside `Match` blocks, lower-cased keyword → first value."""
-
-    source: str  # "sshd -T" or the main file read
-    settings: dict[str, Setting] = Field(default_factory=dict)
-    match_blocks: tuple[str, ...] = ()  # `Match` conditions seen (their settings apply to some connections only)
-    problems: tuple[Problem, ...] = ()
-
-    def get(self, key: str) -> Setting | None:
-        return self.settings.get(key.lower())
 
 
 def parse_sshd_t(output: str, *, command: str = "sshd -T") -> SshdConfig:

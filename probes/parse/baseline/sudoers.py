@@ -11,28 +11,16 @@ import fnmatch
 import re
 from collections.abc import Mapping
 
-from probes.parse.baseline.common import Problem, Record, logical_lines
+from probes.facts.baseline import Problem, Sudoers, SudoRule
+from probes.parse.baseline.common import logical_lines
 
 ROOT = "/etc/sudoers"
 _MAX_DEPTH = 16
 _SPEC = re.compile(r"^(?P<who>\S+(?:\s*,\s*\S+)*)\s+(?P<hosts>[^=\s]+(?:\s*,\s*[^=\s]+)*)\s*=\s*(?P<rest>.+)$")
 
 
-class SudoRule(Record):
-    who: str
-    spec: str
-    file: str
-    line: int
-    nopasswd_all: bool  # NOPASSWD applies to the command ALL
-
-    @property
-    def where(self) -> str:
-        return f"{self.file}:{self.line}"
 
 
-class Sudoers(Record):
-    rules: tuple[SudoRule, ...] = ()
-    problems: tuple[Problem, ...] = ()
 
 
 def _nopasswd_all(rest: str) -> bool:
