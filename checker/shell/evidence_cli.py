@@ -81,7 +81,7 @@ def report(
     bundle: Annotated[Path, typer.Argument(help="Bundle directory or .tar.gz.")],
     fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.html,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE (default: standard output; "
-                                                  "PDF needs --out).")] = None,
+                                                  "PDF and XLSX need --out).")] = None,
     pubkey: PubkeyOption = None,
 ) -> None:
     """Render a report from a bundle, after verifying it (a bundle that does not verify is refused)."""
@@ -97,8 +97,8 @@ def report(
         raise typer.Exit(1) from None
     data = render(loaded, fmt)
     if out_file is None:
-        if fmt is Format.pdf:
-            err.print("ihcheck: --format pdf needs --out FILE")
+        if fmt in (Format.pdf, Format.xlsx):
+            err.print(f"ihcheck: --format {fmt.value} needs --out FILE")
             raise typer.Exit(64)
         sys.stdout.write(data.decode("utf-8"))
         return

@@ -173,9 +173,13 @@ SAFE_SOCKETS = (ListeningSocket(protocol="tcp", address="10.0.0.11", port=22, pr
 
 
 def host(baseline: BaselineFacts | None, sockets: tuple[ListeningSocket, ...] | None = SAFE_SOCKETS,
-         reachable: bool = True, errors: dict[str, str] | None = None) -> HostFacts:
+         reachable: bool = True, errors: dict[str, str] | None = None, name: str = "h") -> HostFacts:
     services = ServiceFacts(sockets=sockets, process_owners_visible=True, observations=("h#5",)) if sockets else None
-    return HostFacts(name="h", address="10.0.0.11", reachable=reachable, baseline=baseline,
+    if name != "h" and baseline is not None:  # cite the named host's observations
+        baseline = baseline.model_copy(update={"sources": {k: tuple(o.replace("h#", f"{name}#") for o in v)
+                                                           for k, v in baseline.sources.items()}})
+        services = services.model_copy(update={"observations": (f"{name}#5",)}) if services else None
+    return HostFacts(name=name, address="10.0.0.11", reachable=reachable, baseline=baseline,
                      services=services if reachable else None, errors=errors or {},
                      unreachable_reason=None if reachable else "connection refused")
 
