@@ -94,13 +94,13 @@ def test_workbook_has_a_sheet_per_host_in_the_assessors_columns(tmp_path: Path) 
     bundle = write_bundle(result, inventory, tmp_path / "bundle", keys=SigningKeys.generate()).directory
     book = load_workbook(io.BytesIO(render(load_bundle(bundle), Format.xlsx)))
     assert book.sheetnames == ["app1", "db1"]
-    db1 = list(book["db1"].iter_rows(values_only=True))
+    db1 = [[str(v) for v in row] for row in book["db1"].iter_rows(values_only=True)]
     assert [h.split(" ")[0] for h in db1[0]] == ["测评项", "标准要求", "实际情况", "结论", "整改建议", "证据"]
     assert len(db1) == 1 + 34
     first = db1[1]
     assert first[0].startswith("8.1.4.1 a) (L3-CES1-01") and first[3] == "部分符合" and first[4]
     assert "PASS_MAX_DAYS" in first[2] and "db1#1 · " in first[5] and len(first[5].split(" · ")[1]) >= 64
-    app1 = {row[0].split("\n")[0]: row[3] for row in book["app1"].iter_rows(min_row=2, values_only=True)}
+    app1 = {str(row[0]).split("\n")[0]: str(row[3]) for row in book["app1"].iter_rows(min_row=2, values_only=True)}
     assert app1["8.1.4.1 b) (L3-CES1-02, GB/T 28448-2019)"] == "符合"
     assert set(app1.values()) <= {"符合", "部分符合", "不符合", "无法判断"}
 
