@@ -54,5 +54,5 @@ def test_waivers_are_applied_by_run_check(tmp_path: Path) -> None:
 def test_a_bad_waiver_file_fails_before_any_host_is_contacted(tmp_path: Path) -> None:
     bad = tmp_path / "waivers.yml"
     bad.write_text("waivers: [{rule: x}]\n", encoding="utf-8")
-    with pytest.raises(InputError, match="waivers.yml"):
+    with pytest.raises(InputError, match=r"waivers\.yml"):
         run_check(ROOT / "inventories" / "example.yml", waivers_file=bad)  # example.yml's hosts do not exist
