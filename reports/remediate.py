@@ -53,7 +53,8 @@ def _service_command(unit: str, action: str = "restart") -> str:
         fallback = f" 2>/dev/null || {DAEMONS[unit]}"
     elif unit in DAEMONS and action == "restart":
         daemon = DAEMONS[unit]
-        fallback = f' 2>/dev/null || {{ kill "$(cat /run/{daemon}.pid)"; sleep 1; {daemon}; }}'
+        fallback = (f' 2>/dev/null || {{ p="$(cat /run/{daemon}.pid)"; kill "$p"; for _ in $(seq 50); do '
+                    f'kill -0 "$p" 2>/dev/null || break; sleep 0.2; done; {daemon}; }}')
 
     return (f"if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then systemctl {action} {unit}; "
             f"else service {unit} {action}{fallback}; fi")

@@ -456,4 +456,7 @@ def _rule(check: Check) -> Rule:
 
 
 MLPS_RULES: tuple[Rule, ...] = tuple(_rule(c) for c in CHECKS)
+# Items no host observation can fail: the assessor's (design, interview, policy) items, and 可信验证, which the
+# standard words as "may" (可基于可信根…). They are inconclusive from a host, or pass when attested.
+CANNOT_FAIL: frozenset[str] = frozenset(rule_id(c.unit) for c in CHECKS if c.judge is None) | {rule_id("L3-CES1-24")}
 CHECKS_BY_UNIT = {c.unit: c for c in CHECKS}
