@@ -302,6 +302,16 @@ def _mount_reports() -> None:
 _mount_reports()
 
 
+def _mount_trail() -> None:
+    """`ihcheck trail verify`: the audit-log verifier hospitals can run on their own logs."""
+    from checker.trail_cli import register
+
+    register(app)
+
+
+_mount_trail()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: maps usage errors to 64 and input errors to 65, never a traceback for either."""
     try:
