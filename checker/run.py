@@ -16,6 +16,8 @@ from probes.errors import InputError
 from probes.gather import gather
 from probes.inventory import load_inventory
 from probes.observation import now
+from probes.programmes import collect_programme
+from probes.programmes import prepare as prepare_programme
 from probes.transport import TransportOptions
 
 if TYPE_CHECKING:
@@ -40,9 +42,10 @@ def run_check(
         raise InputError(f"--rule: unknown rule id {exc.args[0]!r} (see `ihcheck rules`)") from None
     inventory = load_inventory(inventory_path, limit)
     documents = load_documents(inventory)  # before probing: a bad index fails fast
+    started = now()
+    programme = prepare_programme(inventory, started.date())  # its files and queries, also before probing
     options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys,
                                ansible_inventory=str(inventory_path))
-    started = now()
     if progress_console is not None and progress_console.is_terminal:
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
@@ -53,7 +56,11 @@ def run_check(
                               progress=lambda host, event: bar.update(tasks[host], description=f"{host}: {event}"))
     else:
         gathered = gather(inventory, options=options)
-    facts = gathered.facts.model_copy(update={"documents": documents})
+    observations = gathered.observations
+    pilot = None
+    if programme is not None:
+        pilot, observations = collect_programme(programme, inventory, options, observations)
+    facts = gathered.facts.model_copy(update={"documents": documents, "pilot": pilot})
     findings = evaluate(facts, rules)
     return CheckResult.build(rules=rules, facts=facts, findings=findings,
-                             observations=gathered.observations, started_at=started, finished_at=now())
+                             observations=observations, started_at=started, finished_at=now())

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from probes.documents import DocumentFacts
 from probes.inventory import Declarations
+from probes.pilot import PilotFacts
 
 
 class Fact(BaseModel):
@@ -394,6 +395,7 @@ class DeploymentFacts(BaseModel):
     collected_at: datetime
     hosts: tuple[HostFacts, ...]
     documents: DocumentFacts | None = Field(default=None, description="the documents folder (attested, not observed)")
+    pilot: PilotFacts | None = Field(default=None, description="the declared programme's records (probes.pilot)")
 
     def reachable(self) -> list[HostFacts]:
         return [h for h in self.hosts if h.reachable]

@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from probes.errors import InputError, describe_validation_error
+from probes.pilot import Programme
 
 Connection = Literal["ssh", "paramiko", "local", "podman", "ansible"]
 
@@ -91,6 +92,7 @@ class Declarations(BaseModel):
     power_attestation: Path | None = None
     documents_dir: Path | None = None
     av_endpoints: tuple[AvEndpoint, ...] = ()
+    programmes: tuple[Programme, ...] = ()  # programmes the hospital takes part in (probes.programmes)
 
     @field_validator("known_hosts", "simulated_identities", "power_attestation", "documents_dir")
     @classmethod

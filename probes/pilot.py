@@ -45,6 +45,7 @@ from probes.tables import (
     read_table,
     table_from_rows,
 )
+from probes.trail import TrailCheck
 
 if TYPE_CHECKING:
     from probes.transport import Session
@@ -357,3 +358,72 @@ def query_roster(session: Session, query: SqlQuery, where: str, as_of: date, pse
 def query_visits(session: Session, query: SqlQuery, where: str, as_of: date, pseudonym: Pseudonymiser) -> Visits:
     table, source = _query_table(session, query, where, VISIT_COLUMNS, pseudonym)
     return Visits(source=source, visits=visits_from(table, as_of, pseudonym))
+
+
+# ---------------------------------------------------------------------------------------------- declaration
+
+BJ2026_FIRST_VISIT = "BJ2026-first-visit"
+BJ2026_SPECIALTIES = ("儿童生长发育", "儿童营养", "儿童皮肤疾病")
+BJ2026_HOSPITALS = ("首都医科大学附属北京儿童医院", "首都医科大学附属首都儿童医学中心")
+
+
+class TableDeclaration(Frozen):
+    """Where a table comes from: a file beside the inventory (attested) or a read-only query (observed)."""
+
+    file: Path | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    query: SqlQuery | None = None
+
+    def model_post_init(self, __context: object) -> None:
+        if (self.file is None) == (self.query is None):
+            raise ValueError("declare exactly one of file or query")
+
+
+class AuditLogDeclaration(Frozen):
+    """The hash-chained audit log (probes.trail) on one of the inventory's hosts."""
+
+    host: str
+    path: str = Field(min_length=1)
+    head: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$",
+                             description="the head kept at the last check: the log must still end there")
+    prev: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$",
+                             description="the last hash of the file this one continues after rotation")
+
+
+class Programme(Frozen):
+    """One entry of `ihcheck_programmes`: a programme the hospital declares it takes part in."""
+
+    id: Literal["BJ2026-first-visit"]
+    hospital: str = Field(min_length=1)
+    specialties: tuple[str, ...] = BJ2026_SPECIALTIES
+    start: date = date(2026, 1, 1)
+    end: date = date(2026, 12, 31)
+    roster: TableDeclaration | None = None
+    visits: TableDeclaration | None = None
+    audit_log: AuditLogDeclaration | None = None
+    pseudonymise: bool = True
+    pseudonym_key_file: Path | None = None
+
+
+class TrailFacts(Frozen):
+    """The audit log as read from its host and verified (observed)."""
+
+    host: str
+    path: str
+    check: TrailCheck
+    events: dict[str, tuple[str, ...]] = Field(description="visit (pseudonymised) → its events, in trail order")
+    observations: tuple[str, ...] = ()
+
+
+class PilotFacts(Frozen):
+    """What the declared programme's rules judge. A part is None when it was not declared or could not be
+    read; `missing` says why, per part ("roster", "visits", "trail")."""
+
+    programme: Programme
+    as_of: date
+    pseudonyms: str
+    roster: Roster | None = None
+    visits: Visits | None = None
+    trail: TrailFacts | None = None
+    missing: dict[str, str] = Field(default_factory=dict)
