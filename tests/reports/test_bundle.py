@@ -106,6 +106,13 @@ def _reseal(bundle: Path, keys: SigningKeys, *, keep_sm2_signature: bool = False
     pub = keys.public()
     (bundle / KEY_ED25519).write_bytes(ed25519_public_pem(pub.ed25519))
     (bundle / KEY_SM2).write_bytes(pub.sm2.pem())
+    from reports import attestation
+
+    signed = bundle / attestation.ATTESTATION
+    if signed.exists():  # the forger re-attests the altered files with their key too
+        others = {p.relative_to(bundle).as_posix(): p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()
+                  and p.relative_to(bundle).as_posix() not in (MANIFEST, SIG_ED25519, SIG_SM2, attestation.ATTESTATION)}
+        signed.write_bytes(attestation.sign(attestation.statement(others, {}), keys.ed25519))
     manifest = json.loads((bundle / MANIFEST).read_text())
     manifest["files"] = {
         p.relative_to(bundle).as_posix(): {"size": p.stat().st_size,
