@@ -21,14 +21,13 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from probes.errors import InputError
-from probes.sql import QueryOutput, Scrub, SqlQuery, check_select, run_query
+from checker.errors import InputError
+from probes.facts.pilot import Physician, Roster, Source, SqlQuery, Title, Visit, Visits, Whitelist
+from probes.sql import QueryOutput, Scrub, check_select, run_query
 from probes.tables import (
     NOTHING,
     Cell,
@@ -45,12 +44,9 @@ from probes.tables import (
     read_table,
     table_from_rows,
 )
-from probes.trail import TrailCheck
 
 if TYPE_CHECKING:
     from probes.transport import Session
-
-Basis = Literal["attested", "observed"]
 
 # ---------------------------------------------------------------------------------------------- schema
 
@@ -85,8 +81,6 @@ VISIT_COLUMNS: tuple[Column, ...] = (
     Column(id="referral", zh="转诊去向", en="referral", aliases=("线下转诊", "referred to")),
 )
 
-Title = Literal["chief", "associate-chief", "attending", "resident", "assistant"]
-TITLE_RANK: dict[str, int] = {"assistant": 0, "resident": 1, "attending": 2, "associate-chief": 3, "chief": 4}
 _TITLES: dict[str, Title] = {
     "主任医师": "chief", "chief physician": "chief", "chief": "chief",
     "副主任医师": "associate-chief", "associate chief physician": "associate-chief",
@@ -95,13 +89,11 @@ _TITLES: dict[str, Title] = {
     "住院医师": "resident", "医师": "resident", "resident": "resident", "resident physician": "resident",
     "医士": "assistant", "assistant physician": "assistant",
 }
-Whitelist = Literal["active", "suspended", "removed", "none"]
 _WHITELIST: dict[str, Whitelist] = {
     "在册": "active", "有效": "active", "正常": "active", "active": "active", "listed": "active",
     "暂停": "suspended", "suspended": "suspended",
     "移出": "removed", "撤销": "removed", "removed": "removed",
 }
-CHILD_UNDER = 18  # 未成年人: the pilot's children's hospitals see patients under 18
 
 
 # ---------------------------------------------------------------------------------------------- pseudonyms
@@ -140,58 +132,6 @@ class Pseudonymiser:
         if len(key) < 16:
             raise InputError(f"{path}: pseudonym_key_file: a key needs at least 16 bytes, found {len(key)}")
         return cls(key, enabled=enabled)
-
-
-# ---------------------------------------------------------------------------------------------- facts
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Physician(Frozen):
-    row: int = Field(description="row in the source (the header is row 1)")
-    id: str = Field(description="the licence number, pseudonymised unless declared otherwise")
-    name: str = Field(description="pseudonymised unless declared otherwise")
-    title: Title
-    practice_since: date
-    online_followup_since: date | None = None
-    training_passed_on: date | None = None
-    whitelist_status: Whitelist
-    whitelist_since: date | None = None
-    specialties: tuple[str, ...] = ()
-
-
-class Visit(Frozen):
-    row: int
-    id: str = Field(description="the visit id, pseudonymised unless declared otherwise")
-    physician: str | None = Field(description="the physician's licence number, pseudonymised like the roster's")
-    specialty: str | None
-    started_at: datetime
-    first_visit: bool
-    patient_age: int | None
-    guardian_recorded: bool
-    terminated: bool
-    referral_recorded: bool
-
-
-class Source(Frozen):
-    """Where records came from: a file the hospital hands in (attested) or a query on a host (observed)."""
-
-    basis: Basis
-    description: str
-    sha256: str = Field(description="of the file, or of the query's output as received")
-    encoding: str | None = None
-    observations: tuple[str, ...] = ()
-
-
-class Roster(Frozen):
-    source: Source
-    physicians: tuple[Physician, ...]
-
-
-class Visits(Frozen):
-    source: Source
-    visits: tuple[Visit, ...]
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -358,72 +298,3 @@ def query_roster(session: Session, query: SqlQuery, where: str, as_of: date, pse
 def query_visits(session: Session, query: SqlQuery, where: str, as_of: date, pseudonym: Pseudonymiser) -> Visits:
     table, source = _query_table(session, query, where, VISIT_COLUMNS, pseudonym)
     return Visits(source=source, visits=visits_from(table, as_of, pseudonym))
-
-
-# ---------------------------------------------------------------------------------------------- declaration
-
-BJ2026_FIRST_VISIT = "BJ2026-first-visit"
-BJ2026_SPECIALTIES = ("儿童生长发育", "儿童营养", "儿童皮肤疾病")
-BJ2026_HOSPITALS = ("首都医科大学附属北京儿童医院", "首都医科大学附属首都儿童医学中心")
-
-
-class TableDeclaration(Frozen):
-    """Where a table comes from: a file beside the inventory (attested) or a read-only query (observed)."""
-
-    file: Path | None = None
-    encoding: str | None = None
-    sheet: str | None = None
-    query: SqlQuery | None = None
-
-    def model_post_init(self, __context: object) -> None:
-        if (self.file is None) == (self.query is None):
-            raise ValueError("declare exactly one of file or query")
-
-
-class AuditLogDeclaration(Frozen):
-    """The hash-chained audit log (probes.trail) on one of the inventory's hosts."""
-
-    host: str
-    path: str = Field(min_length=1)
-    head: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$",
-                             description="the head kept at the last check: the log must still end there")
-    prev: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$",
-                             description="the last hash of the file this one continues after rotation")
-
-
-class Programme(Frozen):
-    """One entry of `ihcheck_programmes`: a programme the hospital declares it takes part in."""
-
-    id: Literal["BJ2026-first-visit"]
-    hospital: str = Field(min_length=1)
-    specialties: tuple[str, ...] = BJ2026_SPECIALTIES
-    start: date = date(2026, 1, 1)
-    end: date = date(2026, 12, 31)
-    roster: TableDeclaration | None = None
-    visits: TableDeclaration | None = None
-    audit_log: AuditLogDeclaration | None = None
-    pseudonymise: bool = True
-    pseudonym_key_file: Path | None = None
-
-
-class TrailFacts(Frozen):
-    """The audit log as read from its host and verified (observed)."""
-
-    host: str
-    path: str
-    check: TrailCheck
-    events: dict[str, tuple[str, ...]] = Field(description="visit (pseudonymised) → its events, in trail order")
-    observations: tuple[str, ...] = ()
-
-
-class PilotFacts(Frozen):
-    """What the declared programme's rules judge. A part is None when it was not declared or could not be
-    read; `missing` says why, per part ("roster", "visits", "trail")."""
-
-    programme: Programme
-    as_of: date
-    pseudonyms: str
-    roster: Roster | None = None
-    visits: Visits | None = None
-    trail: TrailFacts | None = None
-    missing: dict[str, str] = Field(default_factory=dict)

@@ -28,16 +28,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from probes.errors import HostUnreachable, InputError
+from checker.errors import HostUnreachable, InputError
+from probes.facts.pilot import PilotFacts, Programme, Roster, TableDeclaration, TrailFacts, Visits
 from probes.inventory import Inventory
 from probes.pilot import (
-    PilotFacts,
-    Programme,
     Pseudonymiser,
-    Roster,
-    TableDeclaration,
-    TrailFacts,
-    Visits,
     query_roster,
     query_visits,
     read_roster,

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from probes.errors import InputError
+from checker.errors import InputError
+from probes.facts.pilot import SqlQuery
 
 if TYPE_CHECKING:
     from probes.observation import Observation
@@ -44,19 +45,6 @@ _FORBIDDEN_FUNCTIONS = frozenset({
     "dblink_connect", "dblink_send_query", "nextval", "setval", "pg_create_logical_replication_slot",
     "pg_drop_replication_slot", "pg_file_write", "pg_file_unlink", "pg_file_rename",
 })
-
-
-class SqlQuery(BaseModel):
-    """A query the inventory declares: which host runs psql, against which database, as whom."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    host: str = Field(description="inventory host that runs psql (usually the database server)")
-    database: str = Field(min_length=1)
-    sql: str = Field(min_length=1)
-    user: str | None = Field(default=None, description="database role; default: psql's (the login user)")
-    address: str | None = Field(default=None, description="server address for psql -h; default: the local socket")
-    port: int | None = Field(default=None, ge=1, le=65535)
 
 
 def check_select(sql: str, where: str) -> str:

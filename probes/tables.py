@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from probes.errors import InputError
+from checker.errors import InputError
 
 Cell = str | int | float | date | datetime | None
 

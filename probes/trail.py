@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from probes.facts.pilot import BrokenLink, TrailCheck
 
 FORMAT = "ihcheck.trail/1"
 GENESIS = "0" * 64
@@ -42,46 +42,6 @@ _HEAD = b'{"prev":"'
 _TAIL = b',"hash":"'
 _SUFFIX_LEN = len(_TAIL) + 64 + len(b'"}')  # ,"hash":"<64 hex>"}
 _HEX = frozenset(b"0123456789abcdef")
-
-# Events every visit leaves in the trail (see checker.catalogue.bj2026_pilot for how they are judged).
-EVENT_START = "visit.start"
-EVENT_CONSENT = "visit.consent"
-EVENT_PRESCRIPTION = "visit.prescription"
-EVENT_END = "visit.end"
-EVENT_TERMINATE = "visit.terminate"
-
-
-class BrokenLink(BaseModel):
-    """The first place the chain does not hold: line number (from 1), the record's seq if readable, why."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    line: int
-    seq: int | None = None
-    problem: str
-
-    def describe(self) -> str:
-        seq = f" (seq {self.seq})" if self.seq is not None else ""
-        return f"line {self.line}{seq}: {self.problem}"
-
-
-class TrailCheck(BaseModel):
-    """What verifying one log found. `broken` None means every link held (relative to `head`)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    source: str
-    records: int
-    first_seq: int | None = None
-    last_seq: int | None = None
-    head: str = Field(description="the last record's hash: keep it elsewhere, compare it next time")
-    sha256: str = Field(description="SHA-256 of the whole file as read")
-    broken: BrokenLink | None = None
-
-    @property
-    def intact(self) -> bool:
-        return self.broken is None
-
 
 def record_line(prev: str, seq: int, fields: dict[str, Any]) -> tuple[bytes, str]:
     """One record as its line (with LF) and its hash: `prev`, `seq`, the fields in their order, then `hash`."""

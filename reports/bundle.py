@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from probes.errors import InputError
+from checker.errors import InputError
 
 if TYPE_CHECKING:
     from reports.keys import SigningKeys
@@ -215,7 +215,8 @@ def write_bundle(
     documents = result.facts.documents
     if documents is not None:
         folder = Path(documents.directory)
-        from probes.documents import INDEX, digests
+        from probes.facts.materials import INDEX
+        from probes.materials_folder import digests
 
         index = (folder / INDEX).read_bytes()
         if digests(index)[0] != documents.index_sha256:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from probes.errors import InputError
+from checker.errors import InputError
 
 # pass and not_applicable are as good as it gets; could-not-tell is worse; fail is worst.
 RANK = {"pass": 0, "not_applicable": 0, "inconclusive": 1, "error": 1, "fail": 2}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from probes.errors import InputError
+from checker.errors import InputError
 from reports.timefmt import local_time
 
 

@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 from urllib.parse import unquote
 
-from probes.errors import InputError
+from checker.errors import InputError
 from reports.bundle import FORMAT, KEY_ED25519, KEY_SM2, MANIFEST, SIG_ED25519, SIG_SM2, UNSIGNED, observation_path
 
 ProblemKind = Literal["format", "key", "signature", "removed", "added", "altered", "inconsistent"]

@@ -17,17 +17,27 @@ from datetime import date
 from typing import Any
 
 from checker.catalogue.common import all_hosts
-from checker.catalogue.documents import BJ2026
+from checker.catalogue.sources import BJ2026
 from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
 from probes.facts import DeploymentFacts
-from probes.pilot import BJ2026_FIRST_VISIT, CHILD_UNDER, TITLE_RANK, PilotFacts, Source
-from probes.trail import EVENT_CONSENT, EVENT_END, EVENT_START, EVENT_TERMINATE
+from probes.facts.pilot import (
+    BJ2026_FIRST_VISIT,
+    EVENT_CONSENT,
+    EVENT_END,
+    EVENT_START,
+    EVENT_TERMINATE,
+    PilotFacts,
+    Source,
+)
 
 PHYSICIANS_ID = "BJ2026-3-physicians"
 FIRST_VISITS_ID = "BJ2026-3-first-visits"
 TRACEABILITY_ID = "BJ2026-1-traceability"
 
 MIN_PRACTICE_YEARS = 3
+# The professional ladder (卫生专业技术职务): attending (主治医师) or above is what the pilot plan asks.
+TITLE_RANK: dict[str, int] = {"assistant": 0, "resident": 1, "attending": 2, "associate-chief": 3, "chief": 4}
+CHILD_UNDER = 18  # 未成年人 (under 18): a child's first visit needs a guardian
 MIN_ONLINE_YEARS = 1
 MAX_LISTED = 20  # offending records named in the reason; all of them are in details
 
@@ -298,7 +308,7 @@ PHYSICIANS = Rule(
                   "follow-up experience and passed in-house training. Physicians suspended or removed from the "
                   "whitelist are counted, not judged."),
     severity=Severity.HIGH,
-    needs=(),  # deployment-level: facts.pilot, gathered when a programme is declared
+    needs=("pilot",),
     judge=judge_physicians,
 )
 
@@ -314,7 +324,7 @@ FIRST_VISITS = Rule(
                   f"to 2026-12-31); a patient under {CHILD_UNDER} needs a guardian recorded (a record without an age "
                   "cannot show it); a terminated visit needs its offline referral recorded."),
     severity=Severity.HIGH,
-    needs=(),  # deployment-level: facts.pilot, gathered when a programme is declared
+    needs=("pilot",),
     judge=judge_first_visits,
 )
 
@@ -329,7 +339,7 @@ TRACEABILITY = Rule(
                   "append-only log ihcheck cannot observe proves nothing. The Qinghai 2019 opinion (30) asks the "
                   "same of all internet-hospital data: “…服務產生的數據應當全程留痕,可查詢、可追溯,滿足行業監管需求”."),
     severity=Severity.HIGH,
-    needs=(),  # deployment-level: facts.pilot, gathered when a programme is declared
+    needs=("pilot",),
     judge=judge_traceability,
 )
 

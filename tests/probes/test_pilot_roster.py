@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from probes.errors import InputError
+from checker.errors import InputError
 from probes.pilot import Pseudonymiser, read_roster, read_visits
 
 AS_OF = date(2026, 11, 30)

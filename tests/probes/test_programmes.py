@@ -17,8 +17,8 @@ import yaml
 
 from checker.catalogue.bj2026_pilot import RULES
 from checker.engine import evaluate, rule_verdicts
+from checker.errors import InputError
 from checker.model import Verdict
-from probes.errors import InputError
 from probes.facts import DeploymentFacts
 from probes.inventory import load_inventory
 from probes.programmes import collect, prepare
@@ -132,7 +132,7 @@ def test_a_malformed_declaration_names_the_field(tmp_path: Path, db: int) -> Non
 
 
 def test_the_check_command_judges_a_declared_pilot(tmp_path: Path, db: int, capsys: pytest.CaptureFixture[str]) -> None:
-    from checker.cli import main
+    from checker.shell.cli import main
 
     path = inventory(tmp_path, db)
     main(["check", "-i", str(path), "--format", "json", "--rule", "BJ2026-3-physicians", "--rule",
@@ -148,7 +148,7 @@ def test_the_check_command_judges_a_declared_pilot(tmp_path: Path, db: int, caps
 
 def test_the_check_command_refuses_a_malformed_roster_with_exit_65(tmp_path: Path, db: int,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    from checker.cli import main
+    from checker.shell.cli import main
 
     path = inventory(tmp_path, db)
     (tmp_path / "roster.csv").write_text(ROSTER_TEXT_FUTURE, encoding="utf-8")

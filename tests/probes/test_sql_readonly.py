@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from probes.errors import InputError
+from checker.errors import InputError
+from probes.facts.pilot import SqlQuery
 from probes.pilot import Pseudonymiser, query_roster, query_visits
-from probes.sql import QueryFailed, SqlQuery, check_select, run_query
+from probes.sql import QueryFailed, check_select, run_query
 from tests.daemons import postgres
 from tests.probes.conftest import local_session
 

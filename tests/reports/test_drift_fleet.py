@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import main
+from checker.shell.cli import main
 from reports.keys import SigningKeys
 from tests.reports.scenario_bundles import scenario_bundle
 

@@ -6,18 +6,18 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from probes.facts import DeploymentFacts
-from probes.pilot import (
+from probes.facts.pilot import (
     AuditLogDeclaration,
     Physician,
     PilotFacts,
     Programme,
     Roster,
     Source,
+    TrailCheck,
     TrailFacts,
     Visit,
     Visits,
 )
-from probes.trail import TrailCheck
 from tests.factories import host
 
 AS_OF = date(2026, 11, 23)

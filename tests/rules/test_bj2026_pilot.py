@@ -11,7 +11,7 @@ from checker.catalogue.bj2026_pilot import FIRST_VISITS, PHYSICIANS, RULES, TRAC
 from checker.engine import evaluate, rule_verdicts
 from checker.model import Basis, Verdict
 from probes.facts import DeploymentFacts
-from probes.trail import BrokenLink
+from probes.facts.pilot import BrokenLink
 from tests.rules.pilot_factories import deployment_with, physician, pilot, trail, visit
 
 

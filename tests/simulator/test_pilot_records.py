@@ -14,8 +14,8 @@ from checker.catalogue.bj2026_pilot import RULES
 from checker.engine import evaluate, rule_verdicts
 from checker.model import Verdict
 from probes.facts import DeploymentFacts
-from probes.pilot import PilotFacts, Programme, Pseudonymiser, query_visits, read_roster
-from probes.sql import SqlQuery
+from probes.facts.pilot import PilotFacts, Programme, SqlQuery, TrailFacts
+from probes.pilot import Pseudonymiser, query_visits, read_roster
 from probes.trail import verify
 from simulator import pilot_records
 from tests.daemons import postgres
@@ -48,8 +48,6 @@ def judge(root: Path, port: int, *, lapsed: bool = False, edited_seq: int | None
     events: dict[str, list[str]] = {}
     check = verify(root / "app1" / "pilot" / "audit.jsonl",
                    on_record=lambda r: events.setdefault(key("visit", r["visit"]), []).append(r["event"]))
-    from probes.pilot import TrailFacts
-
     trail = TrailFacts(host="app1", path=pilot_records.AUDIT_LOG, check=check,
                        events={k: tuple(v) for k, v in events.items()})
     pilot = PilotFacts(programme=programme, as_of=TODAY, pseudonyms=key.describe(), roster=roster, visits=visits,

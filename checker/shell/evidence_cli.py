@@ -10,13 +10,16 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from reports.render import Format
+
+if TYPE_CHECKING:
+    from checker.shell.run import CheckRun
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -219,7 +222,7 @@ def _fleet_table(rows: list[Any], rule_rates: list[Any]) -> None:
 
 
 def _write_output(path: Path, data: bytes) -> None:
-    from probes.errors import InputError
+    from checker.errors import InputError
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -237,23 +240,19 @@ def register(app: typer.Typer) -> None:
     app.command("fleet")(fleet)
 
 
-def bundle_after_check(result: object, inventory: Path, bundle_dir: Path, sign_key: Path | None,
-                       waiver_statuses: list[object], waivers_file: Path | None) -> None:
+def bundle_after_check(run: CheckRun, inventory: Path, bundle_dir: Path, sign_key: Path | None) -> None:
     """What `ihcheck check --bundle DIR` does once the check ran: sign and write the bundle, say where."""
     from reports.bundle import write_bundle
     from reports.keys import SigningKeys
-    from reports.result import CheckResult
-    from reports.waivers import WaiverStatus
 
-    assert isinstance(result, CheckResult)
     if sign_key is None:
         keys = SigningKeys.generate(ephemeral=True)
         err.print("[yellow]warning:[/] no --sign-key: the bundle is signed with a throw-away key, which proves "
                   "it intact but not who made it; make a lasting key with `ihcheck keys new` for evidence you hand in")
     else:
         keys = SigningKeys.load(sign_key)
-    statuses = [s for s in waiver_statuses if isinstance(s, WaiverStatus)]
-    written = write_bundle(result, inventory, bundle_dir, keys=keys, waivers=statuses, waivers_file=waivers_file)
+    written = write_bundle(run.result, inventory, bundle_dir, keys=keys, waivers=list(run.waivers),
+                           waivers_file=run.waivers_file)
     redacted = written.manifest["redactions"]["total"]
     err.print(f"bundle: {escape(str(written.directory))}" + (f" and {escape(str(written.tarball))}" if written.tarball
                                                               else "")
