@@ -102,8 +102,9 @@ def report(
             raise UsageError("--format pdf needs --out FILE")
         sys.stdout.write(data.decode("utf-8"))
         return
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_bytes(data)
+    from reports.render import write_report
+
+    write_report(loaded, fmt, out_file, data)
     err.print(f"wrote {escape(str(out_file))} ({fmt.value}, {len(data)} bytes)")
 
 
