@@ -30,9 +30,14 @@ RuleId = Literal[
     "GD2020-1.2.4-av-systems",
     "GD2020-1.2.5-isps",
     "GD2020-1.2.5-bandwidth",
+    "BJ2026-3-physicians",
+    "BJ2026-3-first-visits",
+    "BJ2026-1-traceability",
 ]
 # The hardware rules of 一(二)3–5, which every scenario states an expectation for.
-RULE_IDS: tuple[str, ...] = get_args(RuleId)
+RULE_IDS: tuple[str, ...] = tuple(r for r in get_args(RuleId) if r.startswith("GD2020-"))
+# The Beijing 2026 pilot's rules, stated by the scenarios whose hospital declares the pilot (`pilot:`).
+PILOT_RULE_IDS: tuple[str, ...] = tuple(r for r in get_args(RuleId) if r.startswith("BJ2026-"))
 Expected = Literal["pass", "fail", "inconclusive", "error", "not_applicable"]
 # The MLPS level 3 host-baseline rules (GD2020 一(二)1, one per GB/T 28448-2019 unit): optional in `expect`.
 MLPS_RULE_ID = re.compile(r"^GD2020-1\.2\.1-l3-ces1-(0[1-9]|1[0-57-9]|2[0-9]|3[0-5])$")
@@ -117,6 +122,15 @@ class AvSystem(_Strict):
     services: Annotated[tuple[str, ...], Field(min_length=1)]
 
 
+class Pilot(_Strict):
+    """The simulated hospital takes part in the Beijing 2026 first-visit pilot (simulator.pilot_records)."""
+
+    database: str  # the host whose PostgreSQL keeps the first-visit table
+    audit_host: str  # the host keeping the hash-chained audit log
+    lapsed: bool = False  # whitelist-lapsed: one physician under three years, one without training
+    edited_record: Annotated[int | None, Field(ge=1)] = None  # trail-edited: this audit record changed afterwards
+
+
 class Scenario(_Strict):
     """A whole simulated deployment and the verdicts the checker should reach on it."""
 
@@ -129,6 +143,7 @@ class Scenario(_Strict):
     mlps: Literal["hardened", "defaults"] = "hardened"
     # Documents every host names for MLPS items it cannot show itself (unit → the document's text).
     mlps_evidence: dict[MlpsUnit, str] = {}
+    pilot: Pilot | None = None
     expect: dict[str, Expected]
 
     @field_validator("description")
@@ -145,7 +160,7 @@ class Scenario(_Strict):
         missing = [rule for rule in RULE_IDS if rule not in value]
         if missing:
             raise ValueError(f"missing expected verdict for {', '.join(missing)}")
-        unknown = [rule for rule in value if rule not in RULE_IDS and not MLPS_RULE_ID.match(rule)]
+        unknown = [rule for rule in value if rule not in get_args(RuleId) and not MLPS_RULE_ID.match(rule)]
         if unknown:
             raise ValueError(f"unknown rule {', '.join(unknown)}")
         return value
@@ -186,7 +201,24 @@ def _cross_check(scenario: Scenario) -> tuple[str, str] | None:
                 return f"av_systems.{name}.services[{index}]", f"{service!r} is not an audio/video service"
             if service not in runs:
                 return f"av_systems.{name}.services[{index}]", f"host {system.host!r} does not run {service!r}"
-    return None
+    return _pilot_cross_check(scenario)
+
+
+def _pilot_cross_check(scenario: Scenario) -> tuple[str, str] | None:
+    pilot = scenario.pilot
+    if pilot is None:
+        stated = [r for r in PILOT_RULE_IDS if r in scenario.expect]
+        return ("expect", f"{stated[0]} is stated but the hospital declares no pilot (pilot:)") if stated else None
+    if pilot.database not in scenario.hosts or "postgresql" not in scenario.hosts[pilot.database].services:
+        return "pilot.database", f"{pilot.database!r} is not a host running postgresql"
+    if pilot.audit_host not in scenario.hosts:
+        return "pilot.audit_host", f"unknown host {pilot.audit_host!r}"
+    from simulator.pilot_records import audit_events
+
+    if pilot.edited_record is not None and pilot.edited_record > len(audit_events()):
+        return "pilot.edited_record", f"the audit log has {len(audit_events())} records"
+    missing = [r for r in PILOT_RULE_IDS if r not in scenario.expect]
+    return ("expect", f"missing expected verdict for {', '.join(missing)}") if missing else None
 
 
 def _format_error(error: Any) -> tuple[str, str]:

@@ -10,6 +10,7 @@ import hashlib
 import json
 
 from checker.catalogue import (
+    bj2026_pilot,
     gd2020_av,
     gd2020_domestic,
     gd2020_materials,
@@ -31,6 +32,9 @@ CATALOGUE: tuple[Rule, ...] = (  # in the order of the notice's clauses
     gd2020_materials.MATERIALS,
     gd2020_materials.POLICIES,
     gd2020_materials.EMERGENCY_PLANS,
+    bj2026_pilot.PHYSICIANS,  # Beijing 2026 first-visit pilot: only where ihcheck_programmes declares it
+    bj2026_pilot.FIRST_VISITS,
+    bj2026_pilot.TRACEABILITY,
     *mlps.MLPS_RULES,  # 一(二)1: the MLPS level 3 host baseline, one rule per GB/T 22239-2019 §8.1.4 item
 )
 

@@ -56,7 +56,7 @@ def _root(
 ) -> None:
     if version:
         out.print(f"ihcheck {__version__}")
-        raise typer.Exit(0)
+        raise typer.Exit(ExitCode.PASS)
 
 
 @app.command()
@@ -298,6 +298,16 @@ def _mount_reports() -> None:
 
 
 _mount_reports()
+
+
+def _mount_trail() -> None:
+    """`ihcheck trail verify`: the audit-log verifier hospitals can run on their own logs."""
+    from checker.shell.trail_cli import register
+
+    register(app)
+
+
+_mount_trail()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator
 
 from probes.facts.base import Record
+from probes.facts.pilot import Programme
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -52,6 +53,7 @@ class Declarations(Record):
     power_attestation: Path | None = None
     documents_dir: Path | None = None
     av_endpoints: tuple[AvEndpoint, ...] = ()
+    programmes: tuple[Programme, ...] = ()  # programmes the hospital takes part in (probes.programmes)
     mlps_evidence: dict[Annotated[str, Field(pattern=r"^L3-CES1-(0[1-9]|1[0-57-9]|2[0-9]|3[0-5])$")], Path] = Field(
         default_factory=dict, description="MLPS item (L3-CES1-xx) → a document attesting what the host cannot show")
 
