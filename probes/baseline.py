@@ -468,7 +468,7 @@ def build_facts(
         pam_layout=layout,
         files=file_reads,
         sshd=config,
-        password_quality=quality,
+        password_policy=quality,
         lockout=lock,
         su_wheel=wheel.where if wheel else None,
         su_problems=su_stack.problems if su_stack else (),

@@ -90,7 +90,7 @@ def _manual(unit: str, what: str) -> Task:
 
 def _password(b: BaselineFacts) -> list[Task]:
     tasks: list[Task] = []
-    if b.password_quality.module is None and b.os_family == "debian":
+    if b.password_policy.module is None and b.os_family == "debian":
         tasks += [
             _install("L3-CES1-01", ["libpam-pwquality"], b.os_family),
             {"name": "L3-CES1-01: pam_pwquality in the password stack",
@@ -117,7 +117,7 @@ def _password(b: BaselineFacts) -> list[Task]:
                                                "mode": "0755"}})
     if b.accounts is not None:
         for account in b.accounts.accounts:
-            if account.password == "set" and account.login_shell and (account.max_days or 99999) > 90:
+            if account.shadow == "set" and account.login_shell and (account.max_days or 99999) > 90:
                 tasks.append({"name": f"L3-CES1-01: {account.name}'s password expires within 90 days",
                               "ansible.builtin.user": {"name": account.name, "password_expire_max": 90}})
     return [_tag("L3-CES1-01", t) for t in tasks]

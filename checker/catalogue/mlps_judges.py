@@ -139,10 +139,10 @@ def identity_authentication(host: HostFacts, b: BaselineFacts) -> Outcome:
             problems=tuple(accounts.problems if accounts else ()),
         )
     problems += accounts.problems
-    empty = [a.name for a in accounts.accounts if a.password == "empty"]
+    empty = [a.name for a in accounts.accounts if a.shadow == "empty"]
     uid0 = [a.name for a in accounts.uid0()]
     dupes = accounts.duplicates()
-    parts.append(("empty", not empty, f"accounts with an empty password: {', '.join(empty) or 'none'}"))
+    parts.append(("empty", not empty, f"accounts with no password at all (empty field) — {', '.join(empty) or 'none'}"))
     parts.append(
         (
             "uid0",
@@ -160,11 +160,11 @@ def identity_authentication(host: HostFacts, b: BaselineFacts) -> Outcome:
             host,
             b,
             f"/etc/passwd: {len(accounts.accounts)} accounts; UID 0: {', '.join(uid0)}; "
-            f"empty passwords (from the /etc/shadow summary, no hashes read): {', '.join(empty) or 'none'}",
+            f"accounts with an empty field in /etc/shadow (its summary, no hash read) — {', '.join(empty) or 'none'}",
             "files",
         )
     )
-    q = b.password_quality
+    q = b.password_policy
     problems += q.problems
     # unset, the modules' own defaults apply: pam_pwquality 8 (pwquality.conf(5)), pam_cracklib 9 (pam_cracklib(8))
     length = as_int(q.minlen.value) if q.minlen else {"pam_pwquality.so": 8, "pam_cracklib.so": 9}.get(q.module or "")
@@ -188,7 +188,7 @@ def identity_authentication(host: HostFacts, b: BaselineFacts) -> Outcome:
         setting = defs.get("PASS_MAX_DAYS")
         max_days = as_int(setting.value) if setting else None
         ev += _settings(host, b, "files", [setting])
-    usable = [a for a in accounts.accounts if a.usable and a.password == "set"]
+    usable = [a for a in accounts.accounts if a.usable and a.shadow == "set"]
     stale = [a.name for a in usable if a.max_days is not None and a.max_days > MAX_PASSWORD_DAYS]
     parts.append(
         (
@@ -317,7 +317,7 @@ def default_accounts(host: HostFacts, b: BaselineFacts) -> Outcome:
     root = b.sshd.get("permitrootlogin") if b.sshd else None
     root_value = root.value if root else "unknown"
     parts = [
-        ("system", not usable, f"distribution accounts able to log in with a password: {', '.join(usable) or 'none'}"),
+        ("system", not usable, f"distribution accounts able to log in with a password — {', '.join(usable) or 'none'}"),
         (
             "root",
             root_value in ("no", "prohibit-password", "without-password", "forced-commands-only"),
@@ -348,13 +348,13 @@ def superfluous_accounts(host: HostFacts, b: BaselineFacts) -> Outcome:
         a.name
         for a in accounts
         if a.usable
-        and a.password == "set"
+        and a.shadow == "set"
         and a.last_change_days
         and a.max_days
         and a.max_days < 99999
         and a.last_change_days + a.max_days < today
     ]
-    login = [a.name for a in accounts if a.login_shell and a.password != "locked"]
+    login = [a.name for a in accounts if a.login_shell and a.shadow != "locked"]
     ev = [_ev(host, b, f"accounts that can log in: {', '.join(login) or 'none'}", "files")]
     if shared or expired:
         bits = ([f"shared identities {shared}"] if shared else []) + (
@@ -384,7 +384,7 @@ def least_privilege(host: HostFacts, b: BaselineFacts) -> Outcome:
             (
                 "sudo",
                 not wide,
-                "sudo rules granting ALL without a password: "
+                "sudo rules granting ALL without a password — "
                 + (", ".join(f"{r.who} ({r.where})" for r in wide) or "none"),
             )
         )

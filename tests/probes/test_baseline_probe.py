@@ -27,7 +27,7 @@ def test_probe_reads_this_debian_machine_without_problems() -> None:
     session = local_session()
     facts = collect(session)
     assert facts.os_family == "debian" and facts.pam_layout == "debian"
-    assert not facts.password_quality.problems and not facts.lockout.problems
+    assert not facts.password_policy.problems and not facts.lockout.problems
     assert facts.login_defs is not None and not facts.login_defs.problems
     assert facts.login_defs.get("PASS_MAX_DAYS") is not None
     assert facts.accounts is not None and [a.name for a in facts.accounts.uid0()] == ["root"]
@@ -91,7 +91,7 @@ def test_rhel9_authselect_layout() -> None:
     quality = pam.password_quality(pam.resolve_stack("sshd", files),
                                    {"/etc/security/pwquality.conf": (DATA / "rhel9-authselect/pwquality.conf").read_text()})
     assert quality.module == "pam_pwquality.so" and quality.minlen is None and quality.required_classes == 0
-    assert quality.where == "/etc/pam.d/password-auth:16"
+    assert quality.where == "/etc/pam.d/password-auth, line 16"
 
 
 def test_centos7_tally2_and_cracklib_layout() -> None:

@@ -62,9 +62,9 @@ def test_hardened_passes_and_defaults_fail_the_items_the_issue_names() -> None:
 
 def test_findings_name_the_file_and_line_they_rest_on() -> None:
     finding = judge_host(CHECKS_BY_UNIT["L3-CES1-01"], host(defaults()))
-    assert "PASS_MAX_DAYS 99999 (/etc/login.defs:1)" in " ".join(e.statement for e in finding.evidence)
+    assert "PASS_MAX_DAYS 99999 (/etc/login.defs, line 1)" in " ".join(e.statement for e in finding.evidence)
     lockout = judge_host(CHECKS_BY_UNIT["L3-CES1-02"], host(hardened()))
-    assert "deny 5 (/etc/security/faillock.conf:1)" in " ".join(e.statement for e in lockout.evidence)
+    assert "deny 5 (/etc/security/faillock.conf, line 1)" in " ".join(e.statement for e in lockout.evidence)
     assert lockout.evidence[0].observations == ("h#1",)
 
 

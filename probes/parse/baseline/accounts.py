@@ -57,12 +57,12 @@ def parse_accounts(passwd: str, shadow_summary: str | None, path: str = PASSWD) 
 
     >>> passwd = "root:x:0:0:root:/root:/bin/bash\\ntoor:x:0:0::/:/bin/sh\\nbin:x:2:2::/:/usr/sbin/nologin\\n"
     >>> a = parse_accounts(passwd, "root:set:19700:99999\\ntoor:empty::\\nbin:locked::\\n")
-    >>> [(x.name, x.password, x.usable) for x in a.accounts]
+    >>> [(x.name, x.shadow, x.usable) for x in a.accounts]
     [('root', 'set', True), ('toor', 'empty', True), ('bin', 'locked', False)]
     >>> [x.name for x in a.uid0()], a.duplicates()
     (['root', 'toor'], {'UID 0': ['root', 'toor']})
     >>> parse_accounts("root:x:0:0\\n", None).problems[0].describe()
-    '/etc/passwd:1: expected 7 fields, found 4'
+    '/etc/passwd, line 1: expected 7 fields, found 4'
     """
     problems: list[Problem] = []
     shadow: dict[str, tuple[PasswordState, int | None, int | None]] = {}
@@ -97,7 +97,7 @@ def parse_accounts(passwd: str, shadow_summary: str | None, path: str = PASSWD) 
                 gid=gid,
                 shell=fields[6],
                 line=number,
-                password=state,
+                shadow=state,
                 last_change_days=lastchg,
                 max_days=max_days,
             )

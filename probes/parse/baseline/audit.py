@@ -37,7 +37,7 @@ def parse_audit_rules(text: str, source: str) -> AuditRules:
     >>> parse_audit_rules("No rules\\n", "auditctl -l").rules
     ()
     >>> parse_audit_rules("-q nonsense\\n", "/etc/audit/rules.d/x.rules").problems[0].describe()
-    '/etc/audit/rules.d/x.rules:1: not an audit rule: -q nonsense'
+    '/etc/audit/rules.d/x.rules, line 1: not an audit rule: -q nonsense'
     """
     rules: list[str] = []
     watched: dict[str, str] = {}

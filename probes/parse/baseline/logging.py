@@ -161,7 +161,7 @@ def shell_timeout(files: Mapping[str, str | None]) -> tuple[Setting | None, bool
 
     >>> s, ro, _ = shell_timeout({"/etc/profile.d/tmout.sh": "TMOUT=600\\nreadonly TMOUT\\nexport TMOUT\\n"})
     >>> s.describe(), ro
-    ('TMOUT 600 (/etc/profile.d/tmout.sh:1)', True)
+    ('TMOUT 600 (/etc/profile.d/tmout.sh, line 1)', True)
     """
     best: Setting | None = None
     readonly = False

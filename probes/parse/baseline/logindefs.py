@@ -109,9 +109,9 @@ def parse_login_defs(text: str, path: str = PATH) -> LoginDefs:
 
     >>> d = parse_login_defs("PASS_MAX_DAYS\\t99999\\nPASS_MIN_DAYS 0\\nUMASK 022\\n")
     >>> d.get("PASS_MAX_DAYS").describe()
-    'PASS_MAX_DAYS 99999 (/etc/login.defs:1)'
+    'PASS_MAX_DAYS 99999 (/etc/login.defs, line 1)'
     >>> [p.describe() for p in parse_login_defs("PASS_MAXDAYS 90\\n").problems]
-    ['/etc/login.defs:1: unknown item PASS_MAXDAYS']
+    ['/etc/login.defs, line 1: unknown item PASS_MAXDAYS']
     """
     settings: dict[str, Setting] = {}
     problems: list[Problem] = []

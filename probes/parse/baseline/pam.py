@@ -71,7 +71,7 @@ def resolve_stack(service: str, files: Mapping[str, str | None]) -> PamStack:
     ['pam_faillock.so', 'pam_unix.so', 'pam_nologin.so']
     >>> loop = {"/etc/pam.d/sshd": "auth substack password-auth\\n", "/etc/pam.d/password-auth": "auth include sshd\\n"}
     >>> [p.describe() for p in resolve_stack("sshd", loop).problems]
-    ['/etc/pam.d/password-auth:1: include loop: sshd → password-auth → sshd']
+    ['/etc/pam.d/password-auth, line 1: include loop: sshd → password-auth → sshd']
     """
     lines: list[PamLine] = []
     problems: list[Problem] = []
@@ -122,7 +122,7 @@ def parse_keyvalue_conf(path: str, text: str) -> tuple[dict[str, Setting], list[
 
     >>> s, p = parse_keyvalue_conf("/etc/security/pwquality.conf", "minlen = 12\\n# dcredit = 0\\nenforce_for_root\\n")
     >>> s["minlen"].describe(), s["enforce_for_root"].value, p
-    ('minlen 12 (/etc/security/pwquality.conf:1)', '', [])
+    ('minlen 12 (/etc/security/pwquality.conf, line 1)', '', [])
     """
     settings: dict[str, Setting] = {}
     problems: list[Problem] = []
@@ -148,7 +148,7 @@ def password_quality(stack: PamStack, conf: Mapping[str, str | None]) -> Passwor
     >>> stack = resolve_stack("passwd", pam)
     >>> q = password_quality(stack, {"/etc/security/pwquality.conf": "minclass = 3\\nminlen = 8\\n"})
     >>> q.minlen.describe(), q.required_classes
-    ('minlen 10 (/etc/pam.d/passwd:1)', 3)
+    ('minlen 10 (/etc/pam.d/passwd, line 1)', 3)
     """
     lines = stack.modules("pam_pwquality.so", "password") or stack.modules("pam_cracklib.so", "password")
     problems = list(stack.problems)
@@ -189,7 +189,7 @@ def lockout(stack: PamStack, faillock_conf: Mapping[str, str | None]) -> Lockout
     ...     "account required pam_faillock.so\\n"})
     >>> lo = lockout(s, {"/etc/security/faillock.conf": "unlock_time = 900\\n"})
     >>> lo.deny.describe(), lo.unlock_time.describe()
-    ('deny 5 (/etc/pam.d/sshd:3)', 'unlock_time 900 (/etc/security/faillock.conf:1)')
+    ('deny 5 (/etc/pam.d/sshd, line 3)', 'unlock_time 900 (/etc/security/faillock.conf, line 1)')
     """
     problems = list(stack.problems)
     faillock = stack.modules("pam_faillock.so", "auth")
@@ -245,7 +245,7 @@ def su_wheel(stack: PamStack) -> PamLine | None:
     """The pam_wheel line that limits `su` to the wheel group (not one that merely trusts wheel).
 
     >>> su_wheel(resolve_stack("su", {"/etc/pam.d/su": "auth required pam_wheel.so use_uid\\n"})).where
-    '/etc/pam.d/su:1'
+    '/etc/pam.d/su, line 1'
     >>> su_wheel(resolve_stack("su", {"/etc/pam.d/su": "# auth required pam_wheel.so\\n"})) is None
     True
     """

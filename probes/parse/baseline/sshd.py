@@ -156,7 +156,7 @@ def parse_sshd_t(output: str, *, command: str = "sshd -T") -> SshdConfig:
     >>> c.get("PermitRootLogin").value, c.get("ciphers").value.split(",")[1]
     ('without-password', 'aes128-ctr')
     >>> parse_sshd_t("/etc/ssh/sshd_config line 3: Bad configuration option: Foo\\n").problems[0].describe()
-    '/etc/ssh/sshd_config:3: Bad configuration option: Foo'
+    '/etc/ssh/sshd_config, line 3: Bad configuration option: Foo'
     """
     settings: dict[str, Setting] = {}
     problems: list[Problem] = []
@@ -177,7 +177,7 @@ def parse_sshd_t(output: str, *, command: str = "sshd -T") -> SshdConfig:
         settings.setdefault(key, Setting(key=key, value=value.strip(), file=command))
     if not settings and not problems:
         problems.append(Problem(file=command, message="printed no settings"))
-    return SshdConfig(source=command, settings=settings, problems=tuple(problems))
+    return SshdConfig(source=command, settings=tuple(settings.values()), problems=tuple(problems))
 
 
 def _include_targets(pattern: str, files: Mapping[str, str | None]) -> list[str]:
@@ -193,9 +193,9 @@ def parse_sshd_files(files: Mapping[str, str | None], root: str = ROOT) -> SshdC
     >>> cfg = parse_sshd_files({ROOT: "Include /etc/ssh/sshd_config.d/*.conf\\nPermitRootLogin yes\\n",
     ...                         "/etc/ssh/sshd_config.d/10-hard.conf": "PermitRootLogin no\\n"})
     >>> cfg.get("permitrootlogin").describe()
-    'PermitRootLogin no (/etc/ssh/sshd_config.d/10-hard.conf:1)'
+    'PermitRootLogin no (/etc/ssh/sshd_config.d/10-hard.conf, line 1)'
     >>> [p.describe() for p in parse_sshd_files({ROOT: "PermitRootLogin no\\nFrobnicate yes\\n"}).problems]
-    ['/etc/ssh/sshd_config:2: unknown directive Frobnicate']
+    ['/etc/ssh/sshd_config, line 2: unknown directive Frobnicate']
     >>> loop = {ROOT: "Include /etc/ssh/a.conf\\n", "/etc/ssh/a.conf": "Include /etc/ssh/sshd_config\\n"}
     >>> [p.message for p in parse_sshd_files(loop).problems]
     ['include loop: /etc/ssh/sshd_config → /etc/ssh/a.conf → /etc/ssh/sshd_config']
@@ -241,4 +241,5 @@ def parse_sshd_files(files: Mapping[str, str | None], root: str = ROOT) -> SshdC
                 settings.setdefault(lower, Setting(key=key, value=value, file=path, line=number))
 
     read(root, ())
-    return SshdConfig(source=root, settings=settings, match_blocks=tuple(matches), problems=tuple(problems))
+    return SshdConfig(source=root, settings=tuple(settings.values()), match_blocks=tuple(matches),
+                      problems=tuple(problems))

@@ -54,7 +54,7 @@ def parse_sudoers(files: Mapping[str, str | None], root: str = ROOT) -> Sudoers:
     >>> s = parse_sudoers({ROOT: "Defaults env_reset\\nroot ALL=(ALL:ALL) ALL\\n@includedir /etc/sudoers.d\\n",
     ...                    "/etc/sudoers.d/ops": "%ops ALL=(ALL) NOPASSWD: ALL\\n"})
     >>> [(r.who, r.nopasswd_all, r.where) for r in s.rules]
-    [('root', False, '/etc/sudoers:2'), ('%ops', True, '/etc/sudoers.d/ops:1')]
+    [('root', False, '/etc/sudoers, line 2'), ('%ops', True, '/etc/sudoers.d/ops, line 1')]
     >>> [p.message for p in parse_sudoers({ROOT: "#include /etc/sudoers\\n"}).problems]
     ['include loop: /etc/sudoers → /etc/sudoers']
     """
