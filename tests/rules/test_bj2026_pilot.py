@@ -109,7 +109,7 @@ def test_a_visit_missing_its_events_fails() -> None:
 
 def test_a_prescription_the_records_show_must_be_in_the_trail() -> None:
     visits = [visit(1, prescribed=True), visit(2, prescribed=False), visit(3)]
-    events = {v.id: ("visit.start", "visit.consent", "visit.end") for v in visits}
+    events: dict[str, tuple[str, ...]] = {v.id: ("visit.start", "visit.consent", "visit.end") for v in visits}
     finding = judge(TRACEABILITY, pilot(visits=visits, trail_facts=trail(visits, events=events)))
     assert finding.verdict is Verdict.FAIL
     assert [(i["row"], i["missing"]) for i in finding.details["incomplete"]] == [(2, ["visit.prescription"])]
