@@ -261,10 +261,13 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
                                                  "that the activity is 全程留痕、可追溯 cannot be observed"))]
     check = trail.check
     head = Evidence(host=trail.host, observations=trail.observations,
-                    statement=f"audit log {trail.host}:{trail.path}: {check.records} record(s)"
-                    + (f", seq {check.first_seq}–{check.last_seq}" if check.records else "")
-                    + f", head {check.head} (keep it: the next check can pass it as audit_log.head), "
-                    f"file sha256 {check.sha256}")
+                    statement=f"audit log {trail.host}:{trail.path}: "
+                    + (f"{check.records} record(s) hold before the broken link at {check.broken.describe()}"
+                       if check.broken is not None else
+                       f"{check.records} record(s)" + (f", seq {check.first_seq}–{check.last_seq}" if check.records
+                                                       else "")
+                       + f", head {check.head} (keep it: the next check can pass it as audit_log.head)")
+                    + f", file sha256 {check.sha256}")
     details: dict[str, Any] = {"trail": check.model_dump(mode="json"), "visits_in_trail": len(trail.events)}
     if check.broken is not None:
         return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.FAIL, hosts=(trail.host,), evidence=(head,),
