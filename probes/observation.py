@@ -34,6 +34,9 @@ class Observation(BaseModel):
     host_key_fingerprint: str | None = Field(
         default=None, description="SHA256 fingerprint of the SSH host key the command ran behind"
     )
+    ended_by_checker: str | None = Field(
+        default=None, description="why the checker ended the command (its deadline, the output cap, an interrupt)")
+    truncated: bool = Field(default=False, description="output beyond the cap was not kept")
 
     @property
     def ok(self) -> bool:
@@ -60,6 +63,8 @@ class ObservationLog:
         started_at: datetime,
         ended_at: datetime | None = None,
         host_key_fingerprint: str | None = None,
+        ended_by_checker: str | None = None,
+        truncated: bool = False,
     ) -> Observation:
         with self._lock:
             n = self._counters.get(host, 0) + 1
@@ -76,6 +81,8 @@ class ObservationLog:
                 ended_at=ended_at or now(),
                 stdout_sha256=sha256_text(stdout),
                 host_key_fingerprint=host_key_fingerprint,
+                ended_by_checker=ended_by_checker,
+                truncated=truncated,
             )
             self._items.append(obs)
             return obs
