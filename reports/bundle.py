@@ -190,9 +190,11 @@ def write_bundle(
         redacted = {k: red.text(raw[k]) for k in ("command", "stdout", "stderr")}
         raw.update(redacted)
         raw["stdout_sha256"] = hashlib.sha256(raw["stdout"].encode("utf-8", "surrogateescape")).hexdigest()
-        raw["redactions"] = red.total
+        at_source = sum(obs.redacted.values())
+        raw["redactions"] = red.total + at_source
         kinds.update(red.counts)
-        files.add(observation_path(obs.id), dump_json(raw), red.total)
+        kinds.update(obs.redacted)
+        files.add(observation_path(obs.id), dump_json(raw), red.total + at_source)
 
     facts = result.facts.model_dump(mode="json")
     add_redacted_json("facts.json", facts)
