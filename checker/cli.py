@@ -86,6 +86,11 @@ def check(
         Path | None, typer.Option("--sign-key", help="Keys directory from `ihcheck keys new` to sign the bundle with.")
     ] = None,
     waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers file (YAML) to apply.")] = None,
+    allow_inventory_lookups: Annotated[
+        bool, typer.Option("--allow-inventory-lookups",
+                           help="Let the inventory's templates run lookups (commands, files) on this machine: "
+                                "only for an inventory you trust.")
+    ] = False,
     vault_password_file: Annotated[
         Path | None, typer.Option("--vault-password-file", envvar="ANSIBLE_VAULT_PASSWORD_FILE",
                                   help="Ansible Vault password file (or script) for vaulted inventory values.")
@@ -101,7 +106,7 @@ def check(
     if sign_key is not None and bundle is None:
         raise InputError("--sign-key: only meaningful with --bundle DIR")
     result = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
-                       progress_console=err)
+                       progress_console=err, allow_inventory_lookups=allow_inventory_lookups)
     statuses: list[object] = []
     if waivers is not None:
         result, statuses = _apply_waivers(result, waiver_list)

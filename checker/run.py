@@ -31,6 +31,7 @@ def run_check(
     rule_ids: list[str] | None = None,
     accept_unknown_host_keys: bool = False,
     progress_console: Console | None = None,
+    allow_inventory_lookups: bool = False,
 ) -> CheckResult:
     from reports.result import CheckResult
 
@@ -38,7 +39,7 @@ def run_check(
         rules = select(rule_ids)
     except KeyError as exc:
         raise InputError(f"--rule: unknown rule id {exc.args[0]!r} (see `ihcheck rules`)") from None
-    inventory = load_inventory(inventory_path, limit)
+    inventory = load_inventory(inventory_path, limit, allow_lookups=allow_inventory_lookups)
     documents = load_documents(inventory)  # before probing: a bad index fails fast
     options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys,
                                ansible_inventory=str(inventory_path))
@@ -56,4 +57,5 @@ def run_check(
     facts = gathered.facts.model_copy(update={"documents": documents})
     findings = evaluate(facts, rules)
     return CheckResult.build(rules=rules, facts=facts, findings=findings,
-                             observations=gathered.observations, started_at=started, finished_at=now())
+                             observations=gathered.observations, started_at=started, finished_at=now(),
+                             inventory_hosts=inventory.hosts)

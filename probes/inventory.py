@@ -18,6 +18,7 @@ import contextlib
 import ipaddress
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -45,10 +46,26 @@ _CONNECTIONS: dict[str, Connection] = {
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
+def _safe_token(value: str) -> bool:
+    """A host name, address or user that no transport can mistake for an option or split in two.
+
+    >>> [_safe_token(v) for v in ("db1", "10.0.0.1", "-V", "a b", "x\\x1b[31m", "fe80::1%eth0")]
+    [True, True, False, False, False, True]
+    """
+    return bool(value) and not value.startswith("-") and value.isprintable() and not any(c.isspace() for c in value)
+
+
 class BmcAccess(BaseModel):
     """Where a host's baseboard management controller answers IPMI."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @field_validator("address", "user")
+    @classmethod
+    def _token(cls, value: str) -> str:
+        if not _safe_token(value):
+            raise ValueError(f"must not be empty, start with '-' or hold whitespace or control characters: {value!r}")
+        return value
 
     address: str
     user: str
@@ -63,6 +80,13 @@ class AvEndpoint(BaseModel):
     """An audio/video system the hospital declares (e.g. a vendor's cloud endpoint) for the checker to probe."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @field_validator("address")
+    @classmethod
+    def _token(cls, value: str) -> str:
+        if not _safe_token(value):
+            raise ValueError(f"must not be empty, start with '-' or hold whitespace or control characters: {value!r}")
+        return value
 
     name: str
     kind: Literal["stun", "turn", "sip", "webrtc-gateway", "http"]
@@ -96,6 +120,22 @@ class Declarations(BaseModel):
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value else value
+
+    @field_validator("echo_url", "cloud_metadata_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        # Handed to curl on the host: anything but an http(s) URL could be read as one of curl's options.
+        if value is not None and (not value.startswith(("http://", "https://")) or not _safe_token(value)):
+            raise ValueError(f"expected an http:// or https:// URL without spaces, got {value!r}")
+        return value
+
+    @field_validator("ups", "measure_endpoint")
+    @classmethod
+    def _tokens(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            if not _safe_token(item):
+                raise ValueError(f"must not start with '-' or hold whitespace or control characters: {item!r}")
+        return value
 
     @field_validator("role", "ups", "measure_endpoint", mode="before")
     @classmethod
@@ -135,10 +175,18 @@ class InventoryHost(BaseModel):
     @field_validator("address")
     @classmethod
     def _address(cls, value: str) -> str:
-        if not value or any(c.isspace() for c in value):
+        if not value or not _safe_token(value):
             raise ValueError(f"not a host name or address: {value!r}")
         with contextlib.suppress(ValueError):
             ipaddress.ip_address(value)
+        return value
+
+    @field_validator("name", "user")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        # A name or user reaches ssh, ansible and podman command lines: `-V` would become an option there.
+        if value is not None and (not value or not _safe_token(value)):
+            raise ValueError(f"must not be empty, start with '-' or hold whitespace or control characters: {value!r}")
         return value
 
 
@@ -268,7 +316,42 @@ def _vault_context(secrets: list[tuple[str, Any]]) -> Iterator[None]:
         VaultSecretsContext._current = previous
 
 
-def _rendered(path: Path, name: str, hostvars: dict[str, Any], loader: Any) -> dict[str, Any]:
+class LookupRefused(Exception):
+    """A template asked for a lookup plugin while lookups are off."""
+
+
+@contextlib.contextmanager
+def _lookups(allowed: bool) -> Iterator[None]:
+    """Lookups off unless asked for: `lookup('pipe', …)` runs a command on the checker and `lookup('file', …)`
+    reads any file, so a regulator checking a hospital's inventory would run the hospital's commands.
+
+    Ansible 2.19 no longer honours `disable_lookups`; every lookup goes through its plugin loader's `get`,
+    so for the parse that loader refuses every name."""
+    if allowed:
+        yield
+        return
+    from ansible._internal._templating import _jinja_plugins
+
+    real = _jinja_plugins.lookup_loader
+
+    class Refusing:
+        def get(self, name: str, *args: Any, **kwargs: Any) -> Any:
+            raise LookupRefused(f"lookup {name!r} refused: inventory templates may not run lookups "
+                                "(they run commands or read files on the checker); --allow-inventory-lookups "
+                                "allows them for an inventory you trust")
+
+        def __getattr__(self, attr: str) -> Any:
+            return getattr(real, attr)
+
+    _jinja_plugins.lookup_loader = Refusing()
+    try:
+        yield
+    finally:
+        _jinja_plugins.lookup_loader = real
+
+
+def _rendered(path: Path, name: str, hostvars: dict[str, Any], loader: Any,
+              allow_lookups: bool = False) -> dict[str, Any]:
     """The variables ihcheck reads, templates rendered and vaulted values decrypted, as plain data."""
     from ansible.errors import AnsibleError
     from ansible.template import Templar
@@ -279,8 +362,12 @@ def _rendered(path: Path, name: str, hostvars: dict[str, Any], loader: Any) -> d
         if key not in _READ and not key.startswith("ihcheck_"):
             continue
         try:
-            out[key] = _plain(templar.template(value))
+            with _lookups(allow_lookups):
+                out[key] = _plain(templar.template(value))
         except AnsibleError as exc:
+            refused = _refusal(exc)
+            if refused is not None:
+                raise InputError(f"{path}: host {name!r}: {key}: {refused}") from None
             detail = _first_line(exc)
             if "decrypt" in detail.lower():
                 detail = ("vault-encrypted and not decrypted: give the vault password file with --vault-password-file "
@@ -290,7 +377,16 @@ def _rendered(path: Path, name: str, hostvars: dict[str, Any], loader: Any) -> d
     return out
 
 
-def load_inventory(source: str | Path, limit: str | None = None) -> Inventory:
+def _refusal(exc: BaseException) -> str | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, LookupRefused):
+            return str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def load_inventory(source: str | Path, limit: str | None = None, *, allow_lookups: bool = False) -> Inventory:
     """Parse an inventory file or directory; raise InputError with one line on any problem."""
     path = Path(source)
     if not path.exists():
@@ -298,13 +394,16 @@ def load_inventory(source: str | Path, limit: str | None = None) -> Inventory:
     if path.is_file() and not os.access(path, os.R_OK):
         raise InputError(f"{path}: inventory is not readable")
 
-    with _ansible_settings() as failures:
+    with _ansible_settings() as failures, contextlib.ExitStack() as stack:
         from ansible.errors import AnsibleError
         from ansible.inventory.manager import InventoryManager
         from ansible.parsing.dataloader import DataLoader
         from ansible.vars.manager import VariableManager
 
         loader = DataLoader()
+        if not allow_lookups:  # `{% include %}` reads beside the loader's base: give it a folder with nothing
+            nothing = stack.enter_context(tempfile.TemporaryDirectory(prefix="ihcheck-noinclude-"))
+            loader.set_basedir(nothing)
         secrets = _vault_secrets(loader)
         loader.set_vault_secrets(secrets)
         try:
@@ -322,7 +421,8 @@ def load_inventory(source: str | Path, limit: str | None = None) -> Inventory:
             raise InputError(f"{path}: no hosts{where}")
         with _vault_context(secrets):
             hosts = [
-                _host(path, h.name, _rendered(path, h.name, variables.get_vars(host=h, include_hostvars=False), loader),
+                _host(path, h.name, _rendered(path, h.name, variables.get_vars(host=h, include_hostvars=False), loader,
+                                              allow_lookups),
                       tuple(sorted(g.name for g in h.get_groups() if g.name != "all")))
                 for h in selected
             ]

@@ -126,7 +126,9 @@ def bundle_after_check(result: object, inventory: Path, bundle_dir: Path, sign_k
     else:
         keys = SigningKeys.load(sign_key)
     statuses = [s for s in waiver_statuses if isinstance(s, WaiverStatus)]
-    written = write_bundle(result, inventory, bundle_dir, keys=keys, waivers=statuses, waivers_file=waivers_file)
+    parsed = [h.model_dump(mode="json") for h in result.inventory_hosts] if result.inventory_hosts else None
+    written = write_bundle(result, inventory, bundle_dir, keys=keys, waivers=statuses, waivers_file=waivers_file,
+                           parsed_hosts=parsed)
     redacted = written.manifest["redactions"]["total"]
     err.print(f"bundle: {escape(str(written.directory))}" + (f" and {escape(str(written.tarball))}" if written.tarball
                                                               else "")
