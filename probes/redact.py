@@ -196,6 +196,16 @@ _KEEP_PREFIX: dict[str, Callable[[dict[str, str]], str]] = {
 }
 
 
+def _without_secret(kind: str, g: dict[str, str], whole: str) -> str:
+    """The match with its secret part removed, to tell a span that holds only a mask from a live secret."""
+    if kind == "private_key":
+        return f"-----BEGIN {g['pem']}----------END {g['pem']}-----" if whole.rstrip().endswith("-----") \
+            else f"-----BEGIN {g['pem']}-----"
+    if kind == "url_credentials":
+        return g["url"]
+    return g["auth"]
+
+
 def redact_text(text: str) -> Redacted:
     """The text with every secret replaced by [REDACTED], and how many of each kind were replaced."""
     if not text or not _HINT.search(text):
@@ -207,6 +217,9 @@ def redact_text(text: str) -> Redacted:
         kind = _KINDS.get(group, "")
         g = m.groupdict()
         whole = m.group(0)
+        if MASK in whole and kind in ("private_key", "url_credentials", "authorization") \
+                and "".join(whole.replace(MASK, "").split()) == "".join(_without_secret(kind, g, whole).split()):
+            return whole  # redacted already (at the source): neither again nor counted twice
         if kind == "private_key":
             counts[kind] += 1
             sep = "\n" if "\n" in whole else " "  # a key inside a JSON string keeps the string one line

@@ -61,9 +61,15 @@ UNSIGNED = frozenset({MANIFEST, SIG_ED25519, SIG_SM2})
 _VERIFY_TXT = """\
 This is an ihcheck evidence bundle ({format}).
 
-Verify it offline (no network, no access to the hospital needed):
+Verify it offline (no network, no access to the hospital needed), against the fingerprints the
+hospital REGISTERED WITH YOU (from your own records, never from this bundle: whoever altered the
+bundle would also have replaced any fingerprint written in it):
 
-    ihcheck verify BUNDLE --pubkey "{ed} {sm2}"
+    ihcheck verify BUNDLE --pubkey "ed25519:SHA256:<registered> sm2:SM3:<registered>"
+    ihcheck verify BUNDLE --keyring registered-hospitals.txt
+
+Exit 0 means intact AND signed by the registered key; exit 2 means intact but not compared with a
+registered key (anyone can re-sign an altered bundle); exit 1 means altered.
 
 Or with OpenSSL alone (3.0 or later), from inside the bundle directory:
 
@@ -72,10 +78,11 @@ Or with OpenSSL alone (3.0 or later), from inside the bundle directory:
     openssl pkeyutl -verify -pubin -inkey keys/sm2.pub.pem -rawin -digest sm3 \\
         -pkeyopt distid:1234567812345678 -in manifest.json -sigfile signatures/manifest.sm2.der
 
-then compare every file's sha256sum / SM3 digest with manifest.json "files". Check that the
-public keys' fingerprints are the ones the hospital registered with you:
-{ed}
-{sm2}
+then compare every file's sha256sum / SM3 digest with manifest.json "files", and — the step that
+establishes who signed — compare the public keys in keys/ with the keys or fingerprints the hospital
+registered with you. A signature that verifies under a key you did not register proves nothing.
+
+请以医院向您登记的公钥指纹核对签名者，切勿使用证据包内写明的指纹。
 """
 
 
@@ -232,7 +239,7 @@ def write_bundle(
     ed_fp, sm2_fp = public.fingerprints()
     files.add(KEY_ED25519, ed25519_public_pem(public.ed25519))
     files.add(KEY_SM2, public.sm2.pem())
-    files.add("VERIFY.txt", _VERIFY_TXT.format(format=FORMAT, ed=ed_fp, sm2=sm2_fp).encode("utf-8"))
+    files.add("VERIFY.txt", _VERIFY_TXT.format(format=FORMAT).encode("utf-8"))
 
     manifest = {
         "format": FORMAT,

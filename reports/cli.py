@@ -1,8 +1,11 @@
 """`ihcheck keys new`, `ihcheck verify`, `ihcheck report`: the evidence commands.
 
-`verify` exit codes: 0 every digest and both signatures hold (and the key matches when pinned),
-1 the bundle does not verify (the first altered, added or removed file is named), 65 bad input
-(not a bundle, unreadable key).
+`verify` exit codes:
+    0   every digest and both signatures hold, the bundle is self-consistent, AND the signer is pinned
+        (`--pubkey`, or `--keyring` of registered hospitals) and matched
+    1   the bundle does not verify (the first altered, added or removed file is named)
+    2   intact but unpinned: the signatures hold, but nothing says who signed (anyone can re-sign)
+    65  bad input (not a bundle, unreadable key)
 """
 
 from __future__ import annotations
@@ -22,6 +25,12 @@ err = Console(stderr=True, highlight=False)
 
 keys_app = typer.Typer(help="Signing keys for evidence bundles (Ed25519 and SM2).", no_args_is_help=True)
 
+EXIT_UNPINNED = 2
+
+KeyringOption = Annotated[
+    Path | None,
+    typer.Option("--keyring", help="File of registered hospitals: one line each, a name then its fingerprints."),
+]
 PubkeyOption = Annotated[
     str | None,
     typer.Option("--pubkey", help="The signer's key as registered: a keys directory, a PEM public key, a "
@@ -49,27 +58,36 @@ def keys_new(
 def verify(
     bundle: Annotated[Path, typer.Argument(help="Bundle directory or .tar.gz.")],
     pubkey: PubkeyOption = None,
+    keyring: KeyringOption = None,
 ) -> None:
-    """Check every digest and both signatures of a bundle, offline. Exit 0 only when all hold."""
-    from reports.keys import pinned_fingerprints
-    from reports.verify import verify_bundle
+    """Check every digest and both signatures of a bundle, offline. Exit 0 only when all hold and the signer
+    is pinned; 2 when the bundle is intact but no registered key was given to compare the signer with."""
+    from reports.keys import load_keyring, pinned_fingerprints
+    from reports.verify import UNPINNED_ZH, verify_bundle
 
     pinned = pinned_fingerprints(pubkey) if pubkey else None
-    result = verify_bundle(bundle, pinned)
+    result = verify_bundle(bundle, pinned, load_keyring(keyring) if keyring else None)
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {escape(warning)}")
+        err.print(f"warning: {warning}", markup=False)
     if result.ok:
         signer = ", ".join(result.signer or ())
-        out.print(f"[bold green]verified[/] {escape(str(bundle))}: {len(result.manifest.get('files', {}))} files, "
-                  f"SHA-256 + SM3 digests and Ed25519 + SM2 signatures hold; signer {escape(signer)}")
+        files = len(result.manifest.get("files", {}))
+        if not result.trusted:
+            out.print(f"INTACT BUT UNPINNED {bundle}: {files} files, digests and signatures hold, but the signer "
+                      f"{signer} was not compared with a registered key (exit {EXIT_UNPINNED}) / {UNPINNED_ZH}",
+                      markup=False, style="bold yellow")
+            raise typer.Exit(EXIT_UNPINNED)
+        who = f" (registered as {result.registered_as})" if result.registered_as else ""
+        out.print(f"verified {bundle}: {files} files, SHA-256 + SM3 digests and Ed25519 + SM2 signatures hold; "
+                  f"signer {signer}{who} matches the pinned key", markup=False, style="bold green")
         raise typer.Exit(0)
     first = result.first
     assert first is not None
-    out.print(f"[bold red]NOT VERIFIED[/] {escape(str(bundle))}: {escape(first.path)}: {escape(first.message)}")
+    out.print(f"NOT VERIFIED {bundle}: {first.path}: {first.message}", markup=False, style="bold red")
     for problem in result.problems[1:10]:
-        out.print(f"  also {escape(problem.path)}: {escape(problem.message)}")
+        out.print(f"  also {problem.path}: {problem.message}", markup=False)
     if len(result.problems) > 10:
-        out.print(f"  … and {len(result.problems) - 10} more")
+        out.print(f"  … and {len(result.problems) - 10} more", markup=False)
     raise typer.Exit(1)
 
 
@@ -79,18 +97,24 @@ def report(
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE (default: standard output; "
                                                   "PDF needs --out).")] = None,
     pubkey: PubkeyOption = None,
+    keyring: KeyringOption = None,
 ) -> None:
-    """Render a report from a bundle, after verifying it (a bundle that does not verify is refused)."""
-    from reports.keys import pinned_fingerprints
+    """Render a report from a bundle, after verifying it (a bundle that does not verify is refused; one whose
+    signer is not pinned is rendered with that said at the top, in Chinese and English)."""
+    from reports.keys import load_keyring, pinned_fingerprints
     from reports.load import BundleInvalid, load_bundle
     from reports.render import render
 
     pinned = pinned_fingerprints(pubkey) if pubkey else None
     try:
-        loaded = load_bundle(bundle, pinned)
+        loaded = load_bundle(bundle, pinned, load_keyring(keyring) if keyring else None)
     except BundleInvalid as exc:
-        err.print(f"[bold red]refused:[/] {escape(str(exc))}")
+        err.print(f"refused: {exc}", markup=False, style="bold red")
         raise typer.Exit(1) from None
+    if not loaded.verification.trusted:
+        from reports.verify import UNPINNED_WARNING
+
+        err.print(f"warning: {UNPINNED_WARNING}", markup=False)
     data = render(loaded, fmt)
     if out_file is None:
         if fmt is Format.pdf:

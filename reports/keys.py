@@ -341,3 +341,27 @@ def pinned_fingerprints(spec: str) -> set[str]:
         raise InputError(f"--pubkey: {bad[0] if bad else spec!r} is neither a file nor an ed25519:SHA256:… "
                          "or sm2:SM3:… fingerprint")
     return prints
+
+
+def load_keyring(path: Path) -> dict[str, set[str]]:
+    """A regulator's keyring of registered hospitals: one line each, a name then its fingerprints.
+
+        # 名称 name                      fingerprints as registered
+        广州某互联网医院 ed25519:SHA256:… sm2:SM3:…
+    """
+    from probes.limits import read_text_limited
+
+    entries: dict[str, set[str]] = {}
+    for number, line in enumerate(read_text_limited(path, "keyring").splitlines(), 1):
+        words = line.split("#", 1)[0].split()
+        if not words:
+            continue
+        prints = {w for w in words if w.startswith(("ed25519:SHA256:", "sm2:SM3:"))}
+        name = " ".join(w for w in words if w not in prints)
+        if not prints or not name:
+            raise InputError(f"{path}: line {number}: expected a name and its ed25519:SHA256:… / sm2:SM3:… "
+                             "fingerprints")
+        entries.setdefault(name, set()).update(prints)
+    if not entries:
+        raise InputError(f"{path}: keyring holds no entries")
+    return entries
