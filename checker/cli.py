@@ -154,10 +154,9 @@ def _apply_waivers(result: CheckResult, waivers: tuple[object, ...]) -> tuple[Ch
 
 
 def _write(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write output: {exc.strerror}") from None
+    from reports.files import write_atomic
+
+    write_atomic(path, text.encode("utf-8"))
 
 
 def print_result(result: object, console: Console | None = None) -> None:

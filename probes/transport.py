@@ -315,8 +315,9 @@ class _ParamikoTransport:
             raise HostUnreachable(f"connection lost: {exc or type(exc).__name__}") from None
         finally:
             channel.close()
-        if status == -1:
-            status = None  # the server sent no exit status
+        if status == -1:  # the server sent no exit status: the command was killed by a signal, or the server quit
+            status = None
+            err += b"\n[ihcheck: the host sent no exit status (killed by a signal?)]"
         return Bounded(status, bytes(out), bytes(err), ended, truncated)
 
     def host_key_fingerprint(self) -> str | None:

@@ -158,7 +158,7 @@ def write_bundle(
 
     root = Path(out_dir)
     inventory = Path(inventory_path)
-    if root.exists() and any(root.iterdir()):
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise InputError(f"{root}: bundle directory exists and is not empty")
     if not inventory.exists():
         raise InputError(f"{inventory}: inventory not found")
@@ -179,9 +179,15 @@ def write_bundle(
 
     # inventory: the files as given, and the hosts as parsed
     skipped: list[str] = []
+    from probes.limits import read_bytes_limited as _read
+
+    inventory_root = (inventory if inventory.is_dir() else inventory.parent).resolve()
     for rel, path in _inventory_files(inventory):
+        if inventory.is_dir() and not path.resolve().is_relative_to(inventory_root):
+            skipped.append(f"inventory/files/{rel}: a link leading outside the inventory, left out")
+            continue
         try:
-            add_redacted_text(f"inventory/files/{rel}", path.read_text(encoding="utf-8"))
+            add_redacted_text(f"inventory/files/{rel}", _read(path, "inventory file").decode("utf-8"))
         except UnicodeDecodeError:
             skipped.append(f"inventory/files/{rel}: not UTF-8 text, cannot be redacted, left out")
     if parsed_hosts is None:
@@ -216,21 +222,24 @@ def write_bundle(
     add_redacted_json("result.json", summary)
     add_redacted_json("waivers.json", {"waivers": [w.model_dump(mode="json") for w in waivers]})
     if waivers_file is not None:
-        add_redacted_text(f"waivers/{waivers_file.name}", waivers_file.read_text(encoding="utf-8"))
+        from probes.limits import read_text_limited
+
+        add_redacted_text(f"waivers/{waivers_file.name}", read_text_limited(waivers_file, "waivers file"))
 
     documents = result.facts.documents
     if documents is not None:
         folder = Path(documents.directory)
         from probes.documents import INDEX, digests
+        from probes.limits import MAX_DOCUMENT_BYTES, read_bytes_limited
 
-        index = (folder / INDEX).read_bytes()
+        index = read_bytes_limited(folder / INDEX, "index of the documents folder")
         if digests(index)[0] != documents.index_sha256:
             raise InputError(f"{folder / INDEX}: changed since the check read it; run the check again")
         files.add(f"documents/{INDEX}", index)
         for doc in documents.documents:
             if not doc.present:
                 continue
-            data = (folder / doc.file).read_bytes()
+            data = read_bytes_limited(folder / doc.file, "document", MAX_DOCUMENT_BYTES)
             if digests(data)[0] != doc.sha256:
                 raise InputError(f"{folder / doc.file}: changed since the check read it; run the check again")
             files.add(f"documents/{doc.file}", data)
@@ -257,12 +266,14 @@ def write_bundle(
     files.add(MANIFEST, manifest_bytes)
     files.add(SIG_ED25519, keys.ed25519.sign(manifest_bytes))
     files.add(SIG_SM2, keys.sm2.sign(manifest_bytes))
-    root.mkdir(parents=True, exist_ok=True)
-    files.flush()
-    tar_path = None
-    if tarball:
-        tar_path = root.with_name(root.name + ".tar.gz")
-        write_tarball(files.content, root.name, tar_path)
+    from reports.files import locked_output_dir
+
+    tar_path = root.with_name(root.name + ".tar.gz") if tarball else None
+    with locked_output_dir(root) as staging:  # written beside, renamed into place whole; locked meanwhile
+        files.root = staging
+        files.flush()
+        if tar_path is not None:
+            write_tarball(files.content, root.name, tar_path)
     return Written(directory=root, tarball=tar_path, manifest=manifest)
 
 
@@ -278,5 +289,9 @@ def write_tarball(content: dict[str, bytes], top: str, path: Path) -> None:
             info.size, info.mtime, info.mode, info.uid, info.gid = len(data), 0, 0o644, 0, 0
             info.uname = info.gname = "root"
             tar.addfile(info, io.BytesIO(data))
-    with path.open("wb") as fh, gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0, compresslevel=6) as gz:
+    packed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=0, compresslevel=6) as gz:
         gz.write(raw.getvalue())
+    from reports.files import write_atomic
+
+    write_atomic(path, packed.getvalue())

@@ -122,8 +122,9 @@ def report(
             raise typer.Exit(64)
         sys.stdout.write(data.decode("utf-8"))
         return
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_bytes(data)
+    from reports.files import write_atomic
+
+    write_atomic(out_file, data)
     err.print(f"wrote {escape(str(out_file))} ({fmt.value}, {len(data)} bytes)")
 
 
