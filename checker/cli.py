@@ -8,6 +8,7 @@ Exit codes (scripts and CI rely on them):
     65  bad input (inventory, spec, waiver file): one line naming the file and field
     69  the environment cannot do it (e.g. no podman for a simulation): one line saying why
     70  internal error (a bug in ihcheck: please report it)
+    74  a file or folder named on the command line cannot be read or written (sysexits EX_IOERR)
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from probes.errors import EnvironmentProblem, InputError
 if TYPE_CHECKING:
     from reports.result import CheckResult
 
-EX_USAGE, EX_DATAERR, EX_UNAVAILABLE, EX_SOFTWARE = 64, 65, 69, 70
+EX_USAGE, EX_DATAERR, EX_UNAVAILABLE, EX_SOFTWARE, EX_IOERR = 64, 65, 69, 70, 74
 
 app = typer.Typer(
     name="ihcheck",
@@ -330,6 +331,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("ihcheck: interrupted")
         return 130
+    except OSError as exc:  # a file or folder the user named cannot be read or written: their input, not a bug
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        err.print(f"ihcheck: error: {where}{exc.strerror or exc}", soft_wrap=True, markup=False)
+        return EX_IOERR
     except Exception as exc:  # a bug: say so in one line; the traceback only when asked for
         if os.environ.get("IHCHECK_DEBUG"):
             raise

@@ -216,6 +216,10 @@ _ANSIBLE_CONSTANTS = {
     "INVENTORY_ANY_UNPARSED_IS_FAILED": True,
     "INVENTORY_UNPARSED_WARNING": False,
     "INVENTORY_ENABLED": ["yaml", "ini"],
+    # Ansible's own warnings never reach the user's terminal unasked: every problem is ihcheck's one line.
+    "DEPRECATION_WARNINGS": False,
+    "SYSTEM_WARNINGS": False,
+    "COMMAND_WARNINGS": False,
 }
 
 
@@ -238,10 +242,19 @@ def _ansible_settings() -> Iterator[list[tuple[str, BaseException]]]:
         failures.append((msg or "", exception))
 
     display.error_as_warning = collect
+    quiet = {name: getattr(display, name) for name in ("warning", "deprecated", "display") if hasattr(display, name)}
+
+    def silent(*args: Any, **kwargs: Any) -> None:
+        return None
+
+    for name in quiet:
+        setattr(display, name, silent)
     try:
         yield failures
     finally:
         display.error_as_warning = original
+        for name, function in quiet.items():
+            setattr(display, name, function)
         for key, value in saved_constants.items():
             setattr(constants, key, value)
         for key, old in saved_env.items():
@@ -377,6 +390,36 @@ def _rendered(path: Path, name: str, hostvars: dict[str, Any], loader: Any,
     return out
 
 
+MAX_INVENTORY_FILES = 2000
+MAX_INVENTORY_BYTES = 64 * 1024 * 1024
+
+
+def _check_inventory_files(path: Path) -> None:
+    """Before Ansible reads anything: regular UTF-8 files only (a FIFO would block, /dev/zero never ends), each
+    and all of them within a size, and YAML without alias bombs or absurd nesting."""
+    from probes.limits import check_yaml_shape, read_text_limited
+
+    if path.is_dir():
+        files: list[Path] = []
+        for folder, dirs, names in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            files += [Path(folder) / n for n in sorted(names) if not n.startswith(".")]
+            if len(files) > MAX_INVENTORY_FILES:
+                raise InputError(f"{path}: more than {MAX_INVENTORY_FILES} files in the inventory folder")
+    else:
+        files = [path]
+    total = 0
+    for file in files:
+        text = read_text_limited(file, "inventory file")
+        total += len(text)
+        if total > MAX_INVENTORY_BYTES:
+            raise InputError(f"{path}: inventory files add up to more than {MAX_INVENTORY_BYTES} bytes")
+        in_vars = file.parent.name in ("group_vars", "host_vars") or file.parent.parent.name in ("group_vars",
+                                                                                                   "host_vars")
+        if file.suffix in (".yml", ".yaml", ".json") or in_vars:
+            check_yaml_shape(text, file, "inventory")
+
+
 def _refusal(exc: BaseException) -> str | None:
     seen: BaseException | None = exc
     while seen is not None:
@@ -393,6 +436,7 @@ def load_inventory(source: str | Path, limit: str | None = None, *, allow_lookup
         raise InputError(f"{path}: inventory not found")
     if path.is_file() and not os.access(path, os.R_OK):
         raise InputError(f"{path}: inventory is not readable")
+    _check_inventory_files(path)
 
     with _ansible_settings() as failures, contextlib.ExitStack() as stack:
         from ansible.errors import AnsibleError

@@ -17,7 +17,7 @@ from probes.errors import InputError
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024  # an inventory, a waivers file, a materials index, a key, a spec
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024  # one submitted document (a scanned PDF)
-MAX_YAML_ALIASES = 200
+MAX_YAML_NODES = 200_000  # values after alias expansion: far above any real inventory, far below a bomb
 MAX_YAML_DEPTH = 64
 
 
@@ -67,28 +67,50 @@ def read_text_limited(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> st
 
 
 def check_yaml_shape(text: str, path: Path, what: str) -> None:
-    """Refuse YAML with too many aliases or too deep a nesting, from the event stream (nothing is built)."""
+    """Refuse YAML that would expand too far through its aliases, or nests too deep, before anything builds it.
+
+    The document is composed (a node graph in which an alias is the anchored node itself, so composing is
+    cheap) and the size it would have once expanded is counted node by node, each anchored node once.
+    """
     import yaml
 
-    aliases = depth = 0
+    loader = yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader
     try:
-        for event in yaml.parse(text, Loader=yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                aliases += 1
-                if aliases > MAX_YAML_ALIASES:
-                    raise InputError(f"{path}: {what}: more than {MAX_YAML_ALIASES} YAML aliases (refused: an alias "
-                                     "bomb expands to gigabytes)")
-            elif isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_YAML_DEPTH:
-                    raise InputError(f"{path}: {what}: YAML nested deeper than {MAX_YAML_DEPTH} levels")
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+        documents = list(yaml.compose_all(text, Loader=loader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"{path}: {what}: not valid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise InputError(f"{path}: {what}: YAML nested too deep") from None
+    sizes: dict[int, int] = {}
+
+    def expanded(node: yaml.Node, depth: int) -> int:
+        if depth > MAX_YAML_DEPTH:
+            raise InputError(f"{path}: {what}: YAML nested deeper than {MAX_YAML_DEPTH} levels")
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1  # a node that contains itself (a recursive alias) counts once
+        if isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(expanded(child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total = 1 + sum(expanded(k, depth + 1) + expanded(v, depth + 1) for k, v in node.value)
+        else:
+            total = 1
+        if total > MAX_YAML_NODES:
+            raise InputError(f"{path}: {what}: YAML expands to more than {MAX_YAML_NODES} values through its "
+                             "aliases (refused: an alias bomb)")
+        sizes[id(node)] = total
+        return total
+
+    total = 0
+    for document in documents:
+        if document is not None:
+            total += expanded(document, 0)
+            if total > MAX_YAML_NODES:
+                raise InputError(f"{path}: {what}: YAML expands to more than {MAX_YAML_NODES} values")
 
 
 def load_yaml_limited(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> Any:

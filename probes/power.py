@@ -22,8 +22,10 @@ import shlex
 import subprocess
 from pathlib import Path
 
+from probes.errors import InputError
 from probes.facts import PowerAttestation, PowerFacts, PowerSupplyUnit, SysfsPowerSupply, UpsReading
 from probes.inventory import BmcAccess
+from probes.limits import MAX_DOCUMENT_BYTES, read_bytes_limited
 from probes.parse.dmi import parse_dmi_power_supplies
 from probes.parse.ipmi import SdrPowerSupply, parse_sdr_power_supplies
 from probes.parse.nut import number, parse_upsc, parse_upsc_list, status_flags
@@ -162,7 +164,11 @@ def _attestation(session: Session, path: Path, notes: list[str]) -> PowerAttesta
     resolved = path.expanduser().resolve()
     call = f"read {resolved}  # on the checker: ihcheck_power_attestation"
     try:
-        data = resolved.read_bytes()
+        data = read_bytes_limited(resolved, "attestation", MAX_DOCUMENT_BYTES)
+    except InputError as exc:
+        session.record(call, "", error=str(exc))
+        notes.append(f"ihcheck_power_attestation {path}: cannot be read ({exc}); fix the path or remove the variable")
+        return None
     except OSError as exc:
         session.record(call, "", error=f"{type(exc).__name__}: {exc.strerror or exc}")
         notes.append(f"ihcheck_power_attestation {path}: cannot be read ({exc.strerror or exc}); "

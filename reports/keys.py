@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from probes.errors import InputError
+from probes.limits import read_bytes_limited
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -261,6 +262,12 @@ class SigningKeys:
         return PublicKeys(self.ed25519.public_key(), self.sm2.public_key())
 
     def write(self, directory: Path, *, force: bool = False) -> None:
+        try:
+            self._write(directory, force=force)
+        except OSError as exc:
+            raise InputError(f"{directory}: cannot write keys there: {exc.strerror or exc}") from None
+
+    def _write(self, directory: Path, *, force: bool) -> None:
         from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
         directory.mkdir(parents=True, exist_ok=True)
@@ -291,12 +298,13 @@ class SigningKeys:
             if not path.is_file():
                 raise InputError(f"{path}: signing key missing (create keys with `ihcheck keys new --out {directory}`)")
         try:
-            ed = load_pem_private_key(paths[ED25519_KEY].read_bytes(), password=None)
+            ed = load_pem_private_key(read_bytes_limited(paths[ED25519_KEY], "signing key", 1 << 20), password=None)
         except (ValueError, TypeError) as exc:
             raise InputError(f"{paths[ED25519_KEY]}: not an unencrypted PEM private key ({exc})") from None
         if not isinstance(ed, Ed25519PrivateKey):
             raise InputError(f"{paths[ED25519_KEY]}: not an Ed25519 private key")
-        return cls(ed, Sm2PrivateKey.from_pem(paths[SM2_KEY].read_bytes(), str(paths[SM2_KEY])))
+        sm2_pem = read_bytes_limited(paths[SM2_KEY], "signing key", 1 << 20)
+        return cls(ed, Sm2PrivateKey.from_pem(sm2_pem, str(paths[SM2_KEY])))
 
 
 @dataclass(frozen=True)
@@ -323,8 +331,8 @@ def pinned_fingerprints(spec: str) -> set[str]:
         if not found:
             raise InputError(f"{path}: no {ED25519_PUB} or {SM2_PUB} in this directory")
         return found
-    if path.is_file():
-        data = path.read_bytes()
+    if path.exists():
+        data = read_bytes_limited(path, "--pubkey file", 1 << 20)
         if b"-----BEGIN PUBLIC KEY-----" in data:
             try:
                 return {ed25519_fingerprint(ed25519_public_from_pem(data, str(path)))}
