@@ -13,7 +13,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from probes.errors import InputError
+from checker.errors import InputError
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024  # an inventory, a waivers file, a materials index, a key, a spec
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024  # one submitted document (a scanned PDF)

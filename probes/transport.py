@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from checker.errors import HostUnreachable
 from probes.bounded import COMMAND_OUTPUT_CAP, HOST_OUTPUT_CAP, KILL_GRACE, Bounded, Cancel, decode, run_bounded
-from probes.errors import HostUnreachable
 from probes.inventory import InventoryHost
 from probes.observation import Observation, ObservationLog, now
 

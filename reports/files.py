@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from probes.errors import InputError
+from checker.errors import InputError
 
 
 def write_atomic(path: Path, data: bytes) -> None:

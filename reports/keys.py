@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from probes.errors import InputError
+from checker.errors import InputError
 from probes.limits import read_bytes_limited
 
 if TYPE_CHECKING:

@@ -32,7 +32,6 @@ from checker.catalogue import CATALOGUE_VERSION, catalogue_sha256
 from checker.engine import exit_code, rule_verdicts
 from checker.model import Finding, Rule, Verdict, Waiver
 from probes.facts import DeploymentFacts
-from probes.inventory import InventoryHost
 from probes.observation import Observation
 
 SCHEMA: Literal["ihcheck.result/1"] = "ihcheck.result/1"
@@ -85,8 +84,6 @@ class CheckResult(BaseModel):
     facts: DeploymentFacts
     findings: tuple[FindingOut, ...]
     observations: tuple[Observation, ...]
-    # The inventory as this run parsed it (once): the bundle's snapshot, so nothing parses (or renders) it again.
-    inventory_hosts: tuple[InventoryHost, ...] = Field(default=(), exclude=True)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -113,10 +110,8 @@ class CheckResult(BaseModel):
 
     @classmethod
     def build(cls, *, rules: tuple[Rule, ...], facts: DeploymentFacts, findings: list[Finding],
-              observations: list[Observation], started_at: datetime, finished_at: datetime,
-              inventory_hosts: tuple[InventoryHost, ...] = ()) -> CheckResult:
+              observations: list[Observation], started_at: datetime, finished_at: datetime) -> CheckResult:
         return cls(
-            inventory_hosts=inventory_hosts,
             catalogue=CatalogueInfo(rules=[r.describe() for r in rules]),
             inventory=facts.inventory, started_at=started_at, finished_at=finished_at, facts=facts,
             findings=tuple(FindingOut.of(f) for f in findings), observations=tuple(observations),

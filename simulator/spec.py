@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from probes.errors import InputError
+from checker.errors import InputError
 from simulator.services import AV_SERVICES, SERVICES, Role
 
 RuleId = Literal[
@@ -233,7 +233,7 @@ def load(name_or_path: str | Path) -> tuple[str, Scenario]:
     path = resolve(name_or_path)
     name = scenario_name(path)
     shown = _shown(path)
-    from probes.errors import InputError
+    from checker.errors import InputError
     from probes.limits import check_yaml_shape, read_text_limited
 
     try:

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import EX_DATAERR, main
+from checker.shell.cli import main
+
+EX_DATAERR = 65
 
 
 def _inventory(tmp_path: Path) -> tuple[Path, Path]:

@@ -11,14 +11,18 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from reports.render import Format
+
+if TYPE_CHECKING:
+    from checker.shell.run import CheckRun
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -128,32 +132,149 @@ def report(
     err.print(f"wrote {escape(str(out_file))} ({fmt.value}, {len(data)} bytes)")
 
 
+class DiffFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class FleetFormat(StrEnum):
+    table = "table"
+    html = "html"
+    csv = "csv"
+
+
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier check: a bundle (directory or .tar.gz) or result JSON.")],
+    new: Annotated[Path, typer.Argument(help="The later check, the same kinds.")],
+    fmt: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.table,
+    pubkey: PubkeyOption = None,
+) -> None:
+    """Rules whose verdict changed between two checks, and the facts that changed them. Exit 1 when worse."""
+    import json
+
+    from reports.drift import change_text, load_side
+    from reports.drift import diff as drift
+    from reports.keys import pinned_fingerprints
+
+    pinned = pinned_fingerprints(pubkey) if pubkey else None
+    data = drift(load_side(old, pinned), load_side(new, pinned))
+    if fmt is DiffFormat.json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        from rich.table import Table
+
+        table = Table(title=f"ihcheck diff {escape(str(old))} → {escape(str(new))}", show_lines=True)
+        for column in ("Rule", "Verdict", "What changed"):
+            table.add_column(column, overflow="fold")
+        for rule in data["rules"]:
+            style = "bold red" if rule["worse"] else "bold green"
+            changes = [escape(change_text(c)) for c in rule["facts"][:12]]
+            if len(rule["facts"]) > 12:
+                changes.append(f"… {len(rule['facts']) - 12} more")
+            table.add_row(rule["rule_id"], f"[{style}]{rule['old']} → {rule['new']}[/]",
+                          "\n".join([escape(rule["reason"]), *changes]) if rule["reason"] else "\n".join(changes))
+        out.print(table)
+        worse = sum(r["worse"] for r in data["rules"])
+        out.print(f"{len(data['rules'])} rule(s) changed verdict, {worse} worse")
+    raise typer.Exit(1 if data["worse"] else 0)
+
+
+def fleet(
+    bundles: Annotated[list[Path], typer.Argument(help="Bundles (directories or .tar.gz), one per hospital.")],
+    fmt: Annotated[FleetFormat, typer.Option("--format", help="Output format.")] = FleetFormat.table,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE (default: standard output).")] = None,
+    pubkey: PubkeyOption = None,
+) -> None:
+    """Verify many hospitals' bundles; one table of verdicts; pass rates over the verified ones only.
+
+    Exit 0 when every bundle verifies, 1 when any does not.
+    """
+    from reports.fleet import rates, read_row, rule_titles, to_csv, to_html
+    from reports.keys import pinned_fingerprints
+
+    pinned = pinned_fingerprints(pubkey) if pubkey else None
+    rows = [read_row(path, pinned) for path in bundles]
+    rule_rates = rates(rows, rule_titles())
+    if fmt is FleetFormat.table:
+        _fleet_table(rows, rule_rates)
+    else:
+        text = to_csv(rows) if fmt is FleetFormat.csv else to_html(rows, rule_rates)
+        if out_file is None:
+            sys.stdout.write(text)
+        else:
+            _write_output(out_file, text.encode("utf-8"))
+            err.print(f"wrote {escape(str(out_file))} ({fmt.value})")
+    raise typer.Exit(0 if all(row.verified for row in rows) else 1)
+
+
+def _fleet_table(rows: list[Any], rule_rates: list[Any]) -> None:
+    """One row per hospital; the verdicts as one column (what is not pass, rule by rule), so the
+    table reads at 80 columns; the full grid is in --format csv/html."""
+    from rich.table import Table
+
+    from reports.render import VERDICT_ZH
+
+    styles = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "error": "magenta"}
+    table = Table(title="ihcheck fleet — 多院汇总", show_lines=True)
+    table.add_column("Hospital 医院", overflow="fold")
+    table.add_column("Verification 验证", overflow="fold", min_width=12)
+    table.add_column("Signer 签名者", overflow="fold", max_width=28)
+    table.add_column("Checked 检查时间", min_width=10)
+    table.add_column("Verdicts 各规则结论", overflow="fold")
+    for row in rows:
+        if row.verified:
+            status = "[green]verified 已验证[/]" + ("" if row.status == "verified" else f"\n{escape(row.status[9:])}")
+            lines = [f"[{styles.get(v, '')}]{VERDICT_ZH.get(v, '')} {v}[/] {rule_id.removeprefix('GD2020-')}"
+                     for rule_id, v in sorted(row.rules.items()) if v != "pass"]
+            passed = sum(v == "pass" for v in row.rules.values())
+            verdicts = "\n".join([f"[green]符合 pass[/] {passed} of {len(row.rules)} rules", *lines])
+        else:
+            status = f"[bold red]NOT VERIFIED\n未通过验证[/]\n{escape(row.status.removeprefix('NOT VERIFIED: '))}"
+            verdicts = "— (not counted 不计入)"
+        signer = "\n".join(s[:26] + "…" if len(s) > 27 else s for s in row.signer)
+        table.add_row(escape(row.hospital), status, escape(signer), row.checked_at, verdicts)
+    out.print(table)
+    rates_table = Table(title="Pass rate per rule (verified bundles only) 各规则通过率", show_lines=False)
+    for column in ("Rule", "Pass rate", "Hospitals failing"):
+        rates_table.add_column(column, overflow="fold")
+    for rate in rule_rates:
+        shown = f"{rate.percent:.0f} % ({rate.passed}/{rate.counted})" if rate.percent is not None else "—"
+        rates_table.add_row(rate.rule_id, shown, escape("、".join(rate.failing)) or "—")
+    out.print(rates_table)
+    unverified = [row for row in rows if not row.verified]
+    out.print(f"{len(rows)} bundle(s): {len(rows) - len(unverified)} verified, {len(unverified)} not verified "
+              "(not counted in the rates)")
+
+
+def _write_output(path: Path, data: bytes) -> None:
+    from reports.files import write_atomic
+
+    write_atomic(path, data)
+
+
 def register(app: typer.Typer) -> None:
     """Mount the evidence commands on the `ihcheck` app."""
     app.add_typer(keys_app, name="keys")
     app.command("verify")(verify)
     app.command("report")(report)
+    app.command("diff")(diff)
+    app.command("fleet")(fleet)
 
 
-def bundle_after_check(result: object, inventory: Path, bundle_dir: Path, sign_key: Path | None,
-                       waiver_statuses: list[object], waivers_file: Path | None) -> None:
+def bundle_after_check(run: CheckRun, inventory: Path, bundle_dir: Path, sign_key: Path | None) -> None:
     """What `ihcheck check --bundle DIR` does once the check ran: sign and write the bundle, say where."""
     from reports.bundle import write_bundle
     from reports.keys import SigningKeys
-    from reports.result import CheckResult
-    from reports.waivers import WaiverStatus
 
-    assert isinstance(result, CheckResult)
     if sign_key is None:
         keys = SigningKeys.generate(ephemeral=True)
         err.print("[yellow]warning:[/] no --sign-key: the bundle is signed with a throw-away key, which proves "
                   "it intact but not who made it; make a lasting key with `ihcheck keys new` for evidence you hand in")
     else:
         keys = SigningKeys.load(sign_key)
-    statuses = [s for s in waiver_statuses if isinstance(s, WaiverStatus)]
-    parsed = [h.model_dump(mode="json") for h in result.inventory_hosts] if result.inventory_hosts else None
-    written = write_bundle(result, inventory, bundle_dir, keys=keys, waivers=statuses, waivers_file=waivers_file,
-                           parsed_hosts=parsed)
+    parsed = [h.model_dump(mode="json") for h in run.inventory_hosts] if run.inventory_hosts else None
+    written = write_bundle(run.result, inventory, bundle_dir, keys=keys, waivers=list(run.waivers),
+                           waivers_file=run.waivers_file, parsed_hosts=parsed)
     redacted = written.manifest["redactions"]["total"]
     err.print(f"bundle: {escape(str(written.directory))}" + (f" and {escape(str(written.tarball))}" if written.tarball
                                                               else "")
