@@ -93,7 +93,7 @@ class _SimulatedEntry(BaseModel):
 def load_simulated(path: Path) -> dict[str, GeoIdentity]:
     """Read the simulator's identity table; any problem is one InputError line naming the file and field."""
     try:
-        raw: Any = json.loads(read_text_limited(path, "ihcheck_simulated_identities"))
+        raw: Any = json.loads(read_text_limited(path, "ihcheck_simulated_identities: file"))
     except FileNotFoundError:
         raise InputError(f"{path}: ihcheck_simulated_identities: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:

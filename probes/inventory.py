@@ -354,12 +354,14 @@ def load_inventory(source: str | Path, limit: str | None = None, *, allow_lookup
             where = f" match --limit {limit!r}" if limit else " are defined"
             raise InputError(f"{path}: no hosts{where}")
         with _vault_context(secrets):
-            hosts = [
-                _host(path, h.name, _rendered(path, h.name, variables.get_vars(host=h, include_hostvars=False), loader,
-                                              allow_lookups),
-                      tuple(sorted(g.name for g in h.get_groups() if g.name != "all")))
-                for h in selected
-            ]
+            hosts = []
+            for h in selected:
+                try:  # group_vars/host_vars are read here, lazily: a file that is not a mapping fails now
+                    hostvars = variables.get_vars(host=h, include_hostvars=False)
+                except AnsibleError as exc:
+                    raise InputError(f"{path}: host {h.name!r}: variables: {_first_line(exc)}") from None
+                hosts.append(_host(path, h.name, _rendered(path, h.name, hostvars, loader, allow_lookups),
+                                   tuple(sorted(g.name for g in h.get_groups() if g.name != "all"))))
     return Inventory(source=str(path), hosts=tuple(hosts))
 
 

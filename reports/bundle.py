@@ -233,8 +233,8 @@ def write_bundle(
     if documents is not None:
         folder = Path(documents.directory)
         from probes.facts.materials import INDEX
-        from probes.materials_folder import digests
         from probes.limits import MAX_DOCUMENT_BYTES, read_bytes_limited
+        from probes.materials_folder import digests
 
         index = read_bytes_limited(folder / INDEX, "index of the documents folder")
         if digests(index)[0] != documents.index_sha256:

@@ -71,8 +71,26 @@ class Verification:
         return self.problems[0] if self.problems else None
 
 
+MAX_BUNDLE_FILE = 256 * 1024 * 1024  # one file (a scanned document is the largest thing a bundle holds)
+MAX_BUNDLE_BYTES = 1024 * 1024 * 1024
+MAX_BUNDLE_FILES = 200_000
+
+
 def read_bundle(path: Path) -> dict[str, bytes]:
-    """Every regular file of a bundle directory or .tar.gz, by its path inside the bundle."""
+    """Every regular file of a bundle directory or .tar.gz, by its path inside the bundle.
+
+    Read with limits: regular files only (a FIFO would block, a device never ends), each file and the
+    whole within a size, archive members checked by their declared size before a byte is read."""
+    from probes.limits import read_bytes_limited
+
+    total = 0
+
+    def count(size: int, where: str) -> None:
+        nonlocal total
+        total += size
+        if total > MAX_BUNDLE_BYTES:
+            raise InputError(f"{path}: bundle larger than {MAX_BUNDLE_BYTES} bytes ({where})")
+
     if path.is_dir():
         out: dict[str, bytes] = {}
         stack = [path]
@@ -83,30 +101,55 @@ def read_bundle(path: Path) -> dict[str, bytes]:
                     raise InputError(f"{entry}: a bundle holds no symbolic links")
                 if entry.is_dir():
                     stack.append(entry)
-                else:
-                    out[entry.relative_to(path).as_posix()] = entry.read_bytes()
+                    continue
+                data = read_bytes_limited(entry, "bundle file", MAX_BUNDLE_FILE)
+                count(len(data), entry.name)
+                out[entry.relative_to(path).as_posix()] = data
+                if len(out) > MAX_BUNDLE_FILES:
+                    raise InputError(f"{path}: more than {MAX_BUNDLE_FILES} files")
         return out
     if path.is_file():
         try:
             with tarfile.open(path, mode="r:*") as tar:
-                members = tar.getmembers()
-                tops = {PurePosixPath(m.name).parts[0] for m in members if m.name.strip("/")}
-                if len(tops) != 1:
-                    raise InputError(f"{path}: expected one top-level bundle directory in the archive")
                 out = {}
-                for member in members:
+                tops: set[str] = set()
+                for member in tar:
                     parts = PurePosixPath(member.name).parts
+                    if member.name.strip("/"):
+                        tops.add(parts[0])
+                    if len(tops) > 1:
+                        raise InputError(f"{path}: expected one top-level bundle directory in the archive")
                     if member.isdir():
                         continue
-                    if not member.isfile() or ".." in parts or member.name.startswith("/"):
-                        raise InputError(f"{path}: {member.name}: not a plain file inside the bundle")
+                    if not member.isfile() or ".." in parts or member.name.startswith("/") or len(parts) < 2:
+                        raise InputError(f"{path}: {member.name!r}: not a plain file inside the bundle")
+                    if member.size > MAX_BUNDLE_FILE:
+                        raise InputError(f"{path}: {member.name!r}: {member.size} bytes, more than the "
+                                         f"{MAX_BUNDLE_FILE} a bundle file may hold")
+                    count(member.size, member.name)
                     handle = tar.extractfile(member)
                     assert handle is not None
-                    out["/".join(parts[1:])] = handle.read()
+                    rel = "/".join(parts[1:])
+                    if rel in out:
+                        raise InputError(f"{path}: {member.name!r} appears twice in the archive")
+                    out[rel] = handle.read(member.size)
+                    if len(out) > MAX_BUNDLE_FILES:
+                        raise InputError(f"{path}: more than {MAX_BUNDLE_FILES} files")
+                if len(tops) != 1:
+                    raise InputError(f"{path}: expected one top-level bundle directory in the archive")
                 return out
-        except (tarfile.TarError, OSError, EOFError) as exc:
-            raise InputError(f"{path}: not a readable bundle archive ({exc})") from None
+        except (tarfile.TarError, OSError, EOFError, ValueError, zlib_error()) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"{path}: not a readable bundle archive ({first.rstrip(':')})") from None
+    if path.exists():
+        raise InputError(f"{path}: a bundle is a directory or a .tar.gz file, not this kind of file")
     raise InputError(f"{path}: bundle not found")
+
+
+def zlib_error() -> type[Exception]:
+    import zlib
+
+    return zlib.error
 
 
 UNPINNED_WARNING = ("no pinned key (--pubkey or --keyring): the signatures prove the bundle intact, not who signed "

@@ -17,7 +17,8 @@ import pytest
 
 from probes import identity
 from probes.bounded import Cancel, run_bounded
-from probes.inventory import Declarations, InventoryHost
+from probes.facts.declared import Declarations
+from probes.inventory import InventoryHost
 from probes.observation import ObservationLog
 from probes.transport import Session, TransportOptions, open_transport
 from tests.daemons import Sshd, sshd
@@ -29,7 +30,7 @@ SHIMS = {
     # ignores SIGTERM and sleeps on: only SIGKILL ends it
     "dmidecode": "#!/bin/sh\ntrap '' TERM\nsleep 100\n",
     # leaves a child that detaches (new session) and holds stdout open
-    "upsc": "#!/bin/sh\nsetsid sleep 100 &\necho 'battery.charge: 100'\n",
+    "upsc": "#!/bin/sh\nsetsid sleep 100 &\nsleep 0.5\necho 'battery.charge: 100'\n",
 }
 
 
