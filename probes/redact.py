@@ -47,7 +47,7 @@ _NOT_SECRET = re.compile(
 )
 # Values that are not secrets even under a secret name (placeholders, booleans, masks).
 _HARMLESS = frozenset({"", "null", "none", "true", "false", "yes", "no", "on", "off", "*", "****", "********",
-                       MASK, "<redacted>", "redacted", "xxx", "changeme?"})
+                       MASK, MASK.lower(), "<redacted>", "redacted", "xxx", "changeme?"})
 
 
 # A command-line value: a quoted string, or a token up to whitespace or a shell separator.
@@ -142,9 +142,12 @@ SECRET_FORMS: tuple[SecretForm, ...] = (
                (("app --pass=Pw1 --port 80", "Pw1"), ("app --db-pass=DbPw2", "DbPw2"),
                 ("psql --password Pg3", "Pg3"), ("node server.js --admin-password 'a b'", "a b"),
                 ("vault login --token hvs.Tok", "hvs.Tok"))),
-    # -P VALUE outside ipmitool (a password for many clients), unless the value is a number (a port) or a path.
-    SecretForm("cli_password", r"(?P<bigp>(?<![\w-])-P[ \t]+)(?P<bigpv>(?![0-9]+\b)(?![-/~.$])" + _VALUE + ")",
-               (("somecli -H bmc -U admin -P Bmcpw", "Bmcpw"), ("backup-agent -P 'two words'", "two words"))),
+    # -P VALUE / -p VALUE / -pVALUE outside the known clients (a password for many of them), unless the value is
+    # a number or a host:port (a port), or a path: `ssh -p 22`, `mysql -P 3306`, `kamailio -P /run/k.pid` stay.
+    SecretForm("cli_password", r"(?P<bigp>(?<![\w-])-[Pp](?:[ \t]+|(?=[^\s\d\"'-])))"
+                               r"(?P<bigpv>(?![0-9.:]+(?:[\s\"';|&]|\Z))(?![-/~.$])" + _VALUE + ")",
+               (("somecli -H bmc -U admin -P Bmcpw", "Bmcpw"), ("backup-agent -P 'two words'", "two words"),
+                ("redis-cli -h cache -pAttachedPw ping", "AttachedPw"), ("agent -p Spaced1 run", "Spaced1"))),
     # Well-known token shapes, wherever they appear.
     SecretForm("token", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bLTAI[0-9A-Za-z]{12,24}\b|\bgh[pousr]_[A-Za-z0-9]{36,}\b"
                         r"|\bgithub_pat_[A-Za-z0-9_]{40,}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}\b|\bsk-[A-Za-z0-9_-]{20,}\b"

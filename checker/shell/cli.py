@@ -122,6 +122,13 @@ def check(
             with file_console.capture():
                 print_result(result, file_console)
             _write(out_file, file_console.export_text())
+    if run.interrupted:
+        ended = [o.id for o in result.observations if o.ended_by_checker == "interrupted"
+                 or "not run: interrupted" in o.stderr]
+        err.print(f"ihcheck: interrupted: {len(ended)} command(s) ended or not run ({', '.join(ended[:8])}"
+                  f"{', …' if len(ended) > 8 else ''}); the rules that needed them are inconclusive",
+                  markup=False)
+        raise typer.Exit(ExitCode.INTERRUPTED)
     raise typer.Exit(result.exit_code)
 
 
