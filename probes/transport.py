@@ -22,11 +22,13 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import select
 import shlex
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -365,8 +367,10 @@ class Session:
     def is_local(self) -> bool:
         return self.transport.name == "local"
 
-    def run(self, command: str, timeout: float | None = DEFAULT_COMMAND_TIMEOUT) -> Observation:
-        """Run a shell command; a non-zero exit is an observation, not an exception."""
+    def run(self, command: str, timeout: float | None = DEFAULT_COMMAND_TIMEOUT, *,
+            scrub: Callable[[str], str] | None = None) -> Observation:
+        """Run a shell command; a non-zero exit is an observation, not an exception. `scrub` rewrites the
+        output before it is kept (personal data pseudonymised: the evidence never holds it)."""
         timeout = float(timeout or DEFAULT_COMMAND_TIMEOUT)
         grace = max(1, round(self.options.kill_grace))
         wrapped = remote_wrap(command, timeout, grace)
@@ -388,7 +392,10 @@ class Session:
             result = Bounded(None, b"", f"{type(exc).__name__}: {exc}".encode())
         self._spent += len(result.stdout) + len(result.stderr)
         rc = result.returncode if result.returncode is None or result.returncode >= 0 else None
-        return self._keep(wrapped, rc, decode(result.stdout), result.stderr_with_note(decode(result.stderr)),
+        out = decode(result.stdout)
+        if scrub is not None:
+            out = scrub(out)
+        return self._keep(wrapped, rc, out, result.stderr_with_note(decode(result.stderr)),
                           started, ended=result.ended, truncated=result.truncated)
 
     def record(self, call: str, output: str, *, error: str = "") -> Observation:
@@ -435,6 +442,23 @@ def remote_wrap(command: str, timeout: float, grace: int) -> str:
     """
     return (f"timeout -k {grace} {timeout:g} sh -c {shlex.quote(command)}"
             " & p=$!; wait $p; s=$?; kill -9 -$p 2>/dev/null; exit $s")
+
+
+_WRAPPED = re.compile(r"^timeout (?:-k \d+ )?[\d.]+ sh -c (?P<inner>'(?:[^']|'\"'\"')*')"
+                      r"(?: & p=\$!; wait \$p; s=\$\?; kill -9 -\$p 2>/dev/null; exit \$s)?$")
+
+
+def unwrap(command: str) -> str:
+    """The probe's own command inside `remote_wrap` (or the older `timeout N sh -c …`), for replaying recordings.
+
+    >>> unwrap(remote_wrap("echo 'hi'", 30, 3)), unwrap("timeout 30 sh -c 'ps -e'"), unwrap("uname")
+    ("echo 'hi'", 'ps -e', 'uname')
+    """
+    match = _WRAPPED.match(command)
+    if match is None:
+        return command
+    parts = shlex.split(match.group("inner"))
+    return parts[0] if len(parts) == 1 else command
 
 
 def _is_connection_error(exc: Exception) -> bool:

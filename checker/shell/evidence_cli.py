@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
+from checker.errors import ExitCode, UsageError
 from checker.shell.terminal import clean, console
 from reports.render import Format
 
@@ -90,7 +91,7 @@ def verify(
         who = f" (registered as {result.registered_as})" if result.registered_as else ""
         out.print(f"verified {clean(bundle)}: {files} files, SHA-256 + SM3 digests and Ed25519 + SM2 signatures hold; "
                   f"signer {signer}{clean(who)} matches the pinned key", markup=False, style="bold green")
-        raise typer.Exit(0)
+        raise typer.Exit(ExitCode.PASS)
     first = result.first
     assert first is not None
     out.print(f"NOT VERIFIED {clean(bundle)}: {clean(first.path)}: {clean(first.message)}", markup=False,
@@ -99,7 +100,7 @@ def verify(
         out.print(f"  also {clean(problem.path)}: {clean(problem.message)}", markup=False)
     if len(result.problems) > 10:
         out.print(f"  … and {len(result.problems) - 10} more", markup=False)
-    raise typer.Exit(1)
+    raise typer.Exit(ExitCode.FAIL)
 
 
 def report(
@@ -121,7 +122,7 @@ def report(
         loaded = load_bundle(bundle, pinned, load_keyring(keyring) if keyring else None)
     except BundleInvalid as exc:
         err.print(f"refused: {clean(exc)}", markup=False, style="bold red")
-        raise typer.Exit(1) from None
+        raise typer.Exit(ExitCode.FAIL) from None
     if not loaded.verification.trusted:
         from reports.verify import UNPINNED_WARNING
 
@@ -129,13 +130,12 @@ def report(
     data = render(loaded, fmt)
     if out_file is None:
         if fmt is Format.pdf:
-            err.print("ihcheck: --format pdf needs --out FILE")
-            raise typer.Exit(64)
+            raise UsageError("--format pdf needs --out FILE")
         sys.stdout.write(data.decode("utf-8"))
         return
-    from reports.files import write_atomic
+    from reports.render import write_report
 
-    write_atomic(out_file, data)
+    write_report(loaded, fmt, out_file, data)
     err.print(f"wrote {_text(str(out_file))} ({fmt.value}, {len(data)} bytes)")
 
 
@@ -183,7 +183,7 @@ def diff(
         out.print(table)
         worse = sum(r["worse"] for r in data["rules"])
         out.print(f"{len(data['rules'])} rule(s) changed verdict, {worse} worse")
-    raise typer.Exit(1 if data["worse"] else 0)
+    raise typer.Exit(ExitCode.FAIL if data["worse"] else ExitCode.PASS)
 
 
 def fleet(
@@ -213,8 +213,9 @@ def fleet(
             _write_output(out_file, text.encode("utf-8"))
             err.print(f"wrote {_text(str(out_file))} ({fmt.value})")
     if not all(row.verified for row in rows):
-        raise typer.Exit(1)
-    raise typer.Exit(0 if all(row.pinned for row in rows) else EXIT_UNPINNED)  # as `verify`: 0 only when pinned
+        raise typer.Exit(ExitCode.FAIL)
+    # as `verify`: 0 only when every signer is pinned
+    raise typer.Exit(ExitCode.PASS if all(row.pinned for row in rows) else EXIT_UNPINNED)
 
 
 def _fleet_table(rows: list[Any], rule_rates: list[Any]) -> None:
@@ -224,7 +225,8 @@ def _fleet_table(rows: list[Any], rule_rates: list[Any]) -> None:
 
     from reports.render import VERDICT_ZH
 
-    styles = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "error": "magenta"}
+    styles = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "error": "magenta",
+              "not_applicable": "dim"}
     table = Table(title="ihcheck fleet — 多院汇总", show_lines=True)
     table.add_column("Hospital 医院", overflow="fold")
     table.add_column("Verification 验证", overflow="fold", min_width=12)

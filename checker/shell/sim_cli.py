@@ -15,6 +15,7 @@ from typing import Annotated, TypeVar
 import typer
 from rich.table import Table
 
+from checker.errors import ExitCode
 from checker.shell.terminal import console
 
 app = typer.Typer(help="Simulated internet-hospital deployments: real containers, real daemons, real uplinks.",
@@ -29,7 +30,7 @@ def _guarded(action: Callable[[], T]) -> T:
         return action()
     except KeyboardInterrupt:
         _err.print("interrupted; containers of an unfinished boot were removed")
-        raise typer.Exit(130) from None
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
 
 
 @app.command()

@@ -29,7 +29,7 @@ def test_every_rule_cites_original_chinese_and_english() -> None:
 
 
 def test_rules_need_only_fact_families_that_exist() -> None:
-    families = set(FAMILIES) | {"documents"}
+    families = set(FAMILIES) | {"documents", "pilot"}  # read by the shell, not by a host probe
     assert set(HostFacts.model_fields) >= FAMILIES, "every probe fills a HostFacts field of its name"
     for rule in CATALOGUE:
         assert set(rule.needs) <= families, (rule.id, set(rule.needs) - families)
@@ -41,6 +41,14 @@ def test_only_the_probes_a_rule_needs_run() -> None:
     assert probes_for(rule_by_id("GD2020-1.2.3-servers").needs) == ()  # identity alone, which always runs
     assert [p.name for p in probes_for(rule_by_id("GD2020-1.2.5-bandwidth").needs)] == ["uplinks"]
     assert {p.name for p in probes_for(n for r in CATALOGUE for n in r.needs)} == FAMILIES - {"identity"}
+
+
+def test_every_rule_has_pass_fail_and_inconclusive_examples() -> None:
+    examples = ROOT / "tests" / "data" / "facts"
+    for rule in CATALOGUE:
+        have = {p.stem for p in (examples / rule.id).glob("*.json")}
+        assert have >= {"pass", "fail", "inconclusive"}, f"{rule.id}: tests/data/facts/{rule.id}/ has only {sorted(have)}"
+    assert {p.name for p in examples.iterdir() if p.is_dir()} <= {r.id for r in CATALOGUE}, "examples of no rule"
 
 
 def test_catalogue_hash_is_stable_and_content_addressed() -> None:
