@@ -21,6 +21,7 @@ from checker.errors import InputError
 from checker.model import Verdict
 from probes.facts import DeploymentFacts
 from probes.inventory import load_inventory
+from probes.pilot import Pseudonymiser
 from probes.programmes import collect, prepare
 from probes.trail import write_trail
 from tests.daemons import postgres
@@ -173,3 +174,17 @@ def test_the_check_command_refuses_a_malformed_roster_with_exit_65(tmp_path: Pat
     err = captured.err.strip()
     assert len(err.splitlines()) == 1 and "roster.csv: " + expected in err, err
     assert "pass" not in captured.out  # nothing was judged, let alone passed
+
+
+def test_an_audit_log_beyond_the_output_cap_is_named_not_misread(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from probes.programmes import read_trail
+    from probes.sql import QueryFailed
+
+    write_trail(tmp_path / "big.jsonl", [{"event": "visit.start", "visit": f"V{i}", "note": f"{i * 7919:x}" * 40}
+                                         for i in range(2000)])
+    session = local_session()
+    session.options = replace(session.options, command_output_cap=4096)
+    with pytest.raises(QueryFailed, match="larger, compressed, than the checker's output cap"):
+        read_trail(session, str(tmp_path / "big.jsonl"), None, None, Pseudonymiser(None))
