@@ -37,7 +37,8 @@ def _result(tmp: Path) -> tuple[CheckResult, Path]:
     inventory.write_text("all:\n  hosts:\n    app1:\n      ansible_host: 10.0.0.11\n    db1:\n"
                          "      ansible_host: 10.0.0.12\n", encoding="utf-8")
     facts = DeploymentFacts(inventory=str(inventory), collected_at=WHEN,
-                            hosts=(host(hardened(), name="app1"), host(defaults(), sockets=RSYNC, name="db1")))
+                            hosts=(host(hardened(), name="app1"),
+                                   host(defaults(), sockets=RSYNC, name="db1").model_copy(update={"address": "10.0.0.12"})))
     findings = evaluate(facts, MLPS_RULES)
     cited = sorted({o for f in findings for e in f.evidence for o in e.observations})
     output = "the command's output\n"
