@@ -27,6 +27,7 @@ from rich.table import Table
 
 from checker import __version__
 from probes.errors import EnvironmentProblem, InputError
+from probes.limits import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 
 if TYPE_CHECKING:
     from reports.result import CheckResult
@@ -52,6 +53,12 @@ VERDICT_STYLE = {
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+class Engine(StrEnum):
+    direct = "direct"
+    ansible = "ansible"
+    auto = "auto"
 
 
 class RulesFormat(StrEnum):
@@ -90,6 +97,15 @@ def check(
         Path | None, typer.Option("--vault-password-file", envvar="ANSIBLE_VAULT_PASSWORD_FILE",
                                   help="Ansible Vault password file (or script) for vaulted inventory values.")
     ] = None,
+    engine: Annotated[
+        Engine, typer.Option("--engine", help="Who reaches the hosts: ihcheck itself (direct), Ansible through "
+                             "ansible-runner (ansible), or by fleet size (auto).")
+    ] = Engine.direct,
+    forks: Annotated[int, typer.Option("--forks", min=1, max=1024, help="Hosts probed at once.")] = DEFAULT_FORKS,
+    host_timeout: Annotated[
+        float, typer.Option("--host-timeout", min=0, help="Seconds one host may take; its unfinished probes are "
+                            "then inconclusive (0: no limit).")
+    ] = DEFAULT_HOST_TIMEOUT,
 ) -> None:
     """Probe the inventory's hosts, judge the facts against the rules, print the verdicts."""
     from checker.run import run_check
@@ -101,7 +117,7 @@ def check(
     if sign_key is not None and bundle is None:
         raise InputError("--sign-key: only meaningful with --bundle DIR")
     result = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
-                       progress_console=err)
+                       progress_console=err, engine=engine.value, forks=forks, host_timeout=host_timeout or None)
     statuses: list[object] = []
     if waivers is not None:
         result, statuses = _apply_waivers(result, waiver_list)
@@ -113,7 +129,7 @@ def check(
         text = result.to_json()
         if out_file:
             _write(out_file, text)
-            print_result(result)
+            print_summary(result)  # the table was not asked for: at fleet scale it is megabytes
         else:
             sys.stdout.write(text + "\n")
     else:
@@ -182,8 +198,13 @@ def print_result(result: object, console: Console | None = None) -> None:
             console.print(f"[yellow]unreachable:[/] {host.name} ({host.address}): {reason}")
         for probe, problem in host.errors.items():
             console.print(f"[magenta]probe error:[/] {host.name} {probe}: {escape(problem)}")
+    print_summary(result, console)
+
+
+def print_summary(result: CheckResult, console: Console | None = None) -> None:
+    """One line: how many findings of each verdict, and the exit code."""
     counts = ", ".join(f"{n} {v}" for v, n in result.summary["verdicts"].items() if n)
-    console.print(f"{len(result.findings)} findings: {counts}; exit code {result.exit_code}")
+    (console or out).print(f"{len(result.findings)} findings: {counts}; exit code {result.exit_code}")
 
 
 @app.command()

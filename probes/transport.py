@@ -16,6 +16,9 @@ import functools
 import os
 import re
 import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -125,6 +128,34 @@ class _ParamikoTransport(_TestinfraTransport):
             return None
         return str(transport.get_remote_server_key().fingerprint)
 
+    def stream(self, command: str, stdin: bytes, on_stdout: Callable[[bytes], None],
+               on_stderr: Callable[[bytes], None]) -> int:
+        """One channel on the host's one connection: `stdin` sent and closed, stdout and stderr pumped as
+        they arrive."""
+        ssh = self._backend.client.get_transport()
+        if ssh is None or not ssh.is_active():
+            raise HostUnreachable("connection lost")
+        channel = ssh.open_session(timeout=CONNECT_TIMEOUT)
+        try:
+            channel.exec_command(command)
+            channel.sendall(stdin)
+            channel.shutdown_write()
+
+            def pump_stderr() -> None:
+                while data := channel.recv_stderr(65536):
+                    on_stderr(data)
+
+            helper = threading.Thread(target=pump_stderr, name="stderr", daemon=True)
+            helper.start()
+            while data := channel.recv(65536):
+                on_stdout(data)
+            helper.join()
+            if not channel.exit_status_ready() and not ssh.is_active():
+                raise HostUnreachable("connection lost")
+            return int(channel.recv_exit_status())
+        finally:
+            channel.close()
+
     def close(self) -> None:
         if "client" in self._backend.__dict__:
             self._backend.client.close()
@@ -231,22 +262,119 @@ def open_transport(host: InventoryHost, options: TransportOptions | None = None)
     return transport
 
 
+class _Shared:
+    """What the probes of one host share: each command's one run (single flight), keyed by the exact command."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.runs: dict[str, Future[Observation]] = {}
+
+
 @dataclass
 class Session:
-    """One host's transport plus the run's observation log: every command becomes evidence."""
+    """One host's transport plus the run's observation log: every command becomes evidence.
+
+    A command runs once per host: a second probe asking for the same command (with the same time limit)
+    gets the same Observation, and cites the same evidence. `prefetch` sends a host's independent
+    commands as one batch (probes.batch) over one channel; a probe asking for one of them waits for its
+    share of the batch. `observations` are what this session (one probe, see `scoped`) relied on.
+    """
 
     host: InventoryHost
     transport: Transport
     log: ObservationLog
     observations: list[Observation] = field(default_factory=list)
+    shared: _Shared = field(default_factory=_Shared)
 
     @property
     def is_local(self) -> bool:
         return self.transport.name == "local"
 
-    def run(self, command: str, timeout: int | None = 30) -> Observation:
-        """Run a shell command; a non-zero exit is an observation, not an exception."""
-        wrapped = f"timeout {timeout} sh -c {_quote(command)}" if timeout else command
+    def scoped(self) -> Session:
+        """A session for one probe: same host, transport and shared runs, its own list of what it relied on."""
+        return Session(host=self.host, transport=self.transport, log=self.log, shared=self.shared)
+
+    @staticmethod
+    def wrap(command: str, timeout: int | None = 30) -> str:
+        """The command line as sent: under `timeout` unless asked not to be."""
+        return f"timeout {timeout} sh -c {_quote(command)}" if timeout else command
+
+    def run(self, command: str, timeout: int | None = 30, *, fresh: bool = False) -> Observation:
+        """Run a shell command; a non-zero exit is an observation, not an exception.
+
+        `fresh` runs it again even if this host already ran it (a retried measurement)."""
+        wrapped = self.wrap(command, timeout)
+        if fresh:
+            obs = self._execute(wrapped)
+        else:
+            with self.shared.lock:
+                future = self.shared.runs.get(wrapped)
+                owner = future is None
+                if future is None:
+                    future = self.shared.runs[wrapped] = Future()
+            if owner:
+                try:
+                    future.set_result(self._execute(wrapped))
+                except BaseException as exc:
+                    future.set_exception(exc)
+            obs = future.result()
+        if all(o.id != obs.id for o in self.observations):
+            self.observations.append(obs)
+        return obs
+
+    def prefetch(self, commands: list[str] | tuple[str, ...], timeout: int | None = 30) -> threading.Thread | None:
+        """Start the host's not-yet-run `commands` as one batch in the background; `run` then waits for each."""
+        from probes import batch
+
+        todo: list[tuple[str, Future[Observation]]] = []
+        with self.shared.lock:
+            for command in dict.fromkeys(commands):
+                wrapped = self.wrap(command, timeout)
+                if wrapped not in self.shared.runs:
+                    future: Future[Observation] = Future()
+                    self.shared.runs[wrapped] = future
+                    todo.append((wrapped, future))
+        if not todo:
+            return None
+        nonce = batch.new_nonce()
+        clock = {"last": now()}
+
+        def complete(framed: batch.Framed) -> None:
+            wrapped, future = todo[framed.index]
+            ended = now()
+            obs = self._keep(wrapped, framed.exit_status, framed.stdout.decode("utf-8", "replace"),
+                             framed.stderr.decode("utf-8", "replace"), clock["last"], ended=ended)
+            clock["last"] = ended
+            future.set_result(obs)
+
+        def send() -> None:
+            parser = batch.BatchParser(nonce, complete)
+            try:
+                _stream(self.transport, [w for w, _ in todo], nonce, parser.feed_stdout, parser.feed_stderr)
+                failure: BaseException = HostUnreachable("the batch ended before this command's output")
+            except HostUnreachable as exc:
+                failure = exc
+            except Exception as exc:
+                failure = HostUnreachable(f"connection lost: {exc}") if _is_connection_error(exc) else exc
+            for _, future in todo:
+                if not future.done():
+                    future.set_exception(failure)
+
+        sender = threading.Thread(target=send, name=f"batch-{self.host.name}", daemon=True)
+        sender.start()
+        return sender
+
+    def preload(self, wrapped: str, rc: int | None, out: str, err: str, started: Any, ended: Any) -> Observation:
+        """Keep a command another engine already ran on this host (its exact command line as sent), so
+        probes asking for it get this Observation instead of running it again."""
+        obs = self._keep(wrapped, rc, out, err, started, ended=ended)
+        future: Future[Observation] = Future()
+        future.set_result(obs)
+        with self.shared.lock:
+            self.shared.runs[wrapped] = future
+        return obs
+
+    def _execute(self, wrapped: str) -> Observation:
         started = now()
         try:
             rc, out, err = self.transport.run(wrapped)
@@ -262,11 +390,13 @@ class Session:
         """Keep something the checker itself did about this host (a psutil call, a handshake sent from the
         checker, a BMC query, reading an attestation) as evidence. Its transport is `checker`: it did not
         travel over the host's connection, so it carries no host key fingerprint."""
-        return self._keep(call, 0 if not error else 1, output, error, now(), transport="checker")
+        obs = self._keep(call, 0 if not error else 1, output, error, now(), transport="checker")
+        self.observations.append(obs)
+        return obs
 
     def _keep(self, command: str, rc: int | None, out: str, err: str, started: Any,
-              transport: str | None = None) -> Observation:
-        obs = self.log.record(
+              transport: str | None = None, ended: Any = None) -> Observation:
+        return self.log.record(
             host=self.host.name,
             transport=transport or self.transport.name,
             command=command,
@@ -274,10 +404,9 @@ class Session:
             stdout=out,
             stderr=err,
             started_at=started,
+            ended_at=ended,
             host_key_fingerprint=None if transport else self._fingerprint(),
         )
-        self.observations.append(obs)
-        return obs
 
     @functools.cached_property
     def _fingerprint_value(self) -> str | None:
@@ -288,6 +417,22 @@ class Session:
 
     def _fingerprint(self) -> str | None:
         return self._fingerprint_value
+
+
+def _stream(transport: Transport, commands: list[str], nonce: str, on_stdout: Callable[[bytes], None],
+            on_stderr: Callable[[bytes], None]) -> None:
+    """Run a batch: fed on stdin with output as it arrives where the transport can (paramiko), else as one
+    command line with all output at the end."""
+    from probes import batch
+
+    streaming = getattr(transport, "stream", None)
+    if streaming is not None:
+        streaming(batch.STDIN_COMMAND, batch.script(commands, nonce).encode(), on_stdout, on_stderr)
+        return
+    _, out, err = transport.run(batch.remote_command(commands, nonce))
+    # Some transports (Ansible's shell module) strip the final newline, which the last end marker needs.
+    on_stdout(out.encode("utf-8", "surrogateescape") + b"\n")
+    on_stderr(err.encode("utf-8", "surrogateescape") + b"\n")
 
 
 def _quote(command: str) -> str:
