@@ -2,8 +2,9 @@
 
 A host's independent commands (identity, ss, ps, dpkg-query, routes, …) go to the host as one shell
 script over one channel, so a host costs one login shell and one round trip instead of one per
-command. Each command runs exactly as it would alone (`timeout … sh -c 'CMD' </dev/null`); the script
-only frames it: before it, a begin marker on stdout and on stderr; after it, a newline and an end
+command. Each command runs exactly as it would alone, in a subshell of its own with no input
+(`(timeout … sh -c 'CMD') </dev/null`, so not even an `exit` in it can end the batch); the script only
+frames it: before it, a begin marker on stdout and on stderr; after it, a newline and an end
 marker carrying its exit status. The parser takes each command's stdout and stderr as the bytes
 between its markers (minus the one newline the envelope added), so every command becomes its own
 Observation with its own output and SHA-256, exactly as if it had run on a channel of its own.
@@ -43,7 +44,7 @@ def script(commands: list[str], nonce: str) -> str:
 
     >>> print(script(["echo hi"], "n0"))  # doctest: +NORMALIZE_WHITESPACE
     printf '%s%s:%d:b\\n' @@ihcheck-batch: n0 0; printf '%s%s:%d:b\\n' @@ihcheck-batch: n0 0 >&2;
-    echo hi </dev/null; r=$?;
+    (echo hi) </dev/null; r=$?;
     printf '\\n%s%s:%d:e:%d\\n' @@ihcheck-batch: n0 0 $r; printf '\\n%s%s:%d:e\\n' @@ihcheck-batch: n0 0 >&2
     """
     mark = shlex.quote(_MARK)
@@ -51,7 +52,7 @@ def script(commands: list[str], nonce: str) -> str:
     for i, command in enumerate(commands):
         parts.append(
             f"printf '%s%s:%d:b\\n' {mark} {nonce} {i}; printf '%s%s:%d:b\\n' {mark} {nonce} {i} >&2;\n"
-            f"{command} </dev/null; r=$?;\n"
+            f"({command}) </dev/null; r=$?;\n"
             f"printf '\\n%s%s:%d:e:%d\\n' {mark} {nonce} {i} $r; printf '\\n%s%s:%d:e\\n' {mark} {nonce} {i} >&2"
         )
     return "\n".join(parts)

@@ -4,7 +4,8 @@ Each host is a network namespace with a veth into a bridge this module creates, 
 its own PID, mount and UTS namespaces (`unshare --pid --mount --mount-proc --uts --fork`), so `ps`,
 `ss`, `hostname` and `/etc/machine-id` (a per-host file bind-mounted over it) are the host's own while
 the root filesystem is shared. That is what makes hundreds of hosts cheap: an sshd costs a few MB and
-no image. Host keys are per host and written to a known_hosts file before first contact, so checks
+no image. Each host's root has a home of its own, a copy of Debian's /etc/skel, as a freshly installed
+server has (not the checker machine's, whose `.bashrc` may start pyenv or the like on every login). Host keys are per host and written to a known_hosts file before first contact, so checks
 run with strict host-key checking, as against real servers.
 
 Addresses come only from the private /16 the caller names (10.213.0.0/16 by default), on a bridge no
@@ -156,6 +157,7 @@ class Fleet:
         _run(["ip", "-n", host.netns, "route", "add", "default", "via", self.gateway])
         _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / "host_key")])
         (home / "machine-id").write_text(uuid.uuid4().hex + "\n")
+        shutil.copytree("/etc/skel", home / "root", dirs_exist_ok=True)
         (home / "sshd_config").write_text(_SSHD_CONFIG.format(
             address=host.address, host_key=home / "host_key", authorized_keys=self.workdir / "authorized_keys"))
         if host.hang:
@@ -171,7 +173,7 @@ class Fleet:
         if host.state == "silent":
             argv = ["ip", "netns", "exec", host.netns, sys.executable, "-c", _SILENT, host.address]
         else:
-            binds = f"mount --bind {home / 'machine-id'} /etc/machine-id"
+            binds = f"mount --bind {home / 'machine-id'} /etc/machine-id && mount --bind {home / 'root'} /root"
             if host.hang:
                 binds += f" && mount --bind {home / 'hang'} {host.hang}"
             inner = f"{binds} && hostname {host.name} && exec /usr/sbin/sshd -D -e -f {home / 'sshd_config'}"
