@@ -5,8 +5,9 @@ its own PID, mount and UTS namespaces (`unshare --pid --mount --mount-proc --uts
 `ss`, `hostname` and `/etc/machine-id` (a per-host file bind-mounted over it) are the host's own while
 the root filesystem is shared. That is what makes hundreds of hosts cheap: an sshd costs a few MB and
 no image. Each host's root has a home of its own, a copy of Debian's /etc/skel, as a freshly installed
-server has (not the checker machine's, whose `.bashrc` may start pyenv or the like on every login). Host keys are per host and written to a known_hosts file before first contact, so checks
-run with strict host-key checking, as against real servers.
+server has (not the checker machine's, whose `.bashrc` may start pyenv or the like on every login).
+Host keys are per host and written to a known_hosts file before first contact, so checks run with
+strict host-key checking, as against real servers.
 
 Addresses come only from the private /16 the caller names (10.213.0.0/16 by default), on a bridge no
 other interface is attached to: no packet leaves the machine. Everything started is stopped, and every

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,7 +58,7 @@ def test_faulty_hosts_cost_only_their_own_rules(tmp_path: Path) -> None:
     assert servers.verdict.value != "error" and "host005" in servers.hosts
 
 
-def _comparable(result: object) -> dict[str, object]:
+def _comparable(result: object) -> dict[str, Any]:
     """Facts and verdicts without what may differ between two runs: times and the transport's name."""
     from reports.result import CheckResult
 
@@ -80,7 +81,7 @@ def test_both_engines_gather_identical_facts_and_verdicts(tmp_path: Path) -> Non
     left, right = _comparable(direct), _comparable(ansible)
     unreachable = {"direct": direct.facts.hosts[3].unreachable_reason, "ansible": ansible.facts.hosts[3].unreachable_reason}
     for side in (left, right):  # the unreachable host's reason is each engine's own words
-        side["facts"]["hosts"][3].pop("unreachable_reason")  # type: ignore[index]
+        side["facts"]["hosts"][3].pop("unreachable_reason")
     assert left["facts"] == right["facts"]
     differing = [(a, b) for a, b in zip(left["findings"], right["findings"], strict=True) if a != b]
     # Only findings that quote the unreachable host's reason may differ, and then only in that reason.
