@@ -2,15 +2,15 @@
 JUnit XML (for CI) and SARIF 2.1.0 (for code-scanning dashboards).
 
 Every format is rendered from the bundle alone, after it verified, so what a person reads is
-what the regulator can check. Verdict mapping across formats:
+what the regulator can check. Verdict mapping across formats (reports.junit, reports.sarif):
 
-    verdict         JUnit                    SARIF result.kind (level)
-    pass            passed testcase          pass (none)
-    fail            <failure>                fail (error for critical/high, warning otherwise)
-    inconclusive    <skipped> with reason    open (none)
-    error           <error>                  open (none) + a tool execution notification
-    not_applicable  <skipped>                notApplicable (none)
-    waived          <skipped> naming waiver  original kind, with an accepted suppression
+    verdict         JUnit                    SARIF result (GitHub code scanning)
+    pass            passed testcase          no result (counted in run.properties.not_alerts)
+    fail            <failure>                kind fail, level error (critical/high) or warning
+    inconclusive    <skipped> with reason    kind fail, level note, properties.verdict inconclusive
+    error           <error>                  kind fail, level warning + a tool execution notification
+    not_applicable  <skipped>                no result (counted)
+    waived          <skipped> naming waiver  the result, with an accepted external suppression
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree as ET
 
 from checker import __version__
 from reports.load import Bundle
@@ -61,141 +60,6 @@ def render_json(bundle: Bundle) -> str:
 
 def _strip(obs: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obs.items() if k != "file"}
-
-
-# ---------------------------------------------------------------- JUnit
-
-
-def _case_hosts(finding: dict[str, Any]) -> list[str]:
-    return list(finding.get("hosts") or ()) or ["deployment"]
-
-
-def render_junit(bundle: Bundle) -> str:
-    """One testsuite per rule, one testcase per rule × host the finding names."""
-    root = ET.Element("testsuites", name="ihcheck")
-    by_rule: dict[str, list[dict[str, Any]]] = {}
-    for finding in bundle.findings:
-        by_rule.setdefault(finding["rule_id"], []).append(finding)
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    stamp = bundle.result.get("finished_at", "")
-    for rule_id, findings in by_rule.items():
-        rule = bundle.rule(rule_id)
-        suite = ET.SubElement(root, "testsuite", name=rule_id, timestamp=stamp)
-        props = ET.SubElement(suite, "properties")
-        clause = rule.get("clause") or {}
-        cited = f"{(clause.get('document') or {}).get('id', '')} {clause.get('ref', '')}".strip()
-        for key, value in (("title", rule.get("title", "")), ("clause", cited), ("severity", rule.get("severity", ""))):
-            ET.SubElement(props, "property", name=key, value=str(value))
-        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-        for finding in findings:
-            many = len(finding.get("hosts") or ()) > 1
-            for host in _case_hosts(finding):
-                case = ET.SubElement(suite, "testcase", classname=rule_id, name=host, time="0")
-                counts["tests"] += 1
-                verdict, reason, waiver = finding["verdict"], finding["reason"], finding.get("waiver")
-                if waiver:
-                    ET.SubElement(case, "skipped", message=f"waived by {waiver['ticket']} until {waiver['expires']} "
-                                  f"({waiver['justification']}); original verdict {verdict}: {reason}")
-                    counts["skipped"] += 1
-                elif verdict == "fail":
-                    ET.SubElement(case, "failure", message=reason, type="fail").text = _evidence_text(finding)
-                    counts["failures"] += 1
-                elif verdict == "error":
-                    ET.SubElement(case, "error", message=reason, type="error").text = _evidence_text(finding)
-                    counts["errors"] += 1
-                elif verdict in ("inconclusive", "not_applicable"):
-                    ET.SubElement(case, "skipped", message=f"{verdict}: {reason}")
-                    counts["skipped"] += 1
-                out = _evidence_text(finding)
-                if many:
-                    out = f"deployment-wide finding over {', '.join(finding['hosts'])}\n{out}"
-                ET.SubElement(case, "system-out").text = out
-        for key, value in counts.items():
-            suite.set(key, str(value))
-            totals[key] += value
-    for key, value in totals.items():
-        root.set(key, str(value))
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def _evidence_text(finding: dict[str, Any]) -> str:
-    lines = [finding["reason"]]
-    for item in finding.get("evidence") or ():
-        obs = f" [{', '.join(item.get('observations') or ())}]" if item.get("observations") else ""
-        lines.append(f"- ({item.get('basis')}) {item.get('statement')}{obs}")
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------- SARIF
-
-
-def render_sarif(bundle: Bundle) -> str:
-    rules_index: dict[str, int] = {}
-    rules: list[dict[str, Any]] = []
-    for rule in bundle.catalogue.get("rules") or ():
-        clause = rule.get("clause") or {}
-        document = clause.get("document") or {}
-        rules_index[rule["id"]] = len(rules)
-        rules.append({
-            "id": rule["id"], "name": re.sub(r"[^A-Za-z0-9]+", "", rule["id"].title()),
-            "shortDescription": {"text": rule.get("title", rule["id"])},
-            "fullDescription": {"text": f"{clause.get('text_zh', '')}\n{clause.get('text_en', '')}".strip()},
-            "help": {"text": clause.get("interpretation") or rule.get("title", ""),
-                     "markdown": f"**{document.get('title_zh', '')}** {clause.get('ref', '')}\n\n> "
-                                 f"{clause.get('text_zh', '')}\n\n{clause.get('text_en', '')}"},
-            "defaultConfiguration": {"level": _level(rule.get("severity"))},
-            "properties": {"severity": rule.get("severity"), "document": document.get("id"),
-                           "clause": clause.get("ref"), "tags": ["compliance", document.get("id", "")]},
-        })
-    results: list[dict[str, Any]] = []
-    notifications: list[dict[str, Any]] = []
-    for finding in bundle.findings:
-        rule_id = finding["rule_id"]
-        rule = bundle.rule(rule_id)
-        verdict = finding["verdict"]
-        kind = {"pass": "pass", "fail": "fail", "not_applicable": "notApplicable"}.get(verdict, "open")
-        result: dict[str, Any] = {
-            "ruleId": rule_id, "kind": kind, "level": _level(rule.get("severity")) if kind == "fail" else "none",
-            "message": {"text": f"[{verdict}] {finding['reason']}"},
-            "locations": [{"logicalLocations": [{"name": host, "kind": "host"}]} for host in _case_hosts(finding)],
-            "properties": {"verdict": verdict, "observations": finding.get("observations") or [],
-                           "evidence": [e.get("statement") for e in finding.get("evidence") or ()]},
-        }
-        if rule_id in rules_index:
-            result["ruleIndex"] = rules_index[rule_id]
-        if finding.get("waiver"):
-            w = finding["waiver"]
-            result["suppressions"] = [{"kind": "external", "status": "accepted",
-                                       "justification": f"{w['justification']} (owner {w['owner']}, ticket "
-                                                        f"{w['ticket']}, expires {w['expires']})"}]
-        results.append(result)
-        if verdict == "error":
-            notifications.append({"level": "error", "message": {"text": finding["reason"]},
-                                  "associatedRule": {"id": rule_id}})
-    for status in bundle.waivers:
-        if status.get("state") != "applied":
-            notifications.append({"level": "warning", "message": {"text": status.get("message", "")}})
-    log = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "ihcheck", "version": bundle.result.get("tool", {}).get("version", __version__),
-                                "rules": rules,
-                                "properties": {"catalogue": bundle.manifest.get("catalogue")}}},
-            "invocations": [{"executionSuccessful": not any(n["level"] == "error" for n in notifications),
-                             "startTimeUtc": bundle.result.get("started_at"),
-                             "endTimeUtc": bundle.result.get("finished_at"),
-                             "toolExecutionNotifications": notifications}],
-            "results": results,
-            "properties": {"inventory": bundle.result.get("inventory"), "signer": bundle.manifest.get("signer")},
-        }],
-    }
-    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
-
-
-def _level(severity: str | None) -> str:
-    return "error" if severity in ("critical", "high") else "warning"
 
 
 # ---------------------------------------------------------------- HTML and PDF
@@ -291,6 +155,9 @@ def render_pdf(bundle: Bundle) -> bytes:
 def render(bundle: Bundle, fmt: Format) -> bytes:
     if fmt is Format.pdf:
         return render_pdf(bundle)
+    from reports.junit import render_junit
+    from reports.sarif import render_sarif
+
     text = {Format.html: render_html, Format.json: render_json, Format.junit: render_junit,
             Format.sarif: render_sarif}[fmt](bundle)
     return text.encode("utf-8")

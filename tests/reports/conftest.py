@@ -9,11 +9,25 @@ import pytest
 
 from checker.catalogue import CATALOGUE
 from checker.engine import evaluate
+from checker.model import Waiver
 from probes.documents import read_documents
+from probes.facts import (
+    ConnectionFacts,
+    EgressPath,
+    GeoIdentity,
+    OutboundConnection,
+    PowerFacts,
+    PowerSupplyUnit,
+    Throughput,
+    Uplink,
+    UplinkFacts,
+)
+from probes.inventory import Declarations
 from probes.observation import ObservationLog
 from reports.bundle import write_bundle
 from reports.keys import SigningKeys
 from reports.result import CheckResult
+from reports.waivers import apply_waivers
 from tests.factories import WHEN, deployment, host
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,3 +96,48 @@ def bundle(tmp_path: Path, signing_keys: SigningKeys) -> Path:
     result, inventory = make_result(tmp_path)
     written = write_bundle(result, inventory, tmp_path / "bundle", keys=signing_keys)
     return written.directory
+
+
+def _uplink(interface: str, gateway: str, egress: str, isp: str, asn: int, mbps: float) -> Uplink:
+    identity = GeoIdentity(address=egress, country="CN", country_name="China", region="Guangdong", asn=asn, isp=isp,
+                           simulated=True, source="simulated identities")
+    return Uplink(interface=interface, gateways=(gateway,), addresses=(f"{gateway[:-1]}10/24",),
+                  egress=EgressPath(interface=interface, gateway=gateway, address=egress, identity=identity),
+                  upload=Throughput(direction="upload", mbps=mbps, margin_mbps=0.4),
+                  download=Throughput(direction="download", mbps=mbps * 2, margin_mbps=0.6))
+
+
+def rich_result(tmp: Path) -> tuple[CheckResult, Path]:
+    """Three hosts in two declared data centres, two ISPs, power readings, materials and a waiver."""
+    _, inventory = make_result(tmp)
+    uplinks = UplinkFacts(uplinks=(
+        _uplink("eth0", "198.51.100.1", "203.0.113.7", "China Telecom 中国电信", 4134, 42.0),
+        _uplink("eth1", "198.51.101.1", "203.0.114.9", "China Unicom 中国联通", 4837, 18.5),
+    ), observations=("app1#1",))
+    power = PowerFacts(psus=(
+        PowerSupplyUnit(name="PS1", source="ipmi", via="BMC", present=True, healthy=True, states=(), observation="db1#1"),
+        PowerSupplyUnit(name="PS2", source="ipmi", via="BMC", present=True, healthy=True, states=(), observation="db1#1"),
+    ), observations=("db1#1",))
+    pool = ConnectionFacts(outbound=(OutboundConnection(peer_address="10.0.0.9", peer_port=5432, process="python3",
+                                                        count=2),), observations=("app1#9",))
+    facts = deployment(
+        host("app1", "nginx", uplinks=uplinks, connections=pool, declared=Declarations(datacenter="广州机房A")),
+        host("db1", "postgresql", "tomcat", power=power,
+             declared=Declarations(datacenter="广州机房A")).model_copy(update={"address": "10.0.0.9"}),
+        host("av1", "coturn", "janus", declared=Declarations(datacenter="深圳机房B")),
+    ).model_copy(update={"documents": read_documents(EXAMPLE_DOCS)})
+    findings = evaluate(facts, CATALOGUE)
+    waiver = Waiver(rule_id="GD2020-1.2.3-db-app-split", justification="split scheduled for the December window",
+                    owner="信息科 张工", ticket="OPS-7", expires=WHEN.date() + timedelta(days=30))
+    findings, _ = apply_waivers(findings, [waiver], today=WHEN.date(), known_rules=[r.id for r in CATALOGUE])
+    result = CheckResult.build(rules=CATALOGUE, facts=facts, findings=findings,
+                               observations=observations((("av1", "turnserver", 3478),)),
+                               started_at=WHEN, finished_at=WHEN + timedelta(seconds=5))
+    return result, inventory
+
+
+@pytest.fixture(scope="module")
+def rich_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("rich")
+    result, inventory = rich_result(tmp)
+    return write_bundle(result, inventory, tmp / "bundle", keys=SigningKeys.generate()).directory

@@ -1,0 +1,190 @@
+"""What every protocol exchange returns, and the two places a dialogue can run from.
+
+Outcomes, the same for every protocol (the rules map them to verdicts):
+
+    ok           the peer answered our request positively in its own protocol (C-ECHO Success,
+                 ACK AA/CA for our control id, a valid CapabilityStatement, a verified TLS handshake)
+    rejected     the peer answered in its protocol and said no (A-ASSOCIATE-RJ, ACK AE/AR, HTTP 4xx/5xx,
+                 a certificate that fails verification) — the reason is the peer's own words
+    silent       the TCP connection was accepted and nothing (or not all) came back in time
+    refused      the peer's host said nothing listens there
+    malformed    something answered, but not the protocol asked for, or more than the memory cap allows
+    unreachable  no route, no name, a filtered port, or the host to run it from could not run it:
+                 the exchange could not be tried, which proves nothing either way
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from probes.protocols import wire
+
+if TYPE_CHECKING:
+    from probes.transport import Session
+
+Outcome = Literal["ok", "rejected", "silent", "refused", "malformed", "unreachable"]
+Protocol = Literal["dicom", "hl7v2", "fhir", "tls", "http"]
+EVIDENCE_BYTES = 65536  # raw bytes kept per step in a result; the observation keeps the whole reply
+WIRE_SOURCE = Path(wire.__file__).read_text(encoding="utf-8")
+WIRE_SHA256 = hashlib.sha256(WIRE_SOURCE.encode()).hexdigest()
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class WireStep(Frozen):
+    """One send and the reply read for it, as the wire saw them (base64, the reply cut at EVIDENCE_BYTES)."""
+
+    sent: str
+    received: str
+    received_bytes: int
+    end: str | None = Field(description="complete | closed | timeout | cap | reset: … | send failed: …")
+
+
+class TlsSession(Frozen):
+    """A TLS handshake as the client saw it; the certificate is the leaf the server presented (DER, base64)."""
+
+    version: str | None = None
+    cipher: str | None = None
+    verified: bool = False
+    verify_error: str | None = None
+    error: str | None = None
+    certificate: str | None = None
+
+
+class ExchangeResult(Frozen):
+    protocol: Protocol
+    target: str = Field(description="host:port the dialogue was addressed to")
+    origin: str = Field(description="'checker', or the inventory host it ran from over that host's transport")
+    outcome: Outcome
+    detail: str = Field(description="one line: what the peer said, or why nothing was said")
+    fields: dict[str, Any] = Field(default_factory=dict, description="the protocol's own facts (AE titles, MSA…)")
+    steps: tuple[WireStep, ...] = ()
+    tls: TlsSession | None = None
+    elapsed: float | None = None
+    observation: str | None = Field(default=None, description="id of the observation holding the raw dialogue")
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+
+class WireReply(Frozen):
+    """The wire's answer, decoded; what the protocol modules interpret."""
+
+    connect: str | None
+    error: str | None
+    steps: tuple[tuple[bytes, bytes, str | None], ...]
+    tls: TlsSession | None
+    elapsed: float | None
+    observation: str | None = None
+    origin: str = "checker"
+
+    def evidence(self) -> tuple[WireStep, ...]:
+        return tuple(WireStep(sent=base64.b64encode(s).decode(), received=base64.b64encode(r[:EVIDENCE_BYTES]).decode(),
+                              received_bytes=len(r), end=e) for s, r, e in self.steps)
+
+    def unreached(self, protocol: Protocol, target: str) -> ExchangeResult | None:
+        """The result when the dialogue never got to its first reply's framing, else None."""
+        if self.connect == "refused":
+            outcome: Outcome = "refused"
+        elif self.connect != "ok":
+            outcome = "unreachable"
+        elif self.tls is not None and self.tls.error:
+            outcome = "silent" if "in time" in self.tls.error else "malformed"
+        else:
+            return None
+        detail = self.error or (self.tls.error if self.tls else None) or "not connected"
+        return self.result(protocol, target, outcome, detail)
+
+    def result(self, protocol: Protocol, target: str, outcome: Outcome, detail: str,
+               fields: dict[str, Any] | None = None) -> ExchangeResult:
+        return ExchangeResult(protocol=protocol, target=target, origin=self.origin, outcome=outcome, detail=detail,
+                              fields=fields or {}, steps=self.evidence(), tls=self.tls, elapsed=self.elapsed,
+                              observation=self.observation)
+
+
+class Request(Frozen):
+    """A dialogue to carry out: where, how long at most, how many bytes at most per reply, what to send."""
+
+    host: str
+    port: int = Field(ge=1, le=65535)
+    timeout: float = Field(gt=0, le=120)
+    max_bytes: int = Field(gt=0, le=64 * 1024 * 1024)
+    steps: tuple[tuple[bytes, Literal["pdu", "mllp", "close"], tuple[bytes, ...]], ...]
+    tls_server_name: str | None = None
+    tls_cafile: str | None = None
+    tls: bool = False
+    label: str = Field(description="what the dialogue is, for the evidence: 'DICOM C-ECHO → pacs:104'")
+
+    def as_wire(self) -> dict[str, Any]:
+        return {
+            "host": self.host, "port": self.port, "timeout": self.timeout, "max_bytes": self.max_bytes,
+            "tls": {"server_name": self.tls_server_name, "cafile": self.tls_cafile} if self.tls else None,
+            "steps": [{"send": base64.b64encode(send).decode(), "read": read, "continue_if": [p.hex() for p in cont]}
+                      for send, read, cont in self.steps],
+        }
+
+    @property
+    def target(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def decode(raw: dict[str, Any], *, origin: str, observation: str | None) -> WireReply:
+    """The wire's JSON, checked and decoded (a reply from a host is input like any other)."""
+    tls = raw.get("tls")
+    session = None
+    if isinstance(tls, dict):
+        cipher = tls.get("cipher") or []
+        session = TlsSession(version=tls.get("version"), cipher=cipher[0] if cipher else None,
+                             verified=bool(tls.get("verified")), verify_error=tls.get("verify_error"),
+                             error=tls.get("error"), certificate=tls.get("certificate"))
+    steps = tuple((base64.b64decode(s["sent"]), base64.b64decode(s["received"]), s.get("end"))
+                  for s in raw.get("steps", []))
+    return WireReply(connect=raw.get("connect"), error=raw.get("error"), steps=steps, tls=session,
+                     elapsed=raw.get("elapsed"), observation=observation, origin=origin)
+
+
+def from_checker(request: Request, session: Session | None = None) -> WireReply:
+    """Run the dialogue from the checker's own network position (recorded on `session` when given)."""
+    raw = wire.run(request.as_wire())
+    observation = None
+    if session is not None:
+        failed = raw.get("connect") != "ok"
+        obs = session.record(f"{request.label}  # sent from the checker", json.dumps(raw, sort_keys=True),
+                             error=raw.get("error") or "" if failed else "")
+        observation = obs.id
+    return decode(raw, origin="checker", observation=observation)
+
+
+def remote_command(request: Request, python: str = "python3") -> str:
+    """The shell command that runs the wire on a host with only python3: the script and the request travel
+    as arguments (base64), so nothing is written on the host. The trailing comment says what it is."""
+    script = base64.b64encode(WIRE_SOURCE.encode()).decode()
+    payload = base64.b64encode(json.dumps(request.as_wire()).encode()).decode()
+    bootstrap = "import base64,sys;exec(compile(base64.b64decode(sys.argv[1]),'ihcheck-wire','exec'))"
+    return (f"{python} -c {shlex.quote(bootstrap)} {script} {payload}"
+            f"  # ihcheck wire {WIRE_SHA256[:12]}: {request.label}")
+
+
+def from_host(request: Request, session: Session, python: str = "python3") -> WireReply:
+    """Run the dialogue on the session's host, over its transport. A host without python3 (or whose run
+    broke) gives `unreachable` with the reason: the caller may then fall back to the checker."""
+    obs = session.run(remote_command(request, python), timeout=int(request.timeout) + 10)
+    try:
+        raw = json.loads(obs.stdout)
+        if not isinstance(raw, dict):
+            raise ValueError("not an object")
+    except ValueError:
+        why = (obs.stderr.strip().splitlines() or [f"exit status {obs.exit_status}"])[-1][:200]
+        return WireReply(connect="not-run", error=f"could not run the exchange on {session.host.name}: {why}",
+                         steps=(), tls=None, elapsed=None, observation=obs.id, origin=session.host.name)
+    return decode(raw, origin=session.host.name, observation=obs.id)
