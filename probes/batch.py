@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import secrets
 import shlex
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -100,7 +101,10 @@ class _Stream:
 
 
 class BatchParser:
-    """Feed stdout and stderr chunks as they arrive; `on_complete` gets each command once it is whole."""
+    """Feed stdout and stderr chunks as they arrive; `on_complete` gets each command once it is whole.
+
+    Thread-safe: stdout and stderr are usually pumped by two threads, and a command completes on whichever
+    of its two end markers arrives last."""
 
     def __init__(self, nonce: str, on_complete: Callable[[Framed], None]) -> None:
         mark = re.escape(_MARK.encode() + nonce.encode())
@@ -108,21 +112,21 @@ class BatchParser:
         self._err = _Stream(re.compile(mark + rb":(\d+):b\n"), re.compile(rb"\n" + mark + rb":(\d+):e()\n"))
         self._on_complete = on_complete
         self._emitted: set[int] = set()
+        self._lock = threading.Lock()
 
     def feed_stdout(self, data: bytes) -> None:
-        self._out.feed(data)
-        self._emit()
+        self._feed(self._out, data)
 
     def feed_stderr(self, data: bytes) -> None:
-        self._err.feed(data)
-        self._emit()
+        self._feed(self._err, data)
 
-    def _emit(self) -> None:
-        for index in sorted(self._out.done.keys() & self._err.done.keys() - self._emitted):
-            out, status = self._out.done[index]
-            err, _ = self._err.done[index]
-            self._emitted.add(index)
-            self._on_complete(Framed(index, status, out, err))
+    def _feed(self, stream: _Stream, data: bytes) -> None:
+        with self._lock:
+            stream.feed(data)
+            ready = sorted((self._out.done.keys() & self._err.done.keys()) - self._emitted)
+            self._emitted.update(ready)
+            for i in ready:  # in order, under the lock: observation ids follow the batch's order
+                self._on_complete(Framed(i, self._out.done[i][1], self._out.done.pop(i)[0], self._err.done.pop(i)[0]))
 
     @property
     def completed(self) -> set[int]:
