@@ -44,7 +44,7 @@ from probes.gather import PROBES, Gathered, Probe, gather, plan
 from probes.inventory import Inventory, InventoryHost
 from probes.limits import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.observation import ObservationLog, now
-from probes.transport import Session, TransportOptions, _known_hosts_files
+from probes.transport import Session, TransportOptions, known_hosts_fingerprint
 
 PLAYBOOK = """\
 # Written by ihcheck: run each host's batch of read-only probe commands (batches/<sha1 of host>.sh).
@@ -132,17 +132,6 @@ class AnsibleRunnerTransport:
 
     def close(self) -> None:
         return None
-
-
-def known_hosts_fingerprint(host: InventoryHost) -> str | None:
-    import paramiko
-
-    name = host.address if not host.port or host.port == 22 else f"[{host.address}]:{host.port}"
-    for path in _known_hosts_files(host):
-        keys = paramiko.HostKeys(str(path)).lookup(name)
-        if keys:
-            return str(next(iter(keys.values())).fingerprint)
-    return None
 
 
 def _time(value: Any) -> datetime | None:

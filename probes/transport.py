@@ -48,6 +48,41 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+_KNOWN_HOSTS_LOCK = threading.Lock()
+_KNOWN_HOSTS: dict[tuple[str, int, int], Any] = {}
+
+
+def _parsed_known_hosts(path: Path) -> Any:
+    """A known_hosts file parsed once per run (while unchanged), not once per host: a fleet's file has a line
+    per host, and parsing all of it for each of N hosts made a run's CPU grow with N²."""
+    import paramiko
+
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    with _KNOWN_HOSTS_LOCK:
+        parsed = _KNOWN_HOSTS.get(key)
+        if parsed is None:
+            parsed = _KNOWN_HOSTS[key] = paramiko.HostKeys(str(path))
+        return parsed
+
+
+def known_host_keys(host: InventoryHost) -> list[tuple[str, Any]]:
+    """(key type, key) of every known_hosts entry for this host, in the files' order of precedence."""
+    name = host.address if not host.port or host.port == 22 else f"[{host.address}]:{host.port}"
+    found: list[tuple[str, Any]] = []
+    for path in _known_hosts_files(host):
+        entry = _parsed_known_hosts(path).lookup(name)
+        if entry:
+            found += [(kind, key) for kind, key in entry.items() if (kind, key) not in found]
+    return found
+
+
+def known_hosts_fingerprint(host: InventoryHost) -> str | None:
+    """The fingerprint of the first key known_hosts holds for this host."""
+    keys = known_host_keys(host)
+    return str(keys[0][1].fingerprint) if keys else None
+
+
 def _known_hosts_files(host: InventoryHost) -> list[Path]:
     files = [host.declared.known_hosts] if host.declared.known_hosts else []
     files += [p.expanduser() for p in DEFAULT_KNOWN_HOSTS]
@@ -78,7 +113,7 @@ class _ParamikoTransport(_TestinfraTransport):
     def __init__(self, host: InventoryHost, options: TransportOptions) -> None:
         from testinfra.backend.paramiko import ParamikoBackend
 
-        known_hosts = _known_hosts_files(host)
+        known = known_host_keys(host)
         accept = options.accept_unknown_host_keys
 
         class VerifyingBackend(ParamikoBackend):  # type: ignore[misc]
@@ -87,8 +122,9 @@ class _ParamikoTransport(_TestinfraTransport):
                 import paramiko
 
                 client = paramiko.SSHClient()
-                for path in known_hosts:
-                    client.load_host_keys(str(path))
+                name = host.address if not host.port or host.port == 22 else f"[{host.address}]:{host.port}"
+                for kind, key in known:  # this host's entries only: parsed once per run (_parsed_known_hosts)
+                    client.get_host_keys().add(name, kind, key)
                 policy = paramiko.AutoAddPolicy() if accept else paramiko.RejectPolicy()
                 client.set_missing_host_key_policy(policy)
                 client.connect(
