@@ -38,8 +38,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from checker.errors import HostUnreachable
 from probes import batch
-from probes.errors import HostUnreachable
 from probes.gather import PROBES, Gathered, Probe, gather, plan
 from probes.inventory import Inventory, InventoryHost
 from probes.limits import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT

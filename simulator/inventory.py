@@ -25,7 +25,7 @@ import yaml
 from simulator.power import BMC_PORT
 
 if TYPE_CHECKING:
-    from simulator.deploy import Deployment
+    from simulator.deployment import Deployment
 
 GROUPS = ("application", "database", "av")
 # How a hospital would declare each A/V daemon to the checker: (kind, port, transport, path).

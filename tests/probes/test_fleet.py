@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from checker.run import run_check
+from checker.shell.run import run_check
 from simulator.netns_fleet import Fleet, available
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=f"fleet lab: {available()}")
@@ -25,7 +25,7 @@ def test_faulty_hosts_cost_only_their_own_rules(tmp_path: Path) -> None:
     with Fleet(24, octet=214, faults=faults, workdir=tmp_path / "fleet") as fleet:
         inventory = fleet.inventory(tmp_path / "inventory.yml")
         started = time.monotonic()
-        result = run_check(inventory, host_timeout=HOST_TIMEOUT, forks=32)
+        result = run_check(inventory, host_timeout=HOST_TIMEOUT, forks=32).result
         elapsed = time.monotonic() - started
     # The run ends within its deadline: the slowest host is cut at HOST_TIMEOUT, plus parsing and judging.
     assert elapsed < HOST_TIMEOUT + 10, elapsed
@@ -73,8 +73,8 @@ def _comparable(result: object) -> dict[str, Any]:
 def test_both_engines_gather_identical_facts_and_verdicts(tmp_path: Path) -> None:
     with Fleet(4, octet=216, faults={3: "down"}, workdir=tmp_path / "fleet") as fleet:
         inventory = fleet.inventory(tmp_path / "inventory.yml")
-        direct = run_check(inventory, engine="direct")
-        ansible = run_check(inventory, engine="ansible")
+        direct = run_check(inventory, engine="direct").result
+        ansible = run_check(inventory, engine="ansible").result
     assert {h.transport for h in direct.facts.hosts if h.reachable} == {"paramiko"}
     assert {h.transport for h in ansible.facts.hosts if h.reachable} == {"ansible"}
     assert [h.reachable for h in ansible.facts.hosts] == [True, True, True, False]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from simulator import inventory, power, render, spec
-from simulator.deploy import Deployment
+from simulator.deployment import Deployment
 from simulator.layout import Layout, plan
 
 FAULTS = {  # scenario -> the rules it must fail (all others pass unless noted in the file)
