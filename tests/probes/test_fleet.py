@@ -16,7 +16,7 @@ from simulator.netns_fleet import Fleet, available
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=f"fleet lab: {available()}")
 
-HOST_TIMEOUT = 20.0  # under CI's load a healthy host takes a few seconds; dmidecode's own limit is 30 s
+HOST_TIMEOUT = 25.0  # under a loaded CI a healthy host takes seconds; below the hung command's own 30 s limit
 
 
 def test_faulty_hosts_cost_only_their_own_rules(tmp_path: Path) -> None:
@@ -28,7 +28,7 @@ def test_faulty_hosts_cost_only_their_own_rules(tmp_path: Path) -> None:
         result = run_check(inventory, host_timeout=HOST_TIMEOUT, forks=32).result
         elapsed = time.monotonic() - started
     # The run ends within its deadline: the slowest host is cut at HOST_TIMEOUT, plus parsing and judging.
-    assert elapsed < HOST_TIMEOUT + 10, elapsed
+    assert elapsed < HOST_TIMEOUT + 20, elapsed
     hosts = {h.name: h for h in result.facts.hosts}
     down, silent, hung = ["host001", "host002"], "host003", "host004"
     for name in down:
