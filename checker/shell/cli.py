@@ -96,6 +96,10 @@ def check(
         float, typer.Option("--host-timeout", min=0, help="Seconds one host may take; its unfinished probes are "
                             "then inconclusive (0: no limit).")
     ] = DEFAULT_HOST_TIMEOUT,
+    ansible_dir: Annotated[
+        Path | None, typer.Option("--ansible-dir", help="With --engine ansible: keep the ansible-runner private-data "
+                                  "directory (playbook, per-host batches, artifacts) in DIR, e.g. for AWX/AAP.")
+    ] = None,
 ) -> None:
     """Probe the inventory's hosts, judge the facts against the rules, print the verdicts."""
     from checker.shell.run import run_check
@@ -106,7 +110,7 @@ def check(
         raise InputError("--sign-key: only meaningful with --bundle DIR")
     run = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
                     waivers_file=waivers, progress_console=err, engine=engine.value, forks=forks,
-                    host_timeout=host_timeout or None)
+                    host_timeout=host_timeout or None, ansible_dir=ansible_dir)
     result = run.result
     _report_waivers(run)
     if bundle is not None:

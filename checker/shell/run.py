@@ -63,6 +63,7 @@ def run_check(
     engine: str = "direct",
     forks: int = DEFAULT_FORKS,
     host_timeout: float | None = DEFAULT_HOST_TIMEOUT,
+    ansible_dir: Path | None = None,
 ) -> CheckRun:
     try:
         rules = select(rule_ids)
@@ -81,7 +82,7 @@ def run_check(
         from probes.ansible_engine import gather_with_ansible
 
         gathered = gather_with_ansible(inventory, str(inventory_path), options=options, probes=probes, forks=forks,
-                                       host_timeout=host_timeout)
+                                       host_timeout=host_timeout, private_dir=ansible_dir)
     elif progress_console is not None and progress_console.is_terminal and len(inventory.hosts) <= PROGRESS_ROWS:
         from rich.progress import Progress, SpinnerColumn, TextColumn
 

@@ -74,7 +74,11 @@ def test_both_engines_gather_identical_facts_and_verdicts(tmp_path: Path) -> Non
     with Fleet(4, octet=216, faults={3: "down"}, workdir=tmp_path / "fleet") as fleet:
         inventory = fleet.inventory(tmp_path / "inventory.yml")
         direct = run_check(inventory, engine="direct").result
-        ansible = run_check(inventory, engine="ansible").result
+        ansible = run_check(inventory, engine="ansible", ansible_dir=tmp_path / "runner").result
+    # the private-data directory ansible-runner ran, kept: a play and one batch per host, as AWX/AAP would run it
+    assert (tmp_path / "runner" / "project" / "ihcheck.yml").is_file()
+    assert len(list((tmp_path / "runner" / "project" / "batches").glob("*.sh"))) == 4
+    assert (tmp_path / "runner" / "artifacts").is_dir()
     assert {h.transport for h in direct.facts.hosts if h.reachable} == {"paramiko"}
     assert {h.transport for h in ansible.facts.hosts if h.reachable} == {"ansible"}
     assert [h.reachable for h in ansible.facts.hosts] == [True, True, True, False]
