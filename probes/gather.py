@@ -71,7 +71,8 @@ class Gathered:
 
 
 ProgressCallback = Callable[[str, str], None]
-Opener = Callable[[InventoryHost, TransportOptions, ObservationLog], Session]
+Connect = Callable[[InventoryHost, TransportOptions], Transport]  # open_transport, or a recording's replay
+Opener = Callable[[InventoryHost, TransportOptions, ObservationLog], Session]  # a connected session (an engine)
 
 
 def open_direct(host: InventoryHost, options: TransportOptions, log: ObservationLog) -> Session:
@@ -228,9 +229,17 @@ def gather(
     progress: ProgressCallback | None = None,
     forks: int = DEFAULT_FORKS,
     host_timeout: float | None = DEFAULT_HOST_TIMEOUT,
-    opener: Opener = open_direct,
+    connect: Connect = open_transport,
+    opener: Opener | None = None,
 ) -> Gathered:
-    """Probe every host, `forks` at a time, each within `host_timeout` seconds (None: no limit)."""
+    """Probe every host, `forks` at a time, each within `host_timeout` seconds (None: no limit).
+
+    `connect` opens a host's transport (a recording replays one); `opener` replaces the whole
+    connection step (the Ansible engine hands over sessions holding what Ansible already ran)."""
+    if opener is None:
+        def opener(host: InventoryHost, opts: TransportOptions, log: ObservationLog) -> Session:
+            return Session(host=host, transport=connect(host, opts), log=log)
+
     options = options or TransportOptions(ansible_inventory=inventory.source)
     log = ObservationLog()
     started = now()

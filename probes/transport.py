@@ -92,6 +92,8 @@ def _known_hosts_files(host: InventoryHost) -> list[Path]:
 class _TestinfraTransport:
     """Adapts a testinfra backend to the Transport protocol."""
 
+    runs_scripts = True  # a real shell on the other end: a host's commands can go as one batch (probes.batch)
+
     def __init__(self, name: str, backend: Any) -> None:
         self.name = name
         self._backend = backend
@@ -362,6 +364,8 @@ class Session:
         """Start the host's not-yet-run `commands` as one batch in the background; `run` then waits for each."""
         from probes import batch
 
+        if not getattr(self.transport, "runs_scripts", False):
+            return None  # a transport that only answers known commands (a recording's replay): one by one
         todo: list[tuple[str, Future[Observation]]] = []
         with self.shared.lock:
             for command in dict.fromkeys(commands):
