@@ -40,9 +40,10 @@ from typing import Any
 
 from checker.errors import HostUnreachable
 from probes import batch
+from probes.bounded import Bounded, decode
+from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.gather import PROBES, Gathered, Probe, gather, plan
 from probes.inventory import Inventory, InventoryHost
-from probes.limits import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.observation import ObservationLog, now
 from probes.transport import Session, TransportOptions, known_hosts_fingerprint
 
@@ -80,7 +81,7 @@ class _PlanTransport:
 
     name = "ansible"
 
-    def run(self, command: str) -> tuple[int, str, str]:  # pragma: no cover - never called
+    def run(self, command: str, *, timeout: float, cap: int) -> Bounded:  # pragma: no cover - never called
         raise RuntimeError("planning runs no command")
 
     def host_key_fingerprint(self) -> str | None:
@@ -101,7 +102,7 @@ class AnsibleRunnerTransport:
         self._inventory = inventory
         self._envvars = envvars
 
-    def run(self, command: str) -> tuple[int, str, str]:
+    def run(self, command: str, *, timeout: float, cap: int) -> Bounded:
         import ansible_runner
 
         seen: dict[str, Any] = {}
@@ -114,13 +115,15 @@ class AnsibleRunnerTransport:
 
         ansible_runner.run(private_data_dir=str(self._dir), inventory=self._inventory, module="ansible.builtin.shell",
                            module_args=command, host_pattern=self.host.name, quiet=True, envvars=self._envvars,
-                           event_handler=handler, suppress_env_files=True, rotate_artifacts=1)
+                           event_handler=handler, suppress_env_files=True, rotate_artifacts=1,
+                           timeout=int(timeout) + 60)
         res = seen.get("res", {})
         if seen.get("event") == "runner_on_unreachable" or "event" not in seen:
             raise HostUnreachable(f"ansible: {res.get('msg', 'no result')}")
         if "rc" not in res:
             raise HostUnreachable(f"ansible: {res.get('msg', 'module failed')}")
-        return int(res["rc"]), str(res.get("stdout", "")), str(res.get("stderr", ""))
+        stdout, stderr = str(res.get("stdout", "")).encode(), str(res.get("stderr", "")).encode()
+        return Bounded(int(res["rc"]), stdout[:cap], stderr[:cap], None, len(stdout) + len(stderr) > cap)
 
     def host_key_fingerprint(self) -> str | None:
         return known_hosts_fingerprint(self.host)
@@ -195,8 +198,8 @@ def gather_with_ansible(
         nonce = batch.new_nonce()
         plans: dict[str, list[str]] = {}
         for host in inventory.hosts:
-            planner = Session(host=host, transport=_PlanTransport(), log=ObservationLog())
-            plans[host.name] = [Session.wrap(c) for c in plan(planner, probes)]
+            planner = Session(host=host, transport=_PlanTransport(), log=ObservationLog(), options=options)
+            plans[host.name] = [planner.wrap(c) for c in plan(planner, probes)]
             name = hashlib.sha1(host.name.encode()).hexdigest()
             (root / "project" / "batches" / f"{name}.sh").write_text(batch.script(plans[host.name], nonce) + "\n")
         bindir = str(Path(sys.executable).parent)
@@ -219,18 +222,16 @@ def gather_with_ansible(
             if not outcome.ok:
                 raise HostUnreachable(outcome.message)
             session = Session(host=host, transport=AnsibleRunnerTransport(host, root, inventory_source, envvars),
-                              log=log)
+                              log=log, options=opts)
             # Ansible strips the final newline from a module's output; the envelope's last marker needs it back.
             framed = {f.index: f for f in batch.split(outcome.stdout.encode() + b"\n", outcome.stderr.encode() + b"\n",
                                                       nonce)}
             started = outcome.started or now()
-            ended = outcome.ended or now()
             for index, wrapped in enumerate(plans[host.name]):
                 part = framed.get(index)
                 if part is None:  # the batch ended early: these commands are run again by the probes that need them
                     continue
-                session.preload(wrapped, part.exit_status, part.stdout.decode("utf-8", "replace"),
-                                part.stderr.decode("utf-8", "replace"), started, ended)
+                session.preload(wrapped, part.exit_status, decode(part.stdout), decode(part.stderr), started)
             return session
 
         return gather(inventory, options=options, probes=probes, forks=forks, host_timeout=host_timeout,

@@ -22,8 +22,8 @@ from typing import Any
 from checker.errors import HostUnreachable
 from probes import av, connections, egress, identity, power, services, uplinks
 from probes.facts import DeploymentFacts, Fact, HostFacts
+from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.inventory import Inventory, InventoryHost
-from probes.limits import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.observation import Observation, ObservationLog, now
 from probes.transport import Session, Transport, TransportOptions, open_transport
 
@@ -56,8 +56,9 @@ FAMILIES: frozenset[str] = frozenset({IDENTITY.name, *(p.name for p in PROBES)})
 
 def probes_for(families: Iterable[str]) -> tuple[Probe, ...]:
     """The probes that fill the given fact families, in table order. `identity` always runs (it is how a
-    host is found reachable and told apart); `documents` is no probe (the shell reads the folder)."""
-    wanted = set(families) - {"documents", IDENTITY.name}
+    host is found reachable and told apart); `documents` and `pilot` are no probes (the shell reads the folder
+    and gathers the declared programme, probes.programmes)."""
+    wanted = set(families) - {"documents", "pilot", IDENTITY.name}
     unknown = wanted - FAMILIES
     if unknown:
         raise ValueError(f"no probe fills the fact families {sorted(unknown)} (known: {sorted(FAMILIES)})")
@@ -77,7 +78,7 @@ Opener = Callable[[InventoryHost, TransportOptions, ObservationLog], Session]  #
 
 def open_direct(host: InventoryHost, options: TransportOptions, log: ObservationLog) -> Session:
     """The direct engine: ihcheck's own connection to the host (raises HostUnreachable)."""
-    return Session(host=host, transport=open_transport(host, options), log=log)
+    return Session(host=host, transport=open_transport(host, options), log=log, options=options)
 
 
 class _HostRun:
@@ -238,7 +239,7 @@ def gather(
     connection step (the Ansible engine hands over sessions holding what Ansible already ran)."""
     if opener is None:
         def opener(host: InventoryHost, opts: TransportOptions, log: ObservationLog) -> Session:
-            return Session(host=host, transport=connect(host, opts), log=log)
+            return Session(host=host, transport=connect(host, opts), log=log, options=opts)
 
     options = options or TransportOptions(ansible_inventory=inventory.source)
     log = ObservationLog()

@@ -35,6 +35,8 @@ def plan(session: Session) -> tuple[str, ...]:
 
 def collect(session: Session) -> MachineIdentity:
     obs = session.run(COMMAND)
+    if obs.truncated or obs.ended_by_checker:
+        raise ProbeError(f"identity output not complete ({obs.ended_by_checker}); truncated={obs.truncated}")
     machine_id, hostname, os_name, virt = parse_identity(obs.stdout)
     notes = () if machine_id else ("no /etc/machine-id: machines told apart by hostname only",)
     return MachineIdentity(
