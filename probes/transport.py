@@ -587,14 +587,18 @@ class Session:
             try:
                 ended = _stream(self.transport, [w for w, _ in todo], nonce, parser.feed_stdout, parser.feed_stderr,
                                 timeout=len(todo) * (timeout + grace + 1), cap=max(self._cap(), 0))
-                failure = HostUnreachable(f"the batch was ended by the checker ({ended}) before this command's "
-                                          "output" if ended else "the batch ended before this command's output")
+                failure = HostUnreachable("the batch ended before this command's output")
             except HostUnreachable as exc:
-                failure = exc
+                ended, failure = None, exc
             except Exception as exc:
-                failure = HostUnreachable(f"connection lost: {exc}") if _is_connection_error(exc) else exc
-            for _, future in todo:
-                if not future.done():
+                ended, failure = None, HostUnreachable(f"connection lost: {exc}") if _is_connection_error(exc) else exc
+            for wrapped, future in todo:
+                if future.done():
+                    continue
+                if ended:  # the checker ended the batch (interrupt, deadline, budget): as one by one would
+                    future.set_result(self._keep(wrapped, None, "", f"[ihcheck: ended by the checker: {ended}]",
+                                                 clock["last"], ended=ended))
+                else:
                     future.set_exception(failure)
 
         sender = threading.Thread(target=send, name=f"batch-{self.host.name}", daemon=True)
