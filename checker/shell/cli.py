@@ -76,6 +76,11 @@ def check(
         Path | None, typer.Option("--sign-key", help="Keys directory from `ihcheck keys new` to sign the bundle with.")
     ] = None,
     waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers file (YAML) to apply.")] = None,
+    report: Annotated[
+        list[str] | None, typer.Option("--report", metavar="FORMAT:FILE",
+                                       help="Also write a report (html, pdf, json, junit, sarif, oscal) to FILE; "
+                                            "repeatable. Rendered from the signed bundle.")
+    ] = None,
     vault_password_file: Annotated[
         Path | None, typer.Option("--vault-password-file", envvar="ANSIBLE_VAULT_PASSWORD_FILE",
                                   help="Ansible Vault password file (or script) for vaulted inventory values.")
@@ -86,8 +91,9 @@ def check(
 
     if vault_password_file is not None:  # Ansible's own variable: the parser and the ansible transport read it
         os.environ["ANSIBLE_VAULT_PASSWORD_FILE"] = str(vault_password_file.expanduser().resolve())
-    if sign_key is not None and bundle is None:
-        raise InputError("--sign-key: only meaningful with --bundle DIR")
+    from checker.shell.outputs import validate_outputs
+
+    outputs = validate_outputs(out_file=out_file, reports=report, bundle=bundle, sign_key=sign_key)  # before any host
     run = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
                     waivers_file=waivers, progress_console=err)
     result = run.result
@@ -95,7 +101,11 @@ def check(
     if bundle is not None:
         from checker.shell.evidence_cli import bundle_after_check
 
-        bundle_after_check(run, inventory, bundle, sign_key)
+        bundle_after_check(run, inventory, bundle, outputs.keys)
+    if outputs.reports:
+        from checker.shell.evidence_cli import reports_after_check
+
+        reports_after_check(run, inventory, outputs.reports, bundle, outputs.keys)
     if fmt is OutputFormat.json:
         text = result.to_json()
         if out_file:
@@ -161,16 +171,17 @@ def print_result(result: object, console: Console | None = None) -> None:
 @app.command()
 def demo(
     scenario: Annotated[str, typer.Argument(help="Scenario name or spec path.")] = "compliant",
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Where the inventory, result and report go.")] = Path(
-        "ihcheck-demo"),
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Where the inventory, result and report go (a folder "
+                                          "an earlier demo wrote is replaced).")] = Path("ihcheck-demo"),
     ready_timeout: Annotated[float, typer.Option(help="Seconds to wait for every simulated daemon.")] = 120,
     waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers file (YAML) to apply.")] = None,
 ) -> None:
     """Boot a simulated deployment, check it, write the result and report, and always tear it down."""
+    from checker.shell.outputs import prepare_demo_dir
     from checker.shell.run import run_check
     from simulator.deploy import running, write_inventory
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_demo_dir(out_dir)  # before anything boots: an earlier demo's folder is replaced, any other refused
     with running(scenario, ready_timeout=ready_timeout, console=err) as deployment:
         inventory = write_inventory(deployment.scenario, out_dir / "inventory.yml")
         run = run_check(inventory, waivers_file=waivers, progress_console=err)
