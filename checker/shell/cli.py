@@ -27,7 +27,7 @@ app = typer.Typer(
     name="ihcheck",
     help="Check an internet-hospital (互联网医院) deployment against the provincial supervision-platform rules.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
 )
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -61,21 +61,21 @@ def _root(
 
 @app.command()
 def check(
-    inventory: Annotated[Path, typer.Option("-i", "--inventory", help="Ansible inventory (INI, YAML or directory).")],
-    limit: Annotated[str | None, typer.Option("-l", "--limit", help="Ansible host pattern to check.")] = None,
+    inventory: Annotated[Path, typer.Option("-i", "--inventory", metavar="PATH", help="Ansible inventory (INI, YAML or directory).")],
+    limit: Annotated[str | None, typer.Option("-l", "--limit", metavar="PATTERN", help="Ansible host pattern to check.")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
-    out_file: Annotated[Path | None, typer.Option("--out", help="Write the output to FILE.")] = None,
-    rule: Annotated[list[str] | None, typer.Option("--rule", help="Check only this rule id (repeatable).")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="Write the output to FILE.")] = None,
+    rule: Annotated[list[str] | None, typer.Option("--rule", metavar="RULE_ID", help="Check only this rule id (repeatable).")] = None,
     accept_unknown_host_keys: Annotated[
         bool, typer.Option("--accept-unknown-host-keys", help="Do not verify SSH host keys (recorded as unverified).")
     ] = False,
     bundle: Annotated[
-        Path | None, typer.Option("--bundle", help="Write a signed evidence bundle to DIR (and DIR.tar.gz).")
+        Path | None, typer.Option("--bundle", metavar="DIR", help="Write a signed evidence bundle to DIR (and DIR.tar.gz).")
     ] = None,
     sign_key: Annotated[
-        Path | None, typer.Option("--sign-key", help="Keys directory from `ihcheck keys new` to sign the bundle with.")
+        Path | None, typer.Option("--sign-key", metavar="DIR", help="Keys directory from `ihcheck keys new` to sign the bundle with.")
     ] = None,
-    waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers file (YAML) to apply.")] = None,
+    waivers: Annotated[Path | None, typer.Option("--waivers", metavar="FILE", help="Waivers file (YAML: ihcheck's or InSpec's) to apply.")] = None,
     report: Annotated[
         list[str] | None, typer.Option("--report", metavar="FORMAT:FILE",
                                        help="Also write a report (html, pdf, json, junit, sarif, oscal) to FILE; "
@@ -174,7 +174,7 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Where the inventory, result and report go (a folder "
                                           "an earlier demo wrote is replaced).")] = Path("ihcheck-demo"),
     ready_timeout: Annotated[float, typer.Option(help="Seconds to wait for every simulated daemon.")] = 120,
-    waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers file (YAML) to apply.")] = None,
+    waivers: Annotated[Path | None, typer.Option("--waivers", metavar="FILE", help="Waivers file (YAML: ihcheck's or InSpec's) to apply.")] = None,
 ) -> None:
     """Boot a simulated deployment, check it, write the result and report, and always tear it down."""
     from checker.shell.outputs import prepare_demo_dir
@@ -271,6 +271,30 @@ def _mount_reports() -> None:
 
 
 _mount_reports()
+
+
+def _help_types_as_users_type_them() -> None:
+    """typer labels each option in --help with its Python type (`<bool>`, `<list[str]>`, `<path>`);
+    show what a user types instead, as click does: nothing for a flag, PATH, TEXT, table|json."""
+    from typer.core import TyperArgument, TyperOption
+
+    def display_type(self: TyperOption | TyperArgument, ctx: object) -> str:
+        if getattr(self, "is_flag", False):
+            return ""
+        label = base(self, ctx)  # type: ignore[arg-type]
+        inner = label[1:-1] if label.startswith("<") and label.endswith(">") else label
+        if inner.startswith("list[") and inner.endswith("]"):
+            inner = inner[5:-1]
+        if "|" in inner:
+            return inner
+        return {"str": "TEXT", "int": "INTEGER", "float": "FLOAT"}.get(inner, inner.upper())
+
+    base = TyperOption.display_type
+    TyperOption.display_type = display_type  # type: ignore[method-assign,assignment]
+    TyperArgument.display_type = display_type  # type: ignore[method-assign,assignment]
+
+
+_help_types_as_users_type_them()
 
 
 def main(argv: list[str] | None = None) -> int:
