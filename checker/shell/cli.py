@@ -61,21 +61,27 @@ def _root(
 
 @app.command()
 def check(
-    inventory: Annotated[Path, typer.Option("-i", "--inventory", metavar="PATH", help="Ansible inventory (INI, YAML or directory).")],
-    limit: Annotated[str | None, typer.Option("-l", "--limit", metavar="PATTERN", help="Ansible host pattern to check.")] = None,
+    inventory: Annotated[Path, typer.Option("-i", "--inventory", metavar="PATH",
+                                            help="Ansible inventory (INI, YAML or directory).")],
+    limit: Annotated[str | None, typer.Option("-l", "--limit", metavar="PATTERN",
+                                              help="Ansible host pattern to check.")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
     out_file: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="Write the output to FILE.")] = None,
-    rule: Annotated[list[str] | None, typer.Option("--rule", metavar="RULE_ID", help="Check only this rule id (repeatable).")] = None,
+    rule: Annotated[list[str] | None, typer.Option("--rule", metavar="RULE_ID",
+                                                   help="Check only this rule id (repeatable).")] = None,
     accept_unknown_host_keys: Annotated[
         bool, typer.Option("--accept-unknown-host-keys", help="Do not verify SSH host keys (recorded as unverified).")
     ] = False,
     bundle: Annotated[
-        Path | None, typer.Option("--bundle", metavar="DIR", help="Write a signed evidence bundle to DIR (and DIR.tar.gz).")
+        Path | None, typer.Option("--bundle", metavar="DIR",
+                                  help="Write a signed evidence bundle to DIR (and DIR.tar.gz).")
     ] = None,
     sign_key: Annotated[
-        Path | None, typer.Option("--sign-key", metavar="DIR", help="Keys directory from `ihcheck keys new` to sign the bundle with.")
+        Path | None, typer.Option("--sign-key", metavar="DIR",
+                                  help="Keys directory from `ihcheck keys new` to sign the bundle with.")
     ] = None,
-    waivers: Annotated[Path | None, typer.Option("--waivers", metavar="FILE", help="Waivers file (YAML: ihcheck's or InSpec's) to apply.")] = None,
+    waivers: Annotated[Path | None, typer.Option("--waivers", metavar="FILE",
+                                                 help="Waivers file (YAML: ihcheck's or InSpec's) to apply.")] = None,
     report: Annotated[
         list[str] | None, typer.Option("--report", metavar="FORMAT:FILE",
                                        help="Also write a report (html, pdf, json, junit, sarif, oscal) to FILE; "
@@ -174,7 +180,8 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Where the inventory, result and report go (a folder "
                                           "an earlier demo wrote is replaced).")] = Path("ihcheck-demo"),
     ready_timeout: Annotated[float, typer.Option(help="Seconds to wait for every simulated daemon.")] = 120,
-    waivers: Annotated[Path | None, typer.Option("--waivers", metavar="FILE", help="Waivers file (YAML: ihcheck's or InSpec's) to apply.")] = None,
+    waivers: Annotated[Path | None, typer.Option("--waivers", metavar="FILE",
+                                                 help="Waivers file (YAML: ihcheck's or InSpec's) to apply.")] = None,
 ) -> None:
     """Boot a simulated deployment, check it, write the result and report, and always tear it down."""
     from checker.shell.outputs import prepare_demo_dir
