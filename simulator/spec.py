@@ -30,9 +30,14 @@ RuleId = Literal[
     "GD2020-1.2.4-av-systems",
     "GD2020-1.2.5-isps",
     "GD2020-1.2.5-bandwidth",
+    "BJ2026-3-physicians",
+    "BJ2026-3-first-visits",
+    "BJ2026-1-traceability",
 ]
 # The hardware rules of 一(二)3–5, which every scenario states an expectation for.
-RULE_IDS: tuple[str, ...] = get_args(RuleId)
+RULE_IDS: tuple[str, ...] = tuple(r for r in get_args(RuleId) if r.startswith("GD2020-"))
+# The Beijing 2026 pilot's rules, stated by the scenarios whose hospital declares the pilot (`pilot:`).
+PILOT_RULE_IDS: tuple[str, ...] = tuple(r for r in get_args(RuleId) if r.startswith("BJ2026-"))
 Expected = Literal["pass", "fail", "inconclusive", "error", "not_applicable"]
 
 # Names end up in container, network and interface-adjacent names, so keep them short and plain.
@@ -114,6 +119,15 @@ class AvSystem(_Strict):
     services: Annotated[tuple[str, ...], Field(min_length=1)]
 
 
+class Pilot(_Strict):
+    """The simulated hospital takes part in the Beijing 2026 first-visit pilot (simulator.pilot_records)."""
+
+    database: str  # the host whose PostgreSQL keeps the first-visit table
+    audit_host: str  # the host keeping the hash-chained audit log
+    lapsed: bool = False  # whitelist-lapsed: one physician under three years, one without training
+    edited_record: Annotated[int | None, Field(ge=1)] = None  # trail-edited: this audit record changed afterwards
+
+
 class Scenario(_Strict):
     """A whole simulated deployment and the verdicts the checker should reach on it."""
 
@@ -121,6 +135,7 @@ class Scenario(_Strict):
     uplinks: Annotated[dict[str, Uplink], Field(min_length=1)]
     hosts: Annotated[dict[str, Host], Field(min_length=1)]
     av_systems: dict[str, AvSystem] = {}
+    pilot: Pilot | None = None
     expect: dict[RuleId, Expected]
 
     @field_validator("description")
@@ -175,7 +190,24 @@ def _cross_check(scenario: Scenario) -> tuple[str, str] | None:
                 return f"av_systems.{name}.services[{index}]", f"{service!r} is not an audio/video service"
             if service not in runs:
                 return f"av_systems.{name}.services[{index}]", f"host {system.host!r} does not run {service!r}"
-    return None
+    return _pilot_cross_check(scenario)
+
+
+def _pilot_cross_check(scenario: Scenario) -> tuple[str, str] | None:
+    pilot = scenario.pilot
+    if pilot is None:
+        stated = [r for r in PILOT_RULE_IDS if r in scenario.expect]
+        return ("expect", f"{stated[0]} is stated but the hospital declares no pilot (pilot:)") if stated else None
+    if pilot.database not in scenario.hosts or "postgresql" not in scenario.hosts[pilot.database].services:
+        return "pilot.database", f"{pilot.database!r} is not a host running postgresql"
+    if pilot.audit_host not in scenario.hosts:
+        return "pilot.audit_host", f"unknown host {pilot.audit_host!r}"
+    from simulator.pilot_records import audit_events
+
+    if pilot.edited_record is not None and pilot.edited_record > len(audit_events()):
+        return "pilot.edited_record", f"the audit log has {len(audit_events())} records"
+    missing = [r for r in PILOT_RULE_IDS if r not in scenario.expect]
+    return ("expect", f"missing expected verdict for {', '.join(missing)}") if missing else None
 
 
 def _format_error(error: Any) -> tuple[str, str]:

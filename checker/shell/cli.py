@@ -56,7 +56,7 @@ def _root(
 ) -> None:
     if version:
         out.print(f"ihcheck {__version__}")
-        raise typer.Exit(0)
+        raise typer.Exit(ExitCode.PASS)
 
 
 @app.command()
@@ -278,6 +278,16 @@ def _mount_reports() -> None:
 
 
 _mount_reports()
+
+
+def _mount_trail() -> None:
+    """`ihcheck trail verify`: the audit-log verifier hospitals can run on their own logs."""
+    from checker.shell.trail_cli import register
+
+    register(app)
+
+
+_mount_trail()
 
 
 def _help_types_as_users_type_them() -> None:

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from checker.errors import ExitCode, UsageError
 from reports.render import Format
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def verify(
         signer = ", ".join(result.signer or ())
         out.print(f"[bold green]verified[/] {escape(str(bundle))}: {len(result.manifest.get('files', {}))} files, "
                   f"SHA-256 + SM3 digests and Ed25519 + SM2 signatures hold; signer {escape(signer)}")
-        raise typer.Exit(0)
+        raise typer.Exit(ExitCode.PASS)
     first = result.first
     assert first is not None
     out.print(f"[bold red]NOT VERIFIED[/] {escape(str(bundle))}: {escape(first.path)}: {escape(first.message)}")
@@ -76,7 +77,7 @@ def verify(
         out.print(f"  also {escape(problem.path)}: {escape(problem.message)}")
     if len(result.problems) > 10:
         out.print(f"  … and {len(result.problems) - 10} more")
-    raise typer.Exit(1)
+    raise typer.Exit(ExitCode.FAIL)
 
 
 def report(
@@ -96,12 +97,11 @@ def report(
         loaded = load_bundle(bundle, pinned)
     except BundleInvalid as exc:
         err.print(f"[bold red]refused:[/] {escape(str(exc))}")
-        raise typer.Exit(1) from None
+        raise typer.Exit(ExitCode.FAIL) from None
     data = render(loaded, fmt)
     if out_file is None:
         if fmt is Format.pdf:
-            err.print("ihcheck: --format pdf needs --out FILE")
-            raise typer.Exit(64)
+            raise UsageError("--format pdf needs --out FILE")
         sys.stdout.write(data.decode("utf-8"))
         return
     from reports.render import write_report
@@ -154,7 +154,7 @@ def diff(
         out.print(table)
         worse = sum(r["worse"] for r in data["rules"])
         out.print(f"{len(data['rules'])} rule(s) changed verdict, {worse} worse")
-    raise typer.Exit(1 if data["worse"] else 0)
+    raise typer.Exit(ExitCode.FAIL if data["worse"] else ExitCode.PASS)
 
 
 def fleet(
@@ -182,7 +182,7 @@ def fleet(
         else:
             _write_output(out_file, text.encode("utf-8"))
             err.print(f"wrote {escape(str(out_file))} ({fmt.value})")
-    raise typer.Exit(0 if all(row.verified for row in rows) else 1)
+    raise typer.Exit(ExitCode.PASS if all(row.verified for row in rows) else ExitCode.FAIL)
 
 
 def _fleet_table(rows: list[Any], rule_rates: list[Any]) -> None:
@@ -192,7 +192,8 @@ def _fleet_table(rows: list[Any], rule_rates: list[Any]) -> None:
 
     from reports.render import VERDICT_ZH
 
-    styles = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "error": "magenta"}
+    styles = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "error": "magenta",
+              "not_applicable": "dim"}
     table = Table(title="ihcheck fleet — 多院汇总", show_lines=True)
     table.add_column("Hospital 医院", overflow="fold")
     table.add_column("Verification 验证", overflow="fold", min_width=12)

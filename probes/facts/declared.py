@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator
 
 from probes.facts.base import Record
+from probes.facts.pilot import Programme
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -52,6 +53,7 @@ class Declarations(Record):
     power_attestation: Path | None = None
     documents_dir: Path | None = None
     av_endpoints: tuple[AvEndpoint, ...] = ()
+    programmes: tuple[Programme, ...] = ()  # programmes the hospital takes part in (probes.programmes)
 
     @field_validator("known_hosts", "simulated_identities", "power_attestation", "documents_dir")
     @classmethod
