@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from checker import __version__
-from checker.errors import ExitCode, IhcheckError, InputError
+from checker.errors import ExitCode, IhcheckError
 from checker.shell.terminal import clean, console
 
 
