@@ -20,6 +20,7 @@ from rich.table import Table
 from checker import __version__
 from checker.errors import ExitCode, IhcheckError, InputError
 from checker.shell.terminal import clean, console
+from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 
 
 def _text(value: object) -> str:
@@ -33,7 +34,7 @@ app = typer.Typer(
     name="ihcheck",
     help="Check an internet-hospital (互联网医院) deployment against the provincial supervision-platform rules.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
 )
 out = console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -48,6 +49,12 @@ VERDICT_STYLE = {
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+class Engine(StrEnum):
+    direct = "direct"
+    ansible = "ansible"
+    auto = "auto"
 
 
 class RulesFormat(StrEnum):
@@ -67,21 +74,32 @@ def _root(
 
 @app.command()
 def check(
-    inventory: Annotated[Path, typer.Option("-i", "--inventory", help="Ansible inventory (INI, YAML or directory).")],
-    limit: Annotated[str | None, typer.Option("-l", "--limit", help="Ansible host pattern to check.")] = None,
+    inventory: Annotated[Path, typer.Option("-i", "--inventory", metavar="PATH",
+                                            help="Ansible inventory (INI, YAML or directory).")],
+    limit: Annotated[str | None, typer.Option("-l", "--limit", metavar="PATTERN",
+                                              help="Ansible host pattern to check.")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
-    out_file: Annotated[Path | None, typer.Option("--out", help="Write the output to FILE.")] = None,
-    rule: Annotated[list[str] | None, typer.Option("--rule", help="Check only this rule id (repeatable).")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="Write the output to FILE.")] = None,
+    rule: Annotated[list[str] | None, typer.Option("--rule", metavar="RULE_ID",
+                                                   help="Check only this rule id (repeatable).")] = None,
     accept_unknown_host_keys: Annotated[
         bool, typer.Option("--accept-unknown-host-keys", help="Do not verify SSH host keys (recorded as unverified).")
     ] = False,
     bundle: Annotated[
-        Path | None, typer.Option("--bundle", help="Write a signed evidence bundle to DIR (and DIR.tar.gz).")
+        Path | None, typer.Option("--bundle", metavar="DIR",
+                                  help="Write a signed evidence bundle to DIR (and DIR.tar.gz).")
     ] = None,
     sign_key: Annotated[
-        Path | None, typer.Option("--sign-key", help="Keys directory from `ihcheck keys new` to sign the bundle with.")
+        Path | None, typer.Option("--sign-key", metavar="DIR",
+                                  help="Keys directory from `ihcheck keys new` to sign the bundle with.")
     ] = None,
-    waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers file (YAML) to apply.")] = None,
+    waivers: Annotated[Path | None, typer.Option("--waivers", metavar="FILE",
+                                                 help="Waivers file (YAML: ihcheck's or InSpec's) to apply.")] = None,
+    report: Annotated[
+        list[str] | None, typer.Option("--report", metavar="FORMAT:FILE",
+                                       help="Also write a report (html, pdf, json, junit, sarif, oscal) to FILE; "
+                                            "repeatable. Rendered from the signed bundle.")
+    ] = None,
     allow_inventory_lookups: Annotated[
         bool, typer.Option("--allow-inventory-lookups",
                            help="Let the inventory's templates run lookups (commands, files) on this machine: "
@@ -91,28 +109,47 @@ def check(
         Path | None, typer.Option("--vault-password-file", envvar="ANSIBLE_VAULT_PASSWORD_FILE",
                                   help="Ansible Vault password file (or script) for vaulted inventory values.")
     ] = None,
+    engine: Annotated[
+        Engine, typer.Option("--engine", help="Who reaches the hosts: ihcheck itself (direct), Ansible through "
+                             "ansible-runner (ansible), or by fleet size (auto).")
+    ] = Engine.direct,
+    forks: Annotated[int, typer.Option("--forks", min=1, max=1024, help="Hosts probed at once.")] = DEFAULT_FORKS,
+    host_timeout: Annotated[
+        float, typer.Option("--host-timeout", min=0, help="Seconds one host may take; its unfinished probes are "
+                            "then inconclusive (0: no limit).")
+    ] = DEFAULT_HOST_TIMEOUT,
+    ansible_dir: Annotated[
+        Path | None, typer.Option("--ansible-dir", help="With --engine ansible: keep the ansible-runner private-data "
+                                  "directory (playbook, per-host batches, artifacts) in DIR, e.g. for AWX/AAP.")
+    ] = None,
 ) -> None:
     """Probe the inventory's hosts, judge the facts against the rules, print the verdicts."""
     from checker.shell.run import run_check
 
     if vault_password_file is not None:  # Ansible's own variable: the parser and the ansible transport read it
         os.environ["ANSIBLE_VAULT_PASSWORD_FILE"] = str(vault_password_file.expanduser().resolve())
-    if sign_key is not None and bundle is None:
-        raise InputError("--sign-key: only meaningful with --bundle DIR")
+    from checker.shell.outputs import validate_outputs
+
+    outputs = validate_outputs(out_file=out_file, reports=report, bundle=bundle, sign_key=sign_key)  # before any host
     run = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
-                    waivers_file=waivers, progress_console=err,
+                    waivers_file=waivers, progress_console=err, engine=engine.value, forks=forks,
+                    host_timeout=host_timeout or None, ansible_dir=ansible_dir,
                     allow_inventory_lookups=allow_inventory_lookups)
     result = run.result
     _report_waivers(run)
     if bundle is not None:
         from checker.shell.evidence_cli import bundle_after_check
 
-        bundle_after_check(run, inventory, bundle, sign_key)
+        bundle_after_check(run, inventory, bundle, outputs.keys)
+    if outputs.reports:
+        from checker.shell.evidence_cli import reports_after_check
+
+        reports_after_check(run, inventory, outputs.reports, bundle, outputs.keys)
     if fmt is OutputFormat.json:
         text = result.to_json()
         if out_file:
             _write(out_file, text)
-            print_result(result)
+            print_summary(result)  # the table was not asked for: at fleet scale it is megabytes
         else:
             sys.stdout.write(text + "\n")
     else:
@@ -172,23 +209,33 @@ def print_result(result: object, console: Console | None = None) -> None:
             console.print(f"[yellow]unreachable:[/] {_text(host.name)} ({_text(host.address)}): {reason}")
         for probe, problem in host.errors.items():
             console.print(f"[magenta]probe error:[/] {_text(host.name)} {probe}: {_text(problem)}")
+    print_summary(result, console)
+
+
+def print_summary(result: object, console: Console | None = None) -> None:
+    """One line: how many findings of each verdict, and the exit code."""
+    from reports.result import CheckResult
+
+    assert isinstance(result, CheckResult)
     counts = ", ".join(f"{n} {v}" for v, n in result.summary["verdicts"].items() if n)
-    console.print(f"{len(result.findings)} findings: {counts}; exit code {result.exit_code}")
+    (console or out).print(f"{len(result.findings)} findings: {counts}; exit code {result.exit_code}")
 
 
 @app.command()
 def demo(
     scenario: Annotated[str, typer.Argument(help="Scenario name or spec path.")] = "compliant",
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Where the inventory, result and report go.")] = Path(
-        "ihcheck-demo"),
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Where the inventory, result and report go (a folder "
+                                          "an earlier demo wrote is replaced).")] = Path("ihcheck-demo"),
     ready_timeout: Annotated[float, typer.Option(help="Seconds to wait for every simulated daemon.")] = 120,
-    waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers file (YAML) to apply.")] = None,
+    waivers: Annotated[Path | None, typer.Option("--waivers", metavar="FILE",
+                                                 help="Waivers file (YAML: ihcheck's or InSpec's) to apply.")] = None,
 ) -> None:
     """Boot a simulated deployment, check it, write the result and report, and always tear it down."""
+    from checker.shell.outputs import prepare_demo_dir
     from checker.shell.run import run_check
     from simulator.deploy import running, write_inventory
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_demo_dir(out_dir)  # before anything boots: an earlier demo's folder is replaced, any other refused
     with running(scenario, ready_timeout=ready_timeout, console=err) as deployment:
         inventory = write_inventory(deployment.scenario, out_dir / "inventory.yml")
         run = run_check(inventory, waivers_file=waivers, progress_console=err)
@@ -326,6 +373,30 @@ def _mount_trail() -> None:
 
 
 _mount_trail()
+
+
+def _help_types_as_users_type_them() -> None:
+    """typer labels each option in --help with its Python type (`<bool>`, `<list[str]>`, `<path>`);
+    show what a user types instead, as click does: nothing for a flag, PATH, TEXT, table|json."""
+    from typer.core import TyperArgument, TyperOption
+
+    def display_type(self: TyperOption | TyperArgument, ctx: object) -> str:
+        if getattr(self, "is_flag", False):
+            return ""
+        label = base(self, ctx)  # type: ignore[arg-type]
+        inner = label[1:-1] if label.startswith("<") and label.endswith(">") else label
+        if inner.startswith("list[") and inner.endswith("]"):
+            inner = inner[5:-1]
+        if "|" in inner:
+            return inner
+        return {"str": "TEXT", "int": "INTEGER", "float": "FLOAT"}.get(inner, inner.upper())
+
+    base = TyperOption.display_type
+    TyperOption.display_type = display_type  # type: ignore[method-assign,assignment]
+    TyperArgument.display_type = display_type  # type: ignore[method-assign,assignment]
+
+
+_help_types_as_users_type_them()
 
 
 def main(argv: list[str] | None = None) -> int:
