@@ -14,6 +14,7 @@ from typing import Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 
 from probes.documents import DocumentFacts
+from probes.exchange_facts import ObservedExchange, PushStatus
 from probes.inventory import Declarations
 
 
@@ -351,6 +352,16 @@ class AvFacts(Fact):
     host_address: str | None = Field(default=None, description="the IP the checker resolved the host to")
 
 
+class ExchangeFacts(Fact):
+    """The exchanges with the hospital systems this host declares, and the platform push log's last success."""
+
+    exchanges: tuple[ObservedExchange, ...] = ()
+    push: tuple[PushStatus, ...] = ()
+
+    def named(self, name: str) -> ObservedExchange | None:
+        return next((e for e in self.exchanges if e.endpoint.name == name), None)
+
+
 class ConnectionFacts(Fact):
     outbound: tuple[OutboundConnection, ...] = ()
     inbound: tuple[InboundConnections, ...] = ()
@@ -377,6 +388,7 @@ class HostFacts(BaseModel):
     power: PowerFacts | None = None
     av: AvFacts | None = None
     connections: ConnectionFacts | None = None
+    exchange: ExchangeFacts | None = None
 
     def why_missing(self, probe: str) -> str:
         """A person-readable reason why a fact family is absent for this host."""

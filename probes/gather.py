@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from probes import av, connections, egress, identity, power, services, uplinks
+from probes import av, connections, egress, exchange, identity, power, services, uplinks
 from probes.errors import HostUnreachable
 from probes.facts import DeploymentFacts, Fact, HostFacts
 from probes.inventory import Inventory, InventoryHost
@@ -40,6 +40,7 @@ PROBES: tuple[Probe, ...] = (
     Probe("power", power.collect),
     Probe("av", av.collect),
     Probe("connections", connections.collect),
+    Probe("exchange", exchange.collect),
 )
 
 

@@ -22,9 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
 from probes.errors import InputError, describe_validation_error
+from probes.exchange_inventory import ExchangeEndpoint, Function, known_systems, unique_names
 
 Connection = Literal["ssh", "paramiko", "local", "podman", "ansible"]
 
@@ -91,6 +92,18 @@ class Declarations(BaseModel):
     power_attestation: Path | None = None
     documents_dir: Path | None = None
     av_endpoints: tuple[AvEndpoint, ...] = ()
+    exchange: tuple[ExchangeEndpoint, ...] = ()  # hospital systems (HIS, PACS, LIS, platform…), see exchange_inventory
+    telemedicine: dict[Function, str] = Field(default_factory=dict)  # function → the ihcheck_exchange name serving it
+
+    @field_validator("exchange")
+    @classmethod
+    def _unique(cls, value: tuple[ExchangeEndpoint, ...]) -> tuple[ExchangeEndpoint, ...]:
+        return unique_names(value)
+
+    @field_validator("telemedicine")
+    @classmethod
+    def _known(cls, value: dict[Function, str], info: ValidationInfo) -> dict[Function, str]:
+        return known_systems(value, info.data.get("exchange", ()))
 
     @field_validator("known_hosts", "simulated_identities", "power_attestation", "documents_dir")
     @classmethod

@@ -33,6 +33,9 @@ RuleId = Literal[
 ]
 # The hardware rules of 一(二)3–5, which every scenario states an expectation for.
 RULE_IDS: tuple[str, ...] = get_args(RuleId)
+# The exchange rules of 一(二)1–2 and 三.2(1): stated by the scenarios that simulate the hospital side.
+ExchangeRuleId = Literal["GD2020-1.2.1-exchange", "GD2020-1.2.2-functions", "GD2020-3.2.1-platform-feed"]
+EXCHANGE_RULE_IDS: tuple[str, ...] = get_args(ExchangeRuleId)
 Expected = Literal["pass", "fail", "inconclusive", "error", "not_applicable"]
 
 # Names end up in container, network and interface-adjacent names, so keep them short and plain.
@@ -121,7 +124,7 @@ class Scenario(_Strict):
     uplinks: Annotated[dict[str, Uplink], Field(min_length=1)]
     hosts: Annotated[dict[str, Host], Field(min_length=1)]
     av_systems: dict[str, AvSystem] = {}
-    expect: dict[RuleId, Expected]
+    expect: dict[RuleId | ExchangeRuleId, Expected]
 
     @field_validator("description")
     @classmethod

@@ -9,10 +9,20 @@ from __future__ import annotations
 import hashlib
 import json
 
-from checker.catalogue import gd2020_av, gd2020_domestic, gd2020_materials, gd2020_network, gd2020_power, gd2020_servers
+from checker.catalogue import (
+    gd2020_av,
+    gd2020_domestic,
+    gd2020_exchange,
+    gd2020_materials,
+    gd2020_network,
+    gd2020_power,
+    gd2020_servers,
+)
 from checker.model import Rule
 
 CATALOGUE: tuple[Rule, ...] = (  # in the order of the notice's clauses
+    gd2020_exchange.EXCHANGE,
+    gd2020_exchange.TELEMEDICINE,
     gd2020_servers.SERVERS,
     gd2020_servers.DB_APP_SPLIT,
     gd2020_power.POWER,
@@ -21,6 +31,7 @@ CATALOGUE: tuple[Rule, ...] = (  # in the order of the notice's clauses
     gd2020_network.ISPS,
     gd2020_network.BANDWIDTH,
     gd2020_materials.MATERIALS,
+    gd2020_exchange.PLATFORM_FEED,
     gd2020_materials.POLICIES,
     gd2020_materials.EMERGENCY_PLANS,
 )

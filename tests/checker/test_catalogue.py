@@ -46,6 +46,6 @@ def test_readme_rule_table_is_generated_from_the_catalogue() -> None:
 
 
 def test_scenario_expectations_name_catalogue_rules() -> None:
-    from simulator.spec import RULE_IDS
+    from simulator.spec import EXCHANGE_RULE_IDS, RULE_IDS
 
-    assert set(RULE_IDS) <= {r.id for r in CATALOGUE}
+    assert set(RULE_IDS) | set(EXCHANGE_RULE_IDS) <= {r.id for r in CATALOGUE}

@@ -56,7 +56,7 @@ def test_every_shipped_scenario_loads_and_states_every_rule() -> None:
     for name in names:
         loaded_name, scenario = spec.load(name)
         assert loaded_name == name
-        assert set(scenario.expect) == set(spec.RULE_IDS)
+        assert set(spec.RULE_IDS) <= set(scenario.expect) <= set(spec.RULE_IDS) | set(spec.EXCHANGE_RULE_IDS)
         assert scenario.description and "\n" not in scenario.description
 
 
