@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from probes.inventory import Declarations, InventoryHost
+from probes.facts.declared import Declarations
+from probes.inventory import InventoryHost
 from probes.observation import ObservationLog
 from probes.transport import Session
 from probes.uplinks import collect

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from checker.catalogue import CATALOGUE
 from checker.model import Evidence, Finding, Verdict
-from probes.facts import DeploymentFacts, HostFacts, MachineIdentity
+from probes.facts import DeploymentFacts, HostFacts
+from probes.facts.identity import MachineIdentity
 from probes.observation import ObservationLog
 from reports.bundle import write_bundle
 from reports.keys import SigningKeys

@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    from checker.run import run_check
+    from checker.shell.run import run_check
     from simulator.deploy import running, write_inventory
 
     times: list[float] = []
@@ -31,7 +31,7 @@ def main() -> None:
         inventory = write_inventory(deployment.scenario, Path(tmp) / "inventory.yml")
         for _ in range(args.runs):
             start = time.perf_counter()
-            result = run_check(inventory)
+            result = run_check(inventory).result
             times.append(time.perf_counter() - start)
     print(f"scenario: {args.scenario}; hosts: {len(result.facts.hosts)}; findings: {len(result.findings)}")
     print(f"full check: median {statistics.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s "

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
-    from probes.facts import DeploymentFacts
+    from probes.facts import DeploymentFacts, HostFacts
 
 
 class Verdict(StrEnum):
@@ -129,19 +129,49 @@ class Finding(Frozen):
 
 
 Judge = Callable[["DeploymentFacts"], list[Finding]]
+HostJudge = Callable[["HostFacts"], Finding]
+
+Family = str  # a fact family: a `HostFacts` field filled by the probe of that name, or "documents"
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A rule: data the catalogue lists, plus one pure function that judges facts."""
+    """A rule: data the catalogue lists, plus one pure function that judges facts.
+
+    A deployment rule (`judge`) sees the whole fleet's facts at once: ≥2 servers, ≥2 providers. A host rule
+    (`judge_host`) judges one host at a time and the engine does the rest once for all of them: the hosts in
+    scope (`applies_to`), their order (`order`), a host lacking a family it `needs` (unreachable, probe
+    broke, not observed: inconclusive or error, with `blind_hint` on what to declare), and a deployment with
+    no host in scope (`nobody`). So `judge_host` only ever sees a host whose needed families are present.
+
+    `needs` is every fact family the judge reads; it decides which probes run (`ihcheck check --rule X` runs
+    only X's), and tests/rules/test_needs.py fails for a judge that reads a family it does not declare.
+    `optional` are needed families whose absence does not blind a host rule (e.g. services, only for a label).
+    """
 
     id: str
     title: str
     clause: Clause
     severity: Severity
-    needs: tuple[str, ...]
-    judge: Judge = field(repr=False, compare=False)
-    scope: str = "deployment"  # "deployment" judges the fleet at once; "host" yields a finding per host
+    needs: tuple[Family, ...]
+    judge: Judge | None = field(default=None, repr=False, compare=False)
+    judge_host: HostJudge | None = field(default=None, repr=False, compare=False)
+    optional: tuple[Family, ...] = ()
+    applies_to: Callable[[HostFacts], bool] | None = field(default=None, repr=False, compare=False)
+    order: Callable[[HostFacts], Any] | None = field(default=None, repr=False, compare=False)
+    blind_hint: str = ""
+    nobody: str = "the inventory has no hosts"
+
+    def __post_init__(self) -> None:
+        if (self.judge is None) == (self.judge_host is None):
+            raise ValueError(f"rule {self.id}: give exactly one of judge (deployment) or judge_host (per host)")
+        if not set(self.optional) <= set(self.needs):
+            raise ValueError(f"rule {self.id}: optional families must be among needs")
+
+    @property
+    def scope(self) -> str:
+        """"deployment" judges the fleet at once; "host" yields a finding per host."""
+        return "host" if self.judge_host is not None else "deployment"
 
     def describe(self) -> dict[str, Any]:
         """The rule as data (for `ihcheck rules --format json`, the README and the bundle)."""

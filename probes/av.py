@@ -20,8 +20,9 @@ import socket
 from typing import Literal
 
 from probes import handshake, services
-from probes.facts import AvFacts, AvSystem, Handshake, ListeningSocket, ServiceInstance
-from probes.inventory import AvEndpoint
+from probes.facts.av import AvFacts, AvSystem, Handshake
+from probes.facts.declared import AvEndpoint
+from probes.facts.services import ListeningSocket, ServiceInstance
 from probes.transport import Session
 
 Protocol = Literal["stun", "sip", "janus", "http"]
@@ -84,7 +85,7 @@ def _exchange(session: Session, protocol: Protocol, address: str, port: int, tra
     obs = session.record(call, json.dumps(record, ensure_ascii=False, sort_keys=True),
                          error="" if ex.outcome == "alive" else f"{ex.outcome}: {ex.detail}")
     return Handshake(protocol=protocol, transport=transport, target=f"{address}:{port}", outcome=ex.outcome,
-                     detail=ex.detail, observation=obs.id)
+                     detail=ex.detail, observations=(obs.id,))
 
 
 def _discovered(session: Session, service: ServiceInstance, host_ip: str | None, timeout: float) -> AvSystem:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 
-from probes.facts import ConnectionFacts, InboundConnections, OutboundConnection
+from probes.facts.connections import ConnectionFacts, InboundConnections, OutboundConnection
 from probes.observation import Observation
 from probes.parse.ss import TcpRow, parse_ss_tcp
 from probes.transport import Session

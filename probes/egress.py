@@ -16,9 +16,10 @@ import re
 import shlex
 from urllib.parse import urlsplit
 
+from checker.errors import InputError
 from probes import geo
-from probes.errors import InputError
-from probes.facts import CloudRegion, EgressFacts, EgressPath, GeoIdentity
+from probes.facts.egress import CloudRegion, EgressFacts, EgressPath
+from probes.facts.geo import GeoIdentity
 from probes.observation import Observation
 from probes.parse.iproute import DefaultRoute, parse_default_routes
 from probes.parse.timesync import parse_ntp_servers, parse_timezone

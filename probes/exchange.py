@@ -12,9 +12,8 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable
 
-from probes.exchange_facts import ObservedExchange, PushStatus
-from probes.exchange_inventory import ExchangeEndpoint, PushLog
-from probes.facts import ExchangeFacts
+from probes.facts.declared_exchange import ExchangeEndpoint, PushLog
+from probes.facts.exchange import ExchangeFacts, ObservedExchange, PushStatus
 from probes.parse import pushlog
 from probes.protocols import base, dicom, fhir, hl7, http, tls
 from probes.protocols.base import ExchangeResult, Request, WireReply
@@ -71,7 +70,7 @@ def read_push_log(session: Session, exchange: str, log: PushLog) -> PushStatus:
     command = f"date +%Y-%m-%dT%H:%M:%S%z && tail -n {PUSH_LOG_LINES} -- {shlex.quote(log.path)}"
     obs = session.run(command, timeout=15)
     base_fields = {"exchange": exchange, "path": log.path, "max_age_minutes": log.max_age_minutes,
-                   "observation": obs.id}
+                   "observations": (obs.id,)}
     if not obs.ok:
         why = (obs.stderr.strip().splitlines() or [f"exit status {obs.exit_status}"])[-1]
         return PushStatus(**base_fields, error=f"cannot read {log.path}: {why}")

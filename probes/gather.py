@@ -1,8 +1,9 @@
 """Run the probes on every host of an inventory and assemble the deployment's facts.
 
 Hosts are probed in parallel; one host that cannot be reached, or one probe that breaks, costs
-only the facts that depended on it. The probe table is data: a probe is a name, the `HostFacts`
-field it fills, and a function from a `Session` to a fact.
+only the facts that depended on it. The probe table is data: a probe is a name (the `HostFacts`
+field it fills, and the fact family rules name in `Rule.needs`) and a function from a `Session` to a
+fact. Only the probes the selected rules need run (`probes_for`).
 
 On one host the quick probes run one after another while each slow one (a probe that mostly waits on
 a timed transfer, such as the uplink measurement) runs beside them over the same connection: a host's
@@ -12,13 +13,13 @@ host, and benchmarks/check_time.py shows the figures unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from checker.errors import HostUnreachable
 from probes import av, connections, egress, exchange, identity, power, services, uplinks
-from probes.errors import HostUnreachable
 from probes.facts import DeploymentFacts, Fact, HostFacts
 from probes.inventory import Inventory, InventoryHost
 from probes.observation import Observation, ObservationLog, now
@@ -42,6 +43,19 @@ PROBES: tuple[Probe, ...] = (
     Probe("connections", connections.collect),
     Probe("exchange", exchange.collect),
 )
+
+
+FAMILIES: frozenset[str] = frozenset({IDENTITY.name, *(p.name for p in PROBES)})
+
+
+def probes_for(families: Iterable[str]) -> tuple[Probe, ...]:
+    """The probes that fill the given fact families, in table order. `identity` always runs (it is how a
+    host is found reachable and told apart); `documents` is no probe (the shell reads the folder)."""
+    wanted = set(families) - {"documents", IDENTITY.name}
+    unknown = wanted - FAMILIES
+    if unknown:
+        raise ValueError(f"no probe fills the fact families {sorted(unknown)} (known: {sorted(FAMILIES)})")
+    return tuple(p for p in PROBES if p.name in wanted)
 
 
 @dataclass(frozen=True)

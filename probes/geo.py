@@ -29,13 +29,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from probes.errors import InputError, describe_validation_error
-from probes.facts import GeoIdentity
+from checker.errors import InputError, describe_validation_error
+from probes.facts.geo import GeoIdentity
 from probes.observation import Observation
 from probes.transport import Session
-
-# Territories outside the mainland customs and regulatory area are their own ISO codes.
-MAINLAND = "CN"
 
 # Cloud regions and the territory each lies in. A region id not listed here has no known country
 # (the rule then treats the region as unknown rather than guessing from its name).

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from probes.facts import HandshakeOutcome
+from probes.facts.av import HandshakeOutcome
 from probes.parse import janus as janus_parse
 from probes.parse import sip as sip_parse
 from probes.parse import stun as stun_parse

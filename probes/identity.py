@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from probes.errors import ProbeError
-from probes.facts import MachineIdentity
+from checker.errors import ProbeError
+from probes.facts.identity import MachineIdentity
 from probes.transport import Session
 
 COMMAND = (

@@ -20,12 +20,12 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from probes.errors import InputError, describe_validation_error
-from probes.exchange_inventory import ExchangeEndpoint, Function, known_systems, unique_names
+from checker.errors import InputError, describe_validation_error
+from probes.facts.declared import Declarations, Port
 
 Connection = Literal["ssh", "paramiko", "local", "podman", "ansible"]
 
@@ -42,90 +42,6 @@ _CONNECTIONS: dict[str, Connection] = {
     "podman": "podman",
     "containers.podman.podman": "podman",
 }
-
-Port = Annotated[int, Field(ge=1, le=65535)]
-
-
-class BmcAccess(BaseModel):
-    """Where a host's baseboard management controller answers IPMI."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    address: str
-    user: str
-    password: SecretStr = Field(description="dumped as '**********': secrets never reach results or evidence")
-    interface: Literal["lanplus", "lan"] = "lanplus"
-    port: Port = 623
-    cipher_suite: Annotated[int, Field(ge=0, le=17)] | None = Field(
-        default=None, description="IPMI 2.0 cipher suite (ipmitool -C); unset, ipmitool negotiates one")
-
-
-class AvEndpoint(BaseModel):
-    """An audio/video system the hospital declares (e.g. a vendor's cloud endpoint) for the checker to probe."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str
-    kind: Literal["stun", "turn", "sip", "webrtc-gateway", "http"]
-    address: str
-    port: Port
-    transport: Literal["udp", "tcp"] = "udp"
-    path: str | None = None
-
-
-class Declarations(BaseModel):
-    """The `ihcheck_*` variables of one host, without their prefix. Declared, never observed."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    role: tuple[str, ...] = ()
-    datacenter: str | None = None
-    transport: Literal["paramiko", "ssh", "ansible"] | None = None
-    known_hosts: Path | None = None
-    simulated_identities: Path | None = None
-    echo_url: str | None = None
-    measure_endpoint: tuple[str, ...] = ()  # one iperf3 server per uplink lets the uplinks be measured at once
-    measure_seconds: Annotated[float, Field(gt=0, le=60)] = 4.0
-    cloud_metadata_url: str | None = None
-    bmc: BmcAccess | None = None
-    ups: tuple[str, ...] = ()
-    power_attestation: Path | None = None
-    documents_dir: Path | None = None
-    av_endpoints: tuple[AvEndpoint, ...] = ()
-    exchange: tuple[ExchangeEndpoint, ...] = ()  # hospital systems (HIS, PACS, LIS, platform…), see exchange_inventory
-    telemedicine: dict[Function, str] = Field(default_factory=dict)  # function → the ihcheck_exchange name serving it
-
-    @field_validator("exchange")
-    @classmethod
-    def _unique(cls, value: tuple[ExchangeEndpoint, ...]) -> tuple[ExchangeEndpoint, ...]:
-        return unique_names(value)
-
-    @field_validator("telemedicine")
-    @classmethod
-    def _known(cls, value: dict[Function, str], info: ValidationInfo) -> dict[Function, str]:
-        return known_systems(value, info.data.get("exchange", ()))
-
-    @field_validator("known_hosts", "simulated_identities", "power_attestation", "documents_dir")
-    @classmethod
-    def _expand(cls, value: Path | None) -> Path | None:
-        return value.expanduser() if value else value
-
-    @field_validator("role", "ups", "measure_endpoint", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return () if value is None else (value,) if isinstance(value, str) else value
-
-    @field_validator("measure_endpoint")
-    @classmethod
-    def _host_port(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for item in value:
-            host, sep, port = item.rpartition(":")
-            if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-                raise ValueError(f"expected HOST:PORT, got {item!r}")
-        if len(set(value)) != len(value):
-            raise ValueError(f"an endpoint is listed twice: {list(value)!r}")
-        return value
-
 
 class InventoryHost(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")

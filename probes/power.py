@@ -22,8 +22,8 @@ import shlex
 import subprocess
 from pathlib import Path
 
-from probes.facts import PowerAttestation, PowerFacts, PowerSupplyUnit, SysfsPowerSupply, UpsReading
-from probes.inventory import BmcAccess
+from probes.facts.declared import BmcAccess
+from probes.facts.power import PowerAttestation, PowerFacts, PowerSupplyUnit, SysfsPowerSupply, UpsReading
 from probes.parse.dmi import parse_dmi_power_supplies
 from probes.parse.ipmi import SdrPowerSupply, parse_sdr_power_supplies
 from probes.parse.nut import number, parse_upsc, parse_upsc_list, status_flags
@@ -88,7 +88,7 @@ def _units(rows: list[SdrPowerSupply], where: str, obs_id: str, notes: list[str]
         notes.append(f"{where} reports no Power Supply sensors")
     return [PowerSupplyUnit(name=r.name, source="ipmi", via=where, present=r.present, healthy=r.healthy,
                             states=r.states or ((r.status,) if r.status in ("ns", "na") else ()),
-                            observation=obs_id) for r in rows]
+                            observations=(obs_id,)) for r in rows]
 
 
 def _in_band(session: Session, notes: list[str]) -> list[PowerSupplyUnit]:
@@ -120,7 +120,7 @@ def _smbios(session: Session, notes: list[str]) -> list[PowerSupplyUnit]:
     return [PowerSupplyUnit(name=r.name, source="dmi", via="SMBIOS", present=r.present, healthy=r.healthy,
                             states=tuple(s for s in (r.status, f"Plugged: {r.fields['Plugged']}"
                                                      if "Plugged" in r.fields else "") if s),
-                            observation=obs.id) for r in records]
+                            observations=(obs.id,)) for r in records]
 
 
 def _ups(session: Session, declared: tuple[str, ...], notes: list[str]) -> list[UpsReading]:
@@ -144,7 +144,7 @@ def _ups(session: Session, declared: tuple[str, ...], notes: list[str]) -> list[
         readings.append(UpsReading(name=name, status=status_flags(variables),
                                    battery_charge=number(variables, "battery.charge"),
                                    input_voltage=number(variables, "input.voltage"), model=model,
-                                   observation=obs.id))
+                                   observations=(obs.id,)))
     return readings
 
 
@@ -153,7 +153,7 @@ def _sysfs(session: Session, root: str, notes: list[str]) -> list[SysfsPowerSupp
     entries = parse_power_supply_class(obs.stdout)
     if not entries:
         notes.append(f"{root}: no power_supply devices")
-    return [SysfsPowerSupply(name=e.name, type=e.type, online=e.online, status=e.status, observation=obs.id)
+    return [SysfsPowerSupply(name=e.name, type=e.type, online=e.online, status=e.status, observations=(obs.id,))
             for e in entries]
 
 
@@ -180,7 +180,7 @@ def _attestation(session: Session, path: Path, notes: list[str]) -> PowerAttesta
         notes.append(f"ihcheck_power_attestation {path}: the file is empty, so it attests nothing")
         return None
     obs = session.record(call, output)
-    return PowerAttestation(path=str(resolved), sha256=digest, size=len(data), observation=obs.id)
+    return PowerAttestation(path=str(resolved), sha256=digest, size=len(data), observations=(obs.id,))
 
 
 def collect(session: Session, *, sysfs_root: str = SYSFS_ROOT) -> PowerFacts:

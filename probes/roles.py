@@ -12,7 +12,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 
-from probes.facts import Role
+from probes.facts.services import Role
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import json
 import socket
 from dataclasses import dataclass, field
 
-from probes.facts import ListeningSocket, ServiceFacts, ServiceInstance
+from probes.facts.services import ListeningSocket, ServiceFacts, ServiceInstance
 from probes.observation import Observation
 from probes.parse.ps import Process, parse_ps
 from probes.parse.ss import parse_proc_net, parse_ss

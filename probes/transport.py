@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from probes.errors import HostUnreachable
+from checker.errors import HostUnreachable
 from probes.inventory import InventoryHost
 from probes.observation import Observation, ObservationLog, now
 

@@ -31,10 +31,12 @@ import shlex
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from checker.errors import InputError
 from probes import geo
 from probes.egress import default_routes, echo, http_url, interfaces
-from probes.errors import InputError
-from probes.facts import EgressPath, GeoIdentity, Throughput, Uplink, UplinkFacts
+from probes.facts.egress import EgressPath
+from probes.facts.geo import GeoIdentity
+from probes.facts.uplinks import Throughput, Uplink, UplinkFacts
 from probes.observation import Observation
 from probes.parse.iperf import estimate, parse_iperf_json
 from probes.parse.iproute import parse_addresses

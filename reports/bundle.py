@@ -9,6 +9,9 @@ fixed mtimes and owners), so the regulator can verify either. Layout (format `ih
     signatures/manifest.sm2.der       SM2 signature (SM3, default id 1234567812345678), DER SEQUENCE{r,s}
     keys/ed25519.pub.pem, keys/sm2.pub.pem    the signer's public keys (pin them with `verify --pubkey`)
     VERIFY.txt                    how to check the bundle with ihcheck or with plain OpenSSL
+    attestation.intoto.json       an in-toto Statement over every other file (path + sha256) with the
+                                  findings summary, in a DSSE envelope signed with the same Ed25519 key
+                                  (reports.attestation); listed in the manifest like any file
     result.json                   run summary: tool, catalogue, inventory, times, verdict counts, exit code
     catalogue.json                every rule that judged, with its clause in Chinese and English
     inventory/files/<path>        the inventory file(s) as given (a directory keeps its tree), redacted
@@ -43,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from probes.errors import InputError
+from checker.errors import InputError
 
 if TYPE_CHECKING:
     from reports.keys import SigningKeys
@@ -146,7 +149,7 @@ def write_bundle(
 
     `parsed_hosts` defaults to parsing `inventory_path` again (Ansible's parser, as the check did).
     """
-    from reports.keys import ed25519_public_pem
+    from reports.keys import SM2_DEFAULT_ID, ed25519_public_pem
     from reports.redact import Redactor
 
     root = Path(out_dir)
@@ -212,7 +215,8 @@ def write_bundle(
     documents = result.facts.documents
     if documents is not None:
         folder = Path(documents.directory)
-        from probes.documents import INDEX, digests
+        from probes.facts.materials import INDEX
+        from probes.materials_folder import digests
 
         index = (folder / INDEX).read_bytes()
         if digests(index)[0] != documents.index_sha256:
@@ -231,6 +235,13 @@ def write_bundle(
     files.add(KEY_ED25519, ed25519_public_pem(public.ed25519))
     files.add(KEY_SM2, public.sm2.pem())
     files.add("VERIFY.txt", _VERIFY_TXT.format(format=FORMAT, ed=ed_fp, sm2=sm2_fp).encode("utf-8"))
+    from reports import attestation
+
+    predicate = {"tool": summary["tool"], "catalogue": summary["catalogue"], "inventory": result.inventory,
+                 "started_at": summary["started_at"], "finished_at": summary["finished_at"],
+                 "summary": result.summary}
+    files.add(attestation.ATTESTATION, attestation.sign(
+        attestation.statement({rel: e["sha256"] for rel, e in files.entries.items()}, predicate), keys.ed25519))
 
     manifest = {
         "format": FORMAT,
@@ -238,7 +249,8 @@ def write_bundle(
         "tool": result.tool.model_dump(mode="json"),
         "catalogue": {"version": result.catalogue.version, "sha256": result.catalogue.sha256},
         "inventory": result.inventory,
-        "signer": {"ed25519": ed_fp, "sm2": sm2_fp, "ephemeral": keys.ephemeral},
+        "signer": {"ed25519": ed_fp, "sm2": sm2_fp, "ephemeral": keys.ephemeral,
+                   "sm2_distinguishing_id": SM2_DEFAULT_ID.decode("ascii")},
         "redactions": {"total": sum(kinds.values()), "by_kind": dict(sorted(kinds.items())),
                        "by_file": dict(sorted(files.redactions.items()))},
         "skipped": skipped,

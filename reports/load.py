@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from probes.errors import InputError
+from checker.errors import InputError
 from reports.verify import Verification, read_bundle, verify_content
 
 

@@ -86,7 +86,8 @@ def _links(hosts: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
     this version cannot read (an older bundle's) is drawn without links rather than not at all."""
     from pydantic import ValidationError
 
-    from probes.facts import HostFacts, host_links
+    from probes.facts import HostFacts
+    from probes.facts.links import host_links
 
     typed = []
     for host in hosts:

@@ -11,7 +11,9 @@ Checks, in order (the first failure is what `ihcheck verify` names):
     3. the Ed25519 and the SM2 signature over manifest.json's exact bytes both hold;
     4. every file: none removed, none added, none altered (size, SHA-256 and SM3), in path order;
     5. every observation a finding cites is in the bundle, and each observation file holds the
-       observation its name says; every document's digest matches facts.json.
+       observation its name says; every document's digest matches facts.json;
+    6. the in-toto attestation (when the bundle has one) verifies with the bundle's Ed25519 key and
+       names every other file with its sha256 (reports.attestation).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 from urllib.parse import unquote
 
-from probes.errors import InputError
+from checker.errors import InputError
 from reports.bundle import FORMAT, KEY_ED25519, KEY_SM2, MANIFEST, SIG_ED25519, SIG_SM2, UNSIGNED, observation_path
 
 ProblemKind = Literal["format", "key", "signature", "removed", "added", "altered", "inconsistent"]
@@ -98,7 +100,7 @@ def read_bundle(path: Path) -> dict[str, bytes]:
 
 
 def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | None = None) -> Verification:
-    from reports.keys import Sm2PublicKey, ed25519_fingerprint, ed25519_public_from_pem
+    from reports.keys import SM2_DEFAULT_ID, Sm2PublicKey, ed25519_fingerprint, ed25519_public_from_pem
 
     v = Verification(source=source, pinned=pinned is not None)
     v.files = len(content)
@@ -152,6 +154,10 @@ def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | No
     except InvalidSignature:
         return fail("signature", MANIFEST, "Ed25519 signature does not verify: the manifest was altered or "
                     "signed with another key")
+    sm2_id = manifest.get("signer", {}).get("sm2_distinguishing_id", SM2_DEFAULT_ID.decode("ascii"))
+    if sm2_id != SM2_DEFAULT_ID.decode("ascii"):
+        return fail("format", MANIFEST, f"SM2 distinguishing ID {sm2_id!r} is not supported "
+                    f"(ihcheck signs with {SM2_DEFAULT_ID.decode('ascii')})")
     if not sm2_key.verify(content[SIG_SM2], raw_manifest):
         return fail("signature", MANIFEST, "SM2 signature does not verify: the manifest was altered or "
                     "signed with another key")
@@ -175,6 +181,19 @@ def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | No
 
     # 5. consistency: findings stand on observations the bundle carries
     _consistency(content, v)
+    if v.problems:
+        return v
+
+    # 6. the in-toto attestation, as supply-chain tooling would check it
+    from reports import attestation
+
+    if attestation.ATTESTATION in content:
+        others = {rel: str(entry.get("sha256")) for rel, entry in listed.items()  # step 4 checked them
+                  if rel != attestation.ATTESTATION}
+        for problem in attestation.verify(content[attestation.ATTESTATION], ed_key, others)[:1]:
+            fail("signature", attestation.ATTESTATION, problem)
+    else:
+        v.warnings.append(f"no {attestation.ATTESTATION}: made by an ihcheck without in-toto attestations")
     return v
 
 

@@ -25,8 +25,8 @@ from typing import Any, Literal, Protocol, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from checker.errors import InputError, describe_validation_error
 from checker.model import Waiver
-from probes.errors import InputError, describe_validation_error
 
 WaiverState = Literal["applied", "expired", "unknown_rule", "unmatched"]
 DEPLOYMENT = "deployment"

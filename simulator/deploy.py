@@ -31,7 +31,9 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from checker.errors import EnvironmentProblem
 from simulator import image, inventory, network, podman, render, spec
+from simulator.deployment import INVENTORY, Deployment
 from simulator.layout import INTERNET, Box, Layout, network_names, plan
 from simulator.paths import scenario_state, state_lock
 from simulator.power import BmcCredentials
@@ -39,52 +41,11 @@ from simulator.services import HOSPITAL_SERVICES, SERVICES, Service
 
 RECORD = "deployment.json"
 SPEC_COPY = "scenario.yaml"
-INVENTORY = "inventory.yml"
 CAPABILITIES = "NET_ADMIN,SYS_PTRACE,NET_RAW"
 
 
-class SimulatorError(RuntimeError):
+class SimulatorError(EnvironmentProblem):
     """Something the user should read as one line (already running, a daemon that never answered)."""
-
-
-@dataclass(frozen=True)
-class Deployment:
-    """A running scenario: where its containers are and where its keys and inventory live."""
-
-    scenario: str
-    spec: spec.Scenario
-    layout: Layout
-    state: Path
-    bmc: dict[str, BmcCredentials]
-    attestations: dict[str, Path]
-
-    @property
-    def private_key(self) -> Path:
-        return self.state / "id_ed25519"
-
-    @property
-    def known_hosts(self) -> Path:
-        return self.state / "known_hosts"
-
-    @property
-    def identities(self) -> Path:
-        return self.state / "identities.json"
-
-    @property
-    def inventory(self) -> Path:
-        return self.state / INVENTORY
-
-    @property
-    def echo_url(self) -> str:
-        return f"http://{self.layout.internet().address('inet')}/ip"
-
-    @property
-    def measure_endpoints(self) -> tuple[str, ...]:
-        return self.layout.measure_endpoints()
-
-    def host_address(self, host: str) -> str:
-        """The LAN address the checker reaches a hospital host at."""
-        return self.layout.boxes[host].address("lan")
 
 
 def _console() -> Console:

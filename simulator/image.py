@@ -26,6 +26,7 @@ from pathlib import Path
 
 from rich.progress import Progress, TaskID
 
+from checker.errors import EnvironmentProblem
 from simulator import podman
 from simulator.paths import state_lock, state_root
 from simulator.services import COMMON, Service
@@ -38,7 +39,7 @@ RECIPE_VERSION = "1"  # bump to force a rebuild when something outside the hashe
 REPOSITORIES = ("localhost/ihcheck-sim-node", "localhost/ihcheck-sim-common", "localhost/ihcheck-sim-base")
 
 
-class ImageError(RuntimeError):
+class ImageError(EnvironmentProblem):
     """An image could not be built; the message names the step and its log file."""
 
 

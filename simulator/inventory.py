@@ -28,7 +28,7 @@ from simulator.power import BMC_PORT
 from simulator.render import PLATFORM_CA, PUSH_LOG
 
 if TYPE_CHECKING:
-    from simulator.deploy import Deployment
+    from simulator.deployment import Deployment
 
 GROUPS = ("application", "database", "av")
 # How a hospital would declare each A/V daemon to the checker: (kind, port, transport, path).

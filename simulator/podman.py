@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from checker.errors import EnvironmentProblem
 from simulator.paths import state_root
 
 CONTAINERS_CONF = """\
@@ -35,7 +36,7 @@ events_logger = "file"
 LABEL = "io.ihcheck.sim"  # value: the scenario name; on every container and network we create
 
 
-class PodmanError(RuntimeError):
+class PodmanError(EnvironmentProblem):
     """A podman command failed; the message carries the command and its stderr's last lines."""
 
 

@@ -19,9 +19,9 @@ from importlib import resources
 from pathlib import Path
 
 from simulator import platform_ca, power, sshkeys
-from simulator.documents import write_documents
 from simulator.layout import Box, Layout
 from simulator.services import BMC, HOSPITAL_SERVICES, INTERNET, PUSHJOB, ROUTER, SERVICES, SSHD, UPS, Service
+from simulator.simulated_materials import write_documents
 from simulator.spec import Scenario
 
 READY_TIMEOUT_S = 90

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from probes.errors import InputError
+from checker.errors import InputError
 from simulator.services import AV_SERVICES, HOSPITAL_SERVICES, SERVICES, Role
 
 RuleId = Literal[

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from probes.facts import DeploymentFacts, HostFacts, ListeningSocket, MachineIdentity, ServiceFacts, ServiceInstance
+from probes.facts import DeploymentFacts, HostFacts
+from probes.facts.identity import MachineIdentity
+from probes.facts.services import ListeningSocket, ServiceFacts, ServiceInstance
 from probes.roles import ENGINES
 
 WHEN = datetime(2026, 11, 23, tzinfo=UTC)

@@ -25,11 +25,6 @@ def all_hosts(facts: DeploymentFacts) -> tuple[str, ...]:
     return tuple(h.name for h in facts.hosts)
 
 
-def unobserved(facts: DeploymentFacts, family: str) -> list[str]:
-    """Why each host lacks a fact family: unreachable, probe broke, or not observed."""
-    return [h.why_missing(family) for h in facts.hosts if getattr(h, family) is None]
-
-
 def blind_verdict(blind: list[HostFacts], family: str) -> Verdict:
     """Hosts a verdict could not see: `error` when a probe broke on one of them, else `inconclusive`."""
     if any(h.reachable and family in h.errors for h in blind):

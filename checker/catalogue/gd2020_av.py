@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from checker.catalogue.common import all_hosts
-from checker.catalogue.documents import GD2020
+from checker.catalogue.sources import GD2020
 from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
-from probes.facts import AvSystem, DeploymentFacts, HostFacts
+from probes.facts import DeploymentFacts, HostFacts
+from probes.facts.av import AvSystem
 
 AV_ID = "GD2020-1.2.4-av-systems"
 AV_TEXT_ZH = "拥有至少2套开展互联网业务的音视频通讯系统（含必要的软件系统和硬件设备）。"
@@ -61,7 +62,7 @@ class _Entry:
 
     def evidence(self) -> Evidence:
         s = self.system
-        observations = tuple(h.observation for h in s.handshakes)
+        observations = tuple(o for h in s.handshakes for o in h.observations)
         if not observations and s.source == "discovered" and self.host.av is not None:
             observations = self.host.av.observations  # the socket and process listing it was found in
         basis = Basis.OBSERVED if s.source == "discovered" or s.alive else Basis.DECLARED

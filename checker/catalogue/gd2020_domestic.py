@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from checker.catalogue.common import all_hosts
-from checker.catalogue.documents import GD2020
+from checker.catalogue.sources import GD2020
 from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
-from probes.facts import DeploymentFacts, EgressFacts, EgressPath, HostFacts
+from probes.facts import HostFacts
+from probes.facts.egress import EgressFacts, EgressPath
 
 DOMESTIC_ID = "GD2020-1.2.3-domestic"
 TEXT_ZH = "存储医疗数据的服务器不得存放在境外，信息系统不得托管在或租赁于境外的服务器。"
@@ -64,15 +64,11 @@ def _supporting(host: HostFacts, egress: EgressFacts) -> tuple[Evidence, list[st
     return Evidence(host=host.name, statement=statement, observations=egress.supporting_observations), odd
 
 
-def _judge_host(host: HostFacts) -> Finding:
+def judge_domestic_host(host: HostFacts) -> Finding:
     hosts = (host.name,)
     label = _label(host)
     egress = host.egress
-    if egress is None:
-        verdict = Verdict.ERROR if host.reachable and "egress" in host.errors else Verdict.INCONCLUSIVE
-        reason = host.why_missing("egress")
-        return Finding(rule_id=DOMESTIC_ID, verdict=verdict, hosts=hosts, reason=reason,
-                       evidence=(Evidence(host=host.name, statement=reason),))
+    assert egress is not None  # the engine judges hosts without egress facts
     evidence = [_path_evidence(host, p) for p in egress.paths]
     cloud = egress.cloud
     if cloud is not None:
@@ -147,20 +143,13 @@ def _nothing_placed(label: str, egress: EgressFacts, unplaced: list[EgressPath],
     return f"{label}: location not observed: " + "; ".join(why)
 
 
-def judge_domestic(facts: DeploymentFacts) -> list[Finding]:
-    if not facts.hosts:
-        return [Finding(rule_id=DOMESTIC_ID, verdict=Verdict.INCONCLUSIVE, hosts=all_hosts(facts),
-                        reason="the inventory has no hosts")]
-    ordered = sorted(facts.hosts, key=lambda h: not _stores_data(h))  # database servers first
-    return [_judge_host(h) for h in ordered]
-
-
 DOMESTIC = Rule(
     id=DOMESTIC_ID,
     title="Servers (database servers above all) are located on the Chinese mainland",
     clause=Clause(document=GD2020, ref="一(二)3", text_zh=TEXT_ZH, text_en=TEXT_EN, interpretation=INTERPRETATION),
     severity=Severity.CRITICAL,
-    needs=("egress",),
-    judge=judge_domestic,
-    scope="host",
+    needs=("egress", "services"),
+    optional=("services",),  # only to put database servers first and label them
+    judge_host=judge_domestic_host,
+    order=lambda host: not _stores_data(host),  # database servers first
 )

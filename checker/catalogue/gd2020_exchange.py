@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from checker.catalogue.documents import GD2020
+from checker.catalogue.sources import GD2020
 from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict, worst
-from probes.exchange_facts import ObservedExchange, PushStatus
-from probes.exchange_inventory import FUNCTIONS, ExchangeEndpoint, Function
 from probes.facts import DeploymentFacts, HostFacts
-from probes.protocols.base import Outcome
+from probes.facts.declared_exchange import FUNCTIONS, ExchangeEndpoint, Function
+from probes.facts.exchange import ObservedExchange, Outcome, PushStatus
 
 OUTCOME_VERDICT: dict[Outcome, Verdict] = {
     "ok": Verdict.PASS, "rejected": Verdict.FAIL, "refused": Verdict.FAIL, "silent": Verdict.FAIL,
@@ -87,7 +86,7 @@ def _verdict(observed: ObservedExchange) -> Verdict:
 
 
 def _evidence(host: HostFacts, observed: ObservedExchange) -> Evidence:
-    ids = tuple(r.observation for r in observed.results if r.observation)
+    ids = tuple(o for r in observed.results for o in r.observations)
     return Evidence(host=host.name, statement=f"{host.name}: {observed.describe()}", observations=ids)
 
 
@@ -167,14 +166,14 @@ def _push_entry(host: HostFacts, push: PushStatus) -> Entry:
     age = push.age_minutes
     if age is None:
         reason = f"last successful push unknown ({where}: {push.error})"
-        return Verdict.INCONCLUSIVE, Evidence(host=host.name, statement=reason, observations=(push.observation,)), \
+        return Verdict.INCONCLUSIVE, Evidence(host=host.name, statement=reason, observations=push.observations), \
             reason, details
     verdict = Verdict.PASS if age <= push.max_age_minutes else Verdict.FAIL
     relation = "within" if verdict == Verdict.PASS else "older than"
     reason = (f"last successful push {age:.1f} min ago ({push.last_success:%Y-%m-%d %H:%M:%S %z}, host clock "
               f"{push.host_now:%H:%M:%S %z}), {relation} the declared {push.max_age_minutes:g} min ({where})")
     statement = f"{reason}: {push.line}"
-    return verdict, Evidence(host=host.name, statement=statement, observations=(push.observation,)), reason, details
+    return verdict, Evidence(host=host.name, statement=statement, observations=push.observations), reason, details
 
 
 def judge_platform(facts: DeploymentFacts) -> list[Finding]:

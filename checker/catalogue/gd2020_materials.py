@@ -13,10 +13,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from checker.catalogue.common import all_hosts
-from checker.catalogue.documents import GD2020
+from checker.catalogue.materials_checklist import ITEMS, Item
+from checker.catalogue.sources import GD2020
 from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
-from probes.documents import INDEX, ITEMS, DocumentFacts, DocumentFile, Item
 from probes.facts import DeploymentFacts
+from probes.facts.materials import INDEX, DocumentFacts, DocumentFile
 
 MATERIALS_ID = "GD2020-2.2-materials"
 POLICIES_ID = "GD2020-3.2-policies"
@@ -170,7 +171,7 @@ MATERIALS = Rule(
                   "when the index says third_party: true. Deadlines (三(一)/(二)): 30 days from opening for the "
                   "form and topology, 90 days for the MLPS scans."),
     severity=Severity.HIGH,
-    needs=(),
+    needs=("documents",),
     judge=judge_materials,
 )
 
@@ -180,7 +181,7 @@ POLICIES = Rule(
     clause=Clause(document=GD2020, ref="三.2(2)", text_zh=POLICIES_ZH, text_en=POLICIES_EN,
                   interpretation=_ATTESTED + "Due 30 days from opening (三(二))."),
     severity=Severity.MEDIUM,
-    needs=(),
+    needs=("documents",),
     judge=judge_policies,
 )
 
@@ -191,6 +192,6 @@ EMERGENCY_PLANS = Rule(
                   interpretation=_ATTESTED + "One file may cover several plans (list them all under its items). "
                   "Due 30 days from opening (三(二))."),
     severity=Severity.MEDIUM,
-    needs=(),
+    needs=("documents",),
     judge=judge_plans,
 )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from checker.catalogue.common import all_hosts
-from checker.catalogue.documents import GD2020
+from checker.catalogue.sources import GD2020
 from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
-from probes.facts import DeploymentFacts, GeoIdentity, HostFacts, Throughput, Uplink
+from probes.facts import DeploymentFacts, HostFacts
+from probes.facts.geo import GeoIdentity
+from probes.facts.uplinks import Throughput, Uplink
 from probes.parse.iperf import METHOD_UNCERTAINTY
 
 TEXT_ZH = "业务使用的网络带宽不低于10Mbps，且至少由两家宽带网络供应商提供服务。"
@@ -183,18 +185,10 @@ def _measured(host: HostFacts) -> bool:
     return bool(host.declared.measure_endpoint)
 
 
-def _judge_bandwidth_host(host: HostFacts) -> Finding | None:
+def judge_bandwidth_host(host: HostFacts) -> Finding:
     hosts = (host.name,)
     facts = host.uplinks
-    if facts is None:
-        if not _measured(host):
-            return None
-        verdict = Verdict.ERROR if host.reachable and "uplinks" in host.errors else Verdict.INCONCLUSIVE
-        reason = host.why_missing("uplinks")
-        return Finding(rule_id=BANDWIDTH_ID, verdict=verdict, hosts=hosts, reason=reason,
-                       evidence=(Evidence(host=host.name, statement=reason),))
-    if not facts.measure_endpoints:
-        return None
+    assert facts is not None  # the engine judges hosts without uplink facts
     evidence = [_throughput_evidence(host, u) for u in facts.uplinks]
     evidence += [Evidence(host=host.name, statement=f"{host.name}: {n}", observations=facts.observations)
                  for n in facts.notes]
@@ -228,15 +222,6 @@ def _judge_bandwidth_host(host: HostFacts) -> Finding | None:
                    evidence=tuple(evidence), details=details)
 
 
-def judge_bandwidth(facts: DeploymentFacts) -> list[Finding]:
-    findings = [f for f in (_judge_bandwidth_host(h) for h in facts.hosts) if f is not None]
-    if findings:
-        return findings
-    reason = ("no host was measured: set ihcheck_measure_endpoint (an `iperf3 -s` HOST:PORT outside the hospital "
-              "network) for the hosts whose uplinks carry the business")
-    return [Finding(rule_id=BANDWIDTH_ID, verdict=Verdict.INCONCLUSIVE, hosts=all_hosts(facts), reason=reason)]
-
-
 CLAUSE_REF = "一(二)5"
 
 ISPS = Rule(
@@ -256,6 +241,8 @@ BANDWIDTH = Rule(
                   interpretation=BANDWIDTH_INTERPRETATION),
     severity=Severity.HIGH,
     needs=("uplinks",),
-    judge=judge_bandwidth,
-    scope="host",
+    judge_host=judge_bandwidth_host,
+    applies_to=_measured,  # the hosts whose uplinks carry the business declare where to measure
+    nobody=("no host was measured: set ihcheck_measure_endpoint (an `iperf3 -s` HOST:PORT outside the hospital "
+            "network) for the hosts whose uplinks carry the business"),
 )

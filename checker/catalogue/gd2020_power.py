@@ -7,9 +7,10 @@ taken from an attestation and reported as attested, never as observed.
 
 from __future__ import annotations
 
-from checker.catalogue.documents import GD2020
+from checker.catalogue.sources import GD2020
 from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
-from probes.facts import DeploymentFacts, HostFacts, PowerFacts, PowerSupplyUnit
+from probes.facts import HostFacts
+from probes.facts.power import PowerFacts, PowerSupplyUnit, UpsReading
 
 POWER_ID = "GD2020-1.2.3-power"
 POWER_TEXT_ZH = "存放服务器的机房应当具备双路供电或紧急发电设施。"
@@ -33,6 +34,11 @@ BLIND_HINT = ("declare the BMC (ihcheck_bmc), the UPS (ihcheck_ups) or a documen
               "supply (ihcheck_power_attestation)")
 
 
+def on_line_power(ups: UpsReading) -> bool:
+    """On utility power with a usable battery: standing by to carry the load if the feed fails."""
+    return "OL" in ups.status and not {"LB", "RB", "FSD", "OFF", "BYPASS"} & set(ups.status)
+
+
 def _units(power: PowerFacts) -> list[PowerSupplyUnit]:
     """The BMC's live sensors when it answered; the firmware's boot-time SMBIOS records otherwise."""
     live = [u for u in power.psus if u.source == "ipmi"]
@@ -41,17 +47,17 @@ def _units(power: PowerFacts) -> list[PowerSupplyUnit]:
 
 def _evidence(host: HostFacts, power: PowerFacts) -> list[Evidence]:
     name = host.name
-    items = [Evidence(host=name, statement=f"{name}: {u.describe()}", observations=(u.observation,))
+    items = [Evidence(host=name, statement=f"{name}: {u.describe()}", observations=u.observations)
              for u in power.psus]
-    items += [Evidence(host=name, statement=f"{name}: {u.describe()}", observations=(u.observation,))
+    items += [Evidence(host=name, statement=f"{name}: {u.describe()}", observations=u.observations)
               for u in power.ups]
-    items += [Evidence(host=name, observations=(s.observation,),
+    items += [Evidence(host=name, observations=s.observations,
                       statement=f"{name}: kernel power_supply {s.name}: type {s.type}, "
                       f"online {'unknown' if s.online is None else int(s.online)}"
                       + (f", status {s.status}" if s.status else "")) for s in power.sysfs]
     if power.attestation is not None:
         a = power.attestation
-        items.append(Evidence(host=name, basis=Basis.ATTESTED, observations=(a.observation,),
+        items.append(Evidence(host=name, basis=Basis.ATTESTED, observations=a.observations,
                               statement=f"{name}: machine-room power attested by {a.path} "
                               f"({a.size} bytes, sha256 {a.sha256})"))
     items += [Evidence(host=name, statement=f"{name}: {note}", observations=power.observations)
@@ -59,20 +65,15 @@ def _evidence(host: HostFacts, power: PowerFacts) -> list[Evidence]:
     return items
 
 
-def _judge_host(host: HostFacts) -> Finding:
+def judge_power_host(host: HostFacts) -> Finding:
     power = host.power
-    if power is None:
-        broke = host.reachable and "power" in host.errors
-        reason = host.why_missing("power") + ("" if broke else f"; {BLIND_HINT}")
-        return Finding(rule_id=POWER_ID, verdict=Verdict.ERROR if broke else Verdict.INCONCLUSIVE,
-                       hosts=(host.name,), reason=reason,
-                       evidence=(Evidence(host=host.name, statement=host.why_missing("power")),))
+    assert power is not None  # the engine judges hosts without power facts
     units = _units(power)
     healthy = [u for u in units if u.healthy]
     unknown = [u for u in units if u.healthy is None]
     broken = [u for u in units if u.healthy is False]
-    ups_ok = [u for u in power.ups if u.on_line_power]
-    ups_other = [u for u in power.ups if not u.on_line_power]
+    ups_ok = [u for u in power.ups if on_line_power(u)]
+    ups_other = [u for u in power.ups if not on_line_power(u)]
     kernel_ups = [s for s in power.sysfs if s.type == "UPS"]
     via = units[0].via if units else None
     details = {"power_supplies": len(units), "healthy_power_supplies": len(healthy), "via": via,
@@ -121,17 +122,14 @@ def _judge_host(host: HostFacts) -> Finding:
                    f"established: {blind}; {BLIND_HINT}{guest}")
 
 
-def judge_power(facts: DeploymentFacts) -> list[Finding]:
-    return [_judge_host(host) for host in facts.hosts]
-
-
 POWER = Rule(
     id=POWER_ID,
     title="The machine room has dual power feeds or emergency generation",
     clause=Clause(document=GD2020, ref="一(二)3", text_zh=POWER_TEXT_ZH, text_en=POWER_TEXT_EN,
                   interpretation=POWER_INTERPRETATION),
     severity=Severity.HIGH,
-    needs=("power",),
-    judge=judge_power,
-    scope="host",
+    needs=("power", "identity"),
+    optional=("identity",),
+    judge_host=judge_power_host,
+    blind_hint=BLIND_HINT,
 )

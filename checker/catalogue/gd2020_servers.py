@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from checker.catalogue.common import all_hosts, blind_verdict, machines, names, why_blind
-from checker.catalogue.documents import GD2020
+from checker.catalogue.sources import GD2020
 from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
-from probes.facts import DeploymentFacts, HostFacts, ServiceInstance, host_links
+from probes.facts import DeploymentFacts, HostFacts
+from probes.facts.links import host_links
+from probes.facts.services import ServiceInstance
 
 SERVERS_TEXT_ZH = "用于互联网医院运行的服务器不少于2套，且需划分数据库存储服务器与应用系统服务器。"
 SERVERS_TEXT_EN = (
@@ -62,7 +64,7 @@ def _link_evidence(facts: DeploymentFacts, db_machines: dict[str, list[HostFacts
     separate database server. Supporting evidence only; the verdict rests on where the engines run."""
     db_hosts = {h.name for group in db_machines.values() for h in group}
     found: list[Evidence] = []
-    for link in host_links(facts.hosts):
+    for link in host_links(facts.hosts, via_uplinks=False):
         conn, service = link.connection, link.service
         if link.server.name in db_hosts and service is not None and service.role == "database":
             who = conn.process or "an unnamed process"
@@ -156,6 +158,6 @@ DB_APP_SPLIT = Rule(
                   "machine may be both, and at least one of each must be observed. Connections a host holds "
                   "open to a database engine on another host are listed as supporting evidence."),
     severity=Severity.HIGH,
-    needs=("identity", "services"),
+    needs=("identity", "services", "connections"),
     judge=judge_split,
 )

@@ -33,7 +33,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from probes.errors import ProbeError
+from checker.errors import ProbeError
 
 METHOD_UNCERTAINTY = 0.10
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from probes.errors import ProbeError
+from checker.errors import ProbeError
 
 PRESENT = "Presence detected"
 # Offsets 01h-04h, 06h (and 07h, "inactive", in newer ipmitool): the supply is not delivering power.

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from probes.errors import ProbeError
+from checker.errors import ProbeError
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from probes.errors import ProbeError
+from checker.errors import ProbeError
 
 
 def parse_upsc_list(output: str) -> list[str]:
@@ -23,7 +23,7 @@ def parse_upsc(output: str) -> dict[str, str]:
     >>> parse_upsc("garbage")
     Traceback (most recent call last):
     ...
-    probes.errors.ProbeError: unexpected upsc line: 'garbage'
+    checker.errors.ProbeError: unexpected upsc line: 'garbage'
     """
     variables: dict[str, str] = {}
     for line in output.splitlines():

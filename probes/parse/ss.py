@@ -6,7 +6,7 @@ import contextlib
 import ipaddress
 import re
 
-from probes.facts import ListeningSocket
+from probes.facts.services import ListeningSocket
 
 _USERS = re.compile(r'\("((?:[^"\\]|\\.)*)",pid=(\d+)')
 

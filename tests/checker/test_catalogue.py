@@ -7,6 +7,7 @@ from pathlib import Path
 
 from checker.catalogue import CATALOGUE, catalogue_sha256
 from probes.facts import HostFacts
+from probes.gather import FAMILIES, probes_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ID = re.compile(r"^[A-Z]{2}\d{4}-[0-9.]+-[a-z0-9-]+$")  # document-clause-topic
@@ -28,9 +29,18 @@ def test_every_rule_cites_original_chinese_and_english() -> None:
 
 
 def test_rules_need_only_fact_families_that_exist() -> None:
-    families = set(HostFacts.model_fields)
+    families = set(FAMILIES) | {"documents"}
+    assert set(HostFacts.model_fields) >= FAMILIES, "every probe fills a HostFacts field of its name"
     for rule in CATALOGUE:
         assert set(rule.needs) <= families, (rule.id, set(rule.needs) - families)
+
+
+def test_only_the_probes_a_rule_needs_run() -> None:
+    from checker.catalogue import rule_by_id
+
+    assert probes_for(rule_by_id("GD2020-1.2.3-servers").needs) == ()  # identity alone, which always runs
+    assert [p.name for p in probes_for(rule_by_id("GD2020-1.2.5-bandwidth").needs)] == ["uplinks"]
+    assert {p.name for p in probes_for(n for r in CATALOGUE for n in r.needs)} == FAMILIES - {"identity"}
 
 
 def test_catalogue_hash_is_stable_and_content_addressed() -> None:
@@ -39,7 +49,7 @@ def test_catalogue_hash_is_stable_and_content_addressed() -> None:
 
 
 def test_readme_rule_table_is_generated_from_the_catalogue() -> None:
-    from checker.cli import rules_markdown
+    from checker.shell.cli import rules_markdown
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert rules_markdown() in readme, "README rule table is stale: run `ihcheck rules --format markdown`"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import EX_DATAERR, main
+from checker.errors import ExitCode
+from checker.shell.cli import main
 
 CASES: dict[str, tuple[str, str, str]] = {
     # name: (file name, content, text the one-line error must contain)
@@ -42,7 +43,7 @@ def test_malformed_inventory_gets_one_line(case: str, tmp_path: Path, capsys: py
     code = main(["check", "-i", str(path)])
     captured = capsys.readouterr()
     lines = [line for line in captured.err.splitlines() if line.strip()]
-    assert code == EX_DATAERR, captured.err
+    assert code == ExitCode.INPUT, captured.err
     assert len(lines) == 1, captured.err
     assert str(path) in lines[0]
     assert expected in lines[0]
@@ -51,14 +52,14 @@ def test_malformed_inventory_gets_one_line(case: str, tmp_path: Path, capsys: py
 
 def test_missing_inventory_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "nope.yml"
-    assert main(["check", "-i", str(missing)]) == EX_DATAERR
+    assert main(["check", "-i", str(missing)]) == ExitCode.INPUT
     assert capsys.readouterr().err.strip() == f"ihcheck: error: {missing}: inventory not found"
 
 
 def test_limit_matching_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "inv.yml"
     path.write_text("all:\n  hosts:\n    a: {}\n")
-    assert main(["check", "-i", str(path), "--limit", "zzz"]) == EX_DATAERR
+    assert main(["check", "-i", str(path), "--limit", "zzz"]) == ExitCode.INPUT
     assert "no hosts match --limit 'zzz'" in capsys.readouterr().err
 
 
@@ -70,5 +71,5 @@ def test_usage_error_is_64(capsys: pytest.CaptureFixture[str]) -> None:
 def test_unknown_rule_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "inv.yml"
     path.write_text("all:\n  hosts:\n    a: {ansible_connection: local}\n")
-    assert main(["check", "-i", str(path), "--rule", "NOPE-1"]) == EX_DATAERR
+    assert main(["check", "-i", str(path), "--rule", "NOPE-1"]) == ExitCode.INPUT
     assert "unknown rule id 'NOPE-1'" in capsys.readouterr().err

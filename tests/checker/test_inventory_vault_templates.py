@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import EX_DATAERR, main
+from checker.errors import ExitCode
+from checker.shell.cli import main
 from probes.inventory import load_inventory
 
 PASSWORD = "correct horse"
@@ -71,7 +72,7 @@ def test_an_executable_password_file_is_run_as_ansible_does(tmp_path: Path, monk
 
 
 def one_line_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    assert main(argv) == EX_DATAERR
+    assert main(argv) == ExitCode.INPUT
     captured = capsys.readouterr()
     lines = [line for line in captured.err.splitlines() if line.strip()]
     assert len(lines) == 1 and "Traceback" not in captured.err, captured.err

@@ -20,7 +20,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from probes.inventory import BmcAccess, Declarations, InventoryHost
+from probes.facts.declared import BmcAccess, Declarations
+from probes.inventory import InventoryHost
 from probes.observation import ObservationLog
 from probes.transport import Session, open_transport
 from tests.daemons import require, wait_for_port

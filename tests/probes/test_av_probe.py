@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from probes import av
-from probes.facts import AvFacts, AvSystem
-from probes.inventory import AvEndpoint, Declarations
+from probes.facts.av import AvFacts, AvSystem
+from probes.facts.declared import AvEndpoint, Declarations
 from probes.transport import Session
 from tests.probes.conftest import coturn, free_port_pair, janus, kamailio, local_session
 
@@ -59,7 +59,7 @@ def test_coturn_is_found_and_answers_stun(probed: tuple[AvFacts, Session], serve
     assert (shake.protocol, shake.transport) == ("stun", "udp")
     assert f"{shake.target}/udp" in system.listening
     assert shake.detail.startswith("Binding success, XOR-MAPPED-ADDRESS 127.0.0.1:") and "Coturn" in shake.detail
-    rec = _record(session, shake.observation)
+    rec = _record(session, shake.observations[0])
     assert rec["command"].startswith(f"STUN Binding Request (RFC 5389) → {shake.target}/udp")
     assert rec["exit"] == 0 and rec["sent"][:16] == "000100002112a442"  # Binding Request, magic cookie
     assert rec["sent"][16:40] == rec["parsed"]["transaction_id"] == rec["received"][16:40]
@@ -72,7 +72,7 @@ def test_kamailio_is_found_and_answers_options(probed: tuple[AvFacts, Session], 
     [shake] = system.handshakes
     assert shake.protocol == "sip" and shake.transport == "udp"
     assert shake.detail.startswith("SIP/2.0 200 OK, Call-ID and CSeq match (kamailio")
-    rec = _record(session, shake.observation)
+    rec = _record(session, shake.observations[0])
     assert rec["sent"].startswith(f"OPTIONS sip:127.0.0.1:{servers.sip} SIP/2.0\r\n")
     assert f"Call-ID: {rec['parsed']['call_id']}" in rec["received"]
 
@@ -83,7 +83,7 @@ def test_janus_is_found_and_answers_info(probed: tuple[AvFacts, Session], server
     assert system.alive
     [shake] = system.handshakes
     assert shake.protocol == "janus" and shake.detail == '"janus": "server_info" from Janus WebRTC Server 1.1.2'
-    rec = _record(session, shake.observation)
+    rec = _record(session, shake.observations[0])
     assert rec["sent"].startswith("GET /janus/info HTTP/1.1\r\n") and rec["parsed"]["server_name"] == "ihcheck-test"
 
 

@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from probes import connections
-from probes.facts import ConnectionFacts
+from probes.facts.connections import ConnectionFacts
 from probes.inventory import InventoryHost
 from probes.observation import ObservationLog
 from probes.transport import Session, open_transport

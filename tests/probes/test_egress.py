@@ -14,11 +14,12 @@ import pytest
 
 from checker.catalogue.gd2020_domestic import DOMESTIC
 from checker.engine import evaluate
+from checker.errors import InputError
 from checker.model import Basis, Verdict
 from probes import egress
-from probes.errors import InputError
 from probes.facts import DeploymentFacts, HostFacts
-from probes.inventory import Declarations, InventoryHost
+from probes.facts.declared import Declarations
+from probes.inventory import InventoryHost
 from probes.observation import ObservationLog
 from probes.transport import Session
 from tests.probes.uplink_lab import Lab, available

@@ -22,9 +22,9 @@ from checker.catalogue import gd2020_exchange as rules
 from checker.engine import evaluate, rule_verdicts
 from checker.model import Verdict
 from probes import exchange
-from probes.exchange_inventory import ExchangeEndpoint
 from probes.facts import DeploymentFacts, HostFacts
-from probes.inventory import Declarations
+from probes.facts.declared import Declarations
+from probes.facts.declared_exchange import ExchangeEndpoint
 from tests.daemons import free_port
 from tests.probes.conftest import local_session
 from tests.protocols import peers

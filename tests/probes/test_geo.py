@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from checker.errors import InputError
 from probes import geo
-from probes.errors import InputError
 from probes.inventory import InventoryHost
 from probes.observation import ObservationLog
 from probes.transport import Session, open_transport

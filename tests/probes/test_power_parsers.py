@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from probes.errors import ProbeError
+from checker.errors import ProbeError
 from probes.parse.dmi import parse_dmi_power_supplies
 from probes.parse.ipmi import parse_sdr_power_supplies
 from probes.parse.nut import parse_upsc

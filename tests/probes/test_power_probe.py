@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from checker.catalogue.gd2020_power import on_line_power
 from probes import power
-from probes.facts import PowerFacts
-from probes.inventory import BmcAccess, Declarations
+from probes.facts.declared import BmcAccess, Declarations
+from probes.facts.power import PowerFacts
 from tests.probes.conftest import AC_LOST, FAILED, PRESENT, ipmi_sim, local_session, nut_ups
 
 
@@ -25,9 +26,9 @@ def test_bmc_with_two_healthy_supplies(tmp_path: Path) -> None:
     assert _ipmi(facts) == [("PS1 Status", True, True), ("PS2 Status", True, True)]
     psu = facts.psus[0]
     assert psu.via == f"BMC 127.0.0.1:{bmc.port} (lanplus)" and psu.states == ("Presence detected",)
-    obs = next(o for o in session.log.all() if o.id == psu.observation)
+    obs = next(o for o in session.log.all() if o.id in psu.observations)
     assert obs.command.startswith(f"ipmitool -I lanplus -H 127.0.0.1 -p {bmc.port} -U admin -E ")
-    assert "PS2 Status" in obs.stdout and psu.observation in facts.observations
+    assert "PS2 Status" in obs.stdout and set(psu.observations) <= set(facts.observations)
 
 
 def test_failed_and_absent_supplies_are_read_as_such(tmp_path: Path) -> None:
@@ -72,10 +73,10 @@ def test_ups_through_upsd(tmp_path: Path, status: str, flags: tuple[str, ...], o
         session = local_session(Declarations(ups=(name,)))
         facts = power.collect(session)
     [ups] = [u for u in facts.ups if u.name == name]
-    assert ups.status == flags and ups.on_line_power is on_line
+    assert ups.status == flags and on_line_power(ups) is on_line
     assert ups.battery_charge == (100.0 if on_line else 8.0) and ups.input_voltage == 230.0
     assert ups.model == "Test Dummy 1000"
-    obs = next(o for o in session.log.all() if o.id == ups.observation)
+    obs = next(o for o in session.log.all() if o.id in ups.observations)
     assert obs.command.endswith(f"upsc {name}'") and f"ups.status: {status}" in obs.stdout
 
 
@@ -120,7 +121,7 @@ def test_attestation_is_hashed_on_the_checker(tmp_path: Path) -> None:
     assert facts.attestation is not None
     assert facts.attestation.sha256 == hashlib.sha256(doc.read_bytes()).hexdigest()
     assert facts.attestation.size == doc.stat().st_size
-    obs = next(o for o in session.log.all() if o.id == facts.attestation.observation)
+    obs = next(o for o in session.log.all() if o.id in facts.attestation.observations)
     assert json.loads(obs.stdout)["text"].startswith("机房双路市电")
 
 
@@ -155,7 +156,7 @@ def test_over_ssh_host_commands_run_on_the_host_and_the_bmc_from_the_checker(tmp
     assert [(p.name, p.healthy) for p in facts.psus if p.source == "ipmi"] == [("PS1 Status", True),
                                                                                ("PS2 Status", True)]
     [reading] = [u for u in facts.ups if u.name == ups]
-    assert reading.status == ("OL", "CHRG") and reading.on_line_power
+    assert reading.status == ("OL", "CHRG") and on_line_power(reading)
     commands = [o.command for o in log.all()]
     [ipmi] = [c for c in commands if c.startswith("ipmitool")]
     assert ipmi.endswith("# run on the checker; password from IPMI_PASSWORD") and bmc.password.get_secret_value() not in ipmi

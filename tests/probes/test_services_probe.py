@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from probes import services
-from probes.facts import ServiceFacts
+from probes.facts.services import ServiceFacts
 from probes.inventory import InventoryHost
 from probes.observation import ObservationLog
 from probes.transport import Session, open_transport

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from probes.errors import HostUnreachable
+from checker.errors import HostUnreachable
 from probes.gather import gather
 from probes.inventory import Inventory, InventoryHost, load_inventory
 from probes.observation import ObservationLog, sha256_text

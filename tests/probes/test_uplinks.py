@@ -19,8 +19,10 @@ from checker.catalogue.gd2020_network import BANDWIDTH, ISPS
 from checker.engine import evaluate
 from checker.model import Basis, Verdict
 from probes import uplinks
-from probes.facts import DeploymentFacts, HostFacts, Throughput, UplinkFacts
-from probes.inventory import Declarations, InventoryHost
+from probes.facts import DeploymentFacts, HostFacts
+from probes.facts.declared import Declarations
+from probes.facts.uplinks import Throughput, UplinkFacts
+from probes.inventory import InventoryHost
 from probes.observation import ObservationLog
 from probes.parse.iperf import METHOD_UNCERTAINTY
 from probes.transport import Session
@@ -170,7 +172,7 @@ def test_without_endpoint_or_echo_nothing_is_measured_and_notes_say_why(lab: Lab
 def test_identity_table_errors_reach_the_user(lab: Lab, tmp_path: Path) -> None:
     bad = tmp_path / "ids.json"
     bad.write_text("{")
-    from probes.errors import InputError
+    from checker.errors import InputError
 
     with pytest.raises(InputError, match="invalid JSON"):
         uplinks.collect(session(lab, echo_url=lab.echo_url, simulated_identities=str(bad)))

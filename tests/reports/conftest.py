@@ -8,21 +8,16 @@ from pathlib import Path
 import pytest
 
 from checker.catalogue import CATALOGUE
+from checker.catalogue.materials_checklist import ITEM_IDS
 from checker.engine import evaluate
 from checker.model import Waiver
-from probes.documents import read_documents
-from probes.facts import (
-    ConnectionFacts,
-    EgressPath,
-    GeoIdentity,
-    OutboundConnection,
-    PowerFacts,
-    PowerSupplyUnit,
-    Throughput,
-    Uplink,
-    UplinkFacts,
-)
-from probes.inventory import Declarations
+from probes.facts.connections import ConnectionFacts, OutboundConnection
+from probes.facts.declared import Declarations
+from probes.facts.egress import EgressPath
+from probes.facts.geo import GeoIdentity
+from probes.facts.power import PowerFacts, PowerSupplyUnit
+from probes.facts.uplinks import Throughput, Uplink, UplinkFacts
+from probes.materials_folder import read_documents
 from probes.observation import ObservationLog
 from reports.bundle import write_bundle
 from reports.keys import SigningKeys
@@ -79,7 +74,7 @@ def make_result(tmp: Path, *, documents: bool = True) -> tuple[CheckResult, Path
     inventory.write_text(INVENTORY, encoding="utf-8")
     facts = deployment(host("app1", "nginx"), host("db1", "postgresql"))
     if documents:
-        facts = facts.model_copy(update={"documents": read_documents(EXAMPLE_DOCS)})
+        facts = facts.model_copy(update={"documents": read_documents(EXAMPLE_DOCS, ITEM_IDS)})
     findings = evaluate(facts, CATALOGUE)
     result = CheckResult.build(rules=CATALOGUE, facts=facts, findings=findings, observations=observations(),
                                started_at=WHEN, finished_at=WHEN + timedelta(seconds=5))
@@ -115,8 +110,8 @@ def rich_result(tmp: Path) -> tuple[CheckResult, Path]:
         _uplink("eth1", "198.51.101.1", "203.0.114.9", "China Unicom 中国联通", 4837, 18.5),
     ), observations=("app1#1",))
     power = PowerFacts(psus=(
-        PowerSupplyUnit(name="PS1", source="ipmi", via="BMC", present=True, healthy=True, states=(), observation="db1#1"),
-        PowerSupplyUnit(name="PS2", source="ipmi", via="BMC", present=True, healthy=True, states=(), observation="db1#1"),
+        PowerSupplyUnit(name="PS1", source="ipmi", via="BMC", present=True, healthy=True, states=(), observations=("db1#1",)),
+        PowerSupplyUnit(name="PS2", source="ipmi", via="BMC", present=True, healthy=True, states=(), observations=("db1#1",)),
     ), observations=("db1#1",))
     pool = ConnectionFacts(outbound=(OutboundConnection(peer_address="10.0.0.9", peer_port=5432, process="python3",
                                                         count=2),), observations=("app1#9",))
@@ -125,7 +120,7 @@ def rich_result(tmp: Path) -> tuple[CheckResult, Path]:
         host("db1", "postgresql", "tomcat", power=power,
              declared=Declarations(datacenter="广州机房A")).model_copy(update={"address": "10.0.0.9"}),
         host("av1", "coturn", "janus", declared=Declarations(datacenter="深圳机房B")),
-    ).model_copy(update={"documents": read_documents(EXAMPLE_DOCS)})
+    ).model_copy(update={"documents": read_documents(EXAMPLE_DOCS, ITEM_IDS)})
     findings = evaluate(facts, CATALOGUE)
     waiver = Waiver(rule_id="GD2020-1.2.3-db-app-split", justification="split scheduled for the December window",
                     owner="信息科 张工", ticket="OPS-7", expires=WHEN.date() + timedelta(days=30))

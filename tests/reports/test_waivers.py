@@ -9,8 +9,8 @@ import pytest
 
 from checker.catalogue import CATALOGUE
 from checker.engine import evaluate
+from checker.errors import InputError
 from checker.model import Finding, Verdict, Waiver
-from probes.errors import InputError
 from reports.waivers import apply_waivers, load_waivers
 from tests.factories import deployment, host
 

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from probes.facts import (
-    CloudRegion,
-    EgressFacts,
-    EgressPath,
-    GeoIdentity,
-    HostFacts,
-    ServiceFacts,
-    Throughput,
-    Uplink,
-    UplinkFacts,
-)
-from probes.inventory import Declarations
+from probes.facts import HostFacts
+from probes.facts.declared import Declarations
+from probes.facts.egress import CloudRegion, EgressFacts, EgressPath
+from probes.facts.geo import GeoIdentity
+from probes.facts.services import ServiceFacts
+from probes.facts.uplinks import Throughput, Uplink, UplinkFacts
 from probes.parse.iperf import METHOD_UNCERTAINTY
 from tests.factories import service
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from checker.catalogue.gd2020_av import AV_SYSTEMS, judge_av
 from checker.model import Basis, Finding, Verdict
-from probes.facts import AvFacts, AvSystem, Handshake, HandshakeOutcome, HostFacts
+from probes.facts import HostFacts
+from probes.facts.av import AvFacts, AvSystem, Handshake, HandshakeOutcome
 from tests.factories import deployment, host
 
 DETAIL = {
@@ -18,7 +19,7 @@ DETAIL = {
 
 def coturn(ip: str, outcome: HandshakeOutcome = "alive", obs: str = "x#9") -> AvSystem:
     shake = Handshake(protocol="stun", transport="udp", target=f"{ip}:3478", outcome=outcome,
-                      detail=DETAIL[outcome], observation=obs)
+                      detail=DETAIL[outcome], observations=(obs,))
     return AvSystem(name="coturn STUN/TURN", source="discovered", engine="coturn", matched_by="process",
                     listening=("0.0.0.0:3478/udp",), address=ip, handshakes=(shake,))
 
@@ -26,7 +27,7 @@ def coturn(ip: str, outcome: HandshakeOutcome = "alive", obs: str = "x#9") -> Av
 def kamailio(ip: str, outcome: HandshakeOutcome = "alive") -> AvSystem:
     shake = Handshake(protocol="sip", transport="udp", target=f"{ip}:5060", outcome=outcome,
                       detail="SIP/2.0 200 OK, Call-ID and CSeq match" if outcome == "alive" else DETAIL[outcome],
-                      observation="x#10")
+                      observations=("x#10",))
     return AvSystem(name="Kamailio SIP", source="discovered", engine="kamailio", matched_by="process",
                     listening=("0.0.0.0:5060/udp",), address=ip, handshakes=(shake,))
 
@@ -34,7 +35,7 @@ def kamailio(ip: str, outcome: HandshakeOutcome = "alive") -> AvSystem:
 def vendor(ip: str, outcome: HandshakeOutcome = "alive", name: str = "vendor-rtc") -> AvSystem:
     shake = Handshake(protocol="janus", transport="tcp", target=f"{ip}:8088", outcome=outcome,
                       detail='"janus": "server_info" from Janus' if outcome == "alive" else DETAIL[outcome],
-                      observation="x#11")
+                      observations=("x#11",))
     return AvSystem(name=f"{name} (webrtc-gateway {ip}:8088)", source="declared", address=ip, handshakes=(shake,))
 
 

@@ -10,11 +10,12 @@ import pytest
 import yaml
 
 from checker.catalogue.gd2020_materials import EMERGENCY_PLANS, MATERIALS, POLICIES
+from checker.catalogue.materials_checklist import ITEM_IDS
 from checker.engine import evaluate
+from checker.errors import InputError
 from checker.model import Basis, Rule, Verdict
-from probes.documents import documents_dir, read_documents
-from probes.errors import InputError
 from probes.facts import DeploymentFacts
+from probes.materials_folder import documents_dir, read_documents
 from tests.factories import deployment, host
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "inventories" / "example-documents"
@@ -36,7 +37,7 @@ def edit(folder: Path, change) -> None:
 
 def facts(folder: Path | None, when: datetime = TODAY) -> DeploymentFacts:
     base = deployment(host("app1", "nginx"), host("db1", "postgresql")).model_copy(update={"collected_at": when})
-    return base.model_copy(update={"documents": read_documents(folder) if folder else None})
+    return base.model_copy(update={"documents": read_documents(folder, ITEM_IDS) if folder else None})
 
 
 def one(rule: Rule, f: DeploymentFacts):
@@ -123,16 +124,16 @@ def test_hospital_registered_before_the_notice_counts_from_the_notice(folder: Pa
 def test_bad_index_is_one_line_naming_file_and_field(folder: Path, change, message: str) -> None:
     edit(folder, change)
     with pytest.raises(InputError) as caught:
-        read_documents(folder)
+        read_documents(folder, ITEM_IDS)
     text = str(caught.value)
     assert message in text and "\n" not in text and str(folder) in text
 
 
 def test_folder_without_index_and_unlisted_files(folder: Path, tmp_path: Path) -> None:
     (folder / "stray.pdf").write_bytes(b"%PDF-1.4")
-    assert "stray.pdf is not listed in materials.yaml; not considered" in read_documents(folder).notes
+    assert "stray.pdf is not listed in materials.yaml; not considered" in read_documents(folder, ITEM_IDS).notes
     with pytest.raises(InputError, match=r"materials\.yaml: index of the documents folder not found"):
-        read_documents(tmp_path)
+        read_documents(tmp_path, ITEM_IDS)
 
 
 def test_documents_dir_is_relative_to_the_inventory_and_single(tmp_path: Path) -> None:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from checker.catalogue.gd2020_power import POWER, judge_power
+from checker.catalogue.gd2020_power import POWER
+from checker.engine import evaluate
 from checker.model import Basis, Verdict
-from probes.facts import (
-    MachineIdentity,
-    PowerAttestation,
-    PowerFacts,
-    PowerSupplyUnit,
-    SysfsPowerSupply,
-    UpsReading,
-)
+from probes.facts.identity import MachineIdentity
+from probes.facts.power import PowerAttestation, PowerFacts, PowerSupplyUnit, SysfsPowerSupply, UpsReading
 from tests.factories import deployment, host
 
 BMC = "BMC 192.0.2.50:623 (lanplus)"
@@ -22,14 +17,14 @@ def psu(name: str, *states: str, source: str = "ipmi", healthy: bool | None = No
     if healthy is None and present is not None:
         healthy = present and not any("Fail" in s or "lost" in s for s in states)
     return PowerSupplyUnit(name=name, source=source, via=BMC if source == "ipmi" else "SMBIOS", present=present,
-                           healthy=healthy, states=states, observation="h#4")
+                           healthy=healthy, states=states, observations=("h#4",))
 
 
 OK1, OK2 = psu("PS1 Status", "Presence detected"), psu("PS2 Status", "Presence detected")
 FAILED2 = psu("PS2 Status", "Presence detected", "Failure detected")
-ON_LINE = UpsReading(name="rack1@localhost", status=("OL",), battery_charge=100, observation="h#6")
-ON_BATTERY = UpsReading(name="rack1@localhost", status=("OB", "LB"), battery_charge=8, observation="h#6")
-ATTESTED = PowerAttestation(path="/srv/docs/power.pdf", sha256="ab" * 32, size=1234, observation="h#9")
+ON_LINE = UpsReading(name="rack1@localhost", status=("OL",), battery_charge=100, observations=("h#6",))
+ON_BATTERY = UpsReading(name="rack1@localhost", status=("OB", "LB"), battery_charge=8, observations=("h#6",))
+ATTESTED = PowerAttestation(path="/srv/docs/power.pdf", sha256="ab" * 32, size=1234, observations=("h#9",))
 
 
 def judge(power: PowerFacts | None = None, virtualization: str | None = None, **kwargs):
@@ -38,7 +33,7 @@ def judge(power: PowerFacts | None = None, virtualization: str | None = None, **
         ident = MachineIdentity(hostname="h", machine_id="m1", virtualization=virtualization)
         built = built.model_copy(update={"identity": ident})
     facts = deployment(built)
-    [finding] = judge_power(facts)
+    [finding] = evaluate(facts, [POWER])
     assert finding.rule_id == POWER.id and finding.hosts == ("h",)
     return finding
 
@@ -72,13 +67,13 @@ def test_ups_on_line_power_passes_a_single_supply() -> None:
 
 
 def test_ups_with_replace_battery_is_not_backup() -> None:
-    worn = UpsReading(name="u@nut", status=("OL", "RB"), observation="h#6")
+    worn = UpsReading(name="u@nut", status=("OL", "RB"), observations=("h#6",))
     f = judge(PowerFacts(psus=(OK1,), ups=(worn,)))
     assert f.verdict is Verdict.FAIL and "UPS u@nut: status OL RB, not on line power" in f.reason
 
 
 def test_kernel_ups_online_passes() -> None:
-    ups = SysfsPowerSupply(name="ups0", type="UPS", online=True, observation="h#7")
+    ups = SysfsPowerSupply(name="ups0", type="UPS", online=True, observations=("h#7",))
     f = judge(PowerFacts(sysfs=(ups,)))
     assert f.verdict is Verdict.PASS and f.reason == "h: kernel UPS ups0 online"
 
@@ -132,10 +127,10 @@ def test_probe_error_is_error() -> None:
 
 
 def test_unreachable_host_is_inconclusive() -> None:
-    [f] = judge_power(deployment(host("h", reachable=False)))
+    [f] = evaluate(deployment(host("h", reachable=False)), [POWER])
     assert f.verdict is Verdict.INCONCLUSIVE and "h unreachable" in f.reason and "ihcheck_bmc" in f.reason
 
 
 def test_one_finding_per_host() -> None:
     facts = deployment(host("a", power=PowerFacts(psus=(OK1, OK2))), host("b", power=PowerFacts(psus=(OK1,))))
-    assert [(f.hosts, f.verdict) for f in judge_power(facts)] == [(("a",), Verdict.PASS), (("b",), Verdict.FAIL)]
+    assert [(f.hosts, f.verdict) for f in evaluate(facts, [POWER])] == [(("a",), Verdict.PASS), (("b",), Verdict.FAIL)]

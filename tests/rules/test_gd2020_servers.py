@@ -5,7 +5,7 @@ from __future__ import annotations
 from checker.catalogue.gd2020_servers import DB_APP_SPLIT, SERVERS
 from checker.engine import evaluate
 from checker.model import Basis, Verdict
-from probes.facts import ConnectionFacts, OutboundConnection
+from probes.facts.connections import ConnectionFacts, OutboundConnection
 from tests.factories import deployment, host
 
 
@@ -117,7 +117,7 @@ def test_split_error_on_services_probe_failure_is_named() -> None:
 
 
 def test_declared_role_is_recorded_as_declared_never_observed() -> None:
-    from probes.inventory import Declarations
+    from probes.facts.declared import Declarations
 
     facts = deployment(host("app1", "nginx", declared=Declarations(role=("database",))), host("db1", "postgresql"))
     f = one(DB_APP_SPLIT, facts)

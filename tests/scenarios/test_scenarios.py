@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.run import run_check
+from checker.shell.run import run_check
 from reports.result import CheckResult
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "simulator" / "scenarios"
@@ -31,7 +31,7 @@ def check_scenario(name: str, tmp_path: Path) -> tuple[CheckResult, dict[str, st
 
     with running(name) as deployment:
         inventory = write_inventory(deployment.scenario, tmp_path / "inventory.yml")
-        result = run_check(inventory)
+        result = run_check(inventory).result
         expected: dict[str, str] = {str(rule): str(verdict) for rule, verdict in deployment.spec.expect.items()}
         # the evidence is sealed while the deployment stands (its documents live in the simulation)
         write_bundle(result, inventory, tmp_path / "bundle", keys=SigningKeys.generate())

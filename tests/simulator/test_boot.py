@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from simulator import deploy, podman
+from simulator.deployment import Deployment
 
 if TYPE_CHECKING:
     import paramiko
@@ -26,13 +27,13 @@ SCENARIO = "compliant"
 
 
 @pytest.fixture(scope="module")
-def deployment() -> Iterator[deploy.Deployment]:
+def deployment() -> Iterator[Deployment]:
     with deploy.running(SCENARIO) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def ssh(deployment: deploy.Deployment) -> Iterator[dict[str, paramiko.SSHClient]]:
+def ssh(deployment: Deployment) -> Iterator[dict[str, paramiko.SSHClient]]:
     import paramiko
 
     clients: dict[str, paramiko.SSHClient] = {}
@@ -60,7 +61,7 @@ def listeners(client: paramiko.SSHClient) -> str:
     return run(client, "ss -Hlntup")
 
 
-def test_every_host_answers_ssh_as_itself(deployment: deploy.Deployment,
+def test_every_host_answers_ssh_as_itself(deployment: Deployment,
                                          ssh: dict[str, paramiko.SSHClient]) -> None:
     machine_ids = set()
     for name, client in ssh.items():
@@ -69,7 +70,7 @@ def test_every_host_answers_ssh_as_itself(deployment: deploy.Deployment,
     assert len(machine_ids) == len(ssh) == 4
 
 
-def test_database_and_application_daemons(deployment: deploy.Deployment,
+def test_database_and_application_daemons(deployment: Deployment,
                                           ssh: dict[str, paramiko.SSHClient]) -> None:
     assert '"postgres"' in next(line for line in listeners(ssh["db1"]).splitlines() if "0.0.0.0:5432" in line)
     assert run(ssh["db1"], "su postgres -c \"psql -Atc 'select 1'\"").strip() == "1"
@@ -81,7 +82,7 @@ def test_database_and_application_daemons(deployment: deploy.Deployment,
     assert "postgres" not in listeners(ssh["app1"]) and "nginx" not in listeners(ssh["db1"])
 
 
-def test_av_daemons_answer_their_protocols(deployment: deploy.Deployment,
+def test_av_daemons_answer_their_protocols(deployment: Deployment,
                                            ssh: dict[str, paramiko.SSHClient]) -> None:
     av1 = listeners(ssh["av1"])
     assert any("3478" in line and '"turnserver"' in line and line.startswith("udp") for line in av1.splitlines())
@@ -101,7 +102,7 @@ def test_av_daemons_answer_their_protocols(deployment: deploy.Deployment,
     assert '"janus"' in listeners(ssh["av2"]) and '"kamailio"' in listeners(ssh["av2"])
 
 
-def test_power_daemons_and_sysfs(deployment: deploy.Deployment, ssh: dict[str, paramiko.SSHClient]) -> None:
+def test_power_daemons_and_sysfs(deployment: Deployment, ssh: dict[str, paramiko.SSHClient]) -> None:
     for name, client in ssh.items():
         assert run(client, "upsc ups@localhost ups.status 2>/dev/null").strip() == "OL"
         assert '"upsd"' in listeners(client) and '"ipmi_sim"' in listeners(client)
@@ -120,7 +121,7 @@ def test_power_daemons_and_sysfs(deployment: deploy.Deployment, ssh: dict[str, p
             .count("PSU") == 0  # the BMC really authenticates
 
 
-def test_each_uplink_egresses_from_its_router(deployment: deploy.Deployment,
+def test_each_uplink_egresses_from_its_router(deployment: Deployment,
                                               ssh: dict[str, paramiko.SSHClient]) -> None:
     seen = {}
     for route in deployment.layout.boxes["app1"].routes:
@@ -132,7 +133,7 @@ def test_each_uplink_egresses_from_its_router(deployment: deploy.Deployment,
     assert {identities[ip]["isp"] for ip in seen.values()} == {"China Telecom", "China Unicom"}
 
 
-def test_the_20_mbps_uplink_is_shaped_to_20_mbps(deployment: deploy.Deployment,
+def test_the_20_mbps_uplink_is_shaped_to_20_mbps(deployment: Deployment,
                                                    ssh: dict[str, paramiko.SSHClient]) -> None:
     route = next(r for r in deployment.layout.boxes["app1"].routes if r.uplink == "cu")
     host, port = deployment.measure_endpoints[-1].split(":")
@@ -143,7 +144,7 @@ def test_the_20_mbps_uplink_is_shaped_to_20_mbps(deployment: deploy.Deployment,
     assert 18.0 <= mbps <= 22.0, f"measured {mbps:.1f} Mbit/s through the 20 Mbit/s uplink"
 
 
-def test_the_application_holds_a_pool_to_the_database_server(deployment: deploy.Deployment,
+def test_the_application_holds_a_pool_to_the_database_server(deployment: Deployment,
                                                             ssh: dict[str, paramiko.SSHClient]) -> None:
     from probes.connections import SS_TCP, summarise
     from probes.parse.ss import parse_ss_tcp
@@ -156,13 +157,13 @@ def test_the_application_holds_a_pool_to_the_database_server(deployment: deploy.
     assert any(i.port == 5432 and i.count >= 2 for i in inbound)
 
 
-def test_second_up_is_refused(deployment: deploy.Deployment) -> None:
+def test_second_up_is_refused(deployment: Deployment) -> None:
     with pytest.raises(deploy.SimulatorError, match="already running"):
         deploy.up(SCENARIO)
     assert deploy.load(SCENARIO).layout == deployment.layout
 
 
-def test_teardown_removes_everything(deployment: deploy.Deployment) -> None:
+def test_teardown_removes_everything(deployment: Deployment) -> None:
     assert len(podman.containers(SCENARIO)) == 7
     deploy.down(SCENARIO)
     assert podman.containers(SCENARIO) == [] and podman.networks(SCENARIO) == []

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from simulator import inventory, power, render, spec
-from simulator.deploy import Deployment
+from simulator.deployment import Deployment
 from simulator.layout import Layout, plan
 
 FAULTS = {  # scenario -> the rules it must fail (all others pass unless noted in the file)
@@ -144,7 +144,7 @@ def test_topology_follows_the_documented_plan() -> None:
     assert [(r.interface, r.gateway, r.metric) for r in app1.routes] == [
         ("eth1", "10.99.1.2", 100), ("eth2", "10.99.2.2", 200)]
     assert {b.kind for b in layout.boxes.values()} == {"host", "router", "internet", "hospital"}
-    assert len(layout.boxes) == 7
+    assert len(layout.boxes) == 9  # with the hospital side (HIS/LIS, PACS)
 
 
 def test_server_abroad_db_leaves_only_by_its_foreign_uplink() -> None:

@@ -1,7 +1,8 @@
 """`ihcheck sim ...`: boot, inspect and tear down simulated deployments.
 
-The lead's CLI mounts `app`; it also runs alone: `python -m simulator.cli --help`.
-Errors a user can act on are one line on stderr (exit 65 for a bad spec, 1 otherwise).
+Mounted by checker.shell.cli as `ihcheck sim`. The simulator's errors belong to the one error tree
+(checker/errors.py): a bad spec is input (65), no podman, no image or a daemon that never answered is
+the environment (69); `main()` prints them as one line.
 """
 
 from __future__ import annotations
@@ -19,24 +20,12 @@ app = typer.Typer(help="Simulated internet-hospital deployments: real containers
                   no_args_is_help=True)
 _err = Console(stderr=True)
 T = TypeVar("T")
-EX_DATAERR = 65
 
 
 def _guarded(action: Callable[[], T]) -> T:
-    """Run an action, turning the simulator's expected failures into one line and an exit code."""
-    from simulator.deploy import SimulatorError
-    from simulator.image import ImageError
-    from simulator.podman import PodmanError
-    from simulator.spec import SpecError
-
+    """Run an action; an interrupted boot says what it cleaned up (other errors reach main())."""
     try:
         return action()
-    except SpecError as exc:
-        _err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EX_DATAERR) from None
-    except (SimulatorError, ImageError, PodmanError) as exc:
-        _err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         _err.print("interrupted; containers of an unfinished boot were removed")
         raise typer.Exit(130) from None
@@ -114,6 +103,3 @@ def scenarios() -> None:
     for name in spec.shipped_scenarios():
         typer.echo(f"{name:22} {_guarded(partial(describe, name))}")
 
-
-if __name__ == "__main__":
-    app()

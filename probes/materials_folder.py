@@ -17,113 +17,23 @@ emergency plans). A hospital keeps them in a folder named by the inventory varia
         items: [plan-power-loss, plan-network-loss, plan-equipment-failure, plan-security-incident]
 
 Every listed file is hashed (SHA-256 and SM3) when read, so the bundle can prove it carries the
-very files the rules judged. Item ids are those of `ITEMS`; anything else in the index is an
-input error naming the file and field.
+very files the rules judged. Item ids are those of the catalogue's checklist
+(checker/catalogue/materials_checklist.py), which the caller hands in; anything else in the index
+is an input error naming the file and field.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from probes.errors import InputError, describe_validation_error
+from checker.errors import InputError, describe_validation_error
+from probes.facts.materials import INDEX, DocumentFacts, DocumentFile
 from probes.inventory import Inventory
-
-INDEX = "materials.yaml"
-
-Group = Literal["materials", "policies", "emergency-plans"]
-
-
-class Item(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str
-    group: Group
-    title_zh: str
-    title_en: str
-    clause: str = Field(description="where the notice asks for it")
-    deadline_days: int | None = Field(description="days after opening (三(二)) by which it is due")
-    annual: bool = Field(default=False, description="re-submitted every year (三.2(4)): a scan expires after a year")
-    third_party_only: bool = False
-
-
-def _policy(key: str, zh: str, en: str) -> Item:
-    return Item(id=f"policy-{key}", group="policies", title_zh=zh, title_en=en, clause="三.2(2)", deadline_days=30)
-
-
-def _plan(key: str, zh: str, en: str) -> Item:
-    return Item(id=f"plan-{key}", group="emergency-plans", title_zh=f"{zh}突发事件应急预案",
-                title_en=f"Emergency plan: {en}", clause="三.2(3)", deadline_days=30)
-
-
-ITEMS: tuple[Item, ...] = (
-    Item(id="application-form", group="materials", title_zh="互联网医疗监管平台接入申请表",
-         title_en="Supervision platform access application form", clause="二(二)1", deadline_days=30),
-    Item(id="mlps-receipt", group="materials", title_zh="信息系统安全等级保护任务告知书(回执)",
-         title_en="MLPS task notice (receipt)", clause="二(二)2", deadline_days=90, annual=True),
-    Item(id="mlps-certificate", group="materials", title_zh="信息系统安全等级保护备案证明",
-         title_en="MLPS filing certificate", clause="二(二)2", deadline_days=90, annual=True),
-    Item(id="topology", group="materials", title_zh="系统部署拓扑图", title_en="System deployment topology diagram",
-         clause="二(二)3", deadline_days=30),
-    Item(id="cooperation-agreement", group="materials", title_zh="合作协议",
-         title_en="Cooperation agreement with the third party", clause="二(二)4", deadline_days=None,
-         third_party_only=True),
-    _policy("internet-medical-service", "互联网医疗服务管理制度", "Internet medical service management"),
-    _policy("information-system", "互联网医院信息系统使用管理制度", "Internet hospital information system use"),
-    _policy("quality-control", "互联网医疗质量控制和评价制度", "Internet medical quality control and evaluation"),
-    _policy("online-prescription", "在线处方管理制度", "Online prescription management"),
-    _policy("informed-consent", "患者知情同意制度", "Patient informed consent"),
-    _policy("online-records", "在线医疗文书书写与管理制度", "Writing and management of online medical records"),
-    _policy("risk-assessment", "在线就诊患者风险评估与突发状况预防及应急处置制度",
-            "Risk assessment of online patients, prevention of and response to emergencies"),
-    _policy("nurse-training", "互联网医疗护理人员培训考核制度", "Training and assessment of internet nursing staff"),
-    _plan("power-loss", "停电", "power loss"),
-    _plan("network-loss", "断网", "network loss"),
-    _plan("equipment-failure", "设备故障", "equipment failure"),
-    _plan("security-incident", "网络信息安全", "network and information security incident"),
-)
-ITEM_IDS = {i.id: i for i in ITEMS}
-
-
-class DocumentFile(BaseModel):
-    """One file of the folder as the index describes it, with its digests (None when the file is absent)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    file: str
-    items: tuple[str, ...]
-    title: str | None = None
-    issued: date | None = None
-    expires: date | None = None
-    size: int | None = None
-    sha256: str | None = None
-    sm3: str | None = None
-
-    @property
-    def present(self) -> bool:
-        return self.sha256 is not None
-
-
-class DocumentFacts(BaseModel):
-    """The documents folder as read: attested by the hospital (Basis.ATTESTED), never observed."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    directory: str
-    index_sha256: str
-    hospital: str | None = None
-    opened_on: date | None = None
-    registered_on: date | None = None
-    third_party: bool
-    documents: tuple[DocumentFile, ...] = ()
-    notes: tuple[str, ...] = ()
-
-    def for_item(self, item_id: str) -> list[DocumentFile]:
-        return [d for d in self.documents if item_id in d.items]
 
 
 class _Entry(BaseModel):
@@ -142,10 +52,11 @@ class _Entry(BaseModel):
 
     @field_validator("items")
     @classmethod
-    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+    def _known(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        known: Collection[str] = (info.context or {}).get("known_items", ())
         for item in value:
-            if item not in ITEM_IDS:
-                raise ValueError(f"unknown item {item!r} (known: {', '.join(ITEM_IDS)})")
+            if item not in known:
+                raise ValueError(f"unknown item {item!r} (known: {', '.join(known)})")
         return value
 
     @field_validator("file")
@@ -172,7 +83,7 @@ def digests(data: bytes) -> tuple[str, str]:
     return hashlib.sha256(data).hexdigest(), hashlib.new("sm3", data).hexdigest()
 
 
-def read_documents(directory: Path) -> DocumentFacts:
+def read_documents(directory: Path, known_items: Collection[str]) -> DocumentFacts:
     """Read and hash a documents folder; InputError (file and field) when its index is unusable."""
     import yaml
 
@@ -190,7 +101,7 @@ def read_documents(directory: Path) -> DocumentFacts:
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise InputError(f"{index}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
     try:
-        parsed = _Index.model_validate(raw if raw is not None else {})
+        parsed = _Index.model_validate(raw if raw is not None else {}, context={"known_items": known_items})
     except ValidationError as exc:
         field, message = describe_validation_error(exc)
         raise InputError(f"{index}: {field}: {message}") from None
@@ -228,7 +139,7 @@ def documents_dir(inventory_source: str, declared: list[Path | None]) -> Path | 
     return next(iter(found), None)
 
 
-def load_documents(inventory: Inventory) -> DocumentFacts | None:
+def load_documents(inventory: Inventory, known_items: Collection[str]) -> DocumentFacts | None:
     """The deployment's documents, when the inventory names a folder (`ihcheck_documents_dir`)."""
     directory = documents_dir(inventory.source, [h.declared.documents_dir for h in inventory.hosts])
-    return read_documents(directory) if directory is not None else None
+    return read_documents(directory, known_items) if directory is not None else None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from probes.documents import ITEMS
+from checker.catalogue.materials_checklist import ITEMS
 
 BANNER = "SIMULATED DOCUMENT (ihcheck simulator) — 模拟材料，非真实文件\n"
 

@@ -21,10 +21,13 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from probes.protocols.hl7 import MessageType, ProcessingId
+from probes.facts.base import Record
 
+MessageType = Literal["NMQ^N01", "QRY^A19"]  # queries only: no event that a receiver would store
+ProcessingId = Literal["D", "T"]  # debugging, training; never P (production)
+URL = re.compile(r"^(https?)://(\[[0-9A-Fa-f:.]+\]|[^/\s:?#\[\]]+)(?::(\d{1,5}))?([/?#][^\s]*)?$")
 SystemKind = Literal["his", "pacs", "ris", "lis", "emr", "platform", "ecg", "pathology"]
 ExchangeProtocol = Literal["dicom", "hl7v2", "fhir", "https", "http"]
 Function = Literal["consultation", "outpatient", "pathology", "imaging", "ecg"]
@@ -33,10 +36,8 @@ DEFAULT_PORT = {"dicom": 104, "hl7v2": 2575, "https": 443}
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
-class PushLog(BaseModel):
+class PushLog(Record):
     """Where the hospital's platform push job writes a line per push, so the age of the last success can be read."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     path: str = Field(description="absolute path of the log on the pushing host")
     success: str = Field(default="OK|SUCCESS|成功", description="regex a successful push's line matches")
@@ -59,7 +60,9 @@ class PushLog(BaseModel):
         return value
 
 
-class ExchangeEndpoint(BaseModel):
+class ExchangeEndpoint(Record):
+    """One hospital system a host declares it exchanges with, and the protocol's own identifiers."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     name: str = Field(min_length=1)
@@ -100,9 +103,8 @@ class ExchangeEndpoint(BaseModel):
             if getattr(self, field) in (None, ""):
                 raise ValueError(f"{field} is required for protocol {self.protocol}")
         if self.url is not None:
-            from probes.protocols.http import split
-
-            split(self.url)  # raises ValueError with the URL named
+            if URL.match(self.url) is None:
+                raise ValueError(f"expected an http:// or https:// URL, got {self.url!r}")
             if self.protocol not in ("fhir", "http"):
                 raise ValueError(f"url is for protocols fhir and http, not {self.protocol}")
         if self.push_log is not None and self.system != "platform":

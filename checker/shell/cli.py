@@ -1,21 +1,13 @@
-"""The `ihcheck` command line.
+"""The `ihcheck` command line: `check`, `demo`, `rules`, and the mounted `sim`, `keys`, `verify`, `report`.
 
-Exit codes (scripts and CI rely on them):
-    0   every rule passed (or does not apply)
-    1   at least one rule failed
-    2   no failure, but at least one rule was inconclusive or hit an error
-    64  usage error (unknown option, missing argument)
-    65  bad input (inventory, spec, waiver file): one line naming the file and field
-    69  the environment cannot do it (e.g. no podman for a simulation): one line saying why
-    70  internal error (a bug in ihcheck: please report it)
+Exit codes are `checker.errors.ExitCode`; `main()` maps the error tree of checker/errors.py onto them
+once, for every sub-command.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -26,12 +18,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from checker import __version__
-from probes.errors import EnvironmentProblem, InputError
+from checker.errors import ExitCode, IhcheckError, InputError
 
 if TYPE_CHECKING:
-    from reports.result import CheckResult
-
-EX_USAGE, EX_DATAERR, EX_UNAVAILABLE, EX_SOFTWARE = 64, 65, 69, 70
+    from checker.shell.run import CheckRun
 
 app = typer.Typer(
     name="ihcheck",
@@ -92,23 +82,20 @@ def check(
     ] = None,
 ) -> None:
     """Probe the inventory's hosts, judge the facts against the rules, print the verdicts."""
-    from checker.run import run_check
+    from checker.shell.run import run_check
 
     if vault_password_file is not None:  # Ansible's own variable: the parser and the ansible transport read it
         os.environ["ANSIBLE_VAULT_PASSWORD_FILE"] = str(vault_password_file.expanduser().resolve())
-
-    waiver_list = _load_waivers(waivers)
     if sign_key is not None and bundle is None:
         raise InputError("--sign-key: only meaningful with --bundle DIR")
-    result = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
-                       progress_console=err)
-    statuses: list[object] = []
-    if waivers is not None:
-        result, statuses = _apply_waivers(result, waiver_list)
+    run = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
+                    waivers_file=waivers, progress_console=err)
+    result = run.result
+    _report_waivers(run)
     if bundle is not None:
-        from reports.cli import bundle_after_check
+        from checker.shell.evidence_cli import bundle_after_check
 
-        bundle_after_check(result, inventory, bundle, sign_key, statuses, waivers)
+        bundle_after_check(run, inventory, bundle, sign_key)
     if fmt is OutputFormat.json:
         text = result.to_json()
         if out_file:
@@ -126,26 +113,11 @@ def check(
     raise typer.Exit(result.exit_code)
 
 
-def _load_waivers(path: Path | None) -> tuple[object, ...]:
-    if path is None:
-        return ()
-    from reports.waivers import load_waivers
-
-    return load_waivers(path)
-
-
-def _apply_waivers(result: CheckResult, waivers: tuple[object, ...]) -> tuple[CheckResult, list[object]]:
-    """Attach valid waivers to the findings; say which waivers did not waive (expired, unknown rule, unmatched)."""
-    from checker.catalogue import CATALOGUE
-    from checker.model import Waiver
-    from reports.waivers import apply_waivers
-
-    findings, statuses = apply_waivers(result.findings, [w for w in waivers if isinstance(w, Waiver)],
-                                       today=result.finished_at.date(), known_rules=[r.id for r in CATALOGUE])
-    for status in statuses:
+def _report_waivers(run: CheckRun) -> None:
+    """Say which waivers did not waive (expired, unknown rule, unmatched): a forgotten waiver is seen."""
+    for status in run.waivers:
         if status.state != "applied":
             err.print(f"[yellow]waiver:[/] {escape(status.message)}")
-    return result.model_copy(update={"findings": tuple(findings)}), list(statuses)
 
 
 def _write(path: Path, text: str) -> None:
@@ -192,18 +164,21 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Where the inventory, result and report go.")] = Path(
         "ihcheck-demo"),
     ready_timeout: Annotated[float, typer.Option(help="Seconds to wait for every simulated daemon.")] = 120,
+    waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers file (YAML) to apply.")] = None,
 ) -> None:
     """Boot a simulated deployment, check it, write the result and report, and always tear it down."""
-    from checker.run import run_check
+    from checker.shell.run import run_check
     from simulator.deploy import running, write_inventory
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    with _simulator_errors(), running(scenario, ready_timeout=ready_timeout, console=err) as deployment:
+    with running(scenario, ready_timeout=ready_timeout, console=err) as deployment:
         inventory = write_inventory(deployment.scenario, out_dir / "inventory.yml")
-        result = run_check(inventory, progress_console=err)
+        run = run_check(inventory, waivers_file=waivers, progress_console=err)
+        result = run.result
+        _report_waivers(run)
         expected = dict(deployment.spec.expect)
         (out_dir / "result.json").write_text(result.to_json(), encoding="utf-8")
-        report = _demo_evidence(result, inventory, out_dir)  # while the simulated documents still exist
+        report = _demo_evidence(run, inventory, out_dir)  # while the simulated documents still exist
     print_result(result)
     got = result.summary["rules"]
     differ = {rule: (verdict, got.get(rule)) for rule, verdict in expected.items() if got.get(rule) != verdict}
@@ -214,33 +189,18 @@ def demo(
     raise typer.Exit(result.exit_code)
 
 
-def _demo_evidence(result: CheckResult, inventory: Path, out_dir: Path) -> Path:
+def _demo_evidence(run: CheckRun, inventory: Path, out_dir: Path) -> Path:
     """The demo's evidence bundle (signed with a throw-away key: it is a rehearsal) and its HTML report."""
     from reports.bundle import write_bundle
     from reports.keys import SigningKeys
     from reports.load import load_bundle
     from reports.render import Format, write_report
 
-    written = write_bundle(result, inventory, out_dir / "bundle", keys=SigningKeys.generate(ephemeral=True))
+    written = write_bundle(run.result, inventory, out_dir / "bundle", keys=SigningKeys.generate(ephemeral=True),
+                           waivers=list(run.waivers), waivers_file=run.waivers_file)
     report = out_dir / "report.html"
     write_report(load_bundle(written.directory), Format.html, report)
     return report
-
-
-@contextlib.contextmanager
-def _simulator_errors() -> Iterator[None]:
-    """The simulator's own failures (no podman, a daemon that never answered) as one line, exit 69."""
-    from simulator.deploy import SimulatorError
-    from simulator.image import ImageError
-    from simulator.podman import PodmanError
-    from simulator.spec import SpecError
-
-    try:
-        yield
-    except SpecError as exc:
-        raise InputError(str(exc)) from None
-    except (SimulatorError, ImageError, PodmanError) as exc:
-        raise EnvironmentProblem(str(exc)) from None
 
 
 @app.command()
@@ -281,7 +241,7 @@ def rules_markdown() -> str:
 def _mount_optional() -> None:
     """Sub-commands owned by other packages; each is optional so the checker works without them."""
     try:
-        from simulator.cli import app as sim_app
+        from checker.shell.sim_cli import app as sim_app
     except ImportError:
         return
     app.add_typer(sim_app, name="sim", help="Simulated deployments: real containers running real services.")
@@ -293,7 +253,7 @@ _mount_optional()
 def _mount_reports() -> None:
     """The evidence commands (keys, verify, report); optional like `sim`."""
     try:
-        from reports.cli import register
+        from checker.shell.evidence_cli import register
     except ImportError:
         return
     register(app)
@@ -303,36 +263,40 @@ _mount_reports()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: maps usage errors to 64 and input errors to 65, never a traceback for either."""
+    """Entry point: the one place errors become exit codes (checker.errors), never a traceback but for a bug."""
     try:
         returned = app(args=argv, prog_name="ihcheck", standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
         err.print("ihcheck: aborted")
-        return 130
+        return ExitCode.INTERRUPTED
     except typer.TyperException as exc:  # click's UsageError family, vendored by typer
         if type(exc).__name__ == "NoArgsIsHelpError":
-            return 0
+            return ExitCode.PASS
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         err.print(f"ihcheck: usage error: {escape(message)}")
-        return EX_USAGE
-    except InputError as exc:
+        return ExitCode.USAGE
+    except IhcheckError as exc:
+        if exc.exit_code is None:  # an error meant to be handled below main(): escaping is a bug
+            return _bug(exc)
         err.print(f"ihcheck: error: {escape(str(exc))}", soft_wrap=True)
-        return EX_DATAERR
-    except EnvironmentProblem as exc:
-        err.print(f"ihcheck: error: {escape(str(exc))}", soft_wrap=True)
-        return EX_UNAVAILABLE
+        return exc.exit_code
     except KeyboardInterrupt:
         err.print("ihcheck: interrupted")
-        return 130
-    except Exception as exc:  # a bug: say so in one line; the traceback only when asked for
-        if os.environ.get("IHCHECK_DEBUG"):
-            raise
-        err.print(f"ihcheck: internal error: {type(exc).__name__}: {escape(str(exc))} "
-                  "(set IHCHECK_DEBUG=1 for the traceback, and please report it)", soft_wrap=True)
-        return EX_SOFTWARE
-    return returned if isinstance(returned, int) else 0
+        return ExitCode.INTERRUPTED
+    except Exception as exc:
+        return _bug(exc)
+    return returned if isinstance(returned, int) else ExitCode.PASS
+
+
+def _bug(exc: Exception) -> int:
+    """A bug: say so in one line; the traceback only when asked for."""
+    if os.environ.get("IHCHECK_DEBUG"):
+        raise exc
+    err.print(f"ihcheck: internal error: {type(exc).__name__}: {escape(str(exc))} "
+              "(set IHCHECK_DEBUG=1 for the traceback, and please report it)", soft_wrap=True)
+    return ExitCode.BUG
 
 
 if __name__ == "__main__":  # pragma: no cover

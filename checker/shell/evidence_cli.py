@@ -1,0 +1,259 @@
+"""`ihcheck keys new`, `ihcheck verify`, `ihcheck report`: the evidence commands.
+
+`verify` exit codes: 0 every digest and both signatures hold (and the key matches when pinned),
+1 the bundle does not verify (the first altered, added or removed file is named), 65 bad input
+(not a bundle, unreadable key).
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from reports.render import Format
+
+if TYPE_CHECKING:
+    from checker.shell.run import CheckRun
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+keys_app = typer.Typer(help="Signing keys for evidence bundles (Ed25519 and SM2).", no_args_is_help=True)
+
+PubkeyOption = Annotated[
+    str | None,
+    typer.Option("--pubkey", help="The signer's key as registered: a keys directory, a PEM public key, a "
+                 "fingerprints file, or fingerprints (ed25519:SHA256:…, sm2:SM3:…)."),
+]
+
+
+@keys_app.command("new")
+def keys_new(
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for the key pairs.")] = Path("ihcheck-keys"),
+    force: Annotated[bool, typer.Option("--force", help="Replace keys already in the directory.")] = False,
+) -> None:
+    """Make an Ed25519 and an SM2 key pair; print the fingerprints to hand to the regulator."""
+    from reports.keys import SigningKeys
+
+    keys = SigningKeys.generate()
+    keys.write(out_dir, force=force)
+    ed, sm2 = keys.public().fingerprints()
+    err.print(f"wrote {escape(str(out_dir))}/ (private keys mode 0600: keep them off shared disks)")
+    err.print("hand these fingerprints to the regulator (交给监管方的公钥指纹):")
+    out.print(ed)
+    out.print(sm2)
+
+
+def verify(
+    bundle: Annotated[Path, typer.Argument(help="Bundle directory or .tar.gz.")],
+    pubkey: PubkeyOption = None,
+) -> None:
+    """Check every digest and both signatures of a bundle, offline. Exit 0 only when all hold."""
+    from reports.keys import pinned_fingerprints
+    from reports.verify import verify_bundle
+
+    pinned = pinned_fingerprints(pubkey) if pubkey else None
+    result = verify_bundle(bundle, pinned)
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
+    if result.ok:
+        signer = ", ".join(result.signer or ())
+        out.print(f"[bold green]verified[/] {escape(str(bundle))}: {len(result.manifest.get('files', {}))} files, "
+                  f"SHA-256 + SM3 digests and Ed25519 + SM2 signatures hold; signer {escape(signer)}")
+        raise typer.Exit(0)
+    first = result.first
+    assert first is not None
+    out.print(f"[bold red]NOT VERIFIED[/] {escape(str(bundle))}: {escape(first.path)}: {escape(first.message)}")
+    for problem in result.problems[1:10]:
+        out.print(f"  also {escape(problem.path)}: {escape(problem.message)}")
+    if len(result.problems) > 10:
+        out.print(f"  … and {len(result.problems) - 10} more")
+    raise typer.Exit(1)
+
+
+def report(
+    bundle: Annotated[Path, typer.Argument(help="Bundle directory or .tar.gz.")],
+    fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.html,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE (default: standard output; "
+                                                  "PDF needs --out).")] = None,
+    pubkey: PubkeyOption = None,
+) -> None:
+    """Render a report from a bundle, after verifying it (a bundle that does not verify is refused)."""
+    from reports.keys import pinned_fingerprints
+    from reports.load import BundleInvalid, load_bundle
+    from reports.render import render
+
+    pinned = pinned_fingerprints(pubkey) if pubkey else None
+    try:
+        loaded = load_bundle(bundle, pinned)
+    except BundleInvalid as exc:
+        err.print(f"[bold red]refused:[/] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    data = render(loaded, fmt)
+    if out_file is None:
+        if fmt is Format.pdf:
+            err.print("ihcheck: --format pdf needs --out FILE")
+            raise typer.Exit(64)
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_bytes(data)
+    err.print(f"wrote {escape(str(out_file))} ({fmt.value}, {len(data)} bytes)")
+
+
+class DiffFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class FleetFormat(StrEnum):
+    table = "table"
+    html = "html"
+    csv = "csv"
+
+
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier check: a bundle (directory or .tar.gz) or result JSON.")],
+    new: Annotated[Path, typer.Argument(help="The later check, the same kinds.")],
+    fmt: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.table,
+    pubkey: PubkeyOption = None,
+) -> None:
+    """Rules whose verdict changed between two checks, and the facts that changed them. Exit 1 when worse."""
+    import json
+
+    from reports.drift import change_text, load_side
+    from reports.drift import diff as drift
+    from reports.keys import pinned_fingerprints
+
+    pinned = pinned_fingerprints(pubkey) if pubkey else None
+    data = drift(load_side(old, pinned), load_side(new, pinned))
+    if fmt is DiffFormat.json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        from rich.table import Table
+
+        table = Table(title=f"ihcheck diff {escape(str(old))} → {escape(str(new))}", show_lines=True)
+        for column in ("Rule", "Verdict", "What changed"):
+            table.add_column(column, overflow="fold")
+        for rule in data["rules"]:
+            style = "bold red" if rule["worse"] else "bold green"
+            changes = [escape(change_text(c)) for c in rule["facts"][:12]]
+            if len(rule["facts"]) > 12:
+                changes.append(f"… {len(rule['facts']) - 12} more")
+            table.add_row(rule["rule_id"], f"[{style}]{rule['old']} → {rule['new']}[/]",
+                          "\n".join([escape(rule["reason"]), *changes]) if rule["reason"] else "\n".join(changes))
+        out.print(table)
+        worse = sum(r["worse"] for r in data["rules"])
+        out.print(f"{len(data['rules'])} rule(s) changed verdict, {worse} worse")
+    raise typer.Exit(1 if data["worse"] else 0)
+
+
+def fleet(
+    bundles: Annotated[list[Path], typer.Argument(help="Bundles (directories or .tar.gz), one per hospital.")],
+    fmt: Annotated[FleetFormat, typer.Option("--format", help="Output format.")] = FleetFormat.table,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE (default: standard output).")] = None,
+    pubkey: PubkeyOption = None,
+) -> None:
+    """Verify many hospitals' bundles; one table of verdicts; pass rates over the verified ones only.
+
+    Exit 0 when every bundle verifies, 1 when any does not.
+    """
+    from reports.fleet import rates, read_row, rule_titles, to_csv, to_html
+    from reports.keys import pinned_fingerprints
+
+    pinned = pinned_fingerprints(pubkey) if pubkey else None
+    rows = [read_row(path, pinned) for path in bundles]
+    rule_rates = rates(rows, rule_titles())
+    if fmt is FleetFormat.table:
+        _fleet_table(rows, rule_rates)
+    else:
+        text = to_csv(rows) if fmt is FleetFormat.csv else to_html(rows, rule_rates)
+        if out_file is None:
+            sys.stdout.write(text)
+        else:
+            _write_output(out_file, text.encode("utf-8"))
+            err.print(f"wrote {escape(str(out_file))} ({fmt.value})")
+    raise typer.Exit(0 if all(row.verified for row in rows) else 1)
+
+
+def _fleet_table(rows: list[Any], rule_rates: list[Any]) -> None:
+    """One row per hospital; the verdicts as one column (what is not pass, rule by rule), so the
+    table reads at 80 columns; the full grid is in --format csv/html."""
+    from rich.table import Table
+
+    from reports.render import VERDICT_ZH
+
+    styles = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "error": "magenta"}
+    table = Table(title="ihcheck fleet — 多院汇总", show_lines=True)
+    table.add_column("Hospital 医院", overflow="fold")
+    table.add_column("Verification 验证", overflow="fold", min_width=12)
+    table.add_column("Signer 签名者", overflow="fold", max_width=28)
+    table.add_column("Checked 检查时间", min_width=10)
+    table.add_column("Verdicts 各规则结论", overflow="fold")
+    for row in rows:
+        if row.verified:
+            status = "[green]verified 已验证[/]" + ("" if row.status == "verified" else f"\n{escape(row.status[9:])}")
+            lines = [f"[{styles.get(v, '')}]{VERDICT_ZH.get(v, '')} {v}[/] {rule_id.removeprefix('GD2020-')}"
+                     for rule_id, v in sorted(row.rules.items()) if v != "pass"]
+            passed = sum(v == "pass" for v in row.rules.values())
+            verdicts = "\n".join([f"[green]符合 pass[/] {passed} of {len(row.rules)} rules", *lines])
+        else:
+            status = f"[bold red]NOT VERIFIED\n未通过验证[/]\n{escape(row.status.removeprefix('NOT VERIFIED: '))}"
+            verdicts = "— (not counted 不计入)"
+        signer = "\n".join(s[:26] + "…" if len(s) > 27 else s for s in row.signer)
+        table.add_row(escape(row.hospital), status, escape(signer), row.checked_at, verdicts)
+    out.print(table)
+    rates_table = Table(title="Pass rate per rule (verified bundles only) 各规则通过率", show_lines=False)
+    for column in ("Rule", "Pass rate", "Hospitals failing"):
+        rates_table.add_column(column, overflow="fold")
+    for rate in rule_rates:
+        shown = f"{rate.percent:.0f} % ({rate.passed}/{rate.counted})" if rate.percent is not None else "—"
+        rates_table.add_row(rate.rule_id, shown, escape("、".join(rate.failing)) or "—")
+    out.print(rates_table)
+    unverified = [row for row in rows if not row.verified]
+    out.print(f"{len(rows)} bundle(s): {len(rows) - len(unverified)} verified, {len(unverified)} not verified "
+              "(not counted in the rates)")
+
+
+def _write_output(path: Path, data: bytes) -> None:
+    from checker.errors import InputError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write output: {exc.strerror}") from None
+
+
+def register(app: typer.Typer) -> None:
+    """Mount the evidence commands on the `ihcheck` app."""
+    app.add_typer(keys_app, name="keys")
+    app.command("verify")(verify)
+    app.command("report")(report)
+    app.command("diff")(diff)
+    app.command("fleet")(fleet)
+
+
+def bundle_after_check(run: CheckRun, inventory: Path, bundle_dir: Path, sign_key: Path | None) -> None:
+    """What `ihcheck check --bundle DIR` does once the check ran: sign and write the bundle, say where."""
+    from reports.bundle import write_bundle
+    from reports.keys import SigningKeys
+
+    if sign_key is None:
+        keys = SigningKeys.generate(ephemeral=True)
+        err.print("[yellow]warning:[/] no --sign-key: the bundle is signed with a throw-away key, which proves "
+                  "it intact but not who made it; make a lasting key with `ihcheck keys new` for evidence you hand in")
+    else:
+        keys = SigningKeys.load(sign_key)
+    written = write_bundle(run.result, inventory, bundle_dir, keys=keys, waivers=list(run.waivers),
+                           waivers_file=run.waivers_file)
+    redacted = written.manifest["redactions"]["total"]
+    err.print(f"bundle: {escape(str(written.directory))}" + (f" and {escape(str(written.tarball))}" if written.tarball
+                                                              else "")
+              + f" ({len(written.manifest['files'])} files signed; {redacted} secret(s) redacted)")

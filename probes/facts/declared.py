@@ -1,0 +1,88 @@
+"""What the inventory's `ihcheck_*` variables declare about a host: declared, never observed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
+
+from probes.facts.base import Record
+from probes.facts.declared_exchange import ExchangeEndpoint, Function, known_systems, unique_names
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class BmcAccess(Record):
+    """Where a host's baseboard management controller answers IPMI."""
+
+    address: str
+    user: str
+    password: SecretStr = Field(description="dumped as '**********': secrets never reach results or evidence")
+    interface: Literal["lanplus", "lan"] = "lanplus"
+    port: Port = 623
+    cipher_suite: Annotated[int, Field(ge=0, le=17)] | None = Field(
+        default=None, description="IPMI 2.0 cipher suite (ipmitool -C); unset, ipmitool negotiates one")
+
+
+class AvEndpoint(Record):
+    """An audio/video system the hospital declares (e.g. a vendor's cloud endpoint) for the checker to probe."""
+
+    name: str
+    kind: Literal["stun", "turn", "sip", "webrtc-gateway", "http"]
+    address: str
+    port: Port
+    transport: Literal["udp", "tcp"] = "udp"
+    path: str | None = None
+
+
+class Declarations(Record):
+    """The `ihcheck_*` variables of one host, without their prefix. Declared, never observed."""
+
+    role: tuple[str, ...] = ()
+    datacenter: str | None = None
+    transport: Literal["paramiko", "ssh", "ansible"] | None = None
+    known_hosts: Path | None = None
+    simulated_identities: Path | None = None
+    echo_url: str | None = None
+    measure_endpoint: tuple[str, ...] = ()  # one iperf3 server per uplink lets the uplinks be measured at once
+    measure_seconds: Annotated[float, Field(gt=0, le=60)] = 4.0
+    cloud_metadata_url: str | None = None
+    bmc: BmcAccess | None = None
+    ups: tuple[str, ...] = ()
+    power_attestation: Path | None = None
+    documents_dir: Path | None = None
+    av_endpoints: tuple[AvEndpoint, ...] = ()
+    exchange: tuple[ExchangeEndpoint, ...] = ()  # hospital systems (HIS, PACS, LIS, platform…): declared_exchange
+    telemedicine: dict[Function, str] = Field(default_factory=dict)  # function → the ihcheck_exchange name serving it
+
+    @field_validator("exchange")
+    @classmethod
+    def _unique(cls, value: tuple[ExchangeEndpoint, ...]) -> tuple[ExchangeEndpoint, ...]:
+        return unique_names(value)
+
+    @field_validator("telemedicine")
+    @classmethod
+    def _known(cls, value: dict[Function, str], info: ValidationInfo) -> dict[Function, str]:
+        return known_systems(value, info.data.get("exchange", ()))
+
+    @field_validator("known_hosts", "simulated_identities", "power_attestation", "documents_dir")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value else value
+
+    @field_validator("role", "ups", "measure_endpoint", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return () if value is None else (value,) if isinstance(value, str) else value
+
+    @field_validator("measure_endpoint")
+    @classmethod
+    def _host_port(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            host, sep, port = item.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+                raise ValueError(f"expected HOST:PORT, got {item!r}")
+        if len(set(value)) != len(value):
+            raise ValueError(f"an endpoint is listed twice: {list(value)!r}")
+        return value

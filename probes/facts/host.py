@@ -1,0 +1,58 @@
+"""One host's facts (a field per fact family) and the deployment's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from probes.facts.av import AvFacts
+from probes.facts.base import Record
+from probes.facts.connections import ConnectionFacts
+from probes.facts.declared import Declarations
+from probes.facts.egress import EgressFacts
+from probes.facts.exchange import ExchangeFacts
+from probes.facts.identity import MachineIdentity
+from probes.facts.materials import DocumentFacts
+from probes.facts.power import PowerFacts
+from probes.facts.services import ServiceFacts
+from probes.facts.uplinks import UplinkFacts
+
+
+class HostFacts(Record):
+    name: str
+    address: str
+    groups: tuple[str, ...] = ()
+    transport: str | None = None
+    reachable: bool
+    unreachable_reason: str | None = None
+    host_key_fingerprint: str | None = None
+    host_key_verified: bool = False
+    declared: Declarations = Declarations()
+    errors: dict[str, str] = Field(default_factory=dict, description="probe name → why it broke")
+    identity: MachineIdentity | None = None
+    services: ServiceFacts | None = None
+    egress: EgressFacts | None = None
+    uplinks: UplinkFacts | None = None
+    power: PowerFacts | None = None
+    av: AvFacts | None = None
+    connections: ConnectionFacts | None = None
+    exchange: ExchangeFacts | None = None
+
+    def why_missing(self, probe: str) -> str:
+        """A person-readable reason why a fact family is absent for this host."""
+        if not self.reachable:
+            return f"{self.name} unreachable ({self.unreachable_reason})"
+        if probe in self.errors:
+            return f"{self.name}: {probe} probe failed: {self.errors[probe]}"
+        return f"{self.name}: {probe} not observed"
+
+
+class DeploymentFacts(Record):
+    inventory: str
+    collected_at: datetime
+    hosts: tuple[HostFacts, ...]
+    documents: DocumentFacts | None = Field(default=None, description="the documents folder (attested, not observed)")
+
+    def reachable(self) -> list[HostFacts]:
+        return [h for h in self.hosts if h.reachable]

@@ -1,0 +1,43 @@
+"""The hospital's materials folder as read: attested by the hospital, never observed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from probes.facts.base import Record
+
+INDEX = "materials.yaml"  # the folder's index file: which file is which item
+
+
+class DocumentFile(Record):
+    """One file of the folder as the index describes it, with its digests (None when the file is absent)."""
+
+    file: str
+    items: tuple[str, ...]
+    title: str | None = None
+    issued: date | None = None
+    expires: date | None = None
+    size: int | None = None
+    sha256: str | None = None
+    sm3: str | None = None
+
+    @property
+    def present(self) -> bool:
+        return self.sha256 is not None
+
+
+class DocumentFacts(Record):
+    """The documents folder as read: attested by the hospital (Basis.ATTESTED), never observed."""
+
+    directory: str
+    index_sha256: str
+    hospital: str | None = None
+    opened_on: date | None = None
+    registered_on: date | None = None
+    third_party: bool
+    documents: tuple[DocumentFile, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def for_item(self, item_id: str) -> list[DocumentFile]:
+        return [d for d in self.documents if item_id in d.items]
+

@@ -1,0 +1,107 @@
+"""A regulator's view of many hospitals' bundles (`ihcheck fleet BUNDLE…`).
+
+Every bundle is verified first. One row per bundle: hospital, signer fingerprints, verification
+status, the verdict of every rule, when it was checked (in the deployment's time zone). Pass rates
+per rule count verified bundles only: a bundle that does not verify is listed as such and never
+counted, whatever its findings say.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from checker.errors import InputError
+from reports.timefmt import local_time
+
+
+@dataclass(frozen=True)
+class Row:
+    source: str
+    hospital: str
+    verified: bool
+    status: str
+    signer: tuple[str, ...] = ()
+    rules: dict[str, str] = field(default_factory=dict)
+    checked_at: str = ""
+
+
+@dataclass(frozen=True)
+class Rate:
+    rule_id: str
+    title: str
+    passed: int
+    counted: int
+    failing: tuple[str, ...]
+
+    @property
+    def percent(self) -> float | None:
+        return 100.0 * self.passed / self.counted if self.counted else None
+
+
+def read_row(path: Path, pinned: set[str] | None = None) -> Row:
+    from reports.load import BundleInvalid, load_bundle
+
+    try:
+        bundle = load_bundle(path, pinned)
+    except BundleInvalid as exc:
+        v = exc.verification
+        return Row(source=str(path), hospital=path.name, verified=False, status=f"NOT VERIFIED: {v.first}",
+                   signer=tuple(v.signer or ()))
+    except InputError as exc:
+        return Row(source=str(path), hospital=path.name, verified=False, status=f"NOT VERIFIED: {exc}")
+    documents = bundle.facts.get("documents") or {}
+    hospital = documents.get("hospital") or Path(str(bundle.result.get("inventory") or path.name)).stem
+    status = "verified" + ("" if bundle.verification.pinned else " (key not pinned)")
+    return Row(source=str(path), hospital=str(hospital), verified=True, status=status,
+               signer=tuple(bundle.verification.signer or ()),
+               rules=dict((bundle.result.get("summary") or {}).get("rules") or {}),
+               checked_at=local_time(bundle.result.get("finished_at")))
+
+
+def rates(rows: list[Row], titles: dict[str, str]) -> list[Rate]:
+    rule_ids = sorted({r for row in rows if row.verified for r in row.rules})
+    out = []
+    for rule_id in rule_ids:
+        counted = [row for row in rows if row.verified and rule_id in row.rules
+                   and row.rules[rule_id] != "not_applicable"]
+        out.append(Rate(rule_id=rule_id, title=titles.get(rule_id, ""),
+                        passed=sum(row.rules[rule_id] == "pass" for row in counted), counted=len(counted),
+                        failing=tuple(row.hospital for row in counted if row.rules[rule_id] == "fail")))
+    return out
+
+
+def rule_titles() -> dict[str, str]:
+    from checker.catalogue import CATALOGUE
+
+    return {r.id: r.title for r in CATALOGUE}
+
+
+def to_csv(rows: list[Row]) -> str:
+    rule_ids = sorted({r for row in rows for r in row.rules})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["hospital", "bundle", "verification", "signer", "checked_at", *rule_ids])
+    for row in rows:
+        writer.writerow([row.hospital, row.source, row.status, " ".join(row.signer), row.checked_at,
+                         *[row.rules.get(r, "") if row.verified else "" for r in rule_ids]])
+    return buffer.getvalue()
+
+
+def to_html(rows: list[Row], rule_rates: list[Rate]) -> str:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    rule_ids = [r.rule_id for r in rule_rates] or sorted({r for row in rows for r in row.rules})
+    return env.get_template("fleet.html.j2").render(rows=rows, rates=rule_rates, rule_ids=rule_ids,
+                                                   verdict_zh=_verdict_zh())
+
+
+def _verdict_zh() -> dict[str, Any]:
+    from reports.render import VERDICT_ZH
+
+    return VERDICT_ZH
