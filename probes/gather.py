@@ -23,7 +23,7 @@ from probes import av, connections, egress, exchange, identity, power, services,
 from probes.facts import DeploymentFacts, Fact, HostFacts
 from probes.inventory import Inventory, InventoryHost
 from probes.observation import Observation, ObservationLog, now
-from probes.transport import Session, TransportOptions, open_transport
+from probes.transport import Session, Transport, TransportOptions, open_transport
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ class Gathered:
 
 
 ProgressCallback = Callable[[str, str], None]
+Connect = Callable[[InventoryHost, TransportOptions], Transport]  # open_transport, or a recording's replay
 
 
 def _probe_host(
@@ -73,6 +74,7 @@ def _probe_host(
     options: TransportOptions,
     log: ObservationLog,
     progress: ProgressCallback | None,
+    connect: Connect,
 ) -> HostFacts:
     base: dict[str, Any] = {
         "name": host.name, "address": host.address, "groups": host.groups, "declared": host.declared,
@@ -84,7 +86,7 @@ def _probe_host(
 
     note("connecting")
     try:
-        transport = open_transport(host, options)
+        transport = connect(host, options)
     except HostUnreachable as exc:
         note("unreachable")
         return HostFacts(**base, reachable=False, unreachable_reason=str(exc))
@@ -146,12 +148,13 @@ def gather(
     probes: tuple[Probe, ...] = PROBES,
     progress: ProgressCallback | None = None,
     max_workers: int = 16,
+    connect: Connect = open_transport,
 ) -> Gathered:
     options = options or TransportOptions(ansible_inventory=inventory.source)
     log = ObservationLog()
     started = now()
     workers = max(1, min(max_workers, len(inventory.hosts)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
-        results = list(pool.map(lambda h: _probe_host(h, probes, options, log, progress), inventory.hosts))
+        results = list(pool.map(lambda h: _probe_host(h, probes, options, log, progress, connect), inventory.hosts))
     facts = DeploymentFacts(inventory=inventory.source, collected_at=started, hosts=tuple(results))
     return Gathered(facts=facts, observations=log.all())

@@ -39,6 +39,8 @@ class Format(StrEnum):
     json = "json"
     junit = "junit"
     sarif = "sarif"
+    oscal = "oscal"  # OSCAL assessment-results (reports.oscal); the catalog it references is oscal-catalog
+    oscal_catalog = "oscal-catalog"
 
 
 # ---------------------------------------------------------------- JSON
@@ -156,13 +158,20 @@ def render(bundle: Bundle, fmt: Format) -> bytes:
     if fmt is Format.pdf:
         return render_pdf(bundle)
     from reports.junit import render_junit
+    from reports.oscal import render_oscal, render_oscal_catalog
     from reports.sarif import render_sarif
 
     text = {Format.html: render_html, Format.json: render_json, Format.junit: render_junit,
-            Format.sarif: render_sarif}[fmt](bundle)
+            Format.sarif: render_sarif, Format.oscal: render_oscal,
+            Format.oscal_catalog: render_oscal_catalog}[fmt](bundle)
     return text.encode("utf-8")
 
 
-def write_report(bundle: Bundle, fmt: Format, out: Path) -> None:
+def write_report(bundle: Bundle, fmt: Format, out: Path, data: bytes | None = None) -> None:
+    """Write one report; OSCAL assessment-results get the catalog they reference written beside them."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(render(bundle, fmt))
+    if fmt is Format.oscal:
+        from reports.oscal import CATALOG_FILE
+
+        (out.parent / CATALOG_FILE).write_bytes(render(bundle, Format.oscal_catalog))
+    out.write_bytes(render(bundle, fmt) if data is None else data)

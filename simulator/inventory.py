@@ -7,7 +7,7 @@ roles, power and uplinks itself and only compares with what is declared here.
 
     all.vars    ansible_user, ansible_ssh_private_key_file, ansible_ssh_common_args,
                 ihcheck_known_hosts, ihcheck_simulated_identities, ihcheck_echo_url,
-                ihcheck_documents_dir (simulated materials, see simulator/documents.py)
+                ihcheck_documents_dir (simulated materials, see simulator/simulated_materials.py)
     host vars   ansible_host, ihcheck_role (list), ihcheck_measure_endpoint (application
                 hosts; one iperf3 HOST:PORT per uplink), ihcheck_bmc {address, port, interface, user,
                 password}, ihcheck_ups (list of NUT names, only with a UPS),

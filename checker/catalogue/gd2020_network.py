@@ -57,12 +57,15 @@ BANDWIDTH_INTERPRETATION = (
 
 
 def carrier_keys(identity: GeoIdentity) -> tuple[str, ...]:
-    """The identity's provider keys plus the carrier group its names fall in.
+    """Keys under which two identities are the same provider: equal ASN, equal ISP/organisation name, or the
+    same carrier group its names fall in (the rule's reading of 两家宽带网络供应商, not a fact of the address).
 
     >>> carrier_keys(GeoIdentity(address="1.1.1.1", as_org="CHINANET-BACKBONE", asn=4134, source="t"))
     ('asn:4134', 'name:chinanet-backbone', 'group:China Telecom')
     """
-    keys = list(identity.provider_keys())
+    keys = [f"asn:{identity.asn}"] if identity.asn is not None else []
+    keys += [f"name:{' '.join(n.casefold().split())}" for n in (identity.isp, identity.as_org) if n]
+    keys = list(dict.fromkeys(keys))
     names = " ".join(n.casefold() for n in (identity.isp, identity.as_org) if n)
     keys += [f"group:{group}" for group, needles in _CARRIER_GROUPS if any(n in names for n in needles)]
     return tuple(keys)

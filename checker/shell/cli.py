@@ -56,7 +56,7 @@ def _root(
 ) -> None:
     if version:
         out.print(f"ihcheck {__version__}")
-        raise typer.Exit(0)
+        raise typer.Exit(ExitCode.PASS)
 
 
 @app.command()

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from checker.errors import ExitCode, UsageError
 from reports.render import Format
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def verify(
         signer = ", ".join(result.signer or ())
         out.print(f"[bold green]verified[/] {escape(str(bundle))}: {len(result.manifest.get('files', {}))} files, "
                   f"SHA-256 + SM3 digests and Ed25519 + SM2 signatures hold; signer {escape(signer)}")
-        raise typer.Exit(0)
+        raise typer.Exit(ExitCode.PASS)
     first = result.first
     assert first is not None
     out.print(f"[bold red]NOT VERIFIED[/] {escape(str(bundle))}: {escape(first.path)}: {escape(first.message)}")
@@ -74,7 +75,7 @@ def verify(
         out.print(f"  also {escape(problem.path)}: {escape(problem.message)}")
     if len(result.problems) > 10:
         out.print(f"  … and {len(result.problems) - 10} more")
-    raise typer.Exit(1)
+    raise typer.Exit(ExitCode.FAIL)
 
 
 def report(
@@ -94,16 +95,16 @@ def report(
         loaded = load_bundle(bundle, pinned)
     except BundleInvalid as exc:
         err.print(f"[bold red]refused:[/] {escape(str(exc))}")
-        raise typer.Exit(1) from None
+        raise typer.Exit(ExitCode.FAIL) from None
     data = render(loaded, fmt)
     if out_file is None:
         if fmt is Format.pdf:
-            err.print("ihcheck: --format pdf needs --out FILE")
-            raise typer.Exit(64)
+            raise UsageError("--format pdf needs --out FILE")
         sys.stdout.write(data.decode("utf-8"))
         return
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_bytes(data)
+    from reports.render import write_report
+
+    write_report(loaded, fmt, out_file, data)
     err.print(f"wrote {escape(str(out_file))} ({fmt.value}, {len(data)} bytes)")
 
 
@@ -151,7 +152,7 @@ def diff(
         out.print(table)
         worse = sum(r["worse"] for r in data["rules"])
         out.print(f"{len(data['rules'])} rule(s) changed verdict, {worse} worse")
-    raise typer.Exit(1 if data["worse"] else 0)
+    raise typer.Exit(ExitCode.FAIL if data["worse"] else ExitCode.PASS)
 
 
 def fleet(
@@ -179,7 +180,7 @@ def fleet(
         else:
             _write_output(out_file, text.encode("utf-8"))
             err.print(f"wrote {escape(str(out_file))} ({fmt.value})")
-    raise typer.Exit(0 if all(row.verified for row in rows) else 1)
+    raise typer.Exit(ExitCode.PASS if all(row.verified for row in rows) else ExitCode.FAIL)
 
 
 def _fleet_table(rows: list[Any], rule_rates: list[Any]) -> None:

@@ -16,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from checker.errors import ExitCode
+
 app = typer.Typer(help="Simulated internet-hospital deployments: real containers, real daemons, real uplinks.",
                   no_args_is_help=True)
 _err = Console(stderr=True)
@@ -28,7 +30,7 @@ def _guarded(action: Callable[[], T]) -> T:
         return action()
     except KeyboardInterrupt:
         _err.print("interrupted; containers of an unfinished boot were removed")
-        raise typer.Exit(130) from None
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
 
 
 @app.command()

@@ -23,12 +23,6 @@ class GeoIdentity(Record):
     simulated: bool = Field(default=False, description="read from the simulator's identity table, not a database")
     source: str = Field(description="which table answered: the geoip2fast data version or the simulated table")
 
-    def provider_keys(self) -> tuple[str, ...]:
-        """Keys under which two identities are the same provider: equal ASN, or equal ISP/organisation name."""
-        keys = [f"asn:{self.asn}"] if self.asn is not None else []
-        keys += [f"name:{' '.join(n.casefold().split())}" for n in (self.isp, self.as_org) if n]
-        return tuple(dict.fromkeys(keys))
-
     def provider(self) -> str | None:
         name = self.isp or self.as_org
         if name and self.asn is not None:

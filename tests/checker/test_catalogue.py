@@ -43,6 +43,14 @@ def test_only_the_probes_a_rule_needs_run() -> None:
     assert {p.name for p in probes_for(n for r in CATALOGUE for n in r.needs)} == FAMILIES - {"identity"}
 
 
+def test_every_rule_has_pass_fail_and_inconclusive_examples() -> None:
+    examples = ROOT / "tests" / "data" / "facts"
+    for rule in CATALOGUE:
+        have = {p.stem for p in (examples / rule.id).glob("*.json")}
+        assert have >= {"pass", "fail", "inconclusive"}, f"{rule.id}: tests/data/facts/{rule.id}/ has only {sorted(have)}"
+    assert {p.name for p in examples.iterdir() if p.is_dir()} <= {r.id for r in CATALOGUE}, "examples of no rule"
+
+
 def test_catalogue_hash_is_stable_and_content_addressed() -> None:
     assert catalogue_sha256() == catalogue_sha256()
     assert catalogue_sha256(CATALOGUE[:1]) != catalogue_sha256()

@@ -13,6 +13,7 @@ from probes.inventory import InventoryHost
 from probes.observation import ObservationLog
 from probes.transport import Session, open_transport
 from tests.daemons import nginx, postgres, ssh_session
+from tests.probes.test_recorded_transport import recorded_session
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +59,18 @@ def test_remote_probe_uses_ss_and_ps_over_ssh(daemons: tuple[int, int], tmp_path
     _check(facts, web, db)
     assert any(services.SS in o.command for o in log.all())
     assert any(f":{db} " in o.stdout for o in log.all() if services.SS in o.command)
+
+
+def test_remote_probe_over_recorded_output_of_a_real_database_host() -> None:
+    """The ss/ps path of the test above, replayed from what db1 of the simulated deployment answered
+    (tests/data/recordings/compliant): the recorded transport, beside the real-daemon test."""
+    session = recorded_session("db1")
+    facts = services.collect(session)
+    [pg] = [s for s in facts.services if s.engine == "postgresql"]
+    assert pg.role == "database" and pg.matched_by == "process" and "postgres" in pg.processes
+    assert any(s.port == 5432 for s in pg.sockets) and facts.process_owners_visible
+    assert any(services.SS in o.command for o in session.log.all())
+    assert set(facts.observations) <= {o.id for o in session.log.all()}
 
 
 def test_stopped_daemon_is_not_a_role(tmp_path: Path) -> None:
