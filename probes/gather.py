@@ -50,8 +50,9 @@ FAMILIES: frozenset[str] = frozenset({IDENTITY.name, *(p.name for p in PROBES)})
 
 def probes_for(families: Iterable[str]) -> tuple[Probe, ...]:
     """The probes that fill the given fact families, in table order. `identity` always runs (it is how a
-    host is found reachable and told apart); `documents` is no probe (the shell reads the folder)."""
-    wanted = set(families) - {"documents", IDENTITY.name}
+    host is found reachable and told apart); `documents` and `pilot` are no probes (the shell reads the folder
+    and gathers the declared programme, probes.programmes)."""
+    wanted = set(families) - {"documents", "pilot", IDENTITY.name}
     unknown = wanted - FAMILIES
     if unknown:
         raise ValueError(f"no probe fills the fact families {sorted(unknown)} (known: {sorted(FAMILIES)})")

@@ -84,6 +84,16 @@ class ObservationLog:
         with self._lock:
             return list(self._items)
 
+    @classmethod
+    def continuing(cls, observations: list[Observation]) -> ObservationLog:
+        """A log that numbers on after `observations` (which it keeps), so ids stay unique within a run."""
+        log = cls()
+        for obs in observations:
+            number = int(obs.id.rpartition("#")[2])
+            log._counters[obs.host] = max(log._counters.get(obs.host, 0), number)
+        log._items = list(observations)
+        return log
+
 
 def now() -> datetime:
     return datetime.now(UTC)

@@ -16,6 +16,7 @@ import functools
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -244,8 +245,9 @@ class Session:
     def is_local(self) -> bool:
         return self.transport.name == "local"
 
-    def run(self, command: str, timeout: int | None = 30) -> Observation:
-        """Run a shell command; a non-zero exit is an observation, not an exception."""
+    def run(self, command: str, timeout: int | None = 30, *, scrub: Callable[[str], str] | None = None) -> Observation:
+        """Run a shell command; a non-zero exit is an observation, not an exception. `scrub` rewrites the
+        output before it is kept (personal data pseudonymised: the evidence never holds it)."""
         wrapped = f"timeout {timeout} sh -c {_quote(command)}" if timeout else command
         started = now()
         try:
@@ -256,6 +258,8 @@ class Session:
             if _is_connection_error(exc):
                 raise HostUnreachable(f"connection lost: {exc}") from None
             rc, out, err = -1, "", f"{type(exc).__name__}: {exc}"
+        if scrub is not None:
+            out = scrub(out)
         return self._keep(wrapped, rc if rc >= 0 else None, out, err, started)
 
     def record(self, call: str, output: str, *, error: str = "") -> Observation:

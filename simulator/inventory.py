@@ -7,7 +7,8 @@ roles, power and uplinks itself and only compares with what is declared here.
 
     all.vars    ansible_user, ansible_ssh_private_key_file, ansible_ssh_common_args,
                 ihcheck_known_hosts, ihcheck_simulated_identities, ihcheck_echo_url,
-                ihcheck_documents_dir (simulated materials, see simulator/simulated_materials.py)
+                ihcheck_documents_dir (simulated materials, see simulator/simulated_materials.py),
+                ihcheck_programmes (only when the spec declares `pilot:`, see simulator/pilot_records.py)
     host vars   ansible_host, ihcheck_role (list), ihcheck_measure_endpoint (application
                 hosts; one iperf3 HOST:PORT per uplink), ihcheck_bmc {address, port, interface, user,
                 password}, ihcheck_ups (list of NUT names, only with a UPS),
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from simulator import pilot_records
 from simulator.power import BMC_PORT
 from simulator.render import PLATFORM_CA, PUSH_LOG
 
@@ -129,7 +131,7 @@ def build(deployment: Deployment) -> dict[str, Any]:
         for group in roles:
             children.setdefault(group, {"hosts": {}})["hosts"][name] = _host_vars(deployment, name)
     ordered = {g: children[g] for g in (*GROUPS, "other") if g in children}
-    return {
+    inventory: dict[str, Any] = {
         "all": {
             "vars": {
                 "ansible_user": "root",
@@ -144,6 +146,11 @@ def build(deployment: Deployment) -> dict[str, Any]:
             "children": ordered,
         }
     }
+    pilot = deployment.spec.pilot
+    if pilot is not None:  # the simulated hospital declares the Beijing 2026 first-visit pilot
+        inventory["all"]["vars"]["ihcheck_programmes"] = [
+            pilot_records.programme(deployment.state, pilot.database, pilot.audit_host)]
+    return inventory
 
 
 def write(deployment: Deployment, path: Path) -> None:

@@ -18,7 +18,7 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from simulator import platform_ca, power, sshkeys
+from simulator import pilot_records, platform_ca, power, sshkeys
 from simulator.layout import Box, Layout
 from simulator.services import BMC, HOSPITAL_SERVICES, INTERNET, PUSHJOB, ROUTER, SERVICES, SSHD, UPS, Service
 from simulator.simulated_materials import write_documents
@@ -123,6 +123,8 @@ def _checks(box: Box, spec: Scenario, layout: Layout) -> list[tuple[str, str]]:
             checks.append(("upsd", UPS.snippet("check")))
         checks.append(("ipmi_sim", BMC.snippet("check")))
     checks += [(s.name, s.snippet("check")) for s in _services_of(box, spec) if s.snippet("check")]
+    if spec.pilot is not None and box.key == spec.pilot.database:
+        checks.append(("pilot-visits", pilot_records.READY_CHECK))
     echo = f"http://{layout.internet().address('inet')}/ip"
     for route in box.routes:
         expected = layout.egress_address(route.uplink)
@@ -238,6 +240,9 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
         (folder / "ready.sh").write_text(_ready_script(checks))
 
     write_documents(state / "documents", f"模拟互联网医院 simulated hospital ({layout.scenario})", date.today())
+    if spec.pilot is not None:
+        pilot_records.write(state, state / BOX_DIR / spec.pilot.database, state / BOX_DIR / spec.pilot.audit_host,
+                            date.today(), lapsed=spec.pilot.lapsed, edited_seq=spec.pilot.edited_record)
     known_hosts = state / "known_hosts"
     known_hosts.write_text("\n".join(known) + "\n")
     identities = state / "identities.json"

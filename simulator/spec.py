@@ -30,12 +30,17 @@ RuleId = Literal[
     "GD2020-1.2.4-av-systems",
     "GD2020-1.2.5-isps",
     "GD2020-1.2.5-bandwidth",
+    "GD2020-1.2.1-exchange",
+    "GD2020-1.2.2-functions",
+    "GD2020-3.2.1-platform-feed",
+    "BJ2026-3-physicians",
+    "BJ2026-3-first-visits",
+    "BJ2026-1-traceability",
 ]
-# The hardware rules of 一(二)3–5, which every scenario states an expectation for.
-RULE_IDS: tuple[str, ...] = get_args(RuleId)
-# The exchange rules of 一(二)1–2 and 三.2(1): stated by the scenarios that simulate the hospital side.
-ExchangeRuleId = Literal["GD2020-1.2.1-exchange", "GD2020-1.2.2-functions", "GD2020-3.2.1-platform-feed"]
-EXCHANGE_RULE_IDS: tuple[str, ...] = get_args(ExchangeRuleId)
+# The Guangdong rules (一(二)1–5, 三.2(1)), which every scenario states an expectation for.
+RULE_IDS: tuple[str, ...] = tuple(r for r in get_args(RuleId) if r.startswith("GD2020-"))
+# The Beijing 2026 pilot's rules, stated by the scenarios whose hospital declares the pilot (`pilot:`).
+PILOT_RULE_IDS: tuple[str, ...] = tuple(r for r in get_args(RuleId) if r.startswith("BJ2026-"))
 Expected = Literal["pass", "fail", "inconclusive", "error", "not_applicable"]
 
 # Names end up in container, network and interface-adjacent names, so keep them short and plain.
@@ -144,6 +149,15 @@ class Platform(_Strict):
     max_push_age_minutes: Annotated[float, Field(gt=0)] = 15
 
 
+class Pilot(_Strict):
+    """The simulated hospital takes part in the Beijing 2026 first-visit pilot (simulator.pilot_records)."""
+
+    database: str  # the host whose PostgreSQL keeps the first-visit table
+    audit_host: str  # the host keeping the hash-chained audit log
+    lapsed: bool = False  # whitelist-lapsed: one physician under three years, one without training
+    edited_record: Annotated[int | None, Field(ge=1)] = None  # trail-edited: this audit record changed afterwards
+
+
 class Scenario(_Strict):
     """A whole simulated deployment and the verdicts the checker should reach on it."""
 
@@ -153,7 +167,8 @@ class Scenario(_Strict):
     av_systems: dict[str, AvSystem] = {}
     hospital: dict[str, HospitalSystem] = {}
     platform: Platform | None = None
-    expect: dict[RuleId | ExchangeRuleId, Expected]
+    pilot: Pilot | None = None
+    expect: dict[RuleId, Expected]
 
     @field_validator("description")
     @classmethod
@@ -213,7 +228,24 @@ def _cross_check(scenario: Scenario) -> tuple[str, str] | None:
                 return f"av_systems.{name}.services[{index}]", f"{service!r} is not an audio/video service"
             if service not in runs:
                 return f"av_systems.{name}.services[{index}]", f"host {system.host!r} does not run {service!r}"
-    return None
+    return _pilot_cross_check(scenario)
+
+
+def _pilot_cross_check(scenario: Scenario) -> tuple[str, str] | None:
+    pilot = scenario.pilot
+    if pilot is None:
+        stated = [r for r in PILOT_RULE_IDS if r in scenario.expect]
+        return ("expect", f"{stated[0]} is stated but the hospital declares no pilot (pilot:)") if stated else None
+    if pilot.database not in scenario.hosts or "postgresql" not in scenario.hosts[pilot.database].services:
+        return "pilot.database", f"{pilot.database!r} is not a host running postgresql"
+    if pilot.audit_host not in scenario.hosts:
+        return "pilot.audit_host", f"unknown host {pilot.audit_host!r}"
+    from simulator.pilot_records import audit_events
+
+    if pilot.edited_record is not None and pilot.edited_record > len(audit_events()):
+        return "pilot.edited_record", f"the audit log has {len(audit_events())} records"
+    missing = [r for r in PILOT_RULE_IDS if r not in scenario.expect]
+    return ("expect", f"missing expected verdict for {', '.join(missing)}") if missing else None
 
 
 def _format_error(error: Any) -> tuple[str, str]:

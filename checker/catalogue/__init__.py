@@ -10,6 +10,7 @@ import hashlib
 import json
 
 from checker.catalogue import (
+    bj2026_pilot,
     gd2020_av,
     gd2020_domestic,
     gd2020_exchange,
@@ -34,6 +35,9 @@ CATALOGUE: tuple[Rule, ...] = (  # in the order of the notice's clauses
     gd2020_exchange.PLATFORM_FEED,
     gd2020_materials.POLICIES,
     gd2020_materials.EMERGENCY_PLANS,
+    bj2026_pilot.PHYSICIANS,  # Beijing 2026 first-visit pilot: only where ihcheck_programmes declares it
+    bj2026_pilot.FIRST_VISITS,
+    bj2026_pilot.TRACEABILITY,
 )
 
 CATALOGUE_VERSION = "2026.11"

@@ -262,6 +262,16 @@ def _mount_reports() -> None:
 _mount_reports()
 
 
+def _mount_trail() -> None:
+    """`ihcheck trail verify`: the audit-log verifier hospitals can run on their own logs."""
+    from checker.shell.trail_cli import register
+
+    register(app)
+
+
+_mount_trail()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: the one place errors become exit codes (checker.errors), never a traceback but for a bug."""
     try:

@@ -190,7 +190,8 @@ def _fleet_table(rows: list[Any], rule_rates: list[Any]) -> None:
 
     from reports.render import VERDICT_ZH
 
-    styles = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "error": "magenta"}
+    styles = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "error": "magenta",
+              "not_applicable": "dim"}
     table = Table(title="ihcheck fleet — 多院汇总", show_lines=True)
     table.add_column("Hospital 医院", overflow="fold")
     table.add_column("Verification 验证", overflow="fold", min_width=12)

@@ -21,6 +21,8 @@ from probes.gather import gather, probes_for
 from probes.inventory import load_inventory
 from probes.materials_folder import load_documents
 from probes.observation import now
+from probes.programmes import collect_programme
+from probes.programmes import prepare as prepare_programme
 from probes.transport import TransportOptions
 from reports.result import CheckResult
 from reports.waivers import WaiverStatus, apply_waivers, load_waivers
@@ -55,10 +57,12 @@ def run_check(
     inventory = load_inventory(inventory_path, limit)
     waivers = load_waivers(waivers_file) if waivers_file is not None else ()
     documents = load_documents(inventory, ITEM_IDS) if "documents" in families else None
+    started = now()
+    # the declared programme's files and queries are read and checked before any host is contacted too
+    programme = prepare_programme(inventory, started.date()) if "pilot" in families else None
     probes = probes_for(families)
     options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys,
                                ansible_inventory=str(inventory_path))
-    started = now()
     if progress_console is not None and progress_console.is_terminal:
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
@@ -69,10 +73,14 @@ def run_check(
                               progress=lambda host, event: bar.update(tasks[host], description=f"{host}: {event}"))
     else:
         gathered = gather(inventory, options=options, probes=probes)
-    facts = gathered.facts.model_copy(update={"documents": documents})
+    observations = gathered.observations
+    pilot = None
+    if programme is not None:
+        pilot, observations = collect_programme(programme, inventory, options, observations)
+    facts = gathered.facts.model_copy(update={"documents": documents, "pilot": pilot})
     findings = evaluate(facts, rules)
     finished = now()
     findings, statuses = apply_waivers(findings, waivers, today=finished.date(), known_rules=[r.id for r in CATALOGUE])
     result = CheckResult.build(rules=rules, facts=facts, findings=findings,
-                               observations=gathered.observations, started_at=started, finished_at=finished)
+                               observations=observations, started_at=started, finished_at=finished)
     return CheckRun(result=result, waivers=tuple(statuses), waivers_file=waivers_file)

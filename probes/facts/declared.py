@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
 from probes.facts.base import Record
 from probes.facts.declared_exchange import ExchangeEndpoint, Function, known_systems, unique_names
+from probes.facts.pilot import Programme
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -65,6 +66,7 @@ class Declarations(Record):
     @classmethod
     def _known(cls, value: dict[Function, str], info: ValidationInfo) -> dict[Function, str]:
         return known_systems(value, info.data.get("exchange", ()))
+    programmes: tuple[Programme, ...] = ()  # programmes the hospital takes part in (probes.programmes)
 
     @field_validator("known_hosts", "simulated_identities", "power_attestation", "documents_dir")
     @classmethod

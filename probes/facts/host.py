@@ -14,6 +14,7 @@ from probes.facts.egress import EgressFacts
 from probes.facts.exchange import ExchangeFacts
 from probes.facts.identity import MachineIdentity
 from probes.facts.materials import DocumentFacts
+from probes.facts.pilot import PilotFacts
 from probes.facts.power import PowerFacts
 from probes.facts.services import ServiceFacts
 from probes.facts.uplinks import UplinkFacts
@@ -53,6 +54,7 @@ class DeploymentFacts(Record):
     collected_at: datetime
     hosts: tuple[HostFacts, ...]
     documents: DocumentFacts | None = Field(default=None, description="the documents folder (attested, not observed)")
+    pilot: PilotFacts | None = Field(default=None, description="the declared programme's records (probes.programmes)")
 
     def reachable(self) -> list[HostFacts]:
         return [h for h in self.hosts if h.reachable]

@@ -30,6 +30,8 @@ FAULTS = {  # scenario -> the rules it must fail (all others pass unless noted i
     "pacs-down": {"GD2020-1.2.1-exchange", "GD2020-1.2.2-functions"},
     "hl7-rejects": {"GD2020-1.2.1-exchange"},
     "expired-tls": {"GD2020-3.2.1-platform-feed"},
+    "whitelist-lapsed": {"BJ2026-3-physicians"},
+    "trail-edited": {"BJ2026-1-traceability"},
 }
 COMPLIANT = (spec.scenario_dir() / "compliant.yaml").read_text(encoding="utf-8")
 
@@ -60,7 +62,8 @@ def test_every_shipped_scenario_loads_and_states_every_rule() -> None:
     for name in names:
         loaded_name, scenario = spec.load(name)
         assert loaded_name == name
-        assert set(spec.RULE_IDS) <= set(scenario.expect) <= set(spec.RULE_IDS) | set(spec.EXCHANGE_RULE_IDS)
+        pilot = set(spec.PILOT_RULE_IDS) if scenario.pilot is not None else set()
+        assert set(scenario.expect) == set(spec.RULE_IDS) | pilot
         assert scenario.description and "\n" not in scenario.description
 
 
@@ -270,3 +273,52 @@ def test_hospital_spec_errors_are_one_line(tmp_path: Path) -> None:
     assert _error(_write(tmp_path, bad)) == "hospital.pacs.stopped[0]: 'his' is not one of its services"
     bad = COMPLIANT.replace("pacs: {services: [pacs]}", "pacs: {services: [orthanc]}")
     assert _error(_write(tmp_path, bad)).startswith("hospital.pacs.services[0]: unknown hospital service 'orthanc'")
+
+
+def test_the_rule_ids_a_scenario_may_state_are_catalogue_rules() -> None:
+    from checker.catalogue import CATALOGUE
+
+    assert set(spec.RULE_IDS) | set(spec.PILOT_RULE_IDS) <= {r.id for r in CATALOGUE}
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (("  audit_host: app1\n", "  audit_host: app9\n"), "pilot.audit_host: unknown host 'app9'"),
+    (("  database: db1\n", "  database: app1\n"), "pilot.database: 'app1' is not a host running postgresql"),
+    (("  audit_host: app1\n", "  audit_host: app1\n  edited_record: 999\n"), "pilot.edited_record: the audit log has"),
+    (("  BJ2026-1-traceability: pass\n", ""), "expect: missing expected verdict for BJ2026-1-traceability"),
+])
+def test_a_bad_pilot_section_is_one_line_naming_the_field(tmp_path: Path, edit: tuple[str, str], expected: str) -> None:
+    assert edit[0] in COMPLIANT
+    assert _error(_write(tmp_path, COMPLIANT.replace(*edit))).startswith(expected)
+
+
+def test_pilot_rules_need_a_declared_pilot(tmp_path: Path) -> None:
+    text = "\n".join(line for line in COMPLIANT.splitlines()
+                     if not line.startswith(("pilot:", "  database:", "  audit_host:"))) + "\n"
+    assert _error(_write(tmp_path, text)).startswith("expect: BJ2026-3-physicians is stated but the hospital")
+
+
+def test_a_pilot_hospital_gets_its_records_and_declares_the_pilot(tmp_path: Path) -> None:
+    from datetime import date
+
+    from probes.inventory import load_inventory
+    from probes.programmes import prepare
+    from probes.trail import verify
+
+    _, deployment = _rendered(tmp_path, "trail-edited")
+    db1, app1 = deployment.state / "boxes" / "db1", deployment.state / "boxes" / "app1"
+    assert "CREATE ROLE ihcheck_ro" in (db1 / "pilot" / "visits.sql").read_text(encoding="utf-8")
+    assert "/ihc/pilot/visits.sql" in (db1 / "start.sh").read_text()
+    assert any(c.name.endswith("-pilot-visits.sh") for c in (db1 / "checks").iterdir())
+    broken = verify(app1 / "pilot" / "audit.jsonl").broken
+    assert broken is not None and broken.line == 17
+    path = tmp_path / "inventory.yml"
+    inventory.write(deployment, path)
+    prepared = prepare(load_inventory(path), date.today())
+    assert prepared is not None and prepared.roster is not None and len(prepared.roster.physicians) == 5
+    assert prepared.hosts_needed() == {"db1", "app1"}
+    assert not prepared.pseudonym.per_run
+    _, plain = _rendered(tmp_path, "single-isp")
+    plain_path = tmp_path / "plain.yml"
+    inventory.write(plain, plain_path)
+    assert "ihcheck_programmes" not in plain_path.read_text(encoding="utf-8")

@@ -6,3 +6,10 @@ if [ -n "${IHC_DB_PASSWORD:-}" ]; then
     su postgres -c "psql -q -X -f /run/ihc-app-role.sql" >/var/log/ihc-app-role.log 2>&1
     rm -f /run/ihc-app-role.sql
 fi
+# The Beijing 2026 pilot's first-visit table and the checker's read-only login (simulator/pilot_records.py).
+if [ -f /ihc/pilot/visits.sql ]; then
+    cp /ihc/pilot/visits.sql /run/ihc-pilot.sql && chmod 644 /run/ihc-pilot.sql
+    su postgres -c "psql -q -X -v ON_ERROR_STOP=1 -f /run/ihc-pilot.sql" >/var/log/ihc-pilot.log 2>&1
+    rm -f /run/ihc-pilot.sql
+    install -m 600 /ihc/pilot/pgpass /root/.pgpass
+fi

@@ -1,0 +1,346 @@
+"""Beijing 2026 internet first-visit pilot (国家卫生健康委同意北京市规范开展互联网诊疗首诊试点): physicians,
+first-visit records, traceability.
+
+These rules apply only to a hospital that declares the programme (`ihcheck_programmes`, id
+`BJ2026-first-visit`); for anyone else they are `not_applicable` and say so. They judge
+`facts.pilot` (probes.pilot): a roster or visit export the inventory names is attested by the
+hospital, a read-only query's result and the audit log read from a host are observed. "Today" is
+the day the facts were collected (`PilotFacts.as_of`), so each rule stays a pure function of its facts.
+Personal data arrives already pseudonymised; findings name physicians and visits by pseudonym and
+by their row in the source, which the hospital can look up.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from checker.catalogue.common import all_hosts
+from checker.catalogue.sources import BJ2026
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
+from probes.facts import DeploymentFacts
+from probes.facts.pilot import (
+    BJ2026_FIRST_VISIT,
+    EVENT_CONSENT,
+    EVENT_END,
+    EVENT_START,
+    EVENT_TERMINATE,
+    PilotFacts,
+    Source,
+)
+
+PHYSICIANS_ID = "BJ2026-3-physicians"
+FIRST_VISITS_ID = "BJ2026-3-first-visits"
+TRACEABILITY_ID = "BJ2026-1-traceability"
+
+MIN_PRACTICE_YEARS = 3
+# The professional ladder (卫生专业技术职务): attending (主治医师) or above is what the pilot plan asks.
+TITLE_RANK: dict[str, int] = {"assistant": 0, "resident": 1, "attending": 2, "associate-chief": 3, "chief": 4}
+CHILD_UNDER = 18  # 未成年人 (under 18): a child's first visit needs a guardian
+MIN_ONLINE_YEARS = 1
+MAX_LISTED = 20  # offending records named in the reason; all of them are in details
+
+# The approval's wording as in shared/reference/beijing-2026-first-visit-pilot.md (ASCII commas as in that copy).
+CLAUSE_1_ZH = ("一、要落实监管责任。充分发挥北京市互联网诊疗监管平台作用,加强信息化监管和穿透式监管,"
+               "确保医疗机构的执业信息、人员资质、诊疗数据和活动过程全程留痕、可追溯。")
+CLAUSE_1_EN = ("1. Fulfil supervisory responsibility. Make full use of the Beijing internet diagnosis and treatment "
+               "supervision platform, strengthen IT-based and penetrating supervision, and ensure that medical "
+               "institutions' practice information, staff qualifications, clinical data and the activity itself are "
+               "recorded throughout and traceable.")
+CLAUSE_3_ZH = ("三、要加强对试点医院和医务人员管理。规范互联网诊疗行为,医师开展互联网诊疗应当依法取得相应执业资质,"
+               "具有3年以上独立临床工作经验,实行“白名单”动态管理。为儿童提供互联网首诊服务时,应当确定患儿有监护人陪伴。")
+CLAUSE_3_EN = ("3. Strengthen the management of pilot hospitals and medical staff. Regulate internet diagnosis and "
+               "treatment: physicians providing it shall hold the corresponding practising qualification under the "
+               "law, have at least 3 years of independent clinical work experience, and be managed on a dynamic "
+               "'whitelist'. When providing an internet first visit to a child, it shall be confirmed that the child "
+               "is accompanied by a guardian.")
+CLAUSE_4_ZH = ("四、要指导试点医院明确互联网诊疗的终止条件。当患者病情出现变化或存在其他不适宜互联网诊疗的情况时,"
+               "接诊医师应当立即终止互联网诊疗活动,并引导患者到实体医疗机构就诊。")
+CLAUSE_4_EN = ("4. Guide the pilot hospitals to define when internet diagnosis and treatment ends. When a patient's "
+               "condition changes or internet diagnosis and treatment is otherwise unsuitable, the physician shall "
+               "end it at once and guide the patient to a physical medical institution.")
+CLAUSE_6_ZH = "六、试点时间为一年(2026年1月至12月)。"
+CLAUSE_6_EN = "6. The pilot lasts one year (January to December 2026)."
+PLAN_ZH = ("根据试点要求,首诊医师应依法取得相应执业资质,具有3年以上独立临床工作经验,且具备主治医师及以上职称。"
+           "还需具备1年以上的互联网诊疗复诊临床经验,完成院内互联网诊疗培训并通过考核。")
+
+
+def _not_declared(rule_id: str, facts: DeploymentFacts) -> list[Finding] | None:
+    if facts.pilot is not None and facts.pilot.programme.id == BJ2026_FIRST_VISIT:
+        return None
+    return [Finding(rule_id=rule_id, verdict=Verdict.NOT_APPLICABLE, hosts=all_hosts(facts),
+                    reason=f"the Beijing 2026 first-visit pilot ({BJ2026_FIRST_VISIT}) is not declared in "
+                    "ihcheck_programmes: its rules do not apply to this deployment")]
+
+
+def _basis(source: Source) -> Basis:
+    return Basis.OBSERVED if source.basis == "observed" else Basis.ATTESTED
+
+
+def _source_evidence(kind: str, source: Source, count: int, pilot: PilotFacts) -> Evidence:
+    encoding = f", read as {source.encoding}" if source.encoding else ""
+    return Evidence(basis=_basis(source), observations=source.observations,
+                    statement=f"{kind}: {count} record(s) from {source.description}{encoding}, sha256 {source.sha256}; "
+                    f"{pilot.pseudonyms}")
+
+
+def years_after(start: date, years: int) -> date:
+    """The day `years` whole years after `start` (29 February → 1 March)."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return date(start.year + years, 3, 1)
+
+
+def _listed(items: list[str]) -> str:
+    more = f"; and {len(items) - MAX_LISTED} more (see details)" if len(items) > MAX_LISTED else ""
+    return "; ".join(items[:MAX_LISTED]) + more
+
+
+# ---------------------------------------------------------------------------------------------- physicians
+
+def physician_shortfalls(pilot: PilotFacts) -> list[dict[str, Any]]:
+    """Each whitelisted physician who falls short at the check date, with every reason."""
+    assert pilot.roster is not None
+    today = pilot.as_of
+    rows: list[dict[str, Any]] = []
+    for p in pilot.roster.physicians:
+        if p.whitelist_status != "active":
+            continue
+        why: list[str] = []
+        if years_after(p.practice_since, MIN_PRACTICE_YEARS) > today:
+            why.append(f"independent practice since {p.practice_since.isoformat()}: under {MIN_PRACTICE_YEARS} years")
+        if TITLE_RANK[p.title] < TITLE_RANK["attending"]:
+            why.append(f"title {p.title}: below attending (主治医师)")
+        if p.online_followup_since is None:
+            why.append("no online follow-up experience recorded")
+        elif years_after(p.online_followup_since, MIN_ONLINE_YEARS) > today:
+            why.append(f"online follow-up since {p.online_followup_since.isoformat()}: under {MIN_ONLINE_YEARS} year")
+        if p.training_passed_on is None:
+            why.append("in-house internet diagnosis training not passed")
+        if why:
+            rows.append({"physician": p.id, "row": p.row, "reasons": why})
+    return rows
+
+
+def judge_physicians(facts: DeploymentFacts) -> list[Finding]:
+    if (na := _not_declared(PHYSICIANS_ID, facts)) is not None:
+        return na
+    pilot = facts.pilot
+    assert pilot is not None
+    hosts = all_hosts(facts)
+    if pilot.roster is None:
+        return [Finding(rule_id=PHYSICIANS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts,
+                        reason=pilot.missing.get("roster", "no physician roster declared (ihcheck_programmes[].roster: "
+                                                 "a file or a read-only query)"))]
+    roster = pilot.roster
+    active = [p for p in roster.physicians if p.whitelist_status == "active"]
+    status = Counter(p.whitelist_status for p in roster.physicians)
+    evidence = [_source_evidence("physician roster", roster.source, len(roster.physicians), pilot)]
+    short = physician_shortfalls(pilot)
+    details = {"as_of": pilot.as_of.isoformat(), "whitelist": dict(status), "short": short,
+               "requirements": {"practice_years": MIN_PRACTICE_YEARS, "online_followup_years": MIN_ONLINE_YEARS,
+                                "title": "attending or above", "training": "passed"}}
+    if not active:
+        return [Finding(rule_id=PHYSICIANS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
+                        details=details, reason=f"the roster lists {len(roster.physicians)} physician(s), none "
+                        "active on the whitelist (白名单状态 在册): nothing to judge")]
+    if short:
+        listed = [f"{s['physician']} (row {s['row']}): {', '.join(s['reasons'])}" for s in short]
+        return [Finding(rule_id=PHYSICIANS_ID, verdict=Verdict.FAIL, hosts=hosts, evidence=tuple(evidence),
+                        details=details, reason=f"{len(short)} of {len(active)} whitelisted physician(s) fall short "
+                        f"on {pilot.as_of.isoformat()}: {_listed(listed)}")]
+    return [Finding(rule_id=PHYSICIANS_ID, verdict=Verdict.PASS, hosts=hosts, evidence=tuple(evidence), details=details,
+                    reason=f"all {len(active)} whitelisted physician(s) meet every requirement on "
+                    f"{pilot.as_of.isoformat()} ({_basis(roster.source).value})")]
+
+
+# ---------------------------------------------------------------------------------------------- first visits
+
+def visit_problems(pilot: PilotFacts) -> list[dict[str, Any]]:
+    """Each first visit that breaks a requirement, with every reason."""
+    assert pilot.visits is not None
+    programme = pilot.programme
+    whitelisted = {} if pilot.roster is None else {
+        p.id: p for p in pilot.roster.physicians if p.whitelist_status == "active"}
+    rows: list[dict[str, Any]] = []
+    for v in pilot.visits.visits:
+        if not v.first_visit:
+            continue
+        why: list[str] = []
+        day = v.started_at.date()
+        if v.specialty not in programme.specialties:
+            why.append(f"specialty {v.specialty or '(none)'} is not a pilot specialty")
+        if pilot.roster is not None:
+            physician = whitelisted.get(v.physician or "")
+            if physician is None:
+                why.append(f"physician {v.physician or '(none)'} is not on the whitelist")
+            elif physician.whitelist_since is not None and physician.whitelist_since > day:
+                why.append(f"physician {physician.id} whitelisted only from {physician.whitelist_since.isoformat()}")
+        if not programme.start <= day <= programme.end:
+            why.append(f"on {day.isoformat()}, outside the pilot period "
+                       f"{programme.start.isoformat()}–{programme.end.isoformat()}")
+        if v.patient_age is None:
+            why.append("patient age not recorded (cannot tell whether a guardian was needed)")
+        elif v.patient_age < CHILD_UNDER and not v.guardian_recorded:
+            why.append(f"child patient (age {v.patient_age}) without a guardian recorded")
+        if v.terminated and not v.referral_recorded:
+            why.append("terminated without an offline referral recorded")
+        if why:
+            rows.append({"visit": v.id, "row": v.row, "reasons": why})
+    return rows
+
+
+def judge_first_visits(facts: DeploymentFacts) -> list[Finding]:
+    if (na := _not_declared(FIRST_VISITS_ID, facts)) is not None:
+        return na
+    pilot = facts.pilot
+    assert pilot is not None
+    hosts = all_hosts(facts)
+    if pilot.visits is None:
+        return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts,
+                        reason=pilot.missing.get("visits", "no first-visit records declared "
+                                                 "(ihcheck_programmes[].visits: a file or a read-only query)"))]
+    visits = pilot.visits.visits
+    first = [v for v in visits if v.first_visit]
+    evidence = [_source_evidence("visit records", pilot.visits.source, len(visits), pilot)]
+    if pilot.roster is not None:
+        evidence.append(_source_evidence("physician roster", pilot.roster.source, len(pilot.roster.physicians), pilot))
+    problems = visit_problems(pilot)
+    counts = Counter(reason.split(" ")[0] for p in problems for reason in p["reasons"])
+    details = {"visits": len(visits), "first_visits": len(first), "offending": problems,
+               "children": sum(1 for v in first if v.patient_age is not None and v.patient_age < CHILD_UNDER),
+               "terminated": sum(1 for v in first if v.terminated), "problem_kinds": dict(counts),
+               "specialties": list(pilot.programme.specialties),
+               "period": [pilot.programme.start.isoformat(), pilot.programme.end.isoformat()]}
+    if problems:
+        listed = [f"{p['visit']} (row {p['row']}): {', '.join(p['reasons'])}" for p in problems]
+        return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.FAIL, hosts=hosts, evidence=tuple(evidence),
+                        details=details, reason=f"{len(problems)} of {len(first)} first visit(s) break the pilot's "
+                        f"conditions: {_listed(listed)}")]
+    if not first:
+        return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
+                        details=details, reason=f"{len(visits)} visit record(s), no first visit among them: "
+                        "nothing to judge")]
+    if pilot.roster is None:
+        return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
+                        details=details, reason=f"{len(first)} first visit(s) otherwise in order, but without the "
+                        "physician roster it cannot be told whether their physicians were whitelisted: "
+                        + pilot.missing.get("roster", "no roster declared"))]
+    return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.PASS, hosts=hosts, evidence=tuple(evidence),
+                    details=details, reason=f"all {len(first)} first visit(s): pilot specialty, whitelisted physician, "
+                    f"inside the pilot period; {details['children']} child visit(s) with a guardian recorded, "
+                    f"{details['terminated']} terminated visit(s) referred offline")]
+
+
+# ---------------------------------------------------------------------------------------------- traceability
+
+def missing_events(events: tuple[str, ...], terminated: bool) -> list[str]:
+    seen = set(events)
+    needed = [EVENT_START, EVENT_CONSENT, EVENT_TERMINATE if terminated else EVENT_END]
+    absent = [e for e in needed if e not in seen]
+    if not terminated and EVENT_END not in seen and EVENT_TERMINATE in seen:
+        absent = [e for e in absent if e != EVENT_END]  # terminated in the trail: its end is the termination
+    return absent
+
+
+def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
+    if (na := _not_declared(TRACEABILITY_ID, facts)) is not None:
+        return na
+    pilot = facts.pilot
+    assert pilot is not None
+    hosts = all_hosts(facts)
+    trail = pilot.trail
+    if trail is None:
+        return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts,
+                        reason=pilot.missing.get("trail", "no audit trail declared (ihcheck_programmes[].audit_log: "
+                                                 "host and path of a hash-chained log, README \"Audit trail format\"); "
+                                                 "that the activity is 全程留痕、可追溯 cannot be observed"))]
+    check = trail.check
+    head = Evidence(host=trail.host, observations=trail.observations,
+                    statement=f"audit log {trail.host}:{trail.path}: {check.records} record(s)"
+                    + (f", seq {check.first_seq}–{check.last_seq}" if check.records else "")
+                    + f", head {check.head} (keep it: the next check can pass it as audit_log.head), "
+                    f"file sha256 {check.sha256}")
+    details: dict[str, Any] = {"trail": check.model_dump(mode="json"), "visits_in_trail": len(trail.events)}
+    if check.broken is not None:
+        return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.FAIL, hosts=(trail.host,), evidence=(head,),
+                        details=details, reason=f"the audit log {trail.host}:{trail.path} is not an intact hash "
+                        f"chain: {check.broken.describe()}")]
+    if check.records == 0:
+        return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.INCONCLUSIVE, hosts=(trail.host,), evidence=(head,),
+                        details=details, reason=f"the audit log {trail.host}:{trail.path} holds no record")]
+    if pilot.visits is None:
+        return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=(head,),
+                        details=details, reason="the audit log's chain is intact, but without the visit records "
+                        "it cannot be told whether every visit is in it: "
+                        + pilot.missing.get("visits", "no visit records declared"))]
+    incomplete: list[dict[str, Any]] = []
+    for v in pilot.visits.visits:
+        absent = missing_events(trail.events.get(v.id, ()), v.terminated)
+        if absent:
+            incomplete.append({"visit": v.id, "row": v.row, "missing": absent})
+    details["incomplete"] = incomplete
+    evidence = (head, _source_evidence("visit records", pilot.visits.source, len(pilot.visits.visits), pilot))
+    if incomplete:
+        listed = [f"{i['visit']} (row {i['row']}): no {', '.join(i['missing'])}" for i in incomplete]
+        return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.FAIL, hosts=hosts, evidence=evidence, details=details,
+                        reason=f"{len(incomplete)} of {len(pilot.visits.visits)} visit(s) lack events in the audit "
+                        f"log: {_listed(listed)}")]
+    return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.PASS, hosts=hosts, evidence=evidence, details=details,
+                    reason=f"the audit log on {trail.host} is an intact hash chain of {check.records} record(s) "
+                    f"(observed) and every one of the {len(pilot.visits.visits)} visit(s) has its start, consent and "
+                    "end or termination in it")]
+
+
+_ATTESTED_OR_OBSERVED = ("A roster or visit file the inventory names is attested by the hospital; a read-only query's "
+                         "result is observed. Personal data is pseudonymised (HMAC-SHA256) before any fact exists. ")
+
+PHYSICIANS = Rule(
+    id=PHYSICIANS_ID,
+    title="Whitelisted first-visit physicians meet the pilot's requirements at the check date",
+    clause=Clause(document=BJ2026, ref="三", text_zh=CLAUSE_3_ZH, text_en=CLAUSE_3_EN,
+                  interpretation=_ATTESTED_OR_OBSERVED + "Each physician active on the whitelist (白名单状态 在册) "
+                  "needs: a licence number on the roster (ihcheck cannot consult the national registry), ≥3 years "
+                  "of independent practice, and — from the pilot plan as reported by Xinhua (reference file, "
+                  f"explainer 001: “{PLAN_ZH}”) — attending title (主治医师) or above, ≥1 year of online "
+                  "follow-up experience and passed in-house training. Physicians suspended or removed from the "
+                  "whitelist are counted, not judged."),
+    severity=Severity.HIGH,
+    needs=("pilot",),
+    judge=judge_physicians,
+)
+
+FIRST_VISITS = Rule(
+    id=FIRST_VISITS_ID,
+    title="First visits: pilot specialty, whitelisted physician, pilot period, guardian for children, referral on "
+    "termination",
+    clause=Clause(document=BJ2026, ref="三、四、六", text_zh=CLAUSE_3_ZH + CLAUSE_4_ZH + CLAUSE_6_ZH,
+                  text_en=" ".join((CLAUSE_3_EN, CLAUSE_4_EN, CLAUSE_6_EN)),
+                  interpretation=_ATTESTED_OR_OBSERVED + "Every visit marked first (是否首诊 是) must be in a "
+                  "specialty the declaration names (default: the approval's 儿童生长发育, 儿童营养, 儿童皮肤疾病), by "
+                  "a physician active on the whitelist on that day, inside the declared period (default 2026-01-01 "
+                  f"to 2026-12-31); a patient under {CHILD_UNDER} needs a guardian recorded (a record without an age "
+                  "cannot show it); a terminated visit needs its offline referral recorded."),
+    severity=Severity.HIGH,
+    needs=("pilot",),
+    judge=judge_first_visits,
+)
+
+TRACEABILITY = Rule(
+    id=TRACEABILITY_ID,
+    title="Every visit's activity is in an append-only, hash-chained audit trail (全程留痕、可追溯)",
+    clause=Clause(document=BJ2026, ref="一", text_zh=CLAUSE_1_ZH, text_en=CLAUSE_1_EN,
+                  interpretation="Read from the host that keeps it and verified as an ihcheck.trail/1 hash chain "
+                  "(README \"Audit trail format\"): any changed, removed or reordered record fails, naming it. Every "
+                  "visit needs its visit.start, visit.consent and visit.end (visit.terminate when terminated) "
+                  "events. A trail that is not declared or cannot be read is inconclusive, never pass: an "
+                  "append-only log ihcheck cannot observe proves nothing. The Qinghai 2019 opinion (30) asks the "
+                  "same of all internet-hospital data: “…服務產生的數據應當全程留痕,可查詢、可追溯,滿足行業監管需求”."),
+    severity=Severity.HIGH,
+    needs=("pilot",),
+    judge=judge_traceability,
+)
+
+RULES = (PHYSICIANS, FIRST_VISITS, TRACEABILITY)

@@ -1,0 +1,222 @@
+"""Programmes a hospital declares (`ihcheck_programmes`) and the facts their rules need.
+
+In two steps, so bad input fails before any host is contacted:
+
+- `prepare` (before probing): the one declaration of the deployment, its pseudonym key, the
+  roster and visit files it names (read and validated here: a malformed file is exit 65), and
+  every declared query checked to be one read-only SELECT;
+- `collect` (with the hosts): the declared queries run on their hosts, and the audit log is read
+  from its host and verified. What fails there (psql refused, file absent, host unreachable) costs
+  only that part: it is `missing` with the reason, and the rules needing it are inconclusive.
+
+The audit log travels as `gzip -c FILE | base64 -w0` so its bytes arrive exactly as they are on the
+host (a hash chain is over bytes; some transports strip or re-decode text), beside the host's own
+`sha256sum` of the file to show the copy is faithful. The observation keeps that digest and the
+verification result, not the log itself: it holds visit ids and actors (personal data).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import hashlib
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from checker.errors import HostUnreachable, InputError
+from probes.facts.pilot import PilotFacts, Programme, Roster, TableDeclaration, TrailFacts, Visits
+from probes.inventory import Inventory
+from probes.pilot import (
+    Pseudonymiser,
+    query_roster,
+    query_visits,
+    read_roster,
+    read_visits,
+)
+from probes.sql import QueryFailed, check_select
+from probes.trail import GENESIS, verify_stream
+
+if TYPE_CHECKING:
+    from probes.observation import Observation
+    from probes.transport import Session, TransportOptions
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A declared programme with what could be read before any host was contacted."""
+
+    programme: Programme
+    where: str
+    as_of: date
+    pseudonym: Pseudonymiser
+    roster: Roster | None
+    visits: Visits | None
+
+    def hosts_needed(self) -> set[str]:
+        needed = {d.query.host for d in (self.programme.roster, self.programme.visits) if d and d.query}
+        if self.programme.audit_log is not None:
+            needed.add(self.programme.audit_log.host)
+        return needed
+
+
+def _base(inventory: Inventory) -> Path:
+    source = Path(inventory.source)
+    return source if source.is_dir() else source.parent
+
+
+def _resolve(base: Path, path: Path | None) -> Path | None:
+    if path is None:
+        return None
+    path = path.expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def declared_programme(inventory: Inventory) -> Programme | None:
+    """The deployment's one programme declaration (all hosts must agree: declare it under all: vars)."""
+    found = {h.declared.programmes for h in inventory.hosts if h.declared.programmes}
+    if not found:
+        return None
+    if len(found) > 1:
+        raise InputError(f"{inventory.source}: ihcheck_programmes: hosts declare different programmes; declare them "
+                         "once for the deployment (under all: vars:)")
+    programmes = next(iter(found))
+    if len(programmes) > 1:
+        raise InputError(f"{inventory.source}: ihcheck_programmes: only one programme per deployment is supported")
+    return programmes[0]
+
+
+def _read(decl: TableDeclaration | None, base: Path, where: str, as_of: date, pseudonym: Pseudonymiser,
+          reader: Callable[..., Any]) -> Any:
+    if decl is None or decl.file is None:
+        return None
+    path = _resolve(base, decl.file)
+    assert path is not None
+    return reader(path, as_of, pseudonym, encoding=decl.encoding, sheet=decl.sheet)
+
+
+def prepare(inventory: Inventory, as_of: date) -> Prepared | None:
+    """Everything about the declaration that needs no host; InputError (file and field) on bad input."""
+    programme = declared_programme(inventory)
+    if programme is None:
+        return None
+    where = f"{inventory.source}: ihcheck_programmes[0]"
+    hosts = {h.name for h in inventory.hosts}
+    for part, decl in (("roster", programme.roster), ("visits", programme.visits)):
+        if decl is not None and decl.query is not None:
+            if decl.query.host not in hosts:
+                raise InputError(f"{where}.{part}.query.host: {decl.query.host!r} is not a host of the inventory")
+            check_select(decl.query.sql, f"{where}.{part}.query.sql")
+    if programme.audit_log is not None and programme.audit_log.host not in hosts:
+        raise InputError(f"{where}.audit_log.host: {programme.audit_log.host!r} is not a host of the inventory")
+    base = _base(inventory)
+    pseudonym = Pseudonymiser.from_file(_resolve(base, programme.pseudonym_key_file), enabled=programme.pseudonymise)
+    return Prepared(programme=programme, where=where, as_of=as_of, pseudonym=pseudonym,
+                    roster=_read(programme.roster, base, where, as_of, pseudonym, read_roster),
+                    visits=_read(programme.visits, base, where, as_of, pseudonym, read_visits))
+
+
+def read_trail(session: Session, path: str, prev: str | None, head: str | None, pseudonym: Pseudonymiser,
+               ) -> TrailFacts:
+    """Fetch the log's exact bytes from its host, verify the chain, and collect each visit's events."""
+    quoted = shlex.quote(path)
+    digest = session.run(f"sha256sum -- {quoted}", timeout=300)
+    if not digest.ok:
+        raise QueryFailed(f"{session.host.name}: cannot read the audit log {path}: "
+                          f"{(digest.stderr.strip() or 'sha256sum failed').splitlines()[0]}")
+    host_sha = digest.stdout.split()[0] if digest.stdout.split() else ""
+    summary: dict[str, str] = {}
+
+    def keep(stdout: str) -> str:
+        summary["payload"] = stdout
+        return f"(the log's bytes, gzip+base64, {len(stdout)} characters; not kept: it holds personal data)\n"
+
+    fetched = session.run(f"gzip -c -- {quoted} | base64 -w0", timeout=600, scrub=keep)
+    if not fetched.ok:
+        raise QueryFailed(f"{session.host.name}: cannot read the audit log {path}: "
+                          f"{(fetched.stderr.strip() or 'gzip failed').splitlines()[0]}")
+    try:
+        data = gzip.decompress(base64.b64decode(summary.get("payload", "").strip(), validate=True))
+    except (binascii.Error, OSError, EOFError) as exc:
+        raise QueryFailed(f"{session.host.name}: the audit log {path} did not arrive intact ({exc})") from None
+    if hashlib.sha256(data).hexdigest() != host_sha:
+        raise QueryFailed(f"{session.host.name}: the copy of {path} does not match the host's sha256sum "
+                          f"({host_sha[:16]}…): the file changed while it was read, or the transfer altered it")
+    events: dict[str, list[str]] = {}
+
+    def on_record(record: dict[str, Any]) -> None:
+        visit, event = record.get("visit"), record.get("event")
+        if isinstance(visit, str) and isinstance(event, str):
+            events.setdefault(pseudonym("visit", visit), []).append(event)
+
+    check = verify_stream([data], source=f"{session.host.name}:{path}", prev=prev or GENESIS, expect_head=head,
+                          on_record=on_record)
+    verdict = "intact" if check.broken is None else f"BROKEN at {check.broken.describe()}"
+    note = session.record(f"ihcheck trail verify {session.host.name}:{path} (in the checker)",
+                          f"sha256 {check.sha256}; {check.records} record(s); head {check.head}; {verdict}\n")
+    return TrailFacts(host=session.host.name, path=path, check=check,
+                      events={k: tuple(v) for k, v in events.items()},
+                      observations=(digest.id, fetched.id, note.id))
+
+
+SessionFor = Callable[[str], "Session"]
+
+
+def collect(prepared: Prepared, session_for: SessionFor) -> PilotFacts:
+    """The host-side parts: declared queries and the audit log. A part that fails is `missing`, with why."""
+    programme = prepared.programme
+    missing: dict[str, str] = {}
+    roster, visits, trail = prepared.roster, prepared.visits, None
+    for part, decl in (("roster", programme.roster), ("visits", programme.visits)):
+        if decl is None:
+            missing[part] = (f"no {part} declared (ihcheck_programmes[0].{part}: a file, or a read-only query)")
+            continue
+        if decl.query is None:
+            continue
+        where = f"{prepared.where}.{part}.query"
+        try:
+            session = session_for(decl.query.host)
+            if part == "roster":
+                roster = query_roster(session, decl.query, where, prepared.as_of, prepared.pseudonym)
+            else:
+                visits = query_visits(session, decl.query, where, prepared.as_of, prepared.pseudonym)
+        except (QueryFailed, HostUnreachable, InputError) as exc:  # after probing: keep what was gathered
+            missing[part] = f"{part} query: {exc}"
+    log = programme.audit_log
+    if log is None:
+        missing["trail"] = ("no audit log declared (ihcheck_programmes[0].audit_log: host and path of a hash-chained "
+                            "log, README \"Audit trail format\"): 全程留痕、可追溯 cannot be observed")
+    else:
+        try:
+            trail = read_trail(session_for(log.host), log.path, log.prev, log.head, prepared.pseudonym)
+        except (QueryFailed, HostUnreachable) as exc:
+            missing["trail"] = f"audit log: {exc}"
+    return PilotFacts(programme=programme, as_of=prepared.as_of, pseudonyms=prepared.pseudonym.describe(),
+                      roster=roster, visits=visits, trail=trail, missing=missing)
+
+
+def collect_programme(prepared: Prepared, inventory: Inventory, options: TransportOptions,
+                      observations: list[Observation]) -> tuple[PilotFacts, list[Observation]]:
+    """`collect` over the inventory's own transports, numbering its observations on after the probes'."""
+    from probes.observation import ObservationLog
+    from probes.transport import Session, open_transport
+
+    log = ObservationLog.continuing(observations)
+    sessions: dict[str, Session] = {}
+
+    def session_for(name: str) -> Session:
+        if name not in sessions:
+            host = inventory.host(name)
+            sessions[name] = Session(host=host, transport=open_transport(host, options), log=log)
+        return sessions[name]
+
+    try:
+        facts = collect(prepared, session_for)
+    finally:
+        for session in sessions.values():
+            session.transport.close()
+    return facts, log.all()

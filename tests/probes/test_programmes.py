@@ -1,0 +1,162 @@
+"""A declared Beijing 2026 pilot end to end on this machine: a roster file, a visits query against a real
+PostgreSQL, an audit log read back through the transport; then the rules judge what was gathered."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from checker.catalogue.bj2026_pilot import RULES
+from checker.engine import evaluate, rule_verdicts
+from checker.errors import InputError
+from checker.model import Verdict
+from probes.facts import DeploymentFacts
+from probes.inventory import load_inventory
+from probes.programmes import collect, prepare
+from probes.trail import write_trail
+from tests.daemons import postgres
+from tests.probes.conftest import local_session
+
+AS_OF = date(2026, 11, 30)
+ROSTER = [["姓名", "执业证书编码", "职称", "独立执业起始日期", "互联网复诊起始日期", "培训考核通过日期", "白名单状态",
+           "白名单状态日期", "专业"],
+          ["张三", "110101198001010011", "主治医师", "2015-07-01", "2022-03-01", "2025-12-20", "在册", "2026-01-05",
+           "儿童营养"]]
+VISITS_SQL = ("SELECT id AS visit_id, licence AS physician_licence, specialty, at AS started_at, '是' AS first_visit, "
+              "age AS patient_age, guardian, '否' AS terminated, NULL AS referral FROM visits ORDER BY id")
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    with postgres(tmp_path_factory.mktemp("pg")) as port:
+        subprocess.run(["psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-v",
+                        "ON_ERROR_STOP=1", "-c",
+                        "CREATE TABLE visits (id text, licence text, specialty text, at timestamp, age int, "
+                        "guardian text); INSERT INTO visits VALUES "
+                        "('V1', '110101198001010011', '儿童营养', '2026-02-01 09:30', 7, '母亲'), "
+                        "('V2', '110101198001010011', '儿童营养', '2026-02-02 10:00', 9, '父亲')"],
+                       check=True)
+        yield port
+
+
+def events() -> list[dict[str, Any]]:
+    return [{"at": f"2026-02-0{1 + i // 3}T09:0{i}:00+08:00", "event": e, "visit": v, "actor": "医师甲"}
+            for i, (v, e) in enumerate((v, e) for v in ("V1", "V2") for e in ("visit.start", "visit.consent",
+                                                                              "visit.end"))]
+
+
+def inventory(tmp_path: Path, port: int, **programme: Any) -> Path:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerows(ROSTER)
+    (tmp_path / "roster.csv").write_bytes(buffer.getvalue().encode("gbk"))
+    (tmp_path / "pseudonym.key").write_bytes(b"a hospital-held key of 32 bytes!")
+    write_trail(tmp_path / "audit.jsonl", events())
+    declared = {"id": "BJ2026-first-visit", "hospital": "首都医科大学附属北京儿童医院",
+                "roster": {"file": "roster.csv"},
+                "visits": {"query": {"host": "localhost", "database": "postgres", "user": "postgres",
+                                     "address": "127.0.0.1", "port": port, "sql": VISITS_SQL}},
+                "audit_log": {"host": "localhost", "path": str(tmp_path / "audit.jsonl")},
+                "pseudonym_key_file": "pseudonym.key"} | programme
+    path = tmp_path / "hosts.yml"
+    path.write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {"ansible_connection": "local"}},
+                                            "vars": {"ihcheck_programmes": [declared]}}}, allow_unicode=True))
+    return path
+
+
+def judged(path: Path) -> tuple[dict[str, Verdict], DeploymentFacts]:
+    inv = load_inventory(path)
+    prepared = prepare(inv, AS_OF)
+    assert prepared is not None
+    pilot = collect(prepared, lambda name: local_session())
+    facts = DeploymentFacts(inventory=str(path), collected_at="2026-11-30T00:00:00Z", hosts=(), pilot=pilot)
+    return rule_verdicts(evaluate(facts, RULES)), facts
+
+
+def test_a_declared_pilot_is_gathered_and_passes(tmp_path: Path, db: int) -> None:
+    verdicts, facts = judged(inventory(tmp_path, db))
+    assert verdicts == {r.id: Verdict.PASS for r in RULES}, facts.pilot
+    assert facts.pilot is not None and facts.pilot.trail is not None
+    assert facts.pilot.trail.check.records == 6 and facts.pilot.roster and facts.pilot.roster.source.encoding == "gb18030"
+    dumped = facts.model_dump_json()
+    assert "张三" not in dumped and "110101198001010011" not in dumped and "V1" not in dumped
+
+
+def test_an_edited_audit_record_fails_traceability_naming_it(tmp_path: Path, db: int) -> None:
+    path = inventory(tmp_path, db)
+    log = tmp_path / "audit.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    record = json.loads(lines[4])
+    lines[4] = lines[4].replace(record["at"].encode(), b"2026-02-02T08:00:00+08:00")
+    log.write_bytes(b"".join(lines))
+    verdicts, facts = judged(path)
+    assert verdicts["BJ2026-1-traceability"] is Verdict.FAIL
+    assert verdicts["BJ2026-3-physicians"] is Verdict.PASS and verdicts["BJ2026-3-first-visits"] is Verdict.PASS
+    [finding] = [f for f in evaluate(facts, RULES) if f.rule_id == "BJ2026-1-traceability"]
+    assert "line 5 (seq 5): the record was changed after it was written" in finding.reason
+
+
+def test_what_fails_on_a_host_is_missing_with_its_reason(tmp_path: Path, db: int) -> None:
+    path = inventory(tmp_path, db, audit_log={"host": "localhost", "path": "/nonexistent/audit.jsonl"})
+    verdicts, facts = judged(path)
+    assert verdicts["BJ2026-1-traceability"] is Verdict.INCONCLUSIVE
+    assert facts.pilot is not None and "No such file" in facts.pilot.missing["trail"]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"visits": {"query": {"host": "localhost", "database": "postgres", "sql": "DELETE FROM visits"}}},
+     "ihcheck_programmes[0].visits.query.sql: a DELETE statement"),
+    ({"visits": {"query": {"host": "db9", "database": "postgres", "sql": "SELECT 1"}}},
+     "ihcheck_programmes[0].visits.query.host: 'db9' is not a host of the inventory"),
+    ({"roster": {"file": "absent.csv"}}, "absent.csv: file not found"),
+    ({"pseudonym_key_file": "absent.key"}, "absent.key: pseudonym_key_file: cannot read"),
+])
+def test_bad_declarations_fail_before_any_host_is_contacted(tmp_path: Path, db: int, change: dict[str, Any],
+                                                            message: str) -> None:
+    with pytest.raises(InputError, match=None) as raised:
+        prepare(load_inventory(inventory(tmp_path, db, **change)), AS_OF)
+    assert message in str(raised.value)
+
+
+def test_a_malformed_declaration_names_the_field(tmp_path: Path, db: int) -> None:
+    with pytest.raises(InputError, match=r"ihcheck_programmes\[0\]\.id"):
+        load_inventory(inventory(tmp_path, db, id="SH2027-something"))
+
+
+def test_the_check_command_judges_a_declared_pilot(tmp_path: Path, db: int, capsys: pytest.CaptureFixture[str]) -> None:
+    from checker.shell.cli import main
+
+    path = inventory(tmp_path, db)
+    main(["check", "-i", str(path), "--format", "json", "--rule", "BJ2026-3-physicians", "--rule",
+          "BJ2026-3-first-visits", "--rule", "BJ2026-1-traceability"])
+    result = json.loads(capsys.readouterr().out)
+    assert result["summary"]["rules"] == {r.id: "pass" for r in RULES}
+    ids = {o["id"] for o in result["observations"]}
+    assert len(ids) == len(result["observations"])  # the programme's observations number on after the probes'
+    cited = {o for f in result["findings"] for e in f["evidence"] for o in e["observations"]}
+    assert cited and cited <= ids
+    assert "张三" not in json.dumps(result, ensure_ascii=False) and "母亲" not in json.dumps(result, ensure_ascii=False)
+
+
+def test_the_check_command_refuses_a_malformed_roster_with_exit_65(tmp_path: Path, db: int,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from checker.shell.cli import main
+
+    path = inventory(tmp_path, db)
+    (tmp_path / "roster.csv").write_text(ROSTER_TEXT_FUTURE, encoding="utf-8")
+    assert main(["check", "-i", str(path)]) == 65
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "roster.csv: row 2, column 培训考核通过日期 (training passed on): 2027-01-01 is after the check date" in err
+
+
+ROSTER_TEXT_FUTURE = ("姓名,执业证书编码,职称,独立执业起始日期,互联网复诊起始日期,培训考核通过日期,白名单状态,白名单状态日期,专业\n"
+                      "张三,110101198001010011,主治医师,2015-07-01,2022-03-01,2027-01-01,在册,2026-01-05,儿童营养\n")
