@@ -33,8 +33,9 @@ EXCHANGE_TEXT_EN = ("Comply with the Cybersecurity Law, the Measures for the Adm
                     "level-3 information security protection, and achieve data exchange and sharing with the HIS, "
                     "PACS/RIS and LIS systems of the physical medical institution;")
 EXCHANGE_INTERPRETATION = (
-    "Judged for the exchange part of the clause: one finding each for HIS (system his or emr), PACS/RIS "
-    "(pacs or ris) and LIS (lis), declared in ihcheck_exchange on the hosts that exchange with them. Each "
+    "Judged for the exchange part of the clause, in three parts reported in the one finding: HIS (system "
+    "his or emr), PACS/RIS (pacs or ris) and LIS (lis), declared in ihcheck_exchange on the hosts that "
+    "exchange with them. Each "
     "declared system is proven by a real exchange in its protocol, from the declaring host over its own "
     "transport (its routes and firewalls) where it can run one, else from the checker: DICOM association + "
     "C-ECHO (Verification only) with the negotiated AE titles and status; an HL7 v2 query (NMQ^N01 or "
@@ -51,12 +52,14 @@ FUNCTIONS_TEXT_ZH = "具备远程会诊、远程门诊、远程病理诊断、�
 FUNCTIONS_TEXT_EN = ("Have functions such as remote consultation, remote outpatient service, remote pathological "
                      "diagnosis, remote medical imaging diagnosis and remote electrocardiogram diagnosis;")
 FUNCTIONS_INTERPRETATION = (
-    "One finding per function: consultation (远程会诊), outpatient (远程门诊), pathology (远程病理诊断), "
+    "One part per function, each with its verdict in the finding: consultation (远程会诊), "
+    "outpatient (远程门诊), pathology (远程病理诊断), "
     "imaging (远程医学影像诊断), ECG (远程心电诊断). ihcheck_telemedicine names, for each, the ihcheck_exchange "
     "system that provides it; the function passes only when that system was observed alive by its own "
     "interface (a PACS C-ECHO, an HL7 ACK, a FHIR CapabilityStatement, a TLS handshake, or an HTTP health "
     "endpoint answering the status and text the inventory states). A function declared but not proven is "
-    "inconclusive or fail by the exchange's outcome; a function not declared is inconclusive."
+    "inconclusive or fail by the exchange's outcome; a function not declared is inconclusive. The rule's "
+    "verdict is the worst of the five."
 )
 FUNCTION_ZH: dict[Function, str] = {"consultation": "远程会诊", "outpatient": "远程门诊", "pathology": "远程病理诊断",
                                     "imaging": "远程医学影像诊断", "ecg": "远程心电诊断"}
@@ -137,6 +140,18 @@ def _finding(rule_id: str, subject: str, entries: list[Entry], missing: str, eve
                    details={"subject": subject, "exchanges": [d for *_, d in entries]})
 
 
+def _one(rule_id: str, parts: list[Finding]) -> list[Finding]:
+    """The rule's one finding (a deployment rule yields one, which reports count on): the worst of its parts —
+    HIS, PACS/RIS, LIS; or the five functions — each part's verdict and reason kept in the reason and details."""
+    verdict = worst(p.verdict for p in parts)
+    reason = "; ".join(f"[{p.verdict.value}] {p.reason}" for p in sorted(parts, key=lambda p: p.verdict != verdict))
+    details = {"parts": {str(p.details["subject"]): {"verdict": p.verdict.value, "reason": p.reason,
+                                                      "exchanges": p.details.get("exchanges", [])} for p in parts}}
+    hosts = tuple(dict.fromkeys(h for p in parts for h in p.hosts))
+    return [Finding(rule_id=rule_id, verdict=verdict, hosts=hosts, reason=reason,
+                    evidence=tuple(e for p in parts for e in p.evidence), details=details)]
+
+
 def judge_exchange(facts: DeploymentFacts) -> list[Finding]:
     everyone = tuple(h.name for h in facts.hosts)
     findings = []
@@ -144,7 +159,7 @@ def judge_exchange(facts: DeploymentFacts) -> list[Finding]:
         entries = _entries(facts, lambda _h, e, kinds=kinds: e.system in kinds)  # type: ignore[misc]
         findings.append(_finding(EXCHANGE_ID, label, entries, f"no {label} system declared in ihcheck_exchange "
                                  f"(system: {' or '.join(kinds)}): nothing to exchange with was named", everyone))
-    return findings
+    return _one(EXCHANGE_ID, findings)
 
 
 def judge_functions(facts: DeploymentFacts) -> list[Finding]:
@@ -155,7 +170,7 @@ def judge_functions(facts: DeploymentFacts) -> list[Finding]:
         subject = f"{FUNCTION_ZH[function]} ({function})"
         findings.append(_finding(FUNCTIONS_ID, subject, entries, f"not declared: name the system that provides it "
                                  f"in ihcheck_telemedicine.{function}", everyone))
-    return findings
+    return _one(FUNCTIONS_ID, findings)
 
 
 def _push_entry(host: HostFacts, push: PushStatus) -> Entry:
@@ -191,8 +206,9 @@ def judge_platform(facts: DeploymentFacts) -> list[Finding]:
             entries.append(entry)
         if host.exchange is not None:
             entries += [_push_entry(host, p) for p in host.exchange.push if p.exchange == endpoint.name]
-    return [_finding(PLATFORM_ID, "supervision platform", entries, "no supervision platform endpoint declared in "
-                     "ihcheck_exchange (system: platform) on the host that pushes", everyone)]
+    return _one(PLATFORM_ID, [_finding(PLATFORM_ID, "supervision platform", entries, "no supervision platform "
+                                       "endpoint declared in ihcheck_exchange (system: platform) on the host that "
+                                       "pushes", everyone)])
 
 
 def _clause(ref: str, zh: str, en: str, interpretation: str) -> Clause:

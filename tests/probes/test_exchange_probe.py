@@ -127,16 +127,19 @@ def test_pacs_down_fails_the_exchange_and_the_imaging_function(hospital):
     got = verdicts(facts)
     assert got[rules.EXCHANGE_ID] == Verdict.FAIL and got[rules.FUNCTIONS_ID] == Verdict.FAIL
     assert got[rules.PLATFORM_ID] == Verdict.PASS
-    failing = [f for f in evaluate(facts, RULES) if f.verdict == Verdict.FAIL]
-    assert {f.details["subject"] for f in failing} == {"PACS/RIS", "远程医学影像诊断 (imaging)"}
-    assert all("nothing listens" in f.reason for f in failing)
+    parts = {name: part for f in evaluate(facts, RULES) for name, part in f.details["parts"].items()}
+    failing = {name for name, part in parts.items() if part["verdict"] == "fail"}
+    assert failing == {"PACS/RIS", "远程医学影像诊断 (imaging)"}
+    assert all("nothing listens" in parts[name]["reason"] for name in failing)
     record(facts, rules.EXCHANGE_ID, "fail")
 
 
 def test_hl7_reject_fails_with_the_receivers_text(hospital):
     facts = probe(declarations(hospital, his={"port": hospital["his_rejects"]}))
-    finding = next(f for f in evaluate(facts, RULES) if f.details.get("subject") == "HIS")
-    assert finding.verdict == Verdict.FAIL and "MSA-1 AR" in finding.reason and "HIS refuses the sender" in finding.reason
+    finding = next(f for f in evaluate(facts, RULES) if f.rule_id == rules.EXCHANGE_ID)
+    his = finding.details["parts"]["HIS"]
+    assert finding.verdict == Verdict.FAIL and his["verdict"] == "fail"
+    assert "MSA-1 AR" in his["reason"] and "HIS refuses the sender" in finding.reason
     record(facts, rules.FUNCTIONS_ID, "fail")  # outpatient runs on that HIS
 
 
