@@ -64,8 +64,25 @@ def evaluate(facts: DeploymentFacts, rules: Iterable[Rule]) -> list[Finding]:
         if not produced:
             produced = [Finding(rule_id=rule.id, verdict=Verdict.INCONCLUSIVE, hosts=everyone,
                                 reason="the rule produced no finding")]
-        findings.extend(produced)
+        findings.extend(_never_pass_on_implausible(rule, facts, f) for f in produced)
     return findings
+
+
+def _never_pass_on_implausible(rule: Rule, facts: DeploymentFacts, finding: Finding) -> Finding:
+    """A pass that rests on a fact the host reported implausibly (contradictory socket owners, NaN readings)
+    becomes inconclusive, whatever the judge said: what cannot be true proves nothing."""
+    if finding.verdict is not Verdict.PASS:
+        return finding
+    named = set(finding.hosts)
+    reasons = [f"{host.name} {family}: {why}" for host in facts.hosts if host.name in named
+               for family in rule.needs if family != "documents"
+               for why in getattr(getattr(host, family, None), "implausible", ())]
+    if not reasons:
+        return finding
+    return finding.model_copy(update={
+        "verdict": Verdict.INCONCLUSIVE,
+        "reason": f"{finding.reason} — but not passed: implausible facts ({'; '.join(reasons)})",
+    })
 
 
 def rule_verdicts(findings: Iterable[Finding]) -> dict[str, Verdict]:

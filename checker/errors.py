@@ -11,6 +11,7 @@
     ├── HostUnreachable             a host could not be reached: its rules become inconclusive, never an exit code
     └── ProbeError                  a probe broke on a reachable host: its rules become `error`
 
+An OSError that escapes (a file named on the command line that cannot be read or written) is 74.
 Anything else that escapes is a bug: exit 70. Verdicts give 0, 1 and 2 (checker.engine.exit_code).
 Pure: imported by every layer, importing none.
 """
@@ -32,6 +33,7 @@ class ExitCode(IntEnum):
     INPUT = 65  # EX_DATAERR
     ENVIRONMENT = 69  # EX_UNAVAILABLE
     BUG = 70  # EX_SOFTWARE
+    IO = 74  # EX_IOERR: a file or folder named on the command line cannot be read or written
     INTERRUPTED = 130
 
 

@@ -92,7 +92,7 @@ def _probe_host(
         note("unreachable")
         return HostFacts(**base, reachable=False, unreachable_reason=str(exc))
     base["transport"] = transport.name
-    session = Session(host=host, transport=transport, log=log)
+    session = Session(host=host, transport=transport, log=log, options=options)
     try:
         try:
             found: dict[str, Any] = {"identity": IDENTITY.collect(session)}

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from checker.errors import InputError, describe_validation_error
 from probes.facts.geo import GeoIdentity
+from probes.limits import read_text_limited
 from probes.observation import Observation
 from probes.transport import Session
 
@@ -92,7 +93,7 @@ class _SimulatedEntry(BaseModel):
 def load_simulated(path: Path) -> dict[str, GeoIdentity]:
     """Read the simulator's identity table; any problem is one InputError line naming the file and field."""
     try:
-        raw: Any = json.loads(path.read_text(encoding="utf-8"))
+        raw: Any = json.loads(read_text_limited(path, "ihcheck_simulated_identities: file"))
     except FileNotFoundError:
         raise InputError(f"{path}: ihcheck_simulated_identities: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -30,6 +30,8 @@ def parse_identity(output: str) -> tuple[str | None, str, str | None, str | None
 
 def collect(session: Session) -> MachineIdentity:
     obs = session.run(COMMAND)
+    if obs.truncated or obs.ended_by_checker:
+        raise ProbeError(f"identity output not complete ({obs.ended_by_checker}); truncated={obs.truncated}")
     machine_id, hostname, os_name, virt = parse_identity(obs.stdout)
     notes = () if machine_id else ("no /etc/machine-id: machines told apart by hostname only",)
     return MachineIdentity(

@@ -18,6 +18,7 @@ import contextlib
 import ipaddress
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from checker.errors import InputError, describe_validation_error
-from probes.facts.declared import Declarations, Port
+from probes.facts.declared import Declarations, Port, safe_token
 
 Connection = Literal["ssh", "paramiko", "local", "podman", "ansible"]
 
@@ -64,10 +65,18 @@ class InventoryHost(BaseModel):
     @field_validator("address")
     @classmethod
     def _address(cls, value: str) -> str:
-        if not value or any(c.isspace() for c in value):
+        if not value or not safe_token(value):
             raise ValueError(f"not a host name or address: {value!r}")
         with contextlib.suppress(ValueError):
             ipaddress.ip_address(value)
+        return value
+
+    @field_validator("name", "user")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        # A name or user reaches ssh, ansible and podman command lines: `-V` would become an option there.
+        if value is not None and (not value or not safe_token(value)):
+            raise ValueError(f"must not be empty, start with '-' or hold whitespace or control characters: {value!r}")
         return value
 
 
@@ -97,6 +106,10 @@ _ANSIBLE_CONSTANTS = {
     "INVENTORY_ANY_UNPARSED_IS_FAILED": True,
     "INVENTORY_UNPARSED_WARNING": False,
     "INVENTORY_ENABLED": ["yaml", "ini"],
+    # Ansible's own warnings never reach the user's terminal unasked: every problem is ihcheck's one line.
+    "DEPRECATION_WARNINGS": False,
+    "SYSTEM_WARNINGS": False,
+    "COMMAND_WARNINGS": False,
 }
 
 
@@ -119,10 +132,19 @@ def _ansible_settings() -> Iterator[list[tuple[str, BaseException]]]:
         failures.append((msg or "", exception))
 
     display.error_as_warning = collect
+    quiet = {name: getattr(display, name) for name in ("warning", "deprecated", "display") if hasattr(display, name)}
+
+    def silent(*args: Any, **kwargs: Any) -> None:
+        return None
+
+    for name in quiet:
+        setattr(display, name, silent)
     try:
         yield failures
     finally:
         display.error_as_warning = original
+        for name, function in quiet.items():
+            setattr(display, name, function)
         for key, value in saved_constants.items():
             setattr(constants, key, value)
         for key, old in saved_env.items():
@@ -197,7 +219,42 @@ def _vault_context(secrets: list[tuple[str, Any]]) -> Iterator[None]:
         VaultSecretsContext._current = previous
 
 
-def _rendered(path: Path, name: str, hostvars: dict[str, Any], loader: Any) -> dict[str, Any]:
+class LookupRefused(Exception):
+    """A template asked for a lookup plugin while lookups are off."""
+
+
+@contextlib.contextmanager
+def _lookups(allowed: bool) -> Iterator[None]:
+    """Lookups off unless asked for: `lookup('pipe', …)` runs a command on the checker and `lookup('file', …)`
+    reads any file, so a regulator checking a hospital's inventory would run the hospital's commands.
+
+    Ansible 2.19 no longer honours `disable_lookups`; every lookup goes through its plugin loader's `get`,
+    so for the parse that loader refuses every name."""
+    if allowed:
+        yield
+        return
+    from ansible._internal._templating import _jinja_plugins
+
+    real = _jinja_plugins.lookup_loader
+
+    class Refusing:
+        def get(self, name: str, *args: Any, **kwargs: Any) -> Any:
+            raise LookupRefused(f"lookup {name!r} refused: inventory templates may not run lookups "
+                                "(they run commands or read files on the checker); --allow-inventory-lookups "
+                                "allows them for an inventory you trust")
+
+        def __getattr__(self, attr: str) -> Any:
+            return getattr(real, attr)
+
+    _jinja_plugins.lookup_loader = Refusing()
+    try:
+        yield
+    finally:
+        _jinja_plugins.lookup_loader = real
+
+
+def _rendered(path: Path, name: str, hostvars: dict[str, Any], loader: Any,
+              allow_lookups: bool = False) -> dict[str, Any]:
     """The variables ihcheck reads, templates rendered and vaulted values decrypted, as plain data."""
     from ansible.errors import AnsibleError
     from ansible.template import Templar
@@ -208,8 +265,12 @@ def _rendered(path: Path, name: str, hostvars: dict[str, Any], loader: Any) -> d
         if key not in _READ and not key.startswith("ihcheck_"):
             continue
         try:
-            out[key] = _plain(templar.template(value))
+            with _lookups(allow_lookups):
+                out[key] = _plain(templar.template(value))
         except AnsibleError as exc:
+            refused = _refusal(exc)
+            if refused is not None:
+                raise InputError(f"{path}: host {name!r}: {key}: {refused}") from None
             detail = _first_line(exc)
             if "decrypt" in detail.lower():
                 detail = ("vault-encrypted and not decrypted: give the vault password file with --vault-password-file "
@@ -219,21 +280,64 @@ def _rendered(path: Path, name: str, hostvars: dict[str, Any], loader: Any) -> d
     return out
 
 
-def load_inventory(source: str | Path, limit: str | None = None) -> Inventory:
+MAX_INVENTORY_FILES = 2000
+MAX_INVENTORY_BYTES = 64 * 1024 * 1024
+
+
+def _check_inventory_files(path: Path) -> None:
+    """Before Ansible reads anything: regular UTF-8 files only (a FIFO would block, /dev/zero never ends), each
+    and all of them within a size, and YAML without alias bombs or absurd nesting."""
+    from probes.limits import check_yaml_shape, read_text_limited
+
+    if path.is_dir():
+        files: list[Path] = []
+        for folder, dirs, names in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            files += [Path(folder) / n for n in sorted(names) if not n.startswith(".")]
+            if len(files) > MAX_INVENTORY_FILES:
+                raise InputError(f"{path}: more than {MAX_INVENTORY_FILES} files in the inventory folder")
+    else:
+        files = [path]
+    total = 0
+    for file in files:
+        text = read_text_limited(file, "inventory file")
+        total += len(text)
+        if total > MAX_INVENTORY_BYTES:
+            raise InputError(f"{path}: inventory files add up to more than {MAX_INVENTORY_BYTES} bytes")
+        in_vars = file.parent.name in ("group_vars", "host_vars") or file.parent.parent.name in ("group_vars",
+                                                                                                   "host_vars")
+        if file.suffix in (".yml", ".yaml", ".json") or in_vars:
+            check_yaml_shape(text, file, "inventory")
+
+
+def _refusal(exc: BaseException) -> str | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, LookupRefused):
+            return str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def load_inventory(source: str | Path, limit: str | None = None, *, allow_lookups: bool = False) -> Inventory:
     """Parse an inventory file or directory; raise InputError with one line on any problem."""
     path = Path(source)
     if not path.exists():
         raise InputError(f"{path}: inventory not found")
     if path.is_file() and not os.access(path, os.R_OK):
         raise InputError(f"{path}: inventory is not readable")
+    _check_inventory_files(path)
 
-    with _ansible_settings() as failures:
+    with _ansible_settings() as failures, contextlib.ExitStack() as stack:
         from ansible.errors import AnsibleError
         from ansible.inventory.manager import InventoryManager
         from ansible.parsing.dataloader import DataLoader
         from ansible.vars.manager import VariableManager
 
         loader = DataLoader()
+        if not allow_lookups:  # `{% include %}` reads beside the loader's base: give it a folder with nothing
+            nothing = stack.enter_context(tempfile.TemporaryDirectory(prefix="ihcheck-noinclude-"))
+            loader.set_basedir(nothing)
         secrets = _vault_secrets(loader)
         loader.set_vault_secrets(secrets)
         try:
@@ -250,11 +354,14 @@ def load_inventory(source: str | Path, limit: str | None = None) -> Inventory:
             where = f" match --limit {limit!r}" if limit else " are defined"
             raise InputError(f"{path}: no hosts{where}")
         with _vault_context(secrets):
-            hosts = [
-                _host(path, h.name, _rendered(path, h.name, variables.get_vars(host=h, include_hostvars=False), loader),
-                      tuple(sorted(g.name for g in h.get_groups() if g.name != "all")))
-                for h in selected
-            ]
+            hosts = []
+            for h in selected:
+                try:  # group_vars/host_vars are read here, lazily: a file that is not a mapping fails now
+                    hostvars = variables.get_vars(host=h, include_hostvars=False)
+                except AnsibleError as exc:
+                    raise InputError(f"{path}: host {h.name!r}: variables: {_first_line(exc)}") from None
+                hosts.append(_host(path, h.name, _rendered(path, h.name, hostvars, loader, allow_lookups),
+                                   tuple(sorted(g.name for g in h.get_groups() if g.name != "all"))))
     return Inventory(source=str(path), hosts=tuple(hosts))
 
 

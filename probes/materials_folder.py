@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from checker.errors import InputError, describe_validation_error
 from probes.facts.materials import INDEX, DocumentFacts, DocumentFile
 from probes.inventory import Inventory
+from probes.limits import MAX_DOCUMENT_BYTES, check_yaml_shape, read_bytes_limited
 
 
 class _Entry(BaseModel):
@@ -62,10 +63,12 @@ class _Entry(BaseModel):
     @field_validator("file")
     @classmethod
     def _inside(cls, value: str) -> str:
+        # Normalised once, here: `./topo.txt` and `topo.txt` are one file, and the bundle stores it under this name.
         path = PurePosixPath(value)
-        if path.is_absolute() or ".." in path.parts:
+        if (path.is_absolute() or ".." in path.parts or not value.isprintable() or "\\" in value
+                or str(path) in ("", ".")):
             raise ValueError(f"must be a path inside the documents folder, got {value!r}")
-        return value
+        return str(path)
 
 
 class _Index(BaseModel):
@@ -85,21 +88,16 @@ def digests(data: bytes) -> tuple[str, str]:
 
 def read_documents(directory: Path, known_items: Collection[str]) -> DocumentFacts:
     """Read and hash a documents folder; InputError (file and field) when its index is unusable."""
-    import yaml
-
     index = directory / INDEX
     if not directory.is_dir():
         raise InputError(f"{directory}: documents folder (ihcheck_documents_dir) not found")
+    raw_index = read_bytes_limited(index, "index of the documents folder")
     try:
-        raw_index = index.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{index}: index of the documents folder not found") from None
-    try:
-        raw = yaml.safe_load(raw_index.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise InputError(f"{index}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        text = raw_index.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{index}: not UTF-8 text") from None
+    check_yaml_shape(text, index, "index of the documents folder")
+    raw = _safe_yaml(text, index)
     try:
         parsed = _Index.model_validate(raw if raw is not None else {}, context={"known_items": known_items})
     except ValidationError as exc:
@@ -108,12 +106,17 @@ def read_documents(directory: Path, known_items: Collection[str]) -> DocumentFac
     documents: list[DocumentFile] = []
     notes: list[str] = []
     listed = set()
+    root = directory.resolve()
     for entry in parsed.documents:
         path = directory / entry.file
-        listed.add(path.resolve())
+        resolved = path.resolve()
+        if not resolved.is_relative_to(root):
+            raise InputError(f"{index}: documents: {entry.file}: leads outside the documents folder (a symbolic "
+                             "link?); only files inside it are submitted")
+        listed.add(resolved)
         fields = entry.model_dump()
-        if path.is_file():
-            data = path.read_bytes()
+        if path.exists():
+            data = read_bytes_limited(path, "document", MAX_DOCUMENT_BYTES)
             sha, sm3 = digests(data)
             documents.append(DocumentFile(**fields, size=len(data), sha256=sha, sm3=sm3))
         else:
@@ -125,6 +128,19 @@ def read_documents(directory: Path, known_items: Collection[str]) -> DocumentFac
     return DocumentFacts(directory=str(directory), index_sha256=digests(raw_index)[0], hospital=parsed.hospital,
                          opened_on=parsed.opened_on, registered_on=parsed.registered_on,
                          third_party=parsed.third_party, documents=tuple(documents), notes=tuple(notes))
+
+
+def _safe_yaml(text: str, path: Path) -> object:
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise InputError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a date such as 2026-13-45
+        raise InputError(f"{path}: {exc}") from None
 
 
 def documents_dir(inventory_source: str, declared: list[Path | None]) -> Path | None:

@@ -2,7 +2,8 @@
 
 Probes never hand a rule a bare string; they hand it facts whose `observations` name the
 records here. The SHA-256 of stdout is taken at collection time so a report or a bundle can
-show that the excerpt it quotes is what the host printed.
+show that the excerpt it quotes is what the host printed. Secrets (probes.redact) are masked as the
+observation is recorded, before the digest: what the checker keeps never contained them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import threading
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from probes.redact import Redactor
 
 
 def sha256_text(text: str) -> str:
@@ -34,6 +37,11 @@ class Observation(BaseModel):
     host_key_fingerprint: str | None = Field(
         default=None, description="SHA256 fingerprint of the SSH host key the command ran behind"
     )
+    ended_by_checker: str | None = Field(
+        default=None, description="why the checker ended the command (its deadline, the output cap, an interrupt)")
+    truncated: bool = Field(default=False, description="output beyond the cap was not kept")
+    redacted: dict[str, int] = Field(
+        default_factory=dict, description="secrets masked in command, stdout and stderr when recorded, by kind")
 
     @property
     def ok(self) -> bool:
@@ -60,7 +68,12 @@ class ObservationLog:
         started_at: datetime,
         ended_at: datetime | None = None,
         host_key_fingerprint: str | None = None,
+        ended_by_checker: str | None = None,
+        truncated: bool = False,
     ) -> Observation:
+        # Redacted here, once: nothing downstream (table, JSON, bundle, reports) ever holds the secret.
+        red = Redactor()
+        command, stdout, stderr = red.text(command), red.text(stdout), red.text(stderr)
         with self._lock:
             n = self._counters.get(host, 0) + 1
             self._counters[host] = n
@@ -76,6 +89,9 @@ class ObservationLog:
                 ended_at=ended_at or now(),
                 stdout_sha256=sha256_text(stdout),
                 host_key_fingerprint=host_key_fingerprint,
+                ended_by_checker=ended_by_checker,
+                truncated=truncated,
+                redacted=dict(sorted(red.counts.items())),
             )
             self._items.append(obs)
             return obs

@@ -22,11 +22,14 @@ import shlex
 import subprocess
 from pathlib import Path
 
+from checker.errors import InputError
 from probes.facts.declared import BmcAccess
 from probes.facts.power import PowerAttestation, PowerFacts, PowerSupplyUnit, SysfsPowerSupply, UpsReading
+from probes.limits import MAX_DOCUMENT_BYTES, read_bytes_limited
 from probes.parse.dmi import parse_dmi_power_supplies
 from probes.parse.ipmi import SdrPowerSupply, parse_sdr_power_supplies
-from probes.parse.nut import number, parse_upsc, parse_upsc_list, status_flags
+from probes.parse.nut import parse_upsc, parse_upsc_list, status_flags
+from probes.parse.plausible import reading, why
 from probes.parse.sysfs_power import parse_power_supply_class
 from probes.transport import Session
 
@@ -141,10 +144,16 @@ def _ups(session: Session, declared: tuple[str, ...], notes: list[str]) -> list[
             continue
         variables = parse_upsc(obs.stdout)
         model = " ".join(v for v in (variables.get("ups.mfr"), variables.get("ups.model")) if v) or None
+        values: dict[str, float | None] = {}
+        implausible: list[str] = []
+        for key, low, high in (("battery.charge", 0, 100), ("input.voltage", 0, 1000)):
+            raw = variables.get(key)
+            values[key] = reading(raw, low, high) if raw is not None else None
+            if raw is not None and values[key] is None:
+                implausible.append(why(key, raw, low, high))
         readings.append(UpsReading(name=name, status=status_flags(variables),
-                                   battery_charge=number(variables, "battery.charge"),
-                                   input_voltage=number(variables, "input.voltage"), model=model,
-                                   observations=(obs.id,)))
+                                   battery_charge=values["battery.charge"], input_voltage=values["input.voltage"],
+                                   model=model, implausible=tuple(implausible), observations=(obs.id,)))
     return readings
 
 
@@ -162,7 +171,11 @@ def _attestation(session: Session, path: Path, notes: list[str]) -> PowerAttesta
     resolved = path.expanduser().resolve()
     call = f"read {resolved}  # on the checker: ihcheck_power_attestation"
     try:
-        data = resolved.read_bytes()
+        data = read_bytes_limited(resolved, "attestation", MAX_DOCUMENT_BYTES)
+    except InputError as exc:
+        session.record(call, "", error=str(exc))
+        notes.append(f"ihcheck_power_attestation {path}: cannot be read ({exc}); fix the path or remove the variable")
+        return None
     except OSError as exc:
         session.record(call, "", error=f"{type(exc).__name__}: {exc.strerror or exc}")
         notes.append(f"ihcheck_power_attestation {path}: cannot be read ({exc.strerror or exc}); "
@@ -183,6 +196,9 @@ def _attestation(session: Session, path: Path, notes: list[str]) -> PowerAttesta
     return PowerAttestation(path=str(resolved), sha256=digest, size=len(data), observations=(obs.id,))
 
 
+MAX_POWER_SUPPLIES = 64
+
+
 def collect(session: Session, *, sysfs_root: str = SYSFS_ROOT) -> PowerFacts:
     declared = session.host.declared
     first = len(session.observations)
@@ -200,5 +216,14 @@ def collect(session: Session, *, sysfs_root: str = SYSFS_ROOT) -> PowerFacts:
     attestation = None
     if declared.power_attestation is not None:
         attestation = _attestation(session, declared.power_attestation, notes)
+    implausible: list[str] = []
+    if len(psus) > MAX_POWER_SUPPLIES:  # 1.4 M fake PSU records were once accepted
+        implausible.append(f"{len(psus)} power supply records reported (no server has more than "
+                           f"{MAX_POWER_SUPPLIES}); none of them is counted")
+        psus = []
+    if len(ups) > MAX_POWER_SUPPLIES:
+        implausible.append(f"{len(ups)} UPS readings reported; none of them is counted")
+        ups = []
     return PowerFacts(psus=tuple(psus), ups=tuple(ups), sysfs=tuple(sysfs), attestation=attestation,
-                      observations=tuple(o.id for o in session.observations[first:]), notes=tuple(notes))
+                      observations=tuple(o.id for o in session.observations[first:]), notes=tuple(notes),
+                      implausible=tuple(implausible))

@@ -25,10 +25,11 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from checker.errors import HostUnreachable, InputError, ProbeError
+from probes.bounded import COMMAND_OUTPUT_CAP, Bounded
 from probes.facts.declared import Declarations
 from probes.inventory import Inventory, InventoryHost
 from probes.observation import Observation
-from probes.transport import TransportOptions
+from probes.transport import TransportOptions, unwrap
 
 Answer = tuple[int, str, str]
 
@@ -64,14 +65,21 @@ class RecordedTransport:
 
     def __init__(self, host: str, answers: dict[str, list[Answer]], *, fingerprint: str | None = None) -> None:
         self.host = host
-        self._answers = {command: deque(replies) for command, replies in answers.items()}
+        # Keyed by the probe's own command: the deadline wrapper around it changes between ihcheck versions.
+        self._answers: dict[str, deque[Answer]] = {}
+        for command, replies in answers.items():
+            self._answers.setdefault(unwrap(command), deque()).extend(replies)
         self._fingerprint = fingerprint
 
-    def run(self, command: str) -> Answer:
-        replies = self._answers.get(command)
+    def answer(self, command: str) -> Answer:
+        replies = self._answers.get(unwrap(command))
         if not replies:
-            raise NotRecorded(f"{self.host}: no recorded answer to {command!r}")
+            raise NotRecorded(f"{self.host}: no recorded answer to {unwrap(command)!r}")
         return replies.popleft() if len(replies) > 1 else replies[0]
+
+    def run(self, command: str, *, timeout: float = 30, cap: int = COMMAND_OUTPUT_CAP) -> Bounded:
+        rc, out, err = self.answer(command)
+        return Bounded(rc, out.encode()[:cap], err.encode()[:cap])
 
     def host_key_fingerprint(self) -> str | None:
         return self._fingerprint

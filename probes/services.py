@@ -94,6 +94,22 @@ class _Seen:
         )
 
 
+def _contradiction(sock: ListeningSocket, processes: list[Process]) -> str | None:
+    """Why a socket's owner cannot be believed: ss names one program for a pid that ps says is another."""
+    if sock.pid is None or sock.process is None:
+        return None
+    listed = [p.name for p in processes if p.pid == sock.pid]
+    if listed and all(name[:15] != sock.process[:15] for name in listed):
+        return (f"{sock.address}:{sock.port}/{sock.protocol}: ss says pid {sock.pid} is {sock.process!r}, "
+                f"ps says {listed[0]!r}")
+    return None
+
+
+def contradictions(sockets: list[ListeningSocket], processes: list[Process]) -> list[str]:
+    """Every listening socket whose owner ss and ps disagree about (its role then comes from its port only)."""
+    return [why for sock in sockets if (why := _contradiction(sock, processes))]
+
+
 def classify(sockets: list[ListeningSocket], processes: list[Process]) -> list[ServiceInstance]:
     """Group sockets and processes by engine; a socket's owner decides, its port only when no owner is seen."""
     cmdlines = {p.pid: p.cmdline for p in processes}
@@ -108,8 +124,9 @@ def classify(sockets: list[ListeningSocket], processes: list[Process]) -> list[S
             entry.processes[proc.name] = None
             entry.pids.add(proc.pid)
 
+    contradicted = {id(s) for s in sockets if _contradiction(s, processes)}
     for sock in sockets:
-        if sock.process is not None and sock.pid is not None:
+        if sock.process is not None and sock.pid is not None and id(sock) not in contradicted:
             proc = Process(sock.pid, sock.process, cmdlines.get(sock.pid, ""))
             engine = engine_for_process(proc.name, proc.cmdline)
             if engine is not None:
@@ -157,4 +174,5 @@ def collect(session: Session) -> ServiceFacts:
     return ServiceFacts(
         sockets=tuple(sockets), services=tuple(classify(sockets, processes)), installed=tuple(installed),
         process_owners_visible=owners_visible, observations=tuple(used), notes=tuple(notes),
+        implausible=tuple(contradictions(sockets, processes)),
     )

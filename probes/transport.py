@@ -1,11 +1,18 @@
-"""How ihcheck reaches a host: pytest-testinfra's backends behind one small factory.
+"""How ihcheck reaches a host: local, OpenSSH, paramiko, podman or Ansible, every command bounded.
 
-testinfra already knows local, paramiko, ssh, ansible and podman; its contract is one
-`run(command) -> CommandResult`. What it lacks is what evidence needs, so this module adds:
+testinfra's backends were the first shape of this module; their contract (`run(command)` → exit status,
+stdout, stderr) is kept, but their way of running commands is not: they wait for a command and its pipes
+without a deadline, read its output whole, probe the host's encoding with an unwrapped `python3 -c …`,
+and join OpenSSH options into one string that is split again on spaces. A hostile host could hang a run
+or exhaust the checker's memory through any of these. So each transport here runs its command through
+`probes.bounded` (a process on the checker, ended as a group at its deadline, its output capped) or, for
+paramiko, reads the channel against the same deadline and cap; the remote side is wrapped in
+`timeout -k` so that the host ends what the checker gave up on.
 
-* strict SSH host-key checking by default (testinfra's paramiko backend warns and carries on;
-  ours rejects unknown or changed keys unless the user explicitly opts out), and
-* the fingerprint of the key the host presented, so each observation can name the machine.
+What evidence needs is added on top:
+* strict SSH host-key checking by default (unknown or changed keys are rejected unless the user opts out);
+* the fingerprint of the key the host presented, so each observation can name the machine;
+* the deadline and cap the checker applied, recorded in the observation when it had to use them.
 
 `Session` wraps a transport for one host and records every command as an `Observation`.
 """
@@ -13,20 +20,30 @@ testinfra already knows local, paramiko, ssh, ansible and podman; its contract i
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
+import select
+import shlex
 import sys
+import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from checker.errors import HostUnreachable
+from probes.bounded import COMMAND_OUTPUT_CAP, HOST_OUTPUT_CAP, KILL_GRACE, Bounded, Cancel, decode, run_bounded
 from probes.inventory import InventoryHost
 from probes.observation import Observation, ObservationLog, now
 
 DEFAULT_KNOWN_HOSTS = (Path("~/.ssh/known_hosts"), Path("/etc/ssh/ssh_known_hosts"))
 CONNECT_TIMEOUT = 10
+DEFAULT_COMMAND_TIMEOUT = 30
+# What the checker adds to a command's own deadline before it gives up on the connection: the remote
+# `timeout -k` needs its grace, and the answer needs to travel back.
+CLIENT_SLACK = 5.0
 
 
 @dataclass(frozen=True)
@@ -34,12 +51,16 @@ class TransportOptions:
     accept_unknown_host_keys: bool = False
     connect_timeout: int = CONNECT_TIMEOUT
     ansible_inventory: str | None = None
+    command_output_cap: int = COMMAND_OUTPUT_CAP
+    host_output_cap: int = HOST_OUTPUT_CAP
+    kill_grace: float = KILL_GRACE
+    cancel: Cancel | None = field(default=None, compare=False)
 
 
 class Transport(Protocol):
     name: str
 
-    def run(self, command: str) -> tuple[int, str, str]: ...
+    def run(self, command: str, *, timeout: float, cap: int) -> Bounded: ...
 
     def host_key_fingerprint(self) -> str | None: ...
 
@@ -49,19 +70,23 @@ class Transport(Protocol):
 def _known_hosts_files(host: InventoryHost) -> list[Path]:
     files = [host.declared.known_hosts] if host.declared.known_hosts else []
     files += [p.expanduser() for p in DEFAULT_KNOWN_HOSTS]
-    return [p for p in files if p is not None and p.exists()]
+    return [p for p in files if p is not None and p.is_file()]
 
 
-class _TestinfraTransport:
-    """Adapts a testinfra backend to the Transport protocol."""
+class _ProcessTransport:
+    """A transport whose every command is one process on the checker (sh, ssh, podman exec)."""
 
-    def __init__(self, name: str, backend: Any) -> None:
-        self.name = name
-        self._backend = backend
+    name = "local"
 
-    def run(self, command: str) -> tuple[int, str, str]:
-        result = self._backend.run(command)
-        return result.rc, result.stdout, result.stderr
+    def __init__(self, options: TransportOptions) -> None:
+        self._options = options
+
+    def argv(self, command: str) -> list[str]:
+        return ["sh", "-c", command]
+
+    def run(self, command: str, *, timeout: float, cap: int) -> Bounded:
+        return run_bounded(self.argv(command), timeout=timeout, cap=cap, cancel=self._options.cancel,
+                           grace=self._options.kill_grace)
 
     def host_key_fingerprint(self) -> str | None:
         return None
@@ -70,104 +95,59 @@ class _TestinfraTransport:
         return None
 
 
-class _ParamikoTransport(_TestinfraTransport):
-    """testinfra's paramiko backend, but verifying host keys against known_hosts."""
+class _LocalTransport(_ProcessTransport):
+    name = "local"
+
+
+class _PodmanTransport(_ProcessTransport):
+    name = "podman"
 
     def __init__(self, host: InventoryHost, options: TransportOptions) -> None:
-        from testinfra.backend.paramiko import ParamikoBackend
+        super().__init__(options)
+        self._container = host.address
 
-        known_hosts = _known_hosts_files(host)
-        accept = options.accept_unknown_host_keys
-
-        class VerifyingBackend(ParamikoBackend):  # type: ignore[misc]
-            @functools.cached_property
-            def client(self) -> Any:
-                import paramiko
-
-                client = paramiko.SSHClient()
-                for path in known_hosts:
-                    client.load_host_keys(str(path))
-                policy = paramiko.AutoAddPolicy() if accept else paramiko.RejectPolicy()
-                client.set_missing_host_key_policy(policy)
-                client.connect(
-                    hostname=host.address,
-                    port=host.port or 22,
-                    username=host.user,
-                    password=host.password.get_secret_value() if host.password else None,
-                    key_filename=str(host.private_key_file) if host.private_key_file else None,
-                    timeout=options.connect_timeout,
-                    banner_timeout=options.connect_timeout,
-                    auth_timeout=options.connect_timeout,
-                    allow_agent=host.private_key_file is None,
-                    look_for_keys=host.private_key_file is None,
-                )
-                return client
-
-        super().__init__("paramiko", VerifyingBackend(f"{host.address}", timeout=options.connect_timeout))
-
-    def connect(self) -> None:
-        import paramiko
-
-        try:
-            _ = self._backend.client
-        except paramiko.BadHostKeyException as exc:
-            raise HostUnreachable(f"host key mismatch: {exc}") from None
-        except paramiko.SSHException as exc:
-            reason = str(exc)
-            if "not found in known_hosts" in reason:
-                reason += " (add it to known_hosts or ihcheck_known_hosts; --accept-unknown-host-keys to skip)"
-            raise HostUnreachable(f"SSH: {reason}") from None
-        except (TimeoutError, OSError, EOFError) as exc:
-            raise HostUnreachable(f"cannot connect: {exc or type(exc).__name__}") from None
-
-    def host_key_fingerprint(self) -> str | None:
-        transport = self._backend.client.get_transport()
-        if transport is None:
-            return None
-        return str(transport.get_remote_server_key().fingerprint)
-
-    def close(self) -> None:
-        if "client" in self._backend.__dict__:
-            self._backend.client.close()
+    def argv(self, command: str) -> list[str]:
+        return ["podman", "exec", self._container, "sh", "-c", command]
 
 
-class _OpenSshTransport(_TestinfraTransport):
-    """testinfra's ssh backend (the OpenSSH client), with StrictHostKeyChecking forced on."""
+def _ssh_config_value(path: Path) -> str:
+    """One file of UserKnownHostsFile, quoted as ssh_config quotes (a path with a space stays one path)."""
+    text = str(path)
+    if '"' in text:
+        raise HostUnreachable(f"known_hosts path with a double quote cannot be given to OpenSSH: {text!r}")
+    return f'"{text}"' if any(c.isspace() for c in text) else text
+
+
+class _OpenSshTransport(_ProcessTransport):
+    """The OpenSSH client, StrictHostKeyChecking forced on, its arguments a list (never a joined string)."""
+
+    name = "ssh"
 
     def __init__(self, host: InventoryHost, options: TransportOptions) -> None:
-        from testinfra.backend.ssh import SshBackend
-
-        args = ["-o BatchMode=yes"]
-        if options.accept_unknown_host_keys:
-            args.append("-o StrictHostKeyChecking=accept-new")
-        else:
-            args.append("-o StrictHostKeyChecking=yes")
-        files = _known_hosts_files(host)
-        if files:
-            args.append("-o UserKnownHostsFile=" + " ".join(str(p) for p in files))
-        user = f"{host.user}@" if host.user else ""
-        port = f":{host.port}" if host.port else ""
-        backend = SshBackend(
-            f"{user}{host.address}{port}",
-            ssh_identity_file=str(host.private_key_file) if host.private_key_file else None,
-            ssh_extra_args=" ".join(args),
-            timeout=options.connect_timeout,
-        )
-        super().__init__("ssh", backend)
-        self._files = files
+        super().__init__(options)
         self._host = host
+        self._files = _known_hosts_files(host)
+        args = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={options.connect_timeout}",
+                "-o", "StrictHostKeyChecking=" + ("accept-new" if options.accept_unknown_host_keys else "yes"),
+                "-o", "UserKnownHostsFile=" + (" ".join(_ssh_config_value(p) for p in self._files) or "/dev/null"),
+                "-o", "GlobalKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-T"]
+        if host.port:
+            args += ["-p", str(host.port)]
+        if host.user:
+            args += ["-l", host.user]
+        if host.private_key_file:
+            args += ["-i", str(host.private_key_file), "-o", "IdentitiesOnly=yes"]
+        self._prefix = [*args, "--", host.address]
 
-    def run(self, command: str) -> tuple[int, str, str]:
-        try:
-            rc, out, err = super().run(command)
-        except RuntimeError as exc:  # testinfra raises when ssh itself exits 255: the command never ran
-            result = exc.args[0] if exc.args else None
-            err = getattr(result, "stderr", "") or str(exc)
-            rc = 255
-        if rc == 255:
-            lines = [line for line in err.strip().splitlines() if line.strip()]
+    def argv(self, command: str) -> list[str]:
+        return [*self._prefix, command]
+
+    def run(self, command: str, *, timeout: float, cap: int) -> Bounded:
+        result = super().run(command, timeout=timeout + self._options.connect_timeout, cap=cap)
+        if result.returncode == 255:  # ssh itself failed: the command never ran
+            lines = [line for line in decode(result.stderr).strip().splitlines() if line.strip()]
             raise HostUnreachable(f"SSH: {lines[-1] if lines else 'exit 255'}")
-        return rc, out, err
+        return result
 
     def host_key_fingerprint(self) -> str | None:
         import paramiko
@@ -180,49 +160,185 @@ class _OpenSshTransport(_TestinfraTransport):
         return None
 
 
-class _AnsibleTransport(_TestinfraTransport):
-    """testinfra's ansible backend, forced to run every command through the `ansible` CLI.
+class _AnsibleTransport(_ProcessTransport):
+    """Every command through the `ansible` CLI's shell module, bounded like any other process.
 
-    Ansible then owns connection details (its own host-key checking, become, vault); it is slow
-    (one `ansible` process per command) but reaches whatever Ansible can reach.
+    Ansible then owns connection details (its own host-key checking, become, vault); it is slow (one
+    `ansible` process per command) but reaches whatever Ansible can reach.
     """
 
+    name = "ansible"
+
     def __init__(self, host: InventoryHost, options: TransportOptions) -> None:
-        from testinfra.backend.ansible import AnsibleBackend
-
+        super().__init__(options)
+        self._host = host
         # The `ansible` CLI lives beside the interpreter running ihcheck (e.g. .venv/bin).
-        bindir = str(Path(sys.executable).parent)
-        if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-            os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
-        backend = AnsibleBackend(host.name, ansible_inventory=options.ansible_inventory, force_ansible=True)
-        super().__init__("ansible", backend)
+        self._ansible = str(Path(sys.executable).parent / "ansible")
+        if not Path(self._ansible).exists():
+            self._ansible = "ansible"
 
-    def run(self, command: str) -> tuple[int, str, str]:
+    def run(self, command: str, *, timeout: float, cap: int) -> Bounded:
+        with tempfile.TemporaryDirectory(prefix="ihcheck-ansible-") as tree:
+            argv = [self._ansible, "--tree", tree, "-m", "ansible.builtin.shell",
+                    "-a", json.dumps({"_raw_params": command})]
+            if self._options.ansible_inventory:
+                argv += ["-i", self._options.ansible_inventory]
+            argv += ["--limit", self._host.name, "all"]
+            env = {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_DEPRECATION_WARNINGS": "false",
+                   "ANSIBLE_LOCALHOST_WARNING": "false", "ANSIBLE_SYSTEM_WARNINGS": "false"}
+            outer = run_bounded(argv, timeout=timeout + 30, cap=2 * cap + 65536, env=env,
+                                cancel=self._options.cancel, grace=self._options.kill_grace)
+            if outer.ended:
+                return Bounded(None, b"", outer.stderr, outer.ended, outer.truncated)
+            files = [p for p in Path(tree).iterdir() if p.is_file()]
+            if not files:
+                text = decode(outer.stdout + outer.stderr).strip()
+                raise HostUnreachable(f"ansible: {text.splitlines()[-1][:300] if text else 'no result'}")
+            with files[0].open("rb") as fh:
+                raw = fh.read(2 * cap + 65536)
         try:
-            out = self._backend.run_ansible("shell", module_args=command, check=False)
-        except RuntimeError as exc:  # testinfra raises on ansible's own failures (4 = unreachable)
-            text = str(exc)
-            match = re.search(r'"msg": "([^"]*)"', text)
-            raise HostUnreachable(f"ansible: {match.group(1) if match else text.splitlines()[0][:300]}") from None
+            out = json.loads(raw)
+        except ValueError:
+            raise HostUnreachable("ansible: result not readable (too large or not JSON)") from None
         if out.get("unreachable"):
-            raise HostUnreachable(f"ansible: {out.get('msg', 'unreachable')}")
+            raise HostUnreachable(f"ansible: {str(out.get('msg', 'unreachable'))[:300]}")
         if "stdout" in out and "rc" in out:
-            return int(out["rc"]), str(out["stdout"]), str(out.get("stderr", ""))
+            stdout, stderr = str(out["stdout"]).encode(), str(out.get("stderr", "")).encode()
+            return Bounded(int(out["rc"]), stdout[:cap], stderr[:cap], None, len(stdout) > cap)
         # The module itself could not run (no Python on the host, a broken interpreter path, …).
         detail = str(out.get("module_stdout") or out.get("module_stderr") or "").strip().splitlines()
         raise HostUnreachable(f"ansible: {out.get('msg', 'module failed')}: {detail[0] if detail else ''}".rstrip(": "))
 
 
+class _ParamikoTransport:
+    """SSH through paramiko, verifying host keys against known_hosts, reading each channel under a deadline."""
+
+    name = "paramiko"
+
+    def __init__(self, host: InventoryHost, options: TransportOptions) -> None:
+        self._host = host
+        self._options = options
+        self._client: Any = None
+
+    def connect(self) -> None:
+        import paramiko
+
+        host, options = self._host, self._options
+        client = paramiko.SSHClient()
+        for path in _known_hosts_files(host):
+            try:
+                client.load_host_keys(str(path))
+            except (OSError, paramiko.SSHException, ValueError) as exc:
+                raise HostUnreachable(f"known_hosts {path}: not readable: {exc}") from None
+        policy = paramiko.AutoAddPolicy() if options.accept_unknown_host_keys else paramiko.RejectPolicy()
+        client.set_missing_host_key_policy(policy)
+        try:
+            client.connect(
+                hostname=host.address,
+                port=host.port or 22,
+                username=host.user,
+                password=host.password.get_secret_value() if host.password else None,
+                key_filename=str(host.private_key_file) if host.private_key_file else None,
+                timeout=options.connect_timeout,
+                banner_timeout=options.connect_timeout,
+                auth_timeout=options.connect_timeout,
+                channel_timeout=options.connect_timeout,
+                allow_agent=host.private_key_file is None,
+                look_for_keys=host.private_key_file is None,
+            )
+        except paramiko.BadHostKeyException as exc:
+            client.close()
+            raise HostUnreachable(f"host key mismatch: {exc}") from None
+        except paramiko.SSHException as exc:
+            client.close()
+            reason = str(exc)
+            if "not found in known_hosts" in reason:
+                reason += " (add it to known_hosts or ihcheck_known_hosts; --accept-unknown-host-keys to skip)"
+            raise HostUnreachable(f"SSH: {reason}") from None
+        except (TimeoutError, OSError, EOFError, ValueError) as exc:
+            client.close()
+            raise HostUnreachable(f"cannot connect: {exc or type(exc).__name__}") from None
+        self._client = client
+
+    def run(self, command: str, *, timeout: float, cap: int) -> Bounded:
+        import paramiko
+
+        transport = self._client.get_transport() if self._client else None
+        if transport is None or not transport.is_active():
+            raise HostUnreachable("connection lost")
+        try:
+            channel = transport.open_session(timeout=self._options.connect_timeout)
+            channel.exec_command(command)
+            channel.shutdown_write()
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            raise HostUnreachable(f"connection lost: {exc or type(exc).__name__}") from None
+        out, err = bytearray(), bytearray()
+        cancel = self._options.cancel
+        deadline = time.monotonic() + timeout + self._options.kill_grace + CLIENT_SLACK
+        exited_at: float | None = None
+        ended: str | None = None
+        truncated = False
+        try:
+            while True:
+                progressed = False
+                while channel.recv_ready():
+                    out += channel.recv(65536)
+                    progressed = True
+                while channel.recv_stderr_ready():
+                    err += channel.recv_stderr(65536)
+                    progressed = True
+                if len(out) + len(err) > cap:
+                    truncated, ended = True, f"output cap of {cap} bytes"
+                    keep = max(0, cap - len(err))
+                    del out[keep:]
+                    del err[max(0, cap - len(out)):]
+                    break
+                if channel.eof_received and channel.exit_status_ready() and not channel.recv_ready() \
+                        and not channel.recv_stderr_ready():
+                    break
+                now_ = time.monotonic()
+                if channel.exit_status_ready():
+                    # The command exited; a child it left behind may hold the channel open. Take what came.
+                    exited_at = exited_at or now_
+                    if now_ - exited_at > 1.0:
+                        break
+                if cancel is not None and cancel.is_set():
+                    ended = "interrupted"
+                    break
+                if now_ >= deadline:
+                    ended = f"deadline of {timeout:g} s"
+                    break
+                if channel.closed and not progressed:
+                    break
+                if not progressed:
+                    select.select([channel], [], [], 0.05)
+            status = channel.recv_exit_status() if ended is None and channel.exit_status_ready() else None
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            raise HostUnreachable(f"connection lost: {exc or type(exc).__name__}") from None
+        finally:
+            channel.close()
+        if status == -1:  # the server sent no exit status: the command was killed by a signal, or the server quit
+            status = None
+            err += b"\n[ihcheck: the host sent no exit status (killed by a signal?)]"
+        return Bounded(status, bytes(out), bytes(err), ended, truncated)
+
+    def host_key_fingerprint(self) -> str | None:
+        transport = self._client.get_transport() if self._client else None
+        if transport is None:
+            return None
+        return str(transport.get_remote_server_key().fingerprint)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
 def open_transport(host: InventoryHost, options: TransportOptions | None = None) -> Transport:
     options = options or TransportOptions()
     if host.connection == "local":
-        from testinfra.backend.local import LocalBackend
-
-        return _TestinfraTransport("local", LocalBackend("local"))
+        return _LocalTransport(options)
     if host.connection == "podman":
-        from testinfra.backend.podman import PodmanBackend
-
-        return _TestinfraTransport("podman", PodmanBackend(host.address))
+        return _PodmanTransport(host, options)
     if host.connection == "ansible":
         return _AnsibleTransport(host, options)
     if host.connection == "ssh" and host.declared.transport == "ssh":
@@ -234,33 +350,53 @@ def open_transport(host: InventoryHost, options: TransportOptions | None = None)
 
 @dataclass
 class Session:
-    """One host's transport plus the run's observation log: every command becomes evidence."""
+    """One host's transport plus the run's observation log: every command becomes evidence.
+
+    Every command runs under a deadline (`timeout -k GRACE T sh -c …` on the host, and the checker's own
+    deadline around it) and an output cap, per command and per host over the whole run.
+    """
 
     host: InventoryHost
     transport: Transport
     log: ObservationLog
     observations: list[Observation] = field(default_factory=list)
+    options: TransportOptions = field(default_factory=TransportOptions)
+    _spent: int = 0
 
     @property
     def is_local(self) -> bool:
         return self.transport.name == "local"
 
-    def run(self, command: str, timeout: int | None = 30, *, scrub: Callable[[str], str] | None = None) -> Observation:
+    def run(self, command: str, timeout: float | None = DEFAULT_COMMAND_TIMEOUT, *,
+            scrub: Callable[[str], str] | None = None) -> Observation:
         """Run a shell command; a non-zero exit is an observation, not an exception. `scrub` rewrites the
         output before it is kept (personal data pseudonymised: the evidence never holds it)."""
-        wrapped = f"timeout {timeout} sh -c {_quote(command)}" if timeout else command
+        timeout = float(timeout or DEFAULT_COMMAND_TIMEOUT)
+        grace = max(1, round(self.options.kill_grace))
+        wrapped = remote_wrap(command, timeout, grace)
         started = now()
+        cap = min(self.options.command_output_cap, self.options.host_output_cap - self._spent)
+        if cap <= 0:
+            return self._keep(wrapped, None, "", f"[ihcheck: not run: this host's output budget of "
+                              f"{self.options.host_output_cap} bytes is spent]", started, truncated=True)
+        cancel = self.options.cancel
+        if cancel is not None and cancel.is_set():
+            return self._keep(wrapped, None, "", f"[ihcheck: not run: {cancel.reason}]", started)
         try:
-            rc, out, err = self.transport.run(wrapped)
+            result = self.transport.run(wrapped, timeout=timeout + grace + 1, cap=cap)
         except HostUnreachable:
             raise
         except Exception as exc:  # transport died mid-run: keep it as an observation of failure
             if _is_connection_error(exc):
                 raise HostUnreachable(f"connection lost: {exc}") from None
-            rc, out, err = -1, "", f"{type(exc).__name__}: {exc}"
+            result = Bounded(None, b"", f"{type(exc).__name__}: {exc}".encode())
+        self._spent += len(result.stdout) + len(result.stderr)
+        rc = result.returncode if result.returncode is None or result.returncode >= 0 else None
+        out = decode(result.stdout)
         if scrub is not None:
             out = scrub(out)
-        return self._keep(wrapped, rc if rc >= 0 else None, out, err, started)
+        return self._keep(wrapped, rc, out, result.stderr_with_note(decode(result.stderr)),
+                          started, ended=result.ended, truncated=result.truncated)
 
     def record(self, call: str, output: str, *, error: str = "") -> Observation:
         """Keep something the checker itself did about this host (a psutil call, a handshake sent from the
@@ -269,7 +405,7 @@ class Session:
         return self._keep(call, 0 if not error else 1, output, error, now(), transport="checker")
 
     def _keep(self, command: str, rc: int | None, out: str, err: str, started: Any,
-              transport: str | None = None) -> Observation:
+              transport: str | None = None, *, ended: str | None = None, truncated: bool = False) -> Observation:
         obs = self.log.record(
             host=self.host.name,
             transport=transport or self.transport.name,
@@ -279,6 +415,8 @@ class Session:
             stderr=err,
             started_at=started,
             host_key_fingerprint=None if transport else self._fingerprint(),
+            ended_by_checker=ended,
+            truncated=truncated,
         )
         self.observations.append(obs)
         return obs
@@ -294,10 +432,33 @@ class Session:
         return self._fingerprint_value
 
 
-def _quote(command: str) -> str:
-    import shlex
+def remote_wrap(command: str, timeout: float, grace: int) -> str:
+    """The command as the host runs it: under `timeout -k` (TERM at the deadline, KILL `grace` s later, to
+    the whole process group `timeout` leads), and with whatever that group left running in the background
+    killed once the command has exited, so no straggler holds the connection's output open.
 
-    return shlex.quote(command)
+    >>> remote_wrap("echo hi", 30, 3)
+    "timeout -k 3 30 sh -c 'echo hi' & p=$!; wait $p; s=$?; kill -9 -$p 2>/dev/null; exit $s"
+    """
+    return (f"timeout -k {grace} {timeout:g} sh -c {shlex.quote(command)}"
+            " & p=$!; wait $p; s=$?; kill -9 -$p 2>/dev/null; exit $s")
+
+
+_WRAPPED = re.compile(r"^timeout (?:-k \d+ )?[\d.]+ sh -c (?P<inner>'(?:[^']|'\"'\"')*')"
+                      r"(?: & p=\$!; wait \$p; s=\$\?; kill -9 -\$p 2>/dev/null; exit \$s)?$")
+
+
+def unwrap(command: str) -> str:
+    """The probe's own command inside `remote_wrap` (or the older `timeout N sh -c …`), for replaying recordings.
+
+    >>> unwrap(remote_wrap("echo 'hi'", 30, 3)), unwrap("timeout 30 sh -c 'ps -e'"), unwrap("uname")
+    ("echo 'hi'", 'ps -e', 'uname')
+    """
+    match = _WRAPPED.match(command)
+    if match is None:
+        return command
+    parts = shlex.split(match.group("inner"))
+    return parts[0] if len(parts) == 1 else command
 
 
 def _is_connection_error(exc: Exception) -> bool:
@@ -306,4 +467,3 @@ def _is_connection_error(exc: Exception) -> bool:
     except ImportError:  # pragma: no cover - paramiko is a core dependency
         return isinstance(exc, OSError)
     return isinstance(exc, OSError | EOFError | paramiko.SSHException)
-

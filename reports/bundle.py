@@ -64,9 +64,15 @@ UNSIGNED = frozenset({MANIFEST, SIG_ED25519, SIG_SM2})
 _VERIFY_TXT = """\
 This is an ihcheck evidence bundle ({format}).
 
-Verify it offline (no network, no access to the hospital needed):
+Verify it offline (no network, no access to the hospital needed), against the fingerprints the
+hospital REGISTERED WITH YOU (from your own records, never from this bundle: whoever altered the
+bundle would also have replaced any fingerprint written in it):
 
-    ihcheck verify BUNDLE --pubkey "{ed} {sm2}"
+    ihcheck verify BUNDLE --pubkey "ed25519:SHA256:<registered> sm2:SM3:<registered>"
+    ihcheck verify BUNDLE --keyring registered-hospitals.txt
+
+Exit 0 means intact AND signed by the registered key; exit 2 means intact but not compared with a
+registered key (anyone can re-sign an altered bundle); exit 1 means altered.
 
 Or with OpenSSL alone (3.0 or later), from inside the bundle directory:
 
@@ -75,10 +81,11 @@ Or with OpenSSL alone (3.0 or later), from inside the bundle directory:
     openssl pkeyutl -verify -pubin -inkey keys/sm2.pub.pem -rawin -digest sm3 \\
         -pkeyopt distid:1234567812345678 -in manifest.json -sigfile signatures/manifest.sm2.der
 
-then compare every file's sha256sum / SM3 digest with manifest.json "files". Check that the
-public keys' fingerprints are the ones the hospital registered with you:
-{ed}
-{sm2}
+then compare every file's sha256sum / SM3 digest with manifest.json "files", and — the step that
+establishes who signed — compare the public keys in keys/ with the keys or fingerprints the hospital
+registered with you. A signature that verifies under a key you did not register proves nothing.
+
+请以医院向您登记的公钥指纹核对签名者，切勿使用证据包内写明的指纹。
 """
 
 
@@ -154,7 +161,7 @@ def write_bundle(
 
     root = Path(out_dir)
     inventory = Path(inventory_path)
-    if root.exists() and any(root.iterdir()):
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise InputError(f"{root}: bundle directory exists and is not empty")
     if not inventory.exists():
         raise InputError(f"{inventory}: inventory not found")
@@ -175,9 +182,15 @@ def write_bundle(
 
     # inventory: the files as given, and the hosts as parsed
     skipped: list[str] = []
+    from probes.limits import read_bytes_limited as _read
+
+    inventory_root = (inventory if inventory.is_dir() else inventory.parent).resolve()
     for rel, path in _inventory_files(inventory):
+        if inventory.is_dir() and not path.resolve().is_relative_to(inventory_root):
+            skipped.append(f"inventory/files/{rel}: a link leading outside the inventory, left out")
+            continue
         try:
-            add_redacted_text(f"inventory/files/{rel}", path.read_text(encoding="utf-8"))
+            add_redacted_text(f"inventory/files/{rel}", _read(path, "inventory file").decode("utf-8"))
         except UnicodeDecodeError:
             skipped.append(f"inventory/files/{rel}: not UTF-8 text, cannot be redacted, left out")
     if parsed_hosts is None:
@@ -193,9 +206,11 @@ def write_bundle(
         redacted = {k: red.text(raw[k]) for k in ("command", "stdout", "stderr")}
         raw.update(redacted)
         raw["stdout_sha256"] = hashlib.sha256(raw["stdout"].encode("utf-8", "surrogateescape")).hexdigest()
-        raw["redactions"] = red.total
+        at_source = sum(obs.redacted.values())
+        raw["redactions"] = red.total + at_source
         kinds.update(red.counts)
-        files.add(observation_path(obs.id), dump_json(raw), red.total)
+        kinds.update(obs.redacted)
+        files.add(observation_path(obs.id), dump_json(raw), red.total + at_source)
 
     facts = result.facts.model_dump(mode="json")
     add_redacted_json("facts.json", facts)
@@ -210,22 +225,25 @@ def write_bundle(
     add_redacted_json("result.json", summary)
     add_redacted_json("waivers.json", {"waivers": [w.model_dump(mode="json") for w in waivers]})
     if waivers_file is not None:
-        add_redacted_text(f"waivers/{waivers_file.name}", waivers_file.read_text(encoding="utf-8"))
+        from probes.limits import read_text_limited
+
+        add_redacted_text(f"waivers/{waivers_file.name}", read_text_limited(waivers_file, "waivers file"))
 
     documents = result.facts.documents
     if documents is not None:
         folder = Path(documents.directory)
         from probes.facts.materials import INDEX
+        from probes.limits import MAX_DOCUMENT_BYTES, read_bytes_limited
         from probes.materials_folder import digests
 
-        index = (folder / INDEX).read_bytes()
+        index = read_bytes_limited(folder / INDEX, "index of the documents folder")
         if digests(index)[0] != documents.index_sha256:
             raise InputError(f"{folder / INDEX}: changed since the check read it; run the check again")
         files.add(f"documents/{INDEX}", index)
         for doc in documents.documents:
             if not doc.present:
                 continue
-            data = (folder / doc.file).read_bytes()
+            data = read_bytes_limited(folder / doc.file, "document", MAX_DOCUMENT_BYTES)
             if digests(data)[0] != doc.sha256:
                 raise InputError(f"{folder / doc.file}: changed since the check read it; run the check again")
             files.add(f"documents/{doc.file}", data)
@@ -234,7 +252,7 @@ def write_bundle(
     ed_fp, sm2_fp = public.fingerprints()
     files.add(KEY_ED25519, ed25519_public_pem(public.ed25519))
     files.add(KEY_SM2, public.sm2.pem())
-    files.add("VERIFY.txt", _VERIFY_TXT.format(format=FORMAT, ed=ed_fp, sm2=sm2_fp).encode("utf-8"))
+    files.add("VERIFY.txt", _VERIFY_TXT.format(format=FORMAT).encode("utf-8"))
     from reports import attestation
 
     predicate = {"tool": summary["tool"], "catalogue": summary["catalogue"], "inventory": result.inventory,
@@ -260,12 +278,14 @@ def write_bundle(
     files.add(MANIFEST, manifest_bytes)
     files.add(SIG_ED25519, keys.ed25519.sign(manifest_bytes))
     files.add(SIG_SM2, keys.sm2.sign(manifest_bytes))
-    root.mkdir(parents=True, exist_ok=True)
-    files.flush()
-    tar_path = None
-    if tarball:
-        tar_path = root.with_name(root.name + ".tar.gz")
-        write_tarball(files.content, root.name, tar_path)
+    from reports.files import locked_output_dir
+
+    tar_path = root.with_name(root.name + ".tar.gz") if tarball else None
+    with locked_output_dir(root) as staging:  # written beside, renamed into place whole; locked meanwhile
+        files.root = staging
+        files.flush()
+        if tar_path is not None:
+            write_tarball(files.content, root.name, tar_path)
     return Written(directory=root, tarball=tar_path, manifest=manifest)
 
 
@@ -281,5 +301,9 @@ def write_tarball(content: dict[str, bytes], top: str, path: Path) -> None:
             info.size, info.mtime, info.mode, info.uid, info.gid = len(data), 0, 0o644, 0, 0
             info.uname = info.gname = "root"
             tar.addfile(info, io.BytesIO(data))
-    with path.open("wb") as fh, gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0, compresslevel=6) as gz:
+    packed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=0, compresslevel=6) as gz:
         gz.write(raw.getvalue())
+    from reports.files import write_atomic
+
+    write_atomic(path, packed.getvalue())

@@ -27,6 +27,7 @@ class Row:
     signer: tuple[str, ...] = ()
     rules: dict[str, str] = field(default_factory=dict)
     checked_at: str = ""
+    pinned: bool = False  # the signer matched a registered key: only then is the bundle's origin established
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def read_row(path: Path, pinned: set[str] | None = None) -> Row:
     return Row(source=str(path), hospital=str(hospital), verified=True, status=status,
                signer=tuple(bundle.verification.signer or ()),
                rules=dict((bundle.result.get("summary") or {}).get("rules") or {}),
-               checked_at=local_time(bundle.result.get("finished_at")))
+               checked_at=local_time(bundle.result.get("finished_at")), pinned=bundle.verification.trusted)
 
 
 def rates(rows: list[Row], titles: dict[str, str]) -> list[Rate]:

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from checker.errors import InputError
+from probes.limits import read_bytes_limited
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -261,6 +262,12 @@ class SigningKeys:
         return PublicKeys(self.ed25519.public_key(), self.sm2.public_key())
 
     def write(self, directory: Path, *, force: bool = False) -> None:
+        try:
+            self._write(directory, force=force)
+        except OSError as exc:
+            raise InputError(f"{directory}: cannot write keys there: {exc.strerror or exc}") from None
+
+    def _write(self, directory: Path, *, force: bool) -> None:
         from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
         directory.mkdir(parents=True, exist_ok=True)
@@ -291,12 +298,13 @@ class SigningKeys:
             if not path.is_file():
                 raise InputError(f"{path}: signing key missing (create keys with `ihcheck keys new --out {directory}`)")
         try:
-            ed = load_pem_private_key(paths[ED25519_KEY].read_bytes(), password=None)
+            ed = load_pem_private_key(read_bytes_limited(paths[ED25519_KEY], "signing key", 1 << 20), password=None)
         except (ValueError, TypeError) as exc:
             raise InputError(f"{paths[ED25519_KEY]}: not an unencrypted PEM private key ({exc})") from None
         if not isinstance(ed, Ed25519PrivateKey):
             raise InputError(f"{paths[ED25519_KEY]}: not an Ed25519 private key")
-        return cls(ed, Sm2PrivateKey.from_pem(paths[SM2_KEY].read_bytes(), str(paths[SM2_KEY])))
+        sm2_pem = read_bytes_limited(paths[SM2_KEY], "signing key", 1 << 20)
+        return cls(ed, Sm2PrivateKey.from_pem(sm2_pem, str(paths[SM2_KEY])))
 
 
 @dataclass(frozen=True)
@@ -323,8 +331,8 @@ def pinned_fingerprints(spec: str) -> set[str]:
         if not found:
             raise InputError(f"{path}: no {ED25519_PUB} or {SM2_PUB} in this directory")
         return found
-    if path.is_file():
-        data = path.read_bytes()
+    if path.exists():
+        data = read_bytes_limited(path, "--pubkey file", 1 << 20)
         if b"-----BEGIN PUBLIC KEY-----" in data:
             try:
                 return {ed25519_fingerprint(ed25519_public_from_pem(data, str(path)))}
@@ -341,3 +349,27 @@ def pinned_fingerprints(spec: str) -> set[str]:
         raise InputError(f"--pubkey: {bad[0] if bad else spec!r} is neither a file nor an ed25519:SHA256:… "
                          "or sm2:SM3:… fingerprint")
     return prints
+
+
+def load_keyring(path: Path) -> dict[str, set[str]]:
+    """A regulator's keyring of registered hospitals: one line each, a name then its fingerprints.
+
+        # 名称 name                      fingerprints as registered
+        广州某互联网医院 ed25519:SHA256:… sm2:SM3:…
+    """
+    from probes.limits import read_text_limited
+
+    entries: dict[str, set[str]] = {}
+    for number, line in enumerate(read_text_limited(path, "keyring").splitlines(), 1):
+        words = line.split("#", 1)[0].split()
+        if not words:
+            continue
+        prints = {w for w in words if w.startswith(("ed25519:SHA256:", "sm2:SM3:"))}
+        name = " ".join(w for w in words if w not in prints)
+        if not prints or not name:
+            raise InputError(f"{path}: line {number}: expected a name and its ed25519:SHA256:… / sm2:SM3:… "
+                             "fingerprints")
+        entries.setdefault(name, set()).update(prints)
+    if not entries:
+        raise InputError(f"{path}: keyring holds no entries")
+    return entries

@@ -57,11 +57,12 @@ def _json(files: dict[str, bytes], rel: str, default: Any) -> Any:
         raise InputError(f"{rel}: not JSON ({exc})") from None
 
 
-def load_bundle(path: str | Path, pinned: set[str] | None = None) -> Bundle:
+def load_bundle(path: str | Path, pinned: set[str] | None = None,
+                keyring: dict[str, set[str]] | None = None) -> Bundle:
     """Verify a bundle, then read it; raises BundleInvalid when it does not verify."""
     path = Path(path)
     files = read_bundle(path)
-    verification = verify_content(files, str(path), pinned)
+    verification = verify_content(files, str(path), pinned, keyring)
     if not verification.ok:
         raise BundleInvalid(verification)
     observations = {}

@@ -48,14 +48,21 @@ class Format(StrEnum):
 
 def render_json(bundle: Bundle) -> str:
     """The bundle as one ihcheck.result/1 document (redacted), plus where it came from and who signed it."""
-    data = dict(bundle.result)
+    data: dict[str, Any] = {}
+    if not bundle.verification.trusted:  # first key of the document: what a reader must know before the rest
+        from reports.verify import UNPINNED_WARNING, UNPINNED_ZH
+
+        data["trust_warning"] = {"zh": UNPINNED_ZH, "en": UNPINNED_WARNING}
+    data.update(bundle.result)
     data.update({
         "facts": bundle.facts, "findings": bundle.findings,
         "observations": [_strip(o) for o in sorted(bundle.observations.values(), key=lambda o: o["file"])],
         "waivers": bundle.waivers,
         "bundle": {"source": bundle.source, "format": bundle.manifest.get("format"),
                    "signer": bundle.manifest.get("signer"), "redactions": bundle.manifest.get("redactions"),
-                   "verified": bundle.verification.ok, "pinned_key": bundle.verification.pinned},
+                   "verified": bundle.verification.ok, "pinned_key": bundle.verification.pinned,
+                   "signer_established": bundle.verification.trusted,
+                   "registered_as": bundle.verification.registered_as},
     })
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
@@ -169,9 +176,10 @@ def render(bundle: Bundle, fmt: Format) -> bytes:
 
 def write_report(bundle: Bundle, fmt: Format, out: Path, data: bytes | None = None) -> None:
     """Write one report; OSCAL assessment-results get the catalog they reference written beside them."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+    from reports.files import write_atomic  # a report is whole or absent, never half-written
+
     if fmt is Format.oscal:
         from reports.oscal import CATALOG_FILE
 
-        (out.parent / CATALOG_FILE).write_bytes(render(bundle, Format.oscal_catalog))
-    out.write_bytes(render(bundle, fmt) if data is None else data)
+        write_atomic(out.parent / CATALOG_FILE, render(bundle, Format.oscal_catalog))
+    write_atomic(out, render(bundle, fmt) if data is None else data)

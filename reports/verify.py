@@ -11,9 +11,13 @@ Checks, in order (the first failure is what `ihcheck verify` names):
     3. the Ed25519 and the SM2 signature over manifest.json's exact bytes both hold;
     4. every file: none removed, none added, none altered (size, SHA-256 and SM3), in path order;
     5. every observation a finding cites is in the bundle, and each observation file holds the
-       observation its name says; every document's digest matches facts.json;
+       observation its name says; the inventory snapshot, facts and observations name the same hosts
+       with the same addresses and host keys; every document's digest matches facts.json;
     6. the in-toto attestation (when the bundle has one) verifies with the bundle's Ed25519 key and
        names every other file with its sha256 (reports.attestation).
+
+Without a pinned key (`--pubkey`, or `--keyring` of registered hospitals) an intact bundle is only
+intact: anyone can re-sign an altered one. `Verification.trusted` is what `verify` exits 0 on.
 """
 
 from __future__ import annotations
@@ -50,7 +54,13 @@ class Verification:
     manifest: dict[str, Any] = field(default_factory=dict)
     signer: tuple[str, str] | None = None
     pinned: bool = False
+    registered_as: str | None = None  # the keyring entry the signer matched
     files: int = 0
+
+    @property
+    def trusted(self) -> bool:
+        """Intact, self-consistent, and signed by a key the verifier pinned: the only state `verify` exits 0 on."""
+        return self.ok and self.pinned
 
     @property
     def ok(self) -> bool:
@@ -61,8 +71,26 @@ class Verification:
         return self.problems[0] if self.problems else None
 
 
+MAX_BUNDLE_FILE = 256 * 1024 * 1024  # one file (a scanned document is the largest thing a bundle holds)
+MAX_BUNDLE_BYTES = 1024 * 1024 * 1024
+MAX_BUNDLE_FILES = 200_000
+
+
 def read_bundle(path: Path) -> dict[str, bytes]:
-    """Every regular file of a bundle directory or .tar.gz, by its path inside the bundle."""
+    """Every regular file of a bundle directory or .tar.gz, by its path inside the bundle.
+
+    Read with limits: regular files only (a FIFO would block, a device never ends), each file and the
+    whole within a size, archive members checked by their declared size before a byte is read."""
+    from probes.limits import read_bytes_limited
+
+    total = 0
+
+    def count(size: int, where: str) -> None:
+        nonlocal total
+        total += size
+        if total > MAX_BUNDLE_BYTES:
+            raise InputError(f"{path}: bundle larger than {MAX_BUNDLE_BYTES} bytes ({where})")
+
     if path.is_dir():
         out: dict[str, bytes] = {}
         stack = [path]
@@ -73,35 +101,69 @@ def read_bundle(path: Path) -> dict[str, bytes]:
                     raise InputError(f"{entry}: a bundle holds no symbolic links")
                 if entry.is_dir():
                     stack.append(entry)
-                else:
-                    out[entry.relative_to(path).as_posix()] = entry.read_bytes()
+                    continue
+                data = read_bytes_limited(entry, "bundle file", MAX_BUNDLE_FILE)
+                count(len(data), entry.name)
+                out[entry.relative_to(path).as_posix()] = data
+                if len(out) > MAX_BUNDLE_FILES:
+                    raise InputError(f"{path}: more than {MAX_BUNDLE_FILES} files")
         return out
     if path.is_file():
         try:
             with tarfile.open(path, mode="r:*") as tar:
-                members = tar.getmembers()
-                tops = {PurePosixPath(m.name).parts[0] for m in members if m.name.strip("/")}
-                if len(tops) != 1:
-                    raise InputError(f"{path}: expected one top-level bundle directory in the archive")
                 out = {}
-                for member in members:
+                tops: set[str] = set()
+                for member in tar:
                     parts = PurePosixPath(member.name).parts
+                    if member.name.strip("/"):
+                        tops.add(parts[0])
+                    if len(tops) > 1:
+                        raise InputError(f"{path}: expected one top-level bundle directory in the archive")
                     if member.isdir():
                         continue
-                    if not member.isfile() or ".." in parts or member.name.startswith("/"):
-                        raise InputError(f"{path}: {member.name}: not a plain file inside the bundle")
+                    if not member.isfile() or ".." in parts or member.name.startswith("/") or len(parts) < 2:
+                        raise InputError(f"{path}: {member.name!r}: not a plain file inside the bundle")
+                    if member.size > MAX_BUNDLE_FILE:
+                        raise InputError(f"{path}: {member.name!r}: {member.size} bytes, more than the "
+                                         f"{MAX_BUNDLE_FILE} a bundle file may hold")
+                    count(member.size, member.name)
                     handle = tar.extractfile(member)
                     assert handle is not None
-                    out["/".join(parts[1:])] = handle.read()
+                    rel = "/".join(parts[1:])
+                    if rel in out:
+                        raise InputError(f"{path}: {member.name!r} appears twice in the archive")
+                    out[rel] = handle.read(member.size)
+                    if len(out) > MAX_BUNDLE_FILES:
+                        raise InputError(f"{path}: more than {MAX_BUNDLE_FILES} files")
+                if len(tops) != 1:
+                    raise InputError(f"{path}: expected one top-level bundle directory in the archive")
                 return out
-        except (tarfile.TarError, OSError, EOFError) as exc:
-            raise InputError(f"{path}: not a readable bundle archive ({exc})") from None
+        except (tarfile.TarError, OSError, EOFError, ValueError, zlib_error()) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"{path}: not a readable bundle archive ({first.rstrip(':')})") from None
+    if path.exists():
+        raise InputError(f"{path}: a bundle is a directory or a .tar.gz file, not this kind of file")
     raise InputError(f"{path}: bundle not found")
 
 
-def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | None = None) -> Verification:
+def zlib_error() -> type[Exception]:
+    import zlib
+
+    return zlib.error
+
+
+UNPINNED_WARNING = ("no pinned key (--pubkey or --keyring): the signatures prove the bundle intact, not who signed "
+                    "it — anyone can re-sign an altered bundle; compare the signer with the fingerprint the hospital "
+                    "registered with you, never with one read from the bundle")
+UNPINNED_ZH = "未比对登记公钥：签名只证明证据包完整，不能证明由谁签发；任何人都可以重新签名被修改的证据包。"
+
+
+def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | None = None,
+                   keyring: dict[str, set[str]] | None = None) -> Verification:
     from reports.keys import SM2_DEFAULT_ID, Sm2PublicKey, ed25519_fingerprint, ed25519_public_from_pem
 
+    if keyring:
+        pinned = (pinned or set()).union(*keyring.values())
     v = Verification(source=source, pinned=pinned is not None)
     v.files = len(content)
 
@@ -140,9 +202,14 @@ def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | No
             if expected and fingerprint not in expected:
                 return fail("key", rel, f"signed with another key: the bundle's key is {fingerprint}, "
                             f"the pinned key is {expected[0]}")
+        if not any(fingerprint in pinned for fingerprint in v.signer):
+            return fail("key", KEY_ED25519, "the signer's key is not among the pinned keys")
+        for name, prints in (keyring or {}).items():
+            if set(v.signer) & prints:
+                v.registered_as = name
+                break
     else:
-        v.warnings.append("no --pubkey given: the signatures prove the bundle is intact, not who signed it; "
-                          f"compare the signer ({v.signer[0]}, {v.signer[1]}) with the key the hospital registered")
+        v.warnings.append(UNPINNED_WARNING)
     if manifest.get("signer", {}).get("ephemeral"):
         v.warnings.append("signed with an ephemeral key made for this run: nobody can vouch for its origin")
 
@@ -226,6 +293,8 @@ def _consistency(content: dict[str, bytes], v: Verification) -> None:
                                       f"finding {finding.get('rule_id')} on {', '.join(finding.get('hosts', ()))} "
                                       f"cites observation(s) not in the bundle: {', '.join(missing[:5])}"))
             return
+    if not _hosts_agree(content, facts, v):
+        return
     documents = (facts or {}).get("documents") if isinstance(facts, dict) else None
     for doc in (documents or {}).get("documents", ()):
         if doc.get("sha256") is None:
@@ -237,6 +306,53 @@ def _consistency(content: dict[str, bytes], v: Verification) -> None:
             return
 
 
-def verify_bundle(path: str | Path, pinned: set[str] | None = None) -> Verification:
+def _hosts_agree(content: dict[str, bytes], facts: Any, v: Verification) -> bool:
+    """The inventory snapshot, the facts and the observations describe the same hosts: names, addresses, and
+    the host key each command ran behind. A signer cannot pass off one host's facts under another's name."""
+    def bad(rel: str, message: str) -> bool:
+        v.problems.append(Problem("inconsistent", rel, message))
+        return False
+
+    hosts = facts.get("hosts") if isinstance(facts, dict) else None
+    if not isinstance(hosts, list) or not all(isinstance(h, dict) for h in hosts):
+        return bad("facts.json", "missing or not a list of hosts")
+    by_name = {str(h.get("name")): h for h in hosts}
+    if len(by_name) != len(hosts):
+        return bad("facts.json", "a host appears twice")
+    try:
+        snapshot = json.loads(content["inventory/hosts.json"]) if "inventory/hosts.json" in content else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return bad("inventory/hosts.json", "not JSON")
+    if snapshot is not None:
+        if not isinstance(snapshot, list) or not all(isinstance(h, dict) for h in snapshot):
+            return bad("inventory/hosts.json", "not a list of hosts")
+        declared = {str(h.get("name")): h for h in snapshot}
+        for name, host in by_name.items():
+            if name not in declared:
+                return bad("facts.json", f"host {name!r} is not in the inventory snapshot")
+            if declared[name].get("address") != host.get("address"):
+                return bad("facts.json", f"host {name!r}: address {host.get('address')!r} differs from the "
+                           f"inventory's {declared[name].get('address')!r}")
+    for rel, data in sorted(content.items()):
+        if not (rel.startswith("observations/") and rel.endswith(".json")):
+            continue
+        try:
+            obs = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return bad(rel, "not JSON")
+        if not isinstance(obs, dict):
+            return bad(rel, "not an observation")
+        host = by_name.get(str(obs.get("host")))
+        if host is None:
+            return bad(rel, f"observation of host {obs.get('host')!r}, which is not in facts.json")
+        presented = obs.get("host_key_fingerprint")
+        if presented and host.get("host_key_fingerprint") and presented != host.get("host_key_fingerprint"):
+            return bad(rel, f"ran behind host key {presented}, but facts.json gives host {obs.get('host')!r} "
+                       f"the key {host.get('host_key_fingerprint')}")
+    return True
+
+
+def verify_bundle(path: str | Path, pinned: set[str] | None = None,
+                  keyring: dict[str, set[str]] | None = None) -> Verification:
     path = Path(path)
-    return verify_content(read_bundle(path), str(path), pinned)
+    return verify_content(read_bundle(path), str(path), pinned, keyring)

@@ -64,18 +64,9 @@ class WaiverStatus(BaseModel):
 
 def load_waivers(path: Path) -> tuple[Waiver, ...]:
     """Parse a waivers file; InputError naming the file and field on any problem."""
-    import yaml
+    from probes.limits import load_yaml_limited
 
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: waivers file not found") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read waivers file: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise InputError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    raw = load_yaml_limited(path, "waivers file")
     if raw is None:
         raw = {"waivers": []}
     if isinstance(raw, list):

@@ -303,8 +303,17 @@ def load(name_or_path: str | Path) -> tuple[str, Scenario]:
     path = resolve(name_or_path)
     name = scenario_name(path)
     shown = _shown(path)
+    from checker.errors import InputError
+    from probes.limits import check_yaml_shape, read_text_limited
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = read_text_limited(path, "scenario spec")
+        data = yaml.safe_load(text)
+        check_yaml_shape(text, path, "scenario spec")
+    except InputError as exc:
+        raise SpecError(str(exc).replace(str(path), shown, 1)) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise SpecError(f"{shown}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "YAML"

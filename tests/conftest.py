@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests use their own HOME: the machine's ~/.ssh/known_hosts, ~/.ansible or ~/.config must not
+    change what they see (two tests used to fail on any machine whose ~/.ssh/known_hosts was not empty)."""
+    if not os.environ.get("IHCHECK_TEST_HOME"):
+        home = tempfile.mkdtemp(prefix="ihcheck-test-home-")
+        os.environ["IHCHECK_TEST_HOME"] = home  # xdist workers inherit it and share the one home
+        os.environ["HOME"] = home
 
 
 @pytest.fixture(scope="module")

@@ -64,8 +64,11 @@ class Sshd:
 
 
 @contextmanager
-def sshd(workdir: Path) -> Iterator[Sshd]:
-    """A real OpenSSH server on 127.0.0.1 accepting one generated key for the current user."""
+def sshd(workdir: Path, path_prefix: Path | None = None) -> Iterator[Sshd]:
+    """A real OpenSSH server on 127.0.0.1 accepting one generated key for the current user.
+
+    `path_prefix`: a directory put first on the PATH of every command the server runs, for hostile
+    shims (a `cat` that floods, a `dmidecode` that ignores SIGTERM) in front of the real programs."""
     require("/usr/sbin/sshd", "ssh-keygen")
     workdir.mkdir(parents=True, exist_ok=True)
     host_key, client_key = workdir / "host_ed25519", workdir / "client_ed25519"
@@ -80,6 +83,8 @@ def sshd(workdir: Path) -> Iterator[Sshd]:
         f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nAuthorizedKeysFile {authorized}\n"
         "PermitRootLogin prohibit-password\nPasswordAuthentication no\nUsePAM no\nStrictModes no\n"
         f"PidFile {workdir / 'sshd.pid'}\n"
+        + (f'ForceCommand PATH={path_prefix}:/usr/local/bin:/usr/bin:/bin exec sh -c "$SSH_ORIGINAL_COMMAND"\n'
+           if path_prefix else "")
     )
     Path("/run/sshd").mkdir(exist_ok=True)
     with open(workdir / "sshd.log", "wb") as log:

@@ -9,11 +9,28 @@ from probes.facts import DeploymentFacts, HostFacts
 
 
 def machines(hosts: list[HostFacts]) -> dict[str, list[HostFacts]]:
-    """Group reachable, identified hosts by the machine they reached (two names, one machine: one server)."""
+    """Group reachable, identified hosts by the machine they reached (two names, one machine: one server).
+
+    Two hosts that presented the same SSH host key are one machine too, whatever machine-id each printed:
+    a key is the machine's own secret, so two "servers" behind one key (a proxy, a cloned image, a host
+    answering for another) must never count twice."""
     grouped: dict[str, list[HostFacts]] = defaultdict(list)
     for host in hosts:
         if host.identity is not None:
             grouped[host.identity.key].append(host)
+    by_key: dict[str, str] = {}
+    for machine in list(grouped):
+        for host in list(grouped.get(machine, ())):
+            fingerprint = host.host_key_fingerprint
+            if not fingerprint:
+                continue
+            first = by_key.setdefault(fingerprint, machine)
+            if first != machine and machine in grouped:
+                grouped[first].extend(grouped.pop(machine))
+                for key, owner in by_key.items():
+                    if owner == machine:
+                        by_key[key] = first
+                break
     return dict(grouped)
 
 

@@ -35,8 +35,10 @@ BLIND_HINT = ("declare the BMC (ihcheck_bmc), the UPS (ihcheck_ups) or a documen
 
 
 def on_line_power(ups: UpsReading) -> bool:
-    """On utility power with a usable battery: standing by to carry the load if the feed fails."""
-    return "OL" in ups.status and not {"LB", "RB", "FSD", "OFF", "BYPASS"} & set(ups.status)
+    """On utility power with a usable battery: standing by to carry the load if the feed fails. A UPS whose
+    readings are physically impossible (NaN volts, -5000 % charge) proves nothing, whatever its flags say."""
+    return ("OL" in ups.status and not {"LB", "RB", "FSD", "OFF", "BYPASS"} & set(ups.status)
+            and not ups.implausible)
 
 
 def _units(power: PowerFacts) -> list[PowerSupplyUnit]:
@@ -91,7 +93,7 @@ def judge_power_host(host: HostFacts) -> Finding:
     if broken:
         problems.append("; ".join(f"{u.name} {'absent' if u.present is False else 'not healthy'} "
                                   f"({', '.join(u.states) or 'no state asserted'})" for u in broken))
-    problems += [f"{u.describe()}, not on line power" for u in ups_other]
+    problems += [u.describe() + ("" if u.implausible else ", not on line power") for u in ups_other]
 
     def finding(verdict: Verdict, reason: str) -> Finding:
         return Finding(rule_id=POWER_ID, verdict=verdict, hosts=(host.name,), reason=f"{host.name}: {reason}",

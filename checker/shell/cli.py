@@ -19,6 +19,12 @@ from rich.table import Table
 
 from checker import __version__
 from checker.errors import ExitCode, IhcheckError, InputError
+from checker.shell.terminal import clean, console
+
+
+def _text(value: object) -> str:
+    """Host- or user-supplied text inside rich markup: control sequences stripped, markup escaped."""
+    return escape(clean(value))
 
 if TYPE_CHECKING:
     from checker.shell.run import CheckRun
@@ -30,8 +36,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False)
+out = console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err = console(stderr=True, highlight=False)
 
 VERDICT_STYLE = {
     "pass": "bold green", "fail": "bold red", "inconclusive": "bold yellow",
@@ -76,6 +82,11 @@ def check(
         Path | None, typer.Option("--sign-key", help="Keys directory from `ihcheck keys new` to sign the bundle with.")
     ] = None,
     waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers file (YAML) to apply.")] = None,
+    allow_inventory_lookups: Annotated[
+        bool, typer.Option("--allow-inventory-lookups",
+                           help="Let the inventory's templates run lookups (commands, files) on this machine: "
+                                "only for an inventory you trust.")
+    ] = False,
     vault_password_file: Annotated[
         Path | None, typer.Option("--vault-password-file", envvar="ANSIBLE_VAULT_PASSWORD_FILE",
                                   help="Ansible Vault password file (or script) for vaulted inventory values.")
@@ -89,7 +100,8 @@ def check(
     if sign_key is not None and bundle is None:
         raise InputError("--sign-key: only meaningful with --bundle DIR")
     run = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
-                    waivers_file=waivers, progress_console=err)
+                    waivers_file=waivers, progress_console=err,
+                    allow_inventory_lookups=allow_inventory_lookups)
     result = run.result
     _report_waivers(run)
     if bundle is not None:
@@ -106,10 +118,17 @@ def check(
     else:
         print_result(result)
         if out_file:
-            file_console = Console(file=None, record=True, width=140, highlight=False, soft_wrap=True)
+            file_console = console(file=None, record=True, width=140, highlight=False, soft_wrap=True)
             with file_console.capture():
                 print_result(result, file_console)
             _write(out_file, file_console.export_text())
+    if run.interrupted:
+        ended = [o.id for o in result.observations if o.ended_by_checker == "interrupted"
+                 or "not run: interrupted" in o.stderr]
+        err.print(f"ihcheck: interrupted: {len(ended)} command(s) ended or not run ({', '.join(ended[:8])}"
+                  f"{', …' if len(ended) > 8 else ''}); the rules that needed them are inconclusive",
+                  markup=False)
+        raise typer.Exit(ExitCode.INTERRUPTED)
     raise typer.Exit(result.exit_code)
 
 
@@ -117,14 +136,13 @@ def _report_waivers(run: CheckRun) -> None:
     """Say which waivers did not waive (expired, unknown rule, unmatched): a forgotten waiver is seen."""
     for status in run.waivers:
         if status.state != "applied":
-            err.print(f"[yellow]waiver:[/] {escape(status.message)}")
+            err.print(f"[yellow]waiver:[/] {_text(status.message)}")
 
 
 def _write(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write output: {exc.strerror}") from None
+    from reports.files import write_atomic
+
+    write_atomic(path, text.encode("utf-8"))
 
 
 def print_result(result: object, console: Console | None = None) -> None:
@@ -132,28 +150,28 @@ def print_result(result: object, console: Console | None = None) -> None:
 
     assert isinstance(result, CheckResult)
     console = console or out
-    table = Table(title=f"ihcheck {result.tool.version} — {result.inventory}", show_lines=True)
+    table = Table(title=f"ihcheck {result.tool.version} — {_text(result.inventory)}", show_lines=True)
     table.add_column("Rule", no_wrap=True)
     table.add_column("Verdict", no_wrap=True)
     table.add_column("Hosts")
     table.add_column("Reason and evidence")
     for finding in result.findings:
-        lines = [escape(finding.reason)]
+        lines = [_text(finding.reason)]
         for item in finding.evidence:
             obs = f" [dim]\\[{', '.join(item['observations'])}][/dim]" if item["observations"] else ""
             basis = "" if item["basis"] == "observed" else f" [italic]({item['basis']})[/italic]"
-            lines.append(f"• {escape(item['statement'])}{basis}{obs}")
+            lines.append(f"• {_text(item['statement'])}{basis}{obs}")
         verdict = finding.verdict.value
-        waived = f"\n[dim]waived ({escape(finding.waiver.ticket)})[/dim]" if finding.waiver else ""
-        table.add_row(finding.rule_id, f"[{VERDICT_STYLE[verdict]}]{verdict}[/]{waived}", ", ".join(finding.hosts),
-                      "\n".join(lines))
+        waived = f"\n[dim]waived ({_text(finding.waiver.ticket)})[/dim]" if finding.waiver else ""
+        table.add_row(finding.rule_id, f"[{VERDICT_STYLE[verdict]}]{verdict}[/]{waived}",
+                      _text(", ".join(finding.hosts)), "\n".join(lines))
     console.print(table)
     for host in result.facts.hosts:
         if not host.reachable:
-            reason = escape(host.unreachable_reason or "")
-            console.print(f"[yellow]unreachable:[/] {host.name} ({host.address}): {reason}")
+            reason = _text(host.unreachable_reason or "")
+            console.print(f"[yellow]unreachable:[/] {_text(host.name)} ({_text(host.address)}): {reason}")
         for probe, problem in host.errors.items():
-            console.print(f"[magenta]probe error:[/] {host.name} {probe}: {escape(problem)}")
+            console.print(f"[magenta]probe error:[/] {_text(host.name)} {probe}: {_text(problem)}")
     counts = ", ".join(f"{n} {v}" for v, n in result.summary["verdicts"].items() if n)
     console.print(f"{len(result.findings)} findings: {counts}; exit code {result.exit_code}")
 
@@ -285,16 +303,20 @@ def main(argv: list[str] | None = None) -> int:
         if type(exc).__name__ == "NoArgsIsHelpError":
             return ExitCode.PASS
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        err.print(f"ihcheck: usage error: {escape(message)}")
+        err.print(f"ihcheck: usage error: {_text(message)}")
         return ExitCode.USAGE
     except IhcheckError as exc:
         if exc.exit_code is None:  # an error meant to be handled below main(): escaping is a bug
             return _bug(exc)
-        err.print(f"ihcheck: error: {escape(str(exc))}", soft_wrap=True)
+        err.print(f"ihcheck: error: {_text(exc)}", soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
         err.print("ihcheck: interrupted")
         return ExitCode.INTERRUPTED
+    except OSError as exc:  # a file or folder the user named cannot be read or written: their input, not a bug
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        err.print(f"ihcheck: error: {where}{exc.strerror or exc}", soft_wrap=True, markup=False)
+        return ExitCode.IO
     except Exception as exc:
         return _bug(exc)
     return returned if isinstance(returned, int) else ExitCode.PASS
@@ -304,7 +326,7 @@ def _bug(exc: Exception) -> int:
     """A bug: say so in one line; the traceback only when asked for."""
     if os.environ.get("IHCHECK_DEBUG"):
         raise exc
-    err.print(f"ihcheck: internal error: {type(exc).__name__}: {escape(str(exc))} "
+    err.print(f"ihcheck: internal error: {type(exc).__name__}: {_text(exc)} "
               "(set IHCHECK_DEBUG=1 for the traceback, and please report it)", soft_wrap=True)
     return ExitCode.BUG
 

@@ -1,8 +1,11 @@
 """`ihcheck keys new`, `ihcheck verify`, `ihcheck report`: the evidence commands.
 
-`verify` exit codes: 0 every digest and both signatures hold (and the key matches when pinned),
-1 the bundle does not verify (the first altered, added or removed file is named), 65 bad input
-(not a bundle, unreadable key).
+`verify` exit codes:
+    0   every digest and both signatures hold, the bundle is self-consistent, AND the signer is pinned
+        (`--pubkey`, or `--keyring` of registered hospitals) and matched
+    1   the bundle does not verify (the first altered, added or removed file is named)
+    2   intact but unpinned: the signatures hold, but nothing says who signed (anyone can re-sign)
+    65  bad input (not a bundle, unreadable key)
 """
 
 from __future__ import annotations
@@ -13,20 +16,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from checker.errors import ExitCode, UsageError
+from checker.shell.terminal import clean, console
 from reports.render import Format
+
+
+def _text(value: object) -> str:
+    """Text from a bundle or the user inside rich markup: control sequences stripped, markup escaped."""
+    return escape(clean(value))
+
 
 if TYPE_CHECKING:
     from checker.shell.run import CheckRun
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = console(highlight=False)
+err = console(stderr=True, highlight=False)
 
 keys_app = typer.Typer(help="Signing keys for evidence bundles (Ed25519 and SM2).", no_args_is_help=True)
 
+EXIT_UNPINNED = 2
+
+KeyringOption = Annotated[
+    Path | None,
+    typer.Option("--keyring", help="File of registered hospitals: one line each, a name then its fingerprints."),
+]
 PubkeyOption = Annotated[
     str | None,
     typer.Option("--pubkey", help="The signer's key as registered: a keys directory, a PEM public key, a "
@@ -45,7 +60,7 @@ def keys_new(
     keys = SigningKeys.generate()
     keys.write(out_dir, force=force)
     ed, sm2 = keys.public().fingerprints()
-    err.print(f"wrote {escape(str(out_dir))}/ (private keys mode 0600: keep them off shared disks)")
+    err.print(f"wrote {_text(str(out_dir))}/ (private keys mode 0600: keep them off shared disks)")
     err.print("hand these fingerprints to the regulator (交给监管方的公钥指纹):")
     out.print(ed)
     out.print(sm2)
@@ -54,27 +69,37 @@ def keys_new(
 def verify(
     bundle: Annotated[Path, typer.Argument(help="Bundle directory or .tar.gz.")],
     pubkey: PubkeyOption = None,
+    keyring: KeyringOption = None,
 ) -> None:
-    """Check every digest and both signatures of a bundle, offline. Exit 0 only when all hold."""
-    from reports.keys import pinned_fingerprints
-    from reports.verify import verify_bundle
+    """Check every digest and both signatures of a bundle, offline. Exit 0 only when all hold and the signer
+    is pinned; 2 when the bundle is intact but no registered key was given to compare the signer with."""
+    from reports.keys import load_keyring, pinned_fingerprints
+    from reports.verify import UNPINNED_ZH, verify_bundle
 
     pinned = pinned_fingerprints(pubkey) if pubkey else None
-    result = verify_bundle(bundle, pinned)
+    result = verify_bundle(bundle, pinned, load_keyring(keyring) if keyring else None)
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {escape(warning)}")
+        err.print(f"warning: {clean(warning)}", markup=False)
     if result.ok:
         signer = ", ".join(result.signer or ())
-        out.print(f"[bold green]verified[/] {escape(str(bundle))}: {len(result.manifest.get('files', {}))} files, "
-                  f"SHA-256 + SM3 digests and Ed25519 + SM2 signatures hold; signer {escape(signer)}")
+        files = len(result.manifest.get("files", {}))
+        if not result.trusted:
+            out.print(f"INTACT BUT UNPINNED {clean(bundle)}: {files} files, digests and signatures hold, but the "
+                      f"signer {signer} was not compared with a registered key (exit {EXIT_UNPINNED}) / {UNPINNED_ZH}",
+                      markup=False, style="bold yellow")
+            raise typer.Exit(EXIT_UNPINNED)
+        who = f" (registered as {result.registered_as})" if result.registered_as else ""
+        out.print(f"verified {clean(bundle)}: {files} files, SHA-256 + SM3 digests and Ed25519 + SM2 signatures hold; "
+                  f"signer {signer}{clean(who)} matches the pinned key", markup=False, style="bold green")
         raise typer.Exit(ExitCode.PASS)
     first = result.first
     assert first is not None
-    out.print(f"[bold red]NOT VERIFIED[/] {escape(str(bundle))}: {escape(first.path)}: {escape(first.message)}")
+    out.print(f"NOT VERIFIED {clean(bundle)}: {clean(first.path)}: {clean(first.message)}", markup=False,
+              style="bold red")
     for problem in result.problems[1:10]:
-        out.print(f"  also {escape(problem.path)}: {escape(problem.message)}")
+        out.print(f"  also {clean(problem.path)}: {clean(problem.message)}", markup=False)
     if len(result.problems) > 10:
-        out.print(f"  … and {len(result.problems) - 10} more")
+        out.print(f"  … and {len(result.problems) - 10} more", markup=False)
     raise typer.Exit(ExitCode.FAIL)
 
 
@@ -84,18 +109,24 @@ def report(
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE (default: standard output; "
                                                   "PDF needs --out).")] = None,
     pubkey: PubkeyOption = None,
+    keyring: KeyringOption = None,
 ) -> None:
-    """Render a report from a bundle, after verifying it (a bundle that does not verify is refused)."""
-    from reports.keys import pinned_fingerprints
+    """Render a report from a bundle, after verifying it (a bundle that does not verify is refused; one whose
+    signer is not pinned is rendered with that said at the top, in Chinese and English)."""
+    from reports.keys import load_keyring, pinned_fingerprints
     from reports.load import BundleInvalid, load_bundle
     from reports.render import render
 
     pinned = pinned_fingerprints(pubkey) if pubkey else None
     try:
-        loaded = load_bundle(bundle, pinned)
+        loaded = load_bundle(bundle, pinned, load_keyring(keyring) if keyring else None)
     except BundleInvalid as exc:
-        err.print(f"[bold red]refused:[/] {escape(str(exc))}")
+        err.print(f"refused: {clean(exc)}", markup=False, style="bold red")
         raise typer.Exit(ExitCode.FAIL) from None
+    if not loaded.verification.trusted:
+        from reports.verify import UNPINNED_WARNING
+
+        err.print(f"warning: {UNPINNED_WARNING}", markup=False)
     data = render(loaded, fmt)
     if out_file is None:
         if fmt is Format.pdf:
@@ -105,7 +136,7 @@ def report(
     from reports.render import write_report
 
     write_report(loaded, fmt, out_file, data)
-    err.print(f"wrote {escape(str(out_file))} ({fmt.value}, {len(data)} bytes)")
+    err.print(f"wrote {_text(str(out_file))} ({fmt.value}, {len(data)} bytes)")
 
 
 class DiffFormat(StrEnum):
@@ -139,16 +170,16 @@ def diff(
     else:
         from rich.table import Table
 
-        table = Table(title=f"ihcheck diff {escape(str(old))} → {escape(str(new))}", show_lines=True)
+        table = Table(title=f"ihcheck diff {_text(str(old))} → {_text(str(new))}", show_lines=True)
         for column in ("Rule", "Verdict", "What changed"):
             table.add_column(column, overflow="fold")
         for rule in data["rules"]:
             style = "bold red" if rule["worse"] else "bold green"
-            changes = [escape(change_text(c)) for c in rule["facts"][:12]]
+            changes = [_text(change_text(c)) for c in rule["facts"][:12]]
             if len(rule["facts"]) > 12:
                 changes.append(f"… {len(rule['facts']) - 12} more")
             table.add_row(rule["rule_id"], f"[{style}]{rule['old']} → {rule['new']}[/]",
-                          "\n".join([escape(rule["reason"]), *changes]) if rule["reason"] else "\n".join(changes))
+                          "\n".join([_text(rule["reason"]), *changes]) if rule["reason"] else "\n".join(changes))
         out.print(table)
         worse = sum(r["worse"] for r in data["rules"])
         out.print(f"{len(data['rules'])} rule(s) changed verdict, {worse} worse")
@@ -163,7 +194,8 @@ def fleet(
 ) -> None:
     """Verify many hospitals' bundles; one table of verdicts; pass rates over the verified ones only.
 
-    Exit 0 when every bundle verifies, 1 when any does not.
+    Exit 0 when every bundle verifies against a pinned key, 2 when all are intact but some signer is not
+    pinned, 1 when any does not verify.
     """
     from reports.fleet import rates, read_row, rule_titles, to_csv, to_html
     from reports.keys import pinned_fingerprints
@@ -179,8 +211,11 @@ def fleet(
             sys.stdout.write(text)
         else:
             _write_output(out_file, text.encode("utf-8"))
-            err.print(f"wrote {escape(str(out_file))} ({fmt.value})")
-    raise typer.Exit(ExitCode.PASS if all(row.verified for row in rows) else ExitCode.FAIL)
+            err.print(f"wrote {_text(str(out_file))} ({fmt.value})")
+    if not all(row.verified for row in rows):
+        raise typer.Exit(ExitCode.FAIL)
+    # as `verify`: 0 only when every signer is pinned
+    raise typer.Exit(ExitCode.PASS if all(row.pinned for row in rows) else EXIT_UNPINNED)
 
 
 def _fleet_table(rows: list[Any], rule_rates: list[Any]) -> None:
@@ -200,23 +235,23 @@ def _fleet_table(rows: list[Any], rule_rates: list[Any]) -> None:
     table.add_column("Verdicts 各规则结论", overflow="fold")
     for row in rows:
         if row.verified:
-            status = "[green]verified 已验证[/]" + ("" if row.status == "verified" else f"\n{escape(row.status[9:])}")
+            status = "[green]verified 已验证[/]" + ("" if row.status == "verified" else f"\n{_text(row.status[9:])}")
             lines = [f"[{styles.get(v, '')}]{VERDICT_ZH.get(v, '')} {v}[/] {rule_id.removeprefix('GD2020-')}"
                      for rule_id, v in sorted(row.rules.items()) if v != "pass"]
             passed = sum(v == "pass" for v in row.rules.values())
             verdicts = "\n".join([f"[green]符合 pass[/] {passed} of {len(row.rules)} rules", *lines])
         else:
-            status = f"[bold red]NOT VERIFIED\n未通过验证[/]\n{escape(row.status.removeprefix('NOT VERIFIED: '))}"
+            status = f"[bold red]NOT VERIFIED\n未通过验证[/]\n{_text(row.status.removeprefix('NOT VERIFIED: '))}"
             verdicts = "— (not counted 不计入)"
         signer = "\n".join(s[:26] + "…" if len(s) > 27 else s for s in row.signer)
-        table.add_row(escape(row.hospital), status, escape(signer), row.checked_at, verdicts)
+        table.add_row(_text(row.hospital), status, _text(signer), row.checked_at, verdicts)
     out.print(table)
     rates_table = Table(title="Pass rate per rule (verified bundles only) 各规则通过率", show_lines=False)
     for column in ("Rule", "Pass rate", "Hospitals failing"):
         rates_table.add_column(column, overflow="fold")
     for rate in rule_rates:
         shown = f"{rate.percent:.0f} % ({rate.passed}/{rate.counted})" if rate.percent is not None else "—"
-        rates_table.add_row(rate.rule_id, shown, escape("、".join(rate.failing)) or "—")
+        rates_table.add_row(rate.rule_id, shown, _text("、".join(rate.failing)) or "—")
     out.print(rates_table)
     unverified = [row for row in rows if not row.verified]
     out.print(f"{len(rows)} bundle(s): {len(rows) - len(unverified)} verified, {len(unverified)} not verified "
@@ -224,13 +259,9 @@ def _fleet_table(rows: list[Any], rule_rates: list[Any]) -> None:
 
 
 def _write_output(path: Path, data: bytes) -> None:
-    from checker.errors import InputError
+    from reports.files import write_atomic
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write output: {exc.strerror}") from None
+    write_atomic(path, data)
 
 
 def register(app: typer.Typer) -> None:
@@ -253,9 +284,10 @@ def bundle_after_check(run: CheckRun, inventory: Path, bundle_dir: Path, sign_ke
                   "it intact but not who made it; make a lasting key with `ihcheck keys new` for evidence you hand in")
     else:
         keys = SigningKeys.load(sign_key)
+    parsed = [h.model_dump(mode="json") for h in run.inventory_hosts] if run.inventory_hosts else None
     written = write_bundle(run.result, inventory, bundle_dir, keys=keys, waivers=list(run.waivers),
-                           waivers_file=run.waivers_file)
+                           waivers_file=run.waivers_file, parsed_hosts=parsed)
     redacted = written.manifest["redactions"]["total"]
-    err.print(f"bundle: {escape(str(written.directory))}" + (f" and {escape(str(written.tarball))}" if written.tarball
+    err.print(f"bundle: {_text(str(written.directory))}" + (f" and {_text(str(written.tarball))}" if written.tarball
                                                               else "")
               + f" ({len(written.manifest['files'])} files signed; {redacted} secret(s) redacted)")

@@ -9,16 +9,20 @@ so bad input fails in one line before any host is contacted.
 
 from __future__ import annotations
 
+import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from checker.catalogue import CATALOGUE, select
 from checker.catalogue.materials_checklist import ITEM_IDS
 from checker.engine import evaluate
 from checker.errors import InputError
-from probes.gather import gather, probes_for
-from probes.inventory import load_inventory
+from probes.bounded import Cancel
+from probes.gather import Gathered, gather, probes_for
+from probes.inventory import InventoryHost, load_inventory
 from probes.materials_folder import load_documents
 from probes.observation import now
 from probes.programmes import collect_programme
@@ -38,6 +42,42 @@ class CheckRun:
     result: CheckResult
     waivers: tuple[WaiverStatus, ...] = ()
     waivers_file: Path | None = None
+    # The inventory as this run parsed it (once): the bundle's snapshot, so nothing parses (or renders) it again.
+    inventory_hosts: tuple[InventoryHost, ...] = ()
+    interrupted: bool = False  # Ctrl-C: the commands in flight were ended; what was gathered is judged
+
+
+def _interruptible(work: Callable[[], Gathered], cancel: Cancel, console: Console | None) -> Gathered:
+    """Gather in a worker thread so that Ctrl-C ends the commands in flight (TERM, then KILL) within seconds
+    and keeps what was gathered; a second Ctrl-C leaves at once."""
+    box: dict[str, Any] = {}
+    done = threading.Event()  # not Thread.join: an interrupted join can leave is_alive() wrong (CPython 3.11)
+
+    def run() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # handed to the main thread below
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="gather", daemon=True).start()
+    while not done.is_set():
+        try:
+            done.wait(0.2)
+        except KeyboardInterrupt:
+            if cancel.is_set():
+                raise
+            cancel.set("interrupted (Ctrl-C)")
+            message = ("ihcheck: interrupted — ending the commands in flight; what was gathered is kept "
+                       "(Ctrl-C again to leave at once)")
+            if console is not None:
+                console.print(message, markup=False)
+            else:
+                print(message, file=sys.stderr)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
 
 
 def run_check(
@@ -48,31 +88,36 @@ def run_check(
     accept_unknown_host_keys: bool = False,
     waivers_file: Path | None = None,
     progress_console: Console | None = None,
+    allow_inventory_lookups: bool = False,
 ) -> CheckRun:
     try:
         rules = select(rule_ids)
     except KeyError as exc:
         raise InputError(f"--rule: unknown rule id {exc.args[0]!r} (see `ihcheck rules`)") from None
     families = {family for rule in rules for family in rule.needs}
-    inventory = load_inventory(inventory_path, limit)
+    inventory = load_inventory(inventory_path, limit, allow_lookups=allow_inventory_lookups)
     waivers = load_waivers(waivers_file) if waivers_file is not None else ()
     documents = load_documents(inventory, ITEM_IDS) if "documents" in families else None
     started = now()
     # the declared programme's files and queries are read and checked before any host is contacted too
     programme = prepare_programme(inventory, started.date()) if "pilot" in families else None
     probes = probes_for(families)
+    cancel = Cancel()
     options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys,
-                               ansible_inventory=str(inventory_path))
+                               ansible_inventory=str(inventory_path), cancel=cancel)
     if progress_console is not None and progress_console.is_terminal:
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=progress_console,
                       transient=True) as bar:
             tasks = {h.name: bar.add_task(f"{h.name}: waiting", total=None) for h in inventory.hosts}
-            gathered = gather(inventory, options=options, probes=probes,
-                              progress=lambda host, event: bar.update(tasks[host], description=f"{host}: {event}"))
+            gathered = _interruptible(lambda: gather(
+                inventory, options=options, probes=probes,
+                progress=lambda host, event: bar.update(tasks[host], description=f"{host}: {event}")),
+                cancel, progress_console)
     else:
-        gathered = gather(inventory, options=options, probes=probes)
+        gathered = _interruptible(lambda: gather(inventory, options=options, probes=probes), cancel,
+                                  progress_console)
     observations = gathered.observations
     pilot = None
     if programme is not None:
@@ -83,4 +128,5 @@ def run_check(
     findings, statuses = apply_waivers(findings, waivers, today=finished.date(), known_rules=[r.id for r in CATALOGUE])
     result = CheckResult.build(rules=rules, facts=facts, findings=findings,
                                observations=observations, started_at=started, finished_at=finished)
-    return CheckRun(result=result, waivers=tuple(statuses), waivers_file=waivers_file)
+    return CheckRun(result=result, waivers=tuple(statuses), waivers_file=waivers_file, inventory_hosts=inventory.hosts,
+                    interrupted=cancel.is_set())

@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from checker.errors import ExitCode
+from checker.shell.terminal import console
 
 app = typer.Typer(help="Simulated internet-hospital deployments: real containers, real daemons, real uplinks.",
                   no_args_is_help=True)
-_err = Console(stderr=True)
+_err = console(stderr=True)
 T = TypeVar("T")
 
 
@@ -64,7 +64,7 @@ def status() -> None:
     for each in found:
         states = ", ".join(f"{box}={state}" for box, state in each.containers.items()) or "(networks only)"
         table.add_row(each.scenario, states, str(each.inventory or "-"))
-    Console().print(table)
+    console().print(table)
 
 
 @app.command()

@@ -20,3 +20,6 @@ class Observed(Record):
 
 class Fact(Observed):
     notes: tuple[str, ...] = Field(default=(), description="limits of what could be observed")
+    implausible: tuple[str, ...] = Field(
+        default=(), description="what the host reported that cannot be true (contradictory owners, impossible "
+                                "numbers): the engine never lets a rule pass on this fact")

@@ -14,6 +14,21 @@ from probes.facts.pilot import Programme
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
+def safe_token(value: str) -> bool:
+    """A host name, address or user that no transport can mistake for an option or split in two.
+
+    >>> [safe_token(v) for v in ("db1", "10.0.0.1", "-V", "a b", "x\\x1b[31m", "fe80::1%eth0", "")]
+    [True, True, False, False, False, True, False]
+    """
+    return bool(value) and not value.startswith("-") and value.isprintable() and not any(c.isspace() for c in value)
+
+
+def _token(value: str) -> str:
+    if not safe_token(value):
+        raise ValueError(f"must not be empty, start with '-' or hold whitespace or control characters: {value!r}")
+    return value
+
+
 class BmcAccess(Record):
     """Where a host's baseboard management controller answers IPMI."""
 
@@ -25,6 +40,8 @@ class BmcAccess(Record):
     cipher_suite: Annotated[int, Field(ge=0, le=17)] | None = Field(
         default=None, description="IPMI 2.0 cipher suite (ipmitool -C); unset, ipmitool negotiates one")
 
+    _tokens = field_validator("address", "user")(_token)
+
 
 class AvEndpoint(Record):
     """An audio/video system the hospital declares (e.g. a vendor's cloud endpoint) for the checker to probe."""
@@ -35,6 +52,8 @@ class AvEndpoint(Record):
     port: Port
     transport: Literal["udp", "tcp"] = "udp"
     path: str | None = None
+
+    _address = field_validator("address")(_token)
 
 
 class Declarations(Record):
@@ -72,6 +91,21 @@ class Declarations(Record):
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value else value
+
+    @field_validator("echo_url", "cloud_metadata_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        # Handed to curl on the host: anything but an http(s) URL could be read as one of curl's options.
+        if value is not None and (not value.startswith(("http://", "https://")) or not safe_token(value)):
+            raise ValueError(f"expected an http:// or https:// URL without spaces, got {value!r}")
+        return value
+
+    @field_validator("ups", "measure_endpoint")
+    @classmethod
+    def _tokens(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            _token(item)
+        return value
 
     @field_validator("role", "ups", "measure_endpoint", mode="before")
     @classmethod

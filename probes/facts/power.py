@@ -32,10 +32,13 @@ class UpsReading(Observed):
     battery_charge: float | None = None
     input_voltage: float | None = None
     model: str | None = None
+    implausible: tuple[str, ...] = Field(
+        default=(), description="readings outside their physical range (NaN, -5000 %): the UPS proves nothing")
 
     def describe(self) -> str:
         extra = [f"battery {self.battery_charge:g}%" if self.battery_charge is not None else "",
-                 f"input {self.input_voltage:g} V" if self.input_voltage is not None else "", self.model or ""]
+                 f"input {self.input_voltage:g} V" if self.input_voltage is not None else "", self.model or "",
+                 f"implausible: {'; '.join(self.implausible)}" if self.implausible else ""]
         detail = ", ".join(e for e in extra if e)
         return f"UPS {self.name}: status {' '.join(self.status) or '(none)'}" + (f" ({detail})" if detail else "")
 

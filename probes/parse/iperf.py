@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.errors import ProbeError
+from probes.parse.plausible import reading, why
 
 METHOD_UNCERTAINTY = 0.10
 
@@ -43,6 +44,7 @@ _T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8
         19: 2.093, 20: 2.086, 25: 2.060, 30: 2.042, 40: 2.021, 60: 2.000, 120: 1.980}
 
 _UNITS = {"": 1.0, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
+MAX_BITS_PER_SECOND = 1e12  # 1 Tbit/s: above any uplink a hospital buys; 1e300 is a lie
 _TEXT_INTERVAL = re.compile(
     r"^\[\s*(?:\d+|SUM)\]\s+([\d.]+)-\s*([\d.]+)\s+sec\s+[\d.]+\s+[KMGT]?Bytes\s+([\d.]+)\s+([KMGT]?)bits/sec",
     re.MULTILINE,
@@ -99,10 +101,15 @@ def parse_text_intervals(text: str) -> tuple[Interval, ...]:
 
 def _json_intervals(data: dict[str, Any]) -> tuple[Interval, ...]:
     found: list[Interval] = []
-    for item in data.get("intervals", []):
-        total = item.get("sum", {})
-        if {"start", "end", "bits_per_second"} <= total.keys():
-            found.append((float(total["start"]), float(total["end"]), float(total["bits_per_second"]) / 1e6))
+    items = data.get("intervals", [])
+    for item in items if isinstance(items, list) else []:
+        total = item.get("sum", {}) if isinstance(item, dict) else {}
+        if isinstance(total, dict) and {"start", "end", "bits_per_second"} <= total.keys():
+            values = (total["start"], total["end"], total["bits_per_second"])
+            if any(reading(v, -1e300, 1e300) is None for v in values):
+                found.append((math.nan, math.nan, math.nan))  # judged implausible below
+                continue
+            found.append((float(values[0]), float(values[1]), float(values[2]) / 1e6))
     return tuple(found)
 
 
@@ -126,11 +133,15 @@ def parse_iperf_json(output: str) -> IperfResult:
         raise ProbeError(f"iperf3 printed no JSON: {output.strip()[:160]!r}") from None
     if not isinstance(data, dict):
         raise ProbeError("iperf3 JSON is not an object")
-    reverse = bool(data.get("start", {}).get("test_start", {}).get("reverse", 0))
+    start = data.get("start", {})
+    test_start = start.get("test_start", {}) if isinstance(start, dict) else {}
+    reverse = bool(test_start.get("reverse", 0)) if isinstance(test_start, dict) else False
     if data.get("error"):
         return IperfResult(reverse=reverse, error=str(data["error"]))
     end = data.get("end", {})
+    end = end if isinstance(end, dict) else {}
     received, sent = end.get("sum_received", {}), end.get("sum_sent", {})
+    received, sent = (received if isinstance(received, dict) else {}), (sent if isinstance(sent, dict) else {})
     if "bits_per_second" not in received:
         return IperfResult(reverse=reverse, error="iperf3 reported no received total")
     if reverse:
@@ -140,6 +151,19 @@ def parse_iperf_json(output: str) -> IperfResult:
     else:
         intervals = parse_text_intervals(str(data.get("server_output_text", "")))
     retransmits = sent.get("retransmits")
+    # Implausible figures (NaN, inf, 1e300 bit/s, negative times) make the measurement an error, never a pass.
+    figures = {"receiver bits_per_second": received.get("bits_per_second"),
+               "sender bits_per_second": sent.get("bits_per_second", 0), "seconds": received.get("seconds", 0)}
+    for name, value in figures.items():
+        high = MAX_BITS_PER_SECOND if "bits" in name else 86400
+        if reading(value, 0, high) is None:
+            return IperfResult(reverse=reverse, error=f"implausible iperf3 result: {why(name, value, 0, high)}")
+    if any(reading(a, 0, 86400) is None or reading(b, 0, 86400) is None or reading(m, 0, MAX_BITS_PER_SECOND / 1e6)
+           is None or float(a) >= float(b) for a, b, m in intervals):
+        return IperfResult(reverse=reverse, error="implausible iperf3 result: an interval out of range")
+    if retransmits is not None and reading(retransmits, 0, 1e12) is None:
+        return IperfResult(reverse=reverse,
+                           error=f"implausible iperf3 result: {why('retransmits', retransmits, 0, 1e12)}")
     return IperfResult(
         reverse=reverse,
         receiver_mbps=float(received["bits_per_second"]) / 1e6,

@@ -32,6 +32,21 @@ CASES: dict[str, tuple[str, str, str]] = {
     "undefined-in-template": ("inv.yml", "all:\n  hosts:\n    h: {ansible_port: '{{ p }}'}\n", "host 'h': ansible_port:"),
     "no-hosts": ("inv.yml", "all:\n  children:\n    web: {}\n", "no hosts are defined"),
     "address-with-space": ("inv.yml", "all:\n  hosts:\n    h: {ansible_host: 'a b'}\n", "host 'h': ansible_host"),
+    # issue 14: what would reach a command line as an option or split in two
+    "address-as-option": ("hosts.ini", "h ansible_host=-V ihcheck_transport=ssh\n", "host 'h': ansible_host"),
+    "user-as-option": ("inv.yml", "all:\n  hosts:\n    h: {ansible_user: '-oProxyCommand=x'}\n",
+                       "host 'h': ansible_user"),
+    "user-with-newline": ("inv.yml", "all:\n  hosts:\n    h: {ansible_user: \"a\\nb\"}\n", "host 'h': ansible_user"),
+    "address-with-escape": ("inv.yml", "all:\n  hosts:\n    h: {ansible_host: \"h\\e[31m\"}\n", "host 'h': ansible_host"),
+    "echo-url-as-option": ("inv.yml", "all:\n  hosts:\n    h: {ihcheck_echo_url: '-o/tmp/x'}\n", "ihcheck_echo_url"),
+    "bmc-address-as-option": ("inv.yml", "all:\n  hosts:\n    h:\n      ihcheck_bmc: {address: '-V', user: a, password: b}\n",
+                              "ihcheck_bmc.address"),
+    "ups-as-option": ("inv.yml", "all:\n  hosts:\n    h: {ihcheck_ups: '-l'}\n", "ihcheck_ups"),
+    "pipe-lookup": ("inv.yml", "all:\n  hosts:\n    h: {ihcheck_datacenter: \"{{ lookup('pipe', 'id') }}\"}\n",
+                    "lookup 'pipe' refused"),
+    "file-query": ("inv.yml", "all:\n  hosts:\n    h: {ansible_host: \"{{ query('file', '/etc/hostname')[0] }}\"}\n",
+                   "lookup 'file' refused"),
+    "include": ("inv.yml", "all:\n  hosts:\n    h: {ihcheck_datacenter: \"{% include 'inv.yml' %}\"}\n", "not found"),
 }
 
 

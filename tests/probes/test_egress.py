@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from checker.catalogue.gd2020_domestic import DOMESTIC
 from checker.engine import evaluate
-from checker.errors import InputError
 from checker.model import Basis, Verdict
 from probes import egress
 from probes.facts import DeploymentFacts, HostFacts
@@ -83,7 +83,9 @@ def test_cloud_region_from_the_named_metadata_service(lab: Lab, provider: str, r
     commands = [o.command for o in s.observations if "curl" in o.command]
     assert commands and all(lab.metadata_url(provider) in c for c in commands)  # only the named address
     if provider == "aws":
-        assert any("X-aws-ec2-metadata-token: lab-token" in c for c in commands)
+        # the IMDSv2 session token is a secret: sent, but redacted in the evidence as it is recorded
+        assert any("X-aws-ec2-metadata-token: [REDACTED]" in c for c in commands)
+        assert not any("lab-token" in c for c in commands)
 
 
 def test_metadata_service_without_region_paths_is_a_note(lab: Lab) -> None:
@@ -105,8 +107,11 @@ def test_unreachable_echo_service_is_recorded_per_uplink(lab: Lab) -> None:
 
 
 def test_echo_url_must_be_http(lab: Lab) -> None:
-    with pytest.raises(InputError, match="ihcheck_echo_url: expected an http"):
-        egress.collect(session(lab, echo_url="ftp://10.203.99.1/ip"))
+    # refused as the inventory is read (it would reach curl's command line), before any host is contacted
+    with pytest.raises(ValidationError, match="expected an http"):
+        session(lab, echo_url="ftp://10.203.99.1/ip")
+    with pytest.raises(ValidationError, match="expected an http"):
+        session(lab, echo_url="-o/tmp/written-on-the-host")
 
 
 def _judge(s: Session) -> tuple[Verdict, str, set[Basis]]:

@@ -77,7 +77,7 @@ def test_ups_through_upsd(tmp_path: Path, status: str, flags: tuple[str, ...], o
     assert ups.battery_charge == (100.0 if on_line else 8.0) and ups.input_voltage == 230.0
     assert ups.model == "Test Dummy 1000"
     obs = next(o for o in session.log.all() if o.id in ups.observations)
-    assert obs.command.endswith(f"upsc {name}'") and f"ups.status: {status}" in obs.stdout
+    assert f"sh -c 'upsc {name}' " in obs.command and f"ups.status: {status}" in obs.stdout
 
 
 def test_unknown_ups_name_is_a_note(tmp_path: Path) -> None:
@@ -160,4 +160,4 @@ def test_over_ssh_host_commands_run_on_the_host_and_the_bmc_from_the_checker(tmp
     commands = [o.command for o in log.all()]
     [ipmi] = [c for c in commands if c.startswith("ipmitool")]
     assert ipmi.endswith("# run on the checker; password from IPMI_PASSWORD") and bmc.password.get_secret_value() not in ipmi
-    assert any(c.startswith("timeout 30 sh -c 'upsc ") for c in commands)  # upsc ran on the host, through SSH
+    assert any(c.startswith("timeout -k 3 30 sh -c 'upsc ") for c in commands)  # upsc ran on the host, through SSH

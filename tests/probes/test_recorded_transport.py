@@ -42,11 +42,12 @@ def _without_provenance(value: Any) -> Any:
 
 def test_replays_answers_in_order_and_refuses_what_was_never_recorded() -> None:
     transport = RecordedTransport("h", {"echo hi": [(0, "hi\n", ""), (1, "", "busy")]})
-    assert transport.run("echo hi") == (0, "hi\n", "")
-    assert transport.run("echo hi") == (1, "", "busy")
-    assert transport.run("echo hi") == (1, "", "busy")  # the last answer again once they run out
+    assert transport.answer("echo hi") == (0, "hi\n", "")
+    assert transport.answer("timeout -k 3 30 sh -c 'echo hi' & p=$!; wait $p; s=$?; kill -9 -$p 2>/dev/null; exit $s") \
+        == (1, "", "busy")  # the deadline wrapper around a command does not change what it answers
+    assert transport.run("echo hi", timeout=30, cap=100).stderr == b"busy"  # the last answer again
     with pytest.raises(NotRecorded, match="uname"):
-        transport.run("uname -a")
+        transport.run("uname -a", timeout=30, cap=100)
 
 
 def test_not_a_result_is_input_error(tmp_path: Path) -> None:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from probes.bounded import Bounded, run_bounded
+
 SERVICE_ADDRESS = "10.203.99.1"  # the lab's "internet" address, on the server namespace's loopback
 ECHO_PORT = 8080
 IPERF_PORT = 5201
@@ -222,10 +224,8 @@ class NetnsTransport:
     def __init__(self, netns: str) -> None:
         self.netns = netns
 
-    def run(self, command: str) -> tuple[int, str, str]:
-        done = subprocess.run(["ip", "netns", "exec", self.netns, "sh", "-c", command],
-                              capture_output=True, text=True, timeout=300)
-        return done.returncode, done.stdout, done.stderr
+    def run(self, command: str, *, timeout: float, cap: int) -> Bounded:
+        return run_bounded(["ip", "netns", "exec", self.netns, "sh", "-c", command], timeout=timeout, cap=cap)
 
     def host_key_fingerprint(self) -> str | None:
         return None

@@ -40,11 +40,11 @@ all:
     ihcheck_documents_dir: {EXAMPLE_DOCS}
   hosts:
     app1:
-      ansible_host: 127.0.0.1
+      ansible_host: 192.0.2.4  # the address the fact factories give app1 (verify cross-checks the two)
       ansible_connection: local
       ansible_password: "{PASSWORD}"
     db1:
-      ansible_host: 127.0.0.1
+      ansible_host: 192.0.2.3
       ansible_connection: local
       ihcheck_bmc: {{address: 127.0.0.1, user: admin, password: "{PASSWORD}"}}
 """
@@ -104,7 +104,7 @@ def _uplink(interface: str, gateway: str, egress: str, isp: str, asn: int, mbps:
 
 def rich_result(tmp: Path) -> tuple[CheckResult, Path]:
     """Three hosts in two declared data centres, two ISPs, power readings, materials and a waiver."""
-    _, inventory = make_result(tmp)
+    make_result(tmp)
     uplinks = UplinkFacts(uplinks=(
         _uplink("eth0", "198.51.100.1", "203.0.113.7", "China Telecom 中国电信", 4134, 42.0),
         _uplink("eth1", "198.51.101.1", "203.0.114.9", "China Unicom 中国联通", 4837, 18.5),
@@ -128,7 +128,13 @@ def rich_result(tmp: Path) -> tuple[CheckResult, Path]:
     result = CheckResult.build(rules=CATALOGUE, facts=facts, findings=findings,
                                observations=observations((("av1", "turnserver", 3478),)),
                                started_at=WHEN, finished_at=WHEN + timedelta(seconds=5))
-    return result, inventory
+    # The inventory names the hosts the facts describe, at the same addresses (verify cross-checks the two).
+    rich_inventory = tmp / "rich" / "inventory.yml"
+    rich_inventory.parent.mkdir()
+    rich_inventory.write_text(INVENTORY.replace("ansible_host: 192.0.2.3", "ansible_host: 10.0.0.9")
+                              + "    av1:\n      ansible_host: 192.0.2.3\n      ansible_connection: local\n",
+                              encoding="utf-8")
+    return result, rich_inventory
 
 
 @pytest.fixture(scope="module")

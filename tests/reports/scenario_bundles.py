@@ -45,4 +45,4 @@ def scenario_bundle(name: str, directory: Path, keys: SigningKeys) -> Path:
     inventory.write_text("all:\n  hosts:\n" + "".join(f"    {h['name']}:\n      ansible_host: {h['address']}\n"
                                                       for h in hosts), encoding="utf-8")
     result = scenario_result(name, inventory)
-    return write_bundle(result, inventory, directory / name, keys=keys, parsed_hosts=[]).directory
+    return write_bundle(result, inventory, directory / name, keys=keys).directory

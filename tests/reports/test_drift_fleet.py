@@ -82,5 +82,5 @@ def test_fleet_marks_the_tampered_bundle_and_leaves_it_out_of_the_rates(
     assert "50 % (1/2)" in html  # bandwidth: compliant passes, slow-uplink fails; the tampered one not counted
     assert "100 % (2/2)" in html  # isps: the tampered single-isp (which fails it) is not counted
     assert "未通过验证" in html
-    assert main(["fleet", paths[0], paths[1]]) == 0
+    assert main(["fleet", paths[0], paths[1]]) == 2  # intact, but no signer pinned (as verify)
     capsys.readouterr()

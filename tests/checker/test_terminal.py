@@ -1,0 +1,40 @@
+"""Host-supplied text reaches the terminal without control sequences; CLI messages are text, not markup."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from checker.shell.cli import main, print_result
+from checker.shell.terminal import clean, console
+from tests.reports.conftest import make_result
+
+HOSTILE = "db1\x1b]0;owned\x07\x1b[2J\x1b[31mRED\x1b[0m\x9b31m\x08\x00 [bold]markup[/bold] :pile_of_poo:"
+
+
+def test_clean_strips_escape_sequences_and_controls() -> None:
+    text = clean(HOSTILE)
+    assert not any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f for c in text)
+    assert "RED" in text and "owned" not in text
+
+
+def test_host_text_in_the_table_reaches_the_terminal_clean(tmp_path: Path) -> None:
+    result, _ = make_result(tmp_path)
+    finding = result.findings[0].model_copy(update={"reason": HOSTILE})
+    result = result.model_copy(update={"findings": (finding, *result.findings[1:])})
+    buffer = io.StringIO()
+    print_result(result, console(file=buffer, width=200, color_system=None))
+    shown = buffer.getvalue()
+    assert "\x1b" not in shown and "\x9b" not in shown and "\x00" not in shown
+    assert "[bold]markup[/bold]" in shown and ":pile_of_poo:" in shown  # printed as written, not interpreted
+
+
+@pytest.mark.parametrize("rule", [":pile_of_poo:", "begin:end:step", "[red]x[/red]"])
+def test_messages_are_text_not_markup(rule: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    inventory = tmp_path / "inv.yml"
+    inventory.write_text("all:\n  hosts:\n    h: {ansible_connection: local}\n")
+    assert main(["check", "-i", str(inventory), "--rule", rule]) == 65
+    err = capsys.readouterr().err
+    assert repr(rule) in err.replace("\n", "") and "💩" not in err
