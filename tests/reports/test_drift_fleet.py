@@ -36,7 +36,9 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def test_diff_names_the_bandwidth_change(bundles: dict[str, Path], capsys: pytest.CaptureFixture[str],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "200")  # the pilot's rows too: wide enough that no rule id is cut
+    from checker.shell import evidence_cli
+
+    monkeypatch.setattr(evidence_cli.out, "width", 200)  # the pilot's rows too: wide enough that no id is cut
     code = main(["diff", str(bundles["compliant"]), str(bundles["slow-uplink"]), "--format", "json"])
     data = json.loads(capsys.readouterr().out)
     assert code == 1 and data["worse"] is True
