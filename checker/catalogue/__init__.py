@@ -22,8 +22,6 @@ from checker.catalogue import (
 from checker.model import Rule
 
 CATALOGUE: tuple[Rule, ...] = (  # in the order of the notice's clauses
-    gd2020_exchange.EXCHANGE,
-    gd2020_exchange.TELEMEDICINE,
     gd2020_servers.SERVERS,
     gd2020_servers.DB_APP_SPLIT,
     gd2020_power.POWER,
@@ -31,6 +29,9 @@ CATALOGUE: tuple[Rule, ...] = (  # in the order of the notice's clauses
     gd2020_av.AV_SYSTEMS,
     gd2020_network.ISPS,
     gd2020_network.BANDWIDTH,
+    # 一(二)1–2 after 一(二)3–5: the hardware rules keep the first places that reports, tests and users rely on
+    gd2020_exchange.EXCHANGE,
+    gd2020_exchange.TELEMEDICINE,
     gd2020_materials.MATERIALS,
     gd2020_exchange.PLATFORM_FEED,
     gd2020_materials.POLICIES,
