@@ -12,6 +12,7 @@ from probes.facts.baseline import BaselineFacts
 from probes.facts.connections import ConnectionFacts
 from probes.facts.declared import Declarations
 from probes.facts.egress import EgressFacts
+from probes.facts.exchange import ExchangeFacts
 from probes.facts.identity import MachineIdentity
 from probes.facts.materials import DocumentFacts
 from probes.facts.pilot import PilotFacts
@@ -40,6 +41,7 @@ class HostFacts(Record):
     power: PowerFacts | None = None
     av: AvFacts | None = None
     connections: ConnectionFacts | None = None
+    exchange: ExchangeFacts | None = None
     baseline: BaselineFacts | None = None
 
     def why_missing(self, probe: str) -> str:
