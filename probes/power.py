@@ -199,6 +199,13 @@ def _attestation(session: Session, path: Path, notes: list[str]) -> PowerAttesta
 MAX_POWER_SUPPLIES = 64
 
 
+def plan(session: Session) -> tuple[str, ...]:
+    """The commands this probe runs whatever it finds (sent ahead in the host's batch); the ones that may
+    hang on broken hardware (ipmitool, dmidecode) last."""
+    inband = (INBAND,) if session.host.declared.bmc is None else ()
+    return (UPSC_LIST, SYSFS.format(root=shlex.quote(SYSFS_ROOT)), DMIDECODE, *inband)
+
+
 def collect(session: Session, *, sysfs_root: str = SYSFS_ROOT) -> PowerFacts:
     declared = session.host.declared
     first = len(session.observations)

@@ -30,6 +30,8 @@ class HostFacts(Record):
     host_key_verified: bool = False
     declared: Declarations = Declarations()
     errors: dict[str, str] = Field(default_factory=dict, description="probe name → why it broke")
+    unfinished: dict[str, str] = Field(default_factory=dict,
+                                       description="probe name → why it did not finish (the host's deadline)")
     identity: MachineIdentity | None = None
     services: ServiceFacts | None = None
     egress: EgressFacts | None = None
@@ -44,6 +46,8 @@ class HostFacts(Record):
             return f"{self.name} unreachable ({self.unreachable_reason})"
         if probe in self.errors:
             return f"{self.name}: {probe} probe failed: {self.errors[probe]}"
+        if probe in self.unfinished:
+            return f"{self.name}: {probe} probe {self.unfinished[probe]}"
         return f"{self.name}: {probe} not observed"
 
 
