@@ -31,6 +31,8 @@ VERDICT_ZH = {"pass": "符合", "fail": "不符合", "inconclusive": "无法判�
 BASIS_ZH = {"observed": "观测", "declared": "声明", "attested": "文件证明", "simulated": "模拟"}
 STATUS_ZH = {"present": "已提供", "missing": "缺失", "expired": "已过期", "not_required": "不需要"}
 EXCERPT_LINES = 12
+EXCERPT_LINE_CHARS = 160  # a line longer than this is cut (a JSON blob on one line stays readable)
+EXCERPT_CHARS = 1600  # and the excerpt as a whole stays within this many characters
 
 
 class Format(StrEnum):
@@ -88,7 +90,15 @@ def excerpt(stdout: str, hints: set[str]) -> tuple[list[str], int]:
     chosen = [line for line in lines if any(h in line for h in hints)] if hints else []
     if not chosen:
         chosen = lines[: EXCERPT_LINES // 2]
-    return chosen[:EXCERPT_LINES], len(lines) - min(len(chosen), EXCERPT_LINES)
+    kept: list[str] = []
+    budget = EXCERPT_CHARS
+    for line in chosen[:EXCERPT_LINES]:
+        cut = line if len(line) <= EXCERPT_LINE_CHARS else line[: EXCERPT_LINE_CHARS - 1] + "…"
+        if len(cut) > budget:
+            break
+        kept.append(cut)
+        budget -= len(cut)
+    return kept, len(lines) - len(kept)
 
 
 def view(bundle: Bundle) -> dict[str, Any]:
@@ -147,6 +157,9 @@ def render_html(bundle: Bundle, *, for_pdf: bool = False) -> str:
 
     env = Environment(loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
+    from reports.timefmt import local_time
+
+    env.filters["local"] = local_time
     env.filters["b64"] = lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii")
     return env.get_template("report.html.j2").render(**view(bundle), for_pdf=for_pdf)
 

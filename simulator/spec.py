@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from checker.errors import InputError
-from simulator.services import AV_SERVICES, SERVICES, Role
+from simulator.services import AV_SERVICES, HOSPITAL_SERVICES, SERVICES, Role
 
 RuleId = Literal[
     "GD2020-1.2.3-servers",
@@ -30,11 +30,14 @@ RuleId = Literal[
     "GD2020-1.2.4-av-systems",
     "GD2020-1.2.5-isps",
     "GD2020-1.2.5-bandwidth",
+    "GD2020-1.2.1-exchange",
+    "GD2020-1.2.2-functions",
+    "GD2020-3.2.1-platform-feed",
     "BJ2026-3-physicians",
     "BJ2026-3-first-visits",
     "BJ2026-1-traceability",
 ]
-# The hardware rules of 一(二)3–5, which every scenario states an expectation for.
+# The Guangdong rules (一(二)1–5, 三.2(1)), which every scenario states an expectation for.
 RULE_IDS: tuple[str, ...] = tuple(r for r in get_args(RuleId) if r.startswith("GD2020-"))
 # The Beijing 2026 pilot's rules, stated by the scenarios whose hospital declares the pilot (`pilot:`).
 PILOT_RULE_IDS: tuple[str, ...] = tuple(r for r in get_args(RuleId) if r.startswith("BJ2026-"))
@@ -119,6 +122,33 @@ class AvSystem(_Strict):
     services: Annotated[tuple[str, ...], Field(min_length=1)]
 
 
+class HospitalSystem(_Strict):
+    """A system of the physical hospital the internet hospital exchanges with (HIS/LIS, PACS): a container on
+    the LAN that is not an inventory host. `stopped` services are installed but not started (a fault);
+    `hl7_ack` is what its MLLP listeners answer (AR: the application rejects every message)."""
+
+    services: Annotated[tuple[str, ...], Field(min_length=1)]
+    stopped: tuple[str, ...] = ()
+    hl7_ack: Literal["AA", "AR"] = "AA"
+
+    @field_validator("services")
+    @classmethod
+    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for index, name in enumerate(value):
+            if name not in HOSPITAL_SERVICES:
+                known = ", ".join(sorted(HOSPITAL_SERVICES))
+                raise _ItemError(index, f"unknown hospital service {name!r} (known: {known})")
+        return value
+
+
+class Platform(_Strict):
+    """The provincial supervision platform, served over TLS by the simulated internet with a certificate from
+    a CA the simulator makes at boot; `expired` makes that certificate one that expired last month."""
+
+    certificate: Literal["valid", "expired"] = "valid"
+    max_push_age_minutes: Annotated[float, Field(gt=0)] = 15
+
+
 class Pilot(_Strict):
     """The simulated hospital takes part in the Beijing 2026 first-visit pilot (simulator.pilot_records)."""
 
@@ -135,6 +165,8 @@ class Scenario(_Strict):
     uplinks: Annotated[dict[str, Uplink], Field(min_length=1)]
     hosts: Annotated[dict[str, Host], Field(min_length=1)]
     av_systems: dict[str, AvSystem] = {}
+    hospital: dict[str, HospitalSystem] = {}
+    platform: Platform | None = None
     pilot: Pilot | None = None
     expect: dict[RuleId, Expected]
 
@@ -181,6 +213,12 @@ def _cross_check(scenario: Scenario) -> tuple[str, str] | None:
                 return f"hosts.{name}.uplinks[{index}]", f"unknown uplink {uplink!r}"
         if host.power.psu_failed > host.power.psus:
             return f"hosts.{name}.power.psu_failed", f"{host.power.psu_failed} failed of {host.power.psus} installed"
+    for name, hospital_system in scenario.hospital.items():
+        if not _NAME.match(name) or name in scenario.hosts or name == "internet":
+            return f"hospital.{name}", "name must be 1-12 of a-z, 0-9, starting with a letter, and not a host's"
+        for index, service in enumerate(hospital_system.stopped):
+            if service not in hospital_system.services:
+                return f"hospital.{name}.stopped[{index}]", f"{service!r} is not one of its services"
     for name, system in scenario.av_systems.items():
         if system.host not in scenario.hosts:
             return f"av_systems.{name}.host", f"unknown host {system.host!r}"

@@ -11,6 +11,7 @@ from probes.facts.base import Record
 from probes.facts.connections import ConnectionFacts
 from probes.facts.declared import Declarations
 from probes.facts.egress import EgressFacts
+from probes.facts.exchange import ExchangeFacts
 from probes.facts.identity import MachineIdentity
 from probes.facts.materials import DocumentFacts
 from probes.facts.pilot import PilotFacts
@@ -39,6 +40,7 @@ class HostFacts(Record):
     power: PowerFacts | None = None
     av: AvFacts | None = None
     connections: ConnectionFacts | None = None
+    exchange: ExchangeFacts | None = None
 
     def why_missing(self, probe: str) -> str:
         """A person-readable reason why a fact family is absent for this host."""

@@ -52,6 +52,15 @@ SERVICES: dict[str, Service] = {
 }
 AV_SERVICES = frozenset(name for name, s in SERVICES.items() if s.role == "av")
 
+# The physical hospital's systems the internet hospital exchanges with (spec `hospital:`): not inventory hosts.
+HOSPITAL_SERVICES: dict[str, Service] = {
+    s.name: s
+    for s in (
+        Service("pacs", ("dcmtk",)),  # storescp: the PACS (AE PACS, 104) and the pathology archive (11112)
+        Service("his", ("python3-hl7", "nginx-light")),  # MLLP HIS (2575) and LIS (2576); FHIR and ECG over HTTP
+    )
+}
+
 # Installed in every image (the "common" layer). debootstrap already gave openssh-server,
 # iproute2, python3 and procps; these add the client tools the checker runs on a host, the
 # power-management daemons (NUT, OpenIPMI) and the router's iptables.
@@ -65,5 +74,6 @@ UPS = Service("ups", ())
 BMC = Service("bmc", ())
 ROUTER = Service("router", ())
 INTERNET = Service("internet", ())  # runs in the nginx image, with its own site
+PUSHJOB = Service("pushjob", ())  # an application host's push to the supervision platform, logged
 
-COMPONENTS: dict[str, Service] = {s.name: s for s in (COMMON, SSHD, UPS, BMC, ROUTER, INTERNET)}
+COMPONENTS: dict[str, Service] = {s.name: s for s in (COMMON, SSHD, UPS, BMC, ROUTER, INTERNET, PUSHJOB)}
