@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.errors import HostUnreachable
-from probes import av, connections, egress, exchange, identity, power, services, uplinks
+from probes import av, baseline, connections, egress, exchange, identity, power, services, uplinks
 from probes.facts import DeploymentFacts, Fact, HostFacts
 from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.inventory import Inventory, InventoryHost
@@ -49,6 +49,7 @@ PROBES: tuple[Probe, ...] = (
     Probe("av", av.collect, plan=av.plan),
     Probe("power", power.collect, plan=power.plan),
     Probe("exchange", exchange.collect),  # its dialogues depend on the declarations: nothing to batch
+    Probe("baseline", baseline.collect),
 )
 
 

@@ -43,6 +43,7 @@ class Format(StrEnum):
     sarif = "sarif"
     oscal = "oscal"  # OSCAL assessment-results (reports.oscal); the catalog it references is oscal-catalog
     oscal_catalog = "oscal-catalog"
+    xlsx = "xlsx"  # the assessor's workbook of the MLPS level 3 host items (reports/xlsx.py)
 
 
 # ---------------------------------------------------------------- JSON
@@ -140,6 +141,8 @@ def view(bundle: Bundle) -> dict[str, Any]:
             if isinstance(row, dict) and "item" in row and "status" in row:
                 checklist.append({**row, "rule_id": f["rule_id"], "status_zh": STATUS_ZH.get(str(row["status"]), "")})
     counts = bundle.result.get("summary", {}).get("verdicts", {})
+    from reports.xlsx import rows as mlps_rows
+
     return {
         "title_zh": "互联网医院接入省互联网医疗服务监管平台 基础设施合规检查报告",
         "title_en": "Internet hospital infrastructure compliance report for the provincial supervision platform",
@@ -148,7 +151,7 @@ def view(bundle: Bundle) -> dict[str, Any]:
         "verdict_zh": VERDICT_ZH, "basis_zh": BASIS_ZH, "hosts": facts.get("hosts") or [],
         "svg": svg, "svg_error": svg_error, "dot": dot, "checklist": checklist, "waivers": bundle.waivers,
         "documents": facts.get("documents"), "rendered_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "tool_version": __version__,
+        "tool_version": __version__, "mlps": mlps_rows(bundle),
     }
 
 
@@ -177,6 +180,10 @@ def render_pdf(bundle: Bundle) -> bytes:
 def render(bundle: Bundle, fmt: Format) -> bytes:
     if fmt is Format.pdf:
         return render_pdf(bundle)
+    if fmt is Format.xlsx:
+        from reports.xlsx import render_xlsx
+
+        return render_xlsx(bundle)
     from reports.junit import render_junit
     from reports.oscal import render_oscal, render_oscal_catalog
     from reports.sarif import render_sarif

@@ -15,7 +15,8 @@ roles, power and uplinks itself and only compares with what is declared here.
                 ihcheck_power_attestation (only when the spec gives one),
                 ihcheck_av_endpoints (A/V hosts: [{name, kind, address, port, transport, path?}]),
                 ihcheck_exchange and ihcheck_telemedicine (application hosts, when the spec simulates the
-                hospital's systems or the platform: see `exchange_declarations`)
+                hospital's systems or the platform: see `exchange_declarations`),
+                ihcheck_mlps_evidence (the scenario's documents for MLPS items a host cannot show)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import yaml
 
 from simulator import pilot_records
 from simulator.power import BMC_PORT
-from simulator.render import PLATFORM_CA, PUSH_LOG
+from simulator.render import PLATFORM_CA, PUSH_LOG, mlps_evidence_path
 
 if TYPE_CHECKING:
     from simulator.deployment import Deployment
@@ -108,6 +109,9 @@ def _host_vars(deployment: Deployment, name: str) -> dict[str, Any]:
         values["ihcheck_ups"] = ["ups@localhost"]
     if name in deployment.attestations:
         values["ihcheck_power_attestation"] = str(deployment.attestations[name])
+    evidence = {unit: str(mlps_evidence_path(deployment.state, name, unit)) for unit in deployment.spec.mlps_evidence}
+    if evidence:
+        values["ihcheck_mlps_evidence"] = evidence
     endpoints = []
     for system_name, system in deployment.spec.av_systems.items():
         if system.host != name:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from simulator import pilot_records, platform_ca, power, sshkeys
 from simulator.layout import Box, Layout
-from simulator.services import BMC, HOSPITAL_SERVICES, INTERNET, PUSHJOB, ROUTER, SERVICES, SSHD, UPS, Service
+from simulator.services import BMC, HOSPITAL_SERVICES, INTERNET, MLPS, PUSHJOB, ROUTER, SERVICES, SSHD, UPS, Service
 from simulator.simulated_materials import write_documents
 from simulator.spec import Scenario
 
@@ -104,6 +104,7 @@ def _start_script(box: Box, spec: Scenario) -> str:
         if host.power.ups:
             lines += ["# --- ups ---", UPS.snippet("start")]
         lines += ["# --- bmc ---", BMC.snippet("start")]
+        lines += [f"# --- mlps baseline ({spec.mlps}) ---", MLPS.snippet("start")]
     for service in _services_of(box, spec):
         lines += [f"# --- {service.name} ---", service.snippet("start")]
     lines.append("touch /run/ihc-started")
@@ -122,6 +123,7 @@ def _checks(box: Box, spec: Scenario, layout: Layout) -> list[tuple[str, str]]:
         if spec.hosts[box.key].power.ups:
             checks.append(("upsd", UPS.snippet("check")))
         checks.append(("ipmi_sim", BMC.snippet("check")))
+        checks.append(("mlps", MLPS.snippet("check")))
     checks += [(s.name, s.snippet("check")) for s in _services_of(box, spec) if s.snippet("check")]
     if spec.pilot is not None and box.key == spec.pilot.database:
         checks.append(("pilot-visits", pilot_records.READY_CHECK))
@@ -171,6 +173,11 @@ def _identity_entry(spec: Scenario, uplink: str) -> dict[str, object]:
     return {**ident.model_dump(), "simulated": True}
 
 
+def mlps_evidence_path(state: Path, host: str, unit: str) -> Path:
+    """Where a simulated document for an MLPS item a host cannot show is written (the inventory names it)."""
+    return state / "mlps-evidence" / host / f"{unit}.txt"
+
+
 def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
     """Write everything the containers and the checker need; returns where it went."""
     if state.exists():
@@ -213,6 +220,12 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
                     "IHC_PLATFORM_CA": PLATFORM_CA, "IHC_PUSH_LOG": PUSH_LOG}
         if box.kind == "host":
             host = spec.hosts[box.key]
+            env |= {"IHC_MLPS": spec.mlps, "IHC_LAN_ADDRESS": box.address("lan"),
+                    "IHC_LOG_SERVER": layout.internet().address("inet")}
+            for unit, text in spec.mlps_evidence.items():
+                doc = mlps_evidence_path(state, box.key, unit)
+                doc.parent.mkdir(parents=True, exist_ok=True)
+                doc.write_text(text.strip() + "\n", encoding="utf-8")
             creds = power.new_credentials()
             bmc[box.key] = creds
             env |= {"IHC_BMC_USER": creds.user, "IHC_BMC_PASSWORD": creds.password,

@@ -42,6 +42,9 @@ RULE_IDS: tuple[str, ...] = tuple(r for r in get_args(RuleId) if r.startswith("G
 # The Beijing 2026 pilot's rules, stated by the scenarios whose hospital declares the pilot (`pilot:`).
 PILOT_RULE_IDS: tuple[str, ...] = tuple(r for r in get_args(RuleId) if r.startswith("BJ2026-"))
 Expected = Literal["pass", "fail", "inconclusive", "error", "not_applicable"]
+# The MLPS level 3 host-baseline rules (GD2020 一(二)1, one per GB/T 28448-2019 unit): optional in `expect`.
+MLPS_RULE_ID = re.compile(r"^GD2020-1\.2\.1-l3-ces1-(0[1-9]|1[0-57-9]|2[0-9]|3[0-5])$")
+MlpsUnit = Annotated[str, Field(pattern=r"^L3-CES1-(0[1-9]|1[0-57-9]|2[0-9]|3[0-5])$")]
 
 # Names end up in container, network and interface-adjacent names, so keep them short and plain.
 _NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")
@@ -165,10 +168,15 @@ class Scenario(_Strict):
     uplinks: Annotated[dict[str, Uplink], Field(min_length=1)]
     hosts: Annotated[dict[str, Host], Field(min_length=1)]
     av_systems: dict[str, AvSystem] = {}
+    # How the hosts' operating systems are configured: MLPS level 3 hardened (the default, what a hospital
+    # passing 等保三级 runs) or as the distribution ships them (simulator/services/mlps/start.sh).
+    mlps: Literal["hardened", "defaults"] = "hardened"
+    # Documents every host names for MLPS items it cannot show itself (unit → the document's text).
+    mlps_evidence: dict[MlpsUnit, str] = {}
     hospital: dict[str, HospitalSystem] = {}
     platform: Platform | None = None
     pilot: Pilot | None = None
-    expect: dict[RuleId, Expected]
+    expect: dict[str, Expected]
 
     @field_validator("description")
     @classmethod
@@ -184,6 +192,9 @@ class Scenario(_Strict):
         missing = [rule for rule in RULE_IDS if rule not in value]
         if missing:
             raise ValueError(f"missing expected verdict for {', '.join(missing)}")
+        unknown = [rule for rule in value if rule not in get_args(RuleId) and not MLPS_RULE_ID.match(rule)]
+        if unknown:
+            raise ValueError(f"unknown rule {', '.join(unknown)}")
         return value
 
     def host_uplinks(self, host: str) -> tuple[str, ...]:

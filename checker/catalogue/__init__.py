@@ -18,6 +18,7 @@ from checker.catalogue import (
     gd2020_network,
     gd2020_power,
     gd2020_servers,
+    mlps,
 )
 from checker.model import Rule
 
@@ -39,6 +40,7 @@ CATALOGUE: tuple[Rule, ...] = (  # in the order of the notice's clauses
     bj2026_pilot.PHYSICIANS,  # Beijing 2026 first-visit pilot: only where ihcheck_programmes declares it
     bj2026_pilot.FIRST_VISITS,
     bj2026_pilot.TRACEABILITY,
+    *mlps.MLPS_RULES,  # 一(二)1: the MLPS level 3 host baseline, one rule per GB/T 22239-2019 §8.1.4 item
 )
 
 CATALOGUE_VERSION = "2026.11"

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from checker import __version__
-from checker.errors import ExitCode, IhcheckError
+from checker.errors import ExitCode, IhcheckError, InputError
 from checker.shell.terminal import clean, console
 from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 
@@ -287,10 +287,44 @@ def rules(
     for column in ("Rule", "Severity", "Source", "Clause (原文)", "English"):
         table.add_column(column)
     for r in CATALOGUE:
-        c = r.clause
-        table.add_row(f"{r.id}\n[dim]{escape(r.title)}[/]", r.severity.value, f"{c.document.id} {c.ref}",
-                      escape(c.text_zh), escape(c.text_en))
+        c, s = r.clause, r.standard
+        source = f"{c.document.id} {c.ref}" + (f" → {s.document.id} {s.ref}" if s else "")
+        quoted = s or c  # a rule checking a standard's item quotes the item; GD2020 一(二)1 says why it applies
+        table.add_row(f"{r.id}\n[dim]{escape(r.title)}[/]", r.severity.value, escape(source),
+                      escape(quoted.text_zh), escape(quoted.text_en))
     out.print(table)
+
+
+class RemediateFormat(StrEnum):
+    ansible = "ansible"
+
+
+@app.command()
+def remediate(
+    result_file: Annotated[Path, typer.Argument(help="A check result (`ihcheck check --format json --out FILE`).")],
+    fmt: Annotated[RemediateFormat, typer.Option("--format", help="What to write.")] = RemediateFormat.ansible,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write the playbook to FILE.")] = None,
+) -> None:
+    """Write an Ansible playbook fixing the MLPS items that failed (ihcheck itself changes nothing)."""
+    from pydantic import ValidationError
+
+    from reports.remediate import render_ansible
+    from reports.result import CheckResult
+
+    try:
+        result = CheckResult.model_validate_json(result_file.read_bytes())
+    except OSError as exc:
+        raise InputError(f"{result_file}: cannot be read ({exc.strerror or exc})") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise InputError(f"{result_file}: {where}: {first['msg']} (expected an ihcheck.result/1 JSON result)") from None
+    text = render_ansible(result)
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+        err.print(f"playbook written to {out_file}")
 
 
 def rules_markdown() -> str:
@@ -298,8 +332,12 @@ def rules_markdown() -> str:
 
     lines = ["| Rule | What it checks | Source | Clause (原文) | English |", "|---|---|---|---|---|"]
     for r in CATALOGUE:
-        c = r.clause
-        lines.append(f"| `{r.id}` | {r.title} | {c.document.id} {c.ref} | {c.text_zh} | {c.text_en} |")
+        c, s = r.clause, r.standard
+        if s is None:
+            lines.append(f"| `{r.id}` | {r.title} | {c.document.id} {c.ref} | {c.text_zh} | {c.text_en} |")
+        else:  # the reason (GD2020 一(二)1) once in the source column, the standard's item as the clause
+            lines.append(f"| `{r.id}` | {r.title} | {c.document.id} {c.ref} → {s.document.id} {s.ref} | "
+                         f"{s.text_zh} | {s.text_en} |")
     return "\n".join(lines) + "\n"
 
 

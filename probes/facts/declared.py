@@ -86,6 +86,8 @@ class Declarations(Record):
     def _known(cls, value: dict[Function, str], info: ValidationInfo) -> dict[Function, str]:
         return known_systems(value, info.data.get("exchange", ()))
     programmes: tuple[Programme, ...] = ()  # programmes the hospital takes part in (probes.programmes)
+    mlps_evidence: dict[Annotated[str, Field(pattern=r"^L3-CES1-(0[1-9]|1[0-57-9]|2[0-9]|3[0-5])$")], Path] = Field(
+        default_factory=dict, description="MLPS item (L3-CES1-xx) → a document attesting what the host cannot show")
 
     @field_validator("known_hosts", "simulated_identities", "power_attestation", "documents_dir")
     @classmethod
@@ -106,6 +108,11 @@ class Declarations(Record):
         for item in value:
             _token(item)
         return value
+
+    @field_validator("mlps_evidence")
+    @classmethod
+    def _expand_all(cls, value: dict[str, Path]) -> dict[str, Path]:
+        return {k: v.expanduser() for k, v in value.items()}
 
     @field_validator("role", "ups", "measure_endpoint", mode="before")
     @classmethod

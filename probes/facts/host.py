@@ -8,6 +8,7 @@ from pydantic import Field
 
 from probes.facts.av import AvFacts
 from probes.facts.base import Record
+from probes.facts.baseline import BaselineFacts
 from probes.facts.connections import ConnectionFacts
 from probes.facts.declared import Declarations
 from probes.facts.egress import EgressFacts
@@ -41,6 +42,7 @@ class HostFacts(Record):
     av: AvFacts | None = None
     connections: ConnectionFacts | None = None
     exchange: ExchangeFacts | None = None
+    baseline: BaselineFacts | None = None
 
     def why_missing(self, probe: str) -> str:
         """A person-readable reason why a fact family is absent for this host."""

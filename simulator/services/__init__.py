@@ -67,13 +67,17 @@ HOSPITAL_SERVICES: dict[str, Service] = {
 COMMON = Service(
     "common",
     ("curl", "iperf3", "iptables", "ca-certificates", "nut-server", "nut-client", "openipmi", "ipmitool",
-     "iputils-ping", "less"),
+     "iputils-ping", "less",
+     # the MLPS level 3 host baseline's tools (simulator/services/mlps): configured per scenario at start
+     "auditd", "rsyslog", "logrotate", "chrony", "aide", "aide-common", "clamav-daemon", "libpam-pwquality",
+     "rsync", "cron"),
 )
 SSHD = Service("sshd", ())
 UPS = Service("ups", ())
 BMC = Service("bmc", ())
 ROUTER = Service("router", ())
 INTERNET = Service("internet", ())  # runs in the nginx image, with its own site
+MLPS = Service("mlps", ())  # hardens a hospital host for 等保三级, or leaves distribution defaults
 PUSHJOB = Service("pushjob", ())  # an application host's push to the supervision platform, logged
 
-COMPONENTS: dict[str, Service] = {s.name: s for s in (COMMON, SSHD, UPS, BMC, ROUTER, INTERNET, PUSHJOB)}
+COMPONENTS: dict[str, Service] = {s.name: s for s in (COMMON, SSHD, UPS, BMC, ROUTER, INTERNET, PUSHJOB, MLPS)}
