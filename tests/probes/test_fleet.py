@@ -62,7 +62,12 @@ def _comparable(result: object) -> dict[str, Any]:
     from reports.result import CheckResult
 
     assert isinstance(result, CheckResult)
-    facts = result.facts.model_dump(mode="json", exclude={"collected_at"})
+    def untimed(value: Any) -> Any:  # every fact's own `collected_at` too
+        if isinstance(value, dict):
+            return {k: untimed(v) for k, v in value.items() if k != "collected_at"}
+        return [untimed(v) for v in value] if isinstance(value, list) else value
+
+    facts = untimed(result.facts.model_dump(mode="json"))
     for host in facts["hosts"]:
         assert host.pop("transport") in ("paramiko", "ansible", None)
     verdicts = [(f.rule_id, f.verdict.value, f.hosts, f.reason, f.evidence, f.observations) for f in result.findings]
