@@ -115,7 +115,7 @@ class AnsibleRunnerTransport:
 
         ansible_runner.run(private_data_dir=str(self._dir), inventory=self._inventory, module="ansible.builtin.shell",
                            module_args=command, host_pattern=self.host.name, quiet=True, envvars=self._envvars,
-                           event_handler=handler, suppress_env_files=True, rotate_artifacts=1,
+                           event_handler=handler, suppress_env_files=True, rotate_artifacts=0,  # hosts run at once
                            timeout=int(timeout) + 60)
         res = seen.get("res", {})
         if seen.get("event") == "runner_on_unreachable" or "event" not in seen:
