@@ -77,9 +77,11 @@ def _comparable(result: object) -> dict[str, Any]:
 def test_both_engines_gather_identical_facts_and_verdicts(tmp_path: Path) -> None:
     with Fleet(4, octet=216, faults={3: "down"}, workdir=tmp_path / "fleet") as fleet:
         inventory = fleet.inventory(tmp_path / "inventory.yml")
-        # The GD2020 rules' probes: the MLPS baseline probe runs its own commands concurrently, so which of
-        # them gets which observation id depends on timing, in either engine.
-        rules = [r.id for r in CATALOGUE if r.id.startswith("GD2020")]
+        # The GD2020 rules' probes, less the MLPS baseline: it runs its update listing beside its other commands,
+        # so which of them gets which observation id depends on timing in either engine, and its process
+        # snapshot sees the engine's own helpers (bash and timeout here, python3 under Ansible). Known, open.
+        rules = [r.id for r in CATALOGUE if r.id.startswith("GD2020") and "baseline" not in r.needs]
+        assert len(rules) >= 10
         direct = run_check(inventory, engine="direct", rule_ids=rules).result
         ansible = run_check(inventory, engine="ansible", ansible_dir=tmp_path / "runner", rule_ids=rules).result
     # the private-data directory ansible-runner ran, kept: a play and one batch per host, as AWX/AAP would run it
