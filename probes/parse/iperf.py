@@ -159,7 +159,7 @@ def parse_iperf_json(output: str) -> IperfResult:
         if reading(value, 0, high) is None:
             return IperfResult(reverse=reverse, error=f"implausible iperf3 result: {why(name, value, 0, high)}")
     if any(reading(a, 0, 86400) is None or reading(b, 0, 86400) is None or reading(m, 0, MAX_BITS_PER_SECOND / 1e6)
-           is None or float(a) >= float(b) for a, b, m in intervals):
+           is None or float(a) > float(b) for a, b, m in intervals):
         return IperfResult(reverse=reverse, error="implausible iperf3 result: an interval out of range")
     if retransmits is not None and reading(retransmits, 0, 1e12) is None:
         return IperfResult(reverse=reverse,
