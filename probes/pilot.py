@@ -79,6 +79,7 @@ VISIT_COLUMNS: tuple[Column, ...] = (
     Column(id="guardian", zh="监护人", en="guardian", aliases=("监护人陪伴", "guardian present")),
     Column(id="terminated", zh="是否终止", en="terminated", aliases=("终止诊疗", "terminated early")),
     Column(id="referral", zh="转诊去向", en="referral", aliases=("线下转诊", "referred to")),
+    Column(id="prescribed", zh="是否开具处方", en="prescribed", aliases=("处方", "prescription"), required=False),
 )
 
 _TITLES: dict[str, Title] = {
@@ -229,7 +230,8 @@ def visits_from(table: Table, as_of: date, pseudonym: Pseudonymiser) -> tuple[Vi
             patient_age=_cell(table, row, COL["patient_age"], _age),
             guardian_recorded=_cell(table, row, COL["guardian"], _recorded),
             terminated=_cell(table, row, COL["terminated"], parse_bool),
-            referral_recorded=_cell(table, row, COL["referral"], _recorded)))
+            referral_recorded=_cell(table, row, COL["referral"], _recorded),
+            prescribed=_cell(table, row, COL["prescribed"], parse_bool) if "prescribed" in table.columns else None))
     return tuple(result)
 
 

@@ -136,6 +136,10 @@ def read_trail(session: Session, path: str, prev: str | None, head: str | None, 
         return f"(the log's bytes, gzip+base64, {len(stdout)} characters; not kept: it holds personal data)\n"
 
     fetched = session.run(f"gzip -c -- {quoted} | base64 -w0", timeout=600, scrub=keep)
+    if fetched.truncated:
+        raise QueryFailed(f"{session.host.name}: the audit log {path} is larger, compressed, than the checker's "
+                          f"output cap for one command ({session.options.command_output_cap} bytes): verify it on "
+                          "a copy with `ihcheck trail verify`, or rotate it (audit_log.prev)")
     if not fetched.ok:
         raise QueryFailed(f"{session.host.name}: cannot read the audit log {path}: "
                           f"{(fetched.stderr.strip() or 'gzip failed').splitlines()[0]}")
@@ -211,7 +215,7 @@ def collect_programme(prepared: Prepared, inventory: Inventory, options: Transpo
     def session_for(name: str) -> Session:
         if name not in sessions:
             host = inventory.host(name)
-            sessions[name] = Session(host=host, transport=open_transport(host, options), log=log)
+            sessions[name] = Session(host=host, transport=open_transport(host, options), log=log, options=options)
         return sessions[name]
 
     try:

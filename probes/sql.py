@@ -141,6 +141,10 @@ def run_query(session: Session, query: SqlQuery, sql: str, scrub: Scrub) -> tupl
             + render_csv(clean.header, clean.rows)
 
     obs = session.run(psql_command(query, sql), timeout=120, scrub=keep)
+    if obs.truncated:  # a cut-off result would silently drop records: never judge part of a table
+        raise QueryFailed(f"the query's output on {session.host.name} is larger than the checker's output cap for one "
+                          f"command ({session.options.command_output_cap} bytes): narrow the query (e.g. the pilot "
+                          "period's first visits only)")
     if not obs.ok:
         lines = obs.stderr.strip().splitlines()
         errors = [line for line in lines if "ERROR:" in line or "FATAL:" in line or "error:" in line]

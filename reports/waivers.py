@@ -10,6 +10,19 @@ A waivers file (YAML) lists what the hospital has accepted and why:
         ticket: OPS-1234
         expires: 2026-12-31
 
+InSpec's waiver file is accepted too (keys `expiration_date`, `justification`, `run`), one entry
+per rule id, waiving it for the whole deployment:
+
+    GD2020-1.2.3-servers:
+      expiration_date: 2026-12-31
+      justification: second server is on order
+      run: true
+
+InSpec has no owner or ticket; the owner reads "not given (InSpec waiver)" and the ticket is the
+rule id. Without `expiration_date` an InSpec waiver does not expire (InSpec's meaning). `run: false`
+tells InSpec to skip the control; ihcheck still judges it (a waiver never hides a verdict) and
+says so in the justification.
+
 A waived finding keeps its original verdict and gains `waiver` (as Prowler keeps a muted
 finding's status); the exit code treats it as accepted. A waiver that has expired, names an
 unknown rule, or matches no finding does not waive and is reported, so a forgotten waiver is
@@ -45,6 +58,38 @@ class _WaiverIn(BaseModel):
     expires: date
 
 
+class _InSpecWaiver(BaseModel):
+    """One control of an InSpec waiver file (https://docs.chef.io/inspec/waivers/)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    expiration_date: date | None = None
+    justification: str = Field(min_length=1)
+    run: bool = True
+
+
+INSPEC_KEYS = frozenset(_InSpecWaiver.model_fields)
+NO_EXPIRY = date(9999, 12, 31)
+
+
+def _inspec(raw: dict[str, Any], path: Path) -> tuple[_WaiverIn, ...] | None:
+    """The entries of an InSpec-format file, or None when the file is not one."""
+    if "waivers" in raw or not raw or not all(isinstance(v, dict) and set(v) & INSPEC_KEYS for v in raw.values()):
+        return None
+    out = []
+    for rule, body in raw.items():
+        try:
+            entry = _InSpecWaiver.model_validate(body)
+        except ValidationError as exc:
+            field, message = describe_validation_error(exc)
+            raise InputError(f"{path}: {rule}.{field}: {message}") from None
+        note = "" if entry.run else " (InSpec run: false — ihcheck still judges the rule)"
+        out.append(_WaiverIn(rule=str(rule), justification=entry.justification + note,
+                             owner="not given (InSpec waiver)", ticket=str(rule),
+                             expires=entry.expiration_date or NO_EXPIRY))
+    return tuple(out)
+
+
 class _WaiversFile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -71,6 +116,10 @@ def load_waivers(path: Path) -> tuple[Waiver, ...]:
         raw = {"waivers": []}
     if isinstance(raw, list):
         raw = {"waivers": raw}
+    if isinstance(raw, dict):
+        inspec = _inspec(raw, path)
+        if inspec is not None:
+            raw = {"waivers": [w.model_dump() for w in inspec]}
     try:
         parsed = _WaiversFile.model_validate(raw)
     except ValidationError as exc:

@@ -81,7 +81,8 @@ def visits() -> list[dict[str, Any]]:
         started = datetime(2026, 2 + n % 9, 3 + n, 9 + n % 6, 15)
         result.append({"id": f"SIM-V{n + 1:04d}", "licence": licence, "specialty": VISIT_SPECIALTY[licence],
                        "at": started, "first": n != 11, "age": 3 + n % 13, "guardian": ("母亲", "父亲", "祖母")[n % 3],
-                       "terminated": n == 7, "referral": "北京儿童医院门诊 (线下就诊)" if n == 7 else None})
+                       "terminated": n == 7, "referral": "北京儿童医院门诊 (线下就诊)" if n == 7 else None,
+                       "prescribed": n % 2 == 0})
     return result
 
 
@@ -98,15 +99,14 @@ def _sql_literal(value: Any) -> str:
 
 
 def visits_sql(password: str) -> str:
-    rows = ",\n".join("(" + ", ".join(_sql_literal(v[k]) for k in ("id", "licence", "specialty", "at", "first", "age",
-                                                                     "guardian", "terminated", "referral")) + ")"
-                      for v in visits())
+    columns = ("id", "licence", "specialty", "at", "first", "age", "guardian", "terminated", "referral", "prescribed")
+    rows = ",\n".join("(" + ", ".join(_sql_literal(v[k]) for k in columns) + ")" for v in visits())
     return f"""-- The simulated hospital's first-visit records (ihcheck simulator).
 CREATE DATABASE {DATABASE};
 \\connect {DATABASE}
 CREATE TABLE first_visits (visit_no text PRIMARY KEY, doctor_licence text NOT NULL, specialty text NOT NULL,
                            started_at timestamp NOT NULL, is_first boolean NOT NULL, patient_age int,
-                           guardian text, terminated boolean NOT NULL, referral text);
+                           guardian text, terminated boolean NOT NULL, referral text, prescribed boolean NOT NULL);
 INSERT INTO first_visits VALUES
 {rows};
 DROP ROLE IF EXISTS {ROLE};
@@ -120,7 +120,8 @@ VISITS_QUERY = ("SELECT visit_no AS 就诊编号, doctor_licence AS 接诊医师
                 "started_at AS 就诊时间, CASE WHEN is_first THEN '是' ELSE '否' END AS 是否首诊, "
                 "patient_age AS 患者年龄, guardian AS 监护人, "
                 "CASE WHEN terminated THEN '是' ELSE '否' END AS 是否终止, "
-                "referral AS 转诊去向 FROM first_visits ORDER BY visit_no")
+                "referral AS 转诊去向, CASE WHEN prescribed THEN '是' ELSE '否' END AS 是否开具处方 "
+                "FROM first_visits ORDER BY visit_no")
 
 
 # The database host is ready once the checker's read-only role can read the table (root's ~/.pgpass).
@@ -131,9 +132,9 @@ READY_CHECK = (f'test "$(psql -X -At -h 127.0.0.1 -U {ROLE} -d {DATABASE} -c "SE
 def audit_events() -> list[dict[str, Any]]:
     """Each visit's events in time order: start, consent, a prescription for some, end or termination."""
     events: list[tuple[datetime, dict[str, Any]]] = []
-    for n, v in enumerate(visits()):
+    for v in visits():
         at: datetime = v["at"]
-        steps = ["visit.start", "visit.consent"] + (["visit.prescription"] if n % 2 == 0 else [])
+        steps = ["visit.start", "visit.consent"] + (["visit.prescription"] if v["prescribed"] else [])
         steps.append("visit.terminate" if v["terminated"] else "visit.end")
         for minute, event in enumerate(steps):
             record: dict[str, Any] = {"at": (at + timedelta(minutes=4 * minute)).isoformat() + "+08:00",

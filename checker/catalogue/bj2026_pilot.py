@@ -24,6 +24,7 @@ from probes.facts.pilot import (
     BJ2026_FIRST_VISIT,
     EVENT_CONSENT,
     EVENT_END,
+    EVENT_PRESCRIPTION,
     EVENT_START,
     EVENT_TERMINATE,
     PilotFacts,
@@ -236,9 +237,10 @@ def judge_first_visits(facts: DeploymentFacts) -> list[Finding]:
 
 # ---------------------------------------------------------------------------------------------- traceability
 
-def missing_events(events: tuple[str, ...], terminated: bool) -> list[str]:
+def missing_events(events: tuple[str, ...], terminated: bool, prescribed: bool | None = None) -> list[str]:
     seen = set(events)
-    needed = [EVENT_START, EVENT_CONSENT, EVENT_TERMINATE if terminated else EVENT_END]
+    needed = [EVENT_START, EVENT_CONSENT, *([EVENT_PRESCRIPTION] if prescribed else []),
+              EVENT_TERMINATE if terminated else EVENT_END]
     absent = [e for e in needed if e not in seen]
     if not terminated and EVENT_END not in seen and EVENT_TERMINATE in seen:
         absent = [e for e in absent if e != EVENT_END]  # terminated in the trail: its end is the termination
@@ -259,10 +261,13 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
                                                  "that the activity is 全程留痕、可追溯 cannot be observed"))]
     check = trail.check
     head = Evidence(host=trail.host, observations=trail.observations,
-                    statement=f"audit log {trail.host}:{trail.path}: {check.records} record(s)"
-                    + (f", seq {check.first_seq}–{check.last_seq}" if check.records else "")
-                    + f", head {check.head} (keep it: the next check can pass it as audit_log.head), "
-                    f"file sha256 {check.sha256}")
+                    statement=f"audit log {trail.host}:{trail.path}: "
+                    + (f"{check.records} record(s) hold before the broken link at {check.broken.describe()}"
+                       if check.broken is not None else
+                       f"{check.records} record(s)" + (f", seq {check.first_seq}–{check.last_seq}" if check.records
+                                                       else "")
+                       + f", head {check.head} (keep it: the next check can pass it as audit_log.head)")
+                    + f", file sha256 {check.sha256}")
     details: dict[str, Any] = {"trail": check.model_dump(mode="json"), "visits_in_trail": len(trail.events)}
     if check.broken is not None:
         return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.FAIL, hosts=(trail.host,), evidence=(head,),
@@ -278,7 +283,7 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
                         + pilot.missing.get("visits", "no visit records declared"))]
     incomplete: list[dict[str, Any]] = []
     for v in pilot.visits.visits:
-        absent = missing_events(trail.events.get(v.id, ()), v.terminated)
+        absent = missing_events(trail.events.get(v.id, ()), v.terminated, v.prescribed)
         if absent:
             incomplete.append({"visit": v.id, "row": v.row, "missing": absent})
     details["incomplete"] = incomplete
@@ -290,8 +295,8 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
                         f"log: {_listed(listed)}")]
     return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.PASS, hosts=hosts, evidence=evidence, details=details,
                     reason=f"the audit log on {trail.host} is an intact hash chain of {check.records} record(s) "
-                    f"(observed) and every one of the {len(pilot.visits.visits)} visit(s) has its start, consent and "
-                    "end or termination in it")]
+                    f"(observed) and every one of the {len(pilot.visits.visits)} visit(s) has its start, consent, "
+                    "prescription where one was issued, and end or termination in it")]
 
 
 _ATTESTED_OR_OBSERVED = ("A roster or visit file the inventory names is attested by the hospital; a read-only query's "
@@ -334,8 +339,9 @@ TRACEABILITY = Rule(
     clause=Clause(document=BJ2026, ref="一", text_zh=CLAUSE_1_ZH, text_en=CLAUSE_1_EN,
                   interpretation="Read from the host that keeps it and verified as an ihcheck.trail/1 hash chain "
                   "(README \"Audit trail format\"): any changed, removed or reordered record fails, naming it. Every "
-                  "visit needs its visit.start, visit.consent and visit.end (visit.terminate when terminated) "
-                  "events. A trail that is not declared or cannot be read is inconclusive, never pass: an "
+                  "visit needs its visit.start, visit.consent, visit.prescription when the records say one was "
+                  "issued (是否开具处方), and visit.end (visit.terminate when terminated) events. A trail that is "
+                  "not declared or cannot be read is inconclusive, never pass: an "
                   "append-only log ihcheck cannot observe proves nothing. The Qinghai 2019 opinion (30) asks the "
                   "same of all internet-hospital data: “…服務產生的數據應當全程留痕,可查詢、可追溯,滿足行業監管需求”."),
     severity=Severity.HIGH,

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from checker import __version__
-from checker.errors import ExitCode, IhcheckError, InputError
+from checker.errors import ExitCode, IhcheckError
 from checker.shell.terminal import clean, console
 
 
@@ -33,7 +33,7 @@ app = typer.Typer(
     name="ihcheck",
     help="Check an internet-hospital (互联网医院) deployment against the provincial supervision-platform rules.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
 )
 out = console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -67,21 +67,32 @@ def _root(
 
 @app.command()
 def check(
-    inventory: Annotated[Path, typer.Option("-i", "--inventory", help="Ansible inventory (INI, YAML or directory).")],
-    limit: Annotated[str | None, typer.Option("-l", "--limit", help="Ansible host pattern to check.")] = None,
+    inventory: Annotated[Path, typer.Option("-i", "--inventory", metavar="PATH",
+                                            help="Ansible inventory (INI, YAML or directory).")],
+    limit: Annotated[str | None, typer.Option("-l", "--limit", metavar="PATTERN",
+                                              help="Ansible host pattern to check.")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
-    out_file: Annotated[Path | None, typer.Option("--out", help="Write the output to FILE.")] = None,
-    rule: Annotated[list[str] | None, typer.Option("--rule", help="Check only this rule id (repeatable).")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="Write the output to FILE.")] = None,
+    rule: Annotated[list[str] | None, typer.Option("--rule", metavar="RULE_ID",
+                                                   help="Check only this rule id (repeatable).")] = None,
     accept_unknown_host_keys: Annotated[
         bool, typer.Option("--accept-unknown-host-keys", help="Do not verify SSH host keys (recorded as unverified).")
     ] = False,
     bundle: Annotated[
-        Path | None, typer.Option("--bundle", help="Write a signed evidence bundle to DIR (and DIR.tar.gz).")
+        Path | None, typer.Option("--bundle", metavar="DIR",
+                                  help="Write a signed evidence bundle to DIR (and DIR.tar.gz).")
     ] = None,
     sign_key: Annotated[
-        Path | None, typer.Option("--sign-key", help="Keys directory from `ihcheck keys new` to sign the bundle with.")
+        Path | None, typer.Option("--sign-key", metavar="DIR",
+                                  help="Keys directory from `ihcheck keys new` to sign the bundle with.")
     ] = None,
-    waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers file (YAML) to apply.")] = None,
+    waivers: Annotated[Path | None, typer.Option("--waivers", metavar="FILE",
+                                                 help="Waivers file (YAML: ihcheck's or InSpec's) to apply.")] = None,
+    report: Annotated[
+        list[str] | None, typer.Option("--report", metavar="FORMAT:FILE",
+                                       help="Also write a report (html, pdf, json, junit, sarif, oscal) to FILE; "
+                                            "repeatable. Rendered from the signed bundle.")
+    ] = None,
     allow_inventory_lookups: Annotated[
         bool, typer.Option("--allow-inventory-lookups",
                            help="Let the inventory's templates run lookups (commands, files) on this machine: "
@@ -97,8 +108,9 @@ def check(
 
     if vault_password_file is not None:  # Ansible's own variable: the parser and the ansible transport read it
         os.environ["ANSIBLE_VAULT_PASSWORD_FILE"] = str(vault_password_file.expanduser().resolve())
-    if sign_key is not None and bundle is None:
-        raise InputError("--sign-key: only meaningful with --bundle DIR")
+    from checker.shell.outputs import validate_outputs
+
+    outputs = validate_outputs(out_file=out_file, reports=report, bundle=bundle, sign_key=sign_key)  # before any host
     run = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
                     waivers_file=waivers, progress_console=err,
                     allow_inventory_lookups=allow_inventory_lookups)
@@ -107,7 +119,11 @@ def check(
     if bundle is not None:
         from checker.shell.evidence_cli import bundle_after_check
 
-        bundle_after_check(run, inventory, bundle, sign_key)
+        bundle_after_check(run, inventory, bundle, outputs.keys)
+    if outputs.reports:
+        from checker.shell.evidence_cli import reports_after_check
+
+        reports_after_check(run, inventory, outputs.reports, bundle, outputs.keys)
     if fmt is OutputFormat.json:
         text = result.to_json()
         if out_file:
@@ -179,16 +195,18 @@ def print_result(result: object, console: Console | None = None) -> None:
 @app.command()
 def demo(
     scenario: Annotated[str, typer.Argument(help="Scenario name or spec path.")] = "compliant",
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Where the inventory, result and report go.")] = Path(
-        "ihcheck-demo"),
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Where the inventory, result and report go (a folder "
+                                          "an earlier demo wrote is replaced).")] = Path("ihcheck-demo"),
     ready_timeout: Annotated[float, typer.Option(help="Seconds to wait for every simulated daemon.")] = 120,
-    waivers: Annotated[Path | None, typer.Option("--waivers", help="Waivers file (YAML) to apply.")] = None,
+    waivers: Annotated[Path | None, typer.Option("--waivers", metavar="FILE",
+                                                 help="Waivers file (YAML: ihcheck's or InSpec's) to apply.")] = None,
 ) -> None:
     """Boot a simulated deployment, check it, write the result and report, and always tear it down."""
+    from checker.shell.outputs import prepare_demo_dir
     from checker.shell.run import run_check
     from simulator.deploy import running, write_inventory
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_demo_dir(out_dir)  # before anything boots: an earlier demo's folder is replaced, any other refused
     with running(scenario, ready_timeout=ready_timeout, console=err) as deployment:
         inventory = write_inventory(deployment.scenario, out_dir / "inventory.yml")
         run = run_check(inventory, waivers_file=waivers, progress_console=err)
@@ -288,6 +306,30 @@ def _mount_trail() -> None:
 
 
 _mount_trail()
+
+
+def _help_types_as_users_type_them() -> None:
+    """typer labels each option in --help with its Python type (`<bool>`, `<list[str]>`, `<path>`);
+    show what a user types instead, as click does: nothing for a flag, PATH, TEXT, table|json."""
+    from typer.core import TyperArgument, TyperOption
+
+    def display_type(self: TyperOption | TyperArgument, ctx: object) -> str:
+        if getattr(self, "is_flag", False):
+            return ""
+        label = base(self, ctx)  # type: ignore[arg-type]
+        inner = label[1:-1] if label.startswith("<") and label.endswith(">") else label
+        if inner.startswith("list[") and inner.endswith("]"):
+            inner = inner[5:-1]
+        if "|" in inner:
+            return inner
+        return {"str": "TEXT", "int": "INTEGER", "float": "FLOAT"}.get(inner, inner.upper())
+
+    base = TyperOption.display_type
+    TyperOption.display_type = display_type  # type: ignore[method-assign,assignment]
+    TyperArgument.display_type = display_type  # type: ignore[method-assign,assignment]
+
+
+_help_types_as_users_type_them()
 
 
 def main(argv: list[str] | None = None) -> int:

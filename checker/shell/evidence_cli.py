@@ -29,7 +29,9 @@ def _text(value: object) -> str:
 
 
 if TYPE_CHECKING:
+    from checker.shell.outputs import ReportRequest
     from checker.shell.run import CheckRun
+    from reports.keys import SigningKeys
 
 out = console(highlight=False)
 err = console(stderr=True, highlight=False)
@@ -273,21 +275,45 @@ def register(app: typer.Typer) -> None:
     app.command("fleet")(fleet)
 
 
-def bundle_after_check(run: CheckRun, inventory: Path, bundle_dir: Path, sign_key: Path | None) -> None:
-    """What `ihcheck check --bundle DIR` does once the check ran: sign and write the bundle, say where."""
+def bundle_after_check(run: CheckRun, inventory: Path, bundle_dir: Path, keys: SigningKeys | None,
+                       *, quiet: bool = False) -> Path:
+    """What `ihcheck check --bundle DIR` does once the check ran: sign and write the bundle, say where.
+
+    `keys` were loaded before the check (checker.shell.outputs); None signs with a throw-away key.
+    """
     from reports.bundle import write_bundle
     from reports.keys import SigningKeys
 
-    if sign_key is None:
+    if keys is None:
         keys = SigningKeys.generate(ephemeral=True)
-        err.print("[yellow]warning:[/] no --sign-key: the bundle is signed with a throw-away key, which proves "
-                  "it intact but not who made it; make a lasting key with `ihcheck keys new` for evidence you hand in")
-    else:
-        keys = SigningKeys.load(sign_key)
+        if not quiet:
+            err.print("[yellow]warning:[/] no --sign-key: the bundle is signed with a throw-away key, which proves "
+                      "it intact but not who made it; make a lasting key with `ihcheck keys new` for evidence you "
+                      "hand in")
     parsed = [h.model_dump(mode="json") for h in run.inventory_hosts] if run.inventory_hosts else None
     written = write_bundle(run.result, inventory, bundle_dir, keys=keys, waivers=list(run.waivers),
                            waivers_file=run.waivers_file, parsed_hosts=parsed)
     redacted = written.manifest["redactions"]["total"]
-    err.print(f"bundle: {_text(str(written.directory))}" + (f" and {_text(str(written.tarball))}" if written.tarball
-                                                              else "")
-              + f" ({len(written.manifest['files'])} files signed; {redacted} secret(s) redacted)")
+    if not quiet:
+        err.print(f"bundle: {_text(str(written.directory))}"
+                  + (f" and {_text(str(written.tarball))}" if written.tarball else "")
+                  + f" ({len(written.manifest['files'])} files signed; {redacted} secret(s) redacted)")
+    return written.directory
+
+
+def reports_after_check(run: CheckRun, inventory: Path, requests: tuple[ReportRequest, ...], bundle_dir: Path | None,
+                        keys: SigningKeys | None) -> None:
+    """`check --report FORMAT:FILE …`: every report rendered from the run's bundle (verified, as `report`
+    does); without --bundle, from a bundle made in a temporary folder and removed afterwards."""
+    import tempfile
+
+    from reports.load import load_bundle
+    from reports.render import write_report
+
+    with tempfile.TemporaryDirectory(prefix="ihcheck-reports-") as scratch:
+        if bundle_dir is None:
+            bundle_dir = bundle_after_check(run, inventory, Path(scratch) / "bundle", keys, quiet=True)
+        loaded = load_bundle(bundle_dir)
+        for request in requests:
+            write_report(loaded, request.fmt, request.path)
+            err.print(f"report: {_text(str(request.path))} ({request.fmt.value})")

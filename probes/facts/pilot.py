@@ -54,6 +54,7 @@ class Visit(Record):
     guardian_recorded: bool
     terminated: bool
     referral_recorded: bool
+    prescribed: bool | None = Field(default=None, description="None when the records do not say (no such column)")
 
 
 class Source(Record):

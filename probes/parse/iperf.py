@@ -161,6 +161,8 @@ def parse_iperf_json(output: str) -> IperfResult:
     if any(reading(a, 0, 86400) is None or reading(b, 0, 86400) is None or reading(m, 0, MAX_BITS_PER_SECOND / 1e6)
            is None or float(a) > float(b) for a, b, m in intervals):
         return IperfResult(reverse=reverse, error="implausible iperf3 result: an interval out of range")
+    # A real iperf3 server often closes with an empty interval ("4.00-4.00 sec 0.00 Bytes"): it measured nothing.
+    intervals = tuple(i for i in intervals if i[0] < i[1])
     if retransmits is not None and reading(retransmits, 0, 1e12) is None:
         return IperfResult(reverse=reverse,
                            error=f"implausible iperf3 result: {why('retransmits', retransmits, 0, 1e12)}")

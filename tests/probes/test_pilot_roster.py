@@ -147,6 +147,9 @@ def test_visits_are_read_with_their_flags(tmp_path: Path) -> None:
             for v in visits] == [(2, True, 7, True, False, False), (3, True, 9, False, True, True)]
     assert visits[0].physician == KEY("licence", "110101198001010011") and visits[0].id == KEY("visit", "V001")
     assert visits[1].started_at == datetime(2026, 3, 2, 10, 0)
+    assert visits[0].prescribed is None  # no such column: the records do not say
+    with_rx = write_csv(tmp_path / "rx.csv", [[*r, "是"] for r in rows], header=[*VISIT_HEADER, "是否开具处方"])
+    assert [v.prescribed for v in read_visits(with_rx, AS_OF, KEY).visits] == [True, True]
     rows[1][0] = "V001"
     with pytest.raises(InputError, match="row 3, column 就诊编号 \\(visit id\\): visit id listed twice"):
         read_visits(write_csv(tmp_path / "dup.csv", rows, header=VISIT_HEADER), AS_OF, KEY)

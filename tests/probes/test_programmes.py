@@ -21,6 +21,7 @@ from checker.errors import InputError
 from checker.model import Verdict
 from probes.facts import DeploymentFacts
 from probes.inventory import load_inventory
+from probes.pilot import Pseudonymiser
 from probes.programmes import collect, prepare
 from probes.trail import write_trail
 from tests.daemons import postgres
@@ -146,17 +147,44 @@ def test_the_check_command_judges_a_declared_pilot(tmp_path: Path, db: int, caps
     assert "张三" not in json.dumps(result, ensure_ascii=False) and "母亲" not in json.dumps(result, ensure_ascii=False)
 
 
-def test_the_check_command_refuses_a_malformed_roster_with_exit_65(tmp_path: Path, db: int,
+HEADER = "姓名,执业证书编码,职称,独立执业起始日期,互联网复诊起始日期,培训考核通过日期,白名单状态,白名单状态日期,专业\n"
+ROW = "张三,110101198001010011,主治医师,2015-07-01,2022-03-01,2025-12-20,在册,2026-01-05,儿童营养\n"
+MALFORMED = {  # roster bytes -> what the one line must say
+    "future date": ((HEADER + ROW.replace("2025-12-20", "2027-01-01")).encode(),
+                    "row 2, column 培训考核通过日期 (training passed on): 2027-01-01 is after the check date"),
+    "missing column": ((HEADER.replace("职称,", "") + ROW.replace("主治医师,", "")).encode(),
+                       "row 1, column 职称 (title): missing from the header row"),
+    "duplicate licence": ((HEADER + ROW + ROW.replace("张三", "李四")).encode(),
+                          "row 3, column 执业证书编码 (licence number): licence number listed twice (also on row 2)"),
+    "wrong encoding": ((HEADER + ROW).encode("big5", errors="replace"),
+                       "row 1: not UTF-8 (byte 0xa9) and not GBK with this table's headers either"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_the_check_command_refuses_a_malformed_roster_with_exit_65(tmp_path: Path, db: int, case: str,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     from checker.shell.cli import main
 
     path = inventory(tmp_path, db)
-    (tmp_path / "roster.csv").write_text(ROSTER_TEXT_FUTURE, encoding="utf-8")
+    data, expected = MALFORMED[case]
+    (tmp_path / "roster.csv").write_bytes(data)
     assert main(["check", "-i", str(path)]) == 65
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1
-    assert "roster.csv: row 2, column 培训考核通过日期 (training passed on): 2027-01-01 is after the check date" in err
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert len(err.splitlines()) == 1 and "roster.csv: " + expected in err, err
+    assert "pass" not in captured.out  # nothing was judged, let alone passed
 
 
-ROSTER_TEXT_FUTURE = ("姓名,执业证书编码,职称,独立执业起始日期,互联网复诊起始日期,培训考核通过日期,白名单状态,白名单状态日期,专业\n"
-                      "张三,110101198001010011,主治医师,2015-07-01,2022-03-01,2027-01-01,在册,2026-01-05,儿童营养\n")
+def test_an_audit_log_beyond_the_output_cap_is_named_not_misread(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from probes.programmes import read_trail
+    from probes.sql import QueryFailed
+
+    write_trail(tmp_path / "big.jsonl", [{"event": "visit.start", "visit": f"V{i}", "note": f"{i * 7919:x}" * 40}
+                                         for i in range(2000)])
+    session = local_session()
+    session.options = replace(session.options, command_output_cap=4096)
+    with pytest.raises(QueryFailed, match="larger, compressed, than the checker's output cap"):
+        read_trail(session, str(tmp_path / "big.jsonl"), None, None, Pseudonymiser(None))

@@ -122,3 +122,13 @@ def test_a_malformed_query_result_is_named_like_a_malformed_file(db: int, tmp_pa
     with pytest.raises(InputError, match=r"roster \(read-only query on local \(database postgres\)\): row 2, column "
                        r"独立执业起始日期 \(independent practice since\): 2027-01-01 is after the check date"):
         query_roster(local_session(), query(db, sql), "roster", AS_OF, KEY)
+
+
+def test_a_result_beyond_the_output_cap_is_refused_not_judged_in_part(db: int) -> None:
+    from dataclasses import replace
+
+    session = local_session()
+    session.options = replace(session.options, command_output_cap=200)
+    sql = check_select("SELECT g AS n, repeat('x', 50) AS pad FROM generate_series(1, 100) g", "q")
+    with pytest.raises(QueryFailed, match="larger than the checker's output cap"):
+        run_query(session, query(db, sql), sql, lambda out: out)

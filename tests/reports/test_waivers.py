@@ -88,3 +88,26 @@ def test_bad_waivers_file_is_one_line(tmp_path: Path, text: str, message: str) -
     with pytest.raises(InputError) as caught:
         load_waivers(path)
     assert str(caught.value).startswith(f"{path}: ") and message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_inspec_waiver_file_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "waivers.yml"
+    path.write_text("GD2020-1.2.3-servers:\n  expiration_date: 2026-12-31\n  justification: second server on order\n"
+                    "  run: false\nGD2020-1.2.5-isps:\n  justification: second ISP contracted\n", encoding="utf-8")
+    servers, isps = load_waivers(path)
+    assert (servers.rule_id, servers.host, servers.expires) == ("GD2020-1.2.3-servers", None, date(2026, 12, 31))
+    assert servers.justification.startswith("second server on order") and "still judges" in servers.justification
+    assert servers.ticket == "GD2020-1.2.3-servers" and "InSpec" in servers.owner
+    assert isps.expires == date(9999, 12, 31)  # InSpec: no expiration_date, no expiry
+    findings = evaluate(deployment(host("app1", "nginx")), CATALOGUE[:1])
+    waived, statuses = apply_waivers(findings, [servers], today=date(2026, 12, 1), known_rules=[CATALOGUE[0].id])
+    assert waived[0].waiver == servers and waived[0].verdict is Verdict.FAIL and statuses[0].state == "applied"
+    expired, _ = apply_waivers(findings, [servers], today=date(2027, 1, 1), known_rules=[CATALOGUE[0].id])
+    assert expired[0].waiver is None
+
+
+def test_bad_inspec_waiver_names_the_rule_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "waivers.yml"
+    path.write_text("GD2020-1.2.3-servers:\n  expiration_date: someday\n  justification: x\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"waivers\.yml: GD2020-1\.2\.3-servers\.expiration_date: "):
+        load_waivers(path)

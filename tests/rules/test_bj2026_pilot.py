@@ -107,6 +107,16 @@ def test_a_visit_missing_its_events_fails() -> None:
     assert [i["missing"] for i in finding.details["incomplete"]] == [["visit.consent"], ["visit.terminate"]]
 
 
+def test_a_prescription_the_records_show_must_be_in_the_trail() -> None:
+    visits = [visit(1, prescribed=True), visit(2, prescribed=False), visit(3)]
+    events: dict[str, tuple[str, ...]] = {v.id: ("visit.start", "visit.consent", "visit.end") for v in visits}
+    finding = judge(TRACEABILITY, pilot(visits=visits, trail_facts=trail(visits, events=events)))
+    assert finding.verdict is Verdict.FAIL
+    assert [(i["row"], i["missing"]) for i in finding.details["incomplete"]] == [(2, ["visit.prescription"])]
+    events[visits[0].id] = ("visit.start", "visit.consent", "visit.prescription", "visit.end")
+    assert judge(TRACEABILITY, pilot(visits=visits, trail_facts=trail(visits, events=events))).verdict is Verdict.PASS
+
+
 def test_a_trail_that_cannot_be_observed_is_never_a_pass() -> None:
     finding = judge(TRACEABILITY, pilot(trail_facts=None, missing={"trail": "cat: /var/lib/ih/audit.jsonl: No such file"}))
     assert finding.verdict is Verdict.INCONCLUSIVE and "No such file" in finding.reason

@@ -3,6 +3,7 @@ behind one SSH host key. Reproduced with PATH shims on the local transport where
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -86,3 +87,24 @@ def test_the_engine_never_passes_on_implausible_facts() -> None:
     db = db.model_copy(update={"services": db.services.model_copy(update={"implausible": ("ss and ps disagree",)})})
     [finding] = evaluate(deployment(app, db), [DB_APP_SPLIT])
     assert finding.verdict is Verdict.INCONCLUSIVE and "implausible" in finding.reason
+
+
+def test_an_empty_closing_interval_of_a_real_iperf3_server_is_not_implausible() -> None:
+    # A real `iperf3 -s` often ends its report with "4.00-4.00 sec 0.00 Bytes 0.00 bits/sec": it measured nothing,
+    # and it failed the single-av-system scenario once when read as "an interval out of range".
+    server = ("[ ID] Interval  Transfer  Bitrate\n"
+              "[  5]   0.00-2.00   sec  11.9 MBytes  49.9 Mbits/sec\n"
+              "[  5]   2.00-4.00   sec  11.9 MBytes  49.8 Mbits/sec\n"
+              "[  5]   4.00-4.00   sec  0.00 Bytes  0.00 bits/sec\n"
+              "- - - - - -\n[  5]   0.00-4.00   sec  23.8 MBytes  49.8 Mbits/sec   receiver\n")
+    result = parse_iperf_json(json.dumps({
+        "start": {}, "intervals": [],
+        "end": {"sum_sent": {"bits_per_second": 5.0e7}, "sum_received": {"bits_per_second": 4.98e7, "seconds": 4}},
+        "server_output_text": server}))
+    assert result.error is None and result.receiver_mbps == pytest.approx(49.8)
+    assert result.intervals == ((0.0, 2.0, 49.9), (2.0, 4.0, 49.8))
+    backwards = parse_iperf_json(json.dumps({
+        "start": {}, "intervals": [],
+        "end": {"sum_sent": {"bits_per_second": 5.0e7}, "sum_received": {"bits_per_second": 4.98e7, "seconds": 4}},
+        "server_output_text": server.replace("2.00-4.00", "4.00-2.00")}))
+    assert backwards.error and "interval out of range" in backwards.error

@@ -1,0 +1,7 @@
+"""`python -m ihcheck …` runs the `ihcheck` command line, for environments without the console script."""
+
+import sys
+
+from checker.shell.cli import main
+
+sys.exit(main())
