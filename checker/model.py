@@ -161,6 +161,7 @@ class Rule:
     order: Callable[[HostFacts], Any] | None = field(default=None, repr=False, compare=False)
     blind_hint: str = ""
     nobody: str = "the inventory has no hosts"
+    standard: Clause | None = None  # the standard's item the rule checks, where `clause` says why it applies
 
     def __post_init__(self) -> None:
         if (self.judge is None) == (self.judge_host is None):
@@ -182,4 +183,4 @@ class Rule:
             "scope": self.scope,
             "needs": list(self.needs),
             "clause": self.clause.model_dump(mode="json"),
-        }
+        } | ({"standard": self.standard.model_dump(mode="json")} if self.standard else {})

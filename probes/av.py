@@ -129,6 +129,11 @@ def _declared(session: Session, endpoint: AvEndpoint, timeout: float) -> AvSyste
     return system.model_copy(update={"address": address, "handshakes": (shake,)})
 
 
+def plan(session: Session) -> tuple[str, ...]:
+    """The commands this probe runs whatever it finds (sent ahead in the host's batch)."""
+    return services.plan(session)
+
+
 def collect(session: Session, *, timeout: float = TIMEOUT) -> AvFacts:
     first = len(session.observations)
     found = services.collect(session)

@@ -82,6 +82,11 @@ def summarise(rows: list[TcpRow]) -> tuple[tuple[OutboundConnection, ...], tuple
     )
 
 
+def plan(session: Session) -> tuple[str, ...]:
+    """The commands this probe runs whatever it finds (sent ahead in the host's batch)."""
+    return () if session.is_local else (SS_TCP,)
+
+
 def collect(session: Session) -> ConnectionFacts:
     notes: list[str] = []
     if session.is_local:

@@ -152,6 +152,11 @@ def cloud_region(session: Session, base: str) -> tuple[CloudRegion | None, list[
                         "region paths: cloud region unknown"]
 
 
+def plan(session: Session) -> tuple[str, ...]:
+    """The commands this probe runs whatever it finds (sent ahead in the host's batch)."""
+    return ((ROUTES, ROUTES6) if session.host.declared.echo_url else ()) + (TIMEZONE, NTP_CONFIG)
+
+
 def collect(session: Session) -> EgressFacts:
     declared = session.host.declared
     notes: list[str] = []

@@ -13,17 +13,23 @@ host, and benchmarks/check_time.py shows the figures unchanged.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from checker.errors import HostUnreachable
-from probes import av, connections, egress, identity, power, services, uplinks
+from probes import av, baseline, connections, egress, exchange, identity, power, services, uplinks
 from probes.facts import DeploymentFacts, Fact, HostFacts
+from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.inventory import Inventory, InventoryHost
 from probes.observation import Observation, ObservationLog, now
 from probes.transport import Session, Transport, TransportOptions, open_transport
+
+
+def _nothing(session: Session) -> tuple[str, ...]:
+    return ()
 
 
 @dataclass(frozen=True)
@@ -31,16 +37,19 @@ class Probe:
     name: str
     collect: Callable[[Session], Fact]
     slow: bool = False  # runs beside the quick probes instead of after them
+    plan: Callable[[Session], tuple[str, ...]] = _nothing  # commands it always runs: sent ahead as one batch
 
 
-IDENTITY = Probe("identity", identity.collect)
+IDENTITY = Probe("identity", identity.collect, plan=identity.plan)
 PROBES: tuple[Probe, ...] = (
-    Probe("services", services.collect),
-    Probe("egress", egress.collect),
-    Probe("uplinks", uplinks.collect, slow=True),
-    Probe("power", power.collect),
-    Probe("av", av.collect),
-    Probe("connections", connections.collect),
+    Probe("services", services.collect, plan=services.plan),
+    Probe("egress", egress.collect, plan=egress.plan),
+    Probe("uplinks", uplinks.collect, slow=True, plan=uplinks.plan),
+    Probe("connections", connections.collect, plan=connections.plan),
+    Probe("av", av.collect, plan=av.plan),
+    Probe("power", power.collect, plan=power.plan),
+    Probe("exchange", exchange.collect),  # its dialogues depend on the declarations: nothing to batch
+    Probe("baseline", baseline.collect),
 )
 
 
@@ -66,74 +75,148 @@ class Gathered:
 
 ProgressCallback = Callable[[str, str], None]
 Connect = Callable[[InventoryHost, TransportOptions], Transport]  # open_transport, or a recording's replay
+Opener = Callable[[InventoryHost, TransportOptions, ObservationLog], Session]  # a connected session (an engine)
 
 
-def _probe_host(
-    host: InventoryHost,
-    probes: tuple[Probe, ...],
-    options: TransportOptions,
-    log: ObservationLog,
-    progress: ProgressCallback | None,
-    connect: Connect,
-) -> HostFacts:
-    base: dict[str, Any] = {
-        "name": host.name, "address": host.address, "groups": host.groups, "declared": host.declared,
-    }
+def open_direct(host: InventoryHost, options: TransportOptions, log: ObservationLog) -> Session:
+    """The direct engine: ihcheck's own connection to the host (raises HostUnreachable)."""
+    return Session(host=host, transport=open_transport(host, options), log=log, options=options)
 
-    def note(event: str) -> None:
-        if progress is not None:
-            progress(host.name, event)
 
-    note("connecting")
-    try:
-        transport = connect(host, options)
-    except HostUnreachable as exc:
-        note("unreachable")
-        return HostFacts(**base, reachable=False, unreachable_reason=str(exc))
-    base["transport"] = transport.name
-    session = Session(host=host, transport=transport, log=log, options=options)
-    try:
-        try:
-            found: dict[str, Any] = {"identity": IDENTITY.collect(session)}
-        except HostUnreachable as exc:
-            note("unreachable")
-            return HostFacts(**base, reachable=False, unreachable_reason=str(exc))
-        except Exception as exc:  # identity broke on a reachable host: keep going without it
-            found = {}
-            errors = {"identity": _describe(exc)}
-        else:
-            errors = {}
-        fingerprint = transport.host_key_fingerprint()
-        base |= {
-            "host_key_fingerprint": fingerprint,
-            "host_key_verified": transport.name in ("paramiko", "ssh") and not options.accept_unknown_host_keys,
+class _HostRun:
+    """One host's probing, which the gatherer can stop at the host's deadline and still read.
+
+    The work runs in its own thread; what finished is kept as it finishes. At the deadline the
+    connection is closed (which ends every read still waiting on the host), and the facts are built
+    from what was complete: an unfinished probe is `unfinished` (its rules inconclusive, with the
+    reason), never an error and never a guess.
+    """
+
+    def __init__(self, host: InventoryHost, probes: tuple[Probe, ...], options: TransportOptions,
+                 log: ObservationLog, progress: ProgressCallback | None, opener: Opener = open_direct) -> None:
+        self.opener = opener
+        self.host = host
+        self.probes = probes
+        self.options = options
+        self.log = log
+        self.progress = progress
+        self.lock = threading.Lock()
+        self.stage = "connecting"
+        self.transport: Transport | None = None
+        self.base: dict[str, Any] = {
+            "name": host.name, "address": host.address, "groups": host.groups, "declared": host.declared,
         }
-        outcomes: dict[str, tuple[Any, str | None]] = {}
+        self.unreachable: str | None = None
+        self.found: dict[str, Any] = {}
+        self.errors: dict[str, str] = {}
+        self.frozen = False
+
+    def note(self, event: str) -> None:
+        if self.progress is not None and not self.frozen:
+            self.progress(self.host.name, event)
+
+    def keep(self, name: str, value: Any, error: str | None) -> None:
+        with self.lock:
+            if self.frozen:
+                return
+            if error is None:
+                self.found[name] = value
+            else:
+                self.errors[name] = error
+
+    def work(self) -> None:
+        try:
+            self._work()
+        finally:
+            if self.transport is not None:
+                self.transport.close()
+
+    def _work(self) -> None:
+        self.note("connecting")
+        try:
+            session = self.opener(self.host, self.options, self.log)
+        except HostUnreachable as exc:
+            self.note("unreachable")
+            self.unreachable = str(exc)
+            return
+        transport = session.transport
+        with self.lock:
+            self.transport = transport
+            if self.frozen:
+                transport.close()
+                return
+            self.base["transport"] = transport.name
+            self.stage = "identity"
+        session.prefetch(plan(session, self.probes))
+        try:
+            self.keep("identity", IDENTITY.collect(session.scoped()), None)
+        except HostUnreachable as exc:
+            self.note("unreachable")
+            self.unreachable = str(exc)
+            return
+        except Exception as exc:  # identity broke on a reachable host: keep going without it
+            self.keep("identity", None, _describe(exc))
+        self.base |= {
+            "host_key_fingerprint": transport.host_key_fingerprint(),
+            "host_key_verified": getattr(transport, "verifies_host_keys", transport.name in ("paramiko", "ssh"))
+            and not self.options.accept_unknown_host_keys,
+        }
+        self.stage = "probes"
 
         def run(lane: list[Probe]) -> None:
             for probe in lane:
-                note(probe.name)
+                self.note(probe.name)
                 try:
-                    outcomes[probe.name] = (probe.collect(session), None)
+                    self.keep(probe.name, probe.collect(session.scoped()), None)
                 except HostUnreachable as exc:
-                    outcomes[probe.name] = (None, f"connection lost: {exc}")
+                    self.keep(probe.name, None, f"connection lost: {exc}")
                 except Exception as exc:
-                    outcomes[probe.name] = (None, _describe(exc))
+                    self.keep(probe.name, None, _describe(exc))
 
-        lanes = [[p] for p in probes if p.slow] + [[p for p in probes if not p.slow]]
-        with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix=f"probe-{host.name}") as pool:
+        lanes = [[p] for p in self.probes if p.slow] + [[p for p in self.probes if not p.slow]]
+        with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix=f"probe-{self.host.name}") as pool:
             for future in [pool.submit(run, lane) for lane in lanes if lane]:
                 future.result()
-        for probe in probes:
-            value, error = outcomes[probe.name]
-            if error is None:
-                found[probe.name] = value
-            else:
-                errors[probe.name] = error
-        note("done")
-        return HostFacts(**base, reachable=True, errors=errors, **found)
-    finally:
-        transport.close()
+        self.note("done")
+
+    def facts(self, timed_out: float | None) -> HostFacts:
+        """The host's facts as they stand; `timed_out` is the deadline that stopped it, if one did."""
+        with self.lock:
+            self.frozen = True
+            transport = self.transport
+            base = dict(self.base)
+            silent = transport is None or (self.stage == "identity" and "identity" not in self.found)
+            if timed_out is not None and silent:
+                self.unreachable = f"no answer within --host-timeout {timed_out:g} s (while {self.stage})"
+        if timed_out is not None and transport is not None:
+            transport.close()  # ends the reads still waiting on the host
+        if self.unreachable is not None:
+            return HostFacts(**base, reachable=False, unreachable_reason=self.unreachable)
+        found = {k: v for k, v in self.found.items() if v is not None}
+        errors = dict(self.errors)
+        unfinished: dict[str, str] = {}
+        if timed_out is not None:
+            unfinished = {p.name: f"did not finish within --host-timeout {timed_out:g} s"
+                          for p in self.probes if p.name not in found and p.name not in errors}
+        return HostFacts(**base, reachable=True, errors=errors, unfinished=unfinished, **found)
+
+
+def plan(session: Session, probes: tuple[Probe, ...]) -> list[str]:
+    """Every command identity and `probes` will run on this host whatever they find, in batch order."""
+    return list(dict.fromkeys(c for p in (IDENTITY, *probes) for c in p.plan(session)))
+
+
+def _probe_host(host: InventoryHost, probes: tuple[Probe, ...], options: TransportOptions, log: ObservationLog,
+                progress: ProgressCallback | None, host_timeout: float | None, opener: Opener) -> HostFacts:
+    run = _HostRun(host, probes, options, log, progress, opener)
+    worker = threading.Thread(target=run.work, name=f"host-{host.name}", daemon=True)
+    worker.start()
+    worker.join(timeout=host_timeout)
+    if worker.is_alive():
+        if progress is not None:
+            progress(host.name, "timed out")
+        return run.facts(timed_out=host_timeout)
+    return run.facts(timed_out=None)
 
 
 def _describe(exc: Exception) -> str:
@@ -147,14 +230,25 @@ def gather(
     options: TransportOptions | None = None,
     probes: tuple[Probe, ...] = PROBES,
     progress: ProgressCallback | None = None,
-    max_workers: int = 16,
+    forks: int = DEFAULT_FORKS,
+    host_timeout: float | None = DEFAULT_HOST_TIMEOUT,
     connect: Connect = open_transport,
+    opener: Opener | None = None,
 ) -> Gathered:
+    """Probe every host, `forks` at a time, each within `host_timeout` seconds (None: no limit).
+
+    `connect` opens a host's transport (a recording replays one); `opener` replaces the whole
+    connection step (the Ansible engine hands over sessions holding what Ansible already ran)."""
+    if opener is None:
+        def opener(host: InventoryHost, opts: TransportOptions, log: ObservationLog) -> Session:
+            return Session(host=host, transport=connect(host, opts), log=log, options=opts)
+
     options = options or TransportOptions(ansible_inventory=inventory.source)
     log = ObservationLog()
     started = now()
-    workers = max(1, min(max_workers, len(inventory.hosts)))
+    workers = max(1, min(forks, len(inventory.hosts)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
-        results = list(pool.map(lambda h: _probe_host(h, probes, options, log, progress, connect), inventory.hosts))
+        results = list(pool.map(lambda h: _probe_host(h, probes, options, log, progress, host_timeout, opener),
+                                inventory.hosts))
     facts = DeploymentFacts(inventory=inventory.source, collected_at=started, hosts=tuple(results))
     return Gathered(facts=facts, observations=log.all())

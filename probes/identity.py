@@ -28,6 +28,11 @@ def parse_identity(output: str) -> tuple[str | None, str, str | None, str | None
     return machine_id or None, hostname, os_name or None, virt or None
 
 
+def plan(session: Session) -> tuple[str, ...]:
+    """The commands this probe runs whatever it finds (sent ahead in the host's batch)."""
+    return (COMMAND,)
+
+
 def collect(session: Session) -> MachineIdentity:
     obs = session.run(COMMAND)
     if obs.truncated or obs.ended_by_checker:

@@ -166,10 +166,12 @@ def _sysfs(session: Session, root: str, notes: list[str]) -> list[SysfsPowerSupp
             for e in entries]
 
 
-def _attestation(session: Session, path: Path, notes: list[str]) -> PowerAttestation | None:
-    """Hash the attested document on the checker; its text (if any) is kept so the bundle can quote it."""
+def _attestation(session: Session, path: Path, notes: list[str],
+                 variable: str = "ihcheck_power_attestation") -> PowerAttestation | None:
+    """Hash the attested document on the checker; its text (if any) is kept so the bundle can quote it.
+    Also used for the MLPS items' documents (probes.baseline)."""
     resolved = path.expanduser().resolve()
-    call = f"read {resolved}  # on the checker: ihcheck_power_attestation"
+    call = f"read {resolved}  # on the checker: {variable}"
     try:
         data = read_bytes_limited(resolved, "attestation", MAX_DOCUMENT_BYTES)
     except InputError as exc:
@@ -178,7 +180,7 @@ def _attestation(session: Session, path: Path, notes: list[str]) -> PowerAttesta
         return None
     except OSError as exc:
         session.record(call, "", error=f"{type(exc).__name__}: {exc.strerror or exc}")
-        notes.append(f"ihcheck_power_attestation {path}: cannot be read ({exc.strerror or exc}); "
+        notes.append(f"{variable} {path}: cannot be read ({exc.strerror or exc}); "
                      "fix the path or remove the variable")
         return None
     digest = hashlib.sha256(data).hexdigest()
@@ -190,13 +192,20 @@ def _attestation(session: Session, path: Path, notes: list[str]) -> PowerAttesta
                         ensure_ascii=False)
     if not data.strip():
         session.record(call, output, error="empty file")
-        notes.append(f"ihcheck_power_attestation {path}: the file is empty, so it attests nothing")
+        notes.append(f"{variable} {path}: the file is empty, so it attests nothing")
         return None
     obs = session.record(call, output)
     return PowerAttestation(path=str(resolved), sha256=digest, size=len(data), observations=(obs.id,))
 
 
 MAX_POWER_SUPPLIES = 64
+
+
+def plan(session: Session) -> tuple[str, ...]:
+    """The commands this probe runs whatever it finds (sent ahead in the host's batch); the ones that may
+    hang on broken hardware (ipmitool, dmidecode) last."""
+    inband = (INBAND,) if session.host.declared.bmc is None else ()
+    return (UPSC_LIST, SYSFS.format(root=shlex.quote(SYSFS_ROOT)), DMIDECODE, *inband)
 
 
 def collect(session: Session, *, sysfs_root: str = SYSFS_ROOT) -> PowerFacts:

@@ -139,6 +139,11 @@ def classify(sockets: list[ListeningSocket], processes: list[Process]) -> list[S
     return sorted((e.instance() for e in seen.values()), key=lambda s: (s.role, s.engine))
 
 
+def plan(session: Session) -> tuple[str, ...]:
+    """The commands this probe runs whatever it finds (sent ahead in the host's batch)."""
+    return (PACKAGES,) if session.is_local else (SS, PS, PACKAGES)
+
+
 def collect(session: Session) -> ServiceFacts:
     notes: list[str] = []
     used: list[str] = []

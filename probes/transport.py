@@ -27,8 +27,10 @@ import select
 import shlex
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -67,6 +69,47 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+_KNOWN_HOSTS_LOCK = threading.Lock()
+_KNOWN_HOSTS: dict[tuple[str, int, int], Any] = {}
+
+
+def _parsed_known_hosts(path: Path) -> Any:
+    """A known_hosts file parsed once per run (while unchanged), not once per host: a fleet's file has a line
+    per host, and parsing all of it for each of N hosts made a run's CPU grow with N²."""
+    import paramiko
+
+    info = path.stat()
+    key = (str(path), info.st_mtime_ns, info.st_size)
+    with _KNOWN_HOSTS_LOCK:
+        parsed = _KNOWN_HOSTS.get(key)
+        if parsed is None:
+            try:
+                parsed = _KNOWN_HOSTS[key] = paramiko.HostKeys(str(path))
+            except (OSError, paramiko.SSHException, ValueError) as exc:
+                raise HostUnreachable(f"known_hosts {path}: not readable: {exc}") from None
+        return parsed
+
+
+def known_host_keys(host: InventoryHost) -> list[tuple[str, Any]]:
+    """(key type, key) of every known_hosts entry for this host, in the files' order of precedence."""
+    found: list[tuple[str, Any]] = []
+    for path in _known_hosts_files(host):
+        entry = _parsed_known_hosts(path).lookup(_known_hosts_name(host))
+        if entry:
+            found += [(kind, key) for kind, key in entry.items() if (kind, key) not in found]
+    return found
+
+
+def known_hosts_fingerprint(host: InventoryHost) -> str | None:
+    """The fingerprint of the first key known_hosts holds for this host."""
+    keys = known_host_keys(host)
+    return str(keys[0][1].fingerprint) if keys else None
+
+
+def _known_hosts_name(host: InventoryHost) -> str:
+    return host.address if not host.port or host.port == 22 else f"[{host.address}]:{host.port}"
+
+
 def _known_hosts_files(host: InventoryHost) -> list[Path]:
     files = [host.declared.known_hosts] if host.declared.known_hosts else []
     files += [p.expanduser() for p in DEFAULT_KNOWN_HOSTS]
@@ -77,6 +120,7 @@ class _ProcessTransport:
     """A transport whose every command is one process on the checker (sh, ssh, podman exec)."""
 
     name = "local"
+    runs_scripts = True  # a real shell on the other end: a host's commands can go as one batch (probes.batch)
 
     def __init__(self, options: TransportOptions) -> None:
         self._options = options
@@ -214,6 +258,7 @@ class _ParamikoTransport:
     """SSH through paramiko, verifying host keys against known_hosts, reading each channel under a deadline."""
 
     name = "paramiko"
+    runs_scripts = True
 
     def __init__(self, host: InventoryHost, options: TransportOptions) -> None:
         self._host = host
@@ -225,11 +270,8 @@ class _ParamikoTransport:
 
         host, options = self._host, self._options
         client = paramiko.SSHClient()
-        for path in _known_hosts_files(host):
-            try:
-                client.load_host_keys(str(path))
-            except (OSError, paramiko.SSHException, ValueError) as exc:
-                raise HostUnreachable(f"known_hosts {path}: not readable: {exc}") from None
+        for kind, key in known_host_keys(host):  # this host's entries only: files parsed once per run
+            client.get_host_keys().add(_known_hosts_name(host), kind, key)
         policy = paramiko.AutoAddPolicy() if options.accept_unknown_host_keys else paramiko.RejectPolicy()
         client.set_missing_host_key_policy(policy)
         try:
@@ -328,6 +370,58 @@ class _ParamikoTransport:
             return None
         return str(transport.get_remote_server_key().fingerprint)
 
+    def stream(self, command: str, stdin: bytes, on_stdout: Callable[[bytes], None],
+               on_stderr: Callable[[bytes], None], *, timeout: float, cap: int) -> str | None:
+        """One channel on the host's one connection: `stdin` sent and closed, stdout and stderr handed over
+        as they arrive, until the command ends, `timeout` passes or `cap` bytes came (then why it ended)."""
+        import paramiko
+
+        transport = self._client.get_transport() if self._client else None
+        if transport is None or not transport.is_active():
+            raise HostUnreachable("connection lost")
+        try:
+            channel = transport.open_session(timeout=self._options.connect_timeout)
+            channel.exec_command(command)
+            channel.sendall(stdin)
+            channel.shutdown_write()
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            raise HostUnreachable(f"connection lost: {exc or type(exc).__name__}") from None
+        deadline = time.monotonic() + timeout + self._options.kill_grace + CLIENT_SLACK
+        cancel = self._options.cancel
+        received = 0
+        try:
+            while True:
+                progressed = False
+                while channel.recv_ready():
+                    data = channel.recv(65536)
+                    received += len(data)
+                    on_stdout(data)
+                    progressed = True
+                while channel.recv_stderr_ready():
+                    data = channel.recv_stderr(65536)
+                    received += len(data)
+                    on_stderr(data)
+                    progressed = True
+                if received > cap:
+                    return f"output cap of {cap} bytes"
+                if channel.eof_received and channel.exit_status_ready() and not channel.recv_ready() \
+                        and not channel.recv_stderr_ready():
+                    return None
+                if cancel is not None and cancel.is_set():
+                    return "interrupted"
+                if time.monotonic() >= deadline:
+                    return f"deadline of {timeout:g} s"
+                if channel.closed and not progressed:
+                    if not transport.is_active():
+                        raise HostUnreachable("connection lost")
+                    return None
+                if not progressed:
+                    select.select([channel], [], [], 0.05)
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            raise HostUnreachable(f"connection lost: {exc or type(exc).__name__}") from None
+        finally:
+            channel.close()
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
@@ -348,12 +442,27 @@ def open_transport(host: InventoryHost, options: TransportOptions | None = None)
     return transport
 
 
+class _Shared:
+    """What the probes of one host share: each command's one run (single flight, keyed by the exact command
+    line as sent) and the host's output budget."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.runs: dict[str, Future[Observation]] = {}
+        self.spent = 0
+
+
 @dataclass
 class Session:
     """One host's transport plus the run's observation log: every command becomes evidence.
 
     Every command runs under a deadline (`timeout -k GRACE T sh -c …` on the host, and the checker's own
     deadline around it) and an output cap, per command and per host over the whole run.
+
+    A command runs once per host: a second probe asking for the same command (with the same time limit)
+    gets the same Observation, and cites the same evidence. `prefetch` sends a host's independent
+    commands as one batch (probes.batch) over one channel; a probe asking for one of them waits for its
+    share of the batch. `observations` are what this session (one probe, see `scoped`) relied on.
     """
 
     host: InventoryHost
@@ -361,21 +470,54 @@ class Session:
     log: ObservationLog
     observations: list[Observation] = field(default_factory=list)
     options: TransportOptions = field(default_factory=TransportOptions)
-    _spent: int = 0
+    shared: _Shared = field(default_factory=_Shared)
 
     @property
     def is_local(self) -> bool:
         return self.transport.name == "local"
 
+    def scoped(self) -> Session:
+        """A session for one probe: same host, transport and shared runs, its own list of what it relied on."""
+        return Session(host=self.host, transport=self.transport, log=self.log, options=self.options,
+                       shared=self.shared)
+
+    def wrap(self, command: str, timeout: float | None = DEFAULT_COMMAND_TIMEOUT) -> str:
+        """The command line as the host runs it (`remote_wrap`)."""
+        return remote_wrap(command, float(timeout or DEFAULT_COMMAND_TIMEOUT), max(1, round(self.options.kill_grace)))
+
     def run(self, command: str, timeout: float | None = DEFAULT_COMMAND_TIMEOUT, *,
-            scrub: Callable[[str], str] | None = None) -> Observation:
+            scrub: Callable[[str], str] | None = None, fresh: bool = False) -> Observation:
         """Run a shell command; a non-zero exit is an observation, not an exception. `scrub` rewrites the
-        output before it is kept (personal data pseudonymised: the evidence never holds it)."""
+        output before it is kept (personal data pseudonymised: the evidence never holds it). `fresh` runs
+        it again even if this host already ran it (a retried measurement)."""
         timeout = float(timeout or DEFAULT_COMMAND_TIMEOUT)
+        if fresh or scrub is not None:
+            obs = self._execute(command, timeout, scrub)
+        else:
+            wrapped = self.wrap(command, timeout)
+            with self.shared.lock:
+                future = self.shared.runs.get(wrapped)
+                owner = future is None
+                if future is None:
+                    future = self.shared.runs[wrapped] = Future()
+            if owner:
+                try:
+                    future.set_result(self._execute(command, timeout, None))
+                except BaseException as exc:
+                    future.set_exception(exc)
+            obs = future.result()
+        if all(o.id != obs.id for o in self.observations):
+            self.observations.append(obs)
+        return obs
+
+    def _cap(self) -> int:
+        return min(self.options.command_output_cap, self.options.host_output_cap - self.shared.spent)
+
+    def _execute(self, command: str, timeout: float, scrub: Callable[[str], str] | None) -> Observation:
+        wrapped = self.wrap(command, timeout)
         grace = max(1, round(self.options.kill_grace))
-        wrapped = remote_wrap(command, timeout, grace)
         started = now()
-        cap = min(self.options.command_output_cap, self.options.host_output_cap - self._spent)
+        cap = self._cap()
         if cap <= 0:
             return self._keep(wrapped, None, "", f"[ihcheck: not run: this host's output budget of "
                               f"{self.options.host_output_cap} bytes is spent]", started, truncated=True)
@@ -390,7 +532,8 @@ class Session:
             if _is_connection_error(exc):
                 raise HostUnreachable(f"connection lost: {exc}") from None
             result = Bounded(None, b"", f"{type(exc).__name__}: {exc}".encode())
-        self._spent += len(result.stdout) + len(result.stderr)
+        with self.shared.lock:
+            self.shared.spent += len(result.stdout) + len(result.stderr)
         rc = result.returncode if result.returncode is None or result.returncode >= 0 else None
         out = decode(result.stdout)
         if scrub is not None:
@@ -398,15 +541,91 @@ class Session:
         return self._keep(wrapped, rc, out, result.stderr_with_note(decode(result.stderr)),
                           started, ended=result.ended, truncated=result.truncated)
 
+    def prefetch(self, commands: list[str] | tuple[str, ...],
+                 timeout: float = DEFAULT_COMMAND_TIMEOUT) -> threading.Thread | None:
+        """Start the host's not-yet-run `commands` as one batch in the background; `run` then waits for each.
+
+        Each command keeps its own deadline (`remote_wrap`) and its own output cap; the batch as a whole
+        is bounded by the sum of their deadlines and by the host's output budget."""
+        from probes import batch
+
+        if not getattr(self.transport, "runs_scripts", False):
+            return None  # a transport that only answers known commands (a recording's replay): one by one
+        todo: list[tuple[str, Future[Observation]]] = []
+        with self.shared.lock:
+            for command in dict.fromkeys(commands):
+                wrapped = self.wrap(command, timeout)
+                if wrapped not in self.shared.runs:
+                    future: Future[Observation] = Future()
+                    self.shared.runs[wrapped] = future
+                    todo.append((wrapped, future))
+        if not todo:
+            return None
+        nonce = batch.new_nonce()
+        clock = {"last": now()}
+        per_command = self.options.command_output_cap
+        grace = max(1, round(self.options.kill_grace))
+
+        def complete(framed: batch.Framed) -> None:
+            wrapped, future = todo[framed.index]
+            out, err = framed.stdout, framed.stderr
+            truncated = len(out) + len(err) > per_command
+            if truncated:
+                out = out[:per_command]
+                err = err[:max(0, per_command - len(out))]
+            with self.shared.lock:
+                self.shared.spent += len(out) + len(err)
+            note = f"\n[ihcheck: output truncated at {per_command} bytes]" if truncated else ""
+            obs = self._keep(wrapped, framed.exit_status, decode(out), decode(err) + note, clock["last"],
+                             truncated=truncated)
+            clock["last"] = obs.ended_at
+            future.set_result(obs)
+
+        def send() -> None:
+            parser = batch.BatchParser(nonce, complete)
+            failure: BaseException
+            try:
+                ended = _stream(self.transport, [w for w, _ in todo], nonce, parser.feed_stdout, parser.feed_stderr,
+                                timeout=len(todo) * (timeout + grace + 1), cap=max(self._cap(), 0))
+                failure = HostUnreachable("the batch ended before this command's output")
+            except HostUnreachable as exc:
+                ended, failure = None, exc
+            except Exception as exc:
+                ended, failure = None, HostUnreachable(f"connection lost: {exc}") if _is_connection_error(exc) else exc
+            for wrapped, future in todo:
+                if future.done():
+                    continue
+                if ended:  # the checker ended the batch (interrupt, deadline, budget): as one by one would
+                    future.set_result(self._keep(wrapped, None, "", f"[ihcheck: ended by the checker: {ended}]",
+                                                 clock["last"], ended=ended))
+                else:
+                    future.set_exception(failure)
+
+        sender = threading.Thread(target=send, name=f"batch-{self.host.name}", daemon=True)
+        sender.start()
+        return sender
+
+    def preload(self, wrapped: str, rc: int | None, out: str, err: str, started: Any) -> Observation:
+        """Keep a command another engine already ran on this host (its exact command line as sent), so
+        probes asking for it get this Observation instead of running it again."""
+        obs = self._keep(wrapped, rc, out, err, started)
+        future: Future[Observation] = Future()
+        future.set_result(obs)
+        with self.shared.lock:
+            self.shared.runs[wrapped] = future
+        return obs
+
     def record(self, call: str, output: str, *, error: str = "") -> Observation:
         """Keep something the checker itself did about this host (a psutil call, a handshake sent from the
         checker, a BMC query, reading an attestation) as evidence. Its transport is `checker`: it did not
         travel over the host's connection, so it carries no host key fingerprint."""
-        return self._keep(call, 0 if not error else 1, output, error, now(), transport="checker")
+        obs = self._keep(call, 0 if not error else 1, output, error, now(), transport="checker")
+        self.observations.append(obs)
+        return obs
 
     def _keep(self, command: str, rc: int | None, out: str, err: str, started: Any,
               transport: str | None = None, *, ended: str | None = None, truncated: bool = False) -> Observation:
-        obs = self.log.record(
+        return self.log.record(
             host=self.host.name,
             transport=transport or self.transport.name,
             command=command,
@@ -418,8 +637,6 @@ class Session:
             ended_by_checker=ended,
             truncated=truncated,
         )
-        self.observations.append(obs)
-        return obs
 
     @functools.cached_property
     def _fingerprint_value(self) -> str | None:
@@ -467,3 +684,21 @@ def _is_connection_error(exc: Exception) -> bool:
     except ImportError:  # pragma: no cover - paramiko is a core dependency
         return isinstance(exc, OSError)
     return isinstance(exc, OSError | EOFError | paramiko.SSHException)
+
+
+def _stream(transport: Transport, commands: list[str], nonce: str, on_stdout: Callable[[bytes], None],
+            on_stderr: Callable[[bytes], None], *, timeout: float, cap: int) -> str | None:
+    """Run a batch: fed on stdin with output as it arrives where the transport can (paramiko), else as one
+    command line with all of its output at the end. Returns why the checker ended it, if it did."""
+    from probes import batch
+
+    streaming = getattr(transport, "stream", None)
+    if streaming is not None:
+        ended: str | None = streaming(batch.STDIN_COMMAND, batch.script(commands, nonce).encode(), on_stdout,
+                                      on_stderr, timeout=timeout, cap=cap)
+        return ended
+    result = transport.run(batch.remote_command(commands, nonce), timeout=timeout, cap=cap)
+    # Some transports (Ansible's shell module) strip the final newline, which the last end marker needs.
+    on_stdout(result.stdout + b"\n")
+    on_stderr(result.stderr + b"\n")
+    return result.ended

@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from checker.errors import InputError
 from probes import geo
-from probes.egress import default_routes, echo, http_url, interfaces
+from probes.egress import ROUTES, ROUTES6, default_routes, echo, http_url, interfaces
 from probes.facts.egress import EgressPath
 from probes.facts.geo import GeoIdentity
 from probes.facts.uplinks import Throughput, Uplink, UplinkFacts
@@ -78,7 +78,7 @@ def measure(session: Session, endpoint: str, seconds: float, interface: str, add
     refused_since: float | None = None
     attempts: list[str] = []
     while True:
-        obs = session.run(_iperf_command(host, port, whole, bind, reverse), timeout=2 * whole + 20)
+        obs = session.run(_iperf_command(host, port, whole, bind, reverse), timeout=2 * whole + 20, fresh=True)
         attempts.append(obs.id)
         if obs.exit_status == 127:
             return Throughput(direction=direction, error="iperf3 is not installed on the host",
@@ -129,6 +129,11 @@ def _measure_both(session: Session, endpoints: queue.Queue[str], seconds: float,
     finally:
         endpoints.put(endpoint)
     return up, down
+
+
+def plan(session: Session) -> tuple[str, ...]:
+    """The commands this probe runs whatever it finds (sent ahead in the host's batch)."""
+    return (ROUTES, ROUTES6, ADDRESSES)
 
 
 def collect(session: Session) -> UplinkFacts:

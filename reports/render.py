@@ -31,6 +31,8 @@ VERDICT_ZH = {"pass": "符合", "fail": "不符合", "inconclusive": "无法判�
 BASIS_ZH = {"observed": "观测", "declared": "声明", "attested": "文件证明", "simulated": "模拟"}
 STATUS_ZH = {"present": "已提供", "missing": "缺失", "expired": "已过期", "not_required": "不需要"}
 EXCERPT_LINES = 12
+EXCERPT_LINE_CHARS = 160  # a line longer than this is cut (a JSON blob on one line stays readable)
+EXCERPT_CHARS = 1600  # and the excerpt as a whole stays within this many characters
 
 
 class Format(StrEnum):
@@ -41,6 +43,7 @@ class Format(StrEnum):
     sarif = "sarif"
     oscal = "oscal"  # OSCAL assessment-results (reports.oscal); the catalog it references is oscal-catalog
     oscal_catalog = "oscal-catalog"
+    xlsx = "xlsx"  # the assessor's workbook of the MLPS level 3 host items (reports/xlsx.py)
 
 
 # ---------------------------------------------------------------- JSON
@@ -88,7 +91,15 @@ def excerpt(stdout: str, hints: set[str]) -> tuple[list[str], int]:
     chosen = [line for line in lines if any(h in line for h in hints)] if hints else []
     if not chosen:
         chosen = lines[: EXCERPT_LINES // 2]
-    return chosen[:EXCERPT_LINES], len(lines) - min(len(chosen), EXCERPT_LINES)
+    kept: list[str] = []
+    budget = EXCERPT_CHARS
+    for line in chosen[:EXCERPT_LINES]:
+        cut = line if len(line) <= EXCERPT_LINE_CHARS else line[: EXCERPT_LINE_CHARS - 1] + "…"
+        if len(cut) > budget:
+            break
+        kept.append(cut)
+        budget -= len(cut)
+    return kept, len(lines) - len(kept)
 
 
 def view(bundle: Bundle) -> dict[str, Any]:
@@ -130,6 +141,8 @@ def view(bundle: Bundle) -> dict[str, Any]:
             if isinstance(row, dict) and "item" in row and "status" in row:
                 checklist.append({**row, "rule_id": f["rule_id"], "status_zh": STATUS_ZH.get(str(row["status"]), "")})
     counts = bundle.result.get("summary", {}).get("verdicts", {})
+    from reports.xlsx import rows as mlps_rows
+
     return {
         "title_zh": "互联网医院接入省互联网医疗服务监管平台 基础设施合规检查报告",
         "title_en": "Internet hospital infrastructure compliance report for the provincial supervision platform",
@@ -138,7 +151,7 @@ def view(bundle: Bundle) -> dict[str, Any]:
         "verdict_zh": VERDICT_ZH, "basis_zh": BASIS_ZH, "hosts": facts.get("hosts") or [],
         "svg": svg, "svg_error": svg_error, "dot": dot, "checklist": checklist, "waivers": bundle.waivers,
         "documents": facts.get("documents"), "rendered_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "tool_version": __version__,
+        "tool_version": __version__, "mlps": mlps_rows(bundle),
     }
 
 
@@ -147,6 +160,9 @@ def render_html(bundle: Bundle, *, for_pdf: bool = False) -> str:
 
     env = Environment(loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
+    from reports.timefmt import local_time
+
+    env.filters["local"] = local_time
     env.filters["b64"] = lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii")
     return env.get_template("report.html.j2").render(**view(bundle), for_pdf=for_pdf)
 
@@ -164,6 +180,10 @@ def render_pdf(bundle: Bundle) -> bytes:
 def render(bundle: Bundle, fmt: Format) -> bytes:
     if fmt is Format.pdf:
         return render_pdf(bundle)
+    if fmt is Format.xlsx:
+        from reports.xlsx import render_xlsx
+
+        return render_xlsx(bundle)
     from reports.junit import render_junit
     from reports.oscal import render_oscal, render_oscal_catalog
     from reports.sarif import render_sarif

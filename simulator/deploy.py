@@ -37,7 +37,7 @@ from simulator.deployment import INVENTORY, Deployment
 from simulator.layout import INTERNET, Box, Layout, network_names, plan
 from simulator.paths import scenario_state, state_lock
 from simulator.power import BmcCredentials
-from simulator.services import SERVICES, Service
+from simulator.services import HOSPITAL_SERVICES, SERVICES, Service
 
 RECORD = "deployment.json"
 SPEC_COPY = "scenario.yaml"
@@ -67,6 +67,7 @@ def _image_sets(scenario: spec.Scenario) -> dict[str, list[Service]]:
     sets: dict[str, list[Service]] = {INTERNET: [SERVICES["nginx"]]}
     sets |= {f"router-{uplink}": [] for uplink in scenario.uplinks}
     sets |= {name: [SERVICES[s] for s in host.services] for name, host in scenario.hosts.items()}
+    sets |= {name: [HOSPITAL_SERVICES[s] for s in system.services] for name, system in scenario.hospital.items()}
     return sets
 
 

@@ -29,7 +29,7 @@ from rich.progress import Progress, TaskID
 from checker.errors import EnvironmentProblem
 from simulator import podman
 from simulator.paths import state_lock, state_root
-from simulator.services import COMMON, Service
+from simulator.services import COMMON, MLPS, Service
 
 SUITE = "bookworm"
 BASE_PACKAGES = ("openssh-server", "iproute2", "python3", "procps")
@@ -85,7 +85,7 @@ def _apt_script(packages: Iterable[str], snippets: Iterable[str]) -> str:
 
 
 def _common_script() -> str:
-    return _apt_script(COMMON.packages, [COMMON.snippet("build")])
+    return _apt_script(COMMON.packages, [COMMON.snippet("build"), MLPS.snippet("build")])
 
 
 def common_tag() -> str:

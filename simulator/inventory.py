@@ -13,7 +13,10 @@ roles, power and uplinks itself and only compares with what is declared here.
                 hosts; one iperf3 HOST:PORT per uplink), ihcheck_bmc {address, port, interface, user,
                 password}, ihcheck_ups (list of NUT names, only with a UPS),
                 ihcheck_power_attestation (only when the spec gives one),
-                ihcheck_av_endpoints (A/V hosts: [{name, kind, address, port, transport, path?}])
+                ihcheck_av_endpoints (A/V hosts: [{name, kind, address, port, transport, path?}]),
+                ihcheck_exchange and ihcheck_telemedicine (application hosts, when the spec simulates the
+                hospital's systems or the platform: see `exchange_declarations`),
+                ihcheck_mlps_evidence (the scenario's documents for MLPS items a host cannot show)
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import yaml
 
 from simulator import pilot_records
 from simulator.power import BMC_PORT
+from simulator.render import PLATFORM_CA, PUSH_LOG, mlps_evidence_path
 
 if TYPE_CHECKING:
     from simulator.deployment import Deployment
@@ -36,6 +40,49 @@ AV_ENDPOINTS: dict[str, tuple[str, int, str, str | None]] = {
     "kamailio": ("sip", 5060, "udp", None),
     "janus": ("webrtc-gateway", 8088, "tcp", "/janus/info"),
 }
+
+
+# What a hospital would declare for each simulated hospital service: the exchanges it offers.
+HOSPITAL_EXCHANGES: dict[str, list[dict[str, Any]]] = {
+    "pacs": [{"name": "pacs", "system": "pacs", "protocol": "dicom", "port": 104, "called_ae_title": "PACS"},
+             {"name": "pathology", "system": "pathology", "protocol": "dicom", "port": 11112,
+              "called_ae_title": "PATHOLOGY"}],
+    "his": [{"name": "his", "system": "his", "protocol": "hl7v2", "port": 2575, "receiving_application": "HIS",
+             "receiving_facility": "SIMHOSPITAL"},
+            {"name": "lis", "system": "lis", "protocol": "hl7v2", "port": 2576, "receiving_application": "LIS",
+             "receiving_facility": "SIMHOSPITAL"},
+            {"name": "emr", "system": "emr", "protocol": "fhir", "url": "http://{address}/fhir"},
+            {"name": "ecg", "system": "ecg", "protocol": "http", "url": "http://{address}/ecg/health",
+             "expect_status": 200, "expect_text": "ECG OK"}],
+}
+TELEMEDICINE = {"consultation": "emr", "outpatient": "emr", "pathology": "pathology", "imaging": "pacs",
+                "ecg": "ecg"}
+
+
+def exchange_declarations(deployment: Deployment) -> dict[str, Any]:
+    """ihcheck_exchange (every simulated hospital system and the platform, as an application host declares
+    them; run from that host) and ihcheck_telemedicine (each function → the system providing it)."""
+    entries: list[dict[str, Any]] = []
+    for name, system in deployment.spec.hospital.items():
+        address = deployment.layout.boxes[name].address("lan")
+        for service in system.services:
+            for template in HOSPITAL_EXCHANGES[service]:
+                entry = {k: v.format(address=address) if isinstance(v, str) else v for k, v in template.items()}
+                if "url" not in entry:
+                    entry["address"] = address
+                entries.append(entry)
+    platform = deployment.spec.platform
+    if platform is not None:
+        entries.append({"name": "platform", "system": "platform", "protocol": "https",
+                        "address": deployment.layout.internet().address("inet"), "port": 443,
+                        "ca_file": PLATFORM_CA, "push_log": {"path": PUSH_LOG, "success": "platform push OK",
+                                                             "max_age_minutes": platform.max_push_age_minutes}})
+    names = {e["name"] for e in entries}
+    values: dict[str, Any] = {"ihcheck_exchange": entries} if entries else {}
+    functions = {f: system for f, system in TELEMEDICINE.items() if system in names}
+    if functions:
+        values["ihcheck_telemedicine"] = functions
+    return values
 
 
 def _host_vars(deployment: Deployment, name: str) -> dict[str, Any]:
@@ -57,10 +104,14 @@ def _host_vars(deployment: Deployment, name: str) -> dict[str, Any]:
         # one iperf3 server each (measuring every host would only queue them). The default 4 s a direction:
         # 2 s gave ±6 Mbps on a loaded 2-core machine, deciding nothing.
         values["ihcheck_measure_endpoint"] = list(deployment.measure_endpoints)
+        values |= exchange_declarations(deployment)
     if host.power.ups:
         values["ihcheck_ups"] = ["ups@localhost"]
     if name in deployment.attestations:
         values["ihcheck_power_attestation"] = str(deployment.attestations[name])
+    evidence = {unit: str(mlps_evidence_path(deployment.state, name, unit)) for unit in deployment.spec.mlps_evidence}
+    if evidence:
+        values["ihcheck_mlps_evidence"] = evidence
     endpoints = []
     for system_name, system in deployment.spec.av_systems.items():
         if system.host != name:

@@ -9,6 +9,8 @@ topology is a contract other modules (the probes, the tests) rely on:
   masquerades out of eth1, so its inet address is the uplink's public egress address;
 * one `internet` container on inet at .2, serving `http://<ip>/ip` (IP echo) and one iperf3 server
   per uplink on 5201, 5202, …;
+* the physical hospital's systems (spec `hospital:`, e.g. HIS/LIS and PACS): eth0 on lan at .100+i, no
+  sshd, not in the inventory: the application hosts exchange with them;
 * hospital hosts: eth0 on lan at .10+i, then eth1, eth2, ... on the wan of each uplink they use
   (in spec order) at .10+i, with a default route via that uplink's router (metric 100, 200, ...)
   and a policy route per source address, so binding to an interface or its address picks the uplink.
@@ -22,7 +24,8 @@ from typing import Literal
 
 from simulator.spec import Scenario
 
-Kind = Literal["host", "router", "internet"]
+Kind = Literal["host", "router", "internet", "hospital"]
+HOSPITAL_OFFSET = 100  # hospital systems sit on the LAN at .100+i, clear of the hosts' .10+i
 INTERNET = "internet"
 IPERF_BASE_PORT = 5201
 
@@ -75,6 +78,10 @@ class Layout:
 
     def hosts(self) -> list[Box]:
         return [b for b in self.boxes.values() if b.kind == "host"]
+
+    def hospital(self) -> list[Box]:
+        """The physical hospital's systems (HIS/LIS, PACS): on the LAN, not inventory hosts."""
+        return [b for b in self.boxes.values() if b.kind == "hospital"]
 
     def router(self, uplink: str) -> Box:
         return self.boxes[f"router-{uplink}"]
@@ -135,4 +142,8 @@ def plan(scenario: str, spec: Scenario, subnets: dict[str, ipaddress.IPv4Network
                                 metric=100 * position, table=100 + position, uplink=uplink))
         layout.boxes[name] = Box(name, "host", container_name(scenario, name), tuple(nics),
                                  services=host.services, routes=tuple(routes), sshd=host.sshd == "up")
+    for index, (name, system) in enumerate(spec.hospital.items()):
+        layout.boxes[name] = Box(name, "hospital", container_name(scenario, name),
+                                 (Nic("lan", "eth0", _at(subnets["lan"], HOSPITAL_OFFSET + index)),),
+                                 services=system.services, sshd=False)
     return layout

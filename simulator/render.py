@@ -18,15 +18,17 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from simulator import pilot_records, power, sshkeys
+from simulator import pilot_records, platform_ca, power, sshkeys
 from simulator.layout import Box, Layout
-from simulator.services import BMC, INTERNET, ROUTER, SERVICES, SSHD, UPS, Service
+from simulator.services import BMC, HOSPITAL_SERVICES, INTERNET, MLPS, PUSHJOB, ROUTER, SERVICES, SSHD, UPS, Service
 from simulator.simulated_materials import write_documents
 from simulator.spec import Scenario
 
 READY_TIMEOUT_S = 90
 CHECK_TIMEOUT_S = 5
 BOX_DIR = "boxes"
+PUSH_LOG = "/var/log/ihc-platform-push.log"
+PLATFORM_CA = "/ihc/platform-ca.pem"  # inside an application host: its trust anchor for the platform
 
 
 @dataclass(frozen=True)
@@ -51,13 +53,17 @@ def _burst_bytes(mbps: float) -> int:
     return max(32 * 1024, int(mbps * 1_000_000 / 8 / 100))
 
 
-def _services_of(box: Box) -> list[Service]:
+def _services_of(box: Box, spec: Scenario) -> list[Service]:
     """Daemons started in this container, in start order (sshd is exec'd last, separately)."""
     if box.kind == "router":
         return [ROUTER]
     if box.kind == "internet":
         return [INTERNET]
-    return [SERVICES[name] for name in box.services]
+    if box.kind == "hospital":
+        stopped = spec.hospital[box.key].stopped
+        return [HOSPITAL_SERVICES[name] for name in box.services if name not in stopped]
+    pushes = spec.platform is not None and "application" in spec.hosts[box.key].declared_roles()
+    return [SERVICES[name] for name in box.services] + ([PUSHJOB] if pushes else [])
 
 
 DB_PORTS = {"postgresql": 5432, "mariadb": 3306}
@@ -98,7 +104,8 @@ def _start_script(box: Box, spec: Scenario) -> str:
         if host.power.ups:
             lines += ["# --- ups ---", UPS.snippet("start")]
         lines += ["# --- bmc ---", BMC.snippet("start")]
-    for service in _services_of(box):
+        lines += [f"# --- mlps baseline ({spec.mlps}) ---", MLPS.snippet("start")]
+    for service in _services_of(box, spec):
         lines += [f"# --- {service.name} ---", service.snippet("start")]
     lines.append("touch /run/ihc-started")
     if box.sshd:
@@ -116,7 +123,8 @@ def _checks(box: Box, spec: Scenario, layout: Layout) -> list[tuple[str, str]]:
         if spec.hosts[box.key].power.ups:
             checks.append(("upsd", UPS.snippet("check")))
         checks.append(("ipmi_sim", BMC.snippet("check")))
-    checks += [(s.name, s.snippet("check")) for s in _services_of(box)]
+        checks.append(("mlps", MLPS.snippet("check")))
+    checks += [(s.name, s.snippet("check")) for s in _services_of(box, spec) if s.snippet("check")]
     if spec.pilot is not None and box.key == spec.pilot.database:
         checks.append(("pilot-visits", pilot_records.READY_CHECK))
     echo = f"http://{layout.internet().address('inet')}/ip"
@@ -165,6 +173,11 @@ def _identity_entry(spec: Scenario, uplink: str) -> dict[str, object]:
     return {**ident.model_dump(), "simulated": True}
 
 
+def mlps_evidence_path(state: Path, host: str, unit: str) -> Path:
+    """Where a simulated document for an MLPS item a host cannot show is written (the inventory names it)."""
+    return state / "mlps-evidence" / host / f"{unit}.txt"
+
+
 def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
     """Write everything the containers and the checker need; returns where it went."""
     if state.exists():
@@ -196,8 +209,23 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
             env |= {"IHC_IPERF_PORTS": " ".join(str(p) for p in layout.iperf_ports())}
         if box.kind == "host":
             env |= _database_env(box, spec, layout, db_password)
+        if box.kind == "hospital":
+            env |= {"IHC_HL7_ACK": spec.hospital[box.key].hl7_ack}
+        if spec.platform is not None and box.kind == "internet":
+            ca, _, _ = platform_ca.make(folder / "platform", box.address("inet"), spec.platform.certificate)
+            shutil.copyfile(ca, state / "platform-ca.pem")
+        if PUSHJOB in _services_of(box, spec):
+            shutil.copyfile(state / "platform-ca.pem", folder / "platform-ca.pem")
+            env |= {"IHC_PLATFORM_URL": f"https://{layout.internet().address('inet')}/upload",
+                    "IHC_PLATFORM_CA": PLATFORM_CA, "IHC_PUSH_LOG": PUSH_LOG}
         if box.kind == "host":
             host = spec.hosts[box.key]
+            env |= {"IHC_MLPS": spec.mlps, "IHC_LAN_ADDRESS": box.address("lan"),
+                    "IHC_LOG_SERVER": layout.internet().address("inet")}
+            for unit, text in spec.mlps_evidence.items():
+                doc = mlps_evidence_path(state, box.key, unit)
+                doc.parent.mkdir(parents=True, exist_ok=True)
+                doc.write_text(text.strip() + "\n", encoding="utf-8")
             creds = power.new_credentials()
             bmc[box.key] = creds
             env |= {"IHC_BMC_USER": creds.user, "IHC_BMC_PASSWORD": creds.password,
@@ -213,7 +241,7 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
                 doc.parent.mkdir(exist_ok=True)
                 doc.write_text(host.power.attestation.strip() + "\n", encoding="utf-8")
                 attestations[box.key] = doc
-        for service in _services_of(box):
+        for service in _services_of(box, spec):
             helpers = resources.files("simulator.services") / service.name
             for item in helpers.iterdir():
                 if item.name.endswith(".py"):

@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from checker.errors import InputError
-from simulator.services import AV_SERVICES, SERVICES, Role
+from simulator.services import AV_SERVICES, HOSPITAL_SERVICES, SERVICES, Role
 
 RuleId = Literal[
     "GD2020-1.2.3-servers",
@@ -30,15 +30,21 @@ RuleId = Literal[
     "GD2020-1.2.4-av-systems",
     "GD2020-1.2.5-isps",
     "GD2020-1.2.5-bandwidth",
+    "GD2020-1.2.1-exchange",
+    "GD2020-1.2.2-functions",
+    "GD2020-3.2.1-platform-feed",
     "BJ2026-3-physicians",
     "BJ2026-3-first-visits",
     "BJ2026-1-traceability",
 ]
-# The hardware rules of 一(二)3–5, which every scenario states an expectation for.
+# The Guangdong rules (一(二)1–5, 三.2(1)), which every scenario states an expectation for.
 RULE_IDS: tuple[str, ...] = tuple(r for r in get_args(RuleId) if r.startswith("GD2020-"))
 # The Beijing 2026 pilot's rules, stated by the scenarios whose hospital declares the pilot (`pilot:`).
 PILOT_RULE_IDS: tuple[str, ...] = tuple(r for r in get_args(RuleId) if r.startswith("BJ2026-"))
 Expected = Literal["pass", "fail", "inconclusive", "error", "not_applicable"]
+# The MLPS level 3 host-baseline rules (GD2020 一(二)1, one per GB/T 28448-2019 unit): optional in `expect`.
+MLPS_RULE_ID = re.compile(r"^GD2020-1\.2\.1-l3-ces1-(0[1-9]|1[0-57-9]|2[0-9]|3[0-5])$")
+MlpsUnit = Annotated[str, Field(pattern=r"^L3-CES1-(0[1-9]|1[0-57-9]|2[0-9]|3[0-5])$")]
 
 # Names end up in container, network and interface-adjacent names, so keep them short and plain.
 _NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")
@@ -119,6 +125,33 @@ class AvSystem(_Strict):
     services: Annotated[tuple[str, ...], Field(min_length=1)]
 
 
+class HospitalSystem(_Strict):
+    """A system of the physical hospital the internet hospital exchanges with (HIS/LIS, PACS): a container on
+    the LAN that is not an inventory host. `stopped` services are installed but not started (a fault);
+    `hl7_ack` is what its MLLP listeners answer (AR: the application rejects every message)."""
+
+    services: Annotated[tuple[str, ...], Field(min_length=1)]
+    stopped: tuple[str, ...] = ()
+    hl7_ack: Literal["AA", "AR"] = "AA"
+
+    @field_validator("services")
+    @classmethod
+    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for index, name in enumerate(value):
+            if name not in HOSPITAL_SERVICES:
+                known = ", ".join(sorted(HOSPITAL_SERVICES))
+                raise _ItemError(index, f"unknown hospital service {name!r} (known: {known})")
+        return value
+
+
+class Platform(_Strict):
+    """The provincial supervision platform, served over TLS by the simulated internet with a certificate from
+    a CA the simulator makes at boot; `expired` makes that certificate one that expired last month."""
+
+    certificate: Literal["valid", "expired"] = "valid"
+    max_push_age_minutes: Annotated[float, Field(gt=0)] = 15
+
+
 class Pilot(_Strict):
     """The simulated hospital takes part in the Beijing 2026 first-visit pilot (simulator.pilot_records)."""
 
@@ -135,8 +168,15 @@ class Scenario(_Strict):
     uplinks: Annotated[dict[str, Uplink], Field(min_length=1)]
     hosts: Annotated[dict[str, Host], Field(min_length=1)]
     av_systems: dict[str, AvSystem] = {}
+    # How the hosts' operating systems are configured: MLPS level 3 hardened (the default, what a hospital
+    # passing 等保三级 runs) or as the distribution ships them (simulator/services/mlps/start.sh).
+    mlps: Literal["hardened", "defaults"] = "hardened"
+    # Documents every host names for MLPS items it cannot show itself (unit → the document's text).
+    mlps_evidence: dict[MlpsUnit, str] = {}
+    hospital: dict[str, HospitalSystem] = {}
+    platform: Platform | None = None
     pilot: Pilot | None = None
-    expect: dict[RuleId, Expected]
+    expect: dict[str, Expected]
 
     @field_validator("description")
     @classmethod
@@ -152,6 +192,9 @@ class Scenario(_Strict):
         missing = [rule for rule in RULE_IDS if rule not in value]
         if missing:
             raise ValueError(f"missing expected verdict for {', '.join(missing)}")
+        unknown = [rule for rule in value if rule not in get_args(RuleId) and not MLPS_RULE_ID.match(rule)]
+        if unknown:
+            raise ValueError(f"unknown rule {', '.join(unknown)}")
         return value
 
     def host_uplinks(self, host: str) -> tuple[str, ...]:
@@ -181,6 +224,12 @@ def _cross_check(scenario: Scenario) -> tuple[str, str] | None:
                 return f"hosts.{name}.uplinks[{index}]", f"unknown uplink {uplink!r}"
         if host.power.psu_failed > host.power.psus:
             return f"hosts.{name}.power.psu_failed", f"{host.power.psu_failed} failed of {host.power.psus} installed"
+    for name, hospital_system in scenario.hospital.items():
+        if not _NAME.match(name) or name in scenario.hosts or name == "internet":
+            return f"hospital.{name}", "name must be 1-12 of a-z, 0-9, starting with a letter, and not a host's"
+        for index, service in enumerate(hospital_system.stopped):
+            if service not in hospital_system.services:
+                return f"hospital.{name}.stopped[{index}]", f"{service!r} is not one of its services"
     for name, system in scenario.av_systems.items():
         if system.host not in scenario.hosts:
             return f"av_systems.{name}.host", f"unknown host {system.host!r}"

@@ -13,10 +13,12 @@ from checker.catalogue import (
     bj2026_pilot,
     gd2020_av,
     gd2020_domestic,
+    gd2020_exchange,
     gd2020_materials,
     gd2020_network,
     gd2020_power,
     gd2020_servers,
+    mlps,
 )
 from checker.model import Rule
 
@@ -28,12 +30,17 @@ CATALOGUE: tuple[Rule, ...] = (  # in the order of the notice's clauses
     gd2020_av.AV_SYSTEMS,
     gd2020_network.ISPS,
     gd2020_network.BANDWIDTH,
+    # 一(二)1–2 after 一(二)3–5: the hardware rules keep the first places that reports, tests and users rely on
+    gd2020_exchange.EXCHANGE,
+    gd2020_exchange.TELEMEDICINE,
     gd2020_materials.MATERIALS,
+    gd2020_exchange.PLATFORM_FEED,
     gd2020_materials.POLICIES,
     gd2020_materials.EMERGENCY_PLANS,
     bj2026_pilot.PHYSICIANS,  # Beijing 2026 first-visit pilot: only where ihcheck_programmes declares it
     bj2026_pilot.FIRST_VISITS,
     bj2026_pilot.TRACEABILITY,
+    *mlps.MLPS_RULES,  # 一(二)1: the MLPS level 3 host baseline, one rule per GB/T 22239-2019 §8.1.4 item
 )
 
 CATALOGUE_VERSION = "2026.11"

@@ -18,8 +18,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from checker import __version__
-from checker.errors import ExitCode, IhcheckError
+from checker.errors import ExitCode, IhcheckError, InputError
 from checker.shell.terminal import clean, console
+from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 
 
 def _text(value: object) -> str:
@@ -48,6 +49,12 @@ VERDICT_STYLE = {
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+class Engine(StrEnum):
+    direct = "direct"
+    ansible = "ansible"
+    auto = "auto"
 
 
 class RulesFormat(StrEnum):
@@ -102,6 +109,19 @@ def check(
         Path | None, typer.Option("--vault-password-file", envvar="ANSIBLE_VAULT_PASSWORD_FILE",
                                   help="Ansible Vault password file (or script) for vaulted inventory values.")
     ] = None,
+    engine: Annotated[
+        Engine, typer.Option("--engine", help="Who reaches the hosts: ihcheck itself (direct), Ansible through "
+                             "ansible-runner (ansible), or by fleet size (auto).")
+    ] = Engine.direct,
+    forks: Annotated[int, typer.Option("--forks", min=1, max=1024, help="Hosts probed at once.")] = DEFAULT_FORKS,
+    host_timeout: Annotated[
+        float, typer.Option("--host-timeout", min=0, help="Seconds one host may take; its unfinished probes are "
+                            "then inconclusive (0: no limit).")
+    ] = DEFAULT_HOST_TIMEOUT,
+    ansible_dir: Annotated[
+        Path | None, typer.Option("--ansible-dir", help="With --engine ansible: keep the ansible-runner private-data "
+                                  "directory (playbook, per-host batches, artifacts) in DIR, e.g. for AWX/AAP.")
+    ] = None,
 ) -> None:
     """Probe the inventory's hosts, judge the facts against the rules, print the verdicts."""
     from checker.shell.run import run_check
@@ -112,7 +132,8 @@ def check(
 
     outputs = validate_outputs(out_file=out_file, reports=report, bundle=bundle, sign_key=sign_key)  # before any host
     run = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
-                    waivers_file=waivers, progress_console=err,
+                    waivers_file=waivers, progress_console=err, engine=engine.value, forks=forks,
+                    host_timeout=host_timeout or None, ansible_dir=ansible_dir,
                     allow_inventory_lookups=allow_inventory_lookups)
     result = run.result
     _report_waivers(run)
@@ -128,7 +149,7 @@ def check(
         text = result.to_json()
         if out_file:
             _write(out_file, text)
-            print_result(result)
+            print_summary(result)  # the table was not asked for: at fleet scale it is megabytes
         else:
             sys.stdout.write(text + "\n")
     else:
@@ -188,8 +209,16 @@ def print_result(result: object, console: Console | None = None) -> None:
             console.print(f"[yellow]unreachable:[/] {_text(host.name)} ({_text(host.address)}): {reason}")
         for probe, problem in host.errors.items():
             console.print(f"[magenta]probe error:[/] {_text(host.name)} {probe}: {_text(problem)}")
+    print_summary(result, console)
+
+
+def print_summary(result: object, console: Console | None = None) -> None:
+    """One line: how many findings of each verdict, and the exit code."""
+    from reports.result import CheckResult
+
+    assert isinstance(result, CheckResult)
     counts = ", ".join(f"{n} {v}" for v, n in result.summary["verdicts"].items() if n)
-    console.print(f"{len(result.findings)} findings: {counts}; exit code {result.exit_code}")
+    (console or out).print(f"{len(result.findings)} findings: {counts}; exit code {result.exit_code}")
 
 
 @app.command()
@@ -258,10 +287,44 @@ def rules(
     for column in ("Rule", "Severity", "Source", "Clause (原文)", "English"):
         table.add_column(column)
     for r in CATALOGUE:
-        c = r.clause
-        table.add_row(f"{r.id}\n[dim]{escape(r.title)}[/]", r.severity.value, f"{c.document.id} {c.ref}",
-                      escape(c.text_zh), escape(c.text_en))
+        c, s = r.clause, r.standard
+        source = f"{c.document.id} {c.ref}" + (f" → {s.document.id} {s.ref}" if s else "")
+        quoted = s or c  # a rule checking a standard's item quotes the item; GD2020 一(二)1 says why it applies
+        table.add_row(f"{r.id}\n[dim]{escape(r.title)}[/]", r.severity.value, escape(source),
+                      escape(quoted.text_zh), escape(quoted.text_en))
     out.print(table)
+
+
+class RemediateFormat(StrEnum):
+    ansible = "ansible"
+
+
+@app.command()
+def remediate(
+    result_file: Annotated[Path, typer.Argument(help="A check result (`ihcheck check --format json --out FILE`).")],
+    fmt: Annotated[RemediateFormat, typer.Option("--format", help="What to write.")] = RemediateFormat.ansible,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write the playbook to FILE.")] = None,
+) -> None:
+    """Write an Ansible playbook fixing the MLPS items that failed (ihcheck itself changes nothing)."""
+    from pydantic import ValidationError
+
+    from reports.remediate import render_ansible
+    from reports.result import CheckResult
+
+    try:
+        result = CheckResult.model_validate_json(result_file.read_bytes())
+    except OSError as exc:
+        raise InputError(f"{result_file}: cannot be read ({exc.strerror or exc})") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise InputError(f"{result_file}: {where}: {first['msg']} (expected an ihcheck.result/1 JSON result)") from None
+    text = render_ansible(result)
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+        err.print(f"playbook written to {out_file}")
 
 
 def rules_markdown() -> str:
@@ -269,8 +332,12 @@ def rules_markdown() -> str:
 
     lines = ["| Rule | What it checks | Source | Clause (原文) | English |", "|---|---|---|---|---|"]
     for r in CATALOGUE:
-        c = r.clause
-        lines.append(f"| `{r.id}` | {r.title} | {c.document.id} {c.ref} | {c.text_zh} | {c.text_en} |")
+        c, s = r.clause, r.standard
+        if s is None:
+            lines.append(f"| `{r.id}` | {r.title} | {c.document.id} {c.ref} | {c.text_zh} | {c.text_en} |")
+        else:  # the reason (GD2020 一(二)1) once in the source column, the standard's item as the clause
+            lines.append(f"| `{r.id}` | {r.title} | {c.document.id} {c.ref} → {s.document.id} {s.ref} | "
+                         f"{s.text_zh} | {s.text_en} |")
     return "\n".join(lines) + "\n"
 
 

@@ -109,7 +109,7 @@ def report(
     bundle: Annotated[Path, typer.Argument(help="Bundle directory or .tar.gz.")],
     fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.html,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE (default: standard output; "
-                                                  "PDF needs --out).")] = None,
+                                                  "PDF and XLSX need --out).")] = None,
     pubkey: PubkeyOption = None,
     keyring: KeyringOption = None,
 ) -> None:
@@ -131,8 +131,8 @@ def report(
         err.print(f"warning: {UNPINNED_WARNING}", markup=False)
     data = render(loaded, fmt)
     if out_file is None:
-        if fmt is Format.pdf:
-            raise UsageError("--format pdf needs --out FILE")
+        if fmt in (Format.pdf, Format.xlsx):
+            raise UsageError(f"--format {fmt.value} needs --out FILE")
         sys.stdout.write(data.decode("utf-8"))
         return
     from reports.render import write_report

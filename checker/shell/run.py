@@ -21,6 +21,7 @@ from checker.catalogue.materials_checklist import ITEM_IDS
 from checker.engine import evaluate
 from checker.errors import InputError
 from probes.bounded import Cancel
+from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.gather import Gathered, gather, probes_for
 from probes.inventory import InventoryHost, load_inventory
 from probes.materials_folder import load_documents
@@ -80,6 +81,19 @@ def _interruptible(work: Callable[[], Gathered], cancel: Cancel, console: Consol
     return box["value"]  # type: ignore[no-any-return]
 
 
+AUTO_ANSIBLE_HOSTS = 1000  # `--engine auto` hands a run this big to Ansible (README: "Fleet scale")
+PROGRESS_ROWS = 50  # beyond this many hosts a row per host is noise; the run stays quiet
+
+
+def choose_engine(engine: str, hosts: int) -> str:
+    """`auto` is the direct engine up to AUTO_ANSIBLE_HOSTS hosts, Ansible beyond."""
+    if engine == "auto":
+        return "ansible" if hosts > AUTO_ANSIBLE_HOSTS else "direct"
+    if engine not in ("direct", "ansible"):
+        raise InputError(f"--engine: expected direct, ansible or auto, got {engine!r}")
+    return engine
+
+
 def run_check(
     inventory_path: str | Path,
     *,
@@ -88,6 +102,10 @@ def run_check(
     accept_unknown_host_keys: bool = False,
     waivers_file: Path | None = None,
     progress_console: Console | None = None,
+    engine: str = "direct",
+    forks: int = DEFAULT_FORKS,
+    host_timeout: float | None = DEFAULT_HOST_TIMEOUT,
+    ansible_dir: Path | None = None,
     allow_inventory_lookups: bool = False,
 ) -> CheckRun:
     try:
@@ -105,19 +123,26 @@ def run_check(
     cancel = Cancel()
     options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys,
                                ansible_inventory=str(inventory_path), cancel=cancel)
-    if progress_console is not None and progress_console.is_terminal:
+    engine = choose_engine(engine, len(inventory.hosts))
+    if engine == "ansible":
+        from probes.ansible_engine import gather_with_ansible
+
+        gathered = _interruptible(lambda: gather_with_ansible(
+            inventory, str(inventory_path), options=options, probes=probes, forks=forks, host_timeout=host_timeout,
+            private_dir=ansible_dir), cancel, progress_console)
+    elif progress_console is not None and progress_console.is_terminal and len(inventory.hosts) <= PROGRESS_ROWS:
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=progress_console,
                       transient=True) as bar:
             tasks = {h.name: bar.add_task(f"{h.name}: waiting", total=None) for h in inventory.hosts}
             gathered = _interruptible(lambda: gather(
-                inventory, options=options, probes=probes,
+                inventory, options=options, probes=probes, forks=forks, host_timeout=host_timeout,
                 progress=lambda host, event: bar.update(tasks[host], description=f"{host}: {event}")),
                 cancel, progress_console)
     else:
-        gathered = _interruptible(lambda: gather(inventory, options=options, probes=probes), cancel,
-                                  progress_console)
+        gathered = _interruptible(lambda: gather(inventory, options=options, probes=probes, forks=forks,
+                                                 host_timeout=host_timeout), cancel, progress_console)
     observations = gathered.observations
     pilot = None
     if programme is not None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
 from probes.facts.base import Record
+from probes.facts.declared_exchange import ExchangeEndpoint, Function, known_systems, unique_names
 from probes.facts.pilot import Programme
 
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -72,7 +73,21 @@ class Declarations(Record):
     power_attestation: Path | None = None
     documents_dir: Path | None = None
     av_endpoints: tuple[AvEndpoint, ...] = ()
+    exchange: tuple[ExchangeEndpoint, ...] = ()  # hospital systems (HIS, PACS, LIS, platform…): declared_exchange
+    telemedicine: dict[Function, str] = Field(default_factory=dict)  # function → the ihcheck_exchange name serving it
+
+    @field_validator("exchange")
+    @classmethod
+    def _unique(cls, value: tuple[ExchangeEndpoint, ...]) -> tuple[ExchangeEndpoint, ...]:
+        return unique_names(value)
+
+    @field_validator("telemedicine")
+    @classmethod
+    def _known(cls, value: dict[Function, str], info: ValidationInfo) -> dict[Function, str]:
+        return known_systems(value, info.data.get("exchange", ()))
     programmes: tuple[Programme, ...] = ()  # programmes the hospital takes part in (probes.programmes)
+    mlps_evidence: dict[Annotated[str, Field(pattern=r"^L3-CES1-(0[1-9]|1[0-57-9]|2[0-9]|3[0-5])$")], Path] = Field(
+        default_factory=dict, description="MLPS item (L3-CES1-xx) → a document attesting what the host cannot show")
 
     @field_validator("known_hosts", "simulated_identities", "power_attestation", "documents_dir")
     @classmethod
@@ -93,6 +108,11 @@ class Declarations(Record):
         for item in value:
             _token(item)
         return value
+
+    @field_validator("mlps_evidence")
+    @classmethod
+    def _expand_all(cls, value: dict[str, Path]) -> dict[str, Path]:
+        return {k: v.expanduser() for k, v in value.items()}
 
     @field_validator("role", "ups", "measure_endpoint", mode="before")
     @classmethod

@@ -8,9 +8,11 @@ from pydantic import Field
 
 from probes.facts.av import AvFacts
 from probes.facts.base import Record
+from probes.facts.baseline import BaselineFacts
 from probes.facts.connections import ConnectionFacts
 from probes.facts.declared import Declarations
 from probes.facts.egress import EgressFacts
+from probes.facts.exchange import ExchangeFacts
 from probes.facts.identity import MachineIdentity
 from probes.facts.materials import DocumentFacts
 from probes.facts.pilot import PilotFacts
@@ -30,6 +32,8 @@ class HostFacts(Record):
     host_key_verified: bool = False
     declared: Declarations = Declarations()
     errors: dict[str, str] = Field(default_factory=dict, description="probe name → why it broke")
+    unfinished: dict[str, str] = Field(default_factory=dict,
+                                       description="probe name → why it did not finish (the host's deadline)")
     identity: MachineIdentity | None = None
     services: ServiceFacts | None = None
     egress: EgressFacts | None = None
@@ -37,6 +41,8 @@ class HostFacts(Record):
     power: PowerFacts | None = None
     av: AvFacts | None = None
     connections: ConnectionFacts | None = None
+    exchange: ExchangeFacts | None = None
+    baseline: BaselineFacts | None = None
 
     def why_missing(self, probe: str) -> str:
         """A person-readable reason why a fact family is absent for this host."""
@@ -44,6 +50,8 @@ class HostFacts(Record):
             return f"{self.name} unreachable ({self.unreachable_reason})"
         if probe in self.errors:
             return f"{self.name}: {probe} probe failed: {self.errors[probe]}"
+        if probe in self.unfinished:
+            return f"{self.name}: {probe} probe {self.unfinished[probe]}"
         return f"{self.name}: {probe} not observed"
 
 

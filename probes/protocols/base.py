@@ -22,62 +22,22 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from probes.facts.base import Record
+from probes.facts.exchange import ExchangeResult, Outcome, Protocol, TlsSession, WireStep
 from probes.protocols import wire
 
 if TYPE_CHECKING:
     from probes.transport import Session
 
-Outcome = Literal["ok", "rejected", "silent", "refused", "malformed", "unreachable"]
-Protocol = Literal["dicom", "hl7v2", "fhir", "tls", "http"]
+__all__ = ["ExchangeResult", "Outcome", "Protocol", "Request", "WireReply", "from_checker", "from_host"]
 EVIDENCE_BYTES = 65536  # raw bytes kept per step in a result; the observation keeps the whole reply
 WIRE_SOURCE = Path(wire.__file__).read_text(encoding="utf-8")
 WIRE_SHA256 = hashlib.sha256(WIRE_SOURCE.encode()).hexdigest()
 
 
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class WireStep(Frozen):
-    """One send and the reply read for it, as the wire saw them (base64, the reply cut at EVIDENCE_BYTES)."""
-
-    sent: str
-    received: str
-    received_bytes: int
-    end: str | None = Field(description="complete | closed | timeout | cap | reset: … | send failed: …")
-
-
-class TlsSession(Frozen):
-    """A TLS handshake as the client saw it; the certificate is the leaf the server presented (DER, base64)."""
-
-    version: str | None = None
-    cipher: str | None = None
-    verified: bool = False
-    verify_error: str | None = None
-    error: str | None = None
-    certificate: str | None = None
-
-
-class ExchangeResult(Frozen):
-    protocol: Protocol
-    target: str = Field(description="host:port the dialogue was addressed to")
-    origin: str = Field(description="'checker', or the inventory host it ran from over that host's transport")
-    outcome: Outcome
-    detail: str = Field(description="one line: what the peer said, or why nothing was said")
-    fields: dict[str, Any] = Field(default_factory=dict, description="the protocol's own facts (AE titles, MSA…)")
-    steps: tuple[WireStep, ...] = ()
-    tls: TlsSession | None = None
-    elapsed: float | None = None
-    observation: str | None = Field(default=None, description="id of the observation holding the raw dialogue")
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "ok"
-
-
-class WireReply(Frozen):
+class WireReply(Record):
     """The wire's answer, decoded; what the protocol modules interpret."""
 
     connect: str | None
@@ -109,10 +69,10 @@ class WireReply(Frozen):
                fields: dict[str, Any] | None = None) -> ExchangeResult:
         return ExchangeResult(protocol=protocol, target=target, origin=self.origin, outcome=outcome, detail=detail,
                               fields=fields or {}, steps=self.evidence(), tls=self.tls, elapsed=self.elapsed,
-                              observation=self.observation)
+                              observations=(self.observation,) if self.observation else ())
 
 
-class Request(Frozen):
+class Request(Record):
     """A dialogue to carry out: where, how long at most, how many bytes at most per reply, what to send."""
 
     host: str

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from probes.protocols import http
 from probes.protocols.base import ExchangeResult, Request, WireReply
 
-MAX_BYTES = 4 * 1024 * 1024  # HAPI's CapabilityStatement is ~300 KB; ten times that is still a statement
+MAX_BYTES = 2 * 1024 * 1024  # HAPI: ~300 KB; base64 of 2 MiB stays under the transport's 4 MiB output cap
 ACCEPT = "application/fhir+json, application/json;q=0.9"
 
 

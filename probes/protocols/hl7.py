@@ -18,19 +18,18 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from hl7apy.core import Message
 from hl7apy.exceptions import HL7apyException
 from hl7apy.parser import parse_message
 
+from probes.facts.declared_exchange import MessageType, ProcessingId
 from probes.protocols.base import ExchangeResult, Request, WireReply
 
 START_BLOCK = b"\x0b"
 END_BLOCK = b"\x1c\x0d"
 MAX_BYTES = 256 * 1024  # an ACK is a few hundred bytes; an endless frame stops here
-MessageType = Literal["NMQ^N01", "QRY^A19"]
-ProcessingId = Literal["D", "T"]
 ACCEPTED = ("AA", "CA")
 MUTATING_EVENTS = ("ADT", "ORM", "ORU", "OMG", "OML", "SIU", "MDM", "DFT", "BAR", "RDE", "RAS", "VXU", "MFN")
 

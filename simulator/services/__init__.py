@@ -52,18 +52,32 @@ SERVICES: dict[str, Service] = {
 }
 AV_SERVICES = frozenset(name for name, s in SERVICES.items() if s.role == "av")
 
+# The physical hospital's systems the internet hospital exchanges with (spec `hospital:`): not inventory hosts.
+HOSPITAL_SERVICES: dict[str, Service] = {
+    s.name: s
+    for s in (
+        Service("pacs", ("dcmtk",)),  # storescp: the PACS (AE PACS, 104) and the pathology archive (11112)
+        Service("his", ("python3-hl7", "nginx-light")),  # MLLP HIS (2575) and LIS (2576); FHIR and ECG over HTTP
+    )
+}
+
 # Installed in every image (the "common" layer). debootstrap already gave openssh-server,
 # iproute2, python3 and procps; these add the client tools the checker runs on a host, the
 # power-management daemons (NUT, OpenIPMI) and the router's iptables.
 COMMON = Service(
     "common",
     ("curl", "iperf3", "iptables", "ca-certificates", "nut-server", "nut-client", "openipmi", "ipmitool",
-     "iputils-ping", "less"),
+     "iputils-ping", "less",
+     # the MLPS level 3 host baseline's tools (simulator/services/mlps): configured per scenario at start
+     "auditd", "rsyslog", "logrotate", "chrony", "aide", "aide-common", "clamav-daemon", "libpam-pwquality",
+     "rsync", "cron"),
 )
 SSHD = Service("sshd", ())
 UPS = Service("ups", ())
 BMC = Service("bmc", ())
 ROUTER = Service("router", ())
 INTERNET = Service("internet", ())  # runs in the nginx image, with its own site
+MLPS = Service("mlps", ())  # hardens a hospital host for 等保三级, or leaves distribution defaults
+PUSHJOB = Service("pushjob", ())  # an application host's push to the supervision platform, logged
 
-COMPONENTS: dict[str, Service] = {s.name: s for s in (COMMON, SSHD, UPS, BMC, ROUTER, INTERNET)}
+COMPONENTS: dict[str, Service] = {s.name: s for s in (COMMON, SSHD, UPS, BMC, ROUTER, INTERNET, PUSHJOB, MLPS)}

@@ -21,7 +21,7 @@ def test_c_echo_and_hl7_from_the_host_over_ssh(tmp_path):
     assert ack.outcome == "ok", ack.detail
     assert echo.origin == ack.origin == "h"
     observations = {o.id: o for o in session.observations}
-    record = observations[echo.observation or ""]
+    record = observations[echo.observations[0]]
     assert record.transport == "paramiko" and record.host_key_fingerprint
     assert record.command.startswith("timeout ") and "ihcheck wire" in record.command
     assert "C-ECHO-RQ (Verification only)" in record.command
@@ -34,4 +34,4 @@ def test_a_host_without_python3_cannot_try_it_and_says_why(tmp_path):
     result = dicom.interpret(reply, request.target, "IHCHECK", "PACS")
     assert result.outcome == "unreachable"  # could not be tried: proves nothing, never pass
     assert result.detail.startswith("could not run the exchange on h:") and "not found" in result.detail
-    assert result.origin == "h" and result.observation
+    assert result.origin == "h" and result.observations

@@ -75,7 +75,7 @@ def test_fhir_server_answering_50_mb_is_cut_at_the_cap():
     with peers.http_server(huge) as port:
         request = fhir.request(f"http://127.0.0.1:{port}", timeout=TIMEOUT)
         result, peak = bounded(lambda: fhir.interpret(base.from_checker(request), request.target))
-    assert result.outcome == "malformed" and "exceeded 4 MiB" in result.detail
+    assert result.outcome == "malformed" and "exceeded 2 MiB" in result.detail
     assert peak < 8 * fhir.MAX_BYTES
 
 

@@ -10,6 +10,7 @@ from hl7apy.parser import parse_message
 from pynetdicom.dimse_messages import DIMSEMessage
 from pynetdicom.pdu import A_ASSOCIATE_RQ, P_DATA_TF
 
+from probes.facts.declared_exchange import MessageType, ProcessingId
 from probes.protocols import base, dicom, hl7
 from tests.protocols import peers
 
@@ -56,6 +57,6 @@ def test_production_processing_or_an_event_cannot_be_configured():
     from pydantic import TypeAdapter, ValidationError
 
     with pytest.raises(ValidationError):
-        TypeAdapter(hl7.ProcessingId).validate_python("P")
+        TypeAdapter(ProcessingId).validate_python("P")
     with pytest.raises(ValidationError):
-        TypeAdapter(hl7.MessageType).validate_python("ADT^A01")
+        TypeAdapter(MessageType).validate_python("ADT^A01")

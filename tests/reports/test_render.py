@@ -103,3 +103,41 @@ def test_excerpt_keeps_the_lines_that_matter() -> None:
     out = "\n".join([f"noise {i}" for i in range(50)] + ["LISTEN 0 511 0.0.0.0:5432 users:((\"postgres\",pid=9))"])
     lines, more = excerpt(out, {"0.0.0.0:5432", "postgres"})
     assert lines == ["LISTEN 0 511 0.0.0.0:5432 users:((\"postgres\",pid=9))"] and more == 50
+
+
+def test_excerpt_is_limited_in_characters_too() -> None:
+    blob = "x" * 5000
+    lines, more = excerpt("\n".join([blob] * 30), set())
+    assert all(len(line) <= 160 for line in lines) and lines[0].endswith("…")
+    assert sum(map(len, lines)) <= 1600 and more == 30 - len(lines)
+
+
+def test_html_times_are_local_and_the_more_marker_stands_alone(rich_bundle: Path) -> None:
+    from reports.render import render_html
+
+    page = render_html(load_bundle(rich_bundle))
+    checked = re.search(r"检查时间 Checked</td><td>([^<]*)</td>", page)
+    assert checked is not None
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00 — \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00",
+                        checked.group(1).strip()), checked.group(1)
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d{6}", page)  # no microseconds anywhere a person reads
+    for pre in re.findall(r"<pre>(.*?)</pre>", page, flags=re.S):
+        assert "more line(s)" not in pre  # the marker is its own line, outside the quoted output
+
+
+def test_pdf_has_no_blank_page_and_the_topology_on_its_own_landscape_page(rich_bundle: Path, tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(render(load_bundle(rich_bundle), Format.pdf))
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                                                             check=True).stdout).group(1))  # type: ignore[union-attr]
+    landscape = []
+    for page in range(1, pages + 1):
+        text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert len("".join(text.split())) > 20, f"page {page} is (nearly) blank"
+        size = subprocess.run(["pdfinfo", "-f", str(page), "-l", str(page), str(pdf)], capture_output=True,
+                              text=True, check=True).stdout
+        width, height = map(float, re.search(r"size:\s+([\d.]+) x ([\d.]+)", size).groups())  # type: ignore[union-attr]
+        if width > height:
+            landscape.append(text)
+    assert len(landscape) == 1 and "系统部署拓扑图" in landscape[0] and "app1" in landscape[0]

@@ -69,7 +69,23 @@ def test_quick_scenarios(name: str, tmp_path: Path) -> None:
         split = next(f for f in result.findings if f.rule_id == "GD2020-1.2.3-db-app-split")
         assert split.verdict.value == "fail" and "same machine" in split.reason
     if name == "compliant":
+        exchanges_proven_from_the_application_host(result)
         evidence_of_a_simulated_run(result, tmp_path)
+
+
+def exchanges_proven_from_the_application_host(result: CheckResult) -> None:
+    """The hospital side is proven by real exchanges run on app1 over SSH, and the evidence names them."""
+    app = next(h for h in result.facts.hosts if h.name == "app1")
+    assert app.exchange is not None
+    origins = {e.endpoint.name: (e.result.origin, e.result.outcome) for e in app.exchange.exchanges}
+    assert origins == dict.fromkeys(("his", "lis", "emr", "ecg", "pacs", "pathology", "platform"), ("app1", "ok"))
+    statements = " ".join(e["statement"] for f in result.findings
+                          if f.rule_id.startswith(("GD2020-1.2.1", "GD2020-1.2.2", "GD2020-3.2.1")) for e in f.evidence)
+    for words in ("IHCHECK → PACS accepted", "C-ECHO status 0x0000 Success", "ACK MSA-1 AA, MSA-2",
+                  "fhirVersion 4.0.1", "verified handshake: TLSv1.", "valid ", "last successful push"):
+        assert words in statements, words
+    wire = [o for o in result.observations if "ihcheck wire" in o.command]
+    assert wire and all(o.transport == "paramiko" and o.host == "app1" for o in wire)
 
 
 def evidence_of_a_simulated_run(result: CheckResult, tmp_path: Path) -> None:
@@ -126,5 +142,6 @@ def test_scenario_matrix(name: str, tmp_path: Path) -> None:
 def test_every_fault_scenario_is_covered() -> None:
     names = {p.stem for p in SCENARIOS.glob("*.yaml")}
     required = {"compliant", "single-server", "db-on-app-host", "single-isp", "slow-uplink", "server-abroad",
-                "single-av-system", "no-power-redundancy", "host-unreachable"}
+                "single-av-system", "no-power-redundancy", "host-unreachable", "pacs-down", "hl7-rejects",
+                "expired-tls"}
     assert required <= names, required - names

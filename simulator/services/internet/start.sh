@@ -8,6 +8,18 @@ server {
     location / { default_type text/plain; return 200 "simulated internet\n"; }
 }
 CONF
+if [ -f /ihc/platform/cert.pem ]; then  # the provincial supervision platform's upload endpoint, over TLS
+cat > /etc/nginx/sites-enabled/platform <<'CONF'
+server {
+    listen 443 ssl;
+    ssl_certificate /ihc/platform/cert.pem;
+    ssl_certificate_key /ihc/platform/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location = /upload { default_type application/json; return 200 '{"accepted": true}\n'; }
+    location / { default_type text/plain; return 200 "simulated supervision platform\n"; }
+}
+CONF
+fi
 nginx
 for port in $IHC_IPERF_PORTS; do
     iperf3 -s -D -p "$port" --logfile "/var/log/ihc-iperf3-$port.log"

@@ -1,0 +1,180 @@
+"""Fleet scale: N real sshd hosts on this machine, checked by each engine and by `ansible -m setup`.
+
+    sudo .venv/bin/python benchmarks/fleet.py --hosts 200 [--forks 64] [--engines direct,ansible,setup]
+
+Starts N hosts of the fleet lab (simulator/netns_fleet.py: a network namespace per host, sshd in its own
+PID, mount and UTS namespaces, a per-host machine-id and host key, strict host-key checking), then in
+the same run, on the same hosts:
+
+* `ihcheck check --engine direct --format json --out …`
+* `ihcheck check --engine ansible --format json --out …`
+* `ansible all -m setup -f 16` (what an Ansible user would run to gather facts: the yardstick)
+
+and prints, for each, wall time, CPU time (user + system of the whole process tree), peak memory (the
+largest sum of the tree's RSS, sampled every 0.1 s) and hosts per second, plus how many hosts were
+reached and how many probe errors the result holds. Everything is torn down at the end, on an error or
+on Ctrl-C. Addresses are in 10.213.0.0/16 on a bridge the lab creates; no packet leaves the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from simulator.netns_fleet import Fleet
+
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Figures:
+    name: str
+    wall: float
+    cpu: float
+    peak_mb: float
+    reached: int
+    problems: int
+    exit_code: int
+
+
+def _tree_rss(pid: int) -> int:
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            total += p.memory_info().rss
+    return total
+
+
+def measure(name: str, argv: list[str], env: dict[str, str], out: Path) -> tuple[Figures, str]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    with open(out, "wb") as sink:
+        proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE, env=env)
+        peak = 0
+        stop = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not stop.is_set():
+                peak = max(peak, _tree_rss(proc.pid))
+                stop.wait(0.1)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, err = proc.communicate()
+        stop.set()
+        sampler.join()
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Figures(name, wall, cpu, peak / 2**20, 0, 0, proc.returncode), err.decode("utf-8", "replace")
+
+
+def ihcheck_run(engine: str, inventory: Path, workdir: Path, forks: int | None, host_timeout: float | None,
+                env: dict[str, str]) -> Figures:
+    out = workdir / f"result-{engine}.json"
+    argv = [str(VENV_BIN / "ihcheck"), "check", "-i", str(inventory), "--engine", engine,
+            "--format", "json", "--out", str(out)]
+    if forks:
+        argv += ["--forks", str(forks)]
+    if host_timeout:
+        argv += ["--host-timeout", str(host_timeout)]
+    figures, err = measure(f"ihcheck --engine {engine}", argv, env, workdir / f"stdout-{engine}.txt")
+    try:
+        result = json.loads(out.read_text())
+    except (OSError, json.JSONDecodeError):
+        print(f"{figures.name}: no result (exit {figures.exit_code}): {err.strip()[-500:]}", file=sys.stderr)
+        return figures
+    hosts = result["facts"]["hosts"]
+    figures.reached = sum(1 for h in hosts if h["reachable"])
+    figures.problems = sum(len(h["errors"]) + len(h.get("unfinished") or {}) for h in hosts)
+    for h in hosts:
+        if not h["reachable"]:
+            print(f"  {figures.name}: {h['name']} unreachable: {h['unreachable_reason']}", file=sys.stderr)
+            break
+    return figures
+
+
+def setup_run(inventory: Path, workdir: Path, forks: int, env: dict[str, str]) -> Figures:
+    argv = [str(VENV_BIN / "ansible"), "all", "-i", str(inventory), "-m", "setup", "-f", str(forks)]
+    out = workdir / "stdout-setup.txt"
+    figures, _ = measure(f"ansible all -m setup -f {forks}", argv, env, out)
+    text = out.read_text(errors="replace")
+    figures.reached = text.count(" | SUCCESS")
+    figures.problems = text.count(" | UNREACHABLE") + text.count(" | FAILED")
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, default=200)
+    parser.add_argument("--forks", type=int, default=None, help="ihcheck --forks (default: ihcheck's own)")
+    parser.add_argument("--setup-forks", type=int, default=16, help="ansible -m setup -f (default 16)")
+    parser.add_argument("--ansible-forks", type=int, default=None, help="ihcheck --engine ansible --forks")
+    parser.add_argument("--engines", default="direct,ansible,setup",
+                        help="comma-separated: direct, ansible, setup (ansible -m setup)")
+    parser.add_argument("--host-timeout", type=float, default=None)
+    parser.add_argument("--keep", type=Path, default=None, help="write results into DIR and keep them")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        print("fleet: needs root (network namespaces)", file=sys.stderr)
+        return 69
+
+    def interrupted(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
+    env = {**os.environ, "ANSIBLE_HOST_KEY_CHECKING": "True", "ANSIBLE_NOCOLOR": "1",
+           "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    rows: list[Figures] = []
+    started = time.monotonic()
+    try:
+        with Fleet(args.hosts, workdir=args.keep) as fleet:
+            if args.keep:
+                args.keep.mkdir(parents=True, exist_ok=True)
+            print(f"fleet: {args.hosts} hosts up in {time.monotonic() - started:.1f} s", file=sys.stderr)
+            inventory = fleet.inventory(fleet.workdir / "inventory.yml")
+            for engine in args.engines.split(","):
+                if engine == "setup":
+                    rows.append(setup_run(inventory, fleet.workdir, args.setup_forks, env))
+                else:
+                    forks = args.ansible_forks if engine == "ansible" and args.ansible_forks else args.forks
+                    rows.append(ihcheck_run(engine, inventory, fleet.workdir, forks, args.host_timeout, env))
+                print(f"fleet: {rows[-1].name} done in {rows[-1].wall:.1f} s", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("fleet: interrupted; torn down", file=sys.stderr)
+        return 130
+    print(f"\nN = {args.hosts} hosts (this machine: {os.cpu_count()} cores)\n")
+    print(f"{'run':34} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} {'hosts/s':>8} {'reached':>8} {'problems':>8} exit")
+    for r in rows:
+        print(f"{r.name:34} {r.wall:8.1f} {r.cpu:8.1f} {r.peak_mb:8.0f} {args.hosts / r.wall:8.1f} "
+              f"{r.reached:8d} {r.problems:8d} {r.exit_code:4d}")
+    setup = next((r for r in rows if r.name.startswith("ansible all")), None)
+    if setup:
+        for r in rows:
+            if r is not setup:
+                print(f"{r.name}: {r.wall / setup.wall:.3f} × the time of `{setup.name}`")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""Guangdong 2020 一(二)1–2 and 三.2(1), with Qinghai 2019 29 and 三(三): data exchange with the hospital's
+HIS, PACS/RIS and LIS, the five telemedicine functions, and the feed to the supervision platform.
+
+Every verdict rests on a protocol exchange (probes.exchange): a declaration alone is only declared.
+An exchange maps to a verdict by its outcome: ok → pass; rejected, refused, silent, malformed →
+fail (the system answered no, nothing listened, or it did not speak its protocol); unreachable —
+no route, no name, a filtered port, or a host that could not run it — → inconclusive, like an
+unreachable host: the exchange could not be tried, which proves nothing either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from checker.catalogue.sources import GD2020
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict, worst
+from probes.facts import DeploymentFacts, HostFacts
+from probes.facts.declared_exchange import FUNCTIONS, ExchangeEndpoint, Function
+from probes.facts.exchange import ObservedExchange, Outcome, PushStatus
+
+OUTCOME_VERDICT: dict[Outcome, Verdict] = {
+    "ok": Verdict.PASS, "rejected": Verdict.FAIL, "refused": Verdict.FAIL, "silent": Verdict.FAIL,
+    "malformed": Verdict.FAIL, "unreachable": Verdict.INCONCLUSIVE,
+}
+
+EXCHANGE_ID = "GD2020-1.2.1-exchange"
+EXCHANGE_TEXT_ZH = ("符合《网络安全法》《国家健康医疗大数据标准、安全和服务管理办法（试行）》"
+                    "《互联网医院基本标准》等法律法规要求，配备信息专业技术人员，实施第三级信息安全等级保护，"
+                    "并与实体医疗机构的HIS、PACS/RIS、LIS系统实现数据交换与共享；")
+EXCHANGE_TEXT_EN = ("Comply with the Cybersecurity Law, the Measures for the Administration of National Health and "
+                    "Medical Big Data Standards, Security and Services (Trial), the Basic Standards for Internet "
+                    "Hospitals and other laws and regulations, have information technology professionals, implement "
+                    "level-3 information security protection, and achieve data exchange and sharing with the HIS, "
+                    "PACS/RIS and LIS systems of the physical medical institution;")
+EXCHANGE_INTERPRETATION = (
+    "Judged for the exchange part of the clause, in three parts reported in the one finding: HIS (system "
+    "his or emr), PACS/RIS (pacs or ris) and LIS (lis), declared in ihcheck_exchange on the hosts that "
+    "exchange with them. Each "
+    "declared system is proven by a real exchange in its protocol, from the declaring host over its own "
+    "transport (its routes and firewalls) where it can run one, else from the checker: DICOM association + "
+    "C-ECHO (Verification only) with the negotiated AE titles and status; an HL7 v2 query (NMQ^N01 or "
+    "QRY^A19, processing ID D or T: nothing is stored) over MLLP, ACK MSA-1 AA/CA with MSA-2 = the control "
+    "id sent; FHIR GET [base]/metadata returning a valid CapabilityStatement with rest.mode=server. Pass: "
+    "every declared exchange of that system answered so. Fail: one was rejected (A-ASSOCIATE-RJ, ACK AE/AR), "
+    "refused, silent or answered in another protocol. Inconclusive: none declared, or one could not be "
+    "tried (host or system unreachable). The level-3 protection part of the clause is judged elsewhere."
+)
+SYSTEMS: dict[str, tuple[str, ...]] = {"HIS": ("his", "emr"), "PACS/RIS": ("pacs", "ris"), "LIS": ("lis",)}
+
+FUNCTIONS_ID = "GD2020-1.2.2-functions"
+FUNCTIONS_TEXT_ZH = "具备远程会诊、远程门诊、远程病理诊断、远程医学影像诊断和远程心电诊断等功能；"
+FUNCTIONS_TEXT_EN = ("Have functions such as remote consultation, remote outpatient service, remote pathological "
+                     "diagnosis, remote medical imaging diagnosis and remote electrocardiogram diagnosis;")
+FUNCTIONS_INTERPRETATION = (
+    "One part per function, each with its verdict in the finding: consultation (远程会诊), "
+    "outpatient (远程门诊), pathology (远程病理诊断), "
+    "imaging (远程医学影像诊断), ECG (远程心电诊断). ihcheck_telemedicine names, for each, the ihcheck_exchange "
+    "system that provides it; the function passes only when that system was observed alive by its own "
+    "interface (a PACS C-ECHO, an HL7 ACK, a FHIR CapabilityStatement, a TLS handshake, or an HTTP health "
+    "endpoint answering the status and text the inventory states). A function declared but not proven is "
+    "inconclusive or fail by the exchange's outcome; a function not declared is inconclusive. The rule's "
+    "verdict is the worst of the five."
+)
+FUNCTION_ZH: dict[Function, str] = {"consultation": "远程会诊", "outpatient": "远程门诊", "pathology": "远程病理诊断",
+                                    "imaging": "远程医学影像诊断", "ecg": "远程心电诊断"}
+
+PLATFORM_ID = "GD2020-3.2.1-platform-feed"
+PLATFORM_TEXT_ZH = ("互联网医院完成执行许可登记后，要向省监管平台上传如下资料：(1)按照省监管平台的数据接口对接要求，"
+                    "实时上传医疗服务、医疗资源、医务人员信息等各类数据；")
+PLATFORM_TEXT_EN = ("After completing practice licence registration, the internet hospital shall upload to the "
+                    "provincial supervision platform: (1) in real time, all kinds of data on medical services, "
+                    "medical resources and medical staff, as the platform's data interface requires;")
+PLATFORM_INTERPRETATION = (
+    "Read with Qinghai 2019 item 29 (将所有开展互联网医疗服务的医疗机构和互联网医疗服务数据向监管平台进行推送、"
+    "传输和备份: all internet medical service data is pushed, transmitted and backed up to the supervision "
+    "platform) and safeguard (三) (强化加密和密钥管理，保证应用安全以及传输安全: strengthen encryption and key "
+    "management, ensure application and transmission security). The platform endpoint is declared in "
+    "ihcheck_exchange (system platform) on the host that pushes, and reached from that host: pass needs a TLS "
+    "handshake of TLS 1.2 or newer whose certificate verifies (chain, name) and is valid now, and, where the "
+    "push job's log is declared (push_log), a last successful push no older than the declared maximum. "
+    "Fail: a plain-HTTP platform endpoint, a certificate that does not verify or has expired, a refused or "
+    "silent endpoint, or a last success older than the maximum. Inconclusive: no platform declared, the "
+    "endpoint could not be tried, or the log could not be read or holds no success."
+)
+
+
+def _verdict(observed: ObservedExchange) -> Verdict:
+    return OUTCOME_VERDICT[observed.result.outcome]
+
+
+def _evidence(host: HostFacts, observed: ObservedExchange) -> Evidence:
+    ids = tuple(o for r in observed.results for o in r.observations)
+    return Evidence(host=host.name, statement=f"{host.name}: {observed.describe()}", observations=ids)
+
+
+def _declared(host: HostFacts, endpoint: ExchangeEndpoint, why: str) -> Evidence:
+    return Evidence(host=host.name, basis=Basis.DECLARED, statement=f"{host.name} declares {endpoint.describe()}; "
+                    f"not proven: {why}")
+
+
+def _blind(host: HostFacts) -> tuple[Verdict, str]:
+    if host.reachable and "exchange" in host.errors:
+        return Verdict.ERROR, host.why_missing("exchange")
+    return Verdict.INCONCLUSIVE, host.why_missing("exchange")
+
+
+Entry = tuple[Verdict, Evidence, str, dict[str, object]]
+
+
+def _entries(facts: DeploymentFacts, wanted: Callable[[HostFacts, ExchangeEndpoint], bool]) -> list[Entry]:
+    """(verdict, evidence, one-line reason, details) for each declared endpoint `wanted` picks, on every host."""
+    found: list[Entry] = []
+    for host in facts.hosts:
+        for endpoint in host.declared.exchange:
+            if not wanted(host, endpoint):
+                continue
+            observed = host.exchange.named(endpoint.name) if host.exchange is not None else None
+            if observed is None:
+                verdict, why = _blind(host)
+                found.append((verdict, _declared(host, endpoint, why), f"{endpoint.name} from {host.name}: {why}",
+                              {"host": host.name, "exchange": endpoint.name, "outcome": None}))
+                continue
+            r = observed.result
+            found.append((_verdict(observed), _evidence(host, observed),
+                          f"{endpoint.name} from {r.origin}: {r.outcome}: {r.detail}",
+                          {"host": host.name, "exchange": endpoint.name, "origin": r.origin, "outcome": r.outcome,
+                           "protocol": r.protocol, "target": r.target, "fields": r.fields}))
+    return found
+
+
+def _finding(rule_id: str, subject: str, entries: list[Entry], missing: str, everyone: tuple[str, ...]) -> Finding:
+    if not entries:
+        return Finding(rule_id=rule_id, verdict=Verdict.INCONCLUSIVE, hosts=everyone, reason=f"{subject}: {missing}",
+                       details={"subject": subject})
+    verdict = worst(v for v, *_ in entries)
+    shown = [reason for v, _, reason, _ in entries if v == verdict]
+    hosts = tuple(dict.fromkeys(str(d["host"]) for *_, d in entries))
+    return Finding(rule_id=rule_id, verdict=verdict, hosts=hosts, reason=f"{subject}: " + "; ".join(shown),
+                   evidence=tuple(e for _, e, _, _ in entries),
+                   details={"subject": subject, "exchanges": [d for *_, d in entries]})
+
+
+def _one(rule_id: str, parts: list[Finding]) -> list[Finding]:
+    """The rule's one finding (a deployment rule yields one, which reports count on): the worst of its parts —
+    HIS, PACS/RIS, LIS; or the five functions — each part's verdict and reason kept in the reason and details."""
+    verdict = worst(p.verdict for p in parts)
+    reason = "; ".join(f"[{p.verdict.value}] {p.reason}" for p in sorted(parts, key=lambda p: p.verdict != verdict))
+    details = {"parts": {str(p.details["subject"]): {"verdict": p.verdict.value, "reason": p.reason,
+                                                      "exchanges": p.details.get("exchanges", [])} for p in parts}}
+    hosts = tuple(dict.fromkeys(h for p in parts for h in p.hosts))
+    return [Finding(rule_id=rule_id, verdict=verdict, hosts=hosts, reason=reason,
+                    evidence=tuple(e for p in parts for e in p.evidence), details=details)]
+
+
+def judge_exchange(facts: DeploymentFacts) -> list[Finding]:
+    everyone = tuple(h.name for h in facts.hosts)
+    findings = []
+    for label, kinds in SYSTEMS.items():
+        entries = _entries(facts, lambda _h, e, kinds=kinds: e.system in kinds)  # type: ignore[misc]
+        findings.append(_finding(EXCHANGE_ID, label, entries, f"no {label} system declared in ihcheck_exchange "
+                                 f"(system: {' or '.join(kinds)}): nothing to exchange with was named", everyone))
+    return _one(EXCHANGE_ID, findings)
+
+
+def judge_functions(facts: DeploymentFacts) -> list[Finding]:
+    everyone = tuple(h.name for h in facts.hosts)
+    findings = []
+    for function in FUNCTIONS:
+        entries = _entries(facts, lambda h, e, f=function: h.declared.telemedicine.get(f) == e.name)  # type: ignore[misc]
+        subject = f"{FUNCTION_ZH[function]} ({function})"
+        findings.append(_finding(FUNCTIONS_ID, subject, entries, f"not declared: name the system that provides it "
+                                 f"in ihcheck_telemedicine.{function}", everyone))
+    return _one(FUNCTIONS_ID, findings)
+
+
+def _push_entry(host: HostFacts, push: PushStatus) -> Entry:
+    details: dict[str, object] = {"host": host.name, "exchange": push.exchange, "push_log": push.path,
+                                  "max_age_minutes": push.max_age_minutes, "age_minutes": push.age_minutes,
+                                  "last_success": push.last_success.isoformat() if push.last_success else None}
+    where = f"{host.name}:{push.path}"
+    age = push.age_minutes
+    if age is None:
+        reason = f"last successful push unknown ({where}: {push.error})"
+        return Verdict.INCONCLUSIVE, Evidence(host=host.name, statement=reason, observations=push.observations), \
+            reason, details
+    verdict = Verdict.PASS if age <= push.max_age_minutes else Verdict.FAIL
+    relation = "within" if verdict == Verdict.PASS else "older than"
+    reason = (f"last successful push {age:.1f} min ago ({push.last_success:%Y-%m-%d %H:%M:%S %z}, host clock "
+              f"{push.host_now:%H:%M:%S %z}), {relation} the declared {push.max_age_minutes:g} min ({where})")
+    statement = f"{reason}: {push.line}"
+    return verdict, Evidence(host=host.name, statement=statement, observations=push.observations), reason, details
+
+
+def judge_platform(facts: DeploymentFacts) -> list[Finding]:
+    everyone = tuple(h.name for h in facts.hosts)
+    entries: list[Entry] = []
+    for entry in _entries(facts, lambda _h, e: e.system == "platform"):
+        _, evidence, reason, details = entry
+        host = next(h for h in facts.hosts if h.name == details["host"])
+        endpoint = next(e for e in host.declared.exchange if e.name == details["exchange"])
+        plain = endpoint.protocol == "http" or (endpoint.url or "").startswith("http://")
+        if plain:
+            reason = f"{endpoint.name}: declared over plain HTTP, not encrypted in transit (QH2019 三(三)); {reason}"
+            entries.append((Verdict.FAIL, evidence, reason, details))
+        else:
+            entries.append(entry)
+        if host.exchange is not None:
+            entries += [_push_entry(host, p) for p in host.exchange.push if p.exchange == endpoint.name]
+    return _one(PLATFORM_ID, [_finding(PLATFORM_ID, "supervision platform", entries, "no supervision platform "
+                                       "endpoint declared in ihcheck_exchange (system: platform) on the host that "
+                                       "pushes", everyone)])
+
+
+def _clause(ref: str, zh: str, en: str, interpretation: str) -> Clause:
+    return Clause(document=GD2020, ref=ref, text_zh=zh, text_en=en, interpretation=interpretation)
+
+
+EXCHANGE = Rule(
+    id=EXCHANGE_ID, title="Data is exchanged with the hospital's HIS, PACS/RIS and LIS (proven by protocol exchanges)",
+    clause=_clause("一(二)1", EXCHANGE_TEXT_ZH, EXCHANGE_TEXT_EN, EXCHANGE_INTERPRETATION),
+    severity=Severity.HIGH, needs=("exchange",), judge=judge_exchange,
+)
+TELEMEDICINE = Rule(
+    id=FUNCTIONS_ID, title="The five telemedicine functions are each provided by a system observed alive",
+    clause=_clause("一(二)2", FUNCTIONS_TEXT_ZH, FUNCTIONS_TEXT_EN, FUNCTIONS_INTERPRETATION),
+    severity=Severity.HIGH, needs=("exchange",), judge=judge_functions,
+)
+PLATFORM_FEED = Rule(
+    id=PLATFORM_ID,
+    title="The supervision platform is reached over verified TLS from the pushing host; pushes are recent",
+    clause=_clause("三.2(1)", PLATFORM_TEXT_ZH, PLATFORM_TEXT_EN, PLATFORM_INTERPRETATION),
+    severity=Severity.HIGH, needs=("exchange",), judge=judge_platform,
+)
+RULES: Iterable[Rule] = (EXCHANGE, TELEMEDICINE, PLATFORM_FEED)

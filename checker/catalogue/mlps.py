@@ -1,0 +1,462 @@
+"""GD2020 一(二)1: the internet hospital implements MLPS level 3 (实施第三级信息安全等级保护) — the host
+baseline, one rule per GB/T 22239-2019 §8.1.4 item (GB/T 28448-2019 units L3-CES1-01 … 35).
+
+Each rule cites GD2020 一(二)1 as why it applies (`clause`) and the GB/T item it checks (`standard`).
+It yields one finding per host whose details carry the assessor's columns: 标准要求 (what ihcheck
+required), 实际情况 (what it saw), 结论 (符合 / 部分符合 / 不符合 / 无法判断) and 整改建议.
+Items a host cannot show are inconclusive with "needs the assessor / attach evidence", or attested
+by a document the inventory names (`ihcheck_mlps_evidence: {L3-CES1-24: docs/tpm-report.pdf}`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from checker.catalogue import mlps_judges as j
+from checker.catalogue.mlps_items import GB22239, ITEMS, Item
+from checker.catalogue.sources import GD2020
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
+from probes.facts import HostFacts
+
+GD2020_1_2_1_ZH = (
+    "符合《网络安全法》《国家健康医疗大数据标准、安全和服务管理办法(试行)》《互联网医院基本标准》等法律法规要求，"
+    "配备信息专业技术人员，实施第三级信息安全等级保护，并与实体医疗机构的HIS、PACS/RIS、LIS系统实现数据交换与共享；"
+)
+GD2020_1_2_1_EN = (
+    "Comply with the Cybersecurity Law, the Measures for the Administration of National Health and "
+    "Medical Big Data Standards, Security and Services (Trial), the Basic Standards for Internet "
+    "Hospitals and other laws and regulations; have information technology staff; implement level 3 "
+    "information security classified protection; and exchange and share data with the physical "
+    "medical institution's HIS, PACS/RIS and LIS systems."
+)
+
+CONCLUSION_ZH = {
+    "pass": "符合",
+    "partial": "部分符合",
+    "fail": "不符合",
+    "inconclusive": "无法判断",
+    "error": "无法判断",
+    "not_applicable": "不适用",
+}
+ASSESSOR = "needs the assessor / attach evidence"
+
+
+@dataclass(frozen=True)
+class Check:
+    """What ihcheck requires of a host for one item, how it judges it, and how to put it right."""
+
+    unit: str
+    title: str
+    standard: str  # 标准要求: ihcheck's concrete reading of the item
+    remediation: str  # 整改建议
+    judge: j.Judge | None = None  # None: the host cannot show it
+    why_not_observable: str = ""
+    attestable: bool = False  # a document may stand in for a failing host-level observation (e.g. a bastion's MFA)
+    severity: Severity = Severity.MEDIUM
+    needs: tuple[str, ...] = ("baseline",)
+
+
+CHECKS: tuple[Check, ...] = (
+    Check(
+        "L3-CES1-01",
+        "Unique identities, no empty passwords, password complexity and expiry",
+        f"no account with an empty password; UID 0 held by root alone, names and UIDs unique; pam_pwquality or "
+        f"pam_cracklib with minlen ≥ {j.MIN_PASSWORD_LENGTH} and ≥ {j.MIN_CLASSES} character classes; "
+        f"PASS_MAX_DAYS ≤ {j.MAX_PASSWORD_DAYS}",
+        "lock or set passwords on accounts without one (passwd -l USER); remove extra UID 0 accounts; configure "
+        "pam_pwquality (minlen=8 minclass=3) in the password stack; set PASS_MAX_DAYS 90 in /etc/login.defs and "
+        "chage -M 90 for existing users",
+        j.identity_authentication,
+        severity=Severity.HIGH,
+    ),
+    Check(
+        "L3-CES1-02",
+        "Login-failure lockout and idle logout",
+        f"pam_faillock or pam_tally2 in the login stack with deny ≤ {j.MAX_DENY} and unlock_time ≥ "
+        f"{j.MIN_UNLOCK_SECONDS} s (or 0: administrator unlock); shell TMOUT ≤ {j.MAX_IDLE_SECONDS} s",
+        "add pam_faillock (preauth/authfail/authsucc) with deny=5 unlock_time=900 to the auth stack "
+        "(authselect enable-feature with-faillock on the RHEL family); set `readonly TMOUT=600; export TMOUT` "
+        "in /etc/profile.d/tmout.sh",
+        j.login_failure,
+        severity=Severity.HIGH,
+    ),
+    Check(
+        "L3-CES1-03",
+        "No cleartext remote administration; SSH without weak algorithms",
+        "no telnet, rsh, rlogin, rexec or FTP listening; sshd offers no CBC/RC4/3DES cipher, no MD5/SHA-1/UMAC-64 "
+        "MAC, no SHA-1 key exchange, and no protocol 1",
+        "remove telnetd/rsh-server/vsftpd (or disable their sockets); set strong Ciphers, MACs and KexAlgorithms "
+        "in sshd_config and reload sshd",
+        j.remote_admin_encrypted,
+        severity=Severity.HIGH,
+        needs=("baseline", "services"),
+    ),
+    Check(
+        "L3-CES1-04",
+        "Two-factor authentication, one factor cryptographic",
+        "sshd AuthenticationMethods requires two methods for every login (e.g. publickey,password or "
+        "publickey,keyboard-interactive with a one-time-password PAM module); or a bastion host enforcing MFA, "
+        "attested",
+        "require two methods in sshd (AuthenticationMethods publickey,password) or administer only "
+        "through a bastion host with MFA and name its evidence in ihcheck_mlps_evidence",
+        j.two_factor,
+        attestable=True,
+        severity=Severity.HIGH,
+    ),
+    Check(
+        "L3-CES1-05",
+        "Accounts and permissions assigned to users",
+        "each person has an account of their own with the permissions the role needs",
+        "keep an account register; give every administrator a personal account",
+        why_not_observable="whether the accounts match people and roles is an interview and register matter",
+    ),
+    Check(
+        "L3-CES1-06",
+        "Default accounts unusable; no password root login over SSH",
+        "distribution accounts (bin, daemon, games, lp, news, …) cannot log in with a password; sshd "
+        "PermitRootLogin no or prohibit-password",
+        "set nologin shells and locked passwords on distribution accounts (usermod -s /usr/sbin/nologin -L USER); "
+        "PermitRootLogin prohibit-password (key only) in sshd_config",
+        j.default_accounts,
+        severity=Severity.HIGH,
+    ),
+    Check(
+        "L3-CES1-07",
+        "No superfluous, expired or shared accounts",
+        "no two accounts share a UID (shared identity); no account whose password has expired can still log in; "
+        "each remaining login account confirmed as needed and personal",
+        "delete or lock accounts no longer needed (usermod -L -e 1 USER); give shared identities separate UIDs",
+        j.superfluous_accounts,
+    ),
+    Check(
+        "L3-CES1-08",
+        "Least privilege for administrators; su only for wheel",
+        "no sudo rule grants ALL without a password to anyone but root; su limited to the wheel group (pam_wheel)",
+        "replace `NOPASSWD: ALL` with the commands each role needs; add `auth required pam_wheel.so use_uid` to "
+        "/etc/pam.d/su",
+        j.least_privilege,
+        severity=Severity.HIGH,
+    ),
+    Check(
+        "L3-CES1-09",
+        "Access-control policy on identity and policy files",
+        "/etc/passwd and /etc/group at most 0644, /etc/shadow and /etc/gshadow at most 0640, /etc/sudoers at most "
+        "0440, sshd_config at most 0644, all owned by root",
+        "chmod 0644 /etc/passwd /etc/group; chmod 0640 /etc/shadow /etc/gshadow; chmod 0440 /etc/sudoers; "
+        "chown root on each",
+        j.file_permissions,
+    ),
+    Check(
+        "L3-CES1-10",
+        "Access-control granularity: user/process to file/table",
+        "access control at user or process level on files and database tables",
+        "define database permissions per table and file permissions per user/group",
+        why_not_observable="Linux permissions are per user and per file by design; whether the policy reaches "
+        "database tables is for the assessor",
+    ),
+    Check(
+        "L3-CES1-11",
+        "Security labels: mandatory access control enforcing",
+        "SELinux enforcing, or AppArmor enabled with profiles in enforce mode",
+        "enable SELinux (SELINUX=enforcing) or AppArmor (aa-enforce the profiles) and reboot when needed",
+        j.security_labels,
+    ),
+    Check(
+        "L3-CES1-12",
+        "Security audit enabled for every user",
+        "kernel audit enabled and auditd running, with rules watching /etc/passwd, /etc/shadow, /etc/group and "
+        "/etc/sudoers for writes and rules on privileged commands; a system log daemon running",
+        "install auditd, add rules (-w /etc/passwd -p wa -k identity …; -a always,exit -F path=/usr/bin/sudo "
+        "-F perm=x -k privileged) in /etc/audit/rules.d/ and run augenrules --load; run rsyslog",
+        j.audit_enabled,
+        severity=Severity.HIGH,
+    ),
+    Check(
+        "L3-CES1-13",
+        "Audit records carry accurate time, user, type and outcome",
+        "a time source configured and a time daemon running (chrony, systemd-timesyncd or ntpd) and not "
+        "unsynchronised; records written by auditd (RAW/ENRICHED format) or the system log daemon",
+        "configure chrony with the hospital's NTP servers and enable it; keep auditd log_format ENRICHED",
+        j.audit_records,
+    ),
+    Check(
+        "L3-CES1-14",
+        "Audit records protected, forwarded off-host and kept ≥ 180 days",
+        f"logs forwarded to a remote log server (rsyslog/syslog-ng); system logs kept ≥ {j.MIN_LOG_DAYS} days "
+        "(logrotate rotate × period); log files not readable or writable by others",
+        "add `*.* @@LOGSERVER:514` (or an omfwd action) to /etc/rsyslog.d/; set `rotate 26` with `weekly` (or "
+        "`maxage 180`) in /etc/logrotate.d/rsyslog",
+        j.audit_protection,
+        severity=Severity.HIGH,
+    ),
+    Check(
+        "L3-CES1-15",
+        "Audit process protected against interruption",
+        "audit rules made immutable with -e 2 (changing or stopping audit then needs a reboot)",
+        "append `-e 2` as the last line of /etc/audit/rules.d/99-finalize.rules and reload (augenrules --load)",
+        j.audit_process,
+    ),
+    Check(
+        "L3-CES1-17",
+        "Minimal installation",
+        "none of the server-unneeded packages installed: " + ", ".join(j.UNNECESSARY_PACKAGES),
+        "remove the listed packages (apt-get purge / dnf remove)",
+        j.minimal_installation,
+    ),
+    Check(
+        "L3-CES1-18",
+        "No high-risk ports exposed",
+        "none of the high-risk ports listens beyond loopback: "
+        + ", ".join(f"{n} {p}/{t}" for (t, p), n in sorted(j.HIGH_RISK_PORTS.items(), key=lambda x: x[0][1])),
+        "stop and disable the services behind the listed ports, or bind them to 127.0.0.1",
+        j.high_risk_ports,
+        severity=Severity.HIGH,
+        needs=("baseline", "services"),
+    ),
+    Check(
+        "L3-CES1-19",
+        "Management terminals restricted by address",
+        "sshd limited to management addresses: ListenAddress on a management interface, AllowUsers/AllowGroups "
+        "USER@NETWORK, or a Match Address block; or a network restriction, attested",
+        "add `AllowUsers admin@MGMT-NETWORK` (keeping the address you administer from) to sshd_config, or "
+        "restrict port 22 on the firewall and name its evidence in ihcheck_mlps_evidence",
+        j.management_restricted,
+        attestable=True,
+    ),
+    Check(
+        "L3-CES1-20",
+        "Input validity checking",
+        "applications validate input at human-machine and communication interfaces",
+        "validate input in the applications; attach design documents and test records",
+        why_not_observable="an application design and testing matter, not a host setting",
+    ),
+    Check(
+        "L3-CES1-21",
+        "Known vulnerabilities patched",
+        f"no security update pending in a package index at most {j.MAX_INDEX_DAYS} days old",
+        "apt-get update && apt-get upgrade (or dnf upgrade --security) after testing",
+        j.vulnerabilities_patched,
+        severity=Severity.HIGH,
+    ),
+    Check(
+        "L3-CES1-22",
+        "Intrusion detection with alarms",
+        "file-integrity monitoring (AIDE) initialised and checked periodically (cron or timer)",
+        "install AIDE, run aideinit / aide --init and schedule a daily check that mails alarms",
+        j.intrusion_detection,
+    ),
+    Check(
+        "L3-CES1-23",
+        "Malicious code prevention with fresh signatures",
+        f"ClamAV signatures at most {j.MAX_SIGNATURE_DAYS} days old and freshclam (or clamd) running",
+        "install clamav-freshclam (and clamav-daemon) and let freshclam update the signatures",
+        j.malware_protection,
+        attestable=True,
+    ),
+    Check(
+        "L3-CES1-24",
+        "Trusted verification against a root of trust",
+        "boot and programs verified against a TPM root of trust, alarms to the security management centre",
+        "deploy a trusted-computing product or measured boot; attach its report",
+        j.trusted_verification,
+        attestable=True,
+    ),
+    Check(
+        "L3-CES1-25",
+        "Integrity of important data in transit",
+        "checksums or cryptography protect data in transit",
+        "use TLS/SSH for every transfer of important data; attach the design",
+        why_not_observable="which data is important and how it travels is a design matter",
+    ),
+    Check(
+        "L3-CES1-26",
+        "Integrity of important data in storage",
+        "checksums or cryptography protect stored data",
+        "protect stored data with checksums or signatures; attach the design",
+        why_not_observable="a design and database matter",
+    ),
+    Check(
+        "L3-CES1-27",
+        "Confidentiality of important data in transit",
+        "cryptography protects data in transit",
+        "use TLS (国密 where required) for every service carrying medical data; attach the design",
+        why_not_observable="which services carry important data is a design matter",
+    ),
+    Check(
+        "L3-CES1-28",
+        "Confidentiality of important data in storage",
+        "cryptography protects stored data",
+        "encrypt stored important data (database or disk encryption); attach the design",
+        why_not_observable="a design and database matter",
+    ),
+    Check(
+        "L3-CES1-29",
+        "Local backup and recovery",
+        "a backup job scheduled on the host (cron or timer running a backup tool), or a backup system attested",
+        "schedule a daily backup (pg_dump/mysqldump/borg/restic) and test a restore; or name the backup "
+        "system's evidence in ihcheck_mlps_evidence",
+        j.local_backup,
+        attestable=True,
+    ),
+    Check(
+        "L3-CES1-30",
+        "Off-site real-time backup",
+        "important data copied to a backup site in real time",
+        "replicate to a second site; attach the evidence",
+        why_not_observable="the backup site is not visible from the host",
+    ),
+    Check(
+        "L3-CES1-31",
+        "Hot redundancy of data-processing systems",
+        "hot-standby redundancy of important systems",
+        "run important systems in hot standby; attach the design",
+        why_not_observable="redundancy is a property of the deployment, not of one host",
+    ),
+    Check(
+        "L3-CES1-32",
+        "Authentication data cleared before reuse",
+        "storage holding authentication information cleared before release",
+        "use systems that clear authentication data; attach the design",
+        why_not_observable="a design and product matter",
+    ),
+    Check(
+        "L3-CES1-33",
+        "Sensitive data cleared before reuse",
+        "storage holding sensitive data cleared before release",
+        "wipe storage before reuse; attach the procedure",
+        why_not_observable="a design and procedure matter",
+    ),
+    Check(
+        "L3-CES1-34",
+        "Only necessary personal information collected",
+        "only personal information the business needs is collected and kept",
+        "review the data collected; attach the personal-information policy",
+        why_not_observable="an application and policy matter",
+    ),
+    Check(
+        "L3-CES1-35",
+        "No unauthorised access to personal information",
+        "access to personal information authorised and controlled",
+        "restrict and log access to personal information; attach the policy",
+        why_not_observable="an application and policy matter",
+    ),
+)
+
+_ITEMS = {i.unit: i for i in ITEMS}
+
+
+def rule_id(unit: str) -> str:
+    return f"GD2020-1.2.1-{unit.lower()}"
+
+
+def _finding(
+    check: Check,
+    item: Item,
+    host: HostFacts,
+    verdict: Verdict,
+    actual: str,
+    *,
+    evidence: tuple[Evidence, ...] = (),
+    partial: bool = False,
+    reason: str | None = None,
+    attested: bool = False,
+) -> Finding:
+    conclusion = "partial" if partial and verdict is Verdict.FAIL else verdict.value
+    details = {
+        "unit": item.unit,
+        "item": item.ref,
+        "family": item.family_zh,
+        "requirement_zh": item.text_zh,
+        "standard": check.standard,
+        "actual": actual,
+        "conclusion": CONCLUSION_ZH[conclusion],
+        "remediation": check.remediation if verdict is Verdict.FAIL else "",
+        "attested": attested,
+    }
+    return Finding(
+        rule_id=rule_id(check.unit),
+        verdict=verdict,
+        hosts=(host.name,),
+        reason=reason or f"{host.name}: {actual}",
+        evidence=evidence,
+        details=details,
+    )
+
+
+def judge_host(check: Check, host: HostFacts) -> Finding:
+    """One host, one item: unreachable and unobserved hosts are inconclusive (error when the probe broke)."""
+    item = _items_get(check.unit)
+    if not host.reachable:
+        return _finding(check, item, host, Verdict.INCONCLUSIVE, host.why_missing("baseline"))
+    b = host.baseline
+    if b is None:
+        verdict = Verdict.ERROR if "baseline" in host.errors else Verdict.INCONCLUSIVE
+        return _finding(check, item, host, verdict, host.why_missing("baseline"))
+    attestation = next((a for a in b.attestations if a.unit == check.unit), None)
+    if check.judge is None:
+        outcome = j.Outcome(Verdict.INCONCLUSIVE, f"{ASSESSOR}: {check.why_not_observable}")
+    else:
+        outcome = check.judge(host, b)
+    if outcome.problems and outcome.verdict is not Verdict.INCONCLUSIVE:
+        problems = "; ".join(p.describe() for p in outcome.problems[:5])
+        outcome = j.Outcome(Verdict.INCONCLUSIVE, f"cannot judge, the input is malformed: {problems}", outcome.evidence)
+    if attestation is not None and (
+        outcome.verdict is Verdict.INCONCLUSIVE or (outcome.verdict is Verdict.FAIL and check.attestable)
+    ):
+        ev = (
+            *outcome.evidence,
+            Evidence(
+                host=host.name,
+                basis=Basis.ATTESTED,
+                observations=(attestation.observation,),
+                statement=f"{host.name}: {check.unit} attested by {attestation.path} "
+                f"({attestation.size} bytes, sha256 {attestation.sha256})",
+            ),
+        )
+        return _finding(
+            check,
+            item,
+            host,
+            Verdict.PASS,
+            f"attested by {attestation.path} (observed: {outcome.actual})",
+            evidence=ev,
+            attested=True,
+        )
+    return _finding(
+        check, item, host, outcome.verdict, outcome.actual, evidence=outcome.evidence, partial=outcome.partial
+    )
+
+
+def _items_get(unit: str) -> Item:
+    return _ITEMS[unit]
+
+
+def _rule(check: Check) -> Rule:
+    item = _items_get(check.unit)
+    interpretation = (f"Judged per host. Requires: {check.standard}." + (
+        f" A host cannot show this ({check.why_not_observable}): inconclusive, {ASSESSOR}, or attested by a "
+        "document named in ihcheck_mlps_evidence." if check.judge is None else
+        " A document named in ihcheck_mlps_evidence may stand in where the host's own settings do not show it."
+        if check.attestable else ""))
+    return Rule(
+        id=rule_id(check.unit),
+        title=f"{item.unit} {item.family_zh} {item.letter + ') ' if item.letter else ''}{check.title}",
+        clause=Clause(document=GD2020, ref="一(二)1", text_zh=GD2020_1_2_1_ZH, text_en=GD2020_1_2_1_EN,
+                      interpretation="实施第三级信息安全等级保护: the host-level items of GB/T 22239-2019 §8.1.4 "
+                      "安全计算环境 at level 3 apply to every server of the internet hospital."),
+        standard=Clause(document=GB22239, ref=f"{item.ref} ({item.unit}, GB/T 28448-2019)", text_zh=item.text_zh,
+                        text_en=item.text_en, interpretation=interpretation),
+        severity=check.severity,
+        needs=check.needs,
+        # listening sockets only add to what the baseline shows; without them the judge says inconclusive itself
+        optional=tuple(f for f in check.needs if f == "services"),
+        judge_host=lambda host: judge_host(check, host),
+        blind_hint="the baseline probe reads configuration files and needs root (or sudo) on the host",
+    )
+
+
+MLPS_RULES: tuple[Rule, ...] = tuple(_rule(c) for c in CHECKS)
+# Items no host observation can fail: the assessor's (design, interview, policy) items, and 可信验证, which the
+# standard words as "may" (可基于可信根…). They are inconclusive from a host, or pass when attested.
+CANNOT_FAIL: frozenset[str] = frozenset(rule_id(c.unit) for c in CHECKS if c.judge is None) | {rule_id("L3-CES1-24")}
+CHECKS_BY_UNIT = {c.unit: c for c in CHECKS}

@@ -1,0 +1,103 @@
+"""sudoers: who may become root, and who may without a password.
+
+Least privilege (访问控制 d) fails on a rule that gives someone other than root every command
+without a password. `#include`/`@include`/`#includedir` are followed over the files the probe read;
+a loop or a line sudo would reject is a problem naming the file.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Mapping
+
+from probes.facts.baseline import Problem, Sudoers, SudoRule
+from probes.parse.baseline.common import logical_lines
+
+ROOT = "/etc/sudoers"
+_MAX_DEPTH = 16
+_SPEC = re.compile(r"^(?P<who>\S+(?:\s*,\s*\S+)*)\s+(?P<hosts>[^=\s]+(?:\s*,\s*[^=\s]+)*)\s*=\s*(?P<rest>.+)$")
+
+
+
+
+
+
+def _nopasswd_all(rest: str) -> bool:
+    """Whether a command list grants ALL without a password (tags carry over to later commands).
+
+    >>> _nopasswd_all("(ALL : ALL) NOPASSWD: ALL"), _nopasswd_all("(ALL) NOPASSWD: /usr/bin/systemctl, PASSWD: ALL")
+    (True, False)
+    """
+    tagged = False
+    for part in rest.split(","):
+        part = re.sub(r"^\s*\([^)]*\)\s*", "", part.strip())
+        while True:
+            tag = re.match(
+                r"^(NOPASSWD|PASSWD|NOEXEC|EXEC|SETENV|NOSETENV|LOG_INPUT|NOLOG_INPUT|LOG_OUTPUT|"
+                r"NOLOG_OUTPUT|MAIL|NOMAIL|FOLLOW|NOFOLLOW|INTERCEPT|NOINTERCEPT)\s*:\s*",
+                part,
+            )
+            if not tag:
+                break
+            if tag.group(1) in ("NOPASSWD", "PASSWD"):
+                tagged = tag.group(1) == "NOPASSWD"
+            part = part[tag.end() :]
+        if tagged and part.strip() == "ALL":
+            return True
+    return False
+
+
+def parse_sudoers(files: Mapping[str, str | None], root: str = ROOT) -> Sudoers:
+    """User specifications of sudoers and what it includes.
+
+    >>> s = parse_sudoers({ROOT: "Defaults env_reset\\nroot ALL=(ALL:ALL) ALL\\n@includedir /etc/sudoers.d\\n",
+    ...                    "/etc/sudoers.d/ops": "%ops ALL=(ALL) NOPASSWD: ALL\\n"})
+    >>> [(r.who, r.nopasswd_all, r.where) for r in s.rules]
+    [('root', False, '/etc/sudoers, line 2'), ('%ops', True, '/etc/sudoers.d/ops, line 1')]
+    >>> [p.message for p in parse_sudoers({ROOT: "#include /etc/sudoers\\n"}).problems]
+    ['include loop: /etc/sudoers → /etc/sudoers']
+    """
+    rules: list[SudoRule] = []
+    problems: list[Problem] = []
+
+    def read(path: str, stack: tuple[str, ...]) -> None:
+        if path in stack:
+            problems.append(Problem(file=stack[-1], message="include loop: " + " → ".join((*stack, path))))
+            return
+        if len(stack) >= _MAX_DEPTH or path not in files:
+            if path not in files:
+                problems.append(Problem(file=stack[-1] if stack else path, message=f"{path} was not read"))
+            return
+        text = files[path]
+        if text is None:
+            problems.append(Problem(file=path, message="could not be read as text (unreadable or binary)"))
+            return
+        for number, line in logical_lines(text, continuation=True):
+            if re.match(r"^@include", line) or re.match(
+                r"^(Defaults|User_Alias|Runas_Alias|Host_Alias|Cmnd_Alias|Cmd_Alias)\b", line
+            ):
+                continue
+            spec = _SPEC.match(line)
+            if not spec:
+                problems.append(Problem(file=path, line=number, message=f"not a sudoers line: {line[:80]!r}"))
+                continue
+            for who in (w.strip() for w in spec.group("who").split(",")):
+                rules.append(
+                    SudoRule(who=who, spec=line, file=path, line=number, nopasswd_all=_nopasswd_all(spec.group("rest")))
+                )
+        for raw in text.splitlines():
+            directive = re.match(r"^\s*[#@](include|includedir)\s+(\S+)", raw)
+            if directive:
+                target = directive.group(2)
+                if directive.group(1) == "includedir":
+                    # sudo skips names with a dot or ending in ~ inside an includedir
+                    for name in sorted(f for f in files if fnmatch.fnmatch(f, target.rstrip("/") + "/*")):
+                        base = name.rsplit("/", 1)[-1]
+                        if "." not in base and not base.endswith("~"):
+                            read(name, (*stack, path))
+                else:
+                    read(target, (*stack, path))
+
+    read(root, ())
+    return Sudoers(rules=tuple(rules), problems=tuple(problems))

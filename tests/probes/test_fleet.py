@@ -1,0 +1,98 @@
+"""Fleet runs against real sshd hosts in network namespaces (simulator/netns_fleet.py): faults and both engines.
+
+No containers: each host is a namespace with its own sshd, PID and mount namespace, machine-id and host key.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checker.shell.run import run_check
+from simulator.netns_fleet import Fleet, available
+
+pytestmark = pytest.mark.skipif(available() is not None, reason=f"fleet lab: {available()}")
+
+HOST_TIMEOUT = 25.0  # under a loaded CI a healthy host takes seconds; below the hung command's own 30 s limit
+
+
+def test_faulty_hosts_cost_only_their_own_rules(tmp_path: Path) -> None:
+    """24 hosts: two with sshd stopped, one that accepts TCP and never speaks, one whose dmidecode hangs."""
+    faults = {0: "down", 1: "down", 2: "silent", 3: "hang=/usr/sbin/dmidecode"}
+    with Fleet(24, octet=214, faults=faults, workdir=tmp_path / "fleet") as fleet:
+        inventory = fleet.inventory(tmp_path / "inventory.yml")
+        started = time.monotonic()
+        result = run_check(inventory, host_timeout=HOST_TIMEOUT, forks=8).result  # a host's deadline runs from its own start
+        elapsed = time.monotonic() - started
+    # The run ends within its deadline: the slowest host is cut at HOST_TIMEOUT, plus parsing and judging.
+    assert elapsed < HOST_TIMEOUT + 20, elapsed
+    hosts = {h.name: h for h in result.facts.hosts}
+    down, silent, hung = ["host001", "host002"], "host003", "host004"
+    for name in down:
+        assert not hosts[name].reachable and "cannot connect" in (hosts[name].unreachable_reason or "")
+    # The silent host is cut by the SSH connect timeouts (10 s) or, on a slow machine, by the host's deadline.
+    assert not hosts[silent].reachable and hosts[silent].unreachable_reason
+    # The hung host answered: what finished before the hang is kept, what did not is unfinished, not an error.
+    hung_facts = hosts[hung]
+    assert hung_facts.reachable and hung_facts.identity is not None and hung_facts.services is not None
+    assert hung_facts.power is None and not hung_facts.errors
+    assert "did not finish within --host-timeout" in hung_facts.unfinished["power"]
+    # Every other host's facts are whole.
+    healthy = [h for h in result.facts.hosts if h.name not in (*down, silent, hung)]
+    assert len(healthy) == 20
+    for host in healthy:
+        assert host.reachable and not host.errors and not host.unfinished
+        assert None not in (host.identity, host.services, host.power, host.connections, host.egress, host.uplinks)
+    # Those hosts' rules are inconclusive with the reason; nobody's rule is an error.
+    power = {f.hosts[0]: f for f in result.findings if f.rule_id == "GD2020-1.2.3-power"}
+    assert power[hung].verdict.value == "inconclusive" and "did not finish within --host-timeout" in power[hung].reason
+    for name in (*down, silent):
+        assert power[name].verdict.value == "inconclusive" and "unreachable" in power[name].reason
+    assert all(power[h.name].verdict.value != "error" and "--host-timeout" not in power[h.name].reason for h in healthy)
+    servers = next(f for f in result.findings if f.rule_id == "GD2020-1.2.3-servers")
+    assert servers.verdict.value != "error" and "host005" in servers.hosts
+
+
+def _comparable(result: object) -> dict[str, Any]:
+    """Facts and verdicts without what may differ between two runs: times and the transport's name."""
+    from reports.result import CheckResult
+
+    assert isinstance(result, CheckResult)
+    facts = result.facts.model_dump(mode="json", exclude={"collected_at"})
+    for host in facts["hosts"]:
+        assert host.pop("transport") in ("paramiko", "ansible", None)
+    verdicts = [(f.rule_id, f.verdict.value, f.hosts, f.reason, f.evidence, f.observations) for f in result.findings]
+    return {"facts": facts, "findings": verdicts}
+
+
+def test_both_engines_gather_identical_facts_and_verdicts(tmp_path: Path) -> None:
+    with Fleet(4, octet=216, faults={3: "down"}, workdir=tmp_path / "fleet") as fleet:
+        inventory = fleet.inventory(tmp_path / "inventory.yml")
+        direct = run_check(inventory, engine="direct").result
+        ansible = run_check(inventory, engine="ansible", ansible_dir=tmp_path / "runner").result
+    # the private-data directory ansible-runner ran, kept: a play and one batch per host, as AWX/AAP would run it
+    assert (tmp_path / "runner" / "project" / "ihcheck.yml").is_file()
+    assert len(list((tmp_path / "runner" / "project" / "batches").glob("*.sh"))) == 4
+    assert (tmp_path / "runner" / "artifacts").is_dir()
+    assert {h.transport for h in direct.facts.hosts if h.reachable} == {"paramiko"}
+    assert {h.transport for h in ansible.facts.hosts if h.reachable} == {"ansible"}
+    assert [h.reachable for h in ansible.facts.hosts] == [True, True, True, False]
+    left, right = _comparable(direct), _comparable(ansible)
+    unreachable = {"direct": direct.facts.hosts[3].unreachable_reason, "ansible": ansible.facts.hosts[3].unreachable_reason}
+    for side in (left, right):  # the unreachable host's reason is each engine's own words
+        side["facts"]["hosts"][3].pop("unreachable_reason")
+    assert left["facts"] == right["facts"]
+    differing = [(a, b) for a, b in zip(left["findings"], right["findings"], strict=True) if a != b]
+    # Only findings that quote the unreachable host's reason may differ, and then only in that reason.
+    for a, b in differing:
+        assert a[:3] == b[:3] and "host004" in a[2], (a, b)
+    assert all(u for u in unreachable.values())
+    # Same commands, same observation ids, each with its own SHA-256, whichever engine ran them.
+    for result in (direct, ansible):
+        host1 = [o for o in result.observations if o.host == "host001"]
+        assert [o.id for o in host1] == [f"host001#{n}" for n in range(1, len(host1) + 1)]
+    assert [o.command for o in direct.observations if o.host == "host001"] == \
+        [o.command for o in ansible.observations if o.host == "host001"]

@@ -1,0 +1,85 @@
+"""The exchange rules over facts changed by hand for what a lab run cannot show. Their example facts
+(tests/data/facts/<rule-id>/, recorded from real daemons by tests/probes/test_exchange_probe.py) are judged by
+tests/rules/test_examples.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from checker.catalogue import gd2020_exchange as rules
+from checker.engine import evaluate, rule_verdicts
+from checker.model import Verdict
+from probes.facts import DeploymentFacts, HostFacts
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "facts"
+MY_RULES = {r.id: r for r in (rules.EXCHANGE, rules.TELEMEDICINE, rules.PLATFORM_FEED)}
+
+
+def load(rule_id: str, verdict: str) -> DeploymentFacts:
+    return DeploymentFacts.model_validate_json((EXAMPLES / rule_id / f"{verdict}.json").read_text(encoding="utf-8"))
+
+
+def _host(facts: DeploymentFacts, **update: object) -> DeploymentFacts:
+    host = facts.hosts[0].model_copy(update=update)
+    return facts.model_copy(update={"hosts": (host,)})
+
+
+def test_an_unreachable_host_makes_every_declared_exchange_inconclusive() -> None:
+    facts = _host(load(rules.EXCHANGE_ID, "pass"), reachable=False, unreachable_reason="connection refused",
+                  exchange=None)
+    findings = evaluate(facts, list(MY_RULES.values()))
+    assert {f.verdict for f in findings} == {Verdict.INCONCLUSIVE}
+    assert all("unreachable (connection refused)" in f.reason for f in findings)
+    assert all(e.basis.value == "declared" for f in findings for e in f.evidence)
+
+
+def test_a_broken_probe_is_an_error_not_a_pass() -> None:
+    facts = _host(load(rules.EXCHANGE_ID, "pass"), exchange=None, errors={"exchange": "RuntimeError: boom"})
+    assert set(rule_verdicts(evaluate(facts, list(MY_RULES.values()))).values()) == {Verdict.ERROR}
+
+
+def test_nothing_declared_is_inconclusive_and_says_what_to_declare() -> None:
+    facts = DeploymentFacts(inventory="x", collected_at=load(rules.EXCHANGE_ID, "pass").collected_at,
+                            hosts=(HostFacts(name="app1", address="10.0.0.1", reachable=True),))
+    findings = evaluate(facts, list(MY_RULES.values()))
+    assert {f.verdict for f in findings} == {Verdict.INCONCLUSIVE}
+    assert len(findings) == 3  # one finding per rule
+    parts = {f.rule_id: f.details["parts"] for f in findings}
+    assert list(parts[rules.EXCHANGE_ID]) == ["HIS", "PACS/RIS", "LIS"]
+    assert len(parts[rules.FUNCTIONS_ID]) == 5  # the five functions, each with its own verdict
+    assert any("ihcheck_telemedicine.ecg" in f.reason for f in findings)
+
+
+def test_a_stale_push_fails_the_feed() -> None:
+    facts = load(rules.PLATFORM_ID, "pass")
+    exchange = facts.hosts[0].exchange
+    assert exchange is not None
+    push = exchange.push[0]
+    stale = push.model_copy(update={"max_age_minutes": 1.0})
+    facts = _host(facts, exchange=exchange.model_copy(update={"push": (stale,)}))
+    finding = next(f for f in evaluate(facts, [rules.PLATFORM_FEED]))
+    assert finding.verdict == Verdict.FAIL and "older than the declared 1 min" in finding.reason
+
+
+def test_an_unreadable_push_log_is_inconclusive() -> None:
+    facts = load(rules.PLATFORM_ID, "pass")
+    exchange = facts.hosts[0].exchange
+    assert exchange is not None
+    lost = exchange.push[0].model_copy(update={"last_success": None, "error": "cannot read /x: No such file"})
+    facts = _host(facts, exchange=exchange.model_copy(update={"push": (lost,)}))
+    finding = next(f for f in evaluate(facts, [rules.PLATFORM_FEED]))
+    assert finding.verdict == Verdict.INCONCLUSIVE and "No such file" in finding.reason
+
+
+def test_a_platform_over_plain_http_fails_even_when_it_answers() -> None:
+    facts = load(rules.PLATFORM_ID, "pass")
+    host = facts.hosts[0]
+    assert host.exchange is not None
+    ecg = next(e for e in host.exchange.exchanges if e.endpoint.name == "ecg")  # an http endpoint that answered
+    plain = ecg.model_copy(update={"endpoint": ecg.endpoint.model_copy(update={"system": "platform",
+                                                                             "name": "plain"})})
+    declared = host.declared.model_copy(update={"exchange": (plain.endpoint,)})
+    facts = _host(facts, declared=declared, exchange=host.exchange.model_copy(update={"exchanges": (plain,),
+                                                                                     "push": ()}))
+    finding = next(f for f in evaluate(facts, [rules.PLATFORM_FEED]))
+    assert finding.verdict == Verdict.FAIL and "not encrypted in transit" in finding.reason

@@ -1,0 +1,91 @@
+"""The MLPS level 3 host-baseline rules: every item in the catalogue, each judged on its examples.
+
+The examples (tests/rules/mlps_examples.py) are Debian hosts as text — files and command outputs —
+run through the probe's own parsing, so a verdict here is what a real host with those files gets.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.catalogue import CATALOGUE
+from checker.catalogue.mlps import CHECKS, CHECKS_BY_UNIT, judge_host, rule_id
+from checker.catalogue.mlps_items import ITEMS
+from tests.rules.mlps_examples import EXAMPLES, defaults, hardened, host
+
+
+def test_all_34_items_are_in_the_catalogue() -> None:
+    units = [i.unit for i in ITEMS]
+    assert len(units) == 34 and "L3-CES1-16" not in units
+    assert units[0] == "L3-CES1-01" and units[-1] == "L3-CES1-35"
+    ids = {r.id for r in CATALOGUE}
+    assert {rule_id(u) for u in units} <= ids
+    assert [c.unit for c in CHECKS] == units
+    for rule in CATALOGUE:
+        if rule.id.startswith("GD2020-1.2.1-l3-"):
+            assert rule.clause.ref == "一(二)1" and "第三级信息安全等级保护" in rule.clause.text_zh
+            assert rule.standard is not None and rule.standard.document.id == "GB/T 22239-2019"
+            assert rule.scope == "host"
+
+
+@pytest.mark.parametrize(("unit", "verdict", "make"), EXAMPLES,
+                         ids=[f"{u}-{v}-{i}" for i, (u, v, _) in enumerate(EXAMPLES)])
+def test_examples(unit: str, verdict: str, make: object) -> None:
+    facts = make()  # type: ignore[operator]
+    finding = judge_host(CHECKS_BY_UNIT[unit], facts)
+    assert finding.verdict.value == verdict, finding.reason
+    assert finding.details["unit"] == unit and finding.details["standard"]
+    if verdict == "fail":
+        assert finding.details["remediation"] and finding.details["conclusion"] in ("不符合", "部分符合")
+    if verdict == "pass":
+        assert finding.details["conclusion"] == "符合"
+
+
+def test_every_rule_has_pass_and_inconclusive_examples_and_observable_ones_fail() -> None:
+    seen: dict[str, set[str]] = {}
+    for unit, verdict, _ in EXAMPLES:
+        seen.setdefault(unit, set()).add(verdict)
+    for check in CHECKS:
+        wanted = {"pass", "inconclusive"} | ({"fail"} if check.judge is not None and check.unit not in
+                                             ("L3-CES1-07", "L3-CES1-24") else set())
+        assert wanted <= seen.get(check.unit, set()), (check.unit, wanted - seen.get(check.unit, set()))
+
+
+def test_hardened_passes_and_defaults_fail_the_items_the_issue_names() -> None:
+    strict = {u: judge_host(CHECKS_BY_UNIT[u], host(hardened())).verdict.value for u in CHECKS_BY_UNIT}
+    loose = {u: judge_host(CHECKS_BY_UNIT[u], host(defaults())).verdict.value for u in CHECKS_BY_UNIT}
+    observable = [c.unit for c in CHECKS if c.judge is not None and c.unit not in ("L3-CES1-07", "L3-CES1-24")]
+    assert {u: strict[u] for u in observable} == dict.fromkeys(observable, "pass")
+    for unit in ("L3-CES1-01", "L3-CES1-02", "L3-CES1-14", "L3-CES1-19"):  # password, lockout/timeout, logging
+        assert loose[unit] == "fail", unit
+
+
+def test_findings_name_the_file_and_line_they_rest_on() -> None:
+    finding = judge_host(CHECKS_BY_UNIT["L3-CES1-01"], host(defaults()))
+    assert "PASS_MAX_DAYS 99999 (/etc/login.defs, line 1)" in " ".join(e.statement for e in finding.evidence)
+    lockout = judge_host(CHECKS_BY_UNIT["L3-CES1-02"], host(hardened()))
+    assert "deny 5 (/etc/security/faillock.conf, line 1)" in " ".join(e.statement for e in lockout.evidence)
+    assert lockout.evidence[0].observations == ("h#1",)
+
+
+def test_partial_compliance_is_reported_as_such() -> None:
+    b = hardened(files_edit={"/etc/profile.d/ihcheck-tmout.sh": "TMOUT=3600\n"})
+    finding = judge_host(CHECKS_BY_UNIT["L3-CES1-02"], host(b))
+    assert finding.verdict.value == "fail" and finding.details["conclusion"] == "部分符合"
+
+
+@pytest.mark.parametrize(("path", "content", "unit"), [
+    ("/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\nFrobnicate yes\n", "L3-CES1-19"),
+    ("/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config\n", "L3-CES1-03"),
+    ("/etc/ssh/sshd_config", b"\x00\x01", "L3-CES1-04"),
+    ("/etc/pam.d/common-auth", "@include common-auth\n", "L3-CES1-02"),
+    ("/etc/pam.d/common-password", "passwd requisite pam_pwquality.so\n", "L3-CES1-01"),
+    ("/etc/pam.d/common-auth", b"\x7fELF\x00", "L3-CES1-02"),
+    ("/etc/login.defs", "PASS_MAX_DAYS 90\nPASS_MAXIMUM 90\n", "L3-CES1-01"),
+    ("/etc/login.defs", b"\xff\xfe\x00", "L3-CES1-01"),
+])
+def test_malformed_input_never_passes_and_names_the_file(path: str, content: str | bytes, unit: str) -> None:
+    b = hardened(files_edit={path: content}, sshd=(255, "", "sshd: not run") if "ssh" in path else None)
+    finding = judge_host(CHECKS_BY_UNIT[unit], host(b))
+    assert finding.verdict.value in ("inconclusive", "error"), finding.reason
+    assert path in finding.reason, finding.reason
