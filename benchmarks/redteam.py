@@ -148,7 +148,8 @@ def input_cases() -> list[Case]:
         return ihcheck(["verify", str(w / "b")], w)
 
     def spec(data: bytes) -> Callable[[Path], Run]:
-        return lambda w: ihcheck(["sim", "inventory", str(write(w / "spec.yaml", data)), "-o", str(w / "o.yml")], w)
+        # `sim up` reads and validates the spec before it touches podman: a bad spec never boots anything
+        return lambda w: ihcheck(["sim", "up", str(write(w / "binary.yaml", data))], w)
 
     return [
         Case("input", "binary inventory", inv(os.urandom(4096))),
@@ -300,19 +301,30 @@ def bundle_cases(quick: bool) -> list[Case]:
 
 
 def flip_cases(work: Path, quick: bool) -> list[tuple[str, Callable[..., Run]]]:
-    """One-byte flips of every file of one bundle (every 7th with --quick)."""
+    """One-byte flips at five places of every file of one bundle (every 7th file with --quick), and of its .tar.gz."""
     bundle, prints = make_bundle(work / "flip-source")
     files = sorted(p.relative_to(bundle) for p in bundle.rglob("*") if p.is_file())
     cases: list[tuple[str, Callable[..., Run]]] = []
     for rel in files[::7] if quick else files:
-        def go(w: Path, rel: Path = rel) -> Run:
-            copy = w / "bundle"
-            shutil.copytree(bundle, copy)
-            data = bytearray((copy / rel).read_bytes())
-            data[len(data) // 2] ^= 0x01
-            (copy / rel).write_bytes(bytes(data))
-            return ihcheck(["verify", str(copy), "--pubkey", prints], w, timeout=60)
-        cases.append((f"flip a byte of {rel}", go))
+        for where in ("first", "quarter", "middle", "three-quarter", "last"):
+            def go(w: Path, rel: Path = rel, where: str = where) -> Run:
+                copy = w / "bundle"
+                shutil.copytree(bundle, copy)
+                data = bytearray((copy / rel).read_bytes())
+                data[{"first": 0, "quarter": len(data) // 4, "middle": len(data) // 2,
+                      "three-quarter": 3 * len(data) // 4, "last": len(data) - 1}[where]] ^= 0x01
+                (copy / rel).write_bytes(bytes(data))
+                return ihcheck(["verify", str(copy), "--pubkey", prints], w, timeout=60)
+            cases.append((f"flip the {where} byte of {rel}", go))
+    tarball = bundle.with_name("bundle.tar.gz")
+    size = tarball.stat().st_size
+    for offset in sorted({0, 10, size // 4, size // 2, 3 * size // 4, size - 9, size - 1}):
+        def flip_tar(w: Path, offset: int = offset) -> Run:
+            data = bytearray(tarball.read_bytes())
+            data[offset] ^= 0x01
+            return ihcheck(["verify", str(write(w / "bundle.tar.gz", bytes(data))), "--pubkey", prints], w,
+                           timeout=60)
+        cases.append((f"flip byte {offset} of bundle.tar.gz", flip_tar))
     return cases
 
 

@@ -69,8 +69,16 @@ class Bounded:
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
+    """Signal the process group `pid` leads, and every process of the session it leads: `timeout` moves
+    itself and its command into a group of its own, which a group signal alone would miss."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
+    for entry in os.scandir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.name.isdigit() or int(entry.name) == pid:
+            continue
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+            if os.getsid(int(entry.name)) == pid:
+                os.kill(int(entry.name), sig)
 
 
 def run_bounded(

@@ -23,6 +23,7 @@ intact: anyone can re-sign an altered one. `Verification.trusted` is what `verif
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import tarfile
 from dataclasses import dataclass, field
@@ -108,9 +109,10 @@ def read_bundle(path: Path) -> dict[str, bytes]:
                 if len(out) > MAX_BUNDLE_FILES:
                     raise InputError(f"{path}: more than {MAX_BUNDLE_FILES} files")
         return out
-    if path.is_file():
+    if path.exists():
+        data = _archive_bytes(path, read_bytes_limited)
         try:
-            with tarfile.open(path, mode="r:*") as tar:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
                 out = {}
                 tops: set[str] = set()
                 for member in tar:
@@ -141,9 +143,34 @@ def read_bundle(path: Path) -> dict[str, bytes]:
         except (tarfile.TarError, OSError, EOFError, ValueError, zlib_error()) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise InputError(f"{path}: not a readable bundle archive ({first.rstrip(':')})") from None
-    if path.exists():
-        raise InputError(f"{path}: a bundle is a directory or a .tar.gz file, not this kind of file")
     raise InputError(f"{path}: bundle not found")
+
+
+def _archive_bytes(path: Path, read: Any) -> bytes:
+    """The tar inside a .tar.gz, decompressed whole and within the limit, so the gzip CRC and length are
+    checked (tarfile alone stops at the end-of-archive block and never reads the gzip trailer)."""
+    import gzip
+    import zlib
+
+    try:
+        raw = read(path, "bundle archive", MAX_BUNDLE_BYTES)
+    except InputError as exc:
+        if "not a regular file" in str(exc):
+            raise InputError(f"{path}: a bundle is a directory or a .tar.gz file, not this kind of file") from None
+        raise
+    if raw[:2] != b"\x1f\x8b":
+        return bytes(raw)  # a plain tar
+    out = io.BytesIO()
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
+            while chunk := gz.read(1 << 20):
+                out.write(chunk)
+                if out.tell() > MAX_BUNDLE_BYTES:
+                    raise InputError(f"{path}: decompresses to more than {MAX_BUNDLE_BYTES} bytes")
+    except (OSError, EOFError, zlib.error) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{path}: not a readable bundle archive ({first})") from None
+    return out.getvalue()
 
 
 def zlib_error() -> type[Exception]:

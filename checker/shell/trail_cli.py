@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from checker.errors import InputError
+from checker.shell.terminal import console
 
 trail_app = typer.Typer(help="Hash-chained audit logs (全程留痕、可追溯): the format and its verifier.",
                         no_args_is_help=True)
-out = Console(highlight=False)
+out = console(highlight=False)  # emoji codes off: a path or head prints as typed
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 

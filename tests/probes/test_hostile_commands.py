@@ -178,3 +178,15 @@ def test_openssh_takes_several_known_hosts_files_including_paths_with_spaces(
     obs = session.run("echo reached")
     assert (obs.exit_status, obs.stdout) == (0, "reached\n")
     assert obs.host_key_fingerprint and obs.host_key_fingerprint.startswith("SHA256:")
+
+
+def test_an_interrupt_also_ends_what_timeout_moved_into_a_group_of_its_own(tmp_path: Path) -> None:
+    """`timeout` leads a process group of its own: ending only our group left it running to its deadline."""
+    marker = tmp_path / "alive"
+    cancel = Cancel()
+    threading.Timer(0.3, cancel.set).start()
+    script = f"timeout -k 3 30 sh -c 'trap \"\" TERM; sleep 3; touch {marker}' & p=$!; wait $p"
+    result = run_bounded(["sh", "-c", script], timeout=60, cancel=cancel, grace=0.5)
+    assert result.ended == "interrupted"
+    time.sleep(3.5)
+    assert not marker.exists(), "the command under timeout survived the interrupt"
