@@ -80,6 +80,10 @@ def test_secret_is_removed(text: str, secret: str, kind: str) -> None:
     "iperf3 -c 10.0.0.1 -p 5201 -J",
     "ipmitool -I lanplus -H 10.0.0.9 -U admin -E sdr",
     "app --no-password -h x",
+    # audit watches and OpenSSH's security-key algorithm names, which the MLPS items read
+    "-w /etc/passwd -p wa -k identity",
+    "-a always,exit -F path=/usr/bin/sudo -F perm=x -k priv\n-w /etc/shadow -p rwxa -k identity",
+    "pubkeyacceptedalgorithms sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,sk-ssh-ed25519@openssh.com",
 ])
 def test_evidence_that_is_not_secret_stays(text: str) -> None:
     assert redact_text(text).text == text
