@@ -43,7 +43,8 @@ _SECRET_NAME = (
 # Names that contain a secret word but name something that is not one.
 _NOT_SECRET = re.compile(
     r"(?i)(?:_file|_path|_encryption|authentication|_auth_method|_length|_min_len|_policy|_expire[sd]?|_age"
-    r"|_type|_hash|_prompt|_url|_rotation|_lifetime|_count|_required|_enabled)$"
+    r"|_type|_hash|_prompt|_url|_rotation|_lifetime|_count|_required|_enabled"
+    r"|_no_auth|_password_console|emptypasswords)$"  # login.defs and sshd settings the MLPS items read
 )
 # Values that are not secrets even under a secret name (placeholders, booleans, masks).
 _HARMLESS = frozenset({"", "null", "none", "true", "false", "yes", "no", "on", "off", "*", "****", "********",

@@ -102,3 +102,6 @@ def test_secret_key_names() -> None:
     assert all(secret_key(k) for k in ("password", "ansible_password", "ansible_become_pass", "api_key", "token",
                                        "client_secret", "PGPASSWORD"))
     assert not any(secret_key(k) for k in ("pass", "passed", "host_key_fingerprint", "password_file", "keys"))
+    # login.defs and sshd settings, which the MLPS items must read from a sealed bundle's facts
+    assert not any(secret_key(k) for k in ("PREVENT_NO_AUTH", "NO_PASSWORD_CONSOLE", "PermitEmptyPasswords"))
+    assert secret_key("REDISCLI_AUTH")
