@@ -164,7 +164,10 @@ def test_second_up_is_refused(deployment: Deployment) -> None:
 
 
 def test_teardown_removes_everything(deployment: Deployment) -> None:
-    assert len(podman.containers(SCENARIO)) == 7
+    # one container per box of the layout: the hosts, the hospital's systems, a router per uplink, the internet
+    spec = deployment.spec
+    assert len(deployment.layout.boxes) == len(spec.hosts) + len(spec.hospital) + len(spec.uplinks) + 1 == 9
+    assert len(podman.containers(SCENARIO)) == len(deployment.layout.boxes)
     deploy.down(SCENARIO)
     assert podman.containers(SCENARIO) == [] and podman.networks(SCENARIO) == []
     assert not deployment.state.exists()
