@@ -26,9 +26,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 20.0) -> None:
+def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 20.0,
+                  process: subprocess.Popen[bytes] | None = None) -> None:
+    """Wait until something listens; a `process` that has already exited fails at once instead of after `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise TimeoutError(f"nothing listening on {host}:{port}: the daemon exited with {process.returncode}")
         with socket.socket() as s:
             s.settimeout(0.5)
             if s.connect_ex((host, port)) == 0:

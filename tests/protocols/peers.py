@@ -36,14 +36,26 @@ CAPABILITY = {
 def storescp(aet: str = "PACS") -> Iterator[int]:
     """dcmtk's storescp: a real DICOM SCP that answers Verification."""
     require("storescp")
-    port = free_port()
-    proc = subprocess.Popen(["storescp", "--aetitle", aet, "--output-directory", tempfile.gettempdir(), str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port)
-        yield port
-    finally:
-        _stop(proc)
+    # A free port can be taken by another test's daemon between free_port() and storescp's bind, and storescp then
+    # exits at once (it failed CI once as "nothing listening after 20 s"): try a new port, and say why at the end.
+    with tempfile.TemporaryFile() as log:
+        for attempt in range(3):
+            port = free_port()
+            proc = subprocess.Popen(["storescp", "--aetitle", aet, "--output-directory", tempfile.gettempdir(),
+                                     str(port)], stdout=log, stderr=subprocess.STDOUT)
+            try:
+                wait_for_port(port, process=proc)
+                break
+            except TimeoutError:
+                _stop(proc)
+                if attempt == 2:
+                    log.seek(0)
+                    said = log.read().decode(errors="replace").strip()[-400:]
+                    raise TimeoutError(f"storescp did not listen after 3 tries: {said!r}") from None
+        try:
+            yield port
+        finally:
+            _stop(proc)
 
 
 @contextmanager
