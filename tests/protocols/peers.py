@@ -31,17 +31,21 @@ CAPABILITY = {
                                               for t in ("Patient", "Observation", "DiagnosticReport")]}],
 }
 
+DCMTK_STORESCP = "/usr/bin/storescp"
+
 
 @contextmanager
 def storescp(aet: str = "PACS") -> Iterator[int]:
     """dcmtk's storescp: a real DICOM SCP that answers Verification."""
-    require("storescp")
+    # dcmtk's, by path: pynetdicom installs its own `storescp` into the venv's bin, which a test that puts that
+    # folder first on PATH makes the one found (it failed CI as "argument port: invalid int value: 'PACS'").
+    require(DCMTK_STORESCP)
     # A free port can be taken by another test's daemon between free_port() and storescp's bind, and storescp then
     # exits at once (it failed CI once as "nothing listening after 20 s"): try a new port, and say why at the end.
     with tempfile.TemporaryFile() as log:
         for attempt in range(3):
             port = free_port()
-            proc = subprocess.Popen(["storescp", "--aetitle", aet, "--output-directory", tempfile.gettempdir(),
+            proc = subprocess.Popen([DCMTK_STORESCP, "--aetitle", aet, "--output-directory", tempfile.gettempdir(),
                                      str(port)], stdout=log, stderr=subprocess.STDOUT)
             try:
                 wait_for_port(port, process=proc)
