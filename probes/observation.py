@@ -73,7 +73,7 @@ class ObservationLog:
     ) -> Observation:
         # Redacted here, once: nothing downstream (table, JSON, bundle, reports) ever holds the secret.
         red = Redactor()
-        command, stdout, stderr = red.text(command), red.text(stdout), red.text(stderr)
+        command, stdout, stderr = red.text(command), red.output(stdout), red.output(stderr)
         with self._lock:
             n = self._counters.get(host, 0) + 1
             self._counters[host] = n

@@ -26,6 +26,7 @@ value under a key such as `password`, `ansible_password` or `bmc.password` is re
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -284,6 +285,47 @@ class Redactor:
             return [self.data(item) for item in value]
         return value
 
+    def output(self, value: str) -> str:
+        """A program's output redacted without breaking its structure.
+
+        Text patterns read a JSON document as text, and a value's end there is an escaped quote (`\\"`): masking
+        `--password=\\"pw\\"` as text removes the backslash and leaves JSON no parser reads (a host whose process
+        list carried such a command line failed every probe of it). So a JSON document, or a line that is one,
+        is redacted value by value and written again (JSON Lines line by line); anything else as text.
+        Output with nothing to redact keeps its bytes, so its digest is the one the host produced.
+        """
+        if not _HINT.search(value):
+            return value
+        whole = _json_document(value)
+        if whole is not None:
+            return self._restructured(value, whole)
+        lines = value.split("\n")
+        documents = [_json_document(line) if line.strip() else "" for line in lines]
+        if len(lines) < 2 or any(doc is None for doc in documents):
+            return self.text(value)  # not JSON Lines: a secret may span lines (a PEM key), so the text as a whole
+        return "\n".join(self._restructured(line, doc) if line.strip() else line
+                         for line, doc in zip(lines, documents, strict=True))
+
+    def _restructured(self, original: str, document: Any) -> str:
+        before = self.total
+        clean = self.data(document)
+        if self.total == before:
+            return original
+        trailing = original[len(original.rstrip()):]
+        return json.dumps(clean, ensure_ascii=False) + trailing
+
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+def _json_document(text: str) -> Any:
+    """The JSON object or array `text` holds whole, else None."""
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "{[":
+        return None
+    try:
+        value = json.loads(stripped)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict | list) else None

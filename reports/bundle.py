@@ -203,7 +203,8 @@ def write_bundle(
     for obs in result.observations:
         red = Redactor()
         raw = obs.model_dump(mode="json")
-        redacted = {k: red.text(raw[k]) for k in ("command", "stdout", "stderr")}
+        redacted = {"command": red.text(raw["command"]), "stdout": red.output(raw["stdout"]),
+                    "stderr": red.output(raw["stderr"])}
         raw.update(redacted)
         raw["stdout_sha256"] = hashlib.sha256(raw["stdout"].encode("utf-8", "surrogateescape")).hexdigest()
         at_source = sum(obs.redacted.values())
