@@ -94,6 +94,27 @@ def choose_engine(engine: str, hosts: int) -> str:
     return engine
 
 
+FINISHED = frozenset({"done", "unreachable", "timed out"})  # a host's last progress event
+
+
+def _with_plain_progress(console: Console, work: Callable[[Callable[[str, str], None]], Gathered],
+                         hosts: int, every: float | None = None) -> Gathered:
+    """Output that is not a terminal (CI, a log file) gets a line every few seconds on a long check:
+    how many hosts are done and the latest thing one of them did; a quick check prints nothing."""
+    from checker.progress import EVERY, PlainProgress
+
+    finished: set[str] = set()
+    with PlainProgress(console, every=EVERY if every is None else every) as lines:
+        task = lines.add_task(f"checking {hosts} host(s)", total=hosts)
+
+        def note(host: str, event: str) -> None:
+            if event in FINISHED:
+                finished.add(host)
+            lines.update(task, completed=len(finished), description=f"checking {hosts} host(s); {host}: {event}")
+
+        return work(note)
+
+
 def run_check(
     inventory_path: str | Path,
     *,
@@ -140,6 +161,10 @@ def run_check(
                 inventory, options=options, probes=probes, forks=forks, host_timeout=host_timeout,
                 progress=lambda host, event: bar.update(tasks[host], description=f"{host}: {event}")),
                 cancel, progress_console)
+    elif progress_console is not None and not progress_console.is_terminal:
+        gathered = _with_plain_progress(progress_console, lambda progress: _interruptible(lambda: gather(
+            inventory, options=options, probes=probes, forks=forks, host_timeout=host_timeout, progress=progress),
+            cancel, progress_console), len(inventory.hosts))
     else:
         gathered = _interruptible(lambda: gather(inventory, options=options, probes=probes, forks=forks,
                                                  host_timeout=host_timeout), cancel, progress_console)
