@@ -162,6 +162,9 @@ class Rule:
     blind_hint: str = ""
     nobody: str = "the inventory has no hosts"
     standard: Clause | None = None  # the standard's item the rule checks, where `clause` says why it applies
+    # The title in Chinese, shown first in what a regulator reads (`title` is its English beside it). Worded from
+    # the clause or standard item the rule cites; tests/checker/test_catalogue_titles.py fails a rule without one.
+    title_zh: str = ""
 
     def __post_init__(self) -> None:
         if (self.judge is None) == (self.judge_host is None):
@@ -179,6 +182,7 @@ class Rule:
         return {
             "id": self.id,
             "title": self.title,
+            "title_zh": self.title_zh,
             "severity": self.severity.value,
             "scope": self.scope,
             "needs": list(self.needs),

@@ -37,6 +37,7 @@ class Rate:
     passed: int
     counted: int
     failing: tuple[str, ...]
+    title_zh: str = ""  # shown first, `title` beside it
 
     @property
     def percent(self) -> float | None:
@@ -63,22 +64,24 @@ def read_row(path: Path, pinned: set[str] | None = None) -> Row:
                checked_at=local_time(bundle.result.get("finished_at")), pinned=bundle.verification.trusted)
 
 
-def rates(rows: list[Row], titles: dict[str, str]) -> list[Rate]:
+def rates(rows: list[Row], titles: dict[str, tuple[str, str]]) -> list[Rate]:
+    """Pass rates per rule over verified bundles; `titles` maps a rule id to its (Chinese, English) title."""
     rule_ids = sorted({r for row in rows if row.verified for r in row.rules})
     out = []
     for rule_id in rule_ids:
         counted = [row for row in rows if row.verified and rule_id in row.rules
                    and row.rules[rule_id] != "not_applicable"]
-        out.append(Rate(rule_id=rule_id, title=titles.get(rule_id, ""),
+        title_zh, title = titles.get(rule_id, ("", ""))
+        out.append(Rate(rule_id=rule_id, title=title, title_zh=title_zh,
                         passed=sum(row.rules[rule_id] == "pass" for row in counted), counted=len(counted),
                         failing=tuple(row.hospital for row in counted if row.rules[rule_id] == "fail")))
     return out
 
 
-def rule_titles() -> dict[str, str]:
+def rule_titles() -> dict[str, tuple[str, str]]:
     from checker.catalogue import CATALOGUE
 
-    return {r.id: r.title for r in CATALOGUE}
+    return {r.id: (r.title_zh, r.title) for r in CATALOGUE}
 
 
 def to_csv(rows: list[Row]) -> str:

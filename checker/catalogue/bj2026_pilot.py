@@ -305,6 +305,7 @@ _ATTESTED_OR_OBSERVED = ("A roster or visit file the inventory names is attested
 PHYSICIANS = Rule(
     id=PHYSICIANS_ID,
     title="Whitelisted first-visit physicians meet the pilot's requirements at the check date",
+    title_zh="“白名单”首诊医师在检查日符合试点要求（执业资质、3年以上独立临床工作经验等）",
     clause=Clause(document=BJ2026, ref="三", text_zh=CLAUSE_3_ZH, text_en=CLAUSE_3_EN,
                   interpretation=_ATTESTED_OR_OBSERVED + "Each physician active on the whitelist (白名单状态 在册) "
                   "needs: a licence number on the roster (ihcheck cannot consult the national registry), ≥3 years "
@@ -321,6 +322,7 @@ FIRST_VISITS = Rule(
     id=FIRST_VISITS_ID,
     title="First visits: pilot specialty, whitelisted physician, pilot period, guardian for children, referral on "
     "termination",
+    title_zh="互联网首诊：试点专业、白名单医师、试点期内、患儿有监护人陪伴、终止后引导至实体医疗机构就诊",
     clause=Clause(document=BJ2026, ref="三、四、六", text_zh=CLAUSE_3_ZH + CLAUSE_4_ZH + CLAUSE_6_ZH,
                   text_en=" ".join((CLAUSE_3_EN, CLAUSE_4_EN, CLAUSE_6_EN)),
                   interpretation=_ATTESTED_OR_OBSERVED + "Every visit marked first (是否首诊 是) must be in a "
@@ -336,6 +338,7 @@ FIRST_VISITS = Rule(
 TRACEABILITY = Rule(
     id=TRACEABILITY_ID,
     title="Every visit's activity is in an append-only, hash-chained audit trail (全程留痕、可追溯)",
+    title_zh="诊疗数据和活动过程全程留痕、可追溯（只增不改、哈希链接的审计记录）",
     clause=Clause(document=BJ2026, ref="一", text_zh=CLAUSE_1_ZH, text_en=CLAUSE_1_EN,
                   interpretation="Read from the host that keeps it and verified as an ihcheck.trail/1 hash chain "
                   "(README \"Audit trail format\"): any changed, removed or reordered record fails, naming it. Every "

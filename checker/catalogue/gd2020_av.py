@@ -157,6 +157,7 @@ def judge_av(facts: DeploymentFacts) -> list[Finding]:
 AV_SYSTEMS = Rule(
     id=AV_ID,
     title="At least two independent audio/video communication systems are alive",
+    title_zh="至少2套相互独立的音视频通讯系统运行正常（开展互联网业务）",
     clause=Clause(document=GD2020, ref="一(二)4", text_zh=AV_TEXT_ZH, text_en=AV_TEXT_EN,
                   interpretation=AV_INTERPRETATION),
     severity=Severity.HIGH,

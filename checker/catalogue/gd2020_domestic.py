@@ -146,6 +146,7 @@ def _nothing_placed(label: str, egress: EgressFacts, unplaced: list[EgressPath],
 DOMESTIC = Rule(
     id=DOMESTIC_ID,
     title="Servers (database servers above all) are located on the Chinese mainland",
+    title_zh="服务器（首先是存储医疗数据的数据库服务器）不存放在境外",
     clause=Clause(document=GD2020, ref="一(二)3", text_zh=TEXT_ZH, text_en=TEXT_EN, interpretation=INTERPRETATION),
     severity=Severity.CRITICAL,
     needs=("egress", "services"),

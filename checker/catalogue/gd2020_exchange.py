@@ -217,17 +217,20 @@ def _clause(ref: str, zh: str, en: str, interpretation: str) -> Clause:
 
 EXCHANGE = Rule(
     id=EXCHANGE_ID, title="Data is exchanged with the hospital's HIS, PACS/RIS and LIS (proven by protocol exchanges)",
+    title_zh="与实体医疗机构的HIS、PACS/RIS、LIS系统实现数据交换（以协议交互证实）",
     clause=_clause("一(二)1", EXCHANGE_TEXT_ZH, EXCHANGE_TEXT_EN, EXCHANGE_INTERPRETATION),
     severity=Severity.HIGH, needs=("exchange",), judge=judge_exchange,
 )
 TELEMEDICINE = Rule(
     id=FUNCTIONS_ID, title="The five telemedicine functions are each provided by a system observed alive",
+    title_zh="远程会诊、远程门诊、远程病理诊断、远程医学影像诊断和远程心电诊断功能均由经探测运行正常的系统提供",
     clause=_clause("一(二)2", FUNCTIONS_TEXT_ZH, FUNCTIONS_TEXT_EN, FUNCTIONS_INTERPRETATION),
     severity=Severity.HIGH, needs=("exchange",), judge=judge_functions,
 )
 PLATFORM_FEED = Rule(
     id=PLATFORM_ID,
     title="The supervision platform is reached over verified TLS from the pushing host; pushes are recent",
+    title_zh="推送主机经校验的TLS连接可达省监管平台，数据上传及时",
     clause=_clause("三.2(1)", PLATFORM_TEXT_ZH, PLATFORM_TEXT_EN, PLATFORM_INTERPRETATION),
     severity=Severity.HIGH, needs=("exchange",), judge=judge_platform,
 )

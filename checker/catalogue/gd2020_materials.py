@@ -165,6 +165,7 @@ _ATTESTED = ("Judged from the hospital's documents folder (ihcheck_documents_dir
 MATERIALS = Rule(
     id=MATERIALS_ID,
     title="The access materials are on file: application form, MLPS receipt and certificate, topology, agreement",
+    title_zh="接入省监管平台需提交的材料齐备：接入申请表、等级保护任务告知书(回执)与备案证明、系统部署拓扑图、合作协议",
     clause=Clause(document=GD2020, ref="二(二)", text_zh=MATERIALS_ZH, text_en=MATERIALS_EN,
                   interpretation=_ATTESTED + "The MLPS receipt and certificate are re-submitted yearly (三.2(4)), "
                   "so without an explicit expiry a scan older than 365 days is expired. The agreement is required "
@@ -178,6 +179,7 @@ MATERIALS = Rule(
 POLICIES = Rule(
     id=POLICIES_ID,
     title="The eight internet-hospital management policies are on file",
+    title_zh="八项互联网医院管理制度齐备",
     clause=Clause(document=GD2020, ref="三.2(2)", text_zh=POLICIES_ZH, text_en=POLICIES_EN,
                   interpretation=_ATTESTED + "Due 30 days from opening (三(二))."),
     severity=Severity.MEDIUM,
@@ -188,6 +190,7 @@ POLICIES = Rule(
 EMERGENCY_PLANS = Rule(
     id=PLANS_ID,
     title="Emergency plans for power loss, network loss, equipment failure and security incidents are on file",
+    title_zh="停电、断网、设备故障、网络信息安全等突发事件的应急预案齐备",
     clause=Clause(document=GD2020, ref="三.2(3)", text_zh=PLANS_ZH, text_en=PLANS_EN,
                   interpretation=_ATTESTED + "One file may cover several plans (list them all under its items). "
                   "Due 30 days from opening (三(二))."),

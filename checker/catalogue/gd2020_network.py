@@ -230,6 +230,7 @@ CLAUSE_REF = "一(二)5"
 ISPS = Rule(
     id=ISPS_ID,
     title="Uplinks from at least two broadband providers",
+    title_zh="至少由两家宽带网络供应商提供服务",
     clause=Clause(document=GD2020, ref=CLAUSE_REF, text_zh=TEXT_ZH, text_en=TEXT_EN,
                   interpretation=ISPS_INTERPRETATION),
     severity=Severity.HIGH,
@@ -240,6 +241,7 @@ ISPS = Rule(
 BANDWIDTH = Rule(
     id=BANDWIDTH_ID,
     title="Every business uplink carries at least 10 Mbps (measured)",
+    title_zh="业务使用的每条上行链路带宽不低于10Mbps（实测）",
     clause=Clause(document=GD2020, ref=CLAUSE_REF, text_zh=TEXT_ZH, text_en=TEXT_EN,
                   interpretation=BANDWIDTH_INTERPRETATION),
     severity=Severity.HIGH,

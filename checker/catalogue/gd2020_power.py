@@ -127,6 +127,7 @@ def judge_power_host(host: HostFacts) -> Finding:
 POWER = Rule(
     id=POWER_ID,
     title="The machine room has dual power feeds or emergency generation",
+    title_zh="存放服务器的机房具备双路供电或紧急发电设施",
     clause=Clause(document=GD2020, ref="一(二)3", text_zh=POWER_TEXT_ZH, text_en=POWER_TEXT_EN,
                   interpretation=POWER_INTERPRETATION),
     severity=Severity.HIGH,

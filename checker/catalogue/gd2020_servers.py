@@ -141,6 +141,7 @@ def judge_split(facts: DeploymentFacts) -> list[Finding]:
 SERVERS = Rule(
     id=SERVERS_ID,
     title="At least two servers run the internet hospital",
+    title_zh="用于互联网医院运行的服务器不少于2套",
     clause=Clause(document=GD2020, ref="一(二)3", text_zh=SERVERS_TEXT_ZH, text_en=SERVERS_TEXT_EN,
                   interpretation="Servers are the distinct machines of the inventory that answered, told "
                   "apart by /etc/machine-id, so two inventory names for one machine count once."),
@@ -152,6 +153,7 @@ SERVERS = Rule(
 DB_APP_SPLIT = Rule(
     id=SPLIT_ID,
     title="Database servers are separate from application servers",
+    title_zh="数据库存储服务器与应用系统服务器相互划分",
     clause=Clause(document=GD2020, ref="一(二)3", text_zh=SERVERS_TEXT_ZH, text_en=SERVERS_TEXT_EN,
                   interpretation="A machine is a database server when a database engine runs on it, an "
                   "application server when an application server runs on it (see the role table); no "

@@ -427,6 +427,46 @@ def judge_host(check: Check, host: HostFacts) -> Finding:
     )
 
 
+# The checks' titles in Chinese (their English is `Check.title`), worded with the item's own terms from
+# GB/T 22239-2019 §8.1.4 as quoted in mlps_items.py; the report shows them first, the English beside them.
+TITLES_ZH: dict[str, str] = {
+    "L3-CES1-01": "身份标识唯一、无空口令，口令具有复杂度要求并定期更换",
+    "L3-CES1-02": "登录失败处理（限制非法登录次数）与登录连接超时自动退出",
+    "L3-CES1-03": "远程管理不用明文协议，SSH不用弱算法（防止鉴别信息被窃听）",
+    "L3-CES1-04": "两种或两种以上组合的鉴别技术，其中一种使用密码技术",
+    "L3-CES1-05": "为登录的用户分配账户和权限",
+    "L3-CES1-06": "默认账户不可用；SSH不允许root以口令登录",
+    "L3-CES1-07": "无多余的、过期的账户，无共享账户",
+    "L3-CES1-08": "管理用户最小权限；仅wheel组可用su",
+    "L3-CES1-09": "身份与策略文件的访问控制策略",
+    "L3-CES1-10": "访问控制粒度：主体为用户级或进程级，客体为文件、数据库表级",
+    "L3-CES1-11": "安全标记：强制访问控制处于强制执行状态",
+    "L3-CES1-12": "启用安全审计功能，审计覆盖到每个用户",
+    "L3-CES1-13": "审计记录包括准确的日期和时间、用户、事件类型、是否成功",
+    "L3-CES1-14": "审计记录受保护、送至主机之外并保存不少于180天",
+    "L3-CES1-15": "审计进程受保护，防止未经授权的中断",
+    "L3-CES1-17": "最小安装，仅安装需要的组件和应用程序",
+    "L3-CES1-18": "不开放高危端口",
+    "L3-CES1-19": "按网络地址范围限制管理终端",
+    "L3-CES1-20": "数据有效性检验",
+    "L3-CES1-21": "及时修补已知漏洞",
+    "L3-CES1-22": "检测入侵行为并提供报警",
+    "L3-CES1-23": "防范恶意代码，特征库及时更新",
+    "L3-CES1-24": "基于可信根的可信验证",
+    "L3-CES1-25": "重要数据在传输过程中的完整性",
+    "L3-CES1-26": "重要数据在存储过程中的完整性",
+    "L3-CES1-27": "重要数据在传输过程中的保密性",
+    "L3-CES1-28": "重要数据在存储过程中的保密性",
+    "L3-CES1-29": "重要数据的本地数据备份与恢复",
+    "L3-CES1-30": "异地实时备份",
+    "L3-CES1-31": "重要数据处理系统的热冗余",
+    "L3-CES1-32": "鉴别信息所在的存储空间在释放或重新分配前得到完全清除",
+    "L3-CES1-33": "存有敏感数据的存储空间在释放或重新分配前得到完全清除",
+    "L3-CES1-34": "仅采集和保存业务必需的用户个人信息",
+    "L3-CES1-35": "禁止未授权访问和非法使用用户个人信息",
+}
+
+
 def _items_get(unit: str) -> Item:
     return _ITEMS[unit]
 
@@ -441,6 +481,8 @@ def _rule(check: Check) -> Rule:
     return Rule(
         id=rule_id(check.unit),
         title=f"{item.unit} {item.family_zh} {item.letter + ') ' if item.letter else ''}{check.title}",
+        title_zh=f"{item.unit} {item.family_zh} {item.letter + ') ' if item.letter else ''}{TITLES_ZH[check.unit]}"
+        if check.unit in TITLES_ZH else "",
         clause=Clause(document=GD2020, ref="一(二)1", text_zh=GD2020_1_2_1_ZH, text_en=GD2020_1_2_1_EN,
                       interpretation="实施第三级信息安全等级保护: the host-level items of GB/T 22239-2019 §8.1.4 "
                       "安全计算环境 at level 3 apply to every server of the internet hospital."),

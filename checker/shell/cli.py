@@ -187,20 +187,29 @@ def print_result(result: object, console: Console | None = None) -> None:
 
     assert isinstance(result, CheckResult)
     console = console or out
+    from checker.catalogue import CATALOGUE
+    from reports.render import VERDICT_ZH
+
+    titles = {r.id: (r.title_zh, r.title) for r in CATALOGUE}
     table = Table(title=f"ihcheck {result.tool.version} — {_text(result.inventory)}", show_lines=True)
-    table.add_column("Rule", no_wrap=True)
-    table.add_column("Verdict", no_wrap=True)
-    table.add_column("Hosts")
-    table.add_column("Reason and evidence")
+    table.add_column("规则\nRule", no_wrap=True)
+    table.add_column("判定\nVerdict", no_wrap=True)
+    table.add_column("主机\nHosts", max_width=max(12, console.width // 8))  # leaves the reason room at 80 columns
+    # fold, not ellipsis: a Chinese title has no spaces to wrap at (rich measures its double-width cells)
+    table.add_column("检查内容与理由\nWhat and why", overflow="fold")
     for finding in result.findings:
-        lines = [_text(finding.reason)]
+        # what the rule checks in Chinese first, its English beside it (a result from another catalogue has neither)
+        title_zh, title = titles.get(finding.rule_id, ("", ""))
+        lines = ([f"[bold]{escape(title_zh)}[/bold]"] if title_zh else []) + ([f"[dim]{escape(title)}[/dim]"]
+                                                                              if title else [])
+        lines.append(_text(finding.reason))
         for item in finding.evidence:
             obs = f" [dim]\\[{', '.join(item['observations'])}][/dim]" if item["observations"] else ""
             basis = "" if item["basis"] == "observed" else f" [italic]({item['basis']})[/italic]"
             lines.append(f"• {_text(item['statement'])}{basis}{obs}")
         verdict = finding.verdict.value
         waived = f"\n[dim]waived ({_text(finding.waiver.ticket)})[/dim]" if finding.waiver else ""
-        table.add_row(finding.rule_id, f"[{VERDICT_STYLE[verdict]}]{verdict}[/]{waived}",
+        table.add_row(finding.rule_id, f"[{VERDICT_STYLE[verdict]}]{VERDICT_ZH.get(verdict, '')}\n{verdict}[/]{waived}",
                       _text(", ".join(finding.hosts)), "\n".join(lines))
     console.print(table)
     for host in result.facts.hosts:
@@ -290,7 +299,7 @@ def rules(
         c, s = r.clause, r.standard
         source = f"{c.document.id} {c.ref}" + (f" → {s.document.id} {s.ref}" if s else "")
         quoted = s or c  # a rule checking a standard's item quotes the item; GD2020 一(二)1 says why it applies
-        table.add_row(f"{r.id}\n[dim]{escape(r.title)}[/]", r.severity.value, escape(source),
+        table.add_row(f"{r.id}\n{escape(r.title_zh)}\n[dim]{escape(r.title)}[/]", r.severity.value, escape(source),
                       escape(quoted.text_zh), escape(quoted.text_en))
     out.print(table)
 
@@ -330,13 +339,14 @@ def remediate(
 def rules_markdown() -> str:
     from checker.catalogue import CATALOGUE
 
-    lines = ["| Rule | What it checks | Source | Clause (原文) | English |", "|---|---|---|---|---|"]
+    lines = ["| Rule | 检查内容 What it checks | Source | Clause (原文) | English |", "|---|---|---|---|---|"]
     for r in CATALOGUE:
         c, s = r.clause, r.standard
+        title = f"{r.title_zh}<br>{r.title}"
         if s is None:
-            lines.append(f"| `{r.id}` | {r.title} | {c.document.id} {c.ref} | {c.text_zh} | {c.text_en} |")
+            lines.append(f"| `{r.id}` | {title} | {c.document.id} {c.ref} | {c.text_zh} | {c.text_en} |")
         else:  # the reason (GD2020 一(二)1) once in the source column, the standard's item as the clause
-            lines.append(f"| `{r.id}` | {r.title} | {c.document.id} {c.ref} → {s.document.id} {s.ref} | "
+            lines.append(f"| `{r.id}` | {title} | {c.document.id} {c.ref} → {s.document.id} {s.ref} | "
                          f"{s.text_zh} | {s.text_en} |")
     return "\n".join(lines) + "\n"
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from checker.catalogue import CATALOGUE, catalogue_sha256
 from checker.catalogue.mlps import CANNOT_FAIL
+from checker.model import Rule
 from probes.facts import HostFacts
 from probes.gather import FAMILIES, probes_for
 
@@ -30,6 +32,25 @@ def test_every_rule_cites_original_chinese_and_english() -> None:
         if rule.standard is not None:  # a standard's wording, quoted from sources listed beside the code
             assert re.search(r"[\u4e00-\u9fff]", rule.standard.text_zh), rule.id
             assert (ROOT / rule.standard.document.reference).is_file(), rule.standard.document.reference
+
+
+def without_chinese_title(rules: Iterable[Rule]) -> list[str]:
+    """Rules a regulator would read in English only: no Chinese title, or one that is the English again."""
+    return [r.id for r in rules if not re.search(r"[\u4e00-\u9fff]", r.title_zh) or r.title_zh == r.title]
+
+
+def test_every_rule_has_a_chinese_title() -> None:
+    from dataclasses import replace
+
+    assert without_chinese_title(CATALOGUE) == []
+    servers = next(r for r in CATALOGUE if r.id == "GD2020-1.2.3-servers")
+    assert without_chinese_title([replace(servers, title_zh=""), replace(servers, title_zh="At least two")]) == [
+        servers.id, servers.id]
+    for rule in CATALOGUE:
+        assert rule.describe()["title_zh"] == rule.title_zh  # in `rules --format json` and every bundle
+        if rule.standard is not None:  # an MLPS item: its unit and family as the standard names them
+            unit = rule.standard.ref.split("(")[1].split(",")[0]
+            assert rule.title_zh.startswith(unit) and rule.title.startswith(unit), rule.id
 
 
 def test_rules_need_only_fact_families_that_exist() -> None:

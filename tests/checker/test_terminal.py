@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
+from checker.catalogue import CATALOGUE
 from checker.shell.cli import main, print_result
 from checker.shell.terminal import clean, console
 from tests.reports.conftest import make_result
@@ -38,3 +41,23 @@ def test_messages_are_text_not_markup(rule: str, tmp_path: Path, capsys: pytest.
     assert main(["check", "-i", str(inventory), "--rule", rule]) == 65
     err = capsys.readouterr().err
     assert repr(rule) in err.replace("\n", "") and "💩" not in err
+
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_rule_titles_show_in_chinese_first_then_english_whole_at_any_width(width: int, tmp_path: Path) -> None:
+    """CJK characters take two cells: the table must fit the width and fold a title, never cut it with '…'."""
+    result, _ = make_result(tmp_path)
+    buffer = io.StringIO()
+    print_result(result, console(file=buffer, width=width, color_system=None))
+    lines = buffer.getvalue().splitlines()
+    assert max(cell_len(line) for line in lines) <= width
+    # the last column's cells, top to bottom, without the spaces wrapping and padding put there
+    last_column = re.sub(r"\s+", "", "".join(line.split("│")[-2] for line in lines if line.count("│") == 5))
+    rules = {r.id: r for r in CATALOGUE}
+    for finding in result.findings:
+        rule = rules[finding.rule_id]
+        zh = last_column.index(re.sub(r"\s+", "", rule.title_zh))
+        assert zh < last_column.index(re.sub(r"\s+", "", rule.title), zh), rule.id
+    assert "…" not in last_column
+    assert {"符合", "pass"} <= set(buffer.getvalue().split())

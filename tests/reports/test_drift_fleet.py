@@ -93,5 +93,6 @@ def test_fleet_marks_the_tampered_bundle_and_leaves_it_out_of_the_rates(
     assert "50 % (1/2)" in html  # bandwidth: compliant passes, slow-uplink fails; the tampered one not counted
     assert "100 % (2/2)" in html  # isps: the tampered single-isp (which fails it) is not counted
     assert "未通过验证" in html
+    assert "<br>至少由两家宽带网络供应商提供服务<br><small>Uplinks from at least two broadband providers" in html
     assert main(["fleet", paths[0], paths[1]]) == 2  # intact, but no signer pinned (as verify)
     capsys.readouterr()

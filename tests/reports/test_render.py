@@ -56,6 +56,10 @@ def test_html_report_renders_in_chromium(rich_bundle: Path, tmp_path: Path) -> N
     for name in HOSTS:
         assert re.search(rf"<svg[\s\S]*>{name}<[\s\S]*</svg>", html), name
     assert "用于互联网医院运行的服务器不少于2套" in html  # the clause as issued
+    # a regulator reads the rule's title in Chinese first, the English beside it (summary and finding heading)
+    zh, en = "数据库存储服务器与应用系统服务器相互划分", "Database servers are separate from application servers"
+    assert len(re.findall(rf"{zh}[^<]*</span><br><span[^>]*>{en}", html)) == 1
+    assert len(re.findall(rf"{zh} <small>{en}</small></h3>", html)) == 1
     assert "已豁免 waived" in html and "OPS-7" in html
     assert "ss -Htlnp" in html and "0.0.0.0:5432" in html  # the excerpt behind a finding
     page = tmp_path / "report.html"
@@ -78,7 +82,10 @@ def test_pdf_report_has_the_chinese_text_and_the_diagram(rich_bundle: Path, tmp_
     pdf.write_bytes(render(load_bundle(rich_bundle), Format.pdf))
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "基础设施合规检查报告" in text and "系统部署拓扑图" in text
-    assert "用于互联网医院运行的服务器不少于2套" in text.replace(" ", "").replace("\n", "")
+    flat = text.replace(" ", "").replace("\n", "")
+    assert "用于互联网医院运行的服务器不少于2套" in flat
+    zh = flat.index("数据库存储服务器与应用系统服务器相互划分")  # the rule's title, Chinese first
+    assert zh < flat.index("Databaseserversareseparatefromapplicationservers", zh)
     for name in (*HOSTS, "China Telecom"):  # the topology SVG is drawn as text in the PDF
         assert name in text, name
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
