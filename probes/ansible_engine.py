@@ -45,7 +45,7 @@ from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.gather import PROBES, Gathered, Probe, gather, plan
 from probes.inventory import Inventory, InventoryHost
 from probes.observation import ObservationLog, now
-from probes.transport import Session, TransportOptions, known_hosts_fingerprint
+from probes.transport import Session, TransportOptions, known_hosts_fingerprint, planned
 
 PLAYBOOK = """\
 # Written by ihcheck: run each host's batch of read-only probe commands (batches/<sha1 of host>.sh).
@@ -199,7 +199,7 @@ def gather_with_ansible(
         plans: dict[str, list[str]] = {}
         for host in inventory.hosts:
             planner = Session(host=host, transport=_PlanTransport(), log=ObservationLog(), options=options)
-            plans[host.name] = [planner.wrap(c) for c in plan(planner, probes)]
+            plans[host.name] = [planner.wrap(*planned(c)) for c in plan(planner, probes)]
             name = hashlib.sha1(host.name.encode()).hexdigest()
             (root / "project" / "batches" / f"{name}.sh").write_text(batch.script(plans[host.name], nonce) + "\n")
         bindir = str(Path(sys.executable).parent)

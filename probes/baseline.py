@@ -10,7 +10,7 @@ the package manager's cache (no network, no lock). Judging is left to the rules
 from __future__ import annotations
 
 import hashlib
-import secrets
+import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Literal
@@ -40,7 +40,7 @@ from probes.parse.baseline.sections import Section, split_sections
 from probes.parse.baseline.sudoers import parse_sudoers
 from probes.parse.timesync import parse_ntp_servers
 from probes.power import _attestation
-from probes.transport import Session
+from probes.transport import Planned, Session
 
 FILES = [
     "/etc/os-release",
@@ -109,36 +109,8 @@ MODES = [
     "/var/log/secure",
 ]
 
-PACKAGES = [
-    "telnetd",
-    "inetutils-telnetd",
-    "telnetd-ssl",
-    "telnet-server",
-    "rsh-server",
-    "rsh-redone-server",
-    "xinetd",
-    "tftpd-hpa",
-    "tftp-server",
-    "vsftpd",
-    "nis",
-    "ypserv",
-    "talkd",
-    "talk-server",
-    "xserver-xorg-core",
-    "xorg-x11-server-Xorg",
-    "clamav",
-    "clamav-daemon",
-    "clamav-freshclam",
-    "clamd",
-    "aide",
-    "auditd",
-    "audit",
-    "rsyslog",
-    "syslog-ng",
-    "chrony",
-    "systemd-timesyncd",
-    "ntp",
-]
+MAX_PACKAGES = 20_000  # installed package names kept per host; a server has a few thousand at most
+
 
 SHADOW_SUMMARY = (
     'awk -F: \'{s=$2; t=(s=="")?"empty":((s ~ /^[!*]/)?"locked":"set"); print $1":"t":"$3":"$5}\' /etc/shadow'
@@ -168,7 +140,12 @@ def state_command(marker: str) -> str:
         "now": "date +%s",
         "container": "systemd-detect-virt -c 2>/dev/null || { [ -f /run/.containerenv ] && echo podman; } "
         "|| { [ -f /.dockerenv ] && echo docker; } || echo none",
-        "ps": "ps -eo comm=",
+        # Every process but the checker's own: the login shell, `sh`, `timeout` and `ps` of the direct engine,
+        # Ansible's python3 module, are all in the session sshd made for this command (or, run locally, in
+        # the checker's session). That session is left out by its id, whatever the helpers are called; never
+        # when it is the session of PID 1 or none (a container's exec may share its init's session).
+        "ps": "s=$(ps -o sess= -p $$); i=$(ps -o sess= -p 1); ps -eo sess=,comm= | awk -v s=\"$s\" -v i=\"$i\" "
+        "'{x = $1; sub(/^ *[0-9]+ /, \"\")} s + 0 <= 1 || s + 0 == i + 0 || x + 0 != s + 0'",
         "auditctl-s": "auditctl -s",
         "auditctl-l": "auditctl -l",
         "selinux": "cat /sys/fs/selinux/enforce",
@@ -183,11 +160,9 @@ def state_command(marker: str) -> str:
         "aide": "stat -c '%n %Y' /var/lib/aide/aide.db /var/lib/aide/aide.db.gz /var/lib/aide/aide.db.new.gz",
         "cron-dirs": "ls -1 /etc/cron.daily /etc/cron.weekly /etc/cron.hourly",
         "timers": "systemctl list-timers --all --no-legend --no-pager",
-        "packages": "dpkg-query -W -f '${db:Status-Abbrev} ${Package}\\n' "
-        + " ".join(PACKAGES)
-        + " 2>/dev/null | awk '$1 ~ /^ii/ {print $2}'; rpm -q --qf '%{NAME}\\n' "
-        + " ".join(PACKAGES)
-        + " 2>/dev/null | grep -v 'not installed'; true",
+        # every installed package's name, neutrally: which of them a server should not carry is the rules' call
+        "packages": "dpkg-query -W -f '${db:Status-Abbrev} ${Package}\\n' 2>/dev/null | awk '$1 ~ /^ii/ {print $2}'; "
+        "rpm -qa --qf '%{NAME}\\n' 2>/dev/null; true",
     }
     return f"M='{marker}'; " + " ".join(f'echo "$M output {k}"; {v} 2>&1;' for k, v in sections.items()) + " true"
 
@@ -398,7 +373,10 @@ def build_facts(
             synced = line.split("=", 1)[1].strip() == "yes"
     time_daemon = next((d for d in ("chronyd", "systemd-timesyn", "ntpd") if d in processes), None)
 
-    installed = tuple(sorted({p.strip() for p in out.get("packages", "").splitlines() if p.strip() in PACKAGES}))
+    names = sorted({sys.intern(p.strip()) for p in out.get("packages", "").splitlines() if p.strip()})
+    installed = tuple(names[:MAX_PACKAGES])
+    package_notes = (f"{len(names)} installed packages listed; only the first {MAX_PACKAGES} kept",) \
+        if len(names) > MAX_PACKAGES else ()
 
     updates = _updates(updates_out, host_now)
 
@@ -488,6 +466,7 @@ def build_facts(
         time=TimeState(servers=tuple(servers), daemon=time_daemon, synchronized=synced),
         processes=processes,
         installed=installed,
+        notes=package_notes,
         updates=updates,
         malware=malware,
         integrity=integrity,
@@ -532,18 +511,31 @@ def _attestations(session: Session) -> tuple[tuple[Attestation, ...], list[str]]
     return tuple(found), notes
 
 
-def collect(session: Session) -> BaselineFacts:
-    """The package manager's listing of pending updates (the slowest of the four, about a second on a large
-    host) runs beside the other three over the same connection, so the probe costs the slowest command only."""
-    from concurrent.futures import ThreadPoolExecutor
+SSHD_T = 'PATH="$PATH:/usr/sbin:/sbin" sshd -T 2>&1'
+UPDATES_TIMEOUT = 60.0  # the package manager's listing of pending updates, about a second on a large host
 
-    marker = f"@@ihcheck-{secrets.token_hex(6)}"
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="baseline-updates") as pool:
-        pending = pool.submit(session.run, UPDATES_COMMAND, 60)
-        files_obs = session.run(files_command(marker))
-        state_obs = session.run(state_command(marker))
-        sshd_obs = session.run('PATH="$PATH:/usr/sbin:/sbin" sshd -T 2>&1')
-        updates_obs = pending.result()
+
+def _commands(session: Session) -> tuple[str, str, str, str]:
+    marker = session.marker("baseline")
+    return files_command(marker), state_command(marker), SSHD_T, UPDATES_COMMAND
+
+
+def plan(session: Session) -> tuple[Planned, ...]:
+    """The four commands, sent ahead in the host's batch: they run in this order, one after another, so
+    each gets the same observation id in every run and either engine."""
+    files, state, sshd_t, updates = _commands(session)
+    return (files, state, sshd_t, (updates, UPDATES_TIMEOUT))
+
+
+def collect(session: Session) -> BaselineFacts:
+    """The four outputs, asked for in the order `plan` gives (when no batch ran them, they run one by one in
+    that order); their marker is this run's and this host's (`Session.marker`), known to no host."""
+    files, state, sshd_t, updates = _commands(session)
+    marker = session.marker("baseline")
+    files_obs = session.run(files)
+    state_obs = session.run(state)
+    sshd_obs = session.run(sshd_t)
+    updates_obs = session.run(updates, UPDATES_TIMEOUT)
     if files_obs.exit_status is None:
         raise ProbeError(f"could not read the baseline files: {files_obs.stderr[:200]}")
     sources = {

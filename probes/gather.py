@@ -25,10 +25,10 @@ from probes.facts import DeploymentFacts, Fact, HostFacts
 from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.inventory import Inventory, InventoryHost
 from probes.observation import Observation, ObservationLog, now
-from probes.transport import Session, Transport, TransportOptions, open_transport
+from probes.transport import Planned, Session, Transport, TransportOptions, open_transport
 
 
-def _nothing(session: Session) -> tuple[str, ...]:
+def _nothing(session: Session) -> tuple[Planned, ...]:
     return ()
 
 
@@ -37,7 +37,7 @@ class Probe:
     name: str
     collect: Callable[[Session], Fact]
     slow: bool = False  # runs beside the quick probes instead of after them
-    plan: Callable[[Session], tuple[str, ...]] = _nothing  # commands it always runs: sent ahead as one batch
+    plan: Callable[[Session], tuple[Planned, ...]] = _nothing  # commands it always runs: sent ahead as one batch
 
 
 IDENTITY = Probe("identity", identity.collect, plan=identity.plan)
@@ -49,7 +49,7 @@ PROBES: tuple[Probe, ...] = (
     Probe("av", av.collect, plan=av.plan),
     Probe("power", power.collect, plan=power.plan),
     Probe("exchange", exchange.collect),  # its dialogues depend on the declarations: nothing to batch
-    Probe("baseline", baseline.collect),
+    Probe("baseline", baseline.collect, plan=baseline.plan),
 )
 
 
@@ -201,7 +201,7 @@ class _HostRun:
         return HostFacts(**base, reachable=True, errors=errors, unfinished=unfinished, **found)
 
 
-def plan(session: Session, probes: tuple[Probe, ...]) -> list[str]:
+def plan(session: Session, probes: tuple[Probe, ...]) -> list[Planned]:
     """Every command identity and `probes` will run on this host whatever they find, in batch order."""
     return list(dict.fromkeys(c for p in (IDENTITY, *probes) for c in p.plan(session)))
 

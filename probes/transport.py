@@ -20,16 +20,18 @@ What evidence needs is added on top:
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import re
+import secrets
 import select
 import shlex
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +59,10 @@ class TransportOptions:
     host_output_cap: int = HOST_OUTPUT_CAP
     kill_grace: float = KILL_GRACE
     cancel: Cancel | None = field(default=None, compare=False)
+    # A secret of this run: probes that frame a host's output with markers derive theirs from it
+    # (`Session.marker`), so the marker is known before the host is contacted (a planned batch, an
+    # Ansible play) yet no host can predict it.
+    nonce: str = field(default_factory=lambda: secrets.token_hex(16), compare=False, repr=False)
 
 
 class Transport(Protocol):
@@ -442,6 +448,15 @@ def open_transport(host: InventoryHost, options: TransportOptions | None = None)
     return transport
 
 
+Planned = str | tuple[str, float]
+"""A command a probe always runs: its command line, or the line and its own time limit in seconds."""
+
+
+def planned(item: Planned) -> tuple[str, float]:
+    """(command, time limit) of a planned command; a bare command line has the default limit."""
+    return (item, float(DEFAULT_COMMAND_TIMEOUT)) if isinstance(item, str) else (item[0], float(item[1]))
+
+
 class _Shared:
     """What the probes of one host share: each command's one run (single flight, keyed by the exact command
     line as sent) and the host's output budget."""
@@ -480,6 +495,12 @@ class Session:
         """A session for one probe: same host, transport and shared runs, its own list of what it relied on."""
         return Session(host=self.host, transport=self.transport, log=self.log, options=self.options,
                        shared=self.shared)
+
+    def marker(self, purpose: str) -> str:
+        """A marker line prefix for framing this host's output, the same whenever it is asked in this run
+        (so a planned command and the probe reading its answer agree) and unpredictable to any host."""
+        digest = hashlib.sha256(f"{self.options.nonce}\0{self.host.name}\0{purpose}".encode()).hexdigest()
+        return f"@@ihcheck-{digest[:12]}"
 
     def wrap(self, command: str, timeout: float | None = DEFAULT_COMMAND_TIMEOUT) -> str:
         """The command line as the host runs it (`remote_wrap`)."""
@@ -541,30 +562,32 @@ class Session:
         return self._keep(wrapped, rc, out, result.stderr_with_note(decode(result.stderr)),
                           started, ended=result.ended, truncated=result.truncated)
 
-    def prefetch(self, commands: list[str] | tuple[str, ...],
-                 timeout: float = DEFAULT_COMMAND_TIMEOUT) -> threading.Thread | None:
+    def prefetch(self, commands: Iterable[Planned]) -> threading.Thread | None:
         """Start the host's not-yet-run `commands` as one batch in the background; `run` then waits for each.
 
-        Each command keeps its own deadline (`remote_wrap`) and its own output cap; the batch as a whole
-        is bounded by the sum of their deadlines and by the host's output budget."""
+        Each command keeps its own deadline (`remote_wrap`, its planned time limit) and its own output cap;
+        the batch as a whole is bounded by the sum of their deadlines and by the host's output budget."""
         from probes import batch
 
         if not getattr(self.transport, "runs_scripts", False):
             return None  # a transport that only answers known commands (a recording's replay): one by one
         todo: list[tuple[str, Future[Observation]]] = []
+        allowed = 0.0  # seconds: the sum of the commands' own deadlines
+        grace = max(1, round(self.options.kill_grace))
         with self.shared.lock:
-            for command in dict.fromkeys(commands):
+            for item in dict.fromkeys(commands):
+                command, timeout = planned(item)
                 wrapped = self.wrap(command, timeout)
                 if wrapped not in self.shared.runs:
                     future: Future[Observation] = Future()
                     self.shared.runs[wrapped] = future
                     todo.append((wrapped, future))
+                    allowed += timeout + grace + 1
         if not todo:
             return None
         nonce = batch.new_nonce()
         clock = {"last": now()}
         per_command = self.options.command_output_cap
-        grace = max(1, round(self.options.kill_grace))
 
         def complete(framed: batch.Framed) -> None:
             wrapped, future = todo[framed.index]
@@ -586,7 +609,7 @@ class Session:
             failure: BaseException
             try:
                 ended = _stream(self.transport, [w for w, _ in todo], nonce, parser.feed_stdout, parser.feed_stderr,
-                                timeout=len(todo) * (timeout + grace + 1), cap=max(self._cap(), 0))
+                                timeout=allowed, cap=max(self._cap(), 0))
                 failure = HostUnreachable("the batch ended before this command's output")
             except HostUnreachable as exc:
                 ended, failure = None, exc

@@ -341,7 +341,9 @@ class BaselineFacts(Fact):
     logging_problems: tuple[Problem, ...] = ()
     time: TimeState = TimeState()
     processes: tuple[str, ...] = ()
-    installed: tuple[str, ...] = Field(default=(), description="packages of interest that are installed")
+    installed: tuple[str, ...] = Field(
+        default=(), description="every installed package's name (dpkg 'ii' or rpm), sorted; judged by the rules"
+    )
     updates: UpdateState = UpdateState()
     malware: MalwareState = MalwareState()
     integrity: IntegrityState = IntegrityState()

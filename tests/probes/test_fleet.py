@@ -5,6 +5,7 @@ No containers: each host is a namespace with its own sshd, PID and mount namespa
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -57,14 +58,18 @@ def test_faulty_hosts_cost_only_their_own_rules(tmp_path: Path) -> None:
     assert servers.verdict.value != "error" and "host005" in servers.hosts
 
 
+MARKER = re.compile(r"@@ihcheck-[0-9a-f]{12}")  # a probe's framing marker: this run's secret (Session.marker)
+
+
 def _comparable(result: object) -> dict[str, Any]:
-    """Facts and verdicts without what may differ between two runs: times and the transport's name."""
+    """Facts and verdicts without what may differ between two runs: times, the transport's name, and each
+    host's age of its package index (the host's clock minus the index's mtime: compared apart)."""
     from reports.result import CheckResult
 
     assert isinstance(result, CheckResult)
     def untimed(value: Any) -> Any:  # every fact's own `collected_at` too
         if isinstance(value, dict):
-            return {k: untimed(v) for k, v in value.items() if k != "collected_at"}
+            return {k: untimed(v) for k, v in value.items() if k not in ("collected_at", "index_age_days")}
         return [untimed(v) for v in value] if isinstance(value, list) else value
 
     facts = untimed(result.facts.model_dump(mode="json"))
@@ -77,13 +82,12 @@ def _comparable(result: object) -> dict[str, Any]:
 def test_both_engines_gather_identical_facts_and_verdicts(tmp_path: Path) -> None:
     with Fleet(4, octet=216, faults={3: "down"}, workdir=tmp_path / "fleet") as fleet:
         inventory = fleet.inventory(tmp_path / "inventory.yml")
-        # The GD2020 rules' probes, less the MLPS baseline: it runs its update listing beside its other commands,
-        # so which of them gets which observation id depends on timing in either engine, and its process
-        # snapshot sees the engine's own helpers (bash and timeout here, python3 under Ansible). Known, open.
-        rules = [r.id for r in CATALOGUE if r.id.startswith("GD2020") and "baseline" not in r.needs]
-        assert len(rules) >= 10
+        rules = [r.id for r in CATALOGUE]  # every rule, so every probe: the MLPS baseline too
+        direct_started = time.time()
         direct = run_check(inventory, engine="direct", rule_ids=rules).result
+        ansible_started = time.time()
         ansible = run_check(inventory, engine="ansible", ansible_dir=tmp_path / "runner", rule_ids=rules).result
+        ansible_ended = time.time()
     # the private-data directory ansible-runner ran, kept: a play and one batch per host, as AWX/AAP would run it
     assert (tmp_path / "runner" / "project" / "ihcheck.yml").is_file()
     assert len(list((tmp_path / "runner" / "project" / "batches").glob("*.sh"))) == 4
@@ -96,6 +100,14 @@ def test_both_engines_gather_identical_facts_and_verdicts(tmp_path: Path) -> Non
     for side in (left, right):  # the unreachable host's reason is each engine's own words
         side["facts"]["hosts"][3].pop("unreachable_reason")
     assert left["facts"] == right["facts"]
+    # The package index's age is the host's clock minus the index's mtime: it grows by the time between the
+    # two runs' reads of the clock, and by nothing else.
+    ages = [[h.baseline.updates.index_age_days for h in r.facts.hosts if h.reachable and h.baseline]
+            for r in (direct, ansible)]
+    assert len(ages[0]) == len(ages[1]) == 3 and all(a is not None for a in ages[0] + ages[1]), ages
+    for early, late in zip(*ages, strict=True):
+        assert 0 <= (late - early) * 86400 <= ansible_ended - direct_started + 1, (early, late)
+    assert ansible_started > direct_started
     differing = [(a, b) for a, b in zip(left["findings"], right["findings"], strict=True) if a != b]
     # Only findings that quote the unreachable host's reason may differ, and then only in that reason.
     for a, b in differing:
@@ -105,5 +117,8 @@ def test_both_engines_gather_identical_facts_and_verdicts(tmp_path: Path) -> Non
     for result in (direct, ansible):
         host1 = [o for o in result.observations if o.host == "host001"]
         assert [o.id for o in host1] == [f"host001#{n}" for n in range(1, len(host1) + 1)]
-    assert [o.command for o in direct.observations if o.host == "host001"] == \
-        [o.command for o in ansible.observations if o.host == "host001"]
+    # (The baseline's marker is each run's own secret: the same command apart from it.)
+    commands = [[MARKER.sub("@@ihcheck-M", o.command) for o in r.observations if o.host == "host001"]
+                for r in (direct, ansible)]
+    assert commands[0] == commands[1]
+    assert any("@@ihcheck-M" in c for c in commands[0])
