@@ -20,7 +20,7 @@ from rich.table import Table
 from checker import __version__
 from checker.errors import ExitCode, IhcheckError, InputError
 from checker.shell.terminal import clean, console
-from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
+from probes.fleet_defaults import CONNECT_TIMEOUT, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 
 
 def _text(value: object) -> str:
@@ -123,6 +123,10 @@ def check(
         float, typer.Option("--host-timeout", min=0, help="Seconds one host may take; its unfinished probes are "
                             "then inconclusive (0: no limit).")
     ] = DEFAULT_HOST_TIMEOUT,
+    connect_timeout: Annotated[
+        int, typer.Option("--connect-timeout", min=1, help="Seconds to wait for a host's SSH connection, banner and "
+                          "login (a loaded host or a slow link needs more).")
+    ] = CONNECT_TIMEOUT,
     ansible_dir: Annotated[
         Path | None, typer.Option("--ansible-dir", help="With --engine ansible: keep the ansible-runner private-data "
                                   "directory (playbook, per-host batches, artifacts) in DIR, e.g. for AWX/AAP.")
@@ -143,7 +147,7 @@ def check(
     run = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
                     waivers_file=waivers, progress_console=err, engine=engine.value, forks=forks,
                     host_timeout=host_timeout or None, ansible_dir=ansible_dir,
-                    allow_inventory_lookups=allow_inventory_lookups)
+                    allow_inventory_lookups=allow_inventory_lookups, connect_timeout=connect_timeout)
     result = run.result
     _report_waivers(run)
     if bundle is not None:

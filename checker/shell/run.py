@@ -21,7 +21,7 @@ from checker.catalogue.materials_checklist import ITEM_IDS
 from checker.engine import evaluate
 from checker.errors import InputError
 from probes.bounded import Cancel
-from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
+from probes.fleet_defaults import CONNECT_TIMEOUT, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.gather import Gathered, gather, probes_for
 from probes.inventory import InventoryHost, load_inventory
 from probes.materials_folder import load_documents
@@ -128,6 +128,7 @@ def run_check(
     host_timeout: float | None = DEFAULT_HOST_TIMEOUT,
     ansible_dir: Path | None = None,
     allow_inventory_lookups: bool = False,
+    connect_timeout: int = CONNECT_TIMEOUT,
 ) -> CheckRun:
     try:
         rules = select(rule_ids)
@@ -142,7 +143,7 @@ def run_check(
     programme = prepare_programme(inventory, started.date()) if "pilot" in families else None
     probes = probes_for(families)
     cancel = Cancel()
-    options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys,
+    options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys, connect_timeout=connect_timeout,
                                ansible_inventory=str(inventory_path), cancel=cancel)
     engine = choose_engine(engine, len(inventory.hosts))
     if engine == "ansible":
