@@ -9,3 +9,4 @@ from __future__ import annotations
 
 DEFAULT_FORKS = 32
 DEFAULT_HOST_TIMEOUT = 900.0  # seconds one host may take, uplink measurements with busy-server retries included
+CONNECT_TIMEOUT = 10  # seconds for a host's TCP connect, SSH banner and login each; --connect-timeout

@@ -39,11 +39,11 @@ from typing import Any, Protocol
 
 from checker.errors import HostUnreachable
 from probes.bounded import COMMAND_OUTPUT_CAP, HOST_OUTPUT_CAP, KILL_GRACE, Bounded, Cancel, decode, run_bounded
+from probes.fleet_defaults import CONNECT_TIMEOUT
 from probes.inventory import InventoryHost
 from probes.observation import Observation, ObservationLog, now
 
 DEFAULT_KNOWN_HOSTS = (Path("~/.ssh/known_hosts"), Path("/etc/ssh/ssh_known_hosts"))
-CONNECT_TIMEOUT = 10
 DEFAULT_COMMAND_TIMEOUT = 30
 # What the checker adds to a command's own deadline before it gives up on the connection: the remote
 # `timeout -k` needs its grace, and the answer needs to travel back.

@@ -177,7 +177,12 @@ def render_pdf(bundle: Bundle) -> bytes:
     return bytes(HTML(string=render_html(bundle, for_pdf=True)).write_pdf())
 
 
-def render(bundle: Bundle, fmt: Format) -> bytes:
+def render(bundle: Bundle, fmt: Format, *, sarif_help_uri: str | None = None) -> bytes:
+    """One report of the bundle; `sarif_help_uri` is where the rule catalogue is published (SARIF helpUri)."""
+    if fmt is Format.sarif:
+        from reports.sarif import render_sarif
+
+        return render_sarif(bundle, help_uri=sarif_help_uri).encode("utf-8")
     if fmt is Format.pdf:
         return render_pdf(bundle)
     if fmt is Format.xlsx:
@@ -194,7 +199,8 @@ def render(bundle: Bundle, fmt: Format) -> bytes:
     return text.encode("utf-8")
 
 
-def write_report(bundle: Bundle, fmt: Format, out: Path, data: bytes | None = None) -> None:
+def write_report(bundle: Bundle, fmt: Format, out: Path, data: bytes | None = None, *,
+                 sarif_help_uri: str | None = None) -> None:
     """Write one report; OSCAL assessment-results get the catalog they reference written beside them."""
     from reports.files import write_atomic  # a report is whole or absent, never half-written
 
@@ -202,4 +208,4 @@ def write_report(bundle: Bundle, fmt: Format, out: Path, data: bytes | None = No
         from reports.oscal import CATALOG_FILE
 
         write_atomic(out.parent / CATALOG_FILE, render(bundle, Format.oscal_catalog))
-    write_atomic(out, render(bundle, fmt) if data is None else data)
+    write_atomic(out, render(bundle, fmt, sarif_help_uri=sarif_help_uri) if data is None else data)

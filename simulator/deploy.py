@@ -29,9 +29,9 @@ from pathlib import Path
 
 import yaml
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from checker.errors import EnvironmentProblem
+from checker.progress import ProgressLike, progress_for
 from simulator import image, inventory, network, podman, render, spec
 from simulator.deployment import INVENTORY, Deployment
 from simulator.layout import INTERNET, Box, Layout, network_names, plan
@@ -52,9 +52,9 @@ def _console() -> Console:
     return Console(stderr=True)
 
 
-def _progress(console: Console) -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console)
+def _progress(console: Console) -> ProgressLike:
+    """The live bar on a terminal; elsewhere (CI logs, a file) a plain line every few seconds."""
+    return progress_for(console)
 
 
 def _scenario_lock(name: str) -> contextlib.AbstractContextManager[None]:

@@ -24,9 +24,10 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from rich.progress import Progress, TaskID
+from rich.progress import TaskID
 
 from checker.errors import EnvironmentProblem
+from checker.progress import ProgressLike
 from simulator import podman
 from simulator.paths import state_lock, state_root
 from simulator.services import COMMON, MLPS, Service
@@ -115,7 +116,7 @@ def build_lock() -> contextlib.AbstractContextManager[None]:
     return state_lock("build.lock")
 
 
-def _run_logged(argv: list[str], log: Path, progress: Progress, task: TaskID, label: str,
+def _run_logged(argv: list[str], log: Path, progress: ProgressLike, task: TaskID, label: str,
                 env: dict[str, str] | None = None, stdout_to: subprocess.Popen[bytes] | None = None) -> None:
     """Run a build step, keeping its output in `log` and its latest line in the progress bar."""
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -132,7 +133,7 @@ def _run_logged(argv: list[str], log: Path, progress: Progress, task: TaskID, la
         raise ImageError(f"{label} failed (exit {code}); see {log}")
 
 
-def _build_base(progress: Progress, task: TaskID) -> None:
+def _build_base(progress: ProgressLike, task: TaskID) -> None:
     tag = base_tag()
     work = state_root() / "build"
     work.mkdir(parents=True, exist_ok=True)
@@ -155,7 +156,7 @@ def _build_base(progress: Progress, task: TaskID) -> None:
         shutil.rmtree(rootfs, ignore_errors=True)
 
 
-def _build_layer(tag: str, parent: str, script: str, label: str, progress: Progress, task: TaskID) -> None:
+def _build_layer(tag: str, parent: str, script: str, label: str, progress: ProgressLike, task: TaskID) -> None:
     with tempfile.TemporaryDirectory(prefix="ctx-", dir=state_root()) as ctx:
         Path(ctx, "build.sh").write_text(script, encoding="utf-8")
         Path(ctx, "Containerfile").write_text(
@@ -169,7 +170,7 @@ def _build_layer(tag: str, parent: str, script: str, label: str, progress: Progr
                     log, progress, task, f"building {label}", env=podman.environment())
 
 
-def ensure(service_sets: Iterable[Iterable[Service]], progress: Progress) -> dict[frozenset[str], str]:
+def ensure(service_sets: Iterable[Iterable[Service]], progress: ProgressLike) -> dict[frozenset[str], str]:
     """Build whatever images these service sets need and are not cached; map each set to its tag."""
     wanted: dict[frozenset[str], tuple[str, list[Service]]] = {}
     for services in service_sets:

@@ -20,7 +20,7 @@ from rich.table import Table
 from checker import __version__
 from checker.errors import ExitCode, IhcheckError, InputError
 from checker.shell.terminal import clean, console
-from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
+from probes.fleet_defaults import CONNECT_TIMEOUT, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 
 
 def _text(value: object) -> str:
@@ -93,6 +93,11 @@ def check(
         Path | None, typer.Option("--sign-key", metavar="DIR",
                                   help="Keys directory from `ihcheck keys new` to sign the bundle with.")
     ] = None,
+    sarif_help_uri: Annotated[
+        str | None, typer.Option("--sarif-help-uri", metavar="URL",
+                                 help="Where your copy of the rule catalogue is published (for --report sarif:FILE); "
+                                      "each rule's helpUri becomes URL#rule-id.")
+    ] = None,
     waivers: Annotated[Path | None, typer.Option("--waivers", metavar="FILE",
                                                  help="Waivers file (YAML: ihcheck's or InSpec's) to apply.")] = None,
     report: Annotated[
@@ -118,6 +123,10 @@ def check(
         float, typer.Option("--host-timeout", min=0, help="Seconds one host may take; its unfinished probes are "
                             "then inconclusive (0: no limit).")
     ] = DEFAULT_HOST_TIMEOUT,
+    connect_timeout: Annotated[
+        int, typer.Option("--connect-timeout", min=1, help="Seconds to wait for a host's SSH connection, banner and "
+                          "login (a loaded host or a slow link needs more).")
+    ] = CONNECT_TIMEOUT,
     ansible_dir: Annotated[
         Path | None, typer.Option("--ansible-dir", help="With --engine ansible: keep the ansible-runner private-data "
                                   "directory (playbook, per-host batches, artifacts) in DIR, e.g. for AWX/AAP.")
@@ -131,10 +140,14 @@ def check(
     from checker.shell.outputs import validate_outputs
 
     outputs = validate_outputs(out_file=out_file, reports=report, bundle=bundle, sign_key=sign_key)  # before any host
+    if sarif_help_uri is not None:
+        from checker.shell.outputs import validate_help_uri
+
+        validate_help_uri(sarif_help_uri)
     run = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
                     waivers_file=waivers, progress_console=err, engine=engine.value, forks=forks,
                     host_timeout=host_timeout or None, ansible_dir=ansible_dir,
-                    allow_inventory_lookups=allow_inventory_lookups)
+                    allow_inventory_lookups=allow_inventory_lookups, connect_timeout=connect_timeout)
     result = run.result
     _report_waivers(run)
     if bundle is not None:
@@ -144,7 +157,7 @@ def check(
     if outputs.reports:
         from checker.shell.evidence_cli import reports_after_check
 
-        reports_after_check(run, inventory, outputs.reports, bundle, outputs.keys)
+        reports_after_check(run, inventory, outputs.reports, bundle, outputs.keys, sarif_help_uri)
     if fmt is OutputFormat.json:
         text = result.to_json()
         if out_file:
@@ -238,16 +251,23 @@ def demo(
     ready_timeout: Annotated[float, typer.Option(help="Seconds to wait for every simulated daemon.")] = 120,
     waivers: Annotated[Path | None, typer.Option("--waivers", metavar="FILE",
                                                  help="Waivers file (YAML: ihcheck's or InSpec's) to apply.")] = None,
+    rule: Annotated[list[str] | None, typer.Option("--rule", metavar="RULE_ID",
+                                                   help="Check only this rule id (repeatable).")] = None,
 ) -> None:
     """Boot a simulated deployment, check it, write the result and report, and always tear it down."""
+    from checker.catalogue import select
     from checker.shell.outputs import prepare_demo_dir
     from checker.shell.run import run_check
     from simulator.deploy import running, write_inventory
 
+    try:  # before anything boots, as the output folder
+        select(rule)
+    except KeyError as exc:
+        raise InputError(f"--rule: unknown rule id {exc.args[0]!r} (see `ihcheck rules`)") from None
     prepare_demo_dir(out_dir)  # before anything boots: an earlier demo's folder is replaced, any other refused
     with running(scenario, ready_timeout=ready_timeout, console=err) as deployment:
         inventory = write_inventory(deployment.scenario, out_dir / "inventory.yml")
-        run = run_check(inventory, waivers_file=waivers, progress_console=err)
+        run = run_check(inventory, rule_ids=rule, waivers_file=waivers, progress_console=err)
         result = run.result
         _report_waivers(run)
         expected = dict(deployment.spec.expect)
@@ -255,9 +275,10 @@ def demo(
         report = _demo_evidence(run, inventory, out_dir)  # while the simulated documents still exist
     print_result(result)
     got = result.summary["rules"]
-    differ = {rule: (verdict, got.get(rule)) for rule, verdict in expected.items() if got.get(rule) != verdict}
-    for rule, (want, have) in differ.items():
-        out.print(f"[red]unexpected:[/] {rule}: scenario {deployment.scenario!r} expects {want}, got {have}")
+    differ = {rule_id: (verdict, got[rule_id]) for rule_id, verdict in expected.items()
+              if rule_id in got and got[rule_id] != verdict}  # a rule left out by --rule was not checked
+    for rule_id, (want, have) in differ.items():
+        out.print(f"[red]unexpected:[/] {rule_id}: scenario {deployment.scenario!r} expects {want}, got {have}")
     out.print(f"result: {out_dir / 'result.json'}; evidence: {out_dir / 'bundle'}; report: {report}; "
               f"simulated deployment {deployment.scenario!r} torn down")
     raise typer.Exit(result.exit_code)
@@ -343,10 +364,12 @@ def rules_markdown() -> str:
     for r in CATALOGUE:
         c, s = r.clause, r.standard
         title = f"{r.title_zh}<br>{r.title}"
+        # the anchor a SARIF rule's helpUri (--sarif-help-uri URL → URL#rule-id) points at
+        anchor = f'<a id="{r.id.lower()}"></a>'
         if s is None:
-            lines.append(f"| `{r.id}` | {title} | {c.document.id} {c.ref} | {c.text_zh} | {c.text_en} |")
+            lines.append(f"| {anchor}`{r.id}` | {title} | {c.document.id} {c.ref} | {c.text_zh} | {c.text_en} |")
         else:  # the reason (GD2020 一(二)1) once in the source column, the standard's item as the clause
-            lines.append(f"| `{r.id}` | {title} | {c.document.id} {c.ref} → {s.document.id} {s.ref} | "
+            lines.append(f"| {anchor}`{r.id}` | {title} | {c.document.id} {c.ref} → {s.document.id} {s.ref} | "
                          f"{s.text_zh} | {s.text_en} |")
     return "\n".join(lines) + "\n"
 

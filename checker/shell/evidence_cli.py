@@ -49,6 +49,12 @@ PubkeyOption = Annotated[
     typer.Option("--pubkey", help="The signer's key as registered: a keys directory, a PEM public key, a "
                  "fingerprints file, or fingerprints (ed25519:SHA256:…, sm2:SM3:…)."),
 ]
+SarifHelpUriOption = Annotated[
+    str | None,
+    typer.Option("--sarif-help-uri", metavar="URL",
+                 help="Where your copy of the rule catalogue is published (`ihcheck rules --format markdown`, e.g. "
+                      "the README on your git server); each SARIF rule's helpUri becomes URL#rule-id."),
+]
 
 
 @keys_app.command("new")
@@ -112,6 +118,7 @@ def report(
                                                   "PDF and XLSX need --out).")] = None,
     pubkey: PubkeyOption = None,
     keyring: KeyringOption = None,
+    sarif_help_uri: SarifHelpUriOption = None,
 ) -> None:
     """Render a report from a bundle, after verifying it (a bundle that does not verify is refused; one whose
     signer is not pinned is rendered with that said at the top, in Chinese and English)."""
@@ -119,6 +126,10 @@ def report(
     from reports.load import BundleInvalid, load_bundle
     from reports.render import render
 
+    if sarif_help_uri is not None:
+        from checker.shell.outputs import validate_help_uri
+
+        validate_help_uri(sarif_help_uri)
     pinned = pinned_fingerprints(pubkey) if pubkey else None
     try:
         loaded = load_bundle(bundle, pinned, load_keyring(keyring) if keyring else None)
@@ -129,7 +140,7 @@ def report(
         from reports.verify import UNPINNED_WARNING
 
         err.print(f"warning: {UNPINNED_WARNING}", markup=False)
-    data = render(loaded, fmt)
+    data = render(loaded, fmt, sarif_help_uri=sarif_help_uri)
     if out_file is None:
         if fmt in (Format.pdf, Format.xlsx):
             raise UsageError(f"--format {fmt.value} needs --out FILE")
@@ -302,7 +313,7 @@ def bundle_after_check(run: CheckRun, inventory: Path, bundle_dir: Path, keys: S
 
 
 def reports_after_check(run: CheckRun, inventory: Path, requests: tuple[ReportRequest, ...], bundle_dir: Path | None,
-                        keys: SigningKeys | None) -> None:
+                        keys: SigningKeys | None, sarif_help_uri: str | None = None) -> None:
     """`check --report FORMAT:FILE …`: every report rendered from the run's bundle (verified, as `report`
     does); without --bundle, from a bundle made in a temporary folder and removed afterwards."""
     import tempfile
@@ -315,5 +326,5 @@ def reports_after_check(run: CheckRun, inventory: Path, requests: tuple[ReportRe
             bundle_dir = bundle_after_check(run, inventory, Path(scratch) / "bundle", keys, quiet=True)
         loaded = load_bundle(bundle_dir)
         for request in requests:
-            write_report(loaded, request.fmt, request.path)
+            write_report(loaded, request.fmt, request.path, sarif_help_uri=sarif_help_uri)
             err.print(f"report: {_text(str(request.path))} ({request.fmt.value})")

@@ -10,6 +10,8 @@ checked first, each failure one line naming the option and the path (exit 65):
                                          and the parent is writable
     --sign-key DIR                       both private keys load (the passphrase-less PEMs of
                                          `ihcheck keys new`)
+    --sarif-help-uri URL                 an http(s) URL without a fragment (each rule's helpUri is
+                                         URL#rule-id, the anchors `ihcheck rules --format markdown` writes)
 
 The demo's own output folder is prepared the same way, before anything boots: a folder an
 earlier demo made (it carries a marker file) is replaced; any other non-empty folder is refused.
@@ -70,6 +72,19 @@ def parse_report(spec: str) -> ReportRequest:
         known = ", ".join(f.value for f in Format)
         raise InputError(f"--report {spec}: unknown format {name!r} (known: {known})") from None
     return ReportRequest(fmt, Path(file))
+
+
+def validate_help_uri(uri: str) -> str:
+    """Where the hospital publishes the rule catalogue (`ihcheck rules --format markdown`, e.g. its copy of
+    the README); ihcheck has no public documentation site of its own, so it never makes one up."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() or ord(c) < 32 for c in uri):
+        raise InputError(f"--sarif-help-uri {uri!r}: expected an http(s) URL of the published rule catalogue")
+    if parts.fragment:
+        raise InputError(f"--sarif-help-uri {uri!r}: no #fragment; each rule's helpUri is URL#rule-id")
+    return uri
 
 
 def validate_bundle_dir(bundle: Path) -> None:

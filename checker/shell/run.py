@@ -21,7 +21,7 @@ from checker.catalogue.materials_checklist import ITEM_IDS
 from checker.engine import evaluate
 from checker.errors import InputError
 from probes.bounded import Cancel
-from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
+from probes.fleet_defaults import CONNECT_TIMEOUT, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.gather import Gathered, gather, probes_for
 from probes.inventory import InventoryHost, load_inventory
 from probes.materials_folder import load_documents
@@ -94,6 +94,27 @@ def choose_engine(engine: str, hosts: int) -> str:
     return engine
 
 
+FINISHED = frozenset({"done", "unreachable", "timed out"})  # a host's last progress event
+
+
+def _with_plain_progress(console: Console, work: Callable[[Callable[[str, str], None]], Gathered],
+                         hosts: int, every: float | None = None) -> Gathered:
+    """Output that is not a terminal (CI, a log file) gets a line every few seconds on a long check:
+    how many hosts are done and the latest thing one of them did; a quick check prints nothing."""
+    from checker.progress import EVERY, PlainProgress
+
+    finished: set[str] = set()
+    with PlainProgress(console, every=EVERY if every is None else every) as lines:
+        task = lines.add_task(f"checking {hosts} host(s)", total=hosts)
+
+        def note(host: str, event: str) -> None:
+            if event in FINISHED:
+                finished.add(host)
+            lines.update(task, completed=len(finished), description=f"checking {hosts} host(s); {host}: {event}")
+
+        return work(note)
+
+
 def run_check(
     inventory_path: str | Path,
     *,
@@ -107,6 +128,7 @@ def run_check(
     host_timeout: float | None = DEFAULT_HOST_TIMEOUT,
     ansible_dir: Path | None = None,
     allow_inventory_lookups: bool = False,
+    connect_timeout: int = CONNECT_TIMEOUT,
 ) -> CheckRun:
     try:
         rules = select(rule_ids)
@@ -121,7 +143,7 @@ def run_check(
     programme = prepare_programme(inventory, started.date()) if "pilot" in families else None
     probes = probes_for(families)
     cancel = Cancel()
-    options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys,
+    options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys, connect_timeout=connect_timeout,
                                ansible_inventory=str(inventory_path), cancel=cancel)
     engine = choose_engine(engine, len(inventory.hosts))
     if engine == "ansible":
@@ -140,6 +162,10 @@ def run_check(
                 inventory, options=options, probes=probes, forks=forks, host_timeout=host_timeout,
                 progress=lambda host, event: bar.update(tasks[host], description=f"{host}: {event}")),
                 cancel, progress_console)
+    elif progress_console is not None and not progress_console.is_terminal:
+        gathered = _with_plain_progress(progress_console, lambda progress: _interruptible(lambda: gather(
+            inventory, options=options, probes=probes, forks=forks, host_timeout=host_timeout, progress=progress),
+            cancel, progress_console), len(inventory.hosts))
     else:
         gathered = _interruptible(lambda: gather(inventory, options=options, probes=probes, forks=forks,
                                                  host_timeout=host_timeout), cancel, progress_console)

@@ -42,7 +42,8 @@ def _contacted(listener: socket.socket) -> bool:
 
 
 @pytest.mark.parametrize("case", ["bundle-not-empty", "bundle-tarball-exists", "missing-sign-key", "bad-report-format",
-                                  "report-dir-missing", "report-twice", "out-is-a-directory"])
+                                  "report-dir-missing", "report-twice", "out-is-a-directory",
+                                  "help-uri-not-http", "help-uri-with-fragment"])
 def test_a_bad_output_is_refused_before_any_host_is_contacted(case: str, watched_host: tuple[Path, socket.socket],
                                                                tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                                                ) -> None:
@@ -58,6 +59,8 @@ def test_a_bad_output_is_refused_before_any_host_is_contacted(case: str, watched
         "report-dir-missing": ["--report", f"html:{tmp_path / 'missing' / 'r.html'}"],
         "report-twice": ["--report", f"html:{tmp_path / 'r'}", "--report", f"sarif:{tmp_path / 'r'}"],
         "out-is-a-directory": ["--out", str(existing)],
+        "help-uri-not-http": ["--report", f"sarif:{tmp_path / 'r'}", "--sarif-help-uri", "file:///etc/passwd"],
+        "help-uri-with-fragment": ["--report", f"sarif:{tmp_path / 'r'}", "--sarif-help-uri", "https://x.example/#a"],
     }[case]
     (tmp_path / "new.tar.gz").write_bytes(b"")
     started = time.monotonic()
@@ -75,12 +78,15 @@ def test_several_reports_in_one_run(tmp_path: Path, capsys: pytest.CaptureFixtur
 
     out = {fmt: tmp_path / f"report.{ext}" for fmt, ext in
            (("html", "html"), ("sarif", "sarif"), ("junit", "xml"), ("json", "json"), ("oscal", "oscal.json"))}
+    published = "https://git.hospital.example/it/ihcheck/-/blob/main/README.md"  # where the hospital keeps it
     code = main(["check", "-i", str(ROOT / "inventories" / "localhost.yml"), "--rule", "GD2020-1.2.3-servers",
-                 *[a for fmt, path in out.items() for a in ("--report", f"{fmt}:{path}")]])
+                 *[a for fmt, path in out.items() for a in ("--report", f"{fmt}:{path}")],
+                 "--sarif-help-uri", published])
     assert code == 1, capsys.readouterr().err  # one machine: fewer than two servers
     assert "<html" in out["html"].read_text()
     sarif = json.loads(out["sarif"].read_text())
     assert sarif["runs"][0]["results"][0]["ruleId"] == "GD2020-1.2.3-servers"
+    assert sarif["runs"][0]["tool"]["driver"]["rules"][0]["helpUri"] == f"{published}#gd2020-1.2.3-servers"
     xmlschema.XMLSchema(str(ROOT / "reports" / "schemas" / "junit-10.xsd")).validate(out["junit"].read_text())
     assert json.loads(out["json"].read_text())["summary"]["rules"] == {"GD2020-1.2.3-servers": "fail"}
     assert "assessment-results" in json.loads(out["oscal"].read_text())
@@ -110,3 +116,12 @@ def test_sign_key_is_loaded_before_the_check(tmp_path: Path) -> None:
         from checker.shell.outputs import validate_outputs
 
         validate_outputs(out_file=None, reports=None, bundle=tmp_path / "b", sign_key=tmp_path / "keys")
+
+
+def test_demo_refuses_an_unknown_rule_before_anything_boots(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                                            ) -> None:
+    started = time.monotonic()
+    assert main(["demo", "--out-dir", str(tmp_path / "d"), "--rule", "GD2020-9-nope"]) == 65
+    assert time.monotonic() - started < 2.0  # nothing was built or booted
+    assert "--rule: unknown rule id 'GD2020-9-nope'" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()

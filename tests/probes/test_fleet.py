@@ -19,6 +19,9 @@ from simulator.netns_fleet import Fleet, available
 pytestmark = pytest.mark.skipif(available() is not None, reason=f"fleet lab: {available()}")
 
 HOST_TIMEOUT = 25.0  # under a loaded CI a healthy host takes seconds; below the hung command's own 30 s limit
+# A loaded machine (CI beside other work) once kept a healthy sshd's banner past the default 10 s; the silent host
+# is then cut by its banner timeout or by its deadline, whichever comes first.
+CONNECT_TIMEOUT = 20
 
 
 def test_faulty_hosts_cost_only_their_own_rules(tmp_path: Path) -> None:
@@ -27,7 +30,7 @@ def test_faulty_hosts_cost_only_their_own_rules(tmp_path: Path) -> None:
     with Fleet(24, octet=214, faults=faults, workdir=tmp_path / "fleet") as fleet:
         inventory = fleet.inventory(tmp_path / "inventory.yml")
         started = time.monotonic()
-        result = run_check(inventory, host_timeout=HOST_TIMEOUT, forks=8).result  # a host's deadline runs from its own start
+        result = run_check(inventory, host_timeout=HOST_TIMEOUT, forks=8, connect_timeout=CONNECT_TIMEOUT).result  # a host's deadline runs from its own start
         elapsed = time.monotonic() - started
     # The run ends within its deadline: the slowest host is cut at HOST_TIMEOUT, plus parsing and judging.
     assert elapsed < HOST_TIMEOUT + 20, elapsed
@@ -35,7 +38,7 @@ def test_faulty_hosts_cost_only_their_own_rules(tmp_path: Path) -> None:
     down, silent, hung = ["host001", "host002"], "host003", "host004"
     for name in down:
         assert not hosts[name].reachable and "cannot connect" in (hosts[name].unreachable_reason or "")
-    # The silent host is cut by the SSH connect timeouts (10 s) or, on a slow machine, by the host's deadline.
+    # The silent host is cut by the SSH connect timeouts (CONNECT_TIMEOUT) or, on a slow machine, by the host's deadline.
     assert not hosts[silent].reachable and hosts[silent].unreachable_reason
     # The hung host answered: what finished before the hang is kept, what did not is unfinished, not an error.
     hung_facts = hosts[hung]

@@ -164,3 +164,25 @@ def test_fingerprints_are_stable_across_runs_and_distinct(tmp_path: Path) -> Non
         prints.append([r["partialFingerprints"]["primaryLocationLineHash"] for r in log["runs"][0]["results"]])
     assert prints[0] == prints[1] and prints[0]
     assert len(set(prints[0])) == len(prints[0])  # one alert per rule × host, never merged
+
+
+def test_help_uri_only_where_the_catalogue_is_published_and_its_anchors_exist(
+        sarif: dict[str, Any], rich_bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """ihcheck has no documentation site: without --sarif-help-uri no rule gets a helpUri (none invented);
+    with it, URL#rule-id, an anchor the rule table of `ihcheck rules --format markdown` (the README) carries."""
+    from checker.shell.cli import main, rules_markdown
+
+    driver = sarif["runs"][0]["tool"]["driver"]
+    assert "informationUri" not in driver and not any("helpUri" in r for r in driver["rules"])
+    published = "https://git.hospital.example/it/ihcheck/-/blob/main/README.md"
+    assert main(["report", str(rich_bundle), "--format", "sarif", "--sarif-help-uri", published]) == 0
+    driver = json.loads(capsys.readouterr().out)["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == published
+    table = rules_markdown()
+    for rule in driver["rules"]:
+        base, anchor = rule["helpUri"].split("#")
+        assert base == published and anchor == rule["id"].lower()
+        assert f'<a id="{anchor}"></a>`{rule["id"]}`' in table
+    assert (ROOT / "README.md").read_text(encoding="utf-8").count('<a id="gd2020-1.2.3-servers"></a>') == 1
+    assert main(["report", str(rich_bundle), "--format", "sarif", "--sarif-help-uri", "javascript:alert(1)"]) == 65
+    assert "--sarif-help-uri" in capsys.readouterr().err
