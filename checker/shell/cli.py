@@ -314,8 +314,8 @@ def rules(
         sys.stdout.write(rules_markdown())
         return
     table = Table(title="ihcheck rule catalogue", show_lines=True)
-    for column in ("Rule", "Severity", "Source", "Clause (原文)", "English"):
-        table.add_column(column)
+    for column in ("规则 Rule", "Severity", "Source", "Clause (原文)", "English"):
+        table.add_column(column, overflow="fold")  # Chinese has no spaces to wrap at: fold it, never cut it with …
     for r in CATALOGUE:
         c, s = r.clause, r.standard
         source = f"{c.document.id} {c.ref}" + (f" → {s.document.id} {s.ref}" if s else "")

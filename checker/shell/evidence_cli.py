@@ -260,11 +260,12 @@ def _fleet_table(rows: list[Any], rule_rates: list[Any]) -> None:
         table.add_row(_text(row.hospital), status, _text(signer), row.checked_at, verdicts)
     out.print(table)
     rates_table = Table(title="Pass rate per rule (verified bundles only) 各规则通过率", show_lines=False)
-    for column in ("Rule", "Pass rate", "Hospitals failing"):
+    for column in ("规则 Rule", "通过率 Pass rate", "未通过的医院 Hospitals failing"):
         rates_table.add_column(column, overflow="fold")
     for rate in rule_rates:
         shown = f"{rate.percent:.0f} % ({rate.passed}/{rate.counted})" if rate.percent is not None else "—"
-        rates_table.add_row(rate.rule_id, shown, _text("、".join(rate.failing)) or "—")
+        rule = "\n".join(t for t in (rate.rule_id, rate.title_zh) if t)  # the Chinese title under the id
+        rates_table.add_row(_text(rule), shown, _text("、".join(rate.failing)) or "—")
     out.print(rates_table)
     unverified = [row for row in rows if not row.verified]
     out.print(f"{len(rows)} bundle(s): {len(rows) - len(unverified)} verified, {len(unverified)} not verified "

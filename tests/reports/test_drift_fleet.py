@@ -82,6 +82,8 @@ def test_fleet_marks_the_tampered_bundle_and_leaves_it_out_of_the_rates(
     assert main(["fleet", *paths]) == 1  # one does not verify
     table = capsys.readouterr().out
     assert "NOT VERIFIED" in table and "findings.json" in table and "2 verified, 1 not verified" in table
+    first_column = "".join(line.split("│")[1].strip() for line in table.splitlines() if line.count("│") == 4)
+    assert "GD2020-1.2.5-isps至少由两家宽带网络供应商提供服务" in first_column  # the rates name each rule in Chinese
     assert main(["fleet", *paths, "--format", "csv", "--out", str(tmp_path / "fleet.csv")]) == 1
     rows = {r["hospital"]: r for r in csv.DictReader(io.StringIO((tmp_path / "fleet.csv").read_text()))}
     assert rows["single-isp"]["verification"].startswith("NOT VERIFIED")
