@@ -34,6 +34,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
+from simulator.paths import state_lock
+
 State = Literal["up", "down", "silent"]
 
 _SSHD_CONFIG = """\
@@ -93,6 +95,8 @@ class Fleet:
         self.tag = uuid.uuid4().hex[:6]
         self.bridge = f"ihf{self.tag}"
         self.gateway = f"10.{octet}.0.1"
+        self.octet = octet
+        self._held = contextlib.ExitStack()  # the subnet's machine-wide lock, while the lab stands
         self._own_workdir = workdir is None
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="ihcheck-fleet-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -133,6 +137,10 @@ class Fleet:
         Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege-separation directory
         _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.client_key)])
         (self.workdir / "authorized_keys").write_text(Path(f"{self.client_key}.pub").read_text())
+        # Two labs on one /16 (two test runs of the same file on this machine, another worktree's suite)
+        # would put the same gateway on two bridges, and one lab's connections would reach the other's
+        # hosts: a lab waits for the subnet to be free.
+        self._held.enter_context(state_lock(f"fleet-10.{self.octet}.lock"))
         _run(["ip", "link", "add", self.bridge, "type", "bridge"])
         _run(["ip", "addr", "add", f"{self.gateway}/16", "dev", self.bridge])
         _run(["ip", "link", "set", self.bridge, "up"])
@@ -220,6 +228,7 @@ class Fleet:
             subprocess.run(["ip", "netns", "del", netns], capture_output=True, check=False)
         self._namespaces.clear()
         subprocess.run(["ip", "link", "del", self.bridge], capture_output=True, check=False)
+        self._held.close()
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
