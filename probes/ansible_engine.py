@@ -265,10 +265,12 @@ def _run_play(private_dir: Path, inventory: str, hosts: list[str], forks: int, e
 
 
 def ansible_env(options: TransportOptions) -> dict[str, str]:
-    """The environment of every ansible-runner run: host keys checked unless the user opted out."""
+    """The environment of every ansible-runner run: host keys checked unless the user opted out.
+
+    ansible-playbook lives beside ihcheck: its folder goes first on the PATH Ansible's own processes get
+    (ansible-runner looks the command up in that environment), never on this process's PATH, which
+    would shadow the user's commands (pynetdicom's storescp over dcmtk's) for the rest of the run."""
     bindir = str(Path(sys.executable).parent)
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):  # ansible-playbook lives beside ihcheck
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
     return {
         "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
         "ANSIBLE_HOST_KEY_CHECKING": "False" if options.accept_unknown_host_keys else "True",

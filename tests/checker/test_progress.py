@@ -96,5 +96,7 @@ def test_a_long_check_shows_hosts_done_in_plain_lines() -> None:
     console = Console(file=buffer, width=200, color_system=None)
     assert _with_plain_progress(console, work, 2, every=0.05) is gathered
     lines = buffer.getvalue().splitlines()
-    assert lines[0].endswith("] checking 2 host(s); db1: done (1/2)"), lines
+    # a loaded machine may print an earlier state first too; the states and the last line are certain
+    assert any(line.endswith("] checking 2 host(s); db1: done (1/2)") for line in lines), lines
     assert lines[-1].endswith("] checking 2 host(s); app1: unreachable (2/2) done"), lines
+    assert sum(line.endswith(" done") for line in lines) == 1
