@@ -24,6 +24,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from checker.shell.run import run_check
+    from probes.transport import unwrap
     from simulator.deploy import running, write_inventory
 
     times: list[float] = []
@@ -38,10 +39,10 @@ def main() -> None:
           f"over {len(times)} runs (target ≤10 s)")
     slowest: dict[str, float] = defaultdict(float)
     for obs in result.observations:
-        words = obs.command.split()
         if obs.transport == "checker":  # in-process: its own duration is not timed, only what ran on hosts
             continue
-        key = words[4].strip("'\"") if words[:1] == ["timeout"] and len(words) > 4 else words[0]
+        words = unwrap(obs.command).split() or ["?"]  # the probe's command, not the `timeout -k … sh -c` around it
+        key = words[0]
         slowest[f"{obs.transport}:{key}"] += (obs.ended_at - obs.started_at).total_seconds()
     print("time inside host commands, summed over hosts (last run; hosts run in parallel):")
     for key, seconds in sorted(slowest.items(), key=lambda kv: -kv[1])[:10]:
