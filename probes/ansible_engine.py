@@ -202,9 +202,10 @@ def gather_with_ansible(
             plans[host.name] = [planner.wrap(*planned(c)) for c in plan(planner, probes)]
             name = hashlib.sha1(host.name.encode()).hexdigest()
             (root / "project" / "batches" / f"{name}.sh").write_text(batch.script(plans[host.name], nonce) + "\n")
+        # ansible-playbook lives beside ihcheck: put its folder first on the PATH Ansible's own processes get
+        # (ansible-runner looks the command up in that environment), never on this process's PATH, which
+        # would shadow the user's commands (pynetdicom's storescp over dcmtk's) for the rest of the run.
         bindir = str(Path(sys.executable).parent)
-        if bindir not in os.environ.get("PATH", "").split(os.pathsep):  # ansible-playbook lives beside ihcheck
-            os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
         envvars = {
             "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
             "ANSIBLE_HOST_KEY_CHECKING": "False" if options.accept_unknown_host_keys else "True",

@@ -147,10 +147,20 @@ def _cell(table: Table, row: Row, column: Column, parse: Callable[[Cell], T]) ->
         raise cell_error(table, row, column, str(exc)) from None
 
 
-def _required(table: Table, row: Row, column: Column, parse: Callable[[Cell], str | None] = parse_text) -> str:
+def _required(table: Table, row: Row, column: Column, parse: Callable[[Cell], T | None]) -> T:
     value = _cell(table, row, column, parse)
     if value is None:
         raise cell_error(table, row, column, "empty")
+    return value
+
+
+def _unique_id(table: Table, row: Row, column: Column, seen: dict[str, int], what: str) -> str:
+    """The row's identifier in `column`, refused when an earlier row (noted in `seen`) has it too: a
+    duplicated licence or visit would be counted twice."""
+    value = _required(table, row, column, parse_identifier)
+    if value in seen:
+        raise cell_error(table, row, column, f"{what} listed twice (also on row {seen[value]})")
+    seen[value] = row.number
     return value
 
 
@@ -161,7 +171,7 @@ def _not_after(table: Table, row: Row, column: Column, value: date | None, as_of
 
 
 def _lookup(table: Table, row: Row, column: Column, mapping: dict[str, T]) -> T:
-    text = _required(table, row, column)
+    text = _required(table, row, column, parse_text)
     found = mapping.get(text.casefold())
     if found is None:
         raise cell_error(table, row, column, f"{text!r} is not one of {', '.join(sorted(set(mapping)))}")
@@ -177,11 +187,7 @@ def physicians_from(table: Table, as_of: date, pseudonym: Pseudonymiser) -> tupl
     seen: dict[str, int] = {}
     result: list[Physician] = []
     for row in table.rows:
-        licence = _required(table, row, COL["licence_no"], parse_identifier)
-        if licence in seen:
-            raise cell_error(table, row, COL["licence_no"],
-                             f"licence number listed twice (also on row {seen[licence]})")
-        seen[licence] = row.number
+        licence = _unique_id(table, row, COL["licence_no"], seen, "licence number")
         dates = {key: _not_after(table, row, COL[key], _cell(table, row, COL[key], parse_date), as_of)
                  for key in ("practice_since", "online_followup_since", "training_passed_on", "whitelist_since")}
         if dates["practice_since"] is None:
@@ -191,7 +197,7 @@ def physicians_from(table: Table, as_of: date, pseudonym: Pseudonymiser) -> tupl
         specialties = _cell(table, row, COL["specialties"], parse_text) or ""
         result.append(Physician(
             row=row.number, id=pseudonym("licence", licence),
-            name=pseudonym("name", _required(table, row, COL["name"])),
+            name=pseudonym("name", _required(table, row, COL["name"], parse_text)),
             title=_lookup(table, row, COL["title"], _TITLES), practice_since=dates["practice_since"],
             online_followup_since=dates["online_followup_since"], training_passed_on=dates["training_passed_on"],
             whitelist_status=status, whitelist_since=dates["whitelist_since"],
@@ -213,13 +219,8 @@ def visits_from(table: Table, as_of: date, pseudonym: Pseudonymiser) -> tuple[Vi
     seen: dict[str, int] = {}
     result: list[Visit] = []
     for row in table.rows:
-        visit_id = _required(table, row, COL["visit_id"], parse_identifier)
-        if visit_id in seen:
-            raise cell_error(table, row, COL["visit_id"], f"visit id listed twice (also on row {seen[visit_id]})")
-        seen[visit_id] = row.number
-        started = _cell(table, row, COL["started_at"], parse_datetime)
-        if started is None:
-            raise cell_error(table, row, COL["started_at"], "empty")
+        visit_id = _unique_id(table, row, COL["visit_id"], seen, "visit id")
+        started = _required(table, row, COL["started_at"], parse_datetime)
         _not_after(table, row, COL["started_at"], started.date(), as_of)
         physician = _cell(table, row, COL["physician_licence"], parse_identifier)
         result.append(Visit(

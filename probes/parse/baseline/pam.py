@@ -20,10 +20,6 @@ TYPES = ("auth", "account", "password", "session")
 _MAX_DEPTH = 16
 
 
-
-
-
-
 def _split(text: str) -> list[str]:
     """Fields of a PAM line; `[...]` controls and args stay one field.
 
@@ -136,9 +132,31 @@ def parse_keyvalue_conf(path: str, text: str) -> tuple[dict[str, Setting], list[
     return settings, problems
 
 
-
-
 _PWQ_KEYS = ("minlen", "minclass", "dcredit", "ucredit", "lcredit", "ocredit")
+_FAILLOCK_KEYS = ("deny", "unlock_time")
+
+
+def _conf_settings(conf: Mapping[str, str | None], keys: tuple[str, ...],
+                   problems: list[Problem]) -> dict[str, Setting]:
+    """The keys set in a module's `key = value` files (pwquality.conf and .d/*.conf, faillock.conf), read
+    in name order so a later file wins, as the module reads them; a file that could not be read is a
+    problem (appended), not an empty file."""
+    values: dict[str, Setting] = {}
+    for path in sorted(conf):
+        text = conf[path]
+        if text is None:
+            problems.append(Problem(file=path, message="could not be read as text (unreadable or binary)"))
+            continue
+        found, bad = parse_keyvalue_conf(path, text)
+        problems.extend(bad)
+        values |= {k: v for k, v in found.items() if k in keys}
+    return values
+
+
+def _arg_settings(line: PamLine, keys: tuple[str, ...]) -> dict[str, Setting]:
+    """The keys given a value as arguments on a module line, which win over the module's files."""
+    return {key: Setting(key=key, value=arg, file=line.file, line=line.line)
+            for key in keys if (arg := line.arg(key))}
 
 
 def password_quality(stack: PamStack, conf: Mapping[str, str | None]) -> PasswordQuality:
@@ -157,18 +175,8 @@ def password_quality(stack: PamStack, conf: Mapping[str, str | None]) -> Passwor
     line = lines[0]
     values: dict[str, Setting] = {}
     if line.module.endswith("pam_pwquality.so"):
-        for path in sorted(conf):
-            text = conf[path]
-            if text is None:
-                problems.append(Problem(file=path, message="could not be read as text (unreadable or binary)"))
-                continue
-            found, bad = parse_keyvalue_conf(path, text)
-            problems.extend(bad)
-            values.update({k: v for k, v in found.items() if k in _PWQ_KEYS})
-    for key in _PWQ_KEYS:
-        arg = line.arg(key)
-        if arg is not None:
-            values[key] = Setting(key=key, value=arg, file=line.file, line=line.line)
+        values |= _conf_settings(conf, _PWQ_KEYS, problems)
+    values |= _arg_settings(line, _PWQ_KEYS)
     return PasswordQuality(
         module=line.module.rsplit("/", 1)[-1],
         where=line.where,
@@ -177,8 +185,6 @@ def password_quality(stack: PamStack, conf: Mapping[str, str | None]) -> Passwor
         credits={k: v for k, v in values.items() if k.endswith("credit")},
         problems=tuple(problems),
     )
-
-
 
 
 def lockout(stack: PamStack, faillock_conf: Mapping[str, str | None]) -> Lockout:
@@ -198,19 +204,9 @@ def lockout(stack: PamStack, faillock_conf: Mapping[str, str | None]) -> Lockout
             "deny": Setting(key="deny", value="3", file="pam_faillock default"),
             "unlock_time": Setting(key="unlock_time", value="600", file="pam_faillock default"),
         }
-        for path in sorted(faillock_conf):
-            text = faillock_conf[path]
-            if text is None:
-                problems.append(Problem(file=path, message="could not be read as text (unreadable or binary)"))
-                continue
-            found, bad = parse_keyvalue_conf(path, text)
-            problems.extend(bad)
-            values.update({k: v for k, v in found.items() if k in ("deny", "unlock_time")})
+        values |= _conf_settings(faillock_conf, _FAILLOCK_KEYS, problems)
         for line in faillock:
-            for key in ("deny", "unlock_time"):
-                arg = line.arg(key)
-                if arg:
-                    values[key] = Setting(key=key, value=arg, file=line.file, line=line.line)
+            values |= _arg_settings(line, _FAILLOCK_KEYS)
         counts = any(x.arg("authfail") is not None for x in faillock)
         if not counts:
             problems.append(
@@ -230,14 +226,9 @@ def lockout(stack: PamStack, faillock_conf: Mapping[str, str | None]) -> Lockout
     tally = stack.modules("pam_tally2.so", "auth")
     if tally:
         line = tally[0]
-        deny, unlock = line.arg("deny"), line.arg("unlock_time")
-        return Lockout(
-            module="pam_tally2.so",
-            where=(line.where,),
-            deny=Setting(key="deny", value=deny, file=line.file, line=line.line) if deny else None,
-            unlock_time=Setting(key="unlock_time", value=unlock, file=line.file, line=line.line) if unlock else None,
-            problems=tuple(problems),
-        )
+        args = _arg_settings(line, _FAILLOCK_KEYS)
+        return Lockout(module="pam_tally2.so", where=(line.where,), deny=args.get("deny"),
+                       unlock_time=args.get("unlock_time"), problems=tuple(problems))
     return Lockout(problems=tuple(problems))
 
 
