@@ -15,8 +15,8 @@ How the two engines stay indistinguishable to rules, evidence and reports:
 3. Each host's output is split command by command into the same Observations (same command lines,
    same ids, same SHA-256 of the same output) and preloaded into that host's Session; then the very
    same probe code runs on it (probes.gather). A follow-up command a probe decides on only after
-   reading a first answer (an echo per uplink, `upsc` per UPS, iperf3) goes through Ansible too, one
-   ad-hoc `shell` run each: slower than the direct engine, but the same evidence.
+   reading a first answer (an echo per uplink, `upsc` per UPS, iperf3) goes through Ansible too, in
+   rounds (`FollowUpRounds`): every host's follow-ups of the moment in one play, framed the same way.
 
 An unreachable host is unreachable with Ansible's own message; a host where the task failed (no
 Python for the module, a task timeout) is unreachable with the module's message: its rules are
@@ -33,7 +33,9 @@ import shutil
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -92,38 +94,16 @@ class _PlanTransport:
 
 
 class AnsibleRunnerTransport:
-    """A follow-up command on one host, as one ad-hoc `shell` run through ansible-runner."""
+    """A follow-up command on one host: it waits for the next round of follow-ups (`FollowUpRounds`)."""
 
     name = "ansible"
 
-    def __init__(self, host: InventoryHost, private_dir: Path, inventory: str, envvars: dict[str, str]) -> None:
+    def __init__(self, host: InventoryHost, rounds: FollowUpRounds) -> None:
         self.host = host
-        self._dir = private_dir
-        self._inventory = inventory
-        self._envvars = envvars
+        self._rounds = rounds
 
     def run(self, command: str, *, timeout: float, cap: int) -> Bounded:
-        import ansible_runner
-
-        seen: dict[str, Any] = {}
-
-        def handler(event: dict[str, Any]) -> bool:
-            if event.get("event") in ("runner_on_ok", "runner_on_failed", "runner_on_unreachable"):
-                seen["event"] = event["event"]
-                seen["res"] = event.get("event_data", {}).get("res", {})
-            return False
-
-        ansible_runner.run(private_data_dir=str(self._dir), inventory=self._inventory, module="ansible.builtin.shell",
-                           module_args=command, host_pattern=self.host.name, quiet=True, envvars=self._envvars,
-                           event_handler=handler, suppress_env_files=True, rotate_artifacts=0,  # hosts run at once
-                           timeout=int(timeout) + 60)
-        res = seen.get("res", {})
-        if seen.get("event") == "runner_on_unreachable" or "event" not in seen:
-            raise HostUnreachable(f"ansible: {res.get('msg', 'no result')}")
-        if "rc" not in res:
-            raise HostUnreachable(f"ansible: {res.get('msg', 'module failed')}")
-        stdout, stderr = str(res.get("stdout", "")).encode(), str(res.get("stderr", "")).encode()
-        return Bounded(int(res["rc"]), stdout[:cap], stderr[:cap], None, len(stdout) + len(stderr) > cap)
+        return self._rounds.run(self.host, command, timeout=timeout, cap=cap)
 
     def host_key_fingerprint(self) -> str | None:
         return known_hosts_fingerprint(self.host)
@@ -131,10 +111,115 @@ class AnsibleRunnerTransport:
     @property
     def verifies_host_keys(self) -> bool:
         """Ansible checked the key (ANSIBLE_HOST_KEY_CHECKING forced on) over its SSH connection plugins."""
-        return self.host.connection in ("ssh", "paramiko") and self._envvars["ANSIBLE_HOST_KEY_CHECKING"] == "True"
+        return self.host.connection in ("ssh", "paramiko") and self._rounds.checks_host_keys
 
     def close(self) -> None:
         return None
+
+
+FOLLOW_UP_PLAY = """\
+# Written by ihcheck: round %(round)d of follow-up commands, each host's framed as one batch (<sha1 of host>.sh).
+- name: ihcheck follow-ups, round %(round)d
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: ihcheck follow-up batch
+      ansible.builtin.shell:
+        cmd: "{{ lookup('ansible.builtin.file', playbook_dir ~ '/' ~ batch) }}"
+        executable: /bin/sh
+      vars:
+        batch: "{{ inventory_hostname | hash('sha1') }}.sh"
+      changed_when: false
+      timeout: %(timeout)d
+"""
+
+
+@dataclass
+class _Ask:
+    command: str
+    timeout: float
+    cap: int
+    answer: Future[Bounded] = field(default_factory=Future)
+
+
+class FollowUpRounds:
+    """Follow-up commands of all hosts, run in rounds: one ansible-runner play per round, not one run each.
+
+    A command a probe decides on after reading an answer (an echo per uplink, `upsc` per UPS, iperf3)
+    waits `window` seconds for the other hosts' follow-ups; then every host's waiting commands go as one
+    batch per host (probes.batch, the envelope the first play used) in one play over all of them, so a
+    fleet's follow-ups cost one Ansible start per round instead of one per command. Each command still
+    becomes its own answer: its own exit status and output, cut at its own cap. Rounds may overlap (a long
+    iperf3 does not hold back another host's quick `upsc`); each has its own playbook and batches under
+    `project/followups/<round>/`, and no round rotates another's artifacts."""
+
+    def __init__(self, private_dir: Path, inventory: str, envvars: dict[str, str], forks: int,
+                 window: float = 0.5) -> None:
+        self._dir = private_dir
+        self._inventory = inventory
+        self._envvars = envvars
+        self._forks = forks
+        self._window = window
+        self._lock = threading.Lock()
+        self._waiting: dict[str, list[_Ask]] = {}
+        self._open = False
+        self.rounds = 0
+
+    @property
+    def checks_host_keys(self) -> bool:
+        return self._envvars["ANSIBLE_HOST_KEY_CHECKING"] == "True"
+
+    def run(self, host: InventoryHost, command: str, *, timeout: float, cap: int) -> Bounded:
+        ask = _Ask(command, timeout, cap)
+        with self._lock:
+            self._waiting.setdefault(host.name, []).append(ask)
+            if not self._open:
+                self._open = True
+                threading.Thread(target=self._round, name="ansible-follow-ups", daemon=True).start()
+        return ask.answer.result()
+
+    def _round(self) -> None:
+        time.sleep(self._window)
+        with self._lock:
+            asks, self._waiting, self._open = self._waiting, {}, False
+            self.rounds += 1
+            number = self.rounds
+        try:
+            self._play(number, asks)
+        except BaseException as exc:
+            for ask in (a for waiting in asks.values() for a in waiting):
+                if not ask.answer.done():
+                    ask.answer.set_exception(exc)
+
+    def _play(self, number: int, asks: dict[str, list[_Ask]]) -> None:
+        folder = self._dir / "project" / "followups" / str(number)
+        folder.mkdir(parents=True, exist_ok=True)
+        nonce = batch.new_nonce()
+        for host, waiting in asks.items():
+            name = hashlib.sha1(host.encode()).hexdigest()
+            (folder / f"{name}.sh").write_text(batch.script([a.command for a in waiting], nonce) + "\n")
+        longest = max(sum(a.timeout for a in waiting) for waiting in asks.values())
+        (folder / "play.yml").write_text(FOLLOW_UP_PLAY % {"round": number, "timeout": int(longest) + 30})
+        outcomes = _run_play(self._dir, self._inventory, list(asks), self._forks, self._envvars,
+                             playbook=f"followups/{number}/play.yml", rotate=0, timeout=int(longest) + 60)
+        for host, waiting in asks.items():
+            outcome = outcomes.get(host)
+            if outcome is None or not outcome.ok:
+                failure = HostUnreachable(outcome.message if outcome else "ansible: no result for this host")
+                for ask in waiting:
+                    ask.answer.set_exception(failure)
+                continue
+            framed = {f.index: f for f in batch.split(outcome.stdout.encode() + b"\n",
+                                                      outcome.stderr.encode() + b"\n", nonce)}
+            for index, ask in enumerate(waiting):
+                part = framed.get(index)
+                if part is None:
+                    ask.answer.set_exception(HostUnreachable("ansible: the follow-up batch ended before this command"))
+                    continue
+                size = len(part.stdout) + len(part.stderr)
+                ask.answer.set_result(Bounded(part.exit_status, part.stdout[:ask.cap],
+                                              part.stderr[:max(0, ask.cap - min(len(part.stdout), ask.cap))],
+                                              None, size > ask.cap))
 
 
 def _time(value: Any) -> datetime | None:
@@ -146,8 +231,9 @@ def _time(value: Any) -> datetime | None:
         return None
 
 
-def _run_play(private_dir: Path, inventory: str, hosts: list[str], forks: int, envvars: dict[str, str],
-              ) -> dict[str, HostOutcome]:
+def _run_play(private_dir: Path, inventory: str, hosts: list[str], forks: int, envvars: dict[str, str], *,
+              playbook: str = "ihcheck.yml", rotate: int = 1, timeout: int | None = None) -> dict[str, HostOutcome]:
+    """One play through ansible-runner; each host's outcome from the event stream."""
     import ansible_runner
 
     outcomes: dict[str, HostOutcome] = {}
@@ -172,10 +258,26 @@ def _run_play(private_dir: Path, inventory: str, hosts: list[str], forks: int, e
             outcomes[host] = outcome
         return False  # the events are consumed here; nothing kept in the artifacts
 
-    ansible_runner.run(private_data_dir=str(private_dir), inventory=inventory, playbook="ihcheck.yml",
+    ansible_runner.run(private_data_dir=str(private_dir), inventory=inventory, playbook=playbook,
                        forks=forks, limit=",".join(hosts), quiet=True, envvars=envvars, event_handler=handler,
-                       suppress_env_files=True, rotate_artifacts=1)
+                       suppress_env_files=True, rotate_artifacts=rotate, timeout=timeout)
     return outcomes
+
+
+def ansible_env(options: TransportOptions) -> dict[str, str]:
+    """The environment of every ansible-runner run: host keys checked unless the user opted out.
+
+    ansible-playbook lives beside ihcheck: its folder goes first on the PATH Ansible's own processes get
+    (ansible-runner looks the command up in that environment), never on this process's PATH, which
+    would shadow the user's commands (pynetdicom's storescp over dcmtk's) for the rest of the run."""
+    bindir = str(Path(sys.executable).parent)
+    return {
+        "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
+        "ANSIBLE_HOST_KEY_CHECKING": "False" if options.accept_unknown_host_keys else "True",
+        "ANSIBLE_TIMEOUT": str(options.connect_timeout),
+        "ANSIBLE_PIPELINING": "True",
+        "ANSIBLE_RETRY_FILES_ENABLED": "False",
+    }
 
 
 def gather_with_ansible(
@@ -202,19 +304,10 @@ def gather_with_ansible(
             plans[host.name] = [planner.wrap(*planned(c)) for c in plan(planner, probes)]
             name = hashlib.sha1(host.name.encode()).hexdigest()
             (root / "project" / "batches" / f"{name}.sh").write_text(batch.script(plans[host.name], nonce) + "\n")
-        # ansible-playbook lives beside ihcheck: put its folder first on the PATH Ansible's own processes get
-        # (ansible-runner looks the command up in that environment), never on this process's PATH, which
-        # would shadow the user's commands (pynetdicom's storescp over dcmtk's) for the rest of the run.
-        bindir = str(Path(sys.executable).parent)
-        envvars = {
-            "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
-            "ANSIBLE_HOST_KEY_CHECKING": "False" if options.accept_unknown_host_keys else "True",
-            "ANSIBLE_TIMEOUT": str(options.connect_timeout),
-            "ANSIBLE_PIPELINING": "True",
-            "ANSIBLE_RETRY_FILES_ENABLED": "False",
-        }
+        envvars = ansible_env(options)
         inventory_source = str(Path(inventory_path).resolve())
         outcomes = _run_play(root, inventory_source, [h.name for h in inventory.hosts], forks, envvars)
+        rounds = FollowUpRounds(root, inventory_source, envvars, forks)
 
         def opener(host: InventoryHost, opts: TransportOptions, log: ObservationLog) -> Session:
             outcome = outcomes.get(host.name)
@@ -222,8 +315,7 @@ def gather_with_ansible(
                 raise HostUnreachable("ansible: no result for this host")
             if not outcome.ok:
                 raise HostUnreachable(outcome.message)
-            session = Session(host=host, transport=AnsibleRunnerTransport(host, root, inventory_source, envvars),
-                              log=log, options=opts)
+            session = Session(host=host, transport=AnsibleRunnerTransport(host, rounds), log=log, options=opts)
             # Ansible strips the final newline from a module's output; the envelope's last marker needs it back.
             framed = {f.index: f for f in batch.split(outcome.stdout.encode() + b"\n", outcome.stderr.encode() + b"\n",
                                                       nonce)}

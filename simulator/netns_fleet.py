@@ -34,6 +34,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
+from simulator import netns
 from simulator.paths import state_lock
 
 State = Literal["up", "down", "silent"]
@@ -141,9 +142,8 @@ class Fleet:
         # would put the same gateway on two bridges, and one lab's connections would reach the other's
         # hosts: a lab waits for the subnet to be free.
         self._held.enter_context(state_lock(f"fleet-10.{self.octet}.lock"))
-        _run(["ip", "link", "add", self.bridge, "type", "bridge"])
-        _run(["ip", "addr", "add", f"{self.gateway}/16", "dev", self.bridge])
-        _run(["ip", "link", "set", self.bridge, "up"])
+        netns.ip("link", "add", self.bridge, "type", "bridge")
+        netns.address_up(self.bridge, f"{self.gateway}/16")
         with ThreadPoolExecutor(max_workers=8) as pool:
             keys = list(pool.map(self._prepare, self.hosts))
         self.known_hosts.write_text("".join(keys))
@@ -156,14 +156,11 @@ class Fleet:
         home = self.workdir / host.name
         home.mkdir()
         self._namespaces.append(host.netns)
-        _run(["ip", "netns", "add", host.netns])
+        netns.add_namespace(host.netns)
         peer = f"v{self.tag}{self.hosts.index(host)}"[:15]
-        _run(["ip", "link", "add", peer, "type", "veth", "peer", "name", "eth0", "netns", host.netns])
-        _run(["ip", "link", "set", peer, "master", self.bridge, "up"])
-        _run(["ip", "-n", host.netns, "addr", "add", f"{host.address}/16", "dev", "eth0"])
-        _run(["ip", "-n", host.netns, "link", "set", "eth0", "up"])
-        _run(["ip", "-n", host.netns, "link", "set", "lo", "up"])
-        _run(["ip", "-n", host.netns, "route", "add", "default", "via", self.gateway])
+        netns.add_veth(peer, "eth0", peer_netns=host.netns)
+        netns.ip("link", "set", peer, "master", self.bridge, "up")
+        netns.address_up("eth0", f"{host.address}/16", netns=host.netns, gateway=self.gateway)
         _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / "host_key")])
         (home / "machine-id").write_text(uuid.uuid4().hex + "\n")
         shutil.copytree("/etc/skel", home / "root", dirs_exist_ok=True)
@@ -224,8 +221,8 @@ class Fleet:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         self._procs.clear()
-        for netns in self._namespaces:
-            subprocess.run(["ip", "netns", "del", netns], capture_output=True, check=False)
+        for name in self._namespaces:
+            netns.delete_namespace(name)
         self._namespaces.clear()
         subprocess.run(["ip", "link", "del", self.bridge], capture_output=True, check=False)
         self._held.close()

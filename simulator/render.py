@@ -155,7 +155,14 @@ def _ready_script(checks: list[tuple[str, str]]) -> str:
         ]
     lines += [
         "  if [ -z \"$pending\" ]; then echo ready; exit 0; fi",
-        "  if [ \"$(date +%s)\" -ge \"$deadline\" ]; then echo \"not ready:$pending\"; exit 1; fi",
+        "  if [ \"$(date +%s)\" -ge \"$deadline\" ]; then",
+        # a start step that never returns holds back every daemon after it (and sshd): name it
+        "    starter=$(pgrep -o -f '^sh /ihc/start.sh'); waits=''",
+        "    [ -n \"$starter\" ] &&",
+        "      waits=\" (start.sh still waits for: $(ps -o args= --ppid \"$starter\" | paste -sd';'))\"",
+        "    echo \"not ready:$pending$waits\"",
+        "    exit 1",
+        "  fi",
         "  sleep 0.5",
         "done",
     ]

@@ -125,3 +125,33 @@ def test_both_engines_gather_identical_facts_and_verdicts(tmp_path: Path) -> Non
                 for r in (direct, ansible)]
     assert commands[0] == commands[1]
     assert any("@@ihcheck-M" in c for c in commands[0])
+
+
+def test_ansible_follow_ups_of_all_hosts_go_in_one_round(tmp_path: Path) -> None:
+    """Follow-up commands asked at once by several hosts (two by one host) run as one ansible-runner play,
+    and each still gets its own exit status and output; a host Ansible cannot reach gets HostUnreachable."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from checker.errors import HostUnreachable
+    from probes.ansible_engine import FollowUpRounds, ansible_env
+    from probes.inventory import load_inventory
+    from probes.transport import TransportOptions
+
+    with Fleet(3, octet=217, faults={2: "down"}, workdir=tmp_path / "fleet") as fleet:
+        inventory = fleet.inventory(tmp_path / "inventory.yml")
+        hosts = load_inventory(inventory).hosts
+        rounds = FollowUpRounds(tmp_path / "runner", str(inventory), ansible_env(TransportOptions()), forks=4,
+                                window=2.0)  # wide enough for all five asks on a loaded machine
+        asks = [(h, n) for h in hosts for n in ((3, 4) if h.name == "host001" else (5,))]
+        with ThreadPoolExecutor(max_workers=len(asks)) as pool:
+            futures = [pool.submit(rounds.run, h, f"hostname; echo err{n} >&2; exit {n}", timeout=30, cap=1 << 20)
+                       for h, n in asks]
+            answers = [f.exception() or f.result() for f in futures]
+    assert rounds.rounds == 1
+    assert (tmp_path / "runner" / "project" / "followups" / "1" / "play.yml").is_file()
+    for (host, n), answer in zip(asks, answers, strict=True):
+        if host.name == "host003":  # down
+            assert isinstance(answer, HostUnreachable), answer
+            continue
+        assert not isinstance(answer, BaseException), answer
+        assert (answer.returncode, answer.stdout, answer.stderr) == (n, f"{host.name}\n".encode(), f"err{n}\n".encode())

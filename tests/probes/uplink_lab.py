@@ -23,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 
 from probes.bounded import Bounded, run_bounded
+from simulator import netns
 
 SERVICE_ADDRESS = "10.203.99.1"  # the lab's "internet" address, on the server namespace's loopback
 ECHO_PORT = 8080
@@ -143,23 +144,18 @@ class Lab:
         self.close()
 
     def _build(self) -> None:
-        _sh("ip", "netns", "add", self.client)
-        _sh("ip", "netns", "add", self.server)
-        for ns in (self.client, self.server):
-            _sh("ip", "link", "set", "lo", "up", netns=ns)
-        _sh("ip", "addr", "add", f"{SERVICE_ADDRESS}/32", "dev", "lo", netns=self.server)
+        netns.add_namespace(self.client)
+        netns.add_namespace(self.server)
+        netns.ip("addr", "add", f"{SERVICE_ADDRESS}/32", "dev", "lo", netns=self.server)
         for n, rate in enumerate(self.rates_mbps, start=1):
             cli, srv = f"up{n}", f"isp{n}"
             client_address, gateway = f"10.203.{n}.2", f"10.203.{n}.1"
-            _sh("ip", "link", "add", cli, "netns", self.client, "type", "veth", "peer", "name", srv,
-                "netns", self.server)
-            _sh("ip", "addr", "add", f"{client_address}/24", "dev", cli, netns=self.client)
-            _sh("ip", "addr", "add", f"{gateway}/24", "dev", srv, netns=self.server)
+            netns.add_veth(cli, srv, netns=self.client, peer_netns=self.server)
+            netns.address_up(srv, f"{gateway}/24", netns=self.server)
+            netns.address_up(cli, f"{client_address}/24", netns=self.client, gateway=gateway, metric=100 * n)
             for ns, dev in ((self.client, cli), (self.server, srv)):
-                _sh("ip", "link", "set", dev, "up", netns=ns)
                 _sh("tc", "qdisc", "add", "dev", dev, "root", "tbf", "rate", f"{rate}mbit",
                     "burst", str(burst_bytes(rate)), "latency", "50ms", netns=ns)
-            _sh("ip", "route", "add", "default", "via", gateway, "dev", cli, "metric", str(100 * n), netns=self.client)
             self.uplinks.append(Uplink(cli, rate, client_address, gateway))
         # Replies to each uplink's addresses leave by the same uplink (the routers in the simulator masquerade).
         self._root = Path(tempfile.mkdtemp(prefix="ihc-lab-"))
@@ -208,7 +204,7 @@ class Lab:
                 proc.wait()
         self._procs.clear()
         for ns in (self.client, self.server):
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+            netns.delete_namespace(ns)
         if self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)
 

@@ -29,7 +29,7 @@ def check_scenario(name: str, tmp_path: Path) -> tuple[CheckResult, dict[str, st
     from reports.keys import SigningKeys
     from simulator.deploy import running, write_inventory
 
-    with running(name, ready_timeout=180) as deployment:  # 90 s was once too short for coturn on a busy CI
+    with running(name) as deployment:
         inventory = write_inventory(deployment.scenario, tmp_path / "inventory.yml")
         result = run_check(inventory).result
         expected: dict[str, str] = {str(rule): str(verdict) for rule, verdict in deployment.spec.expect.items()}

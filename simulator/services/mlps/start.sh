@@ -52,7 +52,11 @@ RULES
   echo 'IhcheckSim.Test.Signature:0:*:69686368656b2d73696d756c61746f722d746573742d7369676e6174757265' \
     > /var/lib/clamav/ihcheck-sim.ndb
   install -d -o clamav -g clamav /run/clamav
-  clamd
+  # In the foreground, put in the background by the shell: a daemonizing clamd's parent waits for its
+  # child's "ready" SIGINT, but drops to the clamav user only after forking; with this one-signature
+  # database the child (already clamav) is ready within milliseconds, and when it signals first its
+  # kill() fails with EPERM, so the parent - and this start script, before coturn and sshd - waits forever.
+  (clamd --foreground >/var/log/ihc-clamd.log 2>&1 &)
   # 数据备份恢复 a: a nightly backup job
   printf '30 2 * * * root tar -czf /var/backups/ihcheck-etc-$(date +\\%%F).tgz /etc\n' > /etc/cron.d/ihcheck-backup
 else
