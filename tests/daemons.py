@@ -173,8 +173,27 @@ def postgres(workdir: Path) -> Iterator[int]:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for_port(port)
+        wait_for_port(port, process=proc)
+        _wait_until_accepting(bindir, port, proc)
         yield port
     finally:
         _stop(proc)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _wait_until_accepting(bindir: Path, port: int, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+    """PostgreSQL listens before it accepts sessions: until its startup process has finished, a client is
+    refused with "FATAL: the database system is starting up". On a loaded machine that window lasts long
+    enough for a test's psql to be refused, so wait for pg_isready's "accepting connections" (exit 0)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise TimeoutError(f"PostgreSQL on 127.0.0.1:{port} exited with {proc.returncode} while starting")
+        ready = subprocess.run([str(bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port), "-t", "10"],
+                               check=False)
+        if ready.returncode == 0:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"PostgreSQL on 127.0.0.1:{port} not accepting sessions after {timeout:g} s "
+                               f"(pg_isready exit {ready.returncode})")
+        time.sleep(0.1)

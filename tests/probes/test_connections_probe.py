@@ -29,12 +29,14 @@ def db_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, 
     with postgres(tmp_path_factory.mktemp("pg")) as port:
         psql = sorted(Path("/usr/lib/postgresql").glob("*/bin/psql"))[-1]
         client = subprocess.Popen([str(psql), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-X", "-q",
-                                   "-c", "SELECT pg_sleep(120)"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   "-c", "SELECT pg_sleep(120)"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            deadline = time.monotonic() + 15
+            # A psql that was refused exits at once; polling its zombie's (empty) sockets would only time out.
+            deadline = time.monotonic() + 60
             while not any(c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED
                           for c in psutil.Process(client.pid).net_connections(kind="tcp")):
-                assert time.monotonic() < deadline, "psql did not connect"
+                assert client.poll() is None, f"psql exited with {client.returncode}: {client.communicate()[1]!r}"
+                assert time.monotonic() < deadline, "psql did not connect within 60 s"
                 time.sleep(0.1)
             yield port, client.pid
         finally:
