@@ -246,17 +246,18 @@ def read_roster(path: Path, as_of: date, pseudonym: Pseudonymiser, *, encoding: 
                 sheet: str | None = None) -> Roster:
     """A roster file the inventory names: attested by the hospital (hashed), never observed."""
     table = read_table(path, ROSTER_COLUMNS, encoding=encoding, sheet=sheet)
-    return Roster(source=Source(basis="attested", description=f"file {path}", sha256=table.sha256,
-                                encoding=table.encoding),
-                  physicians=physicians_from(table, as_of, pseudonym))
+    return Roster(source=_attested_file(path, table), physicians=physicians_from(table, as_of, pseudonym))
 
 
 def read_visits(path: Path, as_of: date, pseudonym: Pseudonymiser, *, encoding: str | None = None,
                 sheet: str | None = None) -> Visits:
     table = read_table(path, VISIT_COLUMNS, encoding=encoding, sheet=sheet)
-    return Visits(source=Source(basis="attested", description=f"file {path}", sha256=table.sha256,
-                                encoding=table.encoding),
-                  visits=visits_from(table, as_of, pseudonym))
+    return Visits(source=_attested_file(path, table), visits=visits_from(table, as_of, pseudonym))
+
+
+def _attested_file(path: Path, table: Table) -> Source:
+    """A file the hospital hands in is attested, by its hash and the encoding it was read in."""
+    return Source(basis="attested", description=f"file {path}", sha256=table.sha256, encoding=table.encoding)
 
 
 # ---------------------------------------------------------------------------------------------- queries
