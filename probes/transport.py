@@ -309,66 +309,16 @@ class _ParamikoTransport:
         self._client = client
 
     def run(self, command: str, *, timeout: float, cap: int) -> Bounded:
-        import paramiko
-
-        transport = self._client.get_transport() if self._client else None
-        if transport is None or not transport.is_active():
-            raise HostUnreachable("connection lost")
-        try:
-            channel = transport.open_session(timeout=self._options.connect_timeout)
-            channel.exec_command(command)
-            channel.shutdown_write()
-        except (paramiko.SSHException, OSError, EOFError) as exc:
-            raise HostUnreachable(f"connection lost: {exc or type(exc).__name__}") from None
         out, err = bytearray(), bytearray()
-        cancel = self._options.cancel
-        deadline = time.monotonic() + timeout + self._options.kill_grace + CLIENT_SLACK
-        exited_at: float | None = None
-        ended: str | None = None
-        truncated = False
-        try:
-            while True:
-                progressed = False
-                while channel.recv_ready():
-                    out += channel.recv(65536)
-                    progressed = True
-                while channel.recv_stderr_ready():
-                    err += channel.recv_stderr(65536)
-                    progressed = True
-                if len(out) + len(err) > cap:
-                    truncated, ended = True, f"output cap of {cap} bytes"
-                    keep = max(0, cap - len(err))
-                    del out[keep:]
-                    del err[max(0, cap - len(out)):]
-                    break
-                if channel.eof_received and channel.exit_status_ready() and not channel.recv_ready() \
-                        and not channel.recv_stderr_ready():
-                    break
-                now_ = time.monotonic()
-                if channel.exit_status_ready():
-                    # The command exited; a child it left behind may hold the channel open. Take what came.
-                    exited_at = exited_at or now_
-                    if now_ - exited_at > 1.0:
-                        break
-                if cancel is not None and cancel.is_set():
-                    ended = "interrupted"
-                    break
-                if now_ >= deadline:
-                    ended = f"deadline of {timeout:g} s"
-                    break
-                if channel.closed and not progressed:
-                    break
-                if not progressed:
-                    select.select([channel], [], [], 0.05)
-            status = channel.recv_exit_status() if ended is None and channel.exit_status_ready() else None
-        except (OSError, EOFError, paramiko.SSHException) as exc:
-            raise HostUnreachable(f"connection lost: {exc or type(exc).__name__}") from None
-        finally:
-            channel.close()
-        if status == -1:  # the server sent no exit status: the command was killed by a signal, or the server quit
+        ended, status = self._exchange(command, b"", out.extend, err.extend, timeout=timeout, cap=cap)
+        truncated = ended is not None and ended.startswith("output cap")
+        if truncated:
+            del out[max(0, cap - len(err)):]
+            del err[max(0, cap - len(out)):]
+        if ended is None and status == -1:  # no exit status: the command was killed by a signal, or the server quit
             status = None
             err += b"\n[ihcheck: the host sent no exit status (killed by a signal?)]"
-        return Bounded(status, bytes(out), bytes(err), ended, truncated)
+        return Bounded(status if ended is None else None, bytes(out), bytes(err), ended, truncated)
 
     def host_key_fingerprint(self) -> str | None:
         transport = self._client.get_transport() if self._client else None
@@ -380,6 +330,17 @@ class _ParamikoTransport:
                on_stderr: Callable[[bytes], None], *, timeout: float, cap: int) -> str | None:
         """One channel on the host's one connection: `stdin` sent and closed, stdout and stderr handed over
         as they arrive, until the command ends, `timeout` passes or `cap` bytes came (then why it ended)."""
+        return self._exchange(command, stdin, on_stdout, on_stderr, timeout=timeout, cap=cap)[0]
+
+    def _exchange(self, command: str, stdin: bytes, on_stdout: Callable[[bytes], None],
+                  on_stderr: Callable[[bytes], None], *, timeout: float, cap: int) -> tuple[str | None, int | None]:
+        """Run `command` on a new channel of the one connection, handing its output over as it arrives.
+
+        Returns why the checker ended it (None: it ended by itself) and its exit status (None when there
+        was none to read). Ends at the command's exit, or one second after it when a child it left behind
+        holds the channel open; at the deadline (the command's own, its kill grace and CLIENT_SLACK); on
+        Ctrl-C; or once more than `cap` bytes came. A connection lost on the way is HostUnreachable.
+        """
         import paramiko
 
         transport = self._client.get_transport() if self._client else None
@@ -388,13 +349,15 @@ class _ParamikoTransport:
         try:
             channel = transport.open_session(timeout=self._options.connect_timeout)
             channel.exec_command(command)
-            channel.sendall(stdin)
+            if stdin:
+                channel.sendall(stdin)
             channel.shutdown_write()
         except (paramiko.SSHException, OSError, EOFError) as exc:
             raise HostUnreachable(f"connection lost: {exc or type(exc).__name__}") from None
         deadline = time.monotonic() + timeout + self._options.kill_grace + CLIENT_SLACK
         cancel = self._options.cancel
         received = 0
+        exited_at: float | None = None
         try:
             while True:
                 progressed = False
@@ -409,20 +372,27 @@ class _ParamikoTransport:
                     on_stderr(data)
                     progressed = True
                 if received > cap:
-                    return f"output cap of {cap} bytes"
+                    return f"output cap of {cap} bytes", None
                 if channel.eof_received and channel.exit_status_ready() and not channel.recv_ready() \
                         and not channel.recv_stderr_ready():
-                    return None
+                    break
+                now_ = time.monotonic()
+                if channel.exit_status_ready():
+                    # The command exited; a child it left behind may hold the channel open. Take what came.
+                    exited_at = exited_at or now_
+                    if now_ - exited_at > 1.0:
+                        break
                 if cancel is not None and cancel.is_set():
-                    return "interrupted"
-                if time.monotonic() >= deadline:
-                    return f"deadline of {timeout:g} s"
+                    return "interrupted", None
+                if now_ >= deadline:
+                    return f"deadline of {timeout:g} s", None
                 if channel.closed and not progressed:
                     if not transport.is_active():
                         raise HostUnreachable("connection lost")
-                    return None
+                    break
                 if not progressed:
                     select.select([channel], [], [], 0.05)
+            return None, channel.recv_exit_status() if channel.exit_status_ready() else None
         except (OSError, EOFError, paramiko.SSHException) as exc:
             raise HostUnreachable(f"connection lost: {exc or type(exc).__name__}") from None
         finally:

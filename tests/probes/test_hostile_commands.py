@@ -103,6 +103,21 @@ def test_a_detached_child_holding_stdout_does_not_hold_the_run(kind: str, reques
     assert "battery.charge: 100" in obs.stdout
 
 
+def test_a_detached_child_does_not_hold_a_batch_either(hostile_sshd: Sshd) -> None:
+    """A host's batch reads its channel the way one command does: once the batch's shell has exited, a child left
+    holding the channel costs a second, not the batch's whole deadline."""
+    session = _remote(hostile_sshd, "paramiko", _options())
+    started = time.monotonic()
+    sender = session.prefetch(["upsc ups@localhost", "echo after"])
+    assert sender is not None
+    sender.join(30)
+    upsc, after = session.run("upsc ups@localhost"), session.run("echo after")
+    session.transport.close()
+    assert time.monotonic() - started < 6, "waited for the detached child"
+    assert "battery.charge: 100" in upsc.stdout and after.stdout == "after\n"
+    assert len(session.log.all()) == 2  # both came from the batch
+
+
 def test_openssh_gives_up_on_a_detached_child_at_its_deadline(hostile_sshd: Sshd) -> None:
     """The OpenSSH client cannot see the command exit while a child holds the channel: it is ended by the
     checker's deadline, and the observation says so (it does not pretend to have a complete result)."""
