@@ -8,7 +8,11 @@ ip's own message, so a lab that cannot be built says why.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
+from collections.abc import Iterable
 
 
 def ip(*args: str, netns: str | None = None) -> None:
@@ -45,3 +49,20 @@ def address_up(dev: str, cidr: str, *, netns: str | None = None, gateway: str | 
     if gateway is not None:
         ip("route", "add", "default", "via", gateway, "dev", dev, *(("metric", str(metric)) if metric else ()),
            netns=netns)
+
+
+def stop_daemons(procs: Iterable[subprocess.Popen[bytes]], *, timeout: float = 10) -> None:
+    """End the labs' daemons, each started leading a process group of its own: TERM to every group first
+    (so they wind down together), then KILL to any group still alive after `timeout` seconds."""
+    procs = list(procs)
+    for proc in procs:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -210,16 +209,7 @@ class Fleet:
             raise RuntimeError(f"fleet lab: {len(pending)} host(s) never listened, e.g. {pending[0].name}")
 
     def close(self) -> None:
-        for proc in self._procs:
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self._procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        netns.stop_daemons(self._procs)
         self._procs.clear()
         for name in self._namespaces:
             netns.delete_namespace(name)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -24,6 +23,7 @@ from probes.facts.declared import BmcAccess, Declarations
 from probes.inventory import InventoryHost
 from probes.observation import ObservationLog
 from probes.transport import Session, open_transport
+from simulator.netns import stop_daemons
 from tests.daemons import require, wait_for_port
 
 NUT_DIR = Path("/lib/nut")
@@ -75,13 +75,7 @@ def process(argv: list[str], log: Path, *, env: dict[str, str] | None = None,
             raise RuntimeError(f"{argv[0]} exited {proc.returncode}:\n{log.read_text(errors='replace')[-2000:]}")
         yield proc
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_daemons([proc])
 
 
 def local_session(declared: Declarations | None = None) -> Session:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -193,15 +192,7 @@ class Lab:
         raise RuntimeError("lab daemons did not become ready within 10 s")
 
     def close(self) -> None:
-        for proc in self._procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self._procs:
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        netns.stop_daemons(self._procs, timeout=5)
         self._procs.clear()
         for ns in (self.client, self.server):
             netns.delete_namespace(ns)
