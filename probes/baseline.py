@@ -272,13 +272,7 @@ def build_facts(
         login_defs = (
             parse_login_defs(login_defs_text.text)
             if login_defs_text.text is not None
-            else parse_login_defs("").model_copy(
-                update={
-                    "problems": (
-                        Problem(file="/etc/login.defs", message="could not be read as text (unreadable or binary)"),
-                    )
-                }
-            )
+            else parse_login_defs("").model_copy(update={"problems": (Problem.unreadable("/etc/login.defs"),)})
         )
     passwd = files["/etc/passwd"].text
     shadow = files.get("shadow")

@@ -64,6 +64,11 @@ class Problem(Record):
         where = f"{self.file}, line {self.line}" if self.line is not None else self.file
         return f"{where}: {self.message}"
 
+    @classmethod
+    def unreadable(cls, path: str) -> Problem:
+        """A file the host returned that is not text a parser can read: never taken as an empty file."""
+        return cls(file=path, message="could not be read as text (unreadable or binary)")
+
 
 class Account(Record):
     name: str

@@ -32,7 +32,7 @@ def remote_targets(files: Mapping[str, str | None]) -> tuple[list[RemoteTarget],
     for path in sorted(files):
         text = files[path]
         if text is None:
-            problems.append(Problem(file=path, message="could not be read as text (unreadable or binary)"))
+            problems.append(Problem.unreadable(path))
             continue
         daemon = "syslog-ng" if "syslog-ng" in path else "rsyslog"
         if daemon == "rsyslog":
@@ -102,7 +102,7 @@ def log_retention(
             continue
         text = files[path]
         if text is None:
-            problems.append(Problem(file=path, message="could not be read as text (unreadable or binary)"))
+            problems.append(Problem.unreadable(path))
             continue
         pending: list[str] = []
         block: dict[str, Setting] | None = None
@@ -169,7 +169,7 @@ def shell_timeout(files: Mapping[str, str | None]) -> tuple[Setting | None, bool
     for path in sorted(files):
         text = files[path]
         if text is None:
-            problems.append(Problem(file=path, message="could not be read as text (unreadable or binary)"))
+            problems.append(Problem.unreadable(path))
             continue
         for number, line in logical_lines(text):
             match = _TMOUT.match(line)

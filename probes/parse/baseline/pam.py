@@ -80,7 +80,7 @@ def resolve_stack(service: str, files: Mapping[str, str | None]) -> PamStack:
             problems.append(Problem(file=where, message=f"{path} not found"))
             return
         if text is None:
-            problems.append(Problem(file=path, message="could not be read as text (unreadable or binary)"))
+            problems.append(Problem.unreadable(path))
             return
         items, found = parse_pam_file(path, text)
         problems.extend(found)
@@ -145,7 +145,7 @@ def _conf_settings(conf: Mapping[str, str | None], keys: tuple[str, ...],
     for path in sorted(conf):
         text = conf[path]
         if text is None:
-            problems.append(Problem(file=path, message="could not be read as text (unreadable or binary)"))
+            problems.append(Problem.unreadable(path))
             continue
         found, bad = parse_keyvalue_conf(path, text)
         problems.extend(bad)

@@ -219,7 +219,7 @@ def parse_sshd_files(files: Mapping[str, str | None], root: str = ROOT) -> SshdC
             return
         text = files[path]
         if text is None:
-            problems.append(Problem(file=path, message="could not be read as text (unreadable or binary)"))
+            problems.append(Problem.unreadable(path))
             return
         in_match = False
         for number, line in logical_lines(text):

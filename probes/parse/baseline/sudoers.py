@@ -71,7 +71,7 @@ def parse_sudoers(files: Mapping[str, str | None], root: str = ROOT) -> Sudoers:
             return
         text = files[path]
         if text is None:
-            problems.append(Problem(file=path, message="could not be read as text (unreadable or binary)"))
+            problems.append(Problem.unreadable(path))
             return
         for number, line in logical_lines(text, continuation=True):
             if re.match(r"^@include", line) or re.match(
