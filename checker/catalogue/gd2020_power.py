@@ -8,7 +8,7 @@ taken from an attestation and reported as attested, never as observed.
 from __future__ import annotations
 
 from checker.catalogue.sources import GD2020
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import HostFacts
 from probes.facts.power import PowerFacts, PowerSupplyUnit, UpsReading
 
@@ -30,6 +30,8 @@ POWER_INTERPRETATION = (
 
 HINT = ("if the machine room has a second utility feed or a generator, name a document saying so in "
         "ihcheck_power_attestation")
+BLIND_HINT_ZH = ("请声明 BMC（ihcheck_bmc）、UPS（ihcheck_ups）或证明机房供电的文件"
+                 "（ihcheck_power_attestation）")
 BLIND_HINT = ("declare the BMC (ihcheck_bmc), the UPS (ihcheck_ups) or a document attesting the machine room's "
               "supply (ihcheck_power_attestation)")
 
@@ -134,5 +136,5 @@ POWER = Rule(
     needs=("power", "identity"),
     optional=("identity",),
     judge_host=judge_power_host,
-    blind_hint=BLIND_HINT,
+    blind_hint=Said(BLIND_HINT_ZH, BLIND_HINT),
 )
