@@ -25,9 +25,24 @@ EXAMPLES = ROOT / "tests" / "data" / "facts"
 SCENARIOS = ROOT / "tests" / "data" / "scenarios"
 CORE = [*sorted((ROOT / "checker" / "catalogue").glob("*.py")), ROOT / "checker" / "engine.py"]
 # Being translated (issue 13): a strict xfail each, so the test fails the moment one is done and not struck off.
-PENDING_MODULES = {"bj2026_pilot.py", "gd2020_av.py", "gd2020_domestic.py", "gd2020_exchange.py",
-                   "gd2020_materials.py", "gd2020_network.py", "gd2020_power.py", "mlps.py"}
-PENDING_RULES = {r.id for r in CATALOGUE} - {"GD2020-1.2.3-servers", "GD2020-1.2.3-db-app-split"}
+# One engineer's modules per line: strike your line off, keep the comments between them.
+PENDING_MODULES = {
+    # the GD2020 infrastructure rules
+    "gd2020_av.py", "gd2020_domestic.py", "gd2020_network.py", "gd2020_power.py",
+    # the pilot, clinical exchange and materials
+    "bj2026_pilot.py", "gd2020_exchange.py", "gd2020_materials.py",
+    # MLPS level 3
+    "mlps.py",
+    # (end)
+}
+
+
+def _module(rule: Rule) -> str:
+    judge = rule.judge or rule.judge_host
+    return f"{judge.__module__.rsplit('.', 1)[-1]}.py" if judge else ""
+
+
+PENDING_RULES = {r.id for r in CATALOGUE if _module(r) in PENDING_MODULES}
 # MLPS items whose example is the engine's "cannot read the host" finding, already said in both languages
 SAID_BY_THE_ENGINE = {f"GD2020-1.2.1-l3-ces1-{n}/inconclusive.json" for n in ("13", "17", "23")}
 CJK = re.compile(r"[\u4e00-\u9fff]")
