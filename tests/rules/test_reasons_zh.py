@@ -32,7 +32,6 @@ PENDING_MODULES = {
     # the pilot, clinical exchange and materials
     "bj2026_pilot.py", "gd2020_exchange.py", "gd2020_materials.py",
     # MLPS level 3
-    "mlps.py",
     # (end)
 }
 
