@@ -30,7 +30,6 @@ PENDING_MODULES = {
     # the GD2020 infrastructure rules
     "gd2020_av.py",
     # the pilot, clinical exchange and materials
-    "bj2026_pilot.py",
     # MLPS level 3
     "mlps.py",
     # (end)
