@@ -10,13 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from checker.errors import ExitCode
-from checker.model import Evidence, Finding, Rule, Verdict, worst
+from checker.model import Evidence, Finding, Rule, Said, Verdict, worst
 from probes.facts import DeploymentFacts, HostFacts
 
 
+def why_missing(host: HostFacts, family: str) -> Said:
+    """Why `host` lacks a fact family, in both languages."""
+    return Said(host.why_missing_zh(family), host.why_missing(family))
+
+
 def _raised(rule: Rule, hosts: tuple[str, ...], exc: Exception) -> Finding:
-    return Finding(rule_id=rule.id, verdict=Verdict.ERROR, hosts=hosts,
-                   reason=f"rule raised {type(exc).__name__}: {exc}")
+    said = Said(f"规则执行出错 {type(exc).__name__}：{exc}", f"rule raised {type(exc).__name__}: {exc}")
+    return Finding(rule_id=rule.id, verdict=Verdict.ERROR, hosts=hosts, **said.reason())
 
 
 def blind(rule: Rule, host: HostFacts) -> Finding | None:
@@ -26,10 +31,11 @@ def blind(rule: Rule, host: HostFacts) -> Finding | None:
     if not missing:
         return None
     broke = host.reachable and any(f in host.errors for f in missing)
-    why = [host.why_missing(f) for f in missing] if host.reachable else [host.why_missing(missing[0])]
-    reason = "; ".join(why) + (f"; {rule.blind_hint}" if rule.blind_hint and not broke else "")
+    why = [why_missing(host, f) for f in missing] if host.reachable else [why_missing(host, missing[0])]
+    hint = [rule.blind_hint] if rule.blind_hint and not broke else []
     return Finding(rule_id=rule.id, verdict=Verdict.ERROR if broke else Verdict.INCONCLUSIVE, hosts=(host.name,),
-                   reason=reason, evidence=tuple(Evidence(host=host.name, statement=w) for w in why))
+                   **Said.join(why + hint).reason(),
+                   evidence=tuple(Evidence(host=host.name, statement=w.en) for w in why))
 
 
 def _per_host(rule: Rule, facts: DeploymentFacts) -> list[Finding]:
@@ -45,7 +51,7 @@ def _per_host(rule: Rule, facts: DeploymentFacts) -> list[Finding]:
             findings.append(_raised(rule, (host.name,), exc))
     if not findings:
         findings.append(Finding(rule_id=rule.id, verdict=Verdict.INCONCLUSIVE,
-                                hosts=tuple(h.name for h in facts.hosts), reason=rule.nobody))
+                                hosts=tuple(h.name for h in facts.hosts), **rule.nobody.reason()))
     return findings
 
 
@@ -63,7 +69,7 @@ def evaluate(facts: DeploymentFacts, rules: Iterable[Rule]) -> list[Finding]:
                 produced = [_raised(rule, everyone, exc)]
         if not produced:
             produced = [Finding(rule_id=rule.id, verdict=Verdict.INCONCLUSIVE, hosts=everyone,
-                                reason="the rule produced no finding")]
+                                **Said("规则没有给出任何结论", "the rule produced no finding").reason())]
         findings.extend(_never_pass_on_implausible(rule, facts, f) for f in produced)
     return findings
 
@@ -82,6 +88,7 @@ def _never_pass_on_implausible(rule: Rule, facts: DeploymentFacts, finding: Find
     return finding.model_copy(update={
         "verdict": Verdict.INCONCLUSIVE,
         "reason": f"{finding.reason} — but not passed: implausible facts ({'; '.join(reasons)})",
+        "reason_zh": f"{finding.reason_zh or finding.reason} —— 但事实不可信，不判为符合（{'；'.join(reasons)}）",
     })
 
 

@@ -111,11 +111,40 @@ class Waiver(Frozen):
     expires: date
 
 
+@dataclass(frozen=True)
+class Said:
+    """Words a finding says, in Chinese for the regulator who reads it first and in English beside it.
+
+    A judge writes both where it composes the reason, so the two say the same thing with the same figures,
+    names and quoted host output (tests/rules/test_reasons_zh.py holds every rule's examples to that).
+    Text a host or a library produced (an error message, a file line) is quoted as it came, in both.
+    """
+
+    zh: str
+    en: str
+
+    def __add__(self, other: Said | str) -> Said:
+        """Append words; a plain string (a name, a figure, quoted output) is the same in both languages."""
+        if isinstance(other, str):
+            return Said(self.zh + other, self.en + other)
+        return Said(self.zh + other.zh, self.en + other.en)
+
+    @staticmethod
+    def join(parts: Iterable[Said], zh: str = "；", en: str = "; ") -> Said:
+        items = list(parts)
+        return Said(zh.join(p.zh for p in items), en.join(p.en for p in items))
+
+    def reason(self) -> dict[str, str]:
+        """`Finding(..., **said.reason())`: the two fields a finding carries its reason in."""
+        return {"reason": self.en, "reason_zh": self.zh}
+
+
 class Finding(Frozen):
     rule_id: str
     verdict: Verdict
     hosts: tuple[str, ...]
     reason: str
+    reason_zh: str = Field(default="", description="the reason in Chinese, shown first to a regulator")
     evidence: tuple[Evidence, ...] = ()
     details: dict[str, Any] = Field(default_factory=dict)
     waiver: Waiver | None = Field(default=None, description="set when a valid waiver accepts this finding")
@@ -159,8 +188,8 @@ class Rule:
     optional: tuple[Family, ...] = ()
     applies_to: Callable[[HostFacts], bool] | None = field(default=None, repr=False, compare=False)
     order: Callable[[HostFacts], Any] | None = field(default=None, repr=False, compare=False)
-    blind_hint: str = ""
-    nobody: str = "the inventory has no hosts"
+    blind_hint: Said | None = None  # what to declare when a host cannot show what the rule needs
+    nobody: Said = Said("清单中没有主机", "the inventory has no hosts")
     standard: Clause | None = None  # the standard's item the rule checks, where `clause` says why it applies
     # The title in Chinese, shown first in what a regulator reads (`title` is its English beside it). Worded from
     # the clause or standard item the rule cites; tests/checker/test_catalogue_titles.py fails a rule without one.

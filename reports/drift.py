@@ -163,9 +163,9 @@ def diff(old: Side, new: Side) -> dict[str, Any]:
             continue
         domains = new.needs(rule_id) or old.needs(rule_id) or ("documents",)
         worse = after is not None and (before is None or RANK.get(after, 1) > RANK.get(before, 1))
-        reason = next((f["reason"] for f in new.findings if f.get("rule_id") == rule_id
-                       and f.get("verdict") == after), "")
-        rules.append({"rule_id": rule_id, "old": before, "new": after, "worse": worse, "reason": reason,
+        found = next((f for f in new.findings if f.get("rule_id") == rule_id and f.get("verdict") == after), {})
+        rules.append({"rule_id": rule_id, "old": before, "new": after, "worse": worse,
+                      "reason": found.get("reason", ""), "reason_zh": found.get("reason_zh", ""),
                       "facts": fact_changes(old.facts, new.facts, domains)})
     return {"schema": "ihcheck.diff/1", "old": {"source": old.source, "kind": old.kind, "finished_at": old.finished_at},
             "new": {"source": new.source, "kind": new.kind, "finished_at": new.finished_at},

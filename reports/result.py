@@ -10,7 +10,7 @@ Schema `ihcheck.result/1` (additions are backwards compatible; removals bump the
       "started_at": "...", "finished_at": "...",
       "summary": {"exit_code": 0|1|2, "verdicts": {"pass": n, ...}, "rules": {"<rule id>": "<verdict>"}},
       "hosts": [{"name", "address", "reachable", "unreachable_reason", "transport", "host_key_fingerprint", ...}],
-      "findings": [{"rule_id", "verdict", "hosts", "reason", "evidence": [{"host", "statement", "basis",
+      "findings": [{"rule_id", "verdict", "hosts", "reason", "reason_zh", "evidence": [{"host", "statement", "basis",
                     "observations": ["<observation id>"]}], "observations": ["<observation id>"], "details",
                     "waiver": null | {"rule_id", "host", "justification", "owner", "ticket", "expires"}}],
       "facts": {... typed facts per host ...},
@@ -60,6 +60,7 @@ class FindingOut(BaseModel):
     verdict: Verdict
     hosts: tuple[str, ...]
     reason: str
+    reason_zh: str = ""  # the same reason in Chinese (older results have none)
     evidence: tuple[dict[str, Any], ...]
     observations: tuple[str, ...]
     details: dict[str, Any]
@@ -69,7 +70,7 @@ class FindingOut(BaseModel):
     def of(cls, finding: Finding) -> FindingOut:
         return cls(
             rule_id=finding.rule_id, verdict=finding.verdict, hosts=finding.hosts, reason=finding.reason,
-            evidence=tuple(e.model_dump(mode="json") for e in finding.evidence),
+            reason_zh=finding.reason_zh, evidence=tuple(e.model_dump(mode="json") for e in finding.evidence),
             observations=finding.observations, details=finding.details, waiver=finding.waiver,
         )
 

@@ -36,7 +36,9 @@ def rows(bundle: Bundle) -> dict[str, list[tuple[str, ...]]]:
             conclusion += " (豁免 waived)"
         item = f"{standard['ref']}\n{standard['text_zh']}"
         required = details.get("standard") or standard.get("interpretation", "")
-        actual = details.get("actual") or finding.get("reason", "")
+        # what was found, in Chinese first (the assessor's language) and the English beneath
+        actual = "\n".join(dict.fromkeys(x for x in (details.get("actual_zh") or finding.get("reason_zh"),
+                                                        details.get("actual") or finding.get("reason")) if x))
         remediation = details.get("remediation") or ""
         evidence = "\n".join(
             f"{obs_id} · {bundle.observations.get(obs_id, {}).get('stdout_sha256', 'not in bundle')}"

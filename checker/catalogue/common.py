@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from checker.model import Verdict
+from checker.engine import why_missing
+from checker.model import Said, Verdict
 from probes.facts import DeploymentFacts, HostFacts
 
 
@@ -38,6 +39,10 @@ def names(hosts: list[HostFacts]) -> str:
     return ", ".join(h.name for h in hosts) or "none"
 
 
+def names_zh(hosts: list[HostFacts]) -> str:
+    return "、".join(h.name for h in hosts) or "无"
+
+
 def all_hosts(facts: DeploymentFacts) -> tuple[str, ...]:
     return tuple(h.name for h in facts.hosts)
 
@@ -49,5 +54,6 @@ def blind_verdict(blind: list[HostFacts], family: str) -> Verdict:
     return Verdict.INCONCLUSIVE
 
 
-def why_blind(blind: list[HostFacts], family: str) -> str:
-    return "; ".join(h.why_missing(family) for h in blind)
+def why_blind(blind: list[HostFacts], family: str) -> Said:
+    return Said.join(why_missing(h, family) for h in blind)
+

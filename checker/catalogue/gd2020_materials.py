@@ -15,7 +15,7 @@ from typing import Any
 from checker.catalogue.common import all_hosts
 from checker.catalogue.materials_checklist import ITEMS, Item
 from checker.catalogue.sources import GD2020
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import DeploymentFacts
 from probes.facts.materials import INDEX, DocumentFacts, DocumentFile
 
@@ -104,20 +104,28 @@ def item_status(docs: DocumentFacts, item: Item, today: date) -> dict[str, Any]:
     return row
 
 
-def _deadline_text(row: dict[str, Any]) -> str:
+def _deadline_text(row: dict[str, Any]) -> Said:
     if row.get("due") is None:
-        return ""
-    days = row["overdue_days"]
-    return f", due {row['due']} ({days} days overdue)" if days > 0 else f", due {row['due']} ({-days} days left)"
+        return Said("", "")
+    due, days = row["due"], row["overdue_days"]
+    if days > 0:
+        return Said(f"，应于 {due} 前提交（已逾期 {days} 天）", f", due {due} ({days} days overdue)")
+    return Said(f"，应于 {due} 前提交（尚余 {-days} 天）", f", due {due} ({-days} days left)")
+
+
+# What an item of each group is called in a Chinese reason: the notice's own words for them.
+GROUP_ZH = {"materials": "申报材料", "policies": "制度", "emergency-plans": "应急预案"}
 
 
 def _judge_group(rule_id: str, group: str, facts: DeploymentFacts) -> list[Finding]:
     hosts = all_hosts(facts)
     docs = facts.documents
     if docs is None:
-        return [Finding(rule_id=rule_id, verdict=Verdict.INCONCLUSIVE, hosts=hosts,
-                        reason="no documents folder declared: set ihcheck_documents_dir (under all: vars:) to a "
-                        f"folder with a {INDEX} index of the hospital's documents")]
+        said = Said(f"清单未声明文件目录：请在 all: vars: 下将 ihcheck_documents_dir 设为存放医院文件的文件夹，"
+                    f"其中须有文件索引 {INDEX}",
+                    "no documents folder declared: set ihcheck_documents_dir (under all: vars:) to a "
+                    f"folder with a {INDEX} index of the hospital's documents")
+        return [Finding(rule_id=rule_id, verdict=Verdict.INCONCLUSIVE, hosts=hosts, **said.reason())]
     today = facts.collected_at.date()
     rows = [item_status(docs, item, today) for item in ITEMS if item.group == group]
     evidence: list[Evidence] = []
@@ -134,16 +142,20 @@ def _judge_group(rule_id: str, group: str, facts: DeploymentFacts) -> list[Findi
     required = [r for r in rows if r["status"] != "not_required"]
     details = {"as_of": today.isoformat(), "deadline_base": (b.isoformat() if (b := deadline_base(docs)) else None),
                "items": rows}
-    problems = [f"missing {r['title_zh']} ({r['title_en']}){_deadline_text(r)}" for r in missing]
-    problems += [f"expired {r['title_zh']} ({r['title_en']}, expired "
-                 f"{max(f['expires'] for f in r['files'] if f['present'] and f['expires'])}){_deadline_text(r)}"
-                 for r in expired]
+    problems = [Said(f"缺少{r['title_zh']}", f"missing {r['title_zh']} ({r['title_en']})") + _deadline_text(r)
+                for r in missing]
+    for r in expired:
+        ended = max(f["expires"] for f in r["files"] if f["present"] and f["expires"])
+        problems.append(Said(f"{r['title_zh']}已过期（{ended} 到期）", f"expired {r['title_zh']} ({r['title_en']}, "
+                             f"expired {ended})") + _deadline_text(r))
     if problems:
-        verdict, reason = Verdict.FAIL, "; ".join(problems)
+        verdict, reason = Verdict.FAIL, Said.join(problems)
     else:
         verdict = Verdict.PASS
-        reason = f"all {len(required)} required item(s) present and unexpired in {docs.directory} (attested)"
-    return [Finding(rule_id=rule_id, verdict=verdict, hosts=hosts, reason=reason, evidence=tuple(evidence),
+        reason = Said(f"要求的 {len(required)} 项{GROUP_ZH[group]}均已齐备且未过期（{docs.directory}），"
+                      "经文件证明（非观测）",
+                      f"all {len(required)} required item(s) present and unexpired in {docs.directory} (attested)")
+    return [Finding(rule_id=rule_id, verdict=verdict, hosts=hosts, **reason.reason(), evidence=tuple(evidence),
                     details=details)]
 
 

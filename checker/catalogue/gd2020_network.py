@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from checker.catalogue.common import all_hosts
 from checker.catalogue.sources import GD2020
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.geo import GeoIdentity
 from probes.facts.uplinks import Throughput, Uplink
@@ -248,6 +248,8 @@ BANDWIDTH = Rule(
     needs=("uplinks",),
     judge_host=judge_bandwidth_host,
     applies_to=_measured,  # the hosts whose uplinks carry the business declare where to measure
-    nobody=("no host was measured: set ihcheck_measure_endpoint (an `iperf3 -s` HOST:PORT outside the hospital "
-            "network) for the hosts whose uplinks carry the business"),
+    nobody=Said("没有测量任何主机：请为承载业务上行链路的主机设置 ihcheck_measure_endpoint（医院网络之外的一个 "
+                 "`iperf3 -s` 主机:端口）",
+                 "no host was measured: set ihcheck_measure_endpoint (an `iperf3 -s` HOST:PORT outside the hospital "
+                 "network) for the hosts whose uplinks carry the business"),
 )

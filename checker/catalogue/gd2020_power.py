@@ -8,7 +8,7 @@ taken from an attestation and reported as attested, never as observed.
 from __future__ import annotations
 
 from checker.catalogue.sources import GD2020
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import HostFacts
 from probes.facts.power import PowerFacts, PowerSupplyUnit, UpsReading
 
@@ -30,6 +30,9 @@ POWER_INTERPRETATION = (
 
 HINT = ("if the machine room has a second utility feed or a generator, name a document saying so in "
         "ihcheck_power_attestation")
+HINT_ZH = "如机房有第二路市电或发电机，请在 ihcheck_power_attestation 中指明证明该情况的文件"
+BLIND_HINT_ZH = ("请声明 BMC（ihcheck_bmc）、UPS（ihcheck_ups）或证明机房供电的文件"
+                 "（ihcheck_power_attestation）")
 BLIND_HINT = ("declare the BMC (ihcheck_bmc), the UPS (ihcheck_ups) or a document attesting the machine room's "
               "supply (ihcheck_power_attestation)")
 
@@ -39,6 +42,15 @@ def on_line_power(ups: UpsReading) -> bool:
     readings are physically impossible (NaN volts, -5000 % charge) proves nothing, whatever its flags say."""
     return ("OL" in ups.status and not {"LB", "RB", "FSD", "OFF", "BYPASS"} & set(ups.status)
             and not ups.implausible)
+
+
+def _ups_zh(ups: UpsReading) -> str:
+    """`UpsReading.describe` in Chinese: NUT's status flags, the model and the implausible readings as they came."""
+    extra = [f"电池 {ups.battery_charge:g}%" if ups.battery_charge is not None else "",
+             f"输入 {ups.input_voltage:g} V" if ups.input_voltage is not None else "", ups.model or "",
+             f"读数不合理：{'; '.join(ups.implausible)}" if ups.implausible else ""]
+    detail = "，".join(e for e in extra if e)
+    return f"UPS {ups.name}：状态 {' '.join(ups.status) or '（无）'}" + (f"（{detail}）" if detail else "")
 
 
 def _units(power: PowerFacts) -> list[PowerSupplyUnit]:
@@ -82,46 +94,65 @@ def judge_power_host(host: HostFacts) -> Finding:
                "ups_on_line_power": [u.name for u in ups_ok] + [s.name for s in kernel_ups if s.online],
                "attested": power.attestation is not None}
 
-    observed: list[str] = []
+    observed: list[Said] = []
     if len(healthy) >= 2:
-        observed.append(f"{len(healthy)} power supplies present and healthy ({', '.join(u.name for u in healthy)}) "
-                        f"per {via}")
-    observed += [f"{u.describe()}, on line power" for u in ups_ok]
-    observed += [f"kernel UPS {s.name} online" for s in kernel_ups if s.online]
+        supplies = ", ".join(u.name for u in healthy)
+        observed.append(Said(f"据 {via}，{len(healthy)} 路电源在位且正常（{supplies}）",
+                             f"{len(healthy)} power supplies present and healthy ({supplies}) per {via}"))
+    observed += [Said(f"{_ups_zh(u)}，处于市电供电", f"{u.describe()}, on line power") for u in ups_ok]
+    observed += [Said(f"内核 UPS {s.name} 在线", f"kernel UPS {s.name} online") for s in kernel_ups if s.online]
 
-    problems: list[str] = []
+    problems: list[Said] = []
     if broken:
-        problems.append("; ".join(f"{u.name} {'absent' if u.present is False else 'not healthy'} "
-                                  f"({', '.join(u.states) or 'no state asserted'})" for u in broken))
-    problems += [u.describe() + ("" if u.implausible else ", not on line power") for u in ups_other]
+        problems.append(Said.join(Said(f"{u.name} {'不在位' if u.present is False else '状态异常'}"
+                                       f"（{', '.join(u.states) or '未报告状态'}）",
+                                       f"{u.name} {'absent' if u.present is False else 'not healthy'} "
+                                       f"({', '.join(u.states) or 'no state asserted'})") for u in broken))
+    problems += [Said(_ups_zh(u) + ("" if u.implausible else "，未处于市电供电"),
+                      u.describe() + ("" if u.implausible else ", not on line power")) for u in ups_other]
 
-    def finding(verdict: Verdict, reason: str) -> Finding:
-        return Finding(rule_id=POWER_ID, verdict=verdict, hosts=(host.name,), reason=f"{host.name}: {reason}",
+    def finding(verdict: Verdict, reason: Said) -> Finding:
+        said = Said(f"{host.name}：", f"{host.name}: ") + reason
+        return Finding(rule_id=POWER_ID, verdict=verdict, hosts=(host.name,), **said.reason(),
                        evidence=tuple(_evidence(host, power)), details=details)
 
     if observed:
-        extra = f" (also attested by {power.attestation.path})" if power.attestation else ""
-        return finding(Verdict.PASS, "; ".join(observed) + extra)
+        extra = (Said(f"（另经文件 {power.attestation.path} 证明）", f" (also attested by {power.attestation.path})")
+                 if power.attestation else Said("", ""))
+        return finding(Verdict.PASS, Said.join(observed) + extra)
     if power.attestation is not None:
         a = power.attestation
-        seen = f"; observed: {'; '.join(problems)}" if problems else ""
-        return finding(Verdict.PASS, f"dual feed or emergency generation attested (not observed) by {a.path} "
-                       f"(sha256 {a.sha256[:16]}…){seen}")
+        seen = Said.join(problems)
+        seen = Said(f"；观测到：{seen.zh}", f"; observed: {seen.en}") if problems else Said("", "")
+        return finding(Verdict.PASS, Said(f"双路供电或应急发电经文件 {a.path} 证明（非观测）"
+                                          f"（sha256 {a.sha256[:16]}…）",
+                                          f"dual feed or emergency generation attested (not observed) by {a.path} "
+                                          f"(sha256 {a.sha256[:16]}…)") + seen)
     if units and len(healthy) < 2 and not unknown:
-        count = (f"a single power supply ({units[0].name})" if len(units) == 1
-                 else f"{len(healthy)} of {len(units)} power supplies healthy")
-        problem = f"; {'; '.join(problems)}" if problems else ""
-        return finding(Verdict.FAIL, f"{count} per {via}{problem}; no UPS on line power; no attestation ({HINT})")
-    blind_parts: list[str] = []
+        count = (Said(f"仅 1 路电源（{units[0].name}）", f"a single power supply ({units[0].name})")
+                 if len(units) == 1 else
+                 Said(f"{len(units)} 路电源中仅 {len(healthy)} 路正常",
+                      f"{len(healthy)} of {len(units)} power supplies healthy"))
+        problem = Said.join(problems)
+        problem = Said(f"；{problem.zh}", f"; {problem.en}") if problems else Said("", "")
+        return finding(Verdict.FAIL, Said(f"据 {via}，", "") + count + Said("", f" per {via}") + problem
+                       + Said(f"；无处于市电供电的 UPS；无证明文件（{HINT_ZH}）",
+                              f"; no UPS on line power; no attestation ({HINT})"))
+    blind_parts: list[Said] = []
     if unknown:
-        blind_parts.append(f"state of {', '.join(u.name for u in unknown)} unknown ({', '.join(unknown[0].states)})")
+        which, states = ", ".join(u.name for u in unknown), ", ".join(unknown[0].states)
+        blind_parts.append(Said(f"{which} 状态未知（{states}）", f"state of {which} unknown ({states})"))
     blind_parts += problems
-    blind = "; ".join(blind_parts + list(power.notes)) or "nothing reported"
+    blind_parts += [Said(note, note) for note in power.notes]  # the probe's own words, quoted as they came
+    blind = Said.join(blind_parts) if blind_parts else Said("未报告任何信息", "nothing reported")
     virt = host.identity.virtualization if host.identity else None
-    guest = (f" ({host.name} is a {virt} guest: its supply is the platform's, so attest the machine room)"
-             if virt and virt not in ("none", "unknown") else "")
-    return finding(Verdict.INCONCLUSIVE, f"no redundant supply, UPS on line power or attestation could be "
-                   f"established: {blind}; {BLIND_HINT}{guest}")
+    guest = (Said(f"（{host.name} 是 {virt} 虚拟机：其电源由宿主平台提供，请证明机房供电）",
+                  f" ({host.name} is a {virt} guest: its supply is the platform's, so attest the machine room)")
+             if virt and virt not in ("none", "unknown") else Said("", ""))
+    return finding(Verdict.INCONCLUSIVE,
+                   Said(f"无法确认冗余电源、处于市电供电的 UPS 或证明文件：{blind.zh}；{BLIND_HINT_ZH}",
+                        f"no redundant supply, UPS on line power or attestation could be established: {blind.en}; "
+                        f"{BLIND_HINT}") + guest)
 
 
 POWER = Rule(
@@ -134,5 +165,5 @@ POWER = Rule(
     needs=("power", "identity"),
     optional=("identity",),
     judge_host=judge_power_host,
-    blind_hint=BLIND_HINT,
+    blind_hint=Said(BLIND_HINT_ZH, BLIND_HINT),
 )

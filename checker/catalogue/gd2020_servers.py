@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from checker.catalogue.common import all_hosts, blind_verdict, machines, names, why_blind
+from checker.catalogue.common import all_hosts, blind_verdict, machines, names, names_zh, why_blind
 from checker.catalogue.sources import GD2020
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.links import host_links
 from probes.facts.services import ServiceInstance
@@ -34,22 +34,28 @@ def judge_servers(facts: DeploymentFacts) -> list[Finding]:
     blind = [h for h in facts.hosts if not h.reachable or h.identity is None]
     evidence += [Evidence(host=h.name, statement=h.why_missing("identity")) for h in blind]
     shared = [hosts for hosts in grouped.values() if len(hosts) > 1]
-    aliases = "; ".join(f"{names(hosts)} are one machine" for hosts in shared)
+    aliases = Said.join(Said(f"{names_zh(hosts)} 是同一台机器", f"{names(hosts)} are one machine") for hosts in shared)
     count = len(grouped)
     details = {"distinct_servers": count, "machines": {k: [h.name for h in v] for k, v in grouped.items()}}
-    listed = ", ".join(names(v) for v in grouped.values())
+    listed = Said("；".join(names_zh(v) for v in grouped.values()) or "无",
+                  ", ".join(names(v) for v in grouped.values()) or "none")
     if count >= 2:
-        verdict, reason = Verdict.PASS, f"{count} distinct servers observed ({listed}); at least 2 required"
+        verdict = Verdict.PASS
+        reason = Said(f"观测到 {count} 台不同的服务器（{listed.zh}）；要求至少 2 台",
+                      f"{count} distinct servers observed ({listed.en}); at least 2 required")
     elif blind:
         verdict = blind_verdict(blind, "identity")
-        reason = (f"only {count} distinct server(s) observed ({listed or 'none'}); "
-                  f"could not identify {names(blind)}: {why_blind(blind, 'identity')}")
+        why = why_blind(blind, "identity")
+        reason = Said(f"仅观测到 {count} 台不同的服务器（{listed.zh}）；无法识别 {names_zh(blind)}：{why.zh}",
+                      f"only {count} distinct server(s) observed ({listed.en}); "
+                      f"could not identify {names(blind)}: {why.en}")
     else:
         verdict = Verdict.FAIL
-        reason = f"only {count} distinct server observed ({listed or 'none'}); at least 2 required"
-    if aliases:
-        reason += f" ({aliases})"
-    return [Finding(rule_id=SERVERS_ID, verdict=verdict, hosts=all_hosts(facts), reason=reason,
+        reason = Said(f"仅观测到 {count} 台不同的服务器（{listed.zh}）；要求至少 2 台",
+                      f"only {count} distinct server observed ({listed.en}); at least 2 required")
+    if shared:
+        reason += Said(f"（{aliases.zh}）", f" ({aliases.en})")
+    return [Finding(rule_id=SERVERS_ID, verdict=verdict, hosts=all_hosts(facts), **reason.reason(),
                     evidence=tuple(evidence), details=details)]
 
 
@@ -93,14 +99,15 @@ def judge_split(facts: DeploymentFacts) -> list[Finding]:
     by_machine = machines(seen)
     db_machines: dict[str, list[HostFacts]] = {}
     app_machines: dict[str, list[HostFacts]] = {}
-    weak: list[str] = []
+    weak: list[Said] = []
     for key, group in by_machine.items():
         roles = {s.role: s for h in group if h.services for s in h.services.services}
         for h in group:
             assert h.services is not None
             for s in h.services.services:
                 if s.role in ("database", "application") and s.matched_by == "port":
-                    weak.append(f"{h.name}: {s.label} on port {', '.join(str(x.port) for x in s.sockets)}")
+                    ports = ", ".join(str(x.port) for x in s.sockets)
+                    weak.append(Said(f"{h.name}：{s.label} 在端口 {ports}", f"{h.name}: {s.label} on port {ports}"))
         if "database" in roles:
             db_machines[key] = group
         if "application" in roles:
@@ -112,30 +119,43 @@ def judge_split(facts: DeploymentFacts) -> list[Finding]:
         "combined": both,
     }
 
-    def finding(verdict: Verdict, reason: str) -> list[Finding]:
-        return [Finding(rule_id=SPLIT_ID, verdict=verdict, hosts=hosts, reason=reason,
+    def finding(verdict: Verdict, reason: Said) -> list[Finding]:
+        return [Finding(rule_id=SPLIT_ID, verdict=verdict, hosts=hosts, **reason.reason(),
                         evidence=tuple(evidence), details=details)]
 
     if both and not weak:
-        return finding(Verdict.FAIL, f"database and application servers run on the same machine: {'; '.join(both)}")
+        return finding(Verdict.FAIL, Said(f"数据库服务器与应用服务器运行在同一台机器上：{'；'.join(both)}",
+                                          f"database and application servers run on the same machine: "
+                                          f"{'; '.join(both)}"))
     if weak:
-        return finding(Verdict.INCONCLUSIVE, "server roles could be inferred from port numbers only ("
-                       + "; ".join(weak) + "); process owners were not visible, so the split cannot be confirmed")
+        said = Said.join(weak)
+        return finding(Verdict.INCONCLUSIVE, Said(
+            f"服务器角色只能从端口号推断（{said.zh}）；看不到进程属主，无法确认两者已划分",
+            f"server roles could be inferred from port numbers only ({said.en}); process owners were not visible, "
+            "so the split cannot be confirmed"))
     missing = [r for r, found in (("database", db_machines), ("application", app_machines)) if not found]
     if missing:
-        where = f" on any of the {len(seen)} observed host(s)"
+        zh = {"database": "数据库", "application": "应用"}
+        none = Said(f"在观测到的 {len(seen)} 台主机上均未发现{'和'.join(zh[m] for m in missing)}服务器",
+                    f"no {' and no '.join(missing)} server observed on any of the {len(seen)} observed host(s)")
         if blind:
-            return finding(blind_verdict(blind, "services"), f"no {' and no '.join(missing)} server observed{where}; "
-                           f"could not observe {names(blind)}: {why_blind(blind, 'services')}")
-        return finding(Verdict.INCONCLUSIVE, f"no {' and no '.join(missing)} server observed{where}; "
-                       "if they exist, add them to the inventory")
+            why = why_blind(blind, "services")
+            return finding(blind_verdict(blind, "services"),
+                           none + Said(f"；无法观测 {names_zh(blind)}：{why.zh}",
+                                       f"; could not observe {names(blind)}: {why.en}"))
+        return finding(Verdict.INCONCLUSIVE, none + Said("；如果它们存在，请加入清单",
+                                                         "; if they exist, add them to the inventory"))
     evidence += _link_evidence(facts, db_machines)
-    split = (f"database on {'; '.join(details['database_servers'])}, "
-             f"application on {'; '.join(details['application_servers'])}")
+    split = Said(f"数据库在 {'；'.join(details['database_servers'])}，"
+                 f"应用在 {'；'.join(details['application_servers'])}",
+                 f"database on {'; '.join(details['database_servers'])}, "
+                 f"application on {'; '.join(details['application_servers'])}")
     if blind:
+        why = why_blind(blind, "services")
         return finding(blind_verdict(blind, "services"),
-                       f"{split}, but could not observe {names(blind)} ({why_blind(blind, 'services')})")
-    return finding(Verdict.PASS, f"{split}; no machine runs both")
+                       split + Said(f"，但无法观测 {names_zh(blind)}（{why.zh}）",
+                                    f", but could not observe {names(blind)} ({why.en})"))
+    return finding(Verdict.PASS, split + Said("；没有一台机器同时承担两者", "; no machine runs both"))
 
 
 SERVERS = Rule(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from checker.catalogue import mlps_judges as j
 from checker.catalogue.mlps_items import GB22239, ITEMS, Item
 from checker.catalogue.sources import GD2020
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import HostFacts
 
 GD2020_1_2_1_ZH = (
@@ -493,7 +493,8 @@ def _rule(check: Check) -> Rule:
         # listening sockets only add to what the baseline shows; without them the judge says inconclusive itself
         optional=tuple(f for f in check.needs if f == "services"),
         judge_host=lambda host: judge_host(check, host),
-        blind_hint="the baseline probe reads configuration files and needs root (or sudo) on the host",
+        blind_hint=Said("基线探针读取配置文件，需要主机上的 root（或 sudo）权限",
+                        "the baseline probe reads configuration files and needs root (or sudo) on the host"),
     )
 
 

@@ -216,7 +216,10 @@ def print_result(result: object, console: Console | None = None) -> None:
         title_zh, title = titles.get(finding.rule_id, ("", ""))
         lines = ([f"[bold]{escape(title_zh)}[/bold]"] if title_zh else []) + ([f"[dim]{escape(title)}[/dim]"]
                                                                               if title else [])
-        lines.append(_text(finding.reason))
+        if finding.reason_zh:  # the reason in Chinese first, its English dimmed beneath
+            lines += [_text(finding.reason_zh), f"[dim]{_text(finding.reason)}[/dim]"]
+        else:
+            lines.append(_text(finding.reason))
         for item in finding.evidence:
             obs = f" [dim]\\[{', '.join(item['observations'])}][/dim]" if item["observations"] else ""
             basis = "" if item["basis"] == "observed" else f" [italic]({item['basis']})[/italic]"

@@ -191,8 +191,8 @@ def diff(
             changes = [_text(change_text(c)) for c in rule["facts"][:12]]
             if len(rule["facts"]) > 12:
                 changes.append(f"… {len(rule['facts']) - 12} more")
-            table.add_row(rule["rule_id"], f"[{style}]{rule['old']} → {rule['new']}[/]",
-                          "\n".join([_text(rule["reason"]), *changes]) if rule["reason"] else "\n".join(changes))
+            said = [_text(r) for r in (rule.get("reason_zh"), rule["reason"]) if r]
+            table.add_row(rule["rule_id"], f"[{style}]{rule['old']} → {rule['new']}[/]", "\n".join([*said, *changes]))
         out.print(table)
         worse = sum(r["worse"] for r in data["rules"])
         out.print(f"{len(data['rules'])} rule(s) changed verdict, {worse} worse")

@@ -54,6 +54,16 @@ class HostFacts(Record):
             return f"{self.name}: {probe} probe {self.unfinished[probe]}"
         return f"{self.name}: {probe} not observed"
 
+    def why_missing_zh(self, probe: str) -> str:
+        """`why_missing` in Chinese; the host's own words (an error, a timeout) are quoted as they came."""
+        if not self.reachable:
+            return f"{self.name} 无法连接（{self.unreachable_reason}）"
+        if probe in self.errors:
+            return f"{self.name}：{probe} 探针出错：{self.errors[probe]}"
+        if probe in self.unfinished:
+            return f"{self.name}：{probe} 探针未完成（{self.unfinished[probe]}）"
+        return f"{self.name}：未观测到 {probe}"
+
 
 class DeploymentFacts(Record):
     inventory: str

@@ -65,6 +65,7 @@ def test_missing_file_fails_with_its_deadline(folder: Path) -> None:
     assert f.verdict is Verdict.FAIL
     # opened 2026-10-08: the topology is due 30 days later, 2026-11-07, overdue by 16 days on 2026-11-23
     assert "missing 系统部署拓扑图 (System deployment topology diagram), due 2026-11-07 (16 days overdue)" in f.reason
+    assert "缺少系统部署拓扑图，应于 2026-11-07 前提交（已逾期 16 天）" in f.reason_zh
     assert any("lists topology.txt, which is not in the folder" in e.statement for e in f.evidence)
 
 
@@ -79,6 +80,7 @@ def test_yearly_mlps_scan_expires_after_a_year(folder: Path) -> None:
     f = one(MATERIALS, facts(folder, datetime(2027, 9, 1, tzinfo=UTC)))
     assert f.verdict is Verdict.FAIL
     assert "expired 信息系统安全等级保护备案证明" in f.reason and "expired 2027-08-15" in f.reason
+    assert "信息系统安全等级保护备案证明已过期（2027-08-15 到期）" in f.reason_zh
 
 
 def test_explicit_expiry_is_honoured(folder: Path) -> None:

@@ -42,6 +42,7 @@ def test_two_healthy_supplies_pass() -> None:
     f = judge(PowerFacts(psus=(OK1, OK2)))
     assert f.verdict is Verdict.PASS
     assert f.reason == f"h: 2 power supplies present and healthy (PS1 Status, PS2 Status) per {BMC}"
+    assert f.reason_zh == f"h：据 {BMC}，2 路电源在位且正常（PS1 Status, PS2 Status）"
     assert f.details["healthy_power_supplies"] == 2 and "h#4" in f.observations
 
 
@@ -58,6 +59,8 @@ def test_single_supply_and_ups_on_battery_fails() -> None:
     assert f.verdict is Verdict.FAIL
     assert "a single power supply (PS1 Status)" in f.reason
     assert "UPS rack1@localhost: status OB LB (battery 8%), not on line power" in f.reason
+    assert f.reason_zh.startswith(f"h：据 {BMC}，仅 1 路电源（PS1 Status）；"
+                                  "UPS rack1@localhost：状态 OB LB（电池 8%），未处于市电供电；")
 
 
 def test_ups_on_line_power_passes_a_single_supply() -> None:
@@ -83,6 +86,7 @@ def test_attestation_passes_as_attested_not_observed() -> None:
     assert f.verdict is Verdict.PASS
     assert f.reason.startswith("h: dual feed or emergency generation attested (not observed) by /srv/docs/power.pdf")
     assert "observed" not in f.reason.replace("not observed", "")
+    assert f.reason_zh.startswith("h：双路供电或应急发电经文件 /srv/docs/power.pdf 证明（非观测）")
     attested = [e for e in f.evidence if e.basis is Basis.ATTESTED]
     assert len(attested) == 1 and ATTESTED.sha256 in attested[0].statement and attested[0].observations == ("h#9",)
     assert all(e.basis is Basis.OBSERVED for e in f.evidence if e is not attested[0])
