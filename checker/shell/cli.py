@@ -244,6 +244,11 @@ def print_summary(result: object, console: Console | None = None) -> None:
 
     assert isinstance(result, CheckResult)
     counts = ", ".join(f"{n} {v}" for v, n in result.summary["verdicts"].items() if n)
+    # a pass that cites a document is not all observation: say how many, so nobody reads them as seen on a host
+    attested = sum(1 for f in result.findings if f.verdict == "pass"
+                   and any(e.get("basis") == "attested" for e in f.evidence))
+    if attested:
+        counts += f" ({attested} of the passes cite a document: attested, not observed)"
     (console or out).print(f"{len(result.findings)} findings: {counts}; exit code {result.exit_code}")
 
 
