@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from checker.catalogue.sources import GD2020
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict, worst
+from checker.engine import why_missing
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict, worst
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.declared_exchange import FUNCTIONS, ExchangeEndpoint, Function
 from probes.facts.exchange import ObservedExchange, Outcome, PushStatus
@@ -21,6 +22,15 @@ from probes.facts.exchange import ObservedExchange, Outcome, PushStatus
 OUTCOME_VERDICT: dict[Outcome, Verdict] = {
     "ok": Verdict.PASS, "rejected": Verdict.FAIL, "refused": Verdict.FAIL, "silent": Verdict.FAIL,
     "malformed": Verdict.FAIL, "unreachable": Verdict.INCONCLUSIVE,
+}
+# An outcome in a Chinese reason; the peer's own words (`detail`) follow it as they came.
+OUTCOME_ZH: dict[Outcome, str] = {
+    "ok": "交互成功", "rejected": "被拒绝", "refused": "连接被拒绝", "silent": "无应答",
+    "malformed": "应答不符合协议", "unreachable": "无法连接",
+}
+VERDICT_ZH: dict[Verdict, str] = {
+    Verdict.PASS: "符合", Verdict.FAIL: "不符合", Verdict.INCONCLUSIVE: "无法判定", Verdict.ERROR: "检查出错",
+    Verdict.NOT_APPLICABLE: "不适用",
 }
 
 EXCHANGE_ID = "GD2020-1.2.1-exchange"
@@ -98,13 +108,13 @@ def _declared(host: HostFacts, endpoint: ExchangeEndpoint, why: str) -> Evidence
                     f"not proven: {why}")
 
 
-def _blind(host: HostFacts) -> tuple[Verdict, str]:
+def _blind(host: HostFacts) -> tuple[Verdict, Said]:
     if host.reachable and "exchange" in host.errors:
-        return Verdict.ERROR, host.why_missing("exchange")
-    return Verdict.INCONCLUSIVE, host.why_missing("exchange")
+        return Verdict.ERROR, why_missing(host, "exchange")
+    return Verdict.INCONCLUSIVE, why_missing(host, "exchange")
 
 
-Entry = tuple[Verdict, Evidence, str, dict[str, object]]
+Entry = tuple[Verdict, Evidence, Said, dict[str, object]]
 
 
 def _entries(facts: DeploymentFacts, wanted: Callable[[HostFacts, ExchangeEndpoint], bool]) -> list[Entry]:
@@ -117,38 +127,47 @@ def _entries(facts: DeploymentFacts, wanted: Callable[[HostFacts, ExchangeEndpoi
             observed = host.exchange.named(endpoint.name) if host.exchange is not None else None
             if observed is None:
                 verdict, why = _blind(host)
-                found.append((verdict, _declared(host, endpoint, why), f"{endpoint.name} from {host.name}: {why}",
+                found.append((verdict, _declared(host, endpoint, why.en),
+                              Said(f"{endpoint.name}（由 {host.name} 发起）：{why.zh}",
+                                   f"{endpoint.name} from {host.name}: {why.en}"),
                               {"host": host.name, "exchange": endpoint.name, "outcome": None}))
                 continue
             r = observed.result
             found.append((_verdict(observed), _evidence(host, observed),
-                          f"{endpoint.name} from {r.origin}: {r.outcome}: {r.detail}",
+                          Said(f"{endpoint.name}（由 {r.origin} 发起）：{OUTCOME_ZH[r.outcome]}：{r.detail}",
+                               f"{endpoint.name} from {r.origin}: {r.outcome}: {r.detail}"),
                           {"host": host.name, "exchange": endpoint.name, "origin": r.origin, "outcome": r.outcome,
                            "protocol": r.protocol, "target": r.target, "fields": r.fields}))
     return found
 
 
-def _finding(rule_id: str, subject: str, entries: list[Entry], missing: str, everyone: tuple[str, ...]) -> Finding:
+def _finding(rule_id: str, subject: Said, entries: list[Entry], missing: Said, everyone: tuple[str, ...]) -> Finding:
+    """One part's finding; `details["subject"]` stays the English subject: the key parts are looked up by."""
     if not entries:
-        return Finding(rule_id=rule_id, verdict=Verdict.INCONCLUSIVE, hosts=everyone, reason=f"{subject}: {missing}",
-                       details={"subject": subject})
+        said = Said(f"{subject.zh}：{missing.zh}", f"{subject.en}: {missing.en}")
+        return Finding(rule_id=rule_id, verdict=Verdict.INCONCLUSIVE, hosts=everyone, **said.reason(),
+                       details={"subject": subject.en})
     verdict = worst(v for v, *_ in entries)
-    shown = [reason for v, _, reason, _ in entries if v == verdict]
+    shown = Said.join(reason for v, _, reason, _ in entries if v == verdict)
     hosts = tuple(dict.fromkeys(str(d["host"]) for *_, d in entries))
-    return Finding(rule_id=rule_id, verdict=verdict, hosts=hosts, reason=f"{subject}: " + "; ".join(shown),
+    said = Said(f"{subject.zh}：{shown.zh}", f"{subject.en}: {shown.en}")
+    return Finding(rule_id=rule_id, verdict=verdict, hosts=hosts, **said.reason(),
                    evidence=tuple(e for _, e, _, _ in entries),
-                   details={"subject": subject, "exchanges": [d for *_, d in entries]})
+                   details={"subject": subject.en, "exchanges": [d for *_, d in entries]})
 
 
 def _one(rule_id: str, parts: list[Finding]) -> list[Finding]:
     """The rule's one finding (a deployment rule yields one, which reports count on): the worst of its parts —
     HIS, PACS/RIS, LIS; or the five functions — each part's verdict and reason kept in the reason and details."""
     verdict = worst(p.verdict for p in parts)
-    reason = "; ".join(f"[{p.verdict.value}] {p.reason}" for p in sorted(parts, key=lambda p: p.verdict != verdict))
+    ordered = sorted(parts, key=lambda p: p.verdict != verdict)
+    reason = Said.join(Said(f"【{VERDICT_ZH[p.verdict]}】{p.reason_zh}", f"[{p.verdict.value}] {p.reason}")
+                       for p in ordered)
     details = {"parts": {str(p.details["subject"]): {"verdict": p.verdict.value, "reason": p.reason,
+                                                      "reason_zh": p.reason_zh,
                                                       "exchanges": p.details.get("exchanges", [])} for p in parts}}
     hosts = tuple(dict.fromkeys(h for p in parts for h in p.hosts))
-    return [Finding(rule_id=rule_id, verdict=verdict, hosts=hosts, reason=reason,
+    return [Finding(rule_id=rule_id, verdict=verdict, hosts=hosts, **reason.reason(),
                     evidence=tuple(e for p in parts for e in p.evidence), details=details)]
 
 
@@ -157,8 +176,11 @@ def judge_exchange(facts: DeploymentFacts) -> list[Finding]:
     findings = []
     for label, kinds in SYSTEMS.items():
         entries = _entries(facts, lambda _h, e, kinds=kinds: e.system in kinds)  # type: ignore[misc]
-        findings.append(_finding(EXCHANGE_ID, label, entries, f"no {label} system declared in ihcheck_exchange "
-                                 f"(system: {' or '.join(kinds)}): nothing to exchange with was named", everyone))
+        missing = Said(f"ihcheck_exchange 中未声明 {label} 系统（system：{' 或 '.join(kinds)}）："
+                       "没有指明可与之交换数据的系统",
+                       f"no {label} system declared in ihcheck_exchange (system: {' or '.join(kinds)}): nothing to "
+                       "exchange with was named")
+        findings.append(_finding(EXCHANGE_ID, Said(label, label), entries, missing, everyone))
     return _one(EXCHANGE_ID, findings)
 
 
@@ -167,9 +189,10 @@ def judge_functions(facts: DeploymentFacts) -> list[Finding]:
     findings = []
     for function in FUNCTIONS:
         entries = _entries(facts, lambda h, e, f=function: h.declared.telemedicine.get(f) == e.name)  # type: ignore[misc]
-        subject = f"{FUNCTION_ZH[function]} ({function})"
-        findings.append(_finding(FUNCTIONS_ID, subject, entries, f"not declared: name the system that provides it "
-                                 f"in ihcheck_telemedicine.{function}", everyone))
+        subject = Said(FUNCTION_ZH[function], f"{FUNCTION_ZH[function]} ({function})")
+        missing = Said(f"未声明：请在 ihcheck_telemedicine.{function} 中指明提供该功能的系统",
+                       f"not declared: name the system that provides it in ihcheck_telemedicine.{function}")
+        findings.append(_finding(FUNCTIONS_ID, subject, entries, missing, everyone))
     return _one(FUNCTIONS_ID, findings)
 
 
@@ -180,15 +203,21 @@ def _push_entry(host: HostFacts, push: PushStatus) -> Entry:
     where = f"{host.name}:{push.path}"
     age = push.age_minutes
     if age is None:
-        reason = f"last successful push unknown ({where}: {push.error})"
-        return Verdict.INCONCLUSIVE, Evidence(host=host.name, statement=reason, observations=push.observations), \
-            reason, details
+        said = Said(f"最近一次成功推送的时间未知（{where}：{push.error}）",
+                    f"last successful push unknown ({where}: {push.error})")
+        return Verdict.INCONCLUSIVE, Evidence(host=host.name, statement=said.en, observations=push.observations), \
+            said, details
     verdict = Verdict.PASS if age <= push.max_age_minutes else Verdict.FAIL
     relation = "within" if verdict == Verdict.PASS else "older than"
-    reason = (f"last successful push {age:.1f} min ago ({push.last_success:%Y-%m-%d %H:%M:%S %z}, host clock "
-              f"{push.host_now:%H:%M:%S %z}), {relation} the declared {push.max_age_minutes:g} min ({where})")
-    statement = f"{reason}: {push.line}"
-    return verdict, Evidence(host=host.name, statement=statement, observations=push.observations), reason, details
+    limit = f"{push.max_age_minutes:g} min"
+    when = f"{push.last_success:%Y-%m-%d %H:%M:%S %z}"
+    clock = f"{push.host_now:%H:%M:%S %z}"
+    relation_zh = f"在清单声明的 {limit} 以内" if verdict == Verdict.PASS else f"超过清单声明的 {limit}"
+    said = Said(f"最近一次成功推送在 {age:.1f} min 前（{when}，主机时钟 {clock}），{relation_zh}（{where}）",
+                f"last successful push {age:.1f} min ago ({when}, host clock {clock}), {relation} the declared "
+                f"{limit} ({where})")
+    statement = f"{said.en}: {push.line}"
+    return verdict, Evidence(host=host.name, statement=statement, observations=push.observations), said, details
 
 
 def judge_platform(facts: DeploymentFacts) -> list[Finding]:
@@ -200,15 +229,19 @@ def judge_platform(facts: DeploymentFacts) -> list[Finding]:
         endpoint = next(e for e in host.declared.exchange if e.name == details["exchange"])
         plain = endpoint.protocol == "http" or (endpoint.url or "").startswith("http://")
         if plain:
-            reason = f"{endpoint.name}: declared over plain HTTP, not encrypted in transit (QH2019 三(三)); {reason}"
+            reason = Said(f"{endpoint.name}：清单声明使用明文 HTTP，未做传输加密（QH2019 三(三)）；{reason.zh}",
+                          f"{endpoint.name}: declared over plain HTTP, not encrypted in transit (QH2019 三(三)); "
+                          f"{reason.en}")
             entries.append((Verdict.FAIL, evidence, reason, details))
         else:
             entries.append(entry)
         if host.exchange is not None:
             entries += [_push_entry(host, p) for p in host.exchange.push if p.exchange == endpoint.name]
-    return _one(PLATFORM_ID, [_finding(PLATFORM_ID, "supervision platform", entries, "no supervision platform "
-                                       "endpoint declared in ihcheck_exchange (system: platform) on the host that "
-                                       "pushes", everyone)])
+    missing = Said("推送主机的 ihcheck_exchange 中未声明省监管平台端点（system：platform）",
+                   "no supervision platform endpoint declared in ihcheck_exchange (system: platform) on the host that "
+                   "pushes")
+    return _one(PLATFORM_ID, [_finding(PLATFORM_ID, Said("省监管平台", "supervision platform"), entries, missing,
+                                       everyone)])
 
 
 def _clause(ref: str, zh: str, en: str, interpretation: str) -> Clause:

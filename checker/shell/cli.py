@@ -159,12 +159,13 @@ def check(
 
         reports_after_check(run, inventory, outputs.reports, bundle, outputs.keys, sarif_help_uri)
     if fmt is OutputFormat.json:
-        text = result.to_json()
         if out_file:
-            _write(out_file, text)
+            from reports.files import write_atomic
+
+            write_atomic(out_file, result.write_json)  # piece by piece: at fleet scale the text is the largest thing
             print_summary(result)  # the table was not asked for: at fleet scale it is megabytes
         else:
-            sys.stdout.write(text + "\n")
+            sys.stdout.write(result.to_json() + "\n")
     else:
         print_result(result)
         if out_file:
@@ -243,6 +244,11 @@ def print_summary(result: object, console: Console | None = None) -> None:
 
     assert isinstance(result, CheckResult)
     counts = ", ".join(f"{n} {v}" for v, n in result.summary["verdicts"].items() if n)
+    # a pass that cites a document is not all observation: say how many, so nobody reads them as seen on a host
+    attested = sum(1 for f in result.findings if f.verdict == "pass"
+                   and any(e.get("basis") == "attested" for e in f.evidence))
+    if attested:
+        counts += f" ({attested} of the passes cite a document: attested, not observed)"
     (console or out).print(f"{len(result.findings)} findings: {counts}; exit code {result.exit_code}")
 
 

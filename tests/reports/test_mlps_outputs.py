@@ -25,7 +25,7 @@ from reports.load import load_bundle
 from reports.remediate import render_ansible
 from reports.render import Format, render
 from reports.result import CheckResult
-from tests.rules.mlps_examples import defaults, hardened, host
+from tests.rules.mlps_examples import attested, defaults, hardened, host
 
 WHEN = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 RSYNC = (ListeningSocket(protocol="tcp", address="0.0.0.0", port=873, process="rsync"),
@@ -130,3 +130,22 @@ def test_baseline_facts_survive_the_bundles_secret_redaction(tmp_path: Path) -> 
             assert getattr(got.baseline, part) == getattr(judged.baseline, part), part
     # Known limit: the redaction masks the permission letters of audit watches (`-w /etc/passwd -p [REDACTED]`),
     # a false positive of its command-line password pattern; the findings judged before sealing are unaffected.
+
+
+def test_the_summary_line_counts_the_passes_that_rest_on_a_document(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from checker.shell.cli import print_summary
+
+    result, _ = _result(tmp_path)
+    shown = io.StringIO()
+    print_summary(result, Console(file=shown, width=200))
+    assert "attested" not in shown.getvalue()  # app1's passes were all observed
+    facts = result.facts.model_copy(update={"hosts": (host(attested(defaults(), "L3-CES1-04"), name="app1"),)})
+    findings = evaluate(facts, [r for r in MLPS_RULES if r.id.endswith("-04")])
+    with_doc = CheckResult.build(rules=CATALOGUE, facts=facts, findings=findings, observations=[],
+                                 started_at=WHEN, finished_at=WHEN)
+    shown = io.StringIO()
+    print_summary(with_doc, Console(file=shown, width=200))
+    assert shown.getvalue().strip() == ("1 findings: 1 pass (1 of the passes cite a document: attested, not observed); "
+                                        "exit code 0")

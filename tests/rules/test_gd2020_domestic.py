@@ -26,6 +26,7 @@ def test_database_server_with_mainland_egress_passes() -> None:
                          path("eth2", ident("221.5.88.88", isp="China Unicom")), db=True))
     assert f.verdict is Verdict.PASS
     assert f.reason.startswith("db1 (database server: stores medical data): every egress address is on the mainland")
+    assert f.reason_zh.startswith("db1（数据库服务器：存储医疗数据）：所有出口地址均位于境内（202.96.128.86 → China [CN]")
     assert f.hosts == ("db1",)
     assert {e.basis for e in f.evidence} == {Basis.OBSERVED}
     assert "eth1#echo" in f.observations and "db1#tz" in f.observations
@@ -37,6 +38,7 @@ def test_egress_outside_the_mainland_fails_hong_kong_macao_taiwan_included(count
     f = only(egress_host("db1", path("eth1", ident("203.198.7.66", country)), db=True))
     assert f.verdict is Verdict.FAIL
     assert "outside the mainland" in f.reason and f"[{country}]" in f.reason
+    assert f.reason_zh.startswith("db1（数据库服务器：存储医疗数据）的出口地址位于境外：203.198.7.66 → ")
 
 
 def test_one_foreign_uplink_among_domestic_ones_fails() -> None:
@@ -88,6 +90,7 @@ def test_cloud_region_abroad_fails_despite_domestic_egress() -> None:
     f = only(egress_host("db1", path("eth1", ident("202.96.128.86")), cloud=("alibaba", "cn-hongkong", "HK")))
     assert f.verdict is Verdict.FAIL
     assert "alibaba region cn-hongkong, which is in HK" in f.reason
+    assert f.reason_zh == "db1 运行在 alibaba 区域 cn-hongkong，该区域位于 HK：境外"
 
 
 def test_cloud_region_on_the_mainland_passes_without_echo() -> None:

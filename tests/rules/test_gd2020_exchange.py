@@ -30,6 +30,7 @@ def test_an_unreachable_host_makes_every_declared_exchange_inconclusive() -> Non
     findings = evaluate(facts, list(MY_RULES.values()))
     assert {f.verdict for f in findings} == {Verdict.INCONCLUSIVE}
     assert all("unreachable (connection refused)" in f.reason for f in findings)
+    assert all("无法连接（connection refused）" in f.reason_zh for f in findings)
     assert all(e.basis.value == "declared" for f in findings for e in f.evidence)
 
 
@@ -59,6 +60,7 @@ def test_a_stale_push_fails_the_feed() -> None:
     facts = _host(facts, exchange=exchange.model_copy(update={"push": (stale,)}))
     finding = next(f for f in evaluate(facts, [rules.PLATFORM_FEED]))
     assert finding.verdict == Verdict.FAIL and "older than the declared 1 min" in finding.reason
+    assert finding.reason_zh.startswith("【不符合】省监管平台：") and "超过清单声明的 1 min" in finding.reason_zh
 
 
 def test_an_unreadable_push_log_is_inconclusive() -> None:
@@ -83,3 +85,4 @@ def test_a_platform_over_plain_http_fails_even_when_it_answers() -> None:
                                                                                      "push": ()}))
     finding = next(f for f in evaluate(facts, [rules.PLATFORM_FEED]))
     assert finding.verdict == Verdict.FAIL and "not encrypted in transit" in finding.reason
+    assert "plain：清单声明使用明文 HTTP，未做传输加密（QH2019 三(三)）" in finding.reason_zh

@@ -71,9 +71,12 @@ def test_every_shipped_scenario_loads_and_states_every_rule() -> None:
 def test_compliant_expects_every_rule_to_pass() -> None:
     _, scenario = spec.load("compliant")
     assert {v for r, v in scenario.expect.items() if not spec.MLPS_RULE_ID.match(r)} == {"pass"}
-    # MLPS-hardened: every item a container can show passes; the rest need the kernel's owner or the assessor
+    # MLPS-hardened: every item a container can show passes; the rest (the kernel's owner's, the assessor's) pass
+    # as attested by a document the scenario names for every one of them, and only for them
     mlps = {r: v for r, v in scenario.expect.items() if spec.MLPS_RULE_ID.match(r)}
-    assert len(mlps) == 33 and set(mlps.values()) == {"pass", "inconclusive"}
+    assert len(mlps) == 33 and set(mlps.values()) == {"pass"}
+    documented = {f"GD2020-1.2.1-l3-ces1-{u.removeprefix('L3-CES1-')}" for u in scenario.mlps_evidence}
+    assert len(documented) == 19 and documented <= set(mlps)
     assert len(scenario.hosts) + len(scenario.uplinks) + len(scenario.hospital) + 1 <= 9  # small: boot stays fast
 
 
