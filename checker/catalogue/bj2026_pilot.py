@@ -18,7 +18,7 @@ from typing import Any
 
 from checker.catalogue.common import all_hosts
 from checker.catalogue.sources import BJ2026
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import DeploymentFacts
 from probes.facts.pilot import (
     BJ2026_FIRST_VISIT,
@@ -67,16 +67,39 @@ PLAN_ZH = ("根据试点要求,首诊医师应依法取得相应执业资质,具
            "还需具备1年以上的互联网诊疗复诊临床经验,完成院内互联网诊疗培训并通过考核。")
 
 
+# The professional titles (卫生专业技术职务) as the roster's Chinese column names them (probes.pilot reads them).
+TITLE_ZH: dict[str, str] = {"assistant": "医士", "resident": "住院医师", "attending": "主治医师",
+                            "associate-chief": "副主任医师", "chief": "主任医师"}
+# What each part of the pilot's records is called in a Chinese reason.
+PART_ZH = {"roster": "医师名册", "visits": "就诊记录", "trail": "审计日志"}
+
+
 def _not_declared(rule_id: str, facts: DeploymentFacts) -> list[Finding] | None:
     if facts.pilot is not None and facts.pilot.programme.id == BJ2026_FIRST_VISIT:
         return None
-    return [Finding(rule_id=rule_id, verdict=Verdict.NOT_APPLICABLE, hosts=all_hosts(facts),
-                    reason=f"the Beijing 2026 first-visit pilot ({BJ2026_FIRST_VISIT}) is not declared in "
-                    "ihcheck_programmes: its rules do not apply to this deployment")]
+    said = Said(f"清单 ihcheck_programmes 未声明参加北京市 2026 年互联网诊疗首诊试点（{BJ2026_FIRST_VISIT}）："
+                "试点规则不适用于本部署",
+                f"the Beijing 2026 first-visit pilot ({BJ2026_FIRST_VISIT}) is not declared in "
+                "ihcheck_programmes: its rules do not apply to this deployment")
+    return [Finding(rule_id=rule_id, verdict=Verdict.NOT_APPLICABLE, hosts=all_hosts(facts), **said.reason())]
+
+
+def _missing(pilot: PilotFacts, part: str, undeclared: Said) -> Said:
+    """Why a part of the records is absent: `undeclared` when the probe said nothing; else the probe's own
+    words (a query's or a host's error), quoted as they came beside a Chinese lead."""
+    if part not in pilot.missing:
+        return undeclared
+    said = pilot.missing[part]
+    return Said(f"无法取得{PART_ZH[part]}：{said}", said)
 
 
 def _basis(source: Source) -> Basis:
     return Basis.OBSERVED if source.basis == "observed" else Basis.ATTESTED
+
+
+def _basis_zh(source: Source) -> str:
+    """How a reason ends on its basis: what was read from a host, or what a file the hospital handed in says."""
+    return "（观测到）" if source.basis == "observed" else "，经文件证明（非观测）"
 
 
 def _source_evidence(kind: str, source: Source, count: int, pilot: PilotFacts) -> Evidence:
@@ -94,34 +117,44 @@ def years_after(start: date, years: int) -> date:
         return date(start.year + years, 3, 1)
 
 
-def _listed(items: list[str]) -> str:
-    more = f"; and {len(items) - MAX_LISTED} more (see details)" if len(items) > MAX_LISTED else ""
-    return "; ".join(items[:MAX_LISTED]) + more
+def _listed(items: list[Said]) -> Said:
+    listed = Said.join(items[:MAX_LISTED])
+    if len(items) > MAX_LISTED:
+        more = len(items) - MAX_LISTED
+        listed += Said(f"；另有 {more} 项（见详情）", f"; and {more} more (see details)")
+    return listed
 
 
 # ---------------------------------------------------------------------------------------------- physicians
 
 def physician_shortfalls(pilot: PilotFacts) -> list[dict[str, Any]]:
-    """Each whitelisted physician who falls short at the check date, with every reason."""
+    """Each whitelisted physician who falls short at the check date, with every reason (in both languages:
+    `reasons` English, `reasons_zh` Chinese, worded as the pilot plan words each requirement)."""
     assert pilot.roster is not None
     today = pilot.as_of
     rows: list[dict[str, Any]] = []
     for p in pilot.roster.physicians:
         if p.whitelist_status != "active":
             continue
-        why: list[str] = []
+        why: list[Said] = []
         if years_after(p.practice_since, MIN_PRACTICE_YEARS) > today:
-            why.append(f"independent practice since {p.practice_since.isoformat()}: under {MIN_PRACTICE_YEARS} years")
+            since = p.practice_since.isoformat()
+            why.append(Said(f"自 {since} 起独立从事临床工作：不足 {MIN_PRACTICE_YEARS} 年独立临床工作经验",
+                            f"independent practice since {since}: under {MIN_PRACTICE_YEARS} years"))
         if TITLE_RANK[p.title] < TITLE_RANK["attending"]:
-            why.append(f"title {p.title}: below attending (主治医师)")
+            why.append(Said(f"职称 {TITLE_ZH[p.title]}（{p.title}）：不具备主治医师及以上职称",
+                            f"title {p.title}: below attending (主治医师)"))
         if p.online_followup_since is None:
-            why.append("no online follow-up experience recorded")
+            why.append(Said("未记录互联网诊疗复诊临床经验", "no online follow-up experience recorded"))
         elif years_after(p.online_followup_since, MIN_ONLINE_YEARS) > today:
-            why.append(f"online follow-up since {p.online_followup_since.isoformat()}: under {MIN_ONLINE_YEARS} year")
+            since = p.online_followup_since.isoformat()
+            why.append(Said(f"自 {since} 起开展互联网诊疗复诊：不足 {MIN_ONLINE_YEARS} 年互联网诊疗复诊临床经验",
+                            f"online follow-up since {since}: under {MIN_ONLINE_YEARS} year"))
         if p.training_passed_on is None:
-            why.append("in-house internet diagnosis training not passed")
+            why.append(Said("未完成院内互联网诊疗培训并通过考核", "in-house internet diagnosis training not passed"))
         if why:
-            rows.append({"physician": p.id, "row": p.row, "reasons": why})
+            rows.append({"physician": p.id, "row": p.row, "reasons": [w.en for w in why],
+                         "reasons_zh": [w.zh for w in why]})
     return rows
 
 
@@ -132,9 +165,10 @@ def judge_physicians(facts: DeploymentFacts) -> list[Finding]:
     assert pilot is not None
     hosts = all_hosts(facts)
     if pilot.roster is None:
+        undeclared = Said("清单未声明医师名册（ihcheck_programmes[].roster：文件或只读查询）",
+                          "no physician roster declared (ihcheck_programmes[].roster: a file or a read-only query)")
         return [Finding(rule_id=PHYSICIANS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts,
-                        reason=pilot.missing.get("roster", "no physician roster declared (ihcheck_programmes[].roster: "
-                                                 "a file or a read-only query)"))]
+                        **_missing(pilot, "roster", undeclared).reason())]
     roster = pilot.roster
     active = [p for p in roster.physicians if p.whitelist_status == "active"]
     status = Counter(p.whitelist_status for p in roster.physicians)
@@ -143,24 +177,32 @@ def judge_physicians(facts: DeploymentFacts) -> list[Finding]:
     details = {"as_of": pilot.as_of.isoformat(), "whitelist": dict(status), "short": short,
                "requirements": {"practice_years": MIN_PRACTICE_YEARS, "online_followup_years": MIN_ONLINE_YEARS,
                                 "title": "attending or above", "training": "passed"}}
+    on = pilot.as_of.isoformat()
     if not active:
+        said = Said(f"医师名册列出 {len(roster.physicians)} 名医师，无一在“白名单”中处于在册状态（白名单状态 在册）："
+                    "无可判定的医师",
+                    f"the roster lists {len(roster.physicians)} physician(s), none active on the whitelist "
+                    "(白名单状态 在册): nothing to judge")
         return [Finding(rule_id=PHYSICIANS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
-                        details=details, reason=f"the roster lists {len(roster.physicians)} physician(s), none "
-                        "active on the whitelist (白名单状态 在册): nothing to judge")]
+                        details=details, **said.reason())]
     if short:
-        listed = [f"{s['physician']} (row {s['row']}): {', '.join(s['reasons'])}" for s in short]
+        listed = _listed([Said(f"{s['physician']}（第 {s['row']} 行）：{'，'.join(s['reasons_zh'])}",
+                               f"{s['physician']} (row {s['row']}): {', '.join(s['reasons'])}") for s in short])
+        said = Said(f"{len(active)} 名“白名单”医师中有 {len(short)} 名在 {on} 不符合试点要求：{listed.zh}",
+                    f"{len(short)} of {len(active)} whitelisted physician(s) fall short on {on}: {listed.en}")
         return [Finding(rule_id=PHYSICIANS_ID, verdict=Verdict.FAIL, hosts=hosts, evidence=tuple(evidence),
-                        details=details, reason=f"{len(short)} of {len(active)} whitelisted physician(s) fall short "
-                        f"on {pilot.as_of.isoformat()}: {_listed(listed)}")]
+                        details=details, **said.reason())]
+    said = Said(f"全部 {len(active)} 名“白名单”医师在 {on} 均符合各项要求{_basis_zh(roster.source)}",
+                f"all {len(active)} whitelisted physician(s) meet every requirement on {on} "
+                f"({_basis(roster.source).value})")
     return [Finding(rule_id=PHYSICIANS_ID, verdict=Verdict.PASS, hosts=hosts, evidence=tuple(evidence), details=details,
-                    reason=f"all {len(active)} whitelisted physician(s) meet every requirement on "
-                    f"{pilot.as_of.isoformat()} ({_basis(roster.source).value})")]
+                    **said.reason())]
 
 
 # ---------------------------------------------------------------------------------------------- first visits
 
 def visit_problems(pilot: PilotFacts) -> list[dict[str, Any]]:
-    """Each first visit that breaks a requirement, with every reason."""
+    """Each first visit that breaks a requirement, with every reason (`reasons` English, `reasons_zh` Chinese)."""
     assert pilot.visits is not None
     programme = pilot.programme
     whitelisted = {} if pilot.roster is None else {
@@ -169,27 +211,36 @@ def visit_problems(pilot: PilotFacts) -> list[dict[str, Any]]:
     for v in pilot.visits.visits:
         if not v.first_visit:
             continue
-        why: list[str] = []
+        why: list[Said] = []
         day = v.started_at.date()
         if v.specialty not in programme.specialties:
-            why.append(f"specialty {v.specialty or '(none)'} is not a pilot specialty")
+            why.append(Said(f"专业 {v.specialty or '（无）'} 不是试点专业",
+                            f"specialty {v.specialty or '(none)'} is not a pilot specialty"))
         if pilot.roster is not None:
             physician = whitelisted.get(v.physician or "")
             if physician is None:
-                why.append(f"physician {v.physician or '(none)'} is not on the whitelist")
+                why.append(Said(f"医师 {v.physician or '（无）'} 不在“白名单”中",
+                                f"physician {v.physician or '(none)'} is not on the whitelist"))
             elif physician.whitelist_since is not None and physician.whitelist_since > day:
-                why.append(f"physician {physician.id} whitelisted only from {physician.whitelist_since.isoformat()}")
+                since = physician.whitelist_since.isoformat()
+                why.append(Said(f"医师 {physician.id} 自 {since} 起才列入“白名单”",
+                                f"physician {physician.id} whitelisted only from {since}"))
         if not programme.start <= day <= programme.end:
-            why.append(f"on {day.isoformat()}, outside the pilot period "
-                       f"{programme.start.isoformat()}–{programme.end.isoformat()}")
+            period = f"{programme.start.isoformat()}–{programme.end.isoformat()}"
+            why.append(Said(f"就诊日 {day.isoformat()} 不在试点期 {period} 内",
+                            f"on {day.isoformat()}, outside the pilot period {period}"))
         if v.patient_age is None:
-            why.append("patient age not recorded (cannot tell whether a guardian was needed)")
+            why.append(Said("未记录患者年龄（无法判断是否须确定患儿有监护人陪伴）",
+                            "patient age not recorded (cannot tell whether a guardian was needed)"))
         elif v.patient_age < CHILD_UNDER and not v.guardian_recorded:
-            why.append(f"child patient (age {v.patient_age}) without a guardian recorded")
+            why.append(Said(f"患儿（{v.patient_age} 岁）未记录有监护人陪伴",
+                            f"child patient (age {v.patient_age}) without a guardian recorded"))
         if v.terminated and not v.referral_recorded:
-            why.append("terminated without an offline referral recorded")
+            why.append(Said("终止互联网诊疗后未记录引导患者到实体医疗机构就诊",
+                            "terminated without an offline referral recorded"))
         if why:
-            rows.append({"visit": v.id, "row": v.row, "reasons": why})
+            rows.append({"visit": v.id, "row": v.row, "reasons": [w.en for w in why],
+                         "reasons_zh": [w.zh for w in why]})
     return rows
 
 
@@ -200,9 +251,10 @@ def judge_first_visits(facts: DeploymentFacts) -> list[Finding]:
     assert pilot is not None
     hosts = all_hosts(facts)
     if pilot.visits is None:
+        undeclared = Said("清单未声明首诊就诊记录（ihcheck_programmes[].visits：文件或只读查询）",
+                          "no first-visit records declared (ihcheck_programmes[].visits: a file or a read-only query)")
         return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts,
-                        reason=pilot.missing.get("visits", "no first-visit records declared "
-                                                 "(ihcheck_programmes[].visits: a file or a read-only query)"))]
+                        **_missing(pilot, "visits", undeclared).reason())]
     visits = pilot.visits.visits
     first = [v for v in visits if v.first_visit]
     evidence = [_source_evidence("visit records", pilot.visits.source, len(visits), pilot)]
@@ -216,23 +268,32 @@ def judge_first_visits(facts: DeploymentFacts) -> list[Finding]:
                "specialties": list(pilot.programme.specialties),
                "period": [pilot.programme.start.isoformat(), pilot.programme.end.isoformat()]}
     if problems:
-        listed = [f"{p['visit']} (row {p['row']}): {', '.join(p['reasons'])}" for p in problems]
+        listed = _listed([Said(f"{p['visit']}（第 {p['row']} 行）：{'，'.join(p['reasons_zh'])}",
+                               f"{p['visit']} (row {p['row']}): {', '.join(p['reasons'])}") for p in problems])
+        said = Said(f"{len(first)} 次首诊中有 {len(problems)} 次不符合试点要求：{listed.zh}",
+                    f"{len(problems)} of {len(first)} first visit(s) break the pilot's conditions: {listed.en}")
         return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.FAIL, hosts=hosts, evidence=tuple(evidence),
-                        details=details, reason=f"{len(problems)} of {len(first)} first visit(s) break the pilot's "
-                        f"conditions: {_listed(listed)}")]
+                        details=details, **said.reason())]
     if not first:
+        said = Said(f"共 {len(visits)} 条就诊记录，其中没有首诊：无可判定的首诊",
+                    f"{len(visits)} visit record(s), no first visit among them: nothing to judge")
         return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
-                        details=details, reason=f"{len(visits)} visit record(s), no first visit among them: "
-                        "nothing to judge")]
+                        details=details, **said.reason())]
     if pilot.roster is None:
+        why = _missing(pilot, "roster", Said("清单未声明医师名册", "no roster declared"))
+        said = Said(f"{len(first)} 次首诊在其他方面均符合要求，但缺少医师名册，无法判断接诊医师是否在“白名单”中："
+                    f"{why.zh}",
+                    f"{len(first)} first visit(s) otherwise in order, but without the physician roster it cannot be "
+                    f"told whether their physicians were whitelisted: {why.en}")
         return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
-                        details=details, reason=f"{len(first)} first visit(s) otherwise in order, but without the "
-                        "physician roster it cannot be told whether their physicians were whitelisted: "
-                        + pilot.missing.get("roster", "no roster declared"))]
+                        details=details, **said.reason())]
+    said = Said(f"全部 {len(first)} 次首诊均属试点专业、由“白名单”医师接诊、在试点期内；{details['children']} 次儿童"
+                f"首诊均记录有监护人陪伴，{details['terminated']} 次终止的首诊均已引导患者到实体医疗机构就诊",
+                f"all {len(first)} first visit(s): pilot specialty, whitelisted physician, inside the pilot period; "
+                f"{details['children']} child visit(s) with a guardian recorded, {details['terminated']} terminated "
+                "visit(s) referred offline")
     return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.PASS, hosts=hosts, evidence=tuple(evidence),
-                    details=details, reason=f"all {len(first)} first visit(s): pilot specialty, whitelisted physician, "
-                    f"inside the pilot period; {details['children']} child visit(s) with a guardian recorded, "
-                    f"{details['terminated']} terminated visit(s) referred offline")]
+                    details=details, **said.reason())]
 
 
 # ---------------------------------------------------------------------------------------------- traceability
@@ -255,10 +316,13 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
     hosts = all_hosts(facts)
     trail = pilot.trail
     if trail is None:
+        undeclared = Said("清单未声明审计日志（ihcheck_programmes[].audit_log：哈希链接日志所在的主机和路径，见 README "
+                          "\"Audit trail format\"）；无法观测诊疗活动是否全程留痕、可追溯",
+                          "no audit trail declared (ihcheck_programmes[].audit_log: host and path of a hash-chained "
+                          "log, README \"Audit trail format\"); that the activity is 全程留痕、可追溯 cannot be "
+                          "observed")
         return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts,
-                        reason=pilot.missing.get("trail", "no audit trail declared (ihcheck_programmes[].audit_log: "
-                                                 "host and path of a hash-chained log, README \"Audit trail format\"); "
-                                                 "that the activity is 全程留痕、可追溯 cannot be observed"))]
+                        **_missing(pilot, "trail", undeclared).reason())]
     check = trail.check
     head = Evidence(host=trail.host, observations=trail.observations,
                     statement=f"audit log {trail.host}:{trail.path}: "
@@ -269,18 +333,25 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
                        + f", head {check.head} (keep it: the next check can pass it as audit_log.head)")
                     + f", file sha256 {check.sha256}")
     details: dict[str, Any] = {"trail": check.model_dump(mode="json"), "visits_in_trail": len(trail.events)}
+    log = f"{trail.host}:{trail.path}"
     if check.broken is not None:
+        broken = check.broken
+        seq = f"（seq {broken.seq}）" if broken.seq is not None else ""
+        said = Said(f"审计日志 {log} 不是完整的哈希链：第 {broken.line} 行{seq}：{broken.problem}",
+                    f"the audit log {log} is not an intact hash chain: {broken.describe()}")
         return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.FAIL, hosts=(trail.host,), evidence=(head,),
-                        details=details, reason=f"the audit log {trail.host}:{trail.path} is not an intact hash "
-                        f"chain: {check.broken.describe()}")]
+                        details=details, **said.reason())]
     if check.records == 0:
+        said = Said(f"审计日志 {log} 中没有任何记录", f"the audit log {log} holds no record")
         return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.INCONCLUSIVE, hosts=(trail.host,), evidence=(head,),
-                        details=details, reason=f"the audit log {trail.host}:{trail.path} holds no record")]
+                        details=details, **said.reason())]
     if pilot.visits is None:
+        why = _missing(pilot, "visits", Said("清单未声明就诊记录", "no visit records declared"))
+        said = Said(f"审计日志的哈希链完整，但缺少就诊记录，无法判断每次就诊是否均已记入日志：{why.zh}",
+                    "the audit log's chain is intact, but without the visit records it cannot be told whether "
+                    f"every visit is in it: {why.en}")
         return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=(head,),
-                        details=details, reason="the audit log's chain is intact, but without the visit records "
-                        "it cannot be told whether every visit is in it: "
-                        + pilot.missing.get("visits", "no visit records declared"))]
+                        details=details, **said.reason())]
     incomplete: list[dict[str, Any]] = []
     for v in pilot.visits.visits:
         absent = missing_events(trail.events.get(v.id, ()), v.terminated, v.prescribed)
@@ -288,15 +359,21 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
             incomplete.append({"visit": v.id, "row": v.row, "missing": absent})
     details["incomplete"] = incomplete
     evidence = (head, _source_evidence("visit records", pilot.visits.source, len(pilot.visits.visits), pilot))
+    count = len(pilot.visits.visits)
     if incomplete:
-        listed = [f"{i['visit']} (row {i['row']}): no {', '.join(i['missing'])}" for i in incomplete]
+        listed = _listed([Said(f"{i['visit']}（第 {i['row']} 行）：缺少 {'、'.join(i['missing'])}",
+                               f"{i['visit']} (row {i['row']}): no {', '.join(i['missing'])}") for i in incomplete])
+        said = Said(f"{count} 次就诊中有 {len(incomplete)} 次在审计日志中缺少事件：{listed.zh}",
+                    f"{len(incomplete)} of {count} visit(s) lack events in the audit log: {listed.en}")
         return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.FAIL, hosts=hosts, evidence=evidence, details=details,
-                        reason=f"{len(incomplete)} of {len(pilot.visits.visits)} visit(s) lack events in the audit "
-                        f"log: {_listed(listed)}")]
+                        **said.reason())]
+    said = Said(f"{trail.host} 上的审计日志是由 {check.records} 条记录组成的完整哈希链（观测到），全部 {count} 次就诊"
+                "均在其中记有开始、知情同意、开具处方（如有）以及结束或终止事件",
+                f"the audit log on {trail.host} is an intact hash chain of {check.records} record(s) (observed) and "
+                f"every one of the {count} visit(s) has its start, consent, prescription where one was issued, and "
+                "end or termination in it")
     return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.PASS, hosts=hosts, evidence=evidence, details=details,
-                    reason=f"the audit log on {trail.host} is an intact hash chain of {check.records} record(s) "
-                    f"(observed) and every one of the {len(pilot.visits.visits)} visit(s) has its start, consent, "
-                    "prescription where one was issued, and end or termination in it")]
+                    **said.reason())]
 
 
 _ATTESTED_OR_OBSERVED = ("A roster or visit file the inventory names is attested by the hospital; a read-only query's "

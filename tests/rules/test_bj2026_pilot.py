@@ -25,6 +25,7 @@ def test_an_undeclared_programme_is_not_applicable_and_says_so(rule) -> None:
     finding = judge(rule, None)
     assert finding.verdict is Verdict.NOT_APPLICABLE
     assert "BJ2026-first-visit" in finding.reason and "not declared in ihcheck_programmes" in finding.reason
+    assert "未声明参加北京市 2026 年互联网诊疗首诊试点（BJ2026-first-visit）" in finding.reason_zh
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
@@ -47,6 +48,9 @@ def test_physicians_who_fall_short_are_listed_with_every_reason() -> None:
                                                  "no online follow-up experience recorded",
                                                  "in-house internet diagnosis training not passed"]
     assert "(row 3)" in finding.reason
+    assert finding.reason_zh.startswith("4 名“白名单”医师中有 3 名在 2026-11-23 不符合试点要求：")
+    assert "licence:0000000000000003（第 4 行）：职称 住院医师（resident）：不具备主治医师及以上职称，" \
+        "未记录互联网诊疗复诊临床经验，未完成院内互联网诊疗培训并通过考核" in finding.reason_zh
     assert finding.evidence[0].basis is Basis.ATTESTED  # a file the hospital hands in
 
 
@@ -80,6 +84,9 @@ def test_first_visits_that_break_a_condition_are_counted_and_named() -> None:
         "7": ["patient age not recorded (cannot tell whether a guardian was needed)"],
     }
     assert finding.details["first_visits"] == 7 and finding.details["visits"] == 8
+    assert finding.reason_zh.startswith("7 次首诊中有 6 次不符合试点要求：")
+    assert "患儿（6 岁）未记录有监护人陪伴" in finding.reason_zh
+    assert "就诊日 2025-12-31 不在试点期 2026-01-01–2026-12-31 内" in finding.reason_zh
 
 
 def test_a_visit_before_its_physician_was_whitelisted_fails() -> None:
@@ -96,6 +103,7 @@ def test_a_broken_chain_fails_naming_the_record() -> None:
     broken = trail(list(p.visits.visits) if p.visits else [], broken={"line": 5, "seq": 5, "problem": "changed"})
     finding = judge(TRACEABILITY, pilot(trail_facts=broken))
     assert finding.verdict is Verdict.FAIL and "line 5 (seq 5): changed" in finding.reason
+    assert "不是完整的哈希链：第 5 行（seq 5）：changed" in finding.reason_zh
     assert BrokenLink.model_validate(finding.details["trail"]["broken"]).line == 5
 
 
