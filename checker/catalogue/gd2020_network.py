@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from checker.catalogue.common import all_hosts
 from checker.catalogue.sources import GD2020
+from checker.engine import why_missing
 from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.geo import GeoIdentity
@@ -107,17 +108,17 @@ def _uplink_evidence(host: HostFacts, uplink: Uplink) -> Evidence:
                     statement=f"{head}: leaves as {path.identity.describe()}; provider {who}")
 
 
-def _blind(facts: DeploymentFacts) -> tuple[list[str], list[str]]:
+def _blind(facts: DeploymentFacts) -> tuple[list[Said], list[Said]]:
     """(why hosts' uplinks are unknown, probe errors)."""
-    why = [h.why_missing("uplinks") for h in facts.hosts if h.uplinks is None]
-    errors = [h.why_missing("uplinks") for h in facts.hosts if h.reachable and "uplinks" in h.errors]
+    why = [why_missing(h, "uplinks") for h in facts.hosts if h.uplinks is None]
+    errors = [why_missing(h, "uplinks") for h in facts.hosts if h.reachable and "uplinks" in h.errors]
     return why, errors
 
 
 def judge_isps(facts: DeploymentFacts) -> list[Finding]:
     evidence: list[Evidence] = []
     identified: list[GeoIdentity] = []
-    unknown: list[str] = []
+    unknown: list[Said] = []
     for host in facts.hosts:
         if host.uplinks is None:
             continue
@@ -129,35 +130,47 @@ def judge_isps(facts: DeploymentFacts) -> list[Finding]:
             if ident is not None and not ident.private and carrier_keys(ident):
                 identified.append(ident)
             else:
-                why = (uplink.egress.error if uplink.egress and uplink.egress.error else
-                       f"private address {ident.address}" if ident is not None and ident.private else
-                       "no provider name or AS number" if ident is not None else "no ihcheck_echo_url")
-                unknown.append(f"{host.name} {uplink.interface} ({why})")
+                why = (Said(uplink.egress.error, uplink.egress.error) if uplink.egress and uplink.egress.error else
+                       Said(f"私有地址 {ident.address}", f"private address {ident.address}")
+                       if ident is not None and ident.private else
+                       Said("无运营商名称或 AS 号", "no provider name or AS number") if ident is not None else
+                       Said("未设置 ihcheck_echo_url", "no ihcheck_echo_url"))
+                unknown.append(Said(f"{host.name} {uplink.interface}（{why.zh}）",
+                                    f"{host.name} {uplink.interface} ({why.en})"))
     blind, errors = _blind(facts)
-    evidence += [Evidence(host=None, statement=b) for b in blind]
+    evidence += [Evidence(host=None, statement=b.en) for b in blind]
     groups = providers(identified)
     simulated = any(i.simulated for i in identified)
-    tag = " (simulated identities)" if simulated else ""
+    tag = Said("（模拟身份）", " (simulated identities)") if simulated else Said("", "")
     names = [_provider_name(g) for g in groups]
-    details: dict[str, Any] = {"providers": names, "unidentified_uplinks": unknown, "simulated": simulated}
+    details: dict[str, Any] = {"providers": names, "unidentified_uplinks": [u.en for u in unknown],
+                               "simulated": simulated}
 
-    def finding(verdict: Verdict, reason: str) -> list[Finding]:
-        return [Finding(rule_id=ISPS_ID, verdict=verdict, hosts=all_hosts(facts), reason=reason,
+    def finding(verdict: Verdict, reason: Said) -> list[Finding]:
+        return [Finding(rule_id=ISPS_ID, verdict=verdict, hosts=all_hosts(facts), **reason.reason(),
                         evidence=tuple(evidence), details=details)]
 
-    listed = "; ".join(names)
+    listed, listed_zh = "; ".join(names), "；".join(names)  # providers' own names, as the lookup gave them
     if len(groups) >= 2:
-        return finding(Verdict.PASS, f"{len(groups)} broadband providers observed{tag}: {listed}")
+        return finding(Verdict.PASS, Said(f"观测到 {len(groups)} 家宽带运营商{tag.zh}：{listed_zh}",
+                                          f"{len(groups)} broadband providers observed{tag.en}: {listed}"))
     if errors:
-        return finding(Verdict.ERROR, f"{len(groups)} provider(s) observed; " + "; ".join(errors))
+        failed = Said.join(errors)
+        return finding(Verdict.ERROR, Said(f"观测到 {len(groups)} 家运营商；{failed.zh}",
+                                           f"{len(groups)} provider(s) observed; {failed.en}"))
     if len(groups) == 1 and not unknown and not blind:
-        return finding(Verdict.FAIL, f"every uplink leaves through one provider{tag}: {listed}; at least 2 required")
-    missing = unknown + blind
-    if not missing:
-        return finding(Verdict.INCONCLUSIVE, "no uplink observed on any host (no default route): cannot count "
-                       "providers")
-    seen = f"only {listed}{tag}" if groups else "no provider identified"
-    return finding(Verdict.INCONCLUSIVE, f"{seen}; could not identify: {'; '.join(missing)}")
+        return finding(Verdict.FAIL, Said(f"所有上行链路均经同一家运营商出网{tag.zh}：{listed_zh}；要求至少 2 家",
+                                          f"every uplink leaves through one provider{tag.en}: {listed}; "
+                                          "at least 2 required"))
+    missing = Said.join(unknown + blind)
+    if not unknown and not blind:
+        return finding(Verdict.INCONCLUSIVE, Said("所有主机上均未观测到上行链路（无默认路由）：无法统计运营商",
+                                                  "no uplink observed on any host (no default route): cannot count "
+                                                  "providers"))
+    seen = (Said(f"仅观测到 {listed_zh}{tag.zh}", f"only {listed}{tag.en}") if groups
+            else Said("未识别出任何运营商", "no provider identified"))
+    return finding(Verdict.INCONCLUSIVE,
+                   seen + Said(f"；无法识别：{missing.zh}", f"; could not identify: {missing.en}"))
 
 
 Band = Literal["above", "below", "borderline", "unmeasured"]
@@ -184,6 +197,18 @@ def _throughput_evidence(host: HostFacts, uplink: Uplink) -> Evidence:
                     statement=f"{host.name} uplink {uplink.interface}: {'; '.join(parts)} → {state}")
 
 
+_DIRECTION_ZH = {"upload": "上传", "download": "下载"}
+
+
+def _throughput_zh(t: Throughput | None) -> str:
+    """`Throughput.describe` in Chinese (None: not measured); iperf3's error as it came."""
+    if t is None:
+        return "未测量"
+    if t.mbps is None or t.margin_mbps is None:
+        return f"{_DIRECTION_ZH[t.direction]}：未测量（{t.error or '无结果'}）"
+    return f"{_DIRECTION_ZH[t.direction]} {t.mbps:.2f} ± {t.margin_mbps:.2f} Mbps"
+
+
 def _measured(host: HostFacts) -> bool:
     return bool(host.declared.measure_endpoint)
 
@@ -199,30 +224,37 @@ def judge_bandwidth_host(host: HostFacts) -> Finding:
                                "uplinks": {u.interface: {t.direction: {"mbps": t.mbps, "margin_mbps": t.margin_mbps}
                                                          for t in (u.upload, u.download) if t is not None}
                                            for u in facts.uplinks}}
-    if not facts.uplinks:
-        return Finding(rule_id=BANDWIDTH_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
-                       details=details, reason=f"{host.name} has no uplink (no default route) to measure")
+    def finding(verdict: Verdict, reason: Said) -> Finding:
+        return Finding(rule_id=BANDWIDTH_ID, verdict=verdict, hosts=hosts, **reason.reason(),
+                       evidence=tuple(evidence), details=details)
 
-    def summary(uplinks: list[Uplink]) -> str:
-        return "; ".join(f"{u.interface} " + ", ".join(t.describe() if t else "not measured"
-                                                        for t in (u.upload, u.download)) for u in uplinks)
+    if not facts.uplinks:
+        return finding(Verdict.INCONCLUSIVE, Said(f"{host.name} 没有可测量的上行链路（无默认路由）",
+                                                  f"{host.name} has no uplink (no default route) to measure"))
+
+    def summary(uplinks: list[Uplink]) -> Said:
+        return Said.join(Said(f"{u.interface} " + "，".join(_throughput_zh(t) for t in (u.upload, u.download)),
+                              f"{u.interface} " + ", ".join(t.describe() if t else "not measured"
+                                                            for t in (u.upload, u.download))) for u in uplinks)
 
     below = [u for u in facts.uplinks if "below" in (band(u.upload), band(u.download))]
     unsure = [u for u in facts.uplinks if u not in below and {band(u.upload), band(u.download)} != {"above"}]
     if below:
-        verdict = Verdict.FAIL
-        reason = f"{host.name}: uplink below 10 Mbps even allowing for the margin: {summary(below)}"
-    elif unsure:
-        verdict, reason = Verdict.INCONCLUSIVE, (f"{host.name}: cannot tell whether every uplink carries 10 Mbps: "
-                                                 f"{summary(unsure)}")
+        low = summary(below)
+        return finding(Verdict.FAIL, Said(f"{host.name}：计入误差范围后，上行链路带宽仍低于 10 Mbps：{low.zh}",
+                                          f"{host.name}: uplink below 10 Mbps even allowing for the margin: {low.en}"))
+    if unsure:
+        open_ = summary(unsure)
+        reason = Said(f"{host.name}：无法判定每条上行链路是否达到 10 Mbps：{open_.zh}",
+                      f"{host.name}: cannot tell whether every uplink carries 10 Mbps: {open_.en}")
         errors = [t.error for u in unsure for t in (u.upload, u.download) if t is not None and t.error]
         if errors:
-            reason += f" (measurement failed: {'; '.join(dict.fromkeys(errors))})"
-    else:
-        verdict, reason = Verdict.PASS, f"{host.name}: every uplink carries at least 10 Mbps both ways: " \
-                                        f"{summary(list(facts.uplinks))}"
-    return Finding(rule_id=BANDWIDTH_ID, verdict=verdict, hosts=hosts, reason=reason,
-                   evidence=tuple(evidence), details=details)
+            failed = "; ".join(dict.fromkeys(errors))  # iperf3's own words
+            reason += Said(f"（测量失败：{failed}）", f" (measurement failed: {failed})")
+        return finding(Verdict.INCONCLUSIVE, reason)
+    every = summary(list(facts.uplinks))
+    return finding(Verdict.PASS, Said(f"{host.name}：每条上行链路双向带宽均不低于 10 Mbps：{every.zh}",
+                                      f"{host.name}: every uplink carries at least 10 Mbps both ways: {every.en}"))
 
 
 CLAUSE_REF = "一(二)5"

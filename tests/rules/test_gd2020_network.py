@@ -26,6 +26,7 @@ def test_two_providers_pass() -> None:
     f = isps(uplink_host("app1", uplink("eth1", TELECOM), uplink("eth2", UNICOM)))
     assert f.verdict is Verdict.PASS
     assert f.reason == "2 broadband providers observed: Chinanet; CHINA UNICOM China169 Backbone"
+    assert f.reason_zh == "观测到 2 家宽带运营商：Chinanet；CHINA UNICOM China169 Backbone"
     assert f.details["unidentified_uplinks"] == []
 
 
@@ -62,6 +63,7 @@ def test_one_known_provider_and_an_unidentified_uplink_is_inconclusive() -> None
     f = isps(uplink_host("app1", uplink("eth1", TELECOM), uplink("eth2", error="curl exit 7")))
     assert f.verdict is Verdict.INCONCLUSIVE
     assert "only Chinanet" in f.reason and "app1 eth2 (curl exit 7: Failed to connect)" in f.reason
+    assert f.reason_zh == "仅观测到 Chinanet；无法识别：app1 eth2（curl exit 7: Failed to connect）"
 
 
 def test_private_egress_is_not_a_provider() -> None:
@@ -126,6 +128,7 @@ def test_within_the_margin_of_10_is_inconclusive_not_pass() -> None:
                                 uplink("eth2", UNICOM, 19.0, 19.0)))
     assert f.verdict is Verdict.INCONCLUSIVE
     assert "eth1 upload 9.60 ± 0.70 Mbps" in f.reason
+    assert f.reason_zh.startswith("app1：无法判定每条上行链路是否达到 10 Mbps：eth1 上传 9.60 ± 0.70 Mbps，")
 
 
 def test_failed_measurement_is_inconclusive_and_says_why() -> None:
