@@ -13,7 +13,8 @@ the same run, on the same hosts:
 
 and prints, for each, wall time, CPU time (user + system of the whole process tree), peak memory (the
 largest sum of the tree's RSS, sampled every 0.1 s) and hosts per second, plus how many hosts were
-reached and how many probe errors the result holds. Everything is torn down at the end, on an error or
+reached, how many probe errors the result holds, and the machine's load average before and after (the
+machine is shared: a figure means little without it). Everything is torn down at the end, on an error or
 on Ctrl-C. Addresses are in 10.213.0.0/16 on a bridge the lab creates; no packet leaves the machine.
 """
 
@@ -48,6 +49,7 @@ class Figures:
     reached: int
     problems: int
     exit_code: int
+    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average before and after the run
 
 
 def _tree_rss(pid: int) -> int:
@@ -67,6 +69,7 @@ def _tree_rss(pid: int) -> int:
 
 def measure(name: str, argv: list[str], env: dict[str, str], out: Path) -> tuple[Figures, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load_before = os.getloadavg()[0]
     started = time.monotonic()
     with open(out, "wb") as sink:
         proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE, env=env)
@@ -87,7 +90,8 @@ def measure(name: str, argv: list[str], env: dict[str, str], out: Path) -> tuple
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Figures(name, wall, cpu, peak / 2**20, 0, 0, proc.returncode), err.decode("utf-8", "replace")
+    figures = Figures(name, wall, cpu, peak / 2**20, 0, 0, proc.returncode, (load_before, os.getloadavg()[0]))
+    return figures, err.decode("utf-8", "replace")
 
 
 def ihcheck_run(engine: str, inventory: Path, workdir: Path, forks: int | None, host_timeout: float | None,
@@ -138,8 +142,8 @@ def main() -> int:
     parser.add_argument("--host-timeout", type=float, default=None)
     parser.add_argument("--keep", type=Path, default=None, help="write results into DIR and keep them")
     parser.add_argument("--without-baseline", action="store_true",
-                        help="every rule but the MLPS host baseline's (its `apt list --upgradable` costs each host "
-                             "about 0.9 s of CPU, and here all hosts share this machine's cores)")
+                        help="every rule but the MLPS host baseline's (its commands cost each host about 0.5 s of "
+                             "CPU, and here all hosts share this machine's cores)")
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("fleet: needs root (network namespaces)", file=sys.stderr)
@@ -176,10 +180,11 @@ def main() -> int:
         return 130
     scope = "every rule but the MLPS baseline's" if rules else "every rule"
     print(f"\nN = {args.hosts} hosts, {scope} (this machine: {os.cpu_count()} cores)\n")
-    print(f"{'run':34} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} {'hosts/s':>8} {'reached':>8} {'problems':>8} exit")
+    print(f"{'run':34} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} {'hosts/s':>8} {'reached':>8} {'problems':>8} exit"
+          "  load before/after")
     for r in rows:
         print(f"{r.name:34} {r.wall:8.1f} {r.cpu:8.1f} {r.peak_mb:8.0f} {args.hosts / r.wall:8.1f} "
-              f"{r.reached:8d} {r.problems:8d} {r.exit_code:4d}")
+              f"{r.reached:8d} {r.problems:8d} {r.exit_code:4d}  {r.load[0]:.1f}/{r.load[1]:.1f}")
     setup = next((r for r in rows if r.name.startswith("ansible all")), None)
     if setup:
         for r in rows:

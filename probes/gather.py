@@ -22,6 +22,7 @@ from typing import Any
 from checker.errors import HostUnreachable
 from probes import av, baseline, connections, egress, exchange, identity, power, services, uplinks
 from probes.facts import DeploymentFacts, Fact, HostFacts
+from probes.facts.sharing import SharedRecords
 from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.inventory import Inventory, InventoryHost
 from probes.observation import Observation, ObservationLog, now
@@ -93,8 +94,10 @@ class _HostRun:
     """
 
     def __init__(self, host: InventoryHost, probes: tuple[Probe, ...], options: TransportOptions,
-                 log: ObservationLog, progress: ProgressCallback | None, opener: Opener = open_direct) -> None:
+                 log: ObservationLog, progress: ProgressCallback | None, opener: Opener = open_direct,
+                 shared: SharedRecords | None = None) -> None:
         self.opener = opener
+        self.shared = shared or SharedRecords()
         self.host = host
         self.probes = probes
         self.options = options
@@ -116,6 +119,8 @@ class _HostRun:
             self.progress(self.host.name, event)
 
     def keep(self, name: str, value: Any, error: str | None) -> None:
+        if value is not None:
+            value = self.shared.share(value)  # the fleet's equal records held once (probes/facts/sharing.py)
         with self.lock:
             if self.frozen:
                 return
@@ -207,8 +212,9 @@ def plan(session: Session, probes: tuple[Probe, ...]) -> list[Planned]:
 
 
 def _probe_host(host: InventoryHost, probes: tuple[Probe, ...], options: TransportOptions, log: ObservationLog,
-                progress: ProgressCallback | None, host_timeout: float | None, opener: Opener) -> HostFacts:
-    run = _HostRun(host, probes, options, log, progress, opener)
+                progress: ProgressCallback | None, host_timeout: float | None, opener: Opener,
+                shared: SharedRecords | None = None) -> HostFacts:
+    run = _HostRun(host, probes, options, log, progress, opener, shared)
     worker = threading.Thread(target=run.work, name=f"host-{host.name}", daemon=True)
     worker.start()
     worker.join(timeout=host_timeout)
@@ -247,8 +253,9 @@ def gather(
     log = ObservationLog()
     started = now()
     workers = max(1, min(forks, len(inventory.hosts)))
+    shared = SharedRecords()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
-        results = list(pool.map(lambda h: _probe_host(h, probes, options, log, progress, host_timeout, opener),
-                                inventory.hosts))
+        results = list(pool.map(
+            lambda h: _probe_host(h, probes, options, log, progress, host_timeout, opener, shared), inventory.hosts))
     facts = DeploymentFacts(inventory=inventory.source, collected_at=started, hosts=tuple(results))
     return Gathered(facts=facts, observations=log.all())

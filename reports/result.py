@@ -21,9 +21,11 @@ Schema `ihcheck.result/1` (additions are backwards compatible; removals bump the
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -109,6 +111,15 @@ class CheckResult(BaseModel):
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2)
 
+    def write_json(self, sink: BinaryIO) -> None:
+        """The bytes of `to_json()` in UTF-8, written a host's facts, a finding or an observation at a time.
+
+        At fleet scale the text at once is the largest thing a run holds: 250 kB a host, twice that as a
+        Python str once any Chinese text is in it, again as the encoded bytes. Written piece by piece the
+        run needs only the largest piece beside the result."""
+        for chunk in _pieces(self, _SPLIT, 0):
+            sink.write(chunk)
+
     @classmethod
     def build(cls, *, rules: tuple[Rule, ...], facts: DeploymentFacts, findings: list[Finding],
               observations: list[Observation], started_at: datetime, finished_at: datetime) -> CheckResult:
@@ -117,3 +128,48 @@ class CheckResult(BaseModel):
             inventory=facts.inventory, started_at=started_at, finished_at=finished_at, facts=facts,
             findings=tuple(FindingOut.of(f) for f in findings), observations=tuple(observations),
         )
+
+
+# Which fields are written piece by piece: these grow with the hosts; every other field is small.
+_SPLIT: dict[str, dict[str, Any] | None] = {
+    "facts": {"hosts": None}, "findings": None, "observations": None,
+}
+
+
+def _indented(data: bytes, depth: int) -> bytes:
+    """A JSON text made with indent=2 at the top, as it reads nested `depth` levels down (JSON strings hold no
+    raw line break, so every line break is layout)."""
+    return data.replace(b"\n", b"\n" + b"  " * depth) if depth else data
+
+
+def _pieces(model: BaseModel, split: dict[str, Any], depth: int) -> Iterator[bytes]:
+    """`model` as pydantic writes it with by_alias and indent=2, a field (or a list's item) at a time."""
+    serializer = model.__pydantic_serializer__
+    fields = type(model).model_fields
+    pad = b"  " * (depth + 1)
+    first = True
+    yield b"{"
+    for name in [*fields, *type(model).model_computed_fields]:
+        value = getattr(model, name)
+        items = value if isinstance(value, (list, tuple)) and all(isinstance(v, BaseModel) for v in value) else None
+        if name in fields and name in split and not fields[name].exclude and (
+                isinstance(value, BaseModel) or items is not None):
+            yield (b"\n" if first else b",\n") + pad + json.dumps(fields[name].serialization_alias
+                                                               or fields[name].alias or name).encode() + b": "
+            if items is None:
+                yield from _pieces(value, split[name] or {}, depth + 1)
+            elif not items:
+                yield b"[]"
+            else:
+                yield b"["
+                for position, item in enumerate(items):
+                    yield (b"\n" if position == 0 else b",\n") + pad + b"  "
+                    yield _indented(item.__pydantic_serializer__.to_json(item, by_alias=True, indent=2), depth + 2)
+                yield b"\n" + pad + b"]"
+        else:
+            whole = serializer.to_json(model, include={name}, by_alias=True, indent=2)  # {\n  "name": value\n}
+            if whole == b"{}":  # a field left out of the output
+                continue
+            yield (b"\n" if first else b",\n") + b"  " * depth + _indented(whole[2:-2], depth)
+        first = False
+    yield b"\n" + b"  " * depth + b"}" if not first else b"}"

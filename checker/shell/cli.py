@@ -159,12 +159,13 @@ def check(
 
         reports_after_check(run, inventory, outputs.reports, bundle, outputs.keys, sarif_help_uri)
     if fmt is OutputFormat.json:
-        text = result.to_json()
         if out_file:
-            _write(out_file, text)
+            from reports.files import write_atomic
+
+            write_atomic(out_file, result.write_json)  # piece by piece: at fleet scale the text is the largest thing
             print_summary(result)  # the table was not asked for: at fleet scale it is megabytes
         else:
-            sys.stdout.write(text + "\n")
+            sys.stdout.write(result.to_json() + "\n")
     else:
         print_result(result)
         if out_file:

@@ -6,6 +6,8 @@ No containers: each host is a namespace with its own sshd, PID and mount namespa
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -155,3 +157,27 @@ def test_ansible_follow_ups_of_all_hosts_go_in_one_round(tmp_path: Path) -> None
             continue
         assert not isinstance(answer, BaseException), answer
         assert (answer.returncode, answer.stdout, answer.stderr) == (n, f"{host.name}\n".encode(), f"err{n}\n".encode())
+
+
+@pytest.mark.skipif(shutil.which("apt-cache") is None, reason="no apt on this machine")
+def test_lab_hosts_keep_an_apt_cache_as_installed_servers_do(tmp_path: Path) -> None:
+    """A container-built checker machine turns apt's package cache off (docker-clean); a lab host has one, built
+    once per lab and read-only, and the baseline probe's own command answers on it exactly as on this machine."""
+    from probes.baseline import UPDATES_COMMAND
+
+    with Fleet(2, octet=218, workdir=tmp_path / "fleet") as fleet:
+        def on(host: int, command: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                ["ssh", "-i", str(fleet.client_key), "-o", f"UserKnownHostsFile={fleet.known_hosts}",
+                 "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", f"root@{fleet.hosts[host].address}",
+                 command], capture_output=True, text=True, timeout=120, check=False)
+
+        settings = on(0, "apt-config dump")
+        assert settings.returncode == 0, settings.stderr
+        assert 'Dir::Cache::pkgcache "pkgcache.bin";' in settings.stdout
+        cache = on(1, "test -s /var/cache/apt/pkgcache.bin && touch /var/cache/apt/pkgcache.bin")
+        assert cache.returncode != 0 and "Read-only file system" in cache.stderr, cache
+        answers = [on(i, UPDATES_COMMAND) for i in (0, 1)]
+    here = subprocess.run(["sh", "-c", UPDATES_COMMAND], capture_output=True, text=True, check=False)
+    assert here.stdout.startswith("apt\n") and "\n--\n" in here.stdout
+    assert [(a.returncode, a.stdout) for a in answers] == [(0, here.stdout)] * 2
