@@ -7,7 +7,8 @@ from typing import Literal
 
 from checker.catalogue.common import all_hosts
 from checker.catalogue.sources import GD2020
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Severity, Verdict
+from checker.engine import why_missing
+from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.av import AvSystem
 
@@ -29,8 +30,13 @@ AV_INTERPRETATION = (
 )
 
 Status = Literal["alive", "unknown", "dead"]
+REACH_HINT_ZH = "请允许检查端访问这些端口，或在能够访问的机器上运行 ihcheck；厂商系统请在 ihcheck_av_endpoints 中声明"
 REACH_HINT = ("allow the checker to reach these ports, or run ihcheck from a machine that can; declare vendor "
               "systems in ihcheck_av_endpoints")
+
+
+_OUTCOME_ZH = {"alive": "应答正常", "silent": "无应答", "refused": "拒绝", "malformed": "应答不符合协议",
+               "unreachable": "不可达"}
 
 
 @dataclass(frozen=True)
@@ -49,16 +55,18 @@ class _Entry:
         return "unknown"
 
     @property
-    def label(self) -> str:
+    def label(self) -> Said:
         if self.system.source == "declared":
-            return f"declared {self.system.name}"
-        return f"{self.system.name} on {self.host.name}"
+            return Said(f"清单声明的 {self.system.name}", f"declared {self.system.name}")
+        return Said(f"{self.host.name} 上的 {self.system.name}", f"{self.system.name} on {self.host.name}")
 
-    def outcome(self) -> str:
+    def outcome(self) -> Said:
+        """The handshake that decided, its detail (the endpoint's own answer, or the error) quoted as it came."""
         if self.system.not_attempted:
-            return f"no handshake: {self.system.not_attempted}"
+            return Said(f"未尝试握手：{self.system.not_attempted}", f"no handshake: {self.system.not_attempted}")
         shake = next((h for h in self.system.handshakes if h.outcome == "alive"), None) or self.system.handshakes[-1]
-        return f"{shake.protocol.upper()} {shake.target}/{shake.transport} {shake.outcome}: {shake.detail}"
+        where = f"{shake.protocol.upper()} {shake.target}/{shake.transport}"
+        return Said(f"{where} {_OUTCOME_ZH[shake.outcome]}：{shake.detail}", f"{where} {shake.outcome}: {shake.detail}")
 
     def evidence(self) -> Evidence:
         s = self.system
@@ -118,39 +126,53 @@ def judge_av(facts: DeploymentFacts) -> list[Finding]:
                      "machine": e.machine} for e in entries],
     }
 
-    def finding(verdict: Verdict, reason: str) -> list[Finding]:
-        return [Finding(rule_id=AV_ID, verdict=verdict, hosts=all_hosts(facts), reason=reason,
+    def finding(verdict: Verdict, reason: Said) -> list[Finding]:
+        return [Finding(rule_id=AV_ID, verdict=verdict, hosts=all_hosts(facts), **reason.reason(),
                         evidence=tuple(evidence), details=details)]
 
-    def listing(groups: dict[str, list[_Entry]]) -> str:
+    def listing(groups: dict[str, list[_Entry]]) -> Said:
         parts = []
         for group in groups.values():
             first, rest = group[0], group[1:]
-            same = f" (same machine: {', '.join(e.label for e in rest)})" if rest else ""
-            parts.append(f"{first.label} — {first.outcome()}{same}")
-        return "; ".join(parts) or "none"
+            others = Said.join((e.label for e in rest), zh="、", en=", ")
+            same = Said(f"（同一台机器：{others.zh}）", f" (same machine: {others.en})") if rest else Said("", "")
+            parts.append(first.label + " — " + first.outcome() + same)
+        return Said.join(parts) if parts else Said("无", "none")
 
     count = len(proven)
     if count >= 2:
-        return finding(Verdict.PASS, f"{count} A/V systems on distinct machines proven alive: {listing(proven)}")
+        listed = listing(proven)
+        return finding(Verdict.PASS, Said(f"经验证存活、位于不同机器上的音视频通信系统有 {count} 套：{listed.zh}",
+                                          f"{count} A/V systems on distinct machines proven alive: {listed.en}"))
     shared = [g for g in proven.values() if len(g) > 1]
-    head = f"only {count} A/V system(s) on distinct machines proven alive ({listing(proven)}); at least 2 required"
+    listed = listing(proven)
+    head = Said(f"经验证存活、位于不同机器上的音视频通信系统仅 {count} 套（{listed.zh}）；要求至少 2 套",
+                f"only {count} A/V system(s) on distinct machines proven alive ({listed.en}); at least 2 required")
     if shared:
-        head += "; systems on one machine count once"
+        head += Said("；同一台机器上的多套系统只计一次", "; systems on one machine count once")
     could = set(proven) | {e.machine or f"?{id(e)}" for e in unknown + anonymous} | {f"host:{h.name}" for h in blind}
     if len(could) >= 2:
         broke = [h for h in blind if h.reachable and "av" in h.errors]
         if broke:
-            return finding(Verdict.ERROR, f"{head}; the A/V probe failed on "
-                           + "; ".join(h.why_missing("av") for h in broke))
-        open_items = [f"{e.label} not proven alive ({e.outcome()})" for e in unknown]
-        open_items += [f"{e.label} answered but its machine is unknown (no identity)" for e in anonymous]
-        open_items += [h.why_missing("av") for h in blind]
-        return finding(Verdict.INCONCLUSIVE, f"{head}; undecided: {'; '.join(open_items)}; {REACH_HINT}")
-    tail = "".join(f"; {e.label} is not serving ({e.outcome()})" for e in dead)
+            failed = Said.join(why_missing(h, "av") for h in broke)
+            return finding(Verdict.ERROR, head + Said(f"；A/V 探针在以下主机出错：{failed.zh}",
+                                                      f"; the A/V probe failed on {failed.en}"))
+        open_items = [e.label + Said(" 未经验证存活（", " not proven alive (") + e.outcome() + Said("）", ")")
+                      for e in unknown]
+        open_items += [e.label + Said(" 有应答，但无法确定其所在机器（无身份信息）",
+                                      " answered but its machine is unknown (no identity)") for e in anonymous]
+        open_items += [why_missing(h, "av") for h in blind]
+        undecided = Said.join(open_items)
+        return finding(Verdict.INCONCLUSIVE, head + Said(f"；尚待判定：{undecided.zh}；{REACH_HINT_ZH}",
+                                                         f"; undecided: {undecided.en}; {REACH_HINT}"))
+    tail = Said("", "")
+    for e in dead:
+        tail += Said("；", "; ") + e.label + Said(" 未在提供服务（", " is not serving (") + e.outcome()
+        tail += Said("）", ")")
     silent_hosts = [h.name for h in seen if h.av is not None and not h.av.systems]
     if silent_hosts:
-        tail += f"; no A/V service found on {', '.join(silent_hosts)}"
+        tail += Said(f"；在 {'、'.join(silent_hosts)} 上未发现音视频服务",
+                     f"; no A/V service found on {', '.join(silent_hosts)}")
     return finding(Verdict.FAIL, head + tail)
 
 

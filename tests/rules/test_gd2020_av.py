@@ -59,6 +59,8 @@ def test_two_machines_each_proven_pass() -> None:
     assert f.reason.startswith("2 A/V systems on distinct machines proven alive: coturn STUN/TURN on av1 — "
                                "STUN 10.0.0.1:3478/udp alive: Binding success")
     assert "Kamailio SIP on av2 — SIP 10.0.0.2:5060/udp alive: SIP/2.0 200 OK" in f.reason
+    assert f.reason_zh.startswith("经验证存活、位于不同机器上的音视频通信系统有 2 套：av1 上的 coturn STUN/TURN — "
+                                  "STUN 10.0.0.1:3478/udp 应答正常：Binding success")
     assert f.details["proven_machines"] == 2 and "x#9" in f.observations
 
 
@@ -68,6 +70,7 @@ def test_two_systems_on_one_machine_count_once_and_fail() -> None:
     assert f.reason.startswith("only 1 A/V system(s) on distinct machines proven alive (coturn STUN/TURN on av1")
     assert "(same machine: Kamailio SIP on av1)" in f.reason and "count once" in f.reason
     assert f.reason.endswith("; no A/V service found on db")
+    assert "（同一台机器：av1 上的 Kamailio SIP）" in f.reason_zh and f.reason_zh.endswith("；在 db 上未发现音视频服务")
 
 
 def test_two_inventory_names_for_one_machine_count_once() -> None:
@@ -81,6 +84,8 @@ def test_listening_but_silent_is_inconclusive_not_pass() -> None:
     assert f.verdict is Verdict.INCONCLUSIVE
     assert ("coturn STUN/TURN on av2 not proven alive (STUN 10.0.0.2:3478/udp silent: no reply within 3 s "
             "(3 sends))") in f.reason
+    assert ("av2 上的 coturn STUN/TURN 未经验证存活（STUN 10.0.0.2:3478/udp 无应答：no reply within 3 s "
+            "(3 sends)）") in f.reason_zh
     assert "allow the checker to reach these ports" in f.reason
 
 
