@@ -174,10 +174,13 @@ def collect(prepared: Prepared, session_for: SessionFor) -> PilotFacts:
     """The host-side parts: declared queries and the audit log. A part that fails is `missing`, with why."""
     programme = prepared.programme
     missing: dict[str, str] = {}
+    missing_zh: dict[str, str] = {}  # the same, in Chinese for the regulator's report; errors quoted as they came
+    part_zh = {"roster": "医师名册", "visits": "就诊记录"}
     roster, visits, trail = prepared.roster, prepared.visits, None
     for part, decl in (("roster", programme.roster), ("visits", programme.visits)):
         if decl is None:
             missing[part] = (f"no {part} declared (ihcheck_programmes[0].{part}: a file, or a read-only query)")
+            missing_zh[part] = f"清单未声明{part_zh[part]}（ihcheck_programmes[0].{part}：文件或只读查询）"
             continue
         if decl.query is None:
             continue
@@ -190,17 +193,21 @@ def collect(prepared: Prepared, session_for: SessionFor) -> PilotFacts:
                 visits = query_visits(session, decl.query, where, prepared.as_of, prepared.pseudonym)
         except (QueryFailed, HostUnreachable, InputError) as exc:  # after probing: keep what was gathered
             missing[part] = f"{part} query: {exc}"
+            missing_zh[part] = f"{part_zh[part]}查询失败：{exc}"
     log = programme.audit_log
     if log is None:
         missing["trail"] = ("no audit log declared (ihcheck_programmes[0].audit_log: host and path of a hash-chained "
                             "log, README \"Audit trail format\"): 全程留痕、可追溯 cannot be observed")
+        missing_zh["trail"] = ("清单未声明审计日志（ihcheck_programmes[0].audit_log：哈希链接日志所在的主机和路径，见 "
+                               "README \"Audit trail format\"）：无法观测是否全程留痕、可追溯")
     else:
         try:
             trail = read_trail(session_for(log.host), log.path, log.prev, log.head, prepared.pseudonym)
         except (QueryFailed, HostUnreachable) as exc:
             missing["trail"] = f"audit log: {exc}"
+            missing_zh["trail"] = f"审计日志读取失败：{exc}"
     return PilotFacts(programme=programme, as_of=prepared.as_of, pseudonyms=prepared.pseudonym.describe(),
-                      roster=roster, visits=visits, trail=trail, missing=missing)
+                      roster=roster, visits=visits, trail=trail, missing=missing, missing_zh=missing_zh)
 
 
 def collect_programme(prepared: Prepared, inventory: Inventory, options: TransportOptions,

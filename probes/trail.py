@@ -81,27 +81,34 @@ def _hex64(value: bytes) -> bool:
     return len(value) == 64 and _HEX.issuperset(value)
 
 
-def _broken(line_no: int, line: bytes, problem: str) -> BrokenLink:
-    return BrokenLink(line=line_no, seq=_seq_of(line.rstrip(b"\n")), problem=problem)
+def _broken(line_no: int, line: bytes, problem: str, problem_zh: str) -> BrokenLink:
+    """The broken link, its problem said in English and in Chinese (a regulator reads the Chinese first)."""
+    return BrokenLink(line=line_no, seq=_seq_of(line.rstrip(b"\n")), problem=problem, problem_zh=problem_zh)
 
 
 def _explain(line_no: int, raw: bytes, expected_prev: bytes) -> BrokenLink:
     """Why a line failed the fast check, in the order a reader would look."""
     if not raw.endswith(b"\n"):
-        return _broken(line_no, raw, "the last line is not terminated (a record cut short, or bytes appended)")
+        return _broken(line_no, raw, "the last line is not terminated (a record cut short, or bytes appended)",
+                       "最后一行没有以换行结束（记录被截断，或被追加了字节）")
     line = raw[:-1]
     if not line.startswith(_HEAD) or line[73:75] != b'",' or not _hex64(line[9:73]):
-        return _broken(line_no, line, 'does not start with {"prev":"<64 hex>", (not a trail record, or edited)')
+        return _broken(line_no, line, 'does not start with {"prev":"<64 hex>", (not a trail record, or edited)',
+                       '开头不是 {"prev":"<64 hex>",（不是审计记录，或已被编辑）')
     if len(line) < 75 + _SUFFIX_LEN or line[-_SUFFIX_LEN:-66] != _TAIL or not line.endswith(b'"}') \
             or not _hex64(line[-66:-2]):
-        return _broken(line_no, line, 'does not end with ,"hash":"<64 hex>"} (not a trail record, or edited)')
+        return _broken(line_no, line, 'does not end with ,"hash":"<64 hex>"} (not a trail record, or edited)',
+                       '结尾不是 ,"hash":"<64 hex>"}（不是审计记录，或已被编辑）')
     recorded = line[-66:-2].decode()
     computed = hashlib.sha256(line[:-_SUFFIX_LEN]).hexdigest()
     if computed != recorded:
         return _broken(line_no, line, f"the record was changed after it was written: its hash says {recorded[:16]}…, "
-                       f"its content hashes to {computed[:16]}…")
-    return _broken(line_no, line, f"prev {line[9:73].decode()[:16]}… is not the hash of the record before "
-                   f"({expected_prev.decode()[:16]}…): a record was removed, inserted or reordered here")
+                       f"its content hashes to {computed[:16]}…",
+                       f"记录在写入后被修改：其记载的哈希为 {recorded[:16]}…，其内容的哈希为 {computed[:16]}…")
+    prev, before = line[9:73].decode()[:16], expected_prev.decode()[:16]
+    return _broken(line_no, line, f"prev {prev}… is not the hash of the record before ({before}…): a record was "
+                   "removed, inserted or reordered here",
+                   f"prev {prev}… 不是前一条记录的哈希（{before}…）：此处有记录被删除、插入或调换了顺序")
 
 
 def _seq_of(line: bytes) -> int | None:
@@ -141,7 +148,9 @@ def verify_stream(chunks: Iterable[bytes], *, source: str, prev: str = GENESIS, 
     if broken is None and expect_head is not None and head != expect_head:
         broken = BrokenLink(line=state.count + 1, seq=None if state.last_seq is None else state.last_seq + 1,
                             problem=f"the log ends at hash {head[:16]}…, but the head kept elsewhere is "
-                            f"{expect_head[:16]}…: records were removed from the end, or the log was replaced")
+                            f"{expect_head[:16]}…: records were removed from the end, or the log was replaced",
+                            problem_zh=f"日志结束于哈希 {head[:16]}…，但另行保存的链头为 {expect_head[:16]}…："
+                            "末尾的记录被删除，或日志被替换")
     return TrailCheck(source=source, records=state.count, first_seq=state.first_seq, last_seq=state.last_seq,
                       head=head, sha256=whole.hexdigest(), broken=broken)
 
@@ -173,16 +182,18 @@ class _Chain:
                 break
             record: dict[str, Any] | None = None
             if self.parse:
-                record, problem = _parse(line)
+                record, problem, problem_zh = _parse(line)
                 if record is None:
-                    self.broken = _broken(self.line_no, line, problem)
+                    self.broken = _broken(self.line_no, line, problem, problem_zh)
                     break
             seq = _fast_seq(line)
             if seq is None:
-                self.broken = _broken(self.line_no, line, "no integer seq as the second member")
+                self.broken = _broken(self.line_no, line, "no integer seq as the second member",
+                                      "第二个成员不是整数 seq")
                 break
             if self.last_seq is not None and seq != self.last_seq + 1:
-                self.broken = _broken(self.line_no, line, f"seq {seq} does not follow seq {self.last_seq}")
+                self.broken = _broken(self.line_no, line, f"seq {seq} does not follow seq {self.last_seq}",
+                                      f"seq {seq} 未紧接 seq {self.last_seq}")
                 break
             if self.first_seq is None:
                 self.first_seq = seq
@@ -194,14 +205,15 @@ class _Chain:
         self.expected_prev = expected_prev
 
 
-def _parse(line: bytes) -> tuple[dict[str, Any] | None, str]:
+def _parse(line: bytes) -> tuple[dict[str, Any] | None, str, str]:
+    """The record, or None with why in English and in Chinese (the JSON error quoted as it came)."""
     try:
         record = json.loads(line)
     except ValueError as exc:
-        return None, f"not valid JSON although its hash matches ({exc})"
+        return None, f"not valid JSON although its hash matches ({exc})", f"哈希相符，但不是有效的 JSON（{exc}）"
     if not isinstance(record, dict):
-        return None, "not a JSON object although its hash matches"
-    return record, ""
+        return None, "not a JSON object although its hash matches", "哈希相符，但不是 JSON 对象"
+    return record, "", ""
 
 
 def _fast_seq(line: bytes) -> int | None:

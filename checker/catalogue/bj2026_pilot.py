@@ -85,12 +85,13 @@ def _not_declared(rule_id: str, facts: DeploymentFacts) -> list[Finding] | None:
 
 
 def _missing(pilot: PilotFacts, part: str, undeclared: Said) -> Said:
-    """Why a part of the records is absent: `undeclared` when the probe said nothing; else the probe's own
-    words (a query's or a host's error), quoted as they came beside a Chinese lead."""
+    """Why a part of the records is absent: `undeclared` when the probe said nothing; else what the probe
+    said, in both languages. Facts recorded before the probe said it in Chinese quote its English words
+    after a Chinese lead."""
     if part not in pilot.missing:
         return undeclared
     said = pilot.missing[part]
-    return Said(f"无法取得{PART_ZH[part]}：{said}", said)
+    return Said(pilot.missing_zh.get(part) or f"无法取得{PART_ZH[part]}：{said}", said)
 
 
 def _basis(source: Source) -> Basis:
@@ -335,10 +336,8 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
     details: dict[str, Any] = {"trail": check.model_dump(mode="json"), "visits_in_trail": len(trail.events)}
     log = f"{trail.host}:{trail.path}"
     if check.broken is not None:
-        broken = check.broken
-        seq = f"（seq {broken.seq}）" if broken.seq is not None else ""
-        said = Said(f"审计日志 {log} 不是完整的哈希链：第 {broken.line} 行{seq}：{broken.problem}",
-                    f"the audit log {log} is not an intact hash chain: {broken.describe()}")
+        said = Said(f"审计日志 {log} 不是完整的哈希链：{check.broken.describe_zh()}",
+                    f"the audit log {log} is not an intact hash chain: {check.broken.describe()}")
         return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.FAIL, hosts=(trail.host,), evidence=(head,),
                         details=details, **said.reason())]
     if check.records == 0:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from checker.catalogue import mlps_judges as j
 from checker.catalogue.mlps_items import GB22239, ITEMS, Item
 from checker.catalogue.sources import GD2020
+from checker.engine import why_missing
 from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import HostFacts
 
@@ -38,7 +39,9 @@ CONCLUSION_ZH = {
     "error": "无法判断",
     "not_applicable": "不适用",
 }
-ASSESSOR = "needs the assessor / attach evidence"
+# why several items cannot be shown by a host, said once
+DESIGN_AND_DATABASE = Said("属于设计和数据库问题", "a design and database matter")
+APPLICATION_AND_POLICY = Said("属于应用系统和制度问题", "an application and policy matter")
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class Check:
     standard: str  # 标准要求: ihcheck's concrete reading of the item
     remediation: str  # 整改建议
     judge: j.Judge | None = None  # None: the host cannot show it
-    why_not_observable: str = ""
+    why_not_observable: Said | None = None  # set exactly when `judge` is None
     attestable: bool = False  # a document may stand in for a failing host-level observation (e.g. a bastion's MFA)
     severity: Severity = Severity.MEDIUM
     needs: tuple[str, ...] = ("baseline",)
@@ -108,7 +111,8 @@ CHECKS: tuple[Check, ...] = (
         "Accounts and permissions assigned to users",
         "each person has an account of their own with the permissions the role needs",
         "keep an account register; give every administrator a personal account",
-        why_not_observable="whether the accounts match people and roles is an interview and register matter",
+        why_not_observable=Said("账户是否与人员和角色一一对应，需通过访谈和查阅账户登记表确认",
+                              "whether the accounts match people and roles is an interview and register matter"),
     ),
     Check(
         "L3-CES1-06",
@@ -151,8 +155,9 @@ CHECKS: tuple[Check, ...] = (
         "Access-control granularity: user/process to file/table",
         "access control at user or process level on files and database tables",
         "define database permissions per table and file permissions per user/group",
-        why_not_observable="Linux permissions are per user and per file by design; whether the policy reaches "
-        "database tables is for the assessor",
+        why_not_observable=Said("Linux 权限本身即为用户级、文件级；访问控制策略是否达到数据库表级，由测评机构判定",
+                              "Linux permissions are per user and per file by design; whether the policy reaches "
+                              "database tables is for the assessor"),
     ),
     Check(
         "L3-CES1-11",
@@ -228,7 +233,8 @@ CHECKS: tuple[Check, ...] = (
         "Input validity checking",
         "applications validate input at human-machine and communication interfaces",
         "validate input in the applications; attach design documents and test records",
-        why_not_observable="an application design and testing matter, not a host setting",
+        why_not_observable=Said("属于应用系统的设计和测试问题，不是主机配置",
+                              "an application design and testing matter, not a host setting"),
     ),
     Check(
         "L3-CES1-21",
@@ -266,28 +272,30 @@ CHECKS: tuple[Check, ...] = (
         "Integrity of important data in transit",
         "checksums or cryptography protect data in transit",
         "use TLS/SSH for every transfer of important data; attach the design",
-        why_not_observable="which data is important and how it travels is a design matter",
+        why_not_observable=Said("哪些数据是重要数据、如何传输，属于设计问题",
+                              "which data is important and how it travels is a design matter"),
     ),
     Check(
         "L3-CES1-26",
         "Integrity of important data in storage",
         "checksums or cryptography protect stored data",
         "protect stored data with checksums or signatures; attach the design",
-        why_not_observable="a design and database matter",
+        why_not_observable=DESIGN_AND_DATABASE,
     ),
     Check(
         "L3-CES1-27",
         "Confidentiality of important data in transit",
         "cryptography protects data in transit",
         "use TLS (国密 where required) for every service carrying medical data; attach the design",
-        why_not_observable="which services carry important data is a design matter",
+        why_not_observable=Said("哪些服务承载重要数据，属于设计问题",
+                              "which services carry important data is a design matter"),
     ),
     Check(
         "L3-CES1-28",
         "Confidentiality of important data in storage",
         "cryptography protects stored data",
         "encrypt stored important data (database or disk encryption); attach the design",
-        why_not_observable="a design and database matter",
+        why_not_observable=DESIGN_AND_DATABASE,
     ),
     Check(
         "L3-CES1-29",
@@ -303,42 +311,46 @@ CHECKS: tuple[Check, ...] = (
         "Off-site real-time backup",
         "important data copied to a backup site in real time",
         "replicate to a second site; attach the evidence",
-        why_not_observable="the backup site is not visible from the host",
+        why_not_observable=Said("从主机上看不到备份场地",
+                              "the backup site is not visible from the host"),
     ),
     Check(
         "L3-CES1-31",
         "Hot redundancy of data-processing systems",
         "hot-standby redundancy of important systems",
         "run important systems in hot standby; attach the design",
-        why_not_observable="redundancy is a property of the deployment, not of one host",
+        why_not_observable=Said("冗余是整个部署的属性，不是单台主机的属性",
+                              "redundancy is a property of the deployment, not of one host"),
     ),
     Check(
         "L3-CES1-32",
         "Authentication data cleared before reuse",
         "storage holding authentication information cleared before release",
         "use systems that clear authentication data; attach the design",
-        why_not_observable="a design and product matter",
+        why_not_observable=Said("属于设计和产品问题",
+                              "a design and product matter"),
     ),
     Check(
         "L3-CES1-33",
         "Sensitive data cleared before reuse",
         "storage holding sensitive data cleared before release",
         "wipe storage before reuse; attach the procedure",
-        why_not_observable="a design and procedure matter",
+        why_not_observable=Said("属于设计和操作规程问题",
+                              "a design and procedure matter"),
     ),
     Check(
         "L3-CES1-34",
         "Only necessary personal information collected",
         "only personal information the business needs is collected and kept",
         "review the data collected; attach the personal-information policy",
-        why_not_observable="an application and policy matter",
+        why_not_observable=APPLICATION_AND_POLICY,
     ),
     Check(
         "L3-CES1-35",
         "No unauthorised access to personal information",
         "access to personal information authorised and controlled",
         "restrict and log access to personal information; attach the policy",
-        why_not_observable="an application and policy matter",
+        why_not_observable=APPLICATION_AND_POLICY,
     ),
 )
 
@@ -354,11 +366,10 @@ def _finding(
     item: Item,
     host: HostFacts,
     verdict: Verdict,
-    actual: str,
+    actual: Said,
     *,
     evidence: tuple[Evidence, ...] = (),
     partial: bool = False,
-    reason: str | None = None,
     attested: bool = False,
 ) -> Finding:
     conclusion = "partial" if partial and verdict is Verdict.FAIL else verdict.value
@@ -368,7 +379,8 @@ def _finding(
         "family": item.family_zh,
         "requirement_zh": item.text_zh,
         "standard": check.standard,
-        "actual": actual,
+        "actual": actual.en,
+        "actual_zh": actual.zh,
         "conclusion": CONCLUSION_ZH[conclusion],
         "remediation": check.remediation if verdict is Verdict.FAIL else "",
         "attested": attested,
@@ -377,7 +389,7 @@ def _finding(
         rule_id=rule_id(check.unit),
         verdict=verdict,
         hosts=(host.name,),
-        reason=reason or f"{host.name}: {actual}",
+        **(Said(f"{host.name}：", f"{host.name}: ") + actual).reason(),
         evidence=evidence,
         details=details,
     )
@@ -387,19 +399,20 @@ def judge_host(check: Check, host: HostFacts) -> Finding:
     """One host, one item: unreachable and unobserved hosts are inconclusive (error when the probe broke)."""
     item = _items_get(check.unit)
     if not host.reachable:
-        return _finding(check, item, host, Verdict.INCONCLUSIVE, host.why_missing("baseline"))
+        return _finding(check, item, host, Verdict.INCONCLUSIVE, why_missing(host, "baseline"))
     b = host.baseline
     if b is None:
         verdict = Verdict.ERROR if "baseline" in host.errors else Verdict.INCONCLUSIVE
-        return _finding(check, item, host, verdict, host.why_missing("baseline"))
+        return _finding(check, item, host, verdict, why_missing(host, "baseline"))
     attestation = next((a for a in b.attestations if a.unit == check.unit), None)
     if check.judge is None:
-        outcome = j.Outcome(Verdict.INCONCLUSIVE, f"{ASSESSOR}: {check.why_not_observable}")
+        assert check.why_not_observable is not None, check.unit
+        outcome = j.Outcome(Verdict.INCONCLUSIVE, j.ASSESSOR + Said("：", ": ") + check.why_not_observable)
     else:
         outcome = check.judge(host, b)
     if outcome.problems and outcome.verdict is not Verdict.INCONCLUSIVE:
-        problems = "; ".join(p.describe() for p in outcome.problems[:5])
-        outcome = j.Outcome(Verdict.INCONCLUSIVE, f"cannot judge, the input is malformed: {problems}", outcome.evidence)
+        malformed = Said("无法判定，输入格式有误：", "cannot judge, the input is malformed: ")
+        outcome = j.Outcome(Verdict.INCONCLUSIVE, malformed + j.problems_said(outcome.problems), outcome.evidence)
     if attestation is not None and (
         outcome.verdict is Verdict.INCONCLUSIVE or (outcome.verdict is Verdict.FAIL and check.attestable)
     ):
@@ -418,7 +431,7 @@ def judge_host(check: Check, host: HostFacts) -> Finding:
             item,
             host,
             Verdict.PASS,
-            f"attested by {attestation.path} (observed: {outcome.actual})",
+            j.attested(attestation.path, outcome.actual),
             evidence=ev,
             attested=True,
         )
@@ -473,9 +486,10 @@ def _items_get(unit: str) -> Item:
 
 def _rule(check: Check) -> Rule:
     item = _items_get(check.unit)
+    why = check.why_not_observable  # set exactly when the host cannot show the item (no judge)
     interpretation = (f"Judged per host. Requires: {check.standard}." + (
-        f" A host cannot show this ({check.why_not_observable}): inconclusive, {ASSESSOR}, or attested by a "
-        "document named in ihcheck_mlps_evidence." if check.judge is None else
+        f" A host cannot show this ({why.en}): inconclusive, {j.ASSESSOR.en}, or attested by a "
+        "document named in ihcheck_mlps_evidence." if why is not None else
         " A document named in ihcheck_mlps_evidence may stand in where the host's own settings do not show it."
         if check.attestable else ""))
     return Rule(

@@ -9,13 +9,15 @@ Cybersecurity Law's six months, art. 21), virus signatures ≤ 7 days old, packa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from checker.model import Evidence, Verdict
+from checker.engine import why_missing
+from checker.model import Evidence, Said, Verdict
 from probes.facts import HostFacts
-from probes.facts.baseline import AuditRules, BaselineFacts, Problem, Setting, SshdConfig, as_int
+from probes.facts.baseline import AuditRules, BaselineFacts, Problem, Retention, Setting, SshdConfig, as_int
 from probes.parse.baseline.accounts import DISTRIBUTION_ACCOUNTS
 
 MAX_PASSWORD_DAYS = 90
@@ -83,10 +85,60 @@ UNNECESSARY_PACKAGES = (
 )
 
 
+# The judges' shared sentences, written once in both languages (issue 13: a regulator reads the Chinese first).
+ASSESSOR = Said("需由测评机构判定／请附证明材料", "needs the assessor / attach evidence")
+ACCOUNTS_UNREAD = Said("无法读取账户或 /etc/shadow 摘要", "accounts or the /etc/shadow summary could not be read")
+NONE = Said("无", "none")
+
+
+def attested(path: str, observed: Said) -> Said:
+    """A document named in ihcheck_mlps_evidence stands in for what the host showed (or could not show)."""
+    return Said(
+        f"经文件 {path} 证明（非观测；主机上观测到：{observed.zh}）", f"attested by {path} (observed: {observed.en})"
+    )
+
+
+def listed(items: Iterable[str], empty: Said = NONE) -> Said:
+    """Names, paths or quoted values listed in both languages ("、" between them in the Chinese)."""
+    values = list(items)
+    return Said("、".join(values), ", ".join(values)) if values else empty
+
+
+def where(file: str, line: int | None) -> Said:
+    """`Setting.where` / `Problem` location in both languages."""
+    return Said(f"{file} 第 {line} 行", f"{file}, line {line}") if line is not None else Said(file, file)
+
+
+def at_zh(located: str) -> str:
+    """A location the baseline facts wrote as "FILE, line N" (`Setting.where`, `PamLine.where`), in Chinese."""
+    return re.sub(r", line (\d+)$", r" 第 \1 行", located)
+
+
+def setting(s: Setting) -> Said:
+    """`Setting.describe()` in both languages; the directive is quoted as written."""
+    at = where(s.file, s.line)
+    return Said(f"{s.key} {s.value}".rstrip() + f"（{at.zh}）", s.describe())
+
+
+def problem(p: Problem) -> Said:
+    """`Problem.describe()` in both languages; the parser's own message is quoted as it came (English)."""
+    at = where(p.file, p.line)
+    return Said(f"{at.zh}：{p.message}", p.describe())
+
+
+def problems_said(problems: Iterable[Problem]) -> Said:
+    return Said.join(problem(p) for p in list(problems)[:5])
+
+
+def sockets_not_observed(host: HostFacts) -> Said:
+    w = why_missing(host, "services")
+    return Said(f"未观测到监听端口（{w.zh}）", f"listening sockets not observed ({w.en})")
+
+
 @dataclass(frozen=True)
 class Outcome:
     verdict: Verdict
-    actual: str  # 实际情况, one line
+    actual: Said  # 实际情况, one line, in Chinese and English
     evidence: tuple[Evidence, ...] = ()
     partial: bool = False  # some of the item's requirements met (部分符合)
     problems: tuple[Problem, ...] = field(default=())
@@ -106,21 +158,29 @@ def _settings(host: HostFacts, b: BaselineFacts, part: str, settings: Iterable[S
 def _combine(
     host: HostFacts,
     b: BaselineFacts,
-    parts: list[tuple[str, bool, str]],
+    parts: list[tuple[str, bool, Said]],
     evidence: list[Evidence],
     problems: Iterable[Problem] = (),
 ) -> Outcome:
     """An item made of several requirements: pass if all hold, fail (partial when some hold) otherwise."""
     failed = [text for _, ok, text in parts if not ok]
-    actual = "; ".join(text for _, _, text in parts)
+    actual = Said.join(text for _, _, text in parts)
     if not failed:
         return Outcome(Verdict.PASS, actual, tuple(evidence), problems=tuple(problems))
     return Outcome(Verdict.FAIL, actual, tuple(evidence), partial=len(failed) < len(parts), problems=tuple(problems))
 
 
 def _sshd_unreadable(cfg: SshdConfig | None) -> Outcome:
-    problems = "; ".join(p.describe() for p in cfg.problems[:5]) if cfg else ""
-    return Outcome(Verdict.INCONCLUSIVE, "sshd configuration could not be read" + (f": {problems}" if problems else ""))
+    unread = Said("无法读取 sshd 配置", "sshd configuration could not be read")
+    if cfg and cfg.problems:
+        unread += Said("：", ": ") + problems_said(cfg.problems)
+    return Outcome(Verdict.INCONCLUSIVE, unread)
+
+
+def _duplicate(key: str, names: list[str]) -> Said:
+    """One of `Accounts.duplicates()`: "name root" or "UID 0" held by more than one account line."""
+    zh = f"用户名 {key.removeprefix('name ')}" if key.startswith("name ") else key
+    return Said(f"{zh}：{'、'.join(names)}", f"{key}: {names}")
 
 
 # --- 身份鉴别 --------------------------------------------------------------------------------------
@@ -128,30 +188,44 @@ def _sshd_unreadable(cfg: SshdConfig | None) -> Outcome:
 
 def identity_authentication(host: HostFacts, b: BaselineFacts) -> Outcome:
     ev: list[Evidence] = []
-    parts: list[tuple[str, bool, str]] = []
+    parts: list[tuple[str, bool, Said]] = []
     problems: list[Problem] = []
     accounts = b.accounts
     if accounts is None or not accounts.shadow_read:
         return Outcome(
             Verdict.INCONCLUSIVE,
-            "/etc/passwd or the /etc/shadow summary could not be read "
-            "(the probe needs root to see which passwords are empty)",
+            Said(
+                "无法读取 /etc/passwd 或 /etc/shadow 摘要（探针需要 root 权限才能看到哪些口令为空）",
+                "/etc/passwd or the /etc/shadow summary could not be read "
+                "(the probe needs root to see which passwords are empty)",
+            ),
             problems=tuple(accounts.problems if accounts else ()),
         )
     problems += accounts.problems
     empty = [a.name for a in accounts.accounts if a.shadow == "empty"]
     uid0 = [a.name for a in accounts.uid0()]
     dupes = accounts.duplicates()
-    parts.append(("empty", not empty, f"accounts with no password at all (empty field) — {', '.join(empty) or 'none'}"))
+    nobody = listed(empty)
+    parts.append(
+        (
+            "empty",
+            not empty,
+            Said(
+                f"完全没有口令的账户（字段为空）——{nobody.zh}",
+                f"accounts with no password at all (empty field) — {nobody.en}",
+            ),
+        )
+    )
+    held = listed(uid0)
     parts.append(
         (
             "uid0",
             len(uid0) == 1 and not dupes,
-            f"UID 0: {', '.join(uid0) or 'none'}"
+            Said(f"UID 0：{held.zh}", f"UID 0: {held.en}")
             + (
-                f"; duplicated {'; '.join(f'{k}: {v}' for k, v in dupes.items())}"
+                Said("；重复：", "; duplicated ") + Said.join(_duplicate(k, v) for k, v in dupes.items())
                 if dupes
-                else "; names and UIDs unique"
+                else Said("；用户名和 UID 均唯一", "; names and UIDs unique")
             ),
         )
     )
@@ -169,15 +243,28 @@ def identity_authentication(host: HostFacts, b: BaselineFacts) -> Outcome:
     # unset, the modules' own defaults apply: pam_pwquality 8 (pwquality.conf(5)), pam_cracklib 9 (pam_cracklib(8))
     length = as_int(q.minlen.value) if q.minlen else {"pam_pwquality.so": 8, "pam_cracklib.so": 9}.get(q.module or "")
     if q.module is None:
-        parts.append(("quality", False, "no pam_pwquality/pam_cracklib in the password stack"))
+        parts.append(
+            (
+                "quality",
+                False,
+                Said(
+                    "PAM password 栈中没有 pam_pwquality/pam_cracklib",
+                    "no pam_pwquality/pam_cracklib in the password stack",
+                ),
+            )
+        )
     else:
         ok = (length or 0) >= MIN_PASSWORD_LENGTH and q.required_classes >= MIN_CLASSES
         parts.append(
             (
                 "quality",
                 ok,
-                f"{q.module} at {q.where}: minlen {length}{'' if q.minlen else ' (module default)'}, "
-                f"{q.required_classes} character class(es) required",
+                Said(
+                    f"{q.module}（{at_zh(q.where or '')}）：minlen {length}{'' if q.minlen else '（模块默认值）'}，"
+                    f"要求 {q.required_classes} 类字符",
+                    f"{q.module} at {q.where}: minlen {length}{'' if q.minlen else ' (module default)'}, "
+                    f"{q.required_classes} character class(es) required",
+                ),
             )
         )
         ev += _settings(host, b, "files", [q.minlen, q.minclass, *q.credits.values()])
@@ -194,8 +281,12 @@ def identity_authentication(host: HostFacts, b: BaselineFacts) -> Outcome:
         (
             "expiry",
             max_days is not None and max_days <= MAX_PASSWORD_DAYS and not stale,
-            f"login.defs PASS_MAX_DAYS {max_days if max_days is not None else 'unset'}"
-            + (f"; accounts with a longer maximum: {', '.join(stale)}" if stale else ""),
+            Said(
+                f"login.defs PASS_MAX_DAYS {max_days if max_days is not None else '未设置'}"
+                + (f"；口令最长使用期限更长的账户：{'、'.join(stale)}" if stale else ""),
+                f"login.defs PASS_MAX_DAYS {max_days if max_days is not None else 'unset'}"
+                + (f"; accounts with a longer maximum: {', '.join(stale)}" if stale else ""),
+            ),
         )
     )
     return _combine(host, b, parts, ev, problems)
@@ -204,9 +295,18 @@ def identity_authentication(host: HostFacts, b: BaselineFacts) -> Outcome:
 def login_failure(host: HostFacts, b: BaselineFacts) -> Outcome:
     lo = b.lockout
     ev: list[Evidence] = []
-    parts: list[tuple[str, bool, str]] = []
+    parts: list[tuple[str, bool, Said]] = []
     if lo.module is None:
-        parts.append(("lockout", False, "no pam_faillock/pam_tally2 in the login stack: failed logins are not limited"))
+        parts.append(
+            (
+                "lockout",
+                False,
+                Said(
+                    "登录认证栈中没有 pam_faillock/pam_tally2：未限制非法登录次数",
+                    "no pam_faillock/pam_tally2 in the login stack: failed logins are not limited",
+                ),
+            )
+        )
     else:
         deny = as_int(lo.deny.value) if lo.deny else None
         unlock = as_int(lo.unlock_time.value) if lo.unlock_time else None
@@ -216,7 +316,17 @@ def login_failure(host: HostFacts, b: BaselineFacts) -> Outcome:
             and unlock is not None
             and (unlock == 0 or unlock >= MIN_UNLOCK_SECONDS)
         )
-        parts.append(("lockout", ok, f"{lo.module} ({', '.join(lo.where)}): deny {deny}, unlock_time {unlock}"))
+        at = Said("、".join(at_zh(w) for w in lo.where), ", ".join(lo.where))
+        parts.append(
+            (
+                "lockout",
+                ok,
+                Said(
+                    f"{lo.module}（{at.zh}）：deny {deny}，unlock_time {unlock}",
+                    f"{lo.module} ({at.en}): deny {deny}, unlock_time {unlock}",
+                ),
+            )
+        )
         ev += _settings(host, b, "files", [lo.deny, lo.unlock_time])
     t = b.tmout
     seconds = as_int(t.value) if t else None
@@ -224,7 +334,12 @@ def login_failure(host: HostFacts, b: BaselineFacts) -> Outcome:
         (
             "timeout",
             seconds is not None and seconds <= MAX_IDLE_SECONDS,
-            f"shell TMOUT {seconds if seconds is not None else 'unset'}" + (" (read-only)" if b.tmout_readonly else ""),
+            Said(
+                f"shell TMOUT {seconds if seconds is not None else '未设置'}"
+                + ("（只读）" if b.tmout_readonly else ""),
+                f"shell TMOUT {seconds if seconds is not None else 'unset'}"
+                + (" (read-only)" if b.tmout_readonly else ""),
+            ),
         )
     )
     ev += _settings(host, b, "files", [t])
@@ -260,11 +375,18 @@ def weak_algorithm(key: str, alg: str) -> bool:
 
 def remote_admin_encrypted(host: HostFacts, b: BaselineFacts) -> Outcome:
     if host.services is None:
-        return Outcome(Verdict.INCONCLUSIVE, f"listening sockets not observed ({host.why_missing('services')})")
+        return Outcome(Verdict.INCONCLUSIVE, sockets_not_observed(host))
     ev: list[Evidence] = []
-    parts: list[tuple[str, bool, str]] = []
+    parts: list[tuple[str, bool, Said]] = []
     clear = _listening(host, [("tcp", p) for p in CLEARTEXT_ADMIN], beyond_loopback=False)
-    parts.append(("cleartext", not clear, f"cleartext remote administration listening: {', '.join(clear) or 'none'}"))
+    found = listed(clear)
+    parts.append(
+        (
+            "cleartext",
+            not clear,
+            Said(f"监听中的明文远程管理服务：{found.zh}", f"cleartext remote administration listening: {found.en}"),
+        )
+    )
     ev.append(
         Evidence(
             host=host.name,
@@ -287,7 +409,17 @@ def remote_admin_encrypted(host: HostFacts, b: BaselineFacts) -> Outcome:
         if protocol is not None and "1" in protocol.value.split(","):
             weak.append(f"Protocol {protocol.value}")
         weak = list(dict.fromkeys(weak))
-        parts.append(("ssh", not weak, f"sshd ({cfg.source}) weak algorithms: {', '.join(weak) or 'none'}"))
+        algorithms = listed(weak)
+        parts.append(
+            (
+                "ssh",
+                not weak,
+                Said(
+                    f"sshd（{cfg.source}）弱算法：{algorithms.zh}",
+                    f"sshd ({cfg.source}) weak algorithms: {algorithms.en}",
+                ),
+            )
+        )
     return _combine(host, b, parts, ev, cfg.problems if cfg else ())
 
 
@@ -300,9 +432,15 @@ def two_factor(host: HostFacts, b: BaselineFacts) -> Outcome:
     two = value != "any" and all("," in alternative for alternative in value.split())
     ev = _settings(host, b, "sshd", [methods, cfg.get("passwordauthentication"), cfg.get("pubkeyauthentication")])
     actual = (
-        f"sshd AuthenticationMethods {value}: every login needs two methods"
+        Said(
+            f"sshd AuthenticationMethods {value}：每次登录都需要两种鉴别方式",
+            f"sshd AuthenticationMethods {value}: every login needs two methods",
+        )
         if two
-        else f"sshd AuthenticationMethods {value}: a single method suffices"
+        else Said(
+            f"sshd AuthenticationMethods {value}：仅用一种鉴别方式即可登录",
+            f"sshd AuthenticationMethods {value}: a single method suffices",
+        )
     )
     return Outcome(Verdict.PASS if two else Verdict.FAIL, actual, tuple(ev), problems=cfg.problems)
 
@@ -312,16 +450,24 @@ def two_factor(host: HostFacts, b: BaselineFacts) -> Outcome:
 
 def default_accounts(host: HostFacts, b: BaselineFacts) -> Outcome:
     if b.accounts is None or not b.accounts.shadow_read:
-        return Outcome(Verdict.INCONCLUSIVE, "accounts or the /etc/shadow summary could not be read")
+        return Outcome(Verdict.INCONCLUSIVE, ACCOUNTS_UNREAD)
     usable = [a.name for a in b.accounts.accounts if a.name in DISTRIBUTION_ACCOUNTS and a.usable]
     root = b.sshd.get("permitrootlogin") if b.sshd else None
     root_value = root.value if root else "unknown"
+    able = listed(usable)
     parts = [
-        ("system", not usable, f"distribution accounts able to log in with a password — {', '.join(usable) or 'none'}"),
+        (
+            "system",
+            not usable,
+            Said(
+                f"可用口令登录的发行版默认账户——{able.zh}",
+                f"distribution accounts able to log in with a password — {able.en}",
+            ),
+        ),
         (
             "root",
             root_value in ("no", "prohibit-password", "without-password", "forced-commands-only"),
-            f"sshd PermitRootLogin {root_value}",
+            Said(f"sshd PermitRootLogin {root.value if root else '未知'}", f"sshd PermitRootLogin {root_value}"),
         ),
     ]
     ev = [
@@ -340,7 +486,7 @@ def default_accounts(host: HostFacts, b: BaselineFacts) -> Outcome:
 
 def superfluous_accounts(host: HostFacts, b: BaselineFacts) -> Outcome:
     if b.accounts is None or not b.accounts.shadow_read:
-        return Outcome(Verdict.INCONCLUSIVE, "accounts or the /etc/shadow summary could not be read")
+        return Outcome(Verdict.INCONCLUSIVE, ACCOUNTS_UNREAD)
     accounts = b.accounts.accounts
     shared = {k: v for k, v in b.accounts.duplicates().items() if k != "UID 0"}
     today = int(b.collected_at.timestamp() // 86400)
@@ -357,26 +503,44 @@ def superfluous_accounts(host: HostFacts, b: BaselineFacts) -> Outcome:
     login = [a.name for a in accounts if a.login_shell and a.shadow != "locked"]
     ev = [_ev(host, b, f"accounts that can log in: {', '.join(login) or 'none'}", "files")]
     if shared or expired:
-        bits = ([f"shared identities {shared}"] if shared else []) + (
-            [f"passwords expired but accounts still usable: {', '.join(expired)}"] if expired else []
+        bits = ([Said("共享身份", "shared identities ") + _shared(shared)] if shared else []) + (
+            [
+                Said(
+                    f"口令已过期但账户仍可用：{'、'.join(expired)}",
+                    f"passwords expired but accounts still usable: {', '.join(expired)}",
+                )
+            ]
+            if expired
+            else []
         )
-        return Outcome(Verdict.FAIL, "; ".join(bits), tuple(ev), problems=b.accounts.problems)
+        return Outcome(Verdict.FAIL, Said.join(bits), tuple(ev), problems=b.accounts.problems)
+    who = listed(login, Said("这些账户", "the accounts"))
     return Outcome(
         Verdict.INCONCLUSIVE,
-        f"no shared UID and no expired account still usable; whether each of "
-        f"{', '.join(login) or 'the accounts'} is needed and personal is for the assessor to confirm "
-        "(needs the assessor / attach the account register)",
+        Said(
+            f"无共享 UID，也无口令已过期仍可用的账户；{who.zh}{' ' if login else ''}"
+            "是否均为必需且为个人专用，由测评机构确认"
+            "（需由测评机构判定／请附账户登记表）",
+            f"no shared UID and no expired account still usable; whether each of "
+            f"{who.en} is needed and personal is for the assessor to confirm "
+            "(needs the assessor / attach the account register)",
+        ),
         tuple(ev),
         problems=b.accounts.problems,
     )
 
 
+def _shared(shared: dict[str, list[str]]) -> Said:
+    """Shared identities: the English keeps the dict as it always printed, the Chinese lists each UID's names."""
+    return Said("（" + "；".join(_duplicate(k, v).zh for k, v in shared.items()) + "）", f"{shared}")
+
+
 def least_privilege(host: HostFacts, b: BaselineFacts) -> Outcome:
     ev: list[Evidence] = []
-    parts: list[tuple[str, bool, str]] = []
+    parts: list[tuple[str, bool, Said]] = []
     problems: list[Problem] = list(b.su_problems)
     if b.sudoers is None:
-        parts.append(("sudo", True, "sudo not installed (no /etc/sudoers)"))
+        parts.append(("sudo", True, Said("未安装 sudo（无 /etc/sudoers）", "sudo not installed (no /etc/sudoers)")))
     else:
         problems += b.sudoers.problems
         wide = [r for r in b.sudoers.rules if r.nopasswd_all and r.who != "root"]
@@ -384,12 +548,29 @@ def least_privilege(host: HostFacts, b: BaselineFacts) -> Outcome:
             (
                 "sudo",
                 not wide,
-                "sudo rules granting ALL without a password — "
-                + (", ".join(f"{r.who} ({r.where})" for r in wide) or "none"),
+                Said("无需口令即授予 ALL 的 sudo 规则——", "sudo rules granting ALL without a password — ")
+                + (
+                    Said.join(
+                        (Said(f"{r.who}（{where(r.file, r.line).zh}）", f"{r.who} ({r.where})") for r in wide),
+                        "、",
+                        ", ",
+                    )
+                    if wide
+                    else NONE
+                ),
             )
         )
         ev += [_ev(host, b, f"sudoers {r.where}: {r.spec}", "files") for r in b.sudoers.rules]
-    parts.append(("su", b.su_wheel is not None, f"su limited to the wheel group: {b.su_wheel or 'no'}"))
+    parts.append(
+        (
+            "su",
+            b.su_wheel is not None,
+            Said(
+                f"su 仅限 wheel 组：{at_zh(b.su_wheel) if b.su_wheel else '否'}",
+                f"su limited to the wheel group: {b.su_wheel or 'no'}",
+            ),
+        )
+    )
     return _combine(host, b, parts, ev, problems)
 
 
@@ -404,35 +585,43 @@ def file_permissions(host: HostFacts, b: BaselineFacts) -> Outcome:
     }
     seen = {m.path: m for m in b.modes}
     if "/etc/passwd" not in seen:
-        return Outcome(Verdict.INCONCLUSIVE, "file modes could not be read (stat)")
+        return Outcome(Verdict.INCONCLUSIVE, Said("无法读取文件权限（stat）", "file modes could not be read (stat)"))
     bad = [m.describe() for p, limit in limits.items() if (m := seen.get(p)) and (m.mode & ~limit or m.owner != "root")]
     ev = [_ev(host, b, m.describe(), "files") for p in limits if (m := seen.get(p))]
-    actual = f"identity and policy files wider than allowed or not owned by root: {', '.join(bad) or 'none'}"
+    wider = listed(bad)
+    actual = Said(
+        f"权限宽于允许值或属主不是 root 的身份与策略文件：{wider.zh}",
+        f"identity and policy files wider than allowed or not owned by root: {wider.en}",
+    )
     return Outcome(Verdict.FAIL if bad else Verdict.PASS, actual, tuple(ev))
 
 
 def security_labels(host: HostFacts, b: BaselineFacts) -> Outcome:
     mac = b.mac
     apparmor = {True: "enabled", False: "not enabled", None: "not present"}[mac.apparmor_enabled]
-    ev = [
-        _ev(
-            host,
-            b,
-            f"SELinux {mac.selinux or 'not present'}, AppArmor "
-            f"{apparmor}"
-            + (f" with {mac.apparmor_enforced} profile(s) enforced" if mac.apparmor_enforced is not None else ""),
-            "state",
-        )
-    ]
+    apparmor_zh = {True: "已启用", False: "未启用", None: "不存在"}[mac.apparmor_enabled]
+    enforced = mac.apparmor_enforced
+    state = Said(
+        f"SELinux {mac.selinux or '不存在'}，AppArmor {apparmor_zh}"
+        + (f"，{enforced} 个配置文件处于 enforce 模式" if enforced is not None else ""),
+        f"SELinux {mac.selinux or 'not present'}, AppArmor {apparmor}"
+        + (f" with {enforced} profile(s) enforced" if enforced is not None else ""),
+    )
+    ev = [_ev(host, b, state.en, "state")]
     if mac.selinux == "enforcing" or (mac.apparmor_enabled and (mac.apparmor_enforced or 0) > 0):
         return Outcome(
-            Verdict.PASS, "mandatory access control enforcing: " + ev[0].statement.split(": ", 1)[1], tuple(ev)
+            Verdict.PASS,
+            Said("强制访问控制处于强制执行状态：", "mandatory access control enforcing: ") + state,
+            tuple(ev),
         )
     if b.container:
         return Outcome(
             Verdict.INCONCLUSIVE,
-            "the host is a container: mandatory access control belongs to the "
-            "machine that runs it (check SELinux/AppArmor there)",
+            Said(
+                "该主机是容器：强制访问控制属于运行它的机器（请在该机器上检查 SELinux/AppArmor）",
+                "the host is a container: mandatory access control belongs to the "
+                "machine that runs it (check SELinux/AppArmor there)",
+            ),
             tuple(ev),
         )
     if (
@@ -441,9 +630,21 @@ def security_labels(host: HostFacts, b: BaselineFacts) -> Outcome:
         or (mac.apparmor_enabled and mac.apparmor_enforced == 0)
     ):
         return Outcome(
-            Verdict.FAIL, "mandatory access control not enforcing: " + ev[0].statement.split(": ", 1)[1], tuple(ev)
+            Verdict.FAIL,
+            Said("强制访问控制未处于强制执行状态：", "mandatory access control not enforcing: ") + state,
+            tuple(ev),
         )
-    return Outcome(Verdict.INCONCLUSIVE, mac.unavailable or "MAC state unknown", tuple(ev))
+    # what the baseline probe leaves unread (its `unavailable`): neither MAC file, or AppArmor's profiles
+    unread = (
+        "AppArmor 已启用，但无法读取其配置文件（/sys/kernel/security/apparmor）"
+        if mac.apparmor_enabled
+        else "无法读取 /sys/fs/selinux/enforce 和 /sys/module/apparmor/parameters/enabled"
+    )
+    return Outcome(
+        Verdict.INCONCLUSIVE,
+        Said(unread if mac.unavailable else "强制访问控制状态未知", mac.unavailable or "MAC state unknown"),
+        tuple(ev),
+    )
 
 
 # --- 安全审计 --------------------------------------------------------------------------------------
@@ -484,9 +685,13 @@ def audit_enabled(host: HostFacts, b: BaselineFacts) -> Outcome:
     if b.container and a.kernel_enabled is None and written_ok and logs:
         return Outcome(
             Verdict.INCONCLUSIVE,
-            "audit rules are written (identity files and privileged commands), but "
-            "the host is a container: the kernel audit belongs to the machine that runs it — "
-            f"check `auditctl -s` there ({a.kernel_error})",
+            Said(
+                "审计规则已写入（身份文件和特权命令），但该主机是容器：内核审计属于运行它的机器——"
+                f"请在该机器上执行 `auditctl -s` 检查（{a.kernel_error}）",
+                "audit rules are written (identity files and privileged commands), but "
+                "the host is a container: the kernel audit belongs to the machine that runs it — "
+                f"check `auditctl -s` there ({a.kernel_error})",
+            ),
             tuple(ev),
             problems=rules.problems if rules else (),
         )
@@ -494,16 +699,30 @@ def audit_enabled(host: HostFacts, b: BaselineFacts) -> Outcome:
         (
             "kernel",
             a.kernel_enabled in (1, 2) and a.daemon_running,
-            f"kernel audit {'enabled' if a.kernel_enabled in (1, 2) else 'not enabled'}, auditd "
-            f"{'running' if a.daemon_running else 'not running'}",
+            Said(
+                f"内核审计{'已启用' if a.kernel_enabled in (1, 2) else '未启用'}，auditd "
+                f"{'运行中' if a.daemon_running else '未运行'}",
+                f"kernel audit {'enabled' if a.kernel_enabled in (1, 2) else 'not enabled'}, auditd "
+                f"{'running' if a.daemon_running else 'not running'}",
+            ),
         ),
         (
             "rules",
             written_ok,
-            f"identity files not watched: {', '.join(missing) or 'none'}; privileged-command rules: "
-            f"{len(rules.privileged) if rules else 0}",
+            Said(
+                f"未被监视的身份文件：{listed(missing).zh}；"
+                f"特权命令审计规则：{len(rules.privileged) if rules else 0} 条",
+                f"identity files not watched: {listed(missing).en}; privileged-command rules: "
+                f"{len(rules.privileged) if rules else 0}",
+            ),
         ),
-        ("syslog", logs, f"system log daemon: {b.log_daemon or 'none running'}"),
+        (
+            "syslog",
+            logs,
+            Said(
+                f"系统日志守护进程：{b.log_daemon or '未运行'}", f"system log daemon: {b.log_daemon or 'none running'}"
+            ),
+        ),
     ]
     return _combine(host, b, parts, ev, rules.problems if rules else ())
 
@@ -526,18 +745,26 @@ def audit_records(host: HostFacts, b: BaselineFacts) -> Outcome:
         (
             "time",
             bool(t.servers) and t.daemon is not None and t.synchronized is not False,
-            f"time synchronised from {', '.join(s.value for s in t.servers) or 'no configured server'} by "
-            f"{t.daemon or 'no running daemon'}",
+            Said(
+                f"时间同步源：{'、'.join(s.value for s in t.servers) or '未配置'}；"
+                f"时间同步守护进程：{t.daemon or '未运行'}",
+                f"time synchronised from {', '.join(s.value for s in t.servers) or 'no configured server'} by "
+                f"{t.daemon or 'no running daemon'}",
+            ),
         ),
         (
             "records",
             b.log_daemon is not None or b.audit.daemon_running,
-            "records written by "
-            + (", ".join(x for x in (b.log_daemon, "auditd" if b.audit.daemon_running else None) if x) or "nothing"),
+            Said("审计记录写入方：", "records written by ")
+            + listed(
+                (x for x in (b.log_daemon, "auditd" if b.audit.daemon_running else None) if x), Said("无", "nothing")
+            ),
         ),
     ]
     if fmt is not None and fmt.value.upper() not in ("RAW", "ENRICHED"):
-        parts.append(("format", False, f"auditd log_format {fmt.value}"))
+        parts.append(
+            ("format", False, Said(f"auditd 日志格式 log_format {fmt.value}", f"auditd log_format {fmt.value}"))
+        )
     return _combine(host, b, parts, ev)
 
 
@@ -555,21 +782,40 @@ def audit_protection(host: HostFacts, b: BaselineFacts) -> Outcome:
         (
             "remote",
             bool(b.remote_logs),
-            f"logs forwarded off-host to {', '.join(t.target for t in b.remote_logs) or 'nowhere'}",
+            Said(
+                f"日志转发至主机之外：{listed(t.target for t in b.remote_logs).zh}",
+                f"logs forwarded off-host to {', '.join(t.target for t in b.remote_logs) or 'nowhere'}",
+            ),
         ),
         (
             "retention",
             bool(kept) and not short,
-            f"retention of system logs: {'; '.join(r.describe() for r in b.retention) or 'no logrotate policy found'} "
-            f"(at least {MIN_LOG_DAYS} days required)",
+            Said("系统日志保存期限：", "retention of system logs: ")
+            + (
+                Said.join(_retention(r) for r in b.retention)
+                if b.retention
+                else Said("未找到 logrotate 策略", "no logrotate policy found")
+            )
+            + Said(f"（要求至少 {MIN_LOG_DAYS} 天）", f" (at least {MIN_LOG_DAYS} days required)"),
         ),
         (
             "modes",
             not modes,
-            f"log files readable or writable by others: {', '.join(m.describe() for m in modes) or 'none'}",
+            Said(
+                f"其他用户可读或可写的日志文件：{listed(m.describe() for m in modes).zh}",
+                f"log files readable or writable by others: {listed(m.describe() for m in modes).en}",
+            ),
         ),
     ]
     return _combine(host, b, parts, ev, b.logging_problems)
+
+
+def _retention(r: Retention) -> Said:
+    """`Retention.describe()` in both languages; the logrotate directives are quoted as written."""
+    if r.days is None:
+        return Said(f"{r.log}：未找到轮转上限", r.describe())
+    kept = Said.join(setting(s) for s in (r.rotate, r.period, r.maxage) if s)
+    return Said(f"{r.log}：约 {r.days} 天（{kept.zh}）", r.describe())
 
 
 def audit_process(host: HostFacts, b: BaselineFacts) -> Outcome:
@@ -587,17 +833,25 @@ def audit_process(host: HostFacts, b: BaselineFacts) -> Outcome:
     if b.container and b.audit.kernel_enabled is None and immutable:
         return Outcome(
             Verdict.INCONCLUSIVE,
-            "rules end with -e 2, but the host is a container: whether the "
-            "kernel holds them immutable is for the machine that runs it",
+            Said(
+                "审计规则以 -e 2 结尾，但该主机是容器：内核是否将其锁定为不可更改，需在运行它的机器上确认",
+                "rules end with -e 2, but the host is a container: whether the "
+                "kernel holds them immutable is for the machine that runs it",
+            ),
             tuple(ev),
         )
     if not b.audit.daemon_running and b.audit.kernel_enabled is None and rules is None:
-        return Outcome(Verdict.FAIL, "no audit daemon and no audit rules", tuple(ev))
+        return Outcome(
+            Verdict.FAIL, Said("没有审计守护进程，也没有审计规则", "no audit daemon and no audit rules"), tuple(ev)
+        )
     return Outcome(
         Verdict.PASS if immutable else Verdict.FAIL,
-        "audit rules locked against change until reboot (-e 2)"
+        Said("审计规则已锁定，重启前不可更改（-e 2）", "audit rules locked against change until reboot (-e 2)")
         if immutable
-        else "audit rules can be changed or disabled by any root process (no -e 2)",
+        else Said(
+            "任何 root 进程均可更改或停用审计规则（未设置 -e 2）",
+            "audit rules can be changed or disabled by any root process (no -e 2)",
+        ),
         tuple(ev),
     )
 
@@ -618,14 +872,15 @@ def minimal_installation(host: HostFacts, b: BaselineFacts) -> Outcome:
     ]
     return Outcome(
         Verdict.FAIL if extra else Verdict.PASS,
-        f"unneeded packages installed: {', '.join(extra) or 'none of the listed ones'}",
+        Said("已安装的不需要的组件：", "unneeded packages installed: ")
+        + listed(extra, Said("无（所列软件包均未安装）", "none of the listed ones")),
         tuple(ev),
     )
 
 
 def high_risk_ports(host: HostFacts, b: BaselineFacts) -> Outcome:
     if host.services is None:
-        return Outcome(Verdict.INCONCLUSIVE, f"listening sockets not observed ({host.why_missing('services')})")
+        return Outcome(Verdict.INCONCLUSIVE, sockets_not_observed(host))
     exposed = [
         f"{HIGH_RISK_PORTS[(s.protocol, s.port)]} {s.address}:{s.port}/{s.protocol}"
         + (f" ({s.process})" if s.process else "")
@@ -642,7 +897,7 @@ def high_risk_ports(host: HostFacts, b: BaselineFacts) -> Outcome:
     ]
     return Outcome(
         Verdict.FAIL if exposed else Verdict.PASS,
-        f"high-risk ports exposed beyond loopback: {', '.join(exposed) or 'none'}",
+        Said("在环回地址之外开放的高危端口：", "high-risk ports exposed beyond loopback: ") + listed(exposed),
         tuple(ev),
     )
 
@@ -653,20 +908,26 @@ def management_restricted(host: HostFacts, b: BaselineFacts) -> Outcome:
         return _sshd_unreadable(cfg)
     listen = cfg.get("listenaddress")
     allow = [s for s in (cfg.get("allowusers"), cfg.get("allowgroups")) if s is not None]
-    restricted: list[str] = []
+    restricted: list[Said] = []
     if listen is not None and not any(listen.value.startswith(w) for w in ("0.0.0.0", "[::]", "::")):
-        restricted.append(f"sshd listens only on {listen.value}")
-    restricted += [f"{s.key} {s.value}" for s in allow if "@" in s.value]
-    restricted += [m for m in cfg.match_blocks if "Address" in m]
+        restricted.append(Said(f"sshd 仅监听 {listen.value}", f"sshd listens only on {listen.value}"))
+    restricted += [Said(f"{s.key} {s.value}", f"{s.key} {s.value}") for s in allow if "@" in s.value]
+    restricted += [Said(m, m) for m in cfg.match_blocks if "Address" in m]
     ev = _settings(host, b, "sshd", [listen, *allow])
     if restricted:
         return Outcome(
-            Verdict.PASS, "management access limited: " + "; ".join(restricted), tuple(ev), problems=cfg.problems
+            Verdict.PASS,
+            Said("管理访问已受限：", "management access limited: ") + Said.join(restricted),
+            tuple(ev),
+            problems=cfg.problems,
         )
     return Outcome(
         Verdict.FAIL,
-        "sshd accepts administrators from any address (no ListenAddress, AllowUsers "
-        "USER@NETWORK or Match Address restriction)",
+        Said(
+            "sshd 接受来自任何地址的管理员登录（无 ListenAddress、AllowUsers USER@NETWORK 或 Match Address 限制）",
+            "sshd accepts administrators from any address (no ListenAddress, AllowUsers "
+            "USER@NETWORK or Match Address restriction)",
+        ),
         tuple(ev),
         problems=cfg.problems,
     )
@@ -675,9 +936,20 @@ def management_restricted(host: HostFacts, b: BaselineFacts) -> Outcome:
 def vulnerabilities_patched(host: HostFacts, b: BaselineFacts) -> Outcome:
     u = b.updates
     if u.manager is None or u.error:
-        return Outcome(Verdict.INCONCLUSIVE, f"pending updates could not be listed: {u.error or 'no package manager'}")
+        # the probe's own sentence when the host has neither manager; otherwise the host's output, quoted
+        error = {None: "无软件包管理器", "no apt-get or dnf on the host": "主机上没有 apt-get 或 dnf"}.get(
+            u.error, u.error
+        )
+        return Outcome(
+            Verdict.INCONCLUSIVE,
+            Said(
+                f"无法列出待安装的更新：{error}",
+                f"pending updates could not be listed: {u.error or 'no package manager'}",
+            ),
+        )
     security = [p for p in u.pending if p.security]
     age = f"{u.index_age_days:.1f}" if u.index_age_days is not None else "unknown"
+    age_zh = f"{age} 天" if u.index_age_days is not None else "未知天数"
     ev = [
         _ev(
             host,
@@ -690,19 +962,27 @@ def vulnerabilities_patched(host: HostFacts, b: BaselineFacts) -> Outcome:
     if security:
         return Outcome(
             Verdict.FAIL,
-            f"{len(security)} security update(s) pending: " + ", ".join(f"{p.name} {p.version}" for p in security[:10]),
+            Said(f"有 {len(security)} 个安全更新待安装：", f"{len(security)} security update(s) pending: ")
+            + listed(f"{p.name} {p.version}" for p in security[:10]),
             tuple(ev),
         )
     if u.index_age_days is None or u.index_age_days > MAX_INDEX_DAYS:
         return Outcome(
             Verdict.INCONCLUSIVE,
-            f"no security update pending, but the package index is {age} day(s) old "
-            f"(more than {MAX_INDEX_DAYS}): refresh it (apt-get update / dnf makecache) and check again",
+            Said(
+                f"没有待安装的安全更新，但软件包索引距上次更新已 {age_zh}（超过 {MAX_INDEX_DAYS} 天）："
+                "请刷新索引（apt-get update / dnf makecache）后重新检查",
+                f"no security update pending, but the package index is {age} day(s) old "
+                f"(more than {MAX_INDEX_DAYS}): refresh it (apt-get update / dnf makecache) and check again",
+            ),
             tuple(ev),
         )
     return Outcome(
         Verdict.PASS,
-        f"no security update pending (index {age} day(s) old; {len(u.pending)} other update(s))",
+        Said(
+            f"没有待安装的安全更新（软件包索引距上次更新 {age_zh}；另有 {len(u.pending)} 个其他更新）",
+            f"no security update pending (index {age} day(s) old; {len(u.pending)} other update(s))",
+        ),
         tuple(ev),
     )
 
@@ -721,8 +1001,22 @@ def intrusion_detection(host: HostFacts, b: BaselineFacts) -> Outcome:
         )
     ]
     parts = [
-        ("db", i.database is not None, f"file-integrity database {i.database or 'not initialised'}"),
-        ("schedule", bool(i.scheduled), f"periodic check {'scheduled' if i.scheduled else 'not scheduled'}"),
+        (
+            "db",
+            i.database is not None,
+            Said(
+                f"文件完整性数据库 {i.database}" if i.database else "文件完整性数据库未初始化",
+                f"file-integrity database {i.database or 'not initialised'}",
+            ),
+        ),
+        (
+            "schedule",
+            bool(i.scheduled),
+            Said(
+                "已安排定期检查" if i.scheduled else "未安排定期检查",
+                f"periodic check {'scheduled' if i.scheduled else 'not scheduled'}",
+            ),
+        ),
     ]
     return _combine(host, b, parts, ev)
 
@@ -733,7 +1027,10 @@ def malware_protection(host: HostFacts, b: BaselineFacts) -> Outcome:
         ev = [_ev(host, b, "no ClamAV signature database found in /var/lib/clamav", "state")]
         return Outcome(
             Verdict.FAIL,
-            "no anti-malware signatures found (ClamAV); if another product protects the host, attach its evidence",
+            Said(
+                "未发现恶意代码特征库（ClamAV）；如由其他产品防护该主机，请附其证明材料",
+                "no anti-malware signatures found (ClamAV); if another product protects the host, attach its evidence",
+            ),
             tuple(ev),
         )
     age = (b.collected_at - m.signatures_built) / timedelta(days=1)
@@ -747,11 +1044,18 @@ def malware_protection(host: HostFacts, b: BaselineFacts) -> Outcome:
         )
     ]
     parts = [
-        ("fresh", age <= MAX_SIGNATURE_DAYS, f"signatures {age:.1f} day(s) old (at most {MAX_SIGNATURE_DAYS})"),
+        (
+            "fresh",
+            age <= MAX_SIGNATURE_DAYS,
+            Said(
+                f"特征库距生成已 {age:.1f} 天（要求不超过 {MAX_SIGNATURE_DAYS} 天）",
+                f"signatures {age:.1f} day(s) old (at most {MAX_SIGNATURE_DAYS})",
+            ),
+        ),
         (
             "updater",
             "freshclam" in m.daemon_running or "clamd" in m.daemon_running,
-            f"ClamAV daemons running: {', '.join(m.daemon_running) or 'none'}",
+            Said("运行中的 ClamAV 守护进程：", "ClamAV daemons running: ") + listed(m.daemon_running),
         ),
     ]
     return _combine(host, b, parts, ev)
@@ -762,14 +1066,22 @@ def trusted_verification(host: HostFacts, b: BaselineFacts) -> Outcome:
     if b.tpm:
         return Outcome(
             Verdict.INCONCLUSIVE,
-            "a TPM is present; whether boot and programs are measured against it "
-            "and alarms reach the security management centre needs the assessor / attach evidence",
+            Said(
+                "存在 TPM；系统引导程序和系统程序是否基于其进行可信验证、报警是否送至安全管理中心，",
+                "a TPM is present; whether boot and programs are measured against it "
+                "and alarms reach the security management centre ",
+            )
+            + ASSESSOR,
             tuple(ev),
         )
     return Outcome(
         Verdict.INCONCLUSIVE,
-        "no TPM visible: trusted verification cannot be shown by this host "
-        "(needs the assessor / attach evidence, e.g. a trusted-computing product's report)",
+        Said(
+            "未发现 TPM：本主机无法表明可信验证（",
+            "no TPM visible: trusted verification cannot be shown by this host (",
+        )
+        + ASSESSOR
+        + Said("，例如可信计算产品的报告）", ", e.g. a trusted-computing product's report)"),
         tuple(ev),
     )
 
@@ -779,11 +1091,20 @@ def local_backup(host: HostFacts, b: BaselineFacts) -> Outcome:
     ev = [_ev(host, b, f"backup job {j.value} ({j.where})", "files", "state") for j in jobs]
     if jobs:
         return Outcome(
-            Verdict.PASS, "backup scheduled: " + "; ".join(f"{j.value[:80]} ({j.where})" for j in jobs[:3]), tuple(ev)
+            Verdict.PASS,
+            Said("已安排备份任务：", "backup scheduled: ")
+            + Said.join(
+                Said(f"{j.value[:80]}（{where(j.file, j.line).zh}）", f"{j.value[:80]} ({j.where})") for j in jobs[:3]
+            ),
+            tuple(ev),
         )
     return Outcome(
         Verdict.FAIL,
-        "no backup job found in cron or systemd timers (backup tools looked for: backup, "
-        "pg_dump, mysqldump, borg, restic, …); if backups are pulled by another system, attach its evidence",
+        Said(
+            "在 cron 和 systemd 定时器中未发现备份任务（查找的备份工具：backup、pg_dump、mysqldump、borg、restic 等）；"
+            "如由其他系统拉取备份，请附其证明材料",
+            "no backup job found in cron or systemd timers (backup tools looked for: backup, "
+            "pg_dump, mysqldump, borg, restic, …); if backups are pulled by another system, attach its evidence",
+        ),
         (_ev(host, b, "cron tables and timers read", "files", "state"),),
     )

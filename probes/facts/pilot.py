@@ -94,10 +94,16 @@ class BrokenLink(Record):
     line: int
     seq: int | None = None
     problem: str
+    problem_zh: str = Field(default="", description="`problem` in Chinese (empty in facts recorded before it was)")
 
     def describe(self) -> str:
         seq = f" (seq {self.seq})" if self.seq is not None else ""
         return f"line {self.line}{seq}: {self.problem}"
+
+    def describe_zh(self) -> str:
+        """`describe` in Chinese; where the problem was recorded in English only, it is quoted as it came."""
+        seq = f"（seq {self.seq}）" if self.seq is not None else ""
+        return f"第 {self.line} 行{seq}：{self.problem_zh or self.problem}"
 
 
 class TrailCheck(Record):
@@ -181,3 +187,5 @@ class PilotFacts(Record):
     visits: Visits | None = None
     trail: TrailFacts | None = None
     missing: dict[str, str] = Field(default_factory=dict)
+    missing_zh: dict[str, str] = Field(default_factory=dict, description="`missing` in Chinese, the same errors "
+                                       "quoted as they came (empty in facts recorded before it was)")

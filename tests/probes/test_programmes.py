@@ -103,6 +103,7 @@ def test_an_edited_audit_record_fails_traceability_naming_it(tmp_path: Path, db:
     assert verdicts["BJ2026-3-physicians"] is Verdict.PASS and verdicts["BJ2026-3-first-visits"] is Verdict.PASS
     [finding] = [f for f in evaluate(facts, RULES) if f.rule_id == "BJ2026-1-traceability"]
     assert "line 5 (seq 5): the record was changed after it was written" in finding.reason
+    assert "第 5 行（seq 5）：记录在写入后被修改：其记载的哈希为 " in finding.reason_zh
 
 
 def test_what_fails_on_a_host_is_missing_with_its_reason(tmp_path: Path, db: int) -> None:
@@ -110,6 +111,7 @@ def test_what_fails_on_a_host_is_missing_with_its_reason(tmp_path: Path, db: int
     verdicts, facts = judged(path)
     assert verdicts["BJ2026-1-traceability"] is Verdict.INCONCLUSIVE
     assert facts.pilot is not None and "No such file" in facts.pilot.missing["trail"]
+    assert facts.pilot.missing_zh["trail"].startswith("审计日志读取失败：") and "No such file" in facts.pilot.missing_zh["trail"]
 
 
 @pytest.mark.parametrize(("change", "message"), [

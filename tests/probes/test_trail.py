@@ -73,6 +73,8 @@ def test_a_removed_record_is_named_at_the_record_after_it(log: Path, tmp_path: P
     edited.write_bytes(b"".join(lines))
     broken = verify(edited).broken
     assert broken is not None and broken.line == 10 and broken.seq == 11 and "removed" in broken.problem
+    assert "此处有记录被删除、插入或调换了顺序" in broken.problem_zh
+    assert broken.describe_zh().startswith("第 10 行（seq 11）：prev ")
 
 
 def test_swapped_records_are_found(log: Path, tmp_path: Path) -> None:
@@ -102,6 +104,7 @@ def test_records_dropped_from_the_end_are_found_only_against_the_head_kept_elsew
     assert verify(cut).intact  # a chain alone cannot see a shortened tail
     broken = verify(cut, expect_head=head).broken
     assert broken is not None and broken.line == 38 and "removed from the end" in broken.problem
+    assert "末尾的记录被删除，或日志被替换" in broken.problem_zh
 
 
 def test_a_record_cut_short_at_the_end_is_named(log: Path, tmp_path: Path) -> None:
@@ -109,6 +112,7 @@ def test_a_record_cut_short_at_the_end_is_named(log: Path, tmp_path: Path) -> No
     cut.write_bytes(log.read_bytes()[:-10])
     broken = verify(cut).broken
     assert broken is not None and broken.line == 40 and "not terminated" in broken.problem
+    assert broken.problem_zh == "最后一行没有以换行结束（记录被截断，或被追加了字节）"
 
 
 def test_a_rotated_log_continues_from_the_previous_files_head(tmp_path: Path) -> None:
@@ -131,6 +135,7 @@ def test_strict_parsing_names_a_hash_consistent_line_that_is_not_json(tmp_path: 
     assert verify(path).intact  # the chain holds: the writer produced it so
     broken = verify(path, parse=True).broken
     assert broken is not None and broken.line == 1 and "not valid JSON" in broken.problem
+    assert broken.problem_zh.startswith("哈希相符，但不是有效的 JSON（")
 
 
 def test_records_are_handed_to_a_callback_in_order(log: Path) -> None:

@@ -101,6 +101,11 @@ def test_workbook_has_a_sheet_per_host_in_the_assessors_columns(tmp_path: Path) 
     first = db1[1]
     assert first[0].startswith("8.1.4.1 a) (L3-CES1-01") and first[3] == "部分符合" and first[4]
     assert "PASS_MAX_DAYS" in first[2] and "db1#1 · " in first[5] and len(first[5].split(" · ")[1]) >= 64
+    # 实际情况: what was found in Chinese first, the English beneath, the same settings quoted in both
+    zh, en = first[2].split("\n")
+    assert zh.startswith("完全没有口令的账户") and "没有 pam_pwquality/pam_cracklib" in zh
+    assert en.startswith("accounts with no password at all") and "no pam_pwquality/pam_cracklib" in en
+    assert "login.defs PASS_MAX_DAYS 99999" in zh and "login.defs PASS_MAX_DAYS 99999" in en
     app1 = {str(row[0]).split("\n")[0]: str(row[3]) for row in book["app1"].iter_rows(min_row=2, values_only=True)}
     assert app1["8.1.4.1 b) (L3-CES1-02, GB/T 28448-2019)"] == "符合"
     assert set(app1.values()) <= {"符合", "部分符合", "不符合", "无法判断"}

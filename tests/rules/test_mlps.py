@@ -11,7 +11,8 @@ import pytest
 from checker.catalogue import CATALOGUE
 from checker.catalogue.mlps import CHECKS, CHECKS_BY_UNIT, judge_host, rule_id
 from checker.catalogue.mlps_items import ITEMS
-from tests.rules.mlps_examples import EXAMPLES, defaults, hardened, host
+from tests.rules.mlps_examples import EXAMPLES, attested, defaults, hardened, host
+from tests.rules.test_reasons_zh import says_the_same
 
 
 def test_all_34_items_are_in_the_catalogue() -> None:
@@ -35,6 +36,10 @@ def test_examples(unit: str, verdict: str, make: object) -> None:
     finding = judge_host(CHECKS_BY_UNIT[unit], facts)
     assert finding.verdict.value == verdict, finding.reason
     assert finding.details["unit"] == unit and finding.details["standard"]
+    # every path says its reason, and the assessor's 实际情况, in Chinese beside the English, with the same figures
+    assert says_the_same(finding) == []
+    actual, actual_zh = finding.details["actual"], finding.details["actual_zh"]
+    assert finding.reason == f"{facts.name}: {actual}" and finding.reason_zh == f"{facts.name}：{actual_zh}"
     if verdict == "fail":
         assert finding.details["remediation"] and finding.details["conclusion"] in ("不符合", "部分符合")
     if verdict == "pass":
@@ -72,6 +77,17 @@ def test_partial_compliance_is_reported_as_such() -> None:
     b = hardened(files_edit={"/etc/profile.d/ihcheck-tmout.sh": "TMOUT=3600\n"})
     finding = judge_host(CHECKS_BY_UNIT["L3-CES1-02"], host(b))
     assert finding.verdict.value == "fail" and finding.details["conclusion"] == "部分符合"
+    assert "shell TMOUT 3600" in finding.reason_zh and "deny 5，unlock_time 900" in finding.reason_zh
+
+
+def test_what_the_assessor_decides_and_what_a_document_attests_are_said_so_in_chinese() -> None:
+    interview = judge_host(CHECKS_BY_UNIT["L3-CES1-05"], host(hardened()))
+    assert interview.reason_zh == "h：需由测评机构判定／请附证明材料：账户是否与人员和角色一一对应，需通过访谈和查阅账户登记表确认"
+    assert interview.reason.startswith("h: needs the assessor / attach evidence: ")
+    bastion = judge_host(CHECKS_BY_UNIT["L3-CES1-04"], host(attested(defaults(), "L3-CES1-04")))
+    assert bastion.verdict.value == "pass" and bastion.details["attested"]
+    assert bastion.reason_zh.startswith("h：经文件 /docs/L3-CES1-04.pdf 证明（非观测；主机上观测到：")
+    assert "仅用一种鉴别方式即可登录" in bastion.details["actual_zh"]
 
 
 @pytest.mark.parametrize(("path", "content", "unit"), [
@@ -89,3 +105,4 @@ def test_malformed_input_never_passes_and_names_the_file(path: str, content: str
     finding = judge_host(CHECKS_BY_UNIT[unit], host(b))
     assert finding.verdict.value in ("inconclusive", "error"), finding.reason
     assert path in finding.reason, finding.reason
+    assert path in finding.reason_zh and ("输入格式有误" in finding.reason_zh or "无法读取" in finding.reason_zh)
