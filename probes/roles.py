@@ -9,6 +9,7 @@ ports are used only when process owners cannot be seen, and the match says so.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from dataclasses import dataclass
 
@@ -79,4 +80,16 @@ def engine_for_port(port: int) -> Engine | None:
 
 
 def engines_for_package(package: str) -> list[Engine]:
-    return [e for e in ENGINES if any(fnmatch.fnmatchcase(package, p) for p in e.packages)]
+    return list(_engines_for_package(package))
+
+
+# Every row's package globs at once, as fnmatchcase reads each: most installed packages are no server's, and
+# a host lists hundreds of them (the services probe runs for each host, and again inside the A/V probe).
+_ANY_PACKAGE = re.compile("|".join(fnmatch.translate(p) for e in ENGINES for p in e.packages))
+
+
+@functools.lru_cache(maxsize=1 << 14)  # a fleet's hosts list mostly the same package names
+def _engines_for_package(package: str) -> tuple[Engine, ...]:
+    if _ANY_PACKAGE.match(package) is None:
+        return ()
+    return tuple(e for e in ENGINES if any(fnmatch.fnmatchcase(package, p) for p in e.packages))

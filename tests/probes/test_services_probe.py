@@ -79,3 +79,21 @@ def test_stopped_daemon_is_not_a_role(tmp_path: Path) -> None:
     host = InventoryHost(name="localhost", address="localhost", connection="local")
     facts = services.collect(Session(host=host, transport=open_transport(host), log=ObservationLog()))
     assert not any(sock.port == web for s in facts.services for sock in s.sockets)
+
+
+def test_engines_for_package_is_each_rows_globs_as_fnmatch_reads_them() -> None:
+    """The one-regex prefilter and the cache change nothing: every row's globs, filled in and cut short, and
+    packages of no server, get exactly the rows fnmatchcase gives."""
+    import fnmatch
+
+    from probes.roles import ENGINES, engines_for_package
+
+    globs = [p for e in ENGINES for p in e.packages]
+    names = [g.replace("*", "x") for g in globs] + [g.replace("*", "") for g in globs] + [
+        "libc6", "openssh-server", "postgresql-15", "postgresql-client-15", "nginx-common", "xnginx", "Nginx"]
+    matched = 0
+    for name in names:
+        want = [e for e in ENGINES if any(fnmatch.fnmatchcase(name, p) for p in e.packages)]
+        assert engines_for_package(name) == want, name
+        matched += bool(want)
+    assert 0 < matched < len(names)
