@@ -12,7 +12,6 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from checker.errors import InputError
 from checker.model import VERDICT_ZH
