@@ -101,6 +101,43 @@ def excerpt(stdout: str, hints: set[str]) -> tuple[list[str], int]:
     return kept, len(lines) - len(kept)
 
 
+OVERVIEW_REASONS = 3  # a rule's overview row quotes at most this many of its findings; the rest are in the detail
+
+
+def overview(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per rule for the verdicts table: its worst verdict, each host's verdict, and why in a few lines.
+
+    A per-host rule has a finding per host (34 MLPS items × every host), so a row per finding made the overview of
+    a four-host deployment 77 PDF pages of repeated passes. The row quotes the findings that set the rule's verdict
+    (none when every host passed: it says so, and how many passes cite a document); every finding stays in full in
+    the detail below, which `anchor` links to."""
+    from checker.model import Verdict, worst
+
+    rows: dict[str, dict[str, Any]] = {}
+    for index, f in enumerate(findings, start=1):
+        row = rows.setdefault(f["rule_id"], {"rule_id": f["rule_id"], "rule": f["rule"], "anchor": index,
+                                             "findings": []})
+        row["findings"].append(f)
+    for row in rows.values():
+        group = row.pop("findings")
+        verdict = worst([Verdict(f["verdict"]) for f in group]).value
+        hosts = [h for f in group for h in f["hosts"]]
+        row |= {"verdict": verdict, "verdict_zh": VERDICT_ZH.get(verdict, ""),
+                "waived": any(f.get("waiver") for f in group),
+                "hosts": [(", ".join(f["hosts"]), f["verdict"]) for f in group] if len(group) > 1
+                else [(", ".join(hosts), verdict)]}
+        quoted = group if len(group) == 1 else [f for f in group if f["verdict"] == verdict != "pass"]
+        attested = sum(1 for f in group if f["verdict"] == "pass"
+                       and any(e.get("basis") == "attested" for e in f.get("evidence") or ()))
+        row["reasons"] = [(f.get("reason_zh") or "", f["reason"]) for f in quoted[:OVERVIEW_REASONS]]
+        row["more"] = len(quoted) - len(row["reasons"])
+        if not quoted:
+            zh = f"{len(group)} 项均符合" + (f"，其中 {attested} 项经文件证明（非观测）" if attested else "")
+            en = f"all {len(group)} pass" + (f", {attested} of them attested (not observed)" if attested else "")
+            row["reasons"] = [(zh, en)]
+    return list(rows.values())
+
+
 def view(bundle: Bundle) -> dict[str, Any]:
     """Everything the HTML template shows, computed once (the template only lays it out)."""
     from reports.topology import dot_source, render_svg
@@ -146,7 +183,7 @@ def view(bundle: Bundle) -> dict[str, Any]:
         "title_zh": "互联网医院接入省互联网医疗服务监管平台 基础设施合规检查报告",
         "title_en": "Internet hospital infrastructure compliance report for the provincial supervision platform",
         "hospital": hospital, "bundle": bundle, "result": bundle.result, "manifest": bundle.manifest,
-        "verification": bundle.verification, "findings": findings, "counts": counts,
+        "verification": bundle.verification, "findings": findings, "overview": overview(findings), "counts": counts,
         "verdict_zh": VERDICT_ZH, "basis_zh": BASIS_ZH, "hosts": facts.get("hosts") or [],
         "svg": svg, "svg_error": svg_error, "dot": dot, "checklist": checklist, "waivers": bundle.waivers,
         "documents": facts.get("documents"), "rendered_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -148,3 +148,28 @@ def test_pdf_has_no_blank_page_and_the_topology_on_its_own_landscape_page(rich_b
         if width > height:
             landscape.append(text)
     assert len(landscape) == 1 and "系统部署拓扑图" in landscape[0] and "app1" in landscape[0]
+
+
+def _finding(rule: str, host: str, verdict: str, reason: str, attested: bool = False) -> dict[str, object]:
+    evidence = [{"host": host, "statement": "a document", "basis": "attested", "observations": []}] if attested else []
+    return {"rule_id": rule, "rule": {"id": rule}, "verdict": verdict, "hosts": [host], "reason": f"{host}: {reason}",
+            "reason_zh": f"{host}：{reason}（中文）", "evidence": evidence}
+
+
+def test_the_overview_has_a_row_per_rule_quoting_what_set_its_verdict() -> None:
+    from reports.render import overview
+
+    hosts = ["app1", "db1", "av1", "av2", "av3"]
+    passing = [_finding("A", h, "pass", "ok", attested=h == "db1") for h in hosts]
+    failing = [_finding("B", h, "fail" if h != "app1" else "pass", f"bad {h}") for h in hosts]
+    single = [_finding("C", "app1", "inconclusive", "cannot see")]
+    rows = {r["rule_id"]: r for r in overview(passing + failing + single)}
+    assert list(rows) == ["A", "B", "C"]
+    assert rows["A"]["verdict"] == "pass" and rows["A"]["anchor"] == 1 and rows["A"]["more"] == 0
+    assert rows["A"]["reasons"] == [("5 项均符合，其中 1 项经文件证明（非观测）", "all 5 pass, 1 of them attested (not observed)")]
+    assert rows["A"]["hosts"] == [(h, "pass") for h in hosts]
+    # the four failing hosts set B's verdict: three are quoted, the fourth is counted, the passing one is neither
+    assert rows["B"]["verdict"] == "fail" and rows["B"]["anchor"] == 6
+    assert [en for _, en in rows["B"]["reasons"]] == ["db1: bad db1", "av1: bad av1", "av2: bad av2"]
+    assert rows["B"]["more"] == 1
+    assert rows["C"]["reasons"] == [("app1：cannot see（中文）", "app1: cannot see")] and rows["C"]["hosts"] == [("app1", "inconclusive")]
