@@ -35,6 +35,12 @@ class Verdict(StrEnum):
     NOT_APPLICABLE = "not_applicable"
 
 
+# The verdicts as a Chinese report words them (the terminal table, HTML/PDF, the fleet view, reasons that list parts)
+VERDICT_ZH: dict[str, str] = {
+    Verdict.PASS: "符合", Verdict.FAIL: "不符合", Verdict.INCONCLUSIVE: "无法判定", Verdict.ERROR: "检查出错",
+    Verdict.NOT_APPLICABLE: "不适用",
+}
+
 # When a rule yields several findings (one per host), the rule's verdict is the most severe.
 _PRECEDENCE = [Verdict.FAIL, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.PASS, Verdict.NOT_APPLICABLE]
 

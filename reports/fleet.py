@@ -12,9 +12,9 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from checker.errors import InputError
+from checker.model import VERDICT_ZH
 from reports.timefmt import local_time
 
 
@@ -102,10 +102,5 @@ def to_html(rows: list[Row], rule_rates: list[Rate]) -> str:
                       trim_blocks=True, lstrip_blocks=True)
     rule_ids = [r.rule_id for r in rule_rates] or sorted({r for row in rows for r in row.rules})
     return env.get_template("fleet.html.j2").render(rows=rows, rates=rule_rates, rule_ids=rule_ids,
-                                                   verdict_zh=_verdict_zh())
+                                                   verdict_zh=VERDICT_ZH)
 
-
-def _verdict_zh() -> dict[str, Any]:
-    from reports.render import VERDICT_ZH
-
-    return VERDICT_ZH

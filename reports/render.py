@@ -24,10 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from checker import __version__
+from checker.model import VERDICT_ZH
 from reports.load import Bundle
 
-VERDICT_ZH = {"pass": "符合", "fail": "不符合", "inconclusive": "无法判定", "error": "检查出错",
-              "not_applicable": "不适用"}
 BASIS_ZH = {"observed": "观测", "declared": "声明", "attested": "文件证明", "simulated": "模拟"}
 STATUS_ZH = {"present": "已提供", "missing": "缺失", "expired": "已过期", "not_required": "不需要"}
 EXCERPT_LINES = 12

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 from checker.catalogue.sources import GD2020
 from checker.engine import why_missing
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict, worst
+from checker.model import VERDICT_ZH, Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict, worst
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.declared_exchange import FUNCTIONS, ExchangeEndpoint, Function
 from probes.facts.exchange import ObservedExchange, Outcome, PushStatus
@@ -27,10 +27,6 @@ OUTCOME_VERDICT: dict[Outcome, Verdict] = {
 OUTCOME_ZH: dict[Outcome, str] = {
     "ok": "交互成功", "rejected": "被拒绝", "refused": "连接被拒绝", "silent": "无应答",
     "malformed": "应答不符合协议", "unreachable": "无法连接",
-}
-VERDICT_ZH: dict[Verdict, str] = {
-    Verdict.PASS: "符合", Verdict.FAIL: "不符合", Verdict.INCONCLUSIVE: "无法判定", Verdict.ERROR: "检查出错",
-    Verdict.NOT_APPLICABLE: "不适用",
 }
 
 EXCHANGE_ID = "GD2020-1.2.1-exchange"

@@ -202,7 +202,7 @@ def print_result(result: object, console: Console | None = None) -> None:
     assert isinstance(result, CheckResult)
     console = console or out
     from checker.catalogue import CATALOGUE
-    from reports.render import VERDICT_ZH
+    from checker.model import VERDICT_ZH
 
     titles = {r.id: (r.title_zh, r.title) for r in CATALOGUE}
     table = Table(title=f"ihcheck {result.tool.version} — {_text(result.inventory)}", show_lines=True)

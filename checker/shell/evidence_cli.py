@@ -236,7 +236,7 @@ def _fleet_table(rows: list[Any], rule_rates: list[Any]) -> None:
     table reads at 80 columns; the full grid is in --format csv/html."""
     from rich.table import Table
 
-    from reports.render import VERDICT_ZH
+    from checker.model import VERDICT_ZH
 
     styles = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "error": "magenta",
               "not_applicable": "dim"}

@@ -11,6 +11,8 @@ import pytest
 from checker.catalogue import CATALOGUE
 from checker.catalogue.mlps import CHECKS, CHECKS_BY_UNIT, judge_host, rule_id
 from checker.catalogue.mlps_items import ITEMS
+from probes.facts import HostFacts
+from probes.facts.baseline import BaselineFacts, MacState, Retention, Setting, UpdateState
 from tests.rules.mlps_examples import EXAMPLES, attested, defaults, hardened, host
 from tests.rules.test_reasons_zh import says_the_same
 
@@ -106,3 +108,49 @@ def test_malformed_input_never_passes_and_names_the_file(path: str, content: str
     assert finding.verdict.value in ("inconclusive", "error"), finding.reason
     assert path in finding.reason, finding.reason
     assert path in finding.reason_zh and ("输入格式有误" in finding.reason_zh or "无法读取" in finding.reason_zh)
+
+
+def _edit(b: BaselineFacts, **update: object) -> BaselineFacts:
+    return b.model_copy(update=update)
+
+
+# the baseline probe's words when it cannot read the mandatory access control state (probes/baseline.py)
+NEITHER_MAC = "neither /sys/fs/selinux/enforce nor /sys/module/apparmor/parameters/enabled could be read"
+NO_PROFILES = "AppArmor is enabled but its profiles (/sys/kernel/security/apparmor) could not be read"
+
+
+def _rarer_paths() -> list[tuple[str, str, HostFacts]]:
+    """States the Debian examples do not reach: each still says its reason in Chinese with the same figures."""
+    h = hardened()
+    assert h.accounts is not None and h.sshd is not None
+    sshd_v1 = h.sshd.model_copy(update={"settings": (*h.sshd.settings, Setting(
+        key="protocol", value="2,1", file="/etc/ssh/sshd_config", line=7))})
+    expired = h.accounts.model_copy(update={"accounts": tuple(
+        a.model_copy(update={"last_change_days": 1000, "max_days": 90}) if a.name == "dba" else a
+        for a in h.accounts.accounts)})
+    no_audit = h.audit.model_copy(update={"daemon_running": False, "kernel_enabled": None, "loaded": None,
+                                          "written": None})
+    raw = h.audit.model_copy(update={"auditd_conf": {"log_format": Setting(
+        key="log_format", value="NOLOG", file="/etc/audit/auditd.conf", line=3)}})
+    return [
+        ("L3-CES1-03", "inconclusive", host(h, sockets=None)),
+        ("L3-CES1-03", "fail", host(_edit(h, sshd=sshd_v1))),
+        ("L3-CES1-07", "inconclusive", host(_edit(h, accounts=h.accounts.model_copy(update={"shadow_read": False})))),
+        ("L3-CES1-07", "fail", host(_edit(h, accounts=expired))),
+        ("L3-CES1-11", "inconclusive", host(_edit(h, mac=MacState(unavailable=NEITHER_MAC)))),
+        ("L3-CES1-11", "inconclusive", host(_edit(h, mac=MacState(apparmor_enabled=True, unavailable=NO_PROFILES)))),
+        ("L3-CES1-13", "fail", host(_edit(h, audit=raw))),
+        ("L3-CES1-14", "fail", host(_edit(h, retention=()))),
+        ("L3-CES1-14", "pass", host(_edit(h, retention=(Retention(log="/var/log/syslog", days=None),)))),
+        ("L3-CES1-15", "fail", host(_edit(h, audit=no_audit))),
+        ("L3-CES1-21", "inconclusive", host(_edit(h, updates=UpdateState(error="no apt-get or dnf on the host")))),
+        ("L3-CES1-21", "inconclusive", host(_edit(h, updates=UpdateState(manager="apt-get", error="E: lock 3")))),
+    ]
+
+
+@pytest.mark.parametrize("index", range(12))
+def test_the_rarer_paths_are_said_in_chinese_too(index: int) -> None:
+    unit, verdict, facts = _rarer_paths()[index]
+    finding = judge_host(CHECKS_BY_UNIT[unit], facts)
+    assert finding.verdict.value == verdict, finding.reason
+    assert says_the_same(finding) == [] and finding.details["actual_zh"], finding.reason_zh

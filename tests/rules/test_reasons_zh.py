@@ -24,19 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "tests" / "data" / "facts"
 SCENARIOS = ROOT / "tests" / "data" / "scenarios"
 CORE = [*sorted((ROOT / "checker" / "catalogue").glob("*.py")), ROOT / "checker" / "engine.py"]
-# Being translated (issue 13): a strict xfail each, so the test fails the moment one is done and not struck off.
-# Empty since mlps.py, the last, was struck off: every catalogue module says its reasons in both languages.
-PENDING_MODULES: set[str] = set()
-
-
-def _module(rule: Rule) -> str:
-    judge = rule.judge or rule.judge_host
-    return f"{judge.__module__.rsplit('.', 1)[-1]}.py" if judge else ""
-
-
-PENDING_RULES = {r.id for r in CATALOGUE if _module(r) in PENDING_MODULES}
-# MLPS items whose example is the engine's "cannot read the host" finding, already said in both languages
-SAID_BY_THE_ENGINE = {f"GD2020-1.2.1-l3-ces1-{n}/inconclusive.json" for n in ("13", "17", "23")}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 FIGURE = re.compile(r"(?<![A-Za-z0-9_.\-])\d+(?:\.\d+)?")  # a figure, not the digit of a name (app1, sha256)
 
@@ -48,11 +35,7 @@ def plain_reasons(source: str) -> list[int]:
             and "reason" in {k.arg for k in node.keywords} and "reason_zh" not in {k.arg for k in node.keywords}]
 
 
-def _pending(name: str, pending: set[str]) -> pytest.MarkDecorator | tuple[()]:
-    return pytest.mark.xfail(strict=True, reason="being translated") if name in pending else ()
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.name, marks=_pending(p.name, PENDING_MODULES)) for p in CORE])
+@pytest.mark.parametrize("path", CORE, ids=[p.name for p in CORE])
 def test_no_finding_is_built_with_an_english_reason_alone(path: Path) -> None:
     plain = [f"{path.relative_to(ROOT)}:{line}" for line in plain_reasons(path.read_text(encoding="utf-8"))]
     assert plain == [], "give these findings their reason as Said(zh, en).reason(): " + ", ".join(plain)
@@ -80,9 +63,7 @@ def _judged(path: Path, rules: list[Rule]) -> list[Finding]:
     return evaluate(DeploymentFacts.model_validate(record.get("facts", record)), rules)
 
 
-@pytest.mark.parametrize("example", [
-    pytest.param(e, marks=() if e in SAID_BY_THE_ENGINE else _pending(e.split("/")[0], PENDING_RULES))
-    for e in sorted(str(p.relative_to(EXAMPLES)) for p in EXAMPLES.glob("*/*.json"))])
+@pytest.mark.parametrize("example", sorted(str(p.relative_to(EXAMPLES)) for p in EXAMPLES.glob("*/*.json")))
 def test_every_example_reason_is_said_in_chinese(example: str) -> None:
     findings = _judged(EXAMPLES / example, [rule_by_id(example.split("/")[0])])
     assert [p for f in findings for p in says_the_same(f)] == []
@@ -90,7 +71,7 @@ def test_every_example_reason_is_said_in_chinese(example: str) -> None:
 
 @pytest.mark.parametrize("scenario", sorted(p.name for p in SCENARIOS.glob("*.json")))
 def test_every_scenario_reason_is_said_in_chinese(scenario: str) -> None:
-    findings = _judged(SCENARIOS / scenario, [r for r in CATALOGUE if r.id not in PENDING_RULES])
+    findings = _judged(SCENARIOS / scenario, list(CATALOGUE))
     assert [p for f in findings for p in says_the_same(f)] == []
 
 
