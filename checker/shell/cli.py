@@ -214,7 +214,8 @@ def print_result(result: object, console: Console | None = None) -> None:
 
     titles = {r.id: (r.title_zh, r.title) for r in CATALOGUE}
     table = Table(title=f"ihcheck {result.tool.version} — {_text(result.inventory)}", show_lines=True)
-    table.add_column("规则\nRule", no_wrap=True)
+    # at 80 columns a full rule id (26 cells) would leave the reason 24: fold the id instead
+    table.add_column("规则\nRule", overflow="fold", max_width=max(16, console.width // 5))
     table.add_column("判定\nVerdict", no_wrap=True)
     table.add_column("主机\nHosts", max_width=max(12, console.width // 8))  # leaves the reason room at 80 columns
     # fold, not ellipsis: a Chinese title has no spaces to wrap at (rich measures its double-width cells)
