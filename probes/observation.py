@@ -104,18 +104,53 @@ class Spool:
 
 @dataclass(frozen=True, slots=True)
 class Spooled:
-    """What the run holds of a recorded observation: its metadata (an `Observation` whose stdout and stderr
-    are empty) and where its output lies in the spool."""
+    """What the run holds of a recorded observation: its metadata and where its output lies in the spool.
 
-    meta: Observation
+    Plain slots rather than an `Observation` with empty output: a pydantic instance carries a `__dict__` and a
+    set of its field names (~2.5 kB together), five times the metadata itself at a few hundred bytes."""
+
+    id: str
+    host: str
+    transport: str
+    command: str
+    exit_status: int | None
+    started_at: datetime
+    ended_at: datetime
+    stdout_sha256: str
+    host_key_fingerprint: str | None
+    ended_by_checker: str | None
+    truncated: bool
+    redacted: tuple[tuple[str, int], ...]
     spool: Spool
     offset: int
     stdout_bytes: int
     stderr_bytes: int
 
+    @classmethod
+    def of(cls, obs: Observation, spool: Spool, command: str) -> Spooled:
+        """`obs` with its output written to `spool` (`command` is obs.command, held once per run)."""
+        offset, stdout_bytes, stderr_bytes = spool.write(obs.stdout, obs.stderr)
+        return cls(id=obs.id, host=obs.host, transport=obs.transport, command=command, exit_status=obs.exit_status,
+                   started_at=obs.started_at, ended_at=obs.ended_at, stdout_sha256=obs.stdout_sha256,
+                   host_key_fingerprint=obs.host_key_fingerprint, ended_by_checker=obs.ended_by_checker,
+                   truncated=obs.truncated, redacted=tuple(obs.redacted.items()), spool=spool, offset=offset,
+                   stdout_bytes=stdout_bytes, stderr_bytes=stderr_bytes)
+
+    @property
+    def meta(self) -> Observation:
+        """The observation without its output (stdout and stderr empty), nothing read from the spool."""
+        return self._whole("", "")
+
     def load(self) -> Observation:
-        stdout, stderr = self.spool.read(self.offset, self.stdout_bytes, self.stderr_bytes)
-        return self.meta.model_copy(update={"stdout": stdout, "stderr": stderr})
+        """The observation whole, its output read back from the spool."""
+        return self._whole(*self.spool.read(self.offset, self.stdout_bytes, self.stderr_bytes))
+
+    def _whole(self, stdout: str, stderr: str) -> Observation:
+        return Observation(id=self.id, host=self.host, transport=self.transport, command=self.command,
+                           exit_status=self.exit_status, stdout=stdout, stderr=stderr, started_at=self.started_at,
+                           ended_at=self.ended_at, stdout_sha256=self.stdout_sha256,
+                           host_key_fingerprint=self.host_key_fingerprint, ended_by_checker=self.ended_by_checker,
+                           truncated=self.truncated, redacted=dict(self.redacted))
 
 
 class Observations(Sequence[Observation]):
@@ -184,6 +219,7 @@ class ObservationLog:
         self._items: list[Observation | Spooled] = []
         self._spool_dir = spool_dir
         self._spool: Spool | None = None
+        self._commands: dict[str, str] = {}
 
     def _spool_for_output(self) -> Spool:
         if self._spool is None:  # made at the first record: a log that records nothing leaves no directory
@@ -229,10 +265,8 @@ class ObservationLog:
                 truncated=truncated,
                 redacted=dict(sorted(red.counts.items())),
             )
-            spool = self._spool_for_output()
-            offset, out_bytes, err_bytes = spool.write(stdout, stderr)
-            self._items.append(Spooled(meta=obs.model_copy(update={"stdout": "", "stderr": ""}), spool=spool,
-                                       offset=offset, stdout_bytes=out_bytes, stderr_bytes=err_bytes))
+            command = self._commands.setdefault(command, command)  # hosts run the same commands: held once
+            self._items.append(Spooled.of(obs, self._spool_for_output(), command))
             return obs
 
     def all(self) -> Observations:
@@ -246,9 +280,8 @@ class ObservationLog:
         entries = observations.entries if isinstance(observations, Observations) else tuple(observations)
         log = cls()
         for entry in entries:
-            obs = entry.meta if isinstance(entry, Spooled) else entry
-            number = int(obs.id.rpartition("#")[2])
-            log._counters[obs.host] = max(log._counters.get(obs.host, 0), number)
+            number = int(entry.id.rpartition("#")[2])
+            log._counters[entry.host] = max(log._counters.get(entry.host, 0), number)
             if isinstance(entry, Spooled):
                 log._spool = entry.spool
         log._items = list(entries)

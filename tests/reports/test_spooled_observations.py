@@ -181,8 +181,8 @@ def _strings(value: object, depth: int = 0) -> list[str]:
         return [s for v in value for s in _strings(v, depth + 1)]
     if isinstance(value, Observation):
         return _strings(value.__dict__, depth + 1)
-    if isinstance(value, Spooled):
-        return _strings(value.meta, depth + 1)
+    if isinstance(value, Spooled):  # what it holds itself, not the observation it builds
+        return _strings([getattr(value, name) for name in value.__slots__ if name != "spool"], depth + 1)
     return []
 
 
