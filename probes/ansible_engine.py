@@ -289,6 +289,7 @@ def gather_with_ansible(
     forks: int = DEFAULT_FORKS,
     host_timeout: float | None = DEFAULT_HOST_TIMEOUT,
     private_dir: Path | None = None,
+    spool_dir: Path | None = None,
 ) -> Gathered:
     """Gather the same facts as probes.gather.gather, with Ansible (through ansible-runner) reaching the hosts."""
     options = options or TransportOptions(ansible_inventory=inventory_path)
@@ -328,7 +329,7 @@ def gather_with_ansible(
             return session
 
         return gather(inventory, options=options, probes=probes, forks=forks, host_timeout=host_timeout,
-                      opener=opener)
+                      opener=opener, spool_dir=spool_dir)
     finally:
         if own_dir:
             shutil.rmtree(root, ignore_errors=True)

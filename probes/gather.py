@@ -14,9 +14,10 @@ host, and benchmarks/check_time.py shows the figures unchanged.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from checker.errors import HostUnreachable
@@ -71,7 +72,7 @@ def probes_for(families: Iterable[str]) -> tuple[Probe, ...]:
 @dataclass(frozen=True)
 class Gathered:
     facts: DeploymentFacts
-    observations: list[Observation]
+    observations: Sequence[Observation]  # `Observations`: read back from the run's spool
 
 
 ProgressCallback = Callable[[str, str], None]
@@ -240,17 +241,19 @@ def gather(
     host_timeout: float | None = DEFAULT_HOST_TIMEOUT,
     connect: Connect = open_transport,
     opener: Opener | None = None,
+    spool_dir: Path | None = None,
 ) -> Gathered:
     """Probe every host, `forks` at a time, each within `host_timeout` seconds (None: no limit).
 
     `connect` opens a host's transport (a recording replays one); `opener` replaces the whole
-    connection step (the Ansible engine hands over sessions holding what Ansible already ran)."""
+    connection step (the Ansible engine hands over sessions holding what Ansible already ran). The commands'
+    output is spooled to a directory made in `spool_dir` (the system's temporary directory when None)."""
     if opener is None:
         def opener(host: InventoryHost, opts: TransportOptions, log: ObservationLog) -> Session:
             return Session(host=host, transport=connect(host, opts), log=log, options=opts)
 
     options = options or TransportOptions(ansible_inventory=inventory.source)
-    log = ObservationLog()
+    log = ObservationLog(spool_dir)
     started = now()
     workers = max(1, min(forks, len(inventory.hosts)))
     shared = SharedRecords()

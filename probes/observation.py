@@ -9,10 +9,17 @@ observation is recorded, before the digest: what the checker keeps never contain
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, overload
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 from probes.redact import Redactor
 
@@ -48,13 +55,140 @@ class Observation(BaseModel):
         return self.exit_status == 0
 
 
+class Spool:
+    """One run's observation output on disk: an append-only file in a directory of its own, removed when the
+    spool is no longer referenced, at interpreter exit (also after Ctrl-C or an error), or by `close`.
+
+    `directory` is where that directory is made (a bundle's parent, so the output stays on the bundle's
+    disk); the system's temporary directory when None. Text is stored as UTF-8 with surrogatepass, so any
+    `str` (a surrogate-escaped byte too) reads back equal."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="ihcheck-observations-", dir=directory)
+        self.path = Path(self._dir.name) / "output.spool"
+        self._lock = threading.Lock()
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        self._end = 0
+
+    def write(self, stdout: str, stderr: str) -> tuple[int, int, int]:
+        """Appends both texts; returns (offset, stdout bytes, stderr bytes)."""
+        out, err = stdout.encode("utf-8", "surrogatepass"), stderr.encode("utf-8", "surrogatepass")
+        with self._lock:
+            offset = self._end
+            data = out + err
+            written = 0
+            while written < len(data):
+                written += os.write(self._fd, data[written:])
+            self._end += len(data)
+        return offset, len(out), len(err)
+
+    def read(self, offset: int, stdout_bytes: int, stderr_bytes: int) -> tuple[str, str]:
+        data = os.pread(self._fd, stdout_bytes + stderr_bytes, offset)
+        if len(data) != stdout_bytes + stderr_bytes:
+            raise OSError(f"observation spool {self.path}: output at {offset} cut short")
+        return (data[:stdout_bytes].decode("utf-8", "surrogatepass"),
+                data[stdout_bytes:].decode("utf-8", "surrogatepass"))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
+        self._dir.cleanup()
+
+    def __del__(self) -> None:
+        if getattr(self, "_fd", -1) >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Spooled:
+    """What the run holds of a recorded observation: its metadata (an `Observation` whose stdout and stderr
+    are empty) and where its output lies in the spool."""
+
+    meta: Observation
+    spool: Spool
+    offset: int
+    stdout_bytes: int
+    stderr_bytes: int
+
+    def load(self) -> Observation:
+        stdout, stderr = self.spool.read(self.offset, self.stdout_bytes, self.stderr_bytes)
+        return self.meta.model_copy(update={"stdout": stdout, "stderr": stderr})
+
+
+class Observations(Sequence[Observation]):
+    """A run's observations in order, each read back whole when asked for (from the spool, or held)."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries: Iterable[Observation | Spooled] = ()) -> None:
+        self._entries: tuple[Observation | Spooled, ...] = tuple(entries)
+
+    @property
+    def entries(self) -> tuple[Observation | Spooled, ...]:
+        return self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @overload
+    def __getitem__(self, index: int) -> Observation: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Observations: ...
+
+    def __getitem__(self, index: int | slice) -> Observation | Observations:
+        if isinstance(index, slice):
+            return Observations(self._entries[index])
+        entry = self._entries[index]
+        return entry.load() if isinstance(entry, Spooled) else entry
+
+    def __iter__(self) -> Iterator[Observation]:
+        for entry in self._entries:
+            yield entry.load() if isinstance(entry, Spooled) else entry
+
+    def metadata(self) -> Iterator[Observation]:
+        """Each observation without reading its output (stdout and stderr empty when spooled)."""
+        for entry in self._entries:
+            yield entry.meta if isinstance(entry, Spooled) else entry
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Observations | list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Observations({len(self)} observations)"
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        """Validated from a list of observations (or taken as is); serialised exactly as a tuple of them."""
+        items = handler.generate_schema(tuple[Observation, ...])
+        from_items = core_schema.no_info_after_validator_function(cls, items)
+        return core_schema.union_schema(
+            [core_schema.is_instance_schema(cls), from_items],
+            serialization=core_schema.plain_serializer_function_ser_schema(tuple, return_schema=items),
+        )
+
+
 class ObservationLog:
     """Numbers and keeps the observations of one run; shared by all hosts' probes (thread-safe)."""
 
-    def __init__(self) -> None:
+    def __init__(self, spool_dir: Path | None = None) -> None:
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
-        self._items: list[Observation] = []
+        self._items: list[Observation | Spooled] = []
+        self._spool_dir = spool_dir
+        self._spool: Spool | None = None
+
+    def _spool_for_output(self) -> Spool:
+        if self._spool is None:  # made at the first record: a log that records nothing leaves no directory
+            self._spool = Spool(self._spool_dir)
+        return self._spool
 
     def record(
         self,
@@ -71,6 +205,8 @@ class ObservationLog:
         ended_by_checker: str | None = None,
         truncated: bool = False,
     ) -> Observation:
+        """The whole observation, for the probe that ran the command to parse; the log keeps its metadata and
+        writes its output to the spool."""
         # Redacted here, once: nothing downstream (table, JSON, bundle, reports) ever holds the secret.
         red = Redactor()
         command, stdout, stderr = red.text(command), red.output(stdout), red.output(stderr)
@@ -93,21 +229,29 @@ class ObservationLog:
                 truncated=truncated,
                 redacted=dict(sorted(red.counts.items())),
             )
-            self._items.append(obs)
+            spool = self._spool_for_output()
+            offset, out_bytes, err_bytes = spool.write(stdout, stderr)
+            self._items.append(Spooled(meta=obs.model_copy(update={"stdout": "", "stderr": ""}), spool=spool,
+                                       offset=offset, stdout_bytes=out_bytes, stderr_bytes=err_bytes))
             return obs
 
-    def all(self) -> list[Observation]:
+    def all(self) -> Observations:
         with self._lock:
-            return list(self._items)
+            return Observations(self._items)
 
     @classmethod
-    def continuing(cls, observations: list[Observation]) -> ObservationLog:
-        """A log that numbers on after `observations` (which it keeps), so ids stay unique within a run."""
+    def continuing(cls, observations: Sequence[Observation]) -> ObservationLog:
+        """A log that numbers on after `observations` (which it keeps, and whose spool it goes on writing
+        to), so ids stay unique within a run."""
+        entries = observations.entries if isinstance(observations, Observations) else tuple(observations)
         log = cls()
-        for obs in observations:
+        for entry in entries:
+            obs = entry.meta if isinstance(entry, Spooled) else entry
             number = int(obs.id.rpartition("#")[2])
             log._counters[obs.host] = max(log._counters.get(obs.host, 0), number)
-        log._items = list(observations)
+            if isinstance(entry, Spooled):
+                log._spool = entry.spool
+        log._items = list(entries)
         return log
 
 

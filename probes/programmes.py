@@ -22,7 +22,7 @@ import binascii
 import gzip
 import hashlib
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -211,7 +211,7 @@ def collect(prepared: Prepared, session_for: SessionFor) -> PilotFacts:
 
 
 def collect_programme(prepared: Prepared, inventory: Inventory, options: TransportOptions,
-                      observations: list[Observation]) -> tuple[PilotFacts, list[Observation]]:
+                      observations: Sequence[Observation]) -> tuple[PilotFacts, Sequence[Observation]]:
     """`collect` over the inventory's own transports, numbering its observations on after the probes'."""
     from probes.observation import ObservationLog
     from probes.transport import Session, open_transport

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, BinaryIO, Literal
 
@@ -34,7 +34,7 @@ from checker.catalogue import CATALOGUE_VERSION, catalogue_sha256
 from checker.engine import exit_code, rule_verdicts
 from checker.model import Finding, Rule, Verdict, Waiver
 from probes.facts import DeploymentFacts
-from probes.observation import Observation
+from probes.observation import Observation, Observations
 
 SCHEMA: Literal["ihcheck.result/1"] = "ihcheck.result/1"
 
@@ -86,7 +86,7 @@ class CheckResult(BaseModel):
     finished_at: datetime
     facts: DeploymentFacts
     findings: tuple[FindingOut, ...]
-    observations: tuple[Observation, ...]
+    observations: Observations  # read back from the run's spool one at a time; serialised as a list
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -122,11 +122,12 @@ class CheckResult(BaseModel):
 
     @classmethod
     def build(cls, *, rules: tuple[Rule, ...], facts: DeploymentFacts, findings: list[Finding],
-              observations: list[Observation], started_at: datetime, finished_at: datetime) -> CheckResult:
+              observations: Sequence[Observation], started_at: datetime, finished_at: datetime) -> CheckResult:
         return cls(
             catalogue=CatalogueInfo(rules=[r.describe() for r in rules]),
             inventory=facts.inventory, started_at=started_at, finished_at=finished_at, facts=facts,
-            findings=tuple(FindingOut.of(f) for f in findings), observations=tuple(observations),
+            findings=tuple(FindingOut.of(f) for f in findings),
+            observations=observations if isinstance(observations, Observations) else Observations(observations),
         )
 
 
@@ -151,7 +152,8 @@ def _pieces(model: BaseModel, split: dict[str, Any], depth: int) -> Iterator[byt
     yield b"{"
     for name in [*fields, *type(model).model_computed_fields]:
         value = getattr(model, name)
-        items = value if isinstance(value, (list, tuple)) and all(isinstance(v, BaseModel) for v in value) else None
+        items = value if isinstance(value, Observations) or (  # an observation at a time, read back as written
+            isinstance(value, (list, tuple)) and all(isinstance(v, BaseModel) for v in value)) else None
         if name in fields and name in split and not fields[name].exclude and (
                 isinstance(value, BaseModel) or items is not None):
             yield (b"\n" if first else b",\n") + pad + json.dumps(fields[name].serialization_alias

@@ -147,7 +147,8 @@ def check(
     run = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
                     waivers_file=waivers, progress_console=err, engine=engine.value, forks=forks,
                     host_timeout=host_timeout or None, ansible_dir=ansible_dir,
-                    allow_inventory_lookups=allow_inventory_lookups, connect_timeout=connect_timeout)
+                    allow_inventory_lookups=allow_inventory_lookups, connect_timeout=connect_timeout,
+                    spool_dir=_spool_dir(bundle))
     result = run.result
     _report_waivers(run)
     if bundle is not None:
@@ -181,6 +182,13 @@ def check(
                   markup=False)
         raise typer.Exit(ExitCode.INTERRUPTED)
     raise typer.Exit(result.exit_code)
+
+
+def _spool_dir(bundle: Path | None) -> Path | None:
+    """Where the run spools its commands' output: beside the bundle when one is written (its own disk), else
+    the system's temporary directory."""
+    parent = bundle.resolve().parent if bundle is not None else None
+    return parent if parent is not None and parent.is_dir() else None
 
 
 def _report_waivers(run: CheckRun) -> None:

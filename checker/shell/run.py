@@ -144,6 +144,7 @@ def run_check(
     ansible_dir: Path | None = None,
     allow_inventory_lookups: bool = False,
     connect_timeout: int = CONNECT_TIMEOUT,
+    spool_dir: Path | None = None,
 ) -> CheckRun:
     try:
         rules = select(rule_ids)
@@ -166,7 +167,7 @@ def run_check(
 
         gathered = _interruptible(lambda: gather_with_ansible(
             inventory, str(inventory_path), options=options, probes=probes, forks=forks, host_timeout=host_timeout,
-            private_dir=ansible_dir), cancel, progress_console)
+            private_dir=ansible_dir, spool_dir=spool_dir), cancel, progress_console)
     elif progress_console is not None and progress_console.is_terminal and len(inventory.hosts) <= PROGRESS_ROWS:
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
@@ -174,16 +175,18 @@ def run_check(
                       transient=True) as bar:
             tasks = {h.name: bar.add_task(f"{h.name}: waiting", total=None) for h in inventory.hosts}
             gathered = _interruptible(lambda: gather(
-                inventory, options=options, probes=probes, forks=forks, host_timeout=host_timeout,
+                inventory, options=options, probes=probes, forks=forks, host_timeout=host_timeout, spool_dir=spool_dir,
                 progress=lambda host, event: bar.update(tasks[host], description=f"{host}: {event}")),
                 cancel, progress_console)
     elif progress_console is not None and not progress_console.is_terminal:
         gathered = _with_plain_progress(progress_console, lambda progress: _interruptible(lambda: gather(
-            inventory, options=options, probes=probes, forks=forks, host_timeout=host_timeout, progress=progress),
+            inventory, options=options, probes=probes, forks=forks, host_timeout=host_timeout, progress=progress,
+            spool_dir=spool_dir),
             cancel, progress_console), len(inventory.hosts))
     else:
         gathered = _interruptible(lambda: gather(inventory, options=options, probes=probes, forks=forks,
-                                                 host_timeout=host_timeout), cancel, progress_console)
+                                                 host_timeout=host_timeout, spool_dir=spool_dir),
+                                  cancel, progress_console)
     observations = gathered.observations
     pilot = None
     if programme is not None:

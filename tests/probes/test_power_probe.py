@@ -49,7 +49,7 @@ def test_no_secret_in_any_observation(tmp_path: Path) -> None:
         wrong = BmcAccess(address=bmc.address, port=bmc.port, user="admin", password="Zq9-wrong-secret")
         bad = local_session(Declarations(bmc=wrong))
         facts = power.collect(bad)
-    for obs in good.log.all() + bad.log.all():
+    for obs in [*good.log.all(), *bad.log.all()]:
         text = json.dumps(obs.model_dump(mode="json"))
         assert "Zq9-" not in text, obs.command
     assert not facts.psus or all(p.source == "dmi" for p in facts.psus)

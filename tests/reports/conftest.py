@@ -18,7 +18,7 @@ from probes.facts.geo import GeoIdentity
 from probes.facts.power import PowerFacts, PowerSupplyUnit
 from probes.facts.uplinks import Throughput, Uplink, UplinkFacts
 from probes.materials_folder import read_documents
-from probes.observation import ObservationLog
+from probes.observation import ObservationLog, Observations
 from reports.bundle import write_bundle
 from reports.keys import SigningKeys
 from reports.result import CheckResult
@@ -50,7 +50,7 @@ all:
 """
 
 
-def observations(extra: tuple[tuple[str, str, int], ...] = ()) -> list:  # type: ignore[type-arg]
+def observations(extra: tuple[tuple[str, str, int], ...] = ()) -> Observations:
     """What the factories' facts cite (app1#1..3, db1#1..3), with secrets planted in the output."""
     log = ObservationLog()
     for name, engine, port in (("app1", "nginx", 80), ("db1", "postgres", 5432), *extra):
