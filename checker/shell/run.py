@@ -9,6 +9,7 @@ so bad input fails in one line before any host is contacted.
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -50,9 +51,14 @@ class CheckRun:
 
 def _interruptible(work: Callable[[], Gathered], cancel: Cancel, console: Console | None) -> Gathered:
     """Gather in a worker thread so that Ctrl-C ends the commands in flight (TERM, then KILL) within seconds
-    and keeps what was gathered; a second Ctrl-C leaves at once."""
+    and keeps what was gathered; a second Ctrl-C leaves at once.
+
+    The first Ctrl-C is taken by a handler that only sets `cancel`, never by a KeyboardInterrupt: one raised
+    between two waits of the loop below escaped it, left `cancel` unset, and the interpreter's exit then
+    joined the probes' pool threads until their commands' own deadlines (seen once in CI: 29 s, not 3)."""
     box: dict[str, Any] = {}
     done = threading.Event()  # not Thread.join: an interrupted join can leave is_alive() wrong (CPython 3.11)
+    asked = threading.Event()
 
     def run() -> None:
         try:
@@ -62,20 +68,29 @@ def _interruptible(work: Callable[[], Gathered], cancel: Cancel, console: Consol
         finally:
             done.set()
 
-    threading.Thread(target=run, name="gather", daemon=True).start()
-    while not done.is_set():
-        try:
-            done.wait(0.2)
-        except KeyboardInterrupt:
-            if cancel.is_set():
-                raise
-            cancel.set("interrupted (Ctrl-C)")
-            message = ("ihcheck: interrupted — ending the commands in flight; what was gathered is kept "
-                       "(Ctrl-C again to leave at once)")
-            if console is not None:
-                console.print(message, markup=False)
-            else:
-                print(message, file=sys.stderr)
+    def on_ctrl_c(signum: int, frame: object) -> None:
+        if asked.is_set():
+            raise KeyboardInterrupt  # the second: leave at once
+        asked.set()
+        cancel.set("interrupted (Ctrl-C)")
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, on_ctrl_c) if main else None
+    try:
+        threading.Thread(target=run, name="gather", daemon=True).start()
+        told = False
+        while not done.wait(0.2) or (asked.is_set() and not told):
+            if asked.is_set() and not told:
+                told = True
+                message = ("ihcheck: interrupted — ending the commands in flight; what was gathered is kept "
+                           "(Ctrl-C again to leave at once)")
+                if console is not None:
+                    console.print(message, markup=False)
+                else:
+                    print(message, file=sys.stderr)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
     if "error" in box:
         raise box["error"]
     return box["value"]  # type: ignore[no-any-return]
