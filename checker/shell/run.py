@@ -74,7 +74,8 @@ def _interruptible(work: Callable[[], Gathered], cancel: Cancel, console: Consol
         asked.set()
         cancel.set("interrupted (Ctrl-C)")
 
-    main = threading.current_thread() is threading.main_thread()
+    # A run started with SIGINT ignored (nohup, a `&` job of a script) keeps ignoring it, as Python itself does
+    main = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) != signal.SIG_IGN
     previous = signal.signal(signal.SIGINT, on_ctrl_c) if main else None
     try:
         threading.Thread(target=run, name="gather", daemon=True).start()

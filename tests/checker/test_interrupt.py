@@ -26,8 +26,11 @@ def test_ctrl_c_ends_a_hung_probe_within_seconds_and_keeps_the_result(tmp_path: 
     inventory = tmp_path / "inv.yml"
     inventory.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
     env = {**os.environ, "PATH": f"{shims}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(ROOT)}
+    # Ctrl-C at a terminal: SIGINT as a shell gives a foreground command (a test run started in the background
+    # of a script, as CI may be, would otherwise hand it on ignored)
     proc = subprocess.Popen([sys.executable, "-m", "checker.shell.cli", "check", "-i", str(inventory), "--rule",
-                             "GD2020-1.2.3-power"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             "GD2020-1.2.3-power"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # Interrupt once the probe hangs (under load, starting the interpreter alone can take seconds: a SIGINT
     # before the handler is installed ends the run without a word), well inside dmidecode's 30 s deadline.
     deadline = time.monotonic() + 60
@@ -49,6 +52,14 @@ def test_ctrl_c_ends_a_hung_probe_within_seconds_and_keeps_the_result(tmp_path: 
 def test_the_first_ctrl_c_only_cancels_the_second_leaves(capsys: pytest.CaptureFixture[str]) -> None:
     """In-process: the first SIGINT sets the cancel (the work sees it and returns what it has), never raises where
     the main thread happens to be; a second one raises KeyboardInterrupt at once."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal, whatever ran pytest
+    try:
+        _first_cancels_second_leaves(capsys)
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def _first_cancels_second_leaves(capsys: pytest.CaptureFixture[str]) -> None:
     from checker.shell.run import _interruptible
     from probes.bounded import Cancel
 
@@ -85,3 +96,22 @@ def _until(ready: Callable[[], bool], limit: float = 10) -> bool:
     while not ready() and time.monotonic() < deadline:
         time.sleep(0.05)
     return ready()
+
+
+def test_a_run_started_with_sigint_ignored_keeps_ignoring_it() -> None:
+    """nohup and a script's `&` job start a command with SIGINT ignored: the run must not take it back."""
+    from checker.shell.run import _interruptible
+    from probes.bounded import Cancel
+
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        seen: list[object] = []
+
+        def work() -> Any:
+            seen.append(signal.getsignal(signal.SIGINT))
+            return "done"
+
+        assert _interruptible(work, Cancel(), None) == "done"  # type: ignore[comparison-overlap]
+        assert seen == [signal.SIG_IGN] and signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
