@@ -36,14 +36,13 @@ checked against the bundle. The manifest counts the redactions by kind and by fi
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import tarfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote
 
 from checker.errors import InputError
@@ -106,32 +105,30 @@ class Written:
 
 
 class _Files:
-    """Files of a bundle being written: content kept for the tarball, digests taken in the same pass."""
+    """Files of a bundle being written: each goes to disk as it is added (a fleet's observations are never all
+    held at once), its digests taken in the same pass."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.content: dict[str, bytes] = {}
+        self.names: set[str] = set()
+        self.made: set[Path] = set()
         self.entries: dict[str, dict[str, Any]] = {}
         self.redactions: dict[str, int] = {}
 
     def add(self, rel: str, data: bytes, redactions: int = 0) -> None:
-        if rel in self.content:
+        if rel in self.names:
             raise InputError(f"{self.root}: two bundle files would be written to {rel}")
-        self.content[rel] = data
+        self.names.add(rel)
+        path = self.root / rel
+        if path.parent not in self.made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.made.add(path.parent)
+        path.write_bytes(data)
         if rel not in UNSIGNED:
             self.entries[rel] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
                                  "sm3": hashlib.new("sm3", data).hexdigest()}
         if redactions:
             self.redactions[rel] = redactions
-
-    def flush(self) -> None:
-        made: set[Path] = set()
-        for rel, data in self.content.items():
-            path = self.root / rel
-            if path.parent not in made:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                made.add(path.parent)
-            path.write_bytes(data)
 
 
 def _inventory_files(source: Path) -> list[tuple[str, Path]]:
@@ -165,146 +162,145 @@ def write_bundle(
         raise InputError(f"{root}: bundle directory exists and is not empty")
     if not inventory.exists():
         raise InputError(f"{inventory}: inventory not found")
-    files = _Files(root)
-    kinds: Counter[str] = Counter()
-
-    def add_redacted_json(rel: str, value: Any) -> None:
-        red = Redactor()
-        clean = red.data(value)
-        kinds.update(red.counts)
-        files.add(rel, dump_json(clean), red.total)
-
-    def add_redacted_text(rel: str, text: str) -> None:
-        red = Redactor()
-        clean = red.text(text)
-        kinds.update(red.counts)
-        files.add(rel, clean.encode("utf-8"), red.total)
-
-    # inventory: the files as given, and the hosts as parsed
-    skipped: list[str] = []
-    from probes.limits import read_bytes_limited as _read
-
-    inventory_root = (inventory if inventory.is_dir() else inventory.parent).resolve()
-    for rel, path in _inventory_files(inventory):
-        if inventory.is_dir() and not path.resolve().is_relative_to(inventory_root):
-            skipped.append(f"inventory/files/{rel}: a link leading outside the inventory, left out")
-            continue
-        try:
-            add_redacted_text(f"inventory/files/{rel}", _read(path, "inventory file").decode("utf-8"))
-        except UnicodeDecodeError:
-            skipped.append(f"inventory/files/{rel}: not UTF-8 text, cannot be redacted, left out")
-    if parsed_hosts is None:
-        from probes.inventory import load_inventory
-
-        parsed_hosts = [h.model_dump(mode="json") for h in load_inventory(inventory).hosts]
-    add_redacted_json("inventory/hosts.json", parsed_hosts)
-
-    # observations, each redacted and its stdout digest recomputed over what the bundle carries
-    for obs in result.observations:
-        red = Redactor()
-        raw = obs.model_dump(mode="json")
-        redacted = {"command": red.text(raw["command"]), "stdout": red.output(raw["stdout"]),
-                    "stderr": red.output(raw["stderr"])}
-        raw.update(redacted)
-        raw["stdout_sha256"] = hashlib.sha256(raw["stdout"].encode("utf-8", "surrogateescape")).hexdigest()
-        at_source = sum(obs.redacted.values())
-        raw["redactions"] = red.total + at_source
-        kinds.update(red.counts)
-        kinds.update(obs.redacted)
-        files.add(observation_path(obs.id), dump_json(raw), red.total + at_source)
-
-    facts = result.facts.model_dump(mode="json")
-    add_redacted_json("facts.json", facts)
-    add_redacted_json("findings.json", [f.model_dump(mode="json") for f in result.findings])
-    files.add("catalogue.json", dump_json(result.catalogue.model_dump(mode="json")))  # ihcheck's own text
-    summary = {
-        "schema": "ihcheck.result/1", "tool": result.tool.model_dump(mode="json"),
-        "catalogue": {"version": result.catalogue.version, "sha256": result.catalogue.sha256},
-        "inventory": result.inventory, "started_at": result.started_at.isoformat(),
-        "finished_at": result.finished_at.isoformat(), "summary": result.summary,
-    }
-    add_redacted_json("result.json", summary)
-    add_redacted_json("waivers.json", {"waivers": [w.model_dump(mode="json") for w in waivers]})
-    if waivers_file is not None:
-        from probes.limits import read_text_limited
-
-        add_redacted_text(f"waivers/{waivers_file.name}", read_text_limited(waivers_file, "waivers file"))
-
-    documents = result.facts.documents
-    if documents is not None:
-        folder = Path(documents.directory)
-        from probes.facts.materials import INDEX
-        from probes.limits import MAX_DOCUMENT_BYTES, read_bytes_limited
-        from probes.materials_folder import digests
-
-        index = read_bytes_limited(folder / INDEX, "index of the documents folder")
-        if digests(index)[0] != documents.index_sha256:
-            raise InputError(f"{folder / INDEX}: changed since the check read it; run the check again")
-        files.add(f"documents/{INDEX}", index)
-        for doc in documents.documents:
-            if not doc.present:
-                continue
-            data = read_bytes_limited(folder / doc.file, "document", MAX_DOCUMENT_BYTES)
-            if digests(data)[0] != doc.sha256:
-                raise InputError(f"{folder / doc.file}: changed since the check read it; run the check again")
-            files.add(f"documents/{doc.file}", data)
-
-    public = keys.public()
-    ed_fp, sm2_fp = public.fingerprints()
-    files.add(KEY_ED25519, ed25519_public_pem(public.ed25519))
-    files.add(KEY_SM2, public.sm2.pem())
-    files.add("VERIFY.txt", _VERIFY_TXT.format(format=FORMAT).encode("utf-8"))
-    from reports import attestation
-
-    predicate = {"tool": summary["tool"], "catalogue": summary["catalogue"], "inventory": result.inventory,
-                 "started_at": summary["started_at"], "finished_at": summary["finished_at"],
-                 "summary": result.summary}
-    files.add(attestation.ATTESTATION, attestation.sign(
-        attestation.statement({rel: e["sha256"] for rel, e in files.entries.items()}, predicate), keys.ed25519))
-
-    manifest = {
-        "format": FORMAT,
-        "created_at": datetime.now(UTC).isoformat(),
-        "tool": result.tool.model_dump(mode="json"),
-        "catalogue": {"version": result.catalogue.version, "sha256": result.catalogue.sha256},
-        "inventory": result.inventory,
-        "signer": {"ed25519": ed_fp, "sm2": sm2_fp, "ephemeral": keys.ephemeral,
-                   "sm2_distinguishing_id": SM2_DEFAULT_ID.decode("ascii")},
-        "redactions": {"total": sum(kinds.values()), "by_kind": dict(sorted(kinds.items())),
-                       "by_file": dict(sorted(files.redactions.items()))},
-        "skipped": skipped,
-        "files": dict(sorted(files.entries.items())),
-    }
-    manifest_bytes = dump_json(manifest)
-    files.add(MANIFEST, manifest_bytes)
-    files.add(SIG_ED25519, keys.ed25519.sign(manifest_bytes))
-    files.add(SIG_SM2, keys.sm2.sign(manifest_bytes))
     from reports.files import locked_output_dir
 
     tar_path = root.with_name(root.name + ".tar.gz") if tarball else None
     with locked_output_dir(root) as staging:  # written beside, renamed into place whole; locked meanwhile
-        files.root = staging
-        files.flush()
+        files = _Files(staging)
+        kinds: Counter[str] = Counter()
+
+        def add_redacted_json(rel: str, value: Any) -> None:
+            red = Redactor()
+            clean = red.data(value)
+            kinds.update(red.counts)
+            files.add(rel, dump_json(clean), red.total)
+
+        def add_redacted_text(rel: str, text: str) -> None:
+            red = Redactor()
+            clean = red.text(text)
+            kinds.update(red.counts)
+            files.add(rel, clean.encode("utf-8"), red.total)
+
+        # inventory: the files as given, and the hosts as parsed
+        skipped: list[str] = []
+        from probes.limits import read_bytes_limited as _read
+
+        inventory_root = (inventory if inventory.is_dir() else inventory.parent).resolve()
+        for rel, path in _inventory_files(inventory):
+            if inventory.is_dir() and not path.resolve().is_relative_to(inventory_root):
+                skipped.append(f"inventory/files/{rel}: a link leading outside the inventory, left out")
+                continue
+            try:
+                add_redacted_text(f"inventory/files/{rel}", _read(path, "inventory file").decode("utf-8"))
+            except UnicodeDecodeError:
+                skipped.append(f"inventory/files/{rel}: not UTF-8 text, cannot be redacted, left out")
+        if parsed_hosts is None:
+            from probes.inventory import load_inventory
+
+            parsed_hosts = [h.model_dump(mode="json") for h in load_inventory(inventory).hosts]
+        add_redacted_json("inventory/hosts.json", parsed_hosts)
+
+        # observations, each redacted and its stdout digest recomputed over what the bundle carries
+        for obs in result.observations:
+            red = Redactor()
+            raw = obs.model_dump(mode="json")
+            redacted = {"command": red.text(raw["command"]), "stdout": red.output(raw["stdout"]),
+                        "stderr": red.output(raw["stderr"])}
+            raw.update(redacted)
+            raw["stdout_sha256"] = hashlib.sha256(raw["stdout"].encode("utf-8", "surrogateescape")).hexdigest()
+            at_source = sum(obs.redacted.values())
+            raw["redactions"] = red.total + at_source
+            kinds.update(red.counts)
+            kinds.update(obs.redacted)
+            files.add(observation_path(obs.id), dump_json(raw), red.total + at_source)
+
+        facts = result.facts.model_dump(mode="json")
+        add_redacted_json("facts.json", facts)
+        add_redacted_json("findings.json", [f.model_dump(mode="json") for f in result.findings])
+        files.add("catalogue.json", dump_json(result.catalogue.model_dump(mode="json")))  # ihcheck's own text
+        summary = {
+            "schema": "ihcheck.result/1", "tool": result.tool.model_dump(mode="json"),
+            "catalogue": {"version": result.catalogue.version, "sha256": result.catalogue.sha256},
+            "inventory": result.inventory, "started_at": result.started_at.isoformat(),
+            "finished_at": result.finished_at.isoformat(), "summary": result.summary,
+        }
+        add_redacted_json("result.json", summary)
+        add_redacted_json("waivers.json", {"waivers": [w.model_dump(mode="json") for w in waivers]})
+        if waivers_file is not None:
+            from probes.limits import read_text_limited
+
+            add_redacted_text(f"waivers/{waivers_file.name}", read_text_limited(waivers_file, "waivers file"))
+
+        documents = result.facts.documents
+        if documents is not None:
+            folder = Path(documents.directory)
+            from probes.facts.materials import INDEX
+            from probes.limits import MAX_DOCUMENT_BYTES, read_bytes_limited
+            from probes.materials_folder import digests
+
+            index = read_bytes_limited(folder / INDEX, "index of the documents folder")
+            if digests(index)[0] != documents.index_sha256:
+                raise InputError(f"{folder / INDEX}: changed since the check read it; run the check again")
+            files.add(f"documents/{INDEX}", index)
+            for doc in documents.documents:
+                if not doc.present:
+                    continue
+                data = read_bytes_limited(folder / doc.file, "document", MAX_DOCUMENT_BYTES)
+                if digests(data)[0] != doc.sha256:
+                    raise InputError(f"{folder / doc.file}: changed since the check read it; run the check again")
+                files.add(f"documents/{doc.file}", data)
+
+        public = keys.public()
+        ed_fp, sm2_fp = public.fingerprints()
+        files.add(KEY_ED25519, ed25519_public_pem(public.ed25519))
+        files.add(KEY_SM2, public.sm2.pem())
+        files.add("VERIFY.txt", _VERIFY_TXT.format(format=FORMAT).encode("utf-8"))
+        from reports import attestation
+
+        predicate = {"tool": summary["tool"], "catalogue": summary["catalogue"], "inventory": result.inventory,
+                     "started_at": summary["started_at"], "finished_at": summary["finished_at"],
+                     "summary": result.summary}
+        files.add(attestation.ATTESTATION, attestation.sign(
+            attestation.statement({rel: e["sha256"] for rel, e in files.entries.items()}, predicate), keys.ed25519))
+
+        manifest = {
+            "format": FORMAT,
+            "created_at": datetime.now(UTC).isoformat(),
+            "tool": result.tool.model_dump(mode="json"),
+            "catalogue": {"version": result.catalogue.version, "sha256": result.catalogue.sha256},
+            "inventory": result.inventory,
+            "signer": {"ed25519": ed_fp, "sm2": sm2_fp, "ephemeral": keys.ephemeral,
+                       "sm2_distinguishing_id": SM2_DEFAULT_ID.decode("ascii")},
+            "redactions": {"total": sum(kinds.values()), "by_kind": dict(sorted(kinds.items())),
+                           "by_file": dict(sorted(files.redactions.items()))},
+            "skipped": skipped,
+            "files": dict(sorted(files.entries.items())),
+        }
+        manifest_bytes = dump_json(manifest)
+        files.add(MANIFEST, manifest_bytes)
+        files.add(SIG_ED25519, keys.ed25519.sign(manifest_bytes))
+        files.add(SIG_SM2, keys.sm2.sign(manifest_bytes))
         if tar_path is not None:
-            write_tarball(files.content, root.name, tar_path)
+            write_tarball(staging, sorted(files.names), root.name, tar_path)
     return Written(directory=root, tarball=tar_path, manifest=manifest)
 
 
-def write_tarball(content: dict[str, bytes], top: str, path: Path) -> None:
-    """A reproducible .tar.gz: sorted members under one top directory, fixed owner, mode and time."""
+def write_tarball(folder: Path, names: list[str], top: str, path: Path) -> None:
+    """A reproducible .tar.gz of `folder`'s files `names`: sorted members under one top directory, fixed owner,
+    mode and time; read and packed a file at a time."""
     import gzip
 
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for rel in sorted(content):
-            data = content[rel]
-            info = tarfile.TarInfo(f"{top}/{rel}")
-            info.size, info.mtime, info.mode, info.uid, info.gid = len(data), 0, 0o644, 0, 0
-            info.uname = info.gname = "root"
-            tar.addfile(info, io.BytesIO(data))
-    packed = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=0, compresslevel=6) as gz:
-        gz.write(raw.getvalue())
     from reports.files import write_atomic
 
-    write_atomic(path, packed.getvalue())
+    def pack(sink: BinaryIO) -> None:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=sink, mtime=0, compresslevel=6) as gz, \
+                tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            for rel in sorted(names):
+                member = folder / rel
+                info = tarfile.TarInfo(f"{top}/{rel}")
+                info.size, info.mtime, info.mode, info.uid, info.gid = member.stat().st_size, 0, 0o644, 0, 0
+                info.uname = info.gname = "root"
+                with member.open("rb") as data:
+                    tar.addfile(info, data)
+
+    write_atomic(path, pack)
