@@ -172,8 +172,10 @@ class Fleet:
             if not entry.name.startswith("docker-") and entry.is_file():
                 shutil.copy2(entry, conf / entry.name)
         binds = f"mount --bind {conf} /etc/apt/apt.conf.d && mount --bind {cache} /var/cache/apt"
-        # Built with the very view the hosts get, so apt finds it valid: same configuration, lists and status.
-        _run(["unshare", "--mount", "sh", "-c", f"{binds} && apt-cache gencaches >/dev/null"])
+        # Built with the very view the hosts get, so apt finds it valid: same configuration, lists and status. Without
+        # dpkg's lock: gencaches takes it by default and failed the lab whenever any apt ran on the machine
+        # (another lab booting, an install); the cache only reads the lists and the status.
+        _run(["unshare", "--mount", "sh", "-c", f"{binds} && apt-cache -o Debug::NoLocking=1 gencaches >/dev/null"])
         return f"{binds} && mount -o remount,bind,ro /var/cache/apt"
 
     def _prepare(self, host: FleetHost) -> str:

@@ -5,10 +5,14 @@ No containers: each host is a namespace with its own sshd, PID and mount namespa
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import re
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -160,12 +164,27 @@ def test_ansible_follow_ups_of_all_hosts_go_in_one_round(tmp_path: Path) -> None
 
 
 @pytest.mark.skipif(shutil.which("apt-cache") is None, reason="no apt on this machine")
+@contextlib.contextmanager
+def _dpkg_busy() -> Iterator[None]:
+    """Hold dpkg's frontend lock as a running apt does (a few seconds), where the machine has one."""
+    lock = Path("/var/lib/dpkg/lock-frontend")
+    if not lock.exists():
+        yield
+        return
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def test_lab_hosts_keep_an_apt_cache_as_installed_servers_do(tmp_path: Path) -> None:
     """A container-built checker machine turns apt's package cache off (docker-clean); a lab host has one, built
     once per lab and read-only, and the baseline probe's own command answers on it exactly as on this machine."""
     from probes.baseline import UPDATES_COMMAND
 
-    with Fleet(2, octet=218, workdir=tmp_path / "fleet") as fleet:
+    with _dpkg_busy(), Fleet(2, octet=218, workdir=tmp_path / "fleet") as fleet:  # booting beside a running apt
         def on(host: int, command: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run(
                 ["ssh", "-i", str(fleet.client_key), "-o", f"UserKnownHostsFile={fleet.known_hosts}",
