@@ -16,7 +16,7 @@ from probes.facts import DeploymentFacts, HostFacts
 
 def why_missing(host: HostFacts, family: str) -> Said:
     """Why `host` lacks a fact family, in both languages."""
-    return Said(host.why_missing_zh(family), host.why_missing(family))
+    return Said(*host.missing_words(family))
 
 
 def _raised(rule: Rule, hosts: tuple[str, ...], exc: Exception) -> Finding:

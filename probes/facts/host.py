@@ -46,23 +46,21 @@ class HostFacts(Record):
 
     def why_missing(self, probe: str) -> str:
         """A person-readable reason why a fact family is absent for this host."""
-        if not self.reachable:
-            return f"{self.name} unreachable ({self.unreachable_reason})"
-        if probe in self.errors:
-            return f"{self.name}: {probe} probe failed: {self.errors[probe]}"
-        if probe in self.unfinished:
-            return f"{self.name}: {probe} probe {self.unfinished[probe]}"
-        return f"{self.name}: {probe} not observed"
+        return self.missing_words(probe)[1]
 
-    def why_missing_zh(self, probe: str) -> str:
-        """`why_missing` in Chinese; the host's own words (an error, a timeout) are quoted as they came."""
+    def missing_words(self, probe: str) -> tuple[str, str]:
+        """Why a fact family is absent, in Chinese and in English: one decision, two wordings; the host's own words
+        (an error, a timeout) are quoted as they came in both."""
         if not self.reachable:
-            return f"{self.name} 无法连接（{self.unreachable_reason}）"
+            why = self.unreachable_reason
+            return f"{self.name} 无法连接（{why}）", f"{self.name} unreachable ({why})"
         if probe in self.errors:
-            return f"{self.name}：{probe} 探针出错：{self.errors[probe]}"
+            error = self.errors[probe]
+            return f"{self.name}：{probe} 探针出错：{error}", f"{self.name}: {probe} probe failed: {error}"
         if probe in self.unfinished:
-            return f"{self.name}：{probe} 探针未完成（{self.unfinished[probe]}）"
-        return f"{self.name}：未观测到 {probe}"
+            left = self.unfinished[probe]
+            return f"{self.name}：{probe} 探针未完成（{left}）", f"{self.name}: {probe} probe {left}"
+        return f"{self.name}：未观测到 {probe}", f"{self.name}: {probe} not observed"
 
 
 class DeploymentFacts(Record):
