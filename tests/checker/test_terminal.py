@@ -10,8 +10,8 @@ import pytest
 from rich.cells import cell_len
 
 from checker.catalogue import CATALOGUE
-from checker.shell.cli import main, print_result
-from checker.shell.terminal import clean, console
+from ihcheck.cli import main, print_result
+from ihcheck.terminal import clean, console
 from tests.reports.conftest import make_result
 
 HOSTILE = "db1\x1b]0;owned\x07\x1b[2J\x1b[31mRED\x1b[0m\x9b31m\x08\x00 [bold]markup[/bold] :pile_of_poo:"

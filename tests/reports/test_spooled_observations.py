@@ -21,7 +21,7 @@ from rich.console import Console
 
 from checker.catalogue import CATALOGUE
 from checker.engine import evaluate
-from checker.shell.cli import print_result
+from ihcheck.cli import print_result
 from probes.gather import gather, probes_for
 from probes.observation import Observation, ObservationLog, Observations, Spooled, now
 from probes.recorded import Recording

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from checker.catalogue import CATALOGUE
-from checker.shell.cli import main
+from ihcheck.cli import main
 from reports.verify import verify_bundle
 from simulator import podman
 

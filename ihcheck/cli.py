@@ -19,7 +19,7 @@ from rich.table import Table
 
 from checker import __version__
 from checker.errors import ExitCode, IhcheckError, InputError
-from checker.shell.terminal import clean, console
+from ihcheck.terminal import clean, console
 from probes.fleet_defaults import CONNECT_TIMEOUT, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 
 
@@ -28,7 +28,7 @@ def _text(value: object) -> str:
     return escape(clean(value))
 
 if TYPE_CHECKING:
-    from checker.shell.run import CheckRun
+    from ihcheck.run import CheckRun
 
 app = typer.Typer(
     name="ihcheck",
@@ -133,15 +133,15 @@ def check(
     ] = None,
 ) -> None:
     """Probe the inventory's hosts, judge the facts against the rules, print the verdicts."""
-    from checker.shell.run import run_check
+    from ihcheck.run import run_check
 
     if vault_password_file is not None:  # Ansible's own variable: the parser and the ansible transport read it
         os.environ["ANSIBLE_VAULT_PASSWORD_FILE"] = str(vault_password_file.expanduser().resolve())
-    from checker.shell.outputs import validate_outputs
+    from ihcheck.outputs import validate_outputs
 
     outputs = validate_outputs(out_file=out_file, reports=report, bundle=bundle, sign_key=sign_key)  # before any host
     if sarif_help_uri is not None:
-        from checker.shell.outputs import validate_help_uri
+        from ihcheck.outputs import validate_help_uri
 
         validate_help_uri(sarif_help_uri)
     run = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
@@ -152,11 +152,11 @@ def check(
     result = run.result
     _report_waivers(run)
     if bundle is not None:
-        from checker.shell.evidence_cli import bundle_after_check
+        from ihcheck.evidence_cli import bundle_after_check
 
         bundle_after_check(run, inventory, bundle, outputs.keys)
     if outputs.reports:
-        from checker.shell.evidence_cli import reports_after_check
+        from ihcheck.evidence_cli import reports_after_check
 
         reports_after_check(run, inventory, outputs.reports, bundle, outputs.keys, sarif_help_uri)
     if fmt is OutputFormat.json:
@@ -274,8 +274,9 @@ def demo(
 ) -> None:
     """Boot a simulated deployment, check it, write the result and report, and always tear it down."""
     from checker.catalogue import select
-    from checker.shell.outputs import prepare_demo_dir
-    from checker.shell.run import run_check
+    from ihcheck.outputs import prepare_demo_dir
+    from ihcheck.progress import progress_for
+    from ihcheck.run import run_check
     from simulator.deploy import running, write_inventory
 
     try:  # before anything boots, as the output folder
@@ -283,7 +284,7 @@ def demo(
     except KeyError as exc:
         raise InputError(f"--rule: unknown rule id {exc.args[0]!r} (see `ihcheck rules`)") from None
     prepare_demo_dir(out_dir)  # before anything boots: an earlier demo's folder is replaced, any other refused
-    with running(scenario, ready_timeout=ready_timeout, console=err) as deployment:
+    with running(scenario, ready_timeout=ready_timeout, console=err, progress=progress_for(err)) as deployment:
         inventory = write_inventory(deployment.scenario, out_dir / "inventory.yml")
         run = run_check(inventory, rule_ids=rule, waivers_file=waivers, progress_console=err)
         result = run.result
@@ -395,7 +396,7 @@ def rules_markdown() -> str:
 def _mount_optional() -> None:
     """Sub-commands owned by other packages; each is optional so the checker works without them."""
     try:
-        from checker.shell.sim_cli import app as sim_app
+        from ihcheck.sim_cli import app as sim_app
     except ImportError:
         return
     app.add_typer(sim_app, name="sim", help="Simulated deployments: real containers running real services.")
@@ -407,7 +408,7 @@ _mount_optional()
 def _mount_reports() -> None:
     """The evidence commands (keys, verify, report); optional like `sim`."""
     try:
-        from checker.shell.evidence_cli import register
+        from ihcheck.evidence_cli import register
     except ImportError:
         return
     register(app)
@@ -418,7 +419,7 @@ _mount_reports()
 
 def _mount_trail() -> None:
     """`ihcheck trail verify`: the audit-log verifier hospitals can run on their own logs."""
-    from checker.shell.trail_cli import register
+    from ihcheck.trail_cli import register
 
     register(app)
 

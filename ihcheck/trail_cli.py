@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 
 from checker.errors import InputError
-from checker.shell.terminal import console
+from ihcheck.terminal import console
 
 trail_app = typer.Typer(help="Hash-chained audit logs (全程留痕、可追溯): the format and its verifier.",
                         no_args_is_help=True)
