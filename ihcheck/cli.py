@@ -19,6 +19,7 @@ from rich.table import Table
 
 from checker import __version__
 from checker.errors import ExitCode, IhcheckError, InputError
+from ihcheck.examples import attach as attach_examples
 from ihcheck.terminal import clean, console
 from probes.fleet_defaults import CONNECT_TIMEOUT, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 
@@ -410,6 +411,7 @@ def _help_types_as_users_type_them() -> None:
 
 
 _help_types_as_users_type_them()
+attach_examples(app)
 
 
 def main(argv: list[str] | None = None) -> int:
