@@ -280,6 +280,37 @@ def _demo_evidence(run: CheckRun, inventory: Path, out_dir: Path) -> Path:
 
 
 @app.command()
+def preflight(
+    inventory: Annotated[Path, typer.Option("-i", "--inventory", metavar="PATH",
+                                            help="Ansible inventory (INI, YAML or directory).")],
+    limit: Annotated[str | None, typer.Option("-l", "--limit", metavar="PATTERN",
+                                              help="Ansible host pattern to check.")] = None,
+    accept_unknown_host_keys: Annotated[
+        bool, typer.Option("--accept-unknown-host-keys", help="Do not verify SSH host keys.")] = False,
+    connect_timeout: Annotated[int, typer.Option("--connect-timeout", min=1, help="Seconds for each host's SSH "
+                                                 "connection, banner and login.")] = 5,
+    allow_inventory_lookups: Annotated[
+        bool, typer.Option("--allow-inventory-lookups", help="Let the inventory's templates run lookups: only for "
+                           "an inventory you trust.")] = False,
+) -> None:
+    """In seconds, per host: reachable, logged in as whom, root or sudo, which probe commands exist, which declared
+    endpoints answer; and which rules each gap will leave inconclusive, with the fix."""
+    import time
+
+    from ihcheck.preflight import show
+    from probes.inventory import load_inventory
+    from probes.preflight import check_all, check_endpoints
+    from probes.transport import TransportOptions
+
+    started = time.monotonic()
+    parsed = load_inventory(inventory, limit, allow_lookups=allow_inventory_lookups)
+    options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys, connect_timeout=connect_timeout)
+    found = check_all(list(parsed.hosts), options)
+    endpoints = check_endpoints(parsed.hosts)
+    raise typer.Exit(show(found, endpoints, out, time.monotonic() - started))
+
+
+@app.command()
 def rules(
     fmt: Annotated[RulesFormat, typer.Option("--format", help="Output format.")] = RulesFormat.table,
 ) -> None:
