@@ -26,6 +26,7 @@ from probes.inventory import InventoryHost
 from probes.observation import ObservationLog
 from probes.transport import Session, TransportOptions, open_transport
 
+
 # The commands each fact family's probe runs on a host (see that probe's module): why, and what a host without it
 # costs. "blind": the family cannot be observed at all, so every rule needing it is inconclusive on that host;
 # "part": one part goes unobserved, and only the rules whose ids end with the suffixes given read that part.
@@ -146,9 +147,9 @@ def declared_endpoints(host: InventoryHost) -> list[tuple[str, str, int | None, 
     for av in declared.av_endpoints:
         found.append((f"A/V system {av.name}", av.address, av.port, av.transport))
     for ex in declared.exchange:
-        address = getattr(ex, "address", None)
-        if address:
-            found.append((f"{ex.system} {ex.name} ({ex.protocol})", address, getattr(ex, "port", None), "tcp"))
+        target: str | None = getattr(ex, "address", None)
+        if target:
+            found.append((f"{ex.system} {ex.name} ({ex.protocol})", target, getattr(ex, "port", None), "tcp"))
     return found
 
 
