@@ -75,8 +75,8 @@ class Answers(_Strict):
 
 def _yaml(value: Any) -> str:
     """One value in YAML flow style, on one line."""
-    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000, sort_keys=False).strip().removesuffix(
-        "\n...").strip()
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000, sort_keys=False)
+    return text.strip().removesuffix("\n...").strip()
 
 
 def render(answers: Answers) -> str:

@@ -67,7 +67,7 @@ def test_interactively_for_two_hosts_each_wrong_answer_is_caught_at_once(tmp_pat
     closed = free_port()
     with sshd(tmp_path / "sshd") as server:
         child = pexpect.spawn(sys.executable, ["-m", "ihcheck", "init", "--out", str(out)], cwd=str(ROOT),
-                              encoding="utf-8", timeout=30, dimensions=(40, 200))
+                              encoding="utf-8", timeout=90, dimensions=(40, 200))
         child.logfile_read = open(tmp_path / "transcript.txt", "w")  # noqa: SIM115
         def answer(prompt: str, text: str) -> None:
             child.expect_exact(prompt)
