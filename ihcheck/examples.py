@@ -18,6 +18,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "demo": ("ihcheck demo", "ihcheck demo single-isp --detail", "ihcheck demo --rule GD2020-1.2.5-isps"),
     "rules": ("ihcheck rules", "ihcheck rules --format json"),
+    "init": ("ihcheck init", "ihcheck init --answers answers.yml --out hospital.yml"),
+    "preflight": ("ihcheck preflight -i inventories/example.yml", "ihcheck preflight -i hosts.ini --limit db"),
     "remediate": ("ihcheck remediate result.json --out fix.yml",),
     "verify": ("ihcheck verify evidence.tar.gz --pubkey keys/",),
     "report": ("ihcheck report evidence.tar.gz --format html --out report.html",),
