@@ -7,6 +7,7 @@ roles, power and uplinks itself and only compares with what is declared here.
 
     all.vars    ansible_user, ansible_ssh_private_key_file, ansible_ssh_common_args,
                 ihcheck_known_hosts, ihcheck_simulated_identities, ihcheck_echo_url,
+                ihcheck_simulated_separate_servers (the containers, one kernel, stand for separate servers),
                 ihcheck_documents_dir (simulated materials, see simulator/simulated_materials.py),
                 ihcheck_programmes (only when the spec declares `pilot:`, see simulator/pilot_records.py)
     host vars   ansible_host, ihcheck_role (list), ihcheck_measure_endpoint (application
@@ -144,6 +145,9 @@ def build(deployment: Deployment) -> dict[str, Any]:
                                            "-o StrictHostKeyChecking=yes",
                 "ihcheck_known_hosts": str(deployment.known_hosts),
                 "ihcheck_simulated_identities": str(deployment.identities),
+                # The scenario's containers share the test machine's kernel; each stands for a separate server of
+                # the simulated hospital. Declared, so the checker counts them apart and says "simulated".
+                "ihcheck_simulated_separate_servers": True,
                 "ihcheck_echo_url": deployment.echo_url,
                 "ihcheck_documents_dir": str(deployment.state / "documents"),
             },
