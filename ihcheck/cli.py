@@ -451,6 +451,16 @@ def _mount_trail() -> None:
 _mount_trail()
 
 
+def _mount_schedule() -> None:
+    """`ihcheck schedule install|run`: the check on a systemd timer."""
+    from ihcheck.schedule_cli import register
+
+    register(app)
+
+
+_mount_schedule()
+
+
 def _help_types_as_users_type_them() -> None:
     """typer labels each option in --help with its Python type (`<bool>`, `<list[str]>`, `<path>`);
     show what a user types instead, as click does: nothing for a flag, PATH, TEXT, table|json."""
