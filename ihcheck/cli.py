@@ -260,8 +260,8 @@ def demo(
               if rule_id in got and got[rule_id] != verdict}  # a rule left out by --rule was not checked
     for rule_id, (want, have) in differ.items():
         out.print(f"[red]unexpected:[/] {rule_id}: scenario {deployment.scenario!r} expects {want}, got {have}")
-    out.print(f"报告 report: {report} · 结果 result: {out_dir / 'result.json'} · 证据 evidence: {out_dir / 'bundle'}"
-              f" · every finding: --detail; simulated deployment {deployment.scenario!r} torn down")
+    out.print(f"报告 report: {report} · 证据 evidence: {out_dir / 'bundle'} · 结果 {out_dir / 'result.json'}")
+    out.print(f"每条结论 every finding: --detail · 模拟部署 {deployment.scenario!r} 已拆除 torn down")
     raise typer.Exit(result.exit_code)
 
 
@@ -449,6 +449,16 @@ def _mount_trail() -> None:
 
 
 _mount_trail()
+
+
+def _mount_schedule() -> None:
+    """`ihcheck schedule install|run`: the check on a systemd timer."""
+    from ihcheck.schedule_cli import register
+
+    register(app)
+
+
+_mount_schedule()
 
 
 def _help_types_as_users_type_them() -> None:

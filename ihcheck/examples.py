@@ -27,6 +27,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "fleet": ("ihcheck fleet a.tar.gz b.tar.gz --format html --out fleet.html",),
     "keys new": ("ihcheck keys new --out keys/",),
     "trail verify": ("ihcheck trail verify audit.jsonl", "ihcheck trail verify audit.jsonl --head HASH"),
+    "schedule install": ("ihcheck schedule install -i /etc/ihcheck/inventory.yml --on-calendar daily",),
+    "schedule run": ("ihcheck schedule run --config /etc/ihcheck/schedule.yml",),
     "sim up": ("ihcheck sim up compliant",),
     "sim down": ("ihcheck sim down compliant",),
     "sim status": ("ihcheck sim status",),
