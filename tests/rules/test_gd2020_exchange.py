@@ -114,8 +114,9 @@ def test_a_declared_push_log_that_was_not_read_is_not_a_feed() -> None:
 def test_a_declared_limit_looser_than_the_ceiling_is_judged_at_the_ceiling() -> None:
     facts = load(rules.PLATFORM_ID, "pass")
     exchange = facts.hosts[0].exchange
-    assert exchange is not None and exchange.push[0].host_now is not None
+    assert exchange is not None
     push = exchange.push[0]
+    assert push.host_now is not None
     two_hours_old = push.model_copy(update={"max_age_minutes": 10000.0,
                                             "last_success": push.host_now - timedelta(minutes=120)})
     facts = _host(facts, exchange=exchange.model_copy(update={"push": (two_hours_old,)}))
