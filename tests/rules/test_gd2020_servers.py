@@ -173,6 +173,7 @@ def test_a_simulation_may_declare_its_containers_separate_and_is_reported_as_sim
         assert f.verdict is Verdict.PASS, f.reason
         assert "count as separate servers only because the inventory declares a simulation" in f.reason
         assert "simulated, not observed" in f.reason and "这是模拟，不是观测" in f.reason_zh
+        assert "servers observed" not in f.reason
         assert {e.host for e in f.evidence if e.basis is Basis.SIMULATED} == {"app1", "db1"}
 
 
