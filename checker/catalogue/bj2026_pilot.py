@@ -22,12 +22,15 @@ from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity
 from probes.facts import DeploymentFacts
 from probes.facts.pilot import (
     BJ2026_FIRST_VISIT,
+    BJ2026_HOSPITALS,
+    BJ2026_SPECIALTIES,
     EVENT_CONSENT,
     EVENT_END,
     EVENT_PRESCRIPTION,
     EVENT_START,
     EVENT_TERMINATE,
     PilotFacts,
+    Programme,
     Source,
 )
 
@@ -41,6 +44,8 @@ TITLE_RANK: dict[str, int] = {"assistant": 0, "resident": 1, "attending": 2, "as
 CHILD_UNDER = 18  # 未成年人 (under 18): a child's first visit needs a guardian
 MIN_ONLINE_YEARS = 1
 MAX_LISTED = 20  # offending records named in the reason; all of them are in details
+# 六: the approval's period. The hospitals and specialties it names are probes.facts.pilot's BJ2026_*.
+APPROVED_START, APPROVED_END = date(2026, 1, 1), date(2026, 12, 31)
 
 # The approval's wording as in shared/reference/beijing-2026-first-visit-pilot.md (ASCII commas as in that copy).
 CLAUSE_1_ZH = ("一、要落实监管责任。充分发挥北京市互联网诊疗监管平台作用,加强信息化监管和穿透式监管,"
@@ -82,6 +87,39 @@ def _not_declared(rule_id: str, facts: DeploymentFacts) -> list[Finding] | None:
                 f"the Beijing 2026 first-visit pilot ({BJ2026_FIRST_VISIT}) is not declared in "
                 "ihcheck_programmes: its rules do not apply to this deployment")
     return [Finding(rule_id=rule_id, verdict=Verdict.NOT_APPLICABLE, hosts=all_hosts(facts), **said.reason())]
+
+
+def approved_terms(programme: Programme) -> tuple[tuple[str, ...], date, date, list[Said]]:
+    """The specialties and period a visit is judged against: the declaration's, never wider than the approval's;
+    and each way the declaration goes beyond the approval (an override, reported, never a pass)."""
+    overrides: list[Said] = []
+    extra = [s for s in programme.specialties if s not in BJ2026_SPECIALTIES]
+    if extra:
+        overrides.append(Said(f"声明的专业 {'、'.join(extra)} 超出批复的 {'、'.join(BJ2026_SPECIALTIES)}",
+                              f"declared specialties {', '.join(extra)} beyond the approval's "
+                              f"{', '.join(BJ2026_SPECIALTIES)}"))
+    if programme.start < APPROVED_START or programme.end > APPROVED_END:
+        overrides.append(Said(f"声明的试点期 {programme.start.isoformat()}–{programme.end.isoformat()} 超出批复的 "
+                              f"{APPROVED_START.isoformat()}–{APPROVED_END.isoformat()}",
+                              f"declared period {programme.start.isoformat()}–{programme.end.isoformat()} beyond the "
+                              f"approval's {APPROVED_START.isoformat()}–{APPROVED_END.isoformat()}"))
+    specialties = tuple(s for s in programme.specialties if s in BJ2026_SPECIALTIES)
+    return specialties, max(programme.start, APPROVED_START), min(programme.end, APPROVED_END), overrides
+
+
+def _unapproved(rule_id: str, facts: DeploymentFacts) -> list[Finding] | None:
+    """A hospital the approval does not name cannot join the pilot by declaring it: fail, naming the override."""
+    assert facts.pilot is not None
+    hospital = facts.pilot.programme.hospital
+    if hospital in BJ2026_HOSPITALS:
+        return None
+    said = Said(f"声明参加试点的医院“{hospital}”不是批复所列的医院（{'、'.join(BJ2026_HOSPITALS)}）：清单声明不能使其"
+                "加入试点，这是越出批复的声明，不是符合",
+                f"the hospital declaring the pilot, {hospital!r}, is not one the approval names "
+                f"({', '.join(BJ2026_HOSPITALS)}): a declaration cannot join it to the pilot; reported as an "
+                "override, never as a pass")
+    return [Finding(rule_id=rule_id, verdict=Verdict.FAIL, hosts=all_hosts(facts), **said.reason(),
+                    details={"override": {"hospital": hospital, "approved": list(BJ2026_HOSPITALS)}})]
 
 
 def _missing(pilot: PilotFacts, part: str, undeclared: Said) -> Said:
@@ -160,7 +198,7 @@ def physician_shortfalls(pilot: PilotFacts) -> list[dict[str, Any]]:
 
 
 def judge_physicians(facts: DeploymentFacts) -> list[Finding]:
-    if (na := _not_declared(PHYSICIANS_ID, facts)) is not None:
+    if (na := _not_declared(PHYSICIANS_ID, facts) or _unapproved(PHYSICIANS_ID, facts)) is not None:
         return na
     pilot = facts.pilot
     assert pilot is not None
@@ -203,31 +241,58 @@ def judge_physicians(facts: DeploymentFacts) -> list[Finding]:
 # ---------------------------------------------------------------------------------------------- first visits
 
 def visit_problems(pilot: PilotFacts) -> list[dict[str, Any]]:
-    """Each first visit that breaks a requirement, with every reason (`reasons` English, `reasons_zh` Chinese)."""
+    """Each first visit that breaks a requirement, with every reason (`reasons` English, `reasons_zh` Chinese).
+    A visit whose physician's whitelist status on that day the roster cannot tell is in `visit_unknowns`."""
+    return _visits_judged(pilot)[0]
+
+
+def visit_unknowns(pilot: PilotFacts) -> list[dict[str, Any]]:
+    return _visits_judged(pilot)[1]
+
+
+def _visits_judged(pilot: PilotFacts) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     assert pilot.visits is not None
-    programme = pilot.programme
-    whitelisted = {} if pilot.roster is None else {
-        p.id: p for p in pilot.roster.physicians if p.whitelist_status == "active"}
+    specialties, start, end, _ = approved_terms(pilot.programme)
+    physicians = {} if pilot.roster is None else {p.id: p for p in pilot.roster.physicians}
     rows: list[dict[str, Any]] = []
+    unknown: list[dict[str, Any]] = []
     for v in pilot.visits.visits:
         if not v.first_visit:
             continue
         why: list[Said] = []
+        doubt: list[Said] = []
         day = v.started_at.date()
-        if v.specialty not in programme.specialties:
-            why.append(Said(f"专业 {v.specialty or '（无）'} 不是试点专业",
-                            f"specialty {v.specialty or '(none)'} is not a pilot specialty"))
+        if v.specialty not in specialties:
+            why.append(Said(f"专业 {v.specialty or '（无）'} 不是批复的试点专业",
+                            f"specialty {v.specialty or '(none)'} is not a pilot specialty of the approval"))
         if pilot.roster is not None:
-            physician = whitelisted.get(v.physician or "")
-            if physician is None:
+            physician = physicians.get(v.physician or "")
+            status = physician.whitelist_on(day) if physician is not None else "none"
+            if physician is None or (status == "none" and physician.whitelist_since is None):
                 why.append(Said(f"医师 {v.physician or '（无）'} 不在“白名单”中",
                                 f"physician {v.physician or '(none)'} is not on the whitelist"))
-            elif physician.whitelist_since is not None and physician.whitelist_since > day:
+            elif status is None:
+                doubt.append(Said(f"医师 {physician.id} 现为 {physician.whitelist_status}（自 "
+                                  f"{physician.whitelist_since}），名册没有白名单历史，无法判断 {day.isoformat()} "
+                                  "当天是否在册",
+                                  f"physician {physician.id} is {physician.whitelist_status} since "
+                                  f"{physician.whitelist_since} and the roster has no whitelist history: whether "
+                                  f"they were listed on {day.isoformat()} cannot be told"))
+            elif status == "none" and not physician.whitelist_history and physician.whitelist_since is not None:
                 since = physician.whitelist_since.isoformat()
                 why.append(Said(f"医师 {physician.id} 自 {since} 起才列入“白名单”",
                                 f"physician {physician.id} whitelisted only from {since}"))
-        if not programme.start <= day <= programme.end:
-            period = f"{programme.start.isoformat()}–{programme.end.isoformat()}"
+            elif status != "active":
+                why.append(Said(f"医师 {physician.id} 在就诊当天（{day.isoformat()}）不在“白名单”中（{status}）",
+                                f"physician {physician.id} not on the whitelist on the day of the visit "
+                                f"({day.isoformat()}: {status})"))
+            if physician is not None and physician.specialties and v.specialty not in physician.specialties:
+                why.append(Said(f"就诊专业 {v.specialty or '（无）'} 不是医师 {physician.id} 的专业"
+                                f"（{'、'.join(physician.specialties)}）",
+                                f"specialty {v.specialty or '(none)'} is not physician {physician.id}'s "
+                                f"({', '.join(physician.specialties)})"))
+        if not start <= day <= end:
+            period = f"{start.isoformat()}–{end.isoformat()}"
             why.append(Said(f"就诊日 {day.isoformat()} 不在试点期 {period} 内",
                             f"on {day.isoformat()}, outside the pilot period {period}"))
         if v.patient_age is None:
@@ -242,11 +307,14 @@ def visit_problems(pilot: PilotFacts) -> list[dict[str, Any]]:
         if why:
             rows.append({"visit": v.id, "row": v.row, "reasons": [w.en for w in why],
                          "reasons_zh": [w.zh for w in why]})
-    return rows
+        elif doubt:
+            unknown.append({"visit": v.id, "row": v.row, "reasons": [w.en for w in doubt],
+                            "reasons_zh": [w.zh for w in doubt]})
+    return rows, unknown
 
 
 def judge_first_visits(facts: DeploymentFacts) -> list[Finding]:
-    if (na := _not_declared(FIRST_VISITS_ID, facts)) is not None:
+    if (na := _not_declared(FIRST_VISITS_ID, facts) or _unapproved(FIRST_VISITS_ID, facts)) is not None:
         return na
     pilot = facts.pilot
     assert pilot is not None
@@ -261,18 +329,24 @@ def judge_first_visits(facts: DeploymentFacts) -> list[Finding]:
     evidence = [_source_evidence("visit records", pilot.visits.source, len(visits), pilot)]
     if pilot.roster is not None:
         evidence.append(_source_evidence("physician roster", pilot.roster.source, len(pilot.roster.physicians), pilot))
-    problems = visit_problems(pilot)
+    problems, unknown = _visits_judged(pilot)
+    specialties, start, end, overrides = approved_terms(pilot.programme)
     counts = Counter(reason.split(" ")[0] for p in problems for reason in p["reasons"])
     details = {"visits": len(visits), "first_visits": len(first), "offending": problems,
                "children": sum(1 for v in first if v.patient_age is not None and v.patient_age < CHILD_UNDER),
                "terminated": sum(1 for v in first if v.terminated), "problem_kinds": dict(counts),
-               "specialties": list(pilot.programme.specialties),
-               "period": [pilot.programme.start.isoformat(), pilot.programme.end.isoformat()]}
+               "specialties": list(specialties), "period": [start.isoformat(), end.isoformat()],
+               "overrides": [o.en for o in overrides], "unknown": unknown}
+    override = Said.join(overrides)
+    beyond = (Said(f"；声明越出批复（已按批复判定，不作为符合）：{override.zh}",
+                   f"; the declaration goes beyond the approval (judged by the approval, never as a pass): "
+                   f"{override.en}") if overrides else Said("", ""))
     if problems:
         listed = _listed([Said(f"{p['visit']}（第 {p['row']} 行）：{'，'.join(p['reasons_zh'])}",
                                f"{p['visit']} (row {p['row']}): {', '.join(p['reasons'])}") for p in problems])
         said = Said(f"{len(first)} 次首诊中有 {len(problems)} 次不符合试点要求：{listed.zh}",
-                    f"{len(problems)} of {len(first)} first visit(s) break the pilot's conditions: {listed.en}")
+                    f"{len(problems)} of {len(first)} first visit(s) break the pilot's conditions: "
+                    f"{listed.en}") + beyond
         return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.FAIL, hosts=hosts, evidence=tuple(evidence),
                         details=details, **said.reason())]
     if not first:
@@ -286,6 +360,19 @@ def judge_first_visits(facts: DeploymentFacts) -> list[Finding]:
                     f"{why.zh}",
                     f"{len(first)} first visit(s) otherwise in order, but without the physician roster it cannot be "
                     f"told whether their physicians were whitelisted: {why.en}")
+        return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
+                        details=details, **said.reason())]
+    if unknown:
+        listed = _listed([Said(f"{u['visit']}（第 {u['row']} 行）：{'，'.join(u['reasons_zh'])}",
+                               f"{u['visit']} (row {u['row']}): {', '.join(u['reasons'])}") for u in unknown])
+        said = Said(f"{len(first)} 次首诊中有 {len(unknown)} 次无法按就诊当天的“白名单”判定：{listed.zh}",
+                    f"{len(unknown)} of {len(first)} first visit(s) cannot be judged against the whitelist as it "
+                    f"stood that day: {listed.en}") + beyond
+        return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
+                        details=details, **said.reason())]
+    if overrides:
+        said = Said(f"{len(first)} 次首诊在批复范围内均符合要求", f"{len(first)} first visit(s) in order under the "
+                    "approval's terms") + beyond
         return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
                         details=details, **said.reason())]
     said = Said(f"全部 {len(first)} 次首诊均属试点专业、由“白名单”医师接诊、在试点期内；{details['children']} 次儿童"
@@ -310,7 +397,7 @@ def missing_events(events: tuple[str, ...], terminated: bool, prescribed: bool |
 
 
 def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
-    if (na := _not_declared(TRACEABILITY_ID, facts)) is not None:
+    if (na := _not_declared(TRACEABILITY_ID, facts) or _unapproved(TRACEABILITY_ID, facts)) is not None:
         return na
     pilot = facts.pilot
     assert pilot is not None
@@ -366,11 +453,29 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
                     f"{len(incomplete)} of {count} visit(s) lack events in the audit log: {listed.en}")
         return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.FAIL, hosts=hosts, evidence=evidence, details=details,
                         **said.reason())]
+    anchor = pilot.programme.audit_log.head if pilot.programme.audit_log is not None else None
+    details["anchored_head"] = anchor
+    if anchor is None or anchor != check.head:
+        said = Said(f"{trail.host} 上的审计日志是由 {check.records} 条记录组成的完整哈希链，全部 {count} 次就诊的"
+                    "事件均在其中，但链头未锚定（哈希链完整，未锚定）：能重写该文件的人也能重算全部哈希，"
+                    "“只增不改”无法证明；请把上次检查保存的或监管平台持有的链头"
+                    f"（本次为 {check.head}）声明为 audit_log.head",
+                    f"the audit log on {trail.host} is an intact hash chain of {check.records} record(s) holding every "
+                    f"one of the {count} visit(s)' events, but its head is not anchored (intact chain, not anchored): "
+                    "whoever can rewrite the file can recompute every hash, so append-only (只增不改) is not shown; "
+                    f"declare the head kept at the last check or held by the platform (today's is {check.head}) as "
+                    "audit_log.head")
+        return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=evidence,
+                        details=details, **said.reason())]
+    evidence = (*evidence, Evidence(host=trail.host, basis=Basis.DECLARED,
+                                    statement=f"anchored head {anchor} declared in "
+                                    "ihcheck_programmes[].audit_log.head; the log was verified to end there"))
     said = Said(f"{trail.host} 上的审计日志是由 {check.records} 条记录组成的完整哈希链（观测到），全部 {count} 次就诊"
                 "均在其中记有开始、知情同意、开具处方（如有）以及结束或终止事件",
                 f"the audit log on {trail.host} is an intact hash chain of {check.records} record(s) (observed) and "
                 f"every one of the {count} visit(s) has its start, consent, prescription where one was issued, and "
-                "end or termination in it")
+                "end or termination in it") + Said(f"；日志结束于声明的锚定链头 {anchor[:16]}…",
+                                                    f"; it ends at the declared anchored head {anchor[:16]}…")
     return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.PASS, hosts=hosts, evidence=evidence, details=details,
                     **said.reason())]
 
