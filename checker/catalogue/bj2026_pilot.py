@@ -480,6 +480,28 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
                     **said.reason())]
 
 
+APPROVAL_ZH = ("只适用于批复所列的医院（首都医科大学附属北京儿童医院、首都医科大学附属首都儿童医学中心）："
+               "其他医院声明参加试点，本项不符合，并说明这是越出批复的声明。")
+APPROVAL_EN = ("Only for the hospitals the approval names (首都医科大学附属北京儿童医院, "
+               "首都医科大学附属首都儿童医学中心): any other hospital declaring the pilot fails, the finding "
+               "naming the declaration as an override. ")
+PHYSICIANS_READING_ZH = (APPROVAL_ZH + "名册为医院提供的文件时记为经文件证明，为只读查询结果时记为观测。“白名单”在册"
+                         "医师须有执业证书编码、3年以上独立临床工作经验，并（据新华社报道的试点方案）具备主治医师及以上"
+                         "职称、1年以上互联网诊疗复诊临床经验，且通过院内培训考核；暂停或移出的医师只计数不判定。")
+FIRST_VISITS_READING_ZH = (APPROVAL_ZH + "每次首诊须属批复的试点专业（儿童生长发育、儿童营养、儿童皮肤疾病）"
+                           "且属接诊医师本人的专业，在批复的试点期（2026-01-01 至 2026-12-31）内，"
+                           "由就诊当天在“白名单”中的医师接诊："
+                           "按名册的白名单历史（白名单历史列）判定当天状态；名册没有历史而医师的现状态始于就诊之后时，"
+                           "无法判定，而不是不符合。声明的专业或试点期可以比批复窄，不能更宽：更宽的部分按批复判定，并在"
+                           f"结论中作为越出批复的声明列出，不作为符合（其余均符合时为无法判定）。未满 {CHILD_UNDER} 岁"
+                           "的患者须记录监护人陪伴，终止的首诊须记录引导至实体医疗机构。")
+TRACEABILITY_READING_ZH = (APPROVAL_ZH + "从保存审计日志的主机读取，按 ihcheck.trail/1 哈希链校验：任何被修改、删除或"
+                           "重排的记录均为不符合并指明位置。每次就诊须有开始、知情同意、开具处方（如记录显示开具）以"
+                           "及结束或终止事件。“只增不改”须有锚定的链头：上次检查保存的或监管平台持有的链头，声明为 au"
+                           "dit_log.head 并核对日志结束于此；没有锚定链头时，即使哈希链完整也只是“哈希链完整，未锚定”"
+                           "，"
+                           "为无法判定。未声明或无法读取日志为无法判定。")
+
 _ATTESTED_OR_OBSERVED = ("A roster or visit file the inventory names is attested by the hospital; a read-only query's "
                          "result is observed. Personal data is pseudonymised (HMAC-SHA256) before any fact exists. ")
 
@@ -488,7 +510,9 @@ PHYSICIANS = Rule(
     title="Whitelisted first-visit physicians meet the pilot's requirements at the check date",
     title_zh="“白名单”首诊医师在检查日符合试点要求（执业资质、3年以上独立临床工作经验等）",
     clause=Clause(document=BJ2026, ref="三", text_zh=CLAUSE_3_ZH, text_en=CLAUSE_3_EN,
-                  interpretation=_ATTESTED_OR_OBSERVED + "Each physician active on the whitelist (白名单状态 在册) "
+                  interpretation_zh=PHYSICIANS_READING_ZH,
+                  interpretation=APPROVAL_EN + _ATTESTED_OR_OBSERVED + "Each physician active on the whitelist "
+                  "(白名单状态 在册) "
                   "needs: a licence number on the roster (ihcheck cannot consult the national registry), ≥3 years "
                   "of independent practice, and — from the pilot plan as reported by Xinhua (reference file, "
                   f"explainer 001: “{PLAN_ZH}”) — attending title (主治医师) or above, ≥1 year of online "
@@ -506,10 +530,15 @@ FIRST_VISITS = Rule(
     title_zh="互联网首诊：试点专业、白名单医师、试点期内、患儿有监护人陪伴、终止后引导至实体医疗机构就诊",
     clause=Clause(document=BJ2026, ref="三、四、六", text_zh=CLAUSE_3_ZH + CLAUSE_4_ZH + CLAUSE_6_ZH,
                   text_en=" ".join((CLAUSE_3_EN, CLAUSE_4_EN, CLAUSE_6_EN)),
-                  interpretation=_ATTESTED_OR_OBSERVED + "Every visit marked first (是否首诊 是) must be in a "
-                  "specialty the declaration names (default: the approval's 儿童生长发育, 儿童营养, 儿童皮肤疾病), by "
-                  "a physician active on the whitelist on that day, inside the declared period (default 2026-01-01 "
-                  f"to 2026-12-31); a patient under {CHILD_UNDER} needs a guardian recorded (a record without an age "
+                  interpretation_zh=FIRST_VISITS_READING_ZH,
+                  interpretation=APPROVAL_EN + _ATTESTED_OR_OBSERVED + "Every visit marked first (是否首诊 是) must "
+                  "be in a specialty of the approval (儿童生长发育, 儿童营养, 儿童皮肤疾病) that is also the "
+                  "physician's own, inside the approval's period (2026-01-01 to 2026-12-31), by a physician on the "
+                  "whitelist as it stood that day: read from the roster's whitelist history (白名单历史); without "
+                  "one, a physician whose current status began after the visit is inconclusive, not fail. A "
+                  "declaration may narrow the specialties or period, never widen them: what goes beyond is judged "
+                  "by the approval and reported as an override, never as a pass (inconclusive when all else is in "
+                  f"order); a patient under {CHILD_UNDER} needs a guardian recorded (a record without an age "
                   "cannot show it); a terminated visit needs its offline referral recorded."),
     severity=Severity.HIGH,
     needs=("pilot",),
@@ -521,11 +550,16 @@ TRACEABILITY = Rule(
     title="Every visit's activity is in an append-only, hash-chained audit trail (全程留痕、可追溯)",
     title_zh="诊疗数据和活动过程全程留痕、可追溯（只增不改、哈希链接的审计记录）",
     clause=Clause(document=BJ2026, ref="一", text_zh=CLAUSE_1_ZH, text_en=CLAUSE_1_EN,
-                  interpretation="Read from the host that keeps it and verified as an ihcheck.trail/1 hash chain "
+                  interpretation_zh=TRACEABILITY_READING_ZH,
+                  interpretation=APPROVAL_EN + "Read from the host that keeps it and verified as an ihcheck.trail/1 "
+                  "hash chain "
                   "(README \"Audit trail format\"): any changed, removed or reordered record fails, naming it. Every "
                   "visit needs its visit.start, visit.consent, visit.prescription when the records say one was "
                   "issued (是否开具处方), and visit.end (visit.terminate when terminated) events. A trail that is "
                   "not declared or cannot be read is inconclusive, never pass: an "
+                  "append-only (只增不改) claim needs an anchored head — the head kept at the last check or held by "
+                  "the platform, declared as audit_log.head and verified to be where the log ends; without one an "
+                  "intact chain is reported as 'intact chain, not anchored' (inconclusive). And an "
                   "append-only log ihcheck cannot observe proves nothing. The Qinghai 2019 opinion (30) asks the "
                   "same of all internet-hospital data: “…服務產生的數據應當全程留痕,可查詢、可追溯,滿足行業監管需求”."),
     severity=Severity.HIGH,
