@@ -444,7 +444,8 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
         if absent:
             incomplete.append({"visit": v.id, "row": v.row, "missing": absent})
     details["incomplete"] = incomplete
-    evidence = (head, _source_evidence("visit records", pilot.visits.source, len(pilot.visits.visits), pilot))
+    evidence: tuple[Evidence, ...] = (
+        head, _source_evidence("visit records", pilot.visits.source, len(pilot.visits.visits), pilot))
     count = len(pilot.visits.visits)
     if incomplete:
         listed = _listed([Said(f"{i['visit']}（第 {i['row']} 行）：缺少 {'、'.join(i['missing'])}",
