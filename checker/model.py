@@ -75,17 +75,29 @@ class Frozen(BaseModel):
 
 
 class Document(Frozen):
-    """A regulatory source text."""
+    """A regulatory source text, cited as a reader would find it: title, issuer, number, date and public address.
+
+    Never a path: a user's clone has only the repository, so a citation must name the document itself.
+    """
 
     id: str = Field(description="short stable id, e.g. GD2020")
     title_zh: str
     title_en: str
     issuer_zh: str
-    issued: str = Field(description="ISO date the document was issued")
-    reference: str = Field(description="path of the original wording under shared/reference/")
+    issuer_en: str = ""
+    number: str = Field(default="", description="the document number (文号) as printed; empty when none was found")
+    issued: str = Field(description="ISO date (or year) the document was issued")
+    url: str = Field(default="", pattern=r"^(https?://\S+)?$",
+                     description="a public address of the text; empty when none was found (never invented)")
 
 
 class Clause(Frozen):
+    """One passage of a source document, kept once in checker/catalogue/clauses/ and cited by rules by `id`.
+
+    `interpretation` is the citing rule's own reading (`clauses.cite(id, interpretation=...)`), not the source's.
+    """
+
+    id: str = Field(description="stable id of the passage, e.g. GD2020:1.2.3.2 (一(二)3, second sentence)")
     document: Document
     ref: str = Field(description="clause number as printed, e.g. 一(二)3")
     text_zh: str = Field(description="the clause in its original Chinese wording")

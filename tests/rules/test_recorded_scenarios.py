@@ -40,3 +40,15 @@ def test_recordings_cover_pass_and_fail_of_every_rule() -> None:
     # depends on the mirror an image was built from, so no scenario pins it.
     mlps = {r.id for r in CATALOGUE if r.standard is not None}
     assert mlps - set(seen) == {"GD2020-1.2.1-l3-ces1-21"}, sorted(mlps - set(seen))
+
+
+def test_recorded_scenarios_rejudge_as_before_the_rule_table() -> None:
+    """Every rule's verdict on every recording, as main judged them before clauses, MLPS items and scenario
+    expectations became data of the one table (tests/data/catalogue/rejudged-before.json): moving metadata
+    must change no verdict. A deliberate verdict change updates that file in the same commit, saying why."""
+    before = json.loads((RECORDED[0].parents[1] / "catalogue" / "rejudged-before.json").read_text())
+    now = {}
+    for path in RECORDED:
+        facts = DeploymentFacts.model_validate(json.loads(path.read_text())["facts"])
+        now[path.stem] = {k: v.value for k, v in rule_verdicts(evaluate(facts, CATALOGUE)).items()}
+    assert now == before

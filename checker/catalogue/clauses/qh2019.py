@@ -1,0 +1,46 @@
+"""Qinghai 2019: the provincial implementing opinions on promoting "Internet + healthcare".
+
+Rules read GD2020 clauses with these passages (the platform feed, traceability, encryption in transit); the
+Chinese is the opinion's, from a public web copy, in simplified characters; the English is ihcheck's.
+"""
+
+from __future__ import annotations
+
+from checker.model import Clause, Document
+
+QH2019 = Document(
+    id="QH2019",
+    title_zh="青海省人民政府办公厅关于青海省促进“互联网+医疗健康”发展的实施意见",
+    title_en="Implementing opinions of the General Office of the Qinghai Provincial People's Government on "
+    "promoting the development of 'Internet + healthcare' in Qinghai",
+    issuer_zh="青海省人民政府办公厅",
+    issuer_en="General Office of the Qinghai Provincial People's Government",
+    number="青政办〔2019〕18号",
+    issued="2019",
+    url="",  # no public address found (search tool, 2026-12-06)
+)
+
+
+def _clause(id: str, ref: str, zh: str, en: str) -> Clause:
+    return Clause(id=f"QH2019:{id}", document=QH2019, ref=ref, text_zh=zh, text_en=en)
+
+
+CLAUSES: tuple[Clause, ...] = (
+    _clause(
+        "29", "29",
+        "将所有开展互联网医疗服务的医疗机构和互联网医疗服务数据向监管平台进行推送、传输和备份",
+        "all medical institutions providing internet medical services, and their internet medical service data, "
+        "are pushed, transmitted and backed up to the supervision platform",
+    ),
+    _clause(
+        "30", "30",
+        "“互联网+医疗健康”服务产生的数据应当全程留痕,可查询、可追溯,满足行业监管需求。",
+        "Data produced by 'Internet + healthcare' services shall be recorded throughout, queryable and traceable, "
+        "meeting the needs of sector supervision.",
+    ),
+    _clause(
+        "safeguard-3", "三(三)",
+        "强化加密和密钥管理，保证应用安全以及传输安全。",
+        "strengthen encryption and key management, and ensure application security and transmission security.",
+    ),
+)
