@@ -61,6 +61,19 @@ class Severity(StrEnum):
     LOW = "low"
 
 
+class Status(StrEnum):
+    """Where a rule is in its life, as ruff keeps its rules: the catalogue says it, the docs and `rules` show it.
+
+    stable      runs by default; its verdict logic changes only with a catalogue version and a CHANGELOG line
+    preview     runs by default and is reported, but its reading may still change between catalogue versions
+    deprecated  kept so old bundles and waivers still name it; runs only when named (`--rule ID`)
+    """
+
+    STABLE = "stable"
+    PREVIEW = "preview"
+    DEPRECATED = "deprecated"
+
+
 class Basis(StrEnum):
     """How a statement in a finding is known. Only `observed` comes from looking at a host."""
 
@@ -212,6 +225,9 @@ class Rule:
     # The title in Chinese, shown first in what a regulator reads (`title` is its English beside it). Worded from
     # the clause or standard item the rule cites; tests/checker/test_catalogue_titles.py fails a rule without one.
     title_zh: str = ""
+    tags: tuple[str, ...] = ()  # what the rule is about (hardware, network, exchange, documents, pilot, mlps, …)
+    since: str = "2026.11"  # the catalogue version (checker.catalogue.CATALOGUE_VERSION) that first had the rule
+    status: Status = Status.STABLE
 
     def __post_init__(self) -> None:
         if (self.judge is None) == (self.judge_host is None):
@@ -233,5 +249,8 @@ class Rule:
             "severity": self.severity.value,
             "scope": self.scope,
             "needs": list(self.needs),
+            "tags": list(self.tags),
+            "since": self.since,
+            "status": self.status.value,
             "clause": self.clause.model_dump(mode="json"),
         } | ({"standard": self.standard.model_dump(mode="json")} if self.standard else {})

@@ -20,7 +20,7 @@ from checker.catalogue import (
     gd2020_servers,
     mlps,
 )
-from checker.model import Rule
+from checker.model import Rule, Status
 
 CATALOGUE: tuple[Rule, ...] = (  # in the order of the notice's clauses
     gd2020_servers.SERVERS,
@@ -43,7 +43,9 @@ CATALOGUE: tuple[Rule, ...] = (  # in the order of the notice's clauses
     *mlps.MLPS_RULES,  # 一(二)1: the MLPS level 3 host baseline, one rule per GB/T 22239-2019 §8.1.4 item
 )
 
-CATALOGUE_VERSION = "2026.11"
+# The catalogue's version: a rule's `since` names the version that first had it; bump it when a rule is added,
+# removed or changes its reading (and say so in CHANGELOG.md). 2026.12: sources cited by number and address.
+CATALOGUE_VERSION = "2026.12"
 
 
 def catalogue_sha256(rules: tuple[Rule, ...] = CATALOGUE) -> str:
@@ -52,14 +54,15 @@ def catalogue_sha256(rules: tuple[Rule, ...] = CATALOGUE) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def rule_by_id(rule_id: str) -> Rule:
-    for rule in CATALOGUE:
+def rule_by_id(rule_id: str, rules: tuple[Rule, ...] = CATALOGUE) -> Rule:
+    for rule in rules:
         if rule.id == rule_id:
             return rule
     raise KeyError(rule_id)
 
 
-def select(ids: list[str] | None) -> tuple[Rule, ...]:
+def select(ids: list[str] | None, rules: tuple[Rule, ...] = CATALOGUE) -> tuple[Rule, ...]:
+    """The rules named, or by default every rule not deprecated (a deprecated rule runs only when named)."""
     if not ids:
-        return CATALOGUE
-    return tuple(rule_by_id(i) for i in ids)
+        return tuple(r for r in rules if r.status is not Status.DEPRECATED)
+    return tuple(rule_by_id(i, rules) for i in ids)

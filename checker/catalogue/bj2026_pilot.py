@@ -369,6 +369,7 @@ PHYSICIANS = Rule(
                   "follow-up experience and passed in-house training. Physicians suspended or removed from the "
                   "whitelist are counted, not judged."),
     severity=Severity.HIGH,
+    tags=("pilot",),
     needs=("pilot",),
     judge=judge_physicians,
 )
@@ -385,6 +386,7 @@ FIRST_VISITS = Rule(
                   f"to 2026-12-31); a patient under {CHILD_UNDER} needs a guardian recorded (a record without an age "
                   "cannot show it); a terminated visit needs its offline referral recorded."),
     severity=Severity.HIGH,
+    tags=("pilot",),
     needs=("pilot",),
     judge=judge_first_visits,
 )
@@ -402,6 +404,7 @@ TRACEABILITY = Rule(
                   "append-only log ihcheck cannot observe proves nothing. The Qinghai 2019 opinion (30) asks the "
                   "same of all internet-hospital data: “…服務產生的數據應當全程留痕,可查詢、可追溯,滿足行業監管需求”."),
     severity=Severity.HIGH,
+    tags=("pilot", "traceability"),
     needs=("pilot",),
     judge=judge_traceability,
 )

@@ -179,6 +179,7 @@ AV_SYSTEMS = Rule(
     title_zh="至少2套相互独立的音视频通讯系统运行正常（开展互联网业务）",
     clause=cite("GD2020:1.2.4", interpretation=AV_INTERPRETATION),
     severity=Severity.HIGH,
+    tags=("hardware", "audio-video"),
     needs=("identity", "av"),
     judge=judge_av,
 )

@@ -178,6 +178,7 @@ DOMESTIC = Rule(
     title_zh="服务器（首先是存储医疗数据的数据库服务器）不存放在境外",
     clause=cite("GD2020:1.2.3.3", interpretation=INTERPRETATION),
     severity=Severity.CRITICAL,
+    tags=("hardware", "location"),
     needs=("egress", "services"),
     optional=("services",),  # only to put database servers first and label them
     judge_host=judge_domestic_host,

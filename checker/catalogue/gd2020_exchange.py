@@ -229,12 +229,14 @@ EXCHANGE = Rule(
     title_zh="与实体医疗机构的HIS、PACS/RIS、LIS系统实现数据交换（以协议交互证实）",
     clause=cite("GD2020:1.2.1", interpretation=EXCHANGE_INTERPRETATION),
     severity=Severity.HIGH, needs=("exchange",), judge=judge_exchange,
+    tags=("exchange",),
 )
 TELEMEDICINE = Rule(
     id=FUNCTIONS_ID, title="The five telemedicine functions are each provided by a system observed alive",
     title_zh="远程会诊、远程门诊、远程病理诊断、远程医学影像诊断和远程心电诊断功能均由经探测运行正常的系统提供",
     clause=cite("GD2020:1.2.2", interpretation=FUNCTIONS_INTERPRETATION),
     severity=Severity.HIGH, needs=("exchange",), judge=judge_functions,
+    tags=("exchange", "telemedicine"),
 )
 PLATFORM_FEED = Rule(
     id=PLATFORM_ID,
@@ -242,5 +244,6 @@ PLATFORM_FEED = Rule(
     title_zh="推送主机经校验的TLS连接可达省监管平台，数据上传及时",
     clause=cite("GD2020:3.2.1", interpretation=PLATFORM_INTERPRETATION),
     severity=Severity.HIGH, needs=("exchange",), judge=judge_platform,
+    tags=("exchange", "platform"),
 )
 RULES: Iterable[Rule] = (EXCHANGE, TELEMEDICINE, PLATFORM_FEED)

@@ -157,6 +157,7 @@ MATERIALS = Rule(
                   "when the index says third_party: true. Deadlines (三(一)/(二)): 30 days from opening for the "
                   "form and topology, 90 days for the MLPS scans."),
     severity=Severity.HIGH,
+    tags=("documents",),
     needs=("documents",),
     judge=judge_materials,
 )
@@ -167,6 +168,7 @@ POLICIES = Rule(
     title_zh="八项互联网医院管理制度齐备",
     clause=cite("GD2020:3.2.2", interpretation=_ATTESTED + "Due 30 days from opening (三(二))."),
     severity=Severity.MEDIUM,
+    tags=("documents",),
     needs=("documents",),
     judge=judge_policies,
 )
@@ -179,6 +181,7 @@ EMERGENCY_PLANS = Rule(
                   _ATTESTED + "One file may cover several plans (list them all under its items). "
                   "Due 30 days from opening (三(二))."),
     severity=Severity.MEDIUM,
+    tags=("documents",),
     needs=("documents",),
     judge=judge_plans,
 )

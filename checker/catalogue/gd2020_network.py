@@ -257,6 +257,7 @@ ISPS = Rule(
     title_zh="至少由两家宽带网络供应商提供服务",
     clause=cite("GD2020:1.2.5", interpretation=ISPS_INTERPRETATION),
     severity=Severity.HIGH,
+    tags=("network",),
     needs=("uplinks",),
     judge=judge_isps,
 )
@@ -267,6 +268,7 @@ BANDWIDTH = Rule(
     title_zh="业务使用的每条上行链路带宽不低于10Mbps（实测）",
     clause=cite("GD2020:1.2.5", interpretation=BANDWIDTH_INTERPRETATION),
     severity=Severity.HIGH,
+    tags=("network",),
     needs=("uplinks",),
     judge_host=judge_bandwidth_host,
     applies_to=_measured,  # the hosts whose uplinks carry the business declare where to measure

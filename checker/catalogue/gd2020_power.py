@@ -158,6 +158,7 @@ POWER = Rule(
     title_zh="存放服务器的机房具备双路供电或紧急发电设施",
     clause=cite("GD2020:1.2.3.2", interpretation=POWER_INTERPRETATION),
     severity=Severity.HIGH,
+    tags=("hardware", "power"),
     needs=("power", "identity"),
     optional=("identity",),
     judge_host=judge_power_host,

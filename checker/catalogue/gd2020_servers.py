@@ -160,6 +160,7 @@ SERVERS = Rule(
                   "Servers are the distinct machines of the inventory that answered, told "
                   "apart by /etc/machine-id, so two inventory names for one machine count once."),
     severity=Severity.HIGH,
+    tags=("hardware", "servers"),
     needs=("identity",),
     judge=judge_servers,
 )
@@ -173,6 +174,7 @@ DB_APP_SPLIT = Rule(
                   "machine may be both, and at least one of each must be observed. Connections a host holds "
                   "open to a database engine on another host are listed as supporting evidence."),
     severity=Severity.HIGH,
+    tags=("hardware", "servers"),
     needs=("identity", "services", "connections"),
     judge=judge_split,
 )

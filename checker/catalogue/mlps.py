@@ -505,6 +505,7 @@ def _rule(check: Check) -> Rule:
         standard=cite(item.clause_id, interpretation=interpretation).model_copy(
             update={"ref": f"{item.ref} ({item.unit}, GB/T 28448-2019)"}),
         severity=check.severity,
+        tags=("mlps",),
         needs=check.needs,
         # listening sockets only add to what the baseline shows; without them the judge says inconclusive itself
         optional=tuple(f for f in check.needs if f == "services"),

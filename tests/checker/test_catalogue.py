@@ -119,3 +119,21 @@ def test_scenario_expectations_name_catalogue_rules() -> None:
     from simulator.spec import RULE_IDS
 
     assert set(RULE_IDS) <= {r.id for r in CATALOGUE}
+
+
+def test_every_rule_has_tags_a_version_and_a_status() -> None:
+    from dataclasses import replace
+
+    from checker.catalogue import CATALOGUE_VERSION, select
+    from checker.model import Status
+
+    slug = re.compile(r"^[a-z][a-z0-9-]*$")
+    for rule in CATALOGUE:
+        assert rule.tags and all(slug.match(t) for t in rule.tags), rule.id
+        assert re.match(r"^\d{4}\.\d{2}$", rule.since) and rule.since <= CATALOGUE_VERSION, rule.id
+        assert rule.describe()["status"] == rule.status.value and rule.describe()["tags"] == list(rule.tags)
+    # a deprecated rule stays in the table (old bundles and waivers name it) but runs only when named
+    old = replace(CATALOGUE[0], status=Status.DEPRECATED)
+    table = (old, *CATALOGUE[1:])
+    assert old not in select(None, table) and CATALOGUE[1] in select(None, table)
+    assert select([old.id], table) == (old,)
