@@ -282,12 +282,36 @@ def _demo_evidence(run: CheckRun, inventory: Path, out_dir: Path) -> Path:
 @app.command()
 def rules(
     fmt: Annotated[RulesFormat, typer.Option("--format", help="Output format.")] = RulesFormat.table,
+    explain: Annotated[str | None, typer.Option(
+        "--explain", metavar="ID", help="One rule in full: clause, reading, verdicts, examples.")] = None,
+    docs: Annotated[Path | None, typer.Option(
+        "--docs", metavar="DIR", help="Write a page per rule to DIR (the repository's docs/rules).")] = None,
 ) -> None:
     """List the rule catalogue with the clause each rule cites."""
     import json
 
-    from checker.catalogue import CATALOGUE
+    from checker.catalogue import CATALOGUE, rule_by_id
 
+    if explain is not None:
+        from rich.markdown import Markdown
+
+        from ihcheck.rule_docs import explain as page
+
+        try:
+            rule = rule_by_id(explain)
+        except KeyError:
+            raise InputError(f"--explain: unknown rule id {explain!r} (see `ihcheck rules`)") from None
+        text = page(rule)
+        if fmt is RulesFormat.markdown:
+            sys.stdout.write(text)
+        else:
+            out.print(Markdown(text))
+        return
+    if docs is not None:
+        from ihcheck.rule_docs import write
+
+        err.print(f"{len(write(docs))} pages written to {docs}")
+        return
     if fmt is RulesFormat.json:
         sys.stdout.write(json.dumps([r.describe() for r in CATALOGUE], ensure_ascii=False, indent=2) + "\n")
         return
