@@ -1,7 +1,9 @@
 """The rule catalogue: one table, in the order reports list it.
 
-A rule is listed here explicitly (no registration by import), so the catalogue, the README
-table and the bundle's catalogue hash are all generated from this one tuple.
+The table lists each catalogue module's own table (its `RULES`, in order) explicitly: no registration by
+import (docs/adr/0002-explicit-catalogue.md). So the catalogue, the README table, docs/rules/, the simulator's
+expectations and the bundle's catalogue hash are all generated from this one tuple, and a new rule is one
+entry in its module's `RULES`.
 """
 
 from __future__ import annotations
@@ -22,24 +24,16 @@ from checker.catalogue import (
 )
 from checker.model import Rule, Status
 
-CATALOGUE: tuple[Rule, ...] = (  # in the order of the notice's clauses
-    gd2020_servers.SERVERS,
-    gd2020_servers.DB_APP_SPLIT,
-    gd2020_power.POWER,
-    gd2020_domestic.DOMESTIC,
-    gd2020_av.AV_SYSTEMS,
-    gd2020_network.ISPS,
-    gd2020_network.BANDWIDTH,
+CATALOGUE: tuple[Rule, ...] = (  # by the notice's clauses, a module's rules together
+    *gd2020_servers.RULES,  # 一(二)3: servers, database apart
+    *gd2020_power.RULES,  # 一(二)3: machine-room power
+    *gd2020_domestic.RULES,  # 一(二)3: not abroad
+    *gd2020_av.RULES,  # 一(二)4
+    *gd2020_network.RULES,  # 一(二)5
     # 一(二)1–2 after 一(二)3–5: the hardware rules keep the first places that reports, tests and users rely on
-    gd2020_exchange.EXCHANGE,
-    gd2020_exchange.TELEMEDICINE,
-    gd2020_materials.MATERIALS,
-    gd2020_exchange.PLATFORM_FEED,
-    gd2020_materials.POLICIES,
-    gd2020_materials.EMERGENCY_PLANS,
-    bj2026_pilot.PHYSICIANS,  # Beijing 2026 first-visit pilot: only where ihcheck_programmes declares it
-    bj2026_pilot.FIRST_VISITS,
-    bj2026_pilot.TRACEABILITY,
+    *gd2020_exchange.RULES,  # 一(二)1–2, 三.2(1)
+    *gd2020_materials.RULES,  # 二(二), 三.2(2)–(3)
+    *bj2026_pilot.RULES,  # Beijing 2026 first-visit pilot: only where ihcheck_programmes declares it
     *mlps.MLPS_RULES,  # 一(二)1: the MLPS level 3 host baseline, one rule per GB/T 22239-2019 §8.1.4 item
 )
 

@@ -183,3 +183,5 @@ AV_SYSTEMS = Rule(
     needs=("identity", "av"),
     judge=judge_av,
 )
+
+RULES: tuple[Rule, ...] = (AV_SYSTEMS,)  # the catalogue lists them in this order

@@ -184,3 +184,5 @@ DOMESTIC = Rule(
     judge_host=judge_domestic_host,
     order=lambda host: not _stores_data(host),  # database servers first
 )
+
+RULES: tuple[Rule, ...] = (DOMESTIC,)  # the catalogue lists them in this order

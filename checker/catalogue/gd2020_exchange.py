@@ -10,7 +10,7 @@ unreachable host: the exchange could not be tried, which proves nothing either w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from checker.catalogue.clauses import cite
 from checker.engine import why_missing
@@ -246,4 +246,4 @@ PLATFORM_FEED = Rule(
     severity=Severity.HIGH, needs=("exchange",), judge=judge_platform,
     tags=("exchange", "platform"),
 )
-RULES: Iterable[Rule] = (EXCHANGE, TELEMEDICINE, PLATFORM_FEED)
+RULES: tuple[Rule, ...] = (EXCHANGE, TELEMEDICINE, PLATFORM_FEED)

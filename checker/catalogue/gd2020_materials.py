@@ -185,3 +185,5 @@ EMERGENCY_PLANS = Rule(
     needs=("documents",),
     judge=judge_plans,
 )
+
+RULES: tuple[Rule, ...] = (MATERIALS, POLICIES, EMERGENCY_PLANS)  # the catalogue lists them in this order

@@ -277,3 +277,5 @@ BANDWIDTH = Rule(
                  "no host was measured: set ihcheck_measure_endpoint (an `iperf3 -s` HOST:PORT outside the hospital "
                  "network) for the hosts whose uplinks carry the business"),
 )
+
+RULES: tuple[Rule, ...] = (ISPS, BANDWIDTH)  # the catalogue lists them in this order

@@ -164,3 +164,5 @@ POWER = Rule(
     judge_host=judge_power_host,
     blind_hint=Said(BLIND_HINT_ZH, BLIND_HINT),
 )
+
+RULES: tuple[Rule, ...] = (POWER,)  # the catalogue lists them in this order

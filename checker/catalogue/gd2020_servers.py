@@ -178,3 +178,5 @@ DB_APP_SPLIT = Rule(
     needs=("identity", "services", "connections"),
     judge=judge_split,
 )
+
+RULES: tuple[Rule, ...] = (SERVERS, DB_APP_SPLIT)  # the catalogue lists them in this order
