@@ -131,3 +131,12 @@ def test_every_rule_has_tags_a_version_and_a_status() -> None:
     table = (old, *CATALOGUE[1:])
     assert old not in select(None, table) and CATALOGUE[1] in select(None, table)
     assert select([old.id], table) == (old,)
+
+
+def test_a_rule_new_since_the_first_catalogue_says_so() -> None:
+    """`since` defaults to the first catalogue (2026.11): a rule main did not have then must name its version."""
+    import json
+
+    first = {rule for verdicts in json.loads((ROOT / "tests" / "data" / "catalogue" / "rejudged-before.json")
+                                             .read_text(encoding="utf-8")).values() for rule in verdicts}
+    assert {r.id for r in CATALOGUE if r.since == "2026.11"} <= first
