@@ -103,6 +103,10 @@ class Document(Frozen):
     url: str = Field(default="", pattern=r"^(https?://\S+)?$",
                      description="a public address of the text; empty when none was found (never invented)")
 
+    def passage(self, key: str, ref: str, text_zh: str, text_en: str) -> Clause:
+        """One passage of this document, its id `<document id>:<key>` (e.g. GD2020:1.2.3.2)."""
+        return Clause(id=f"{self.id}:{key}", document=self, ref=ref, text_zh=text_zh, text_en=text_en)
+
 
 class Clause(Frozen):
     """One passage of a source document, kept once in checker/catalogue/clauses/ and cited by rules by `id`.
@@ -222,6 +226,7 @@ class Rule:
     blind_hint: Said | None = None  # what to declare when a host cannot show what the rule needs
     nobody: Said = Said("清单中没有主机", "the inventory has no hosts")
     standard: Clause | None = None  # the standard's item the rule checks, where `clause` says why it applies
+    read_with: tuple[Clause, ...] = ()  # passages of other sources the rule's reading draws on (e.g. Qinghai 2019)
     # The title in Chinese, shown first in what a regulator reads (`title` is its English beside it). Worded from
     # the clause or standard item the rule cites; tests/checker/test_catalogue_titles.py fails a rule without one.
     title_zh: str = ""
@@ -253,4 +258,5 @@ class Rule:
             "since": self.since,
             "status": self.status.value,
             "clause": self.clause.model_dump(mode="json"),
-        } | ({"standard": self.standard.model_dump(mode="json")} if self.standard else {})
+        } | ({"standard": self.standard.model_dump(mode="json")} if self.standard else {}) | (
+            {"read_with": [c.model_dump(mode="json") for c in self.read_with]} if self.read_with else {})

@@ -84,6 +84,10 @@ def explain(rule: Rule, examples: Path = EXAMPLES) -> str:
              "## 条款 Clause", "", *_source(c), "", *_quote(c.text_zh), "", *_quote(c.text_en), ""]
     if s is not None:
         lines += ["## 标准要求 Standard item", "", *_source(s), "", *_quote(s.text_zh), "", *_quote(s.text_en), ""]
+    if rule.read_with:
+        lines += ["## 参照 Read with", ""]
+    for other in rule.read_with:
+        lines += [*_source(other), "", *_quote(other.text_zh), "", *_quote(other.text_en), ""]
     readings = [x.interpretation for x in (c, s) if x is not None and x.interpretation]
     if readings:
         lines += ["## ihcheck 的理解 How ihcheck reads it", "", *(line for r in readings for line in (r, ""))]

@@ -405,6 +405,7 @@ TRACEABILITY = Rule(
                   "same of all internet-hospital data: “…服務產生的數據應當全程留痕,可查詢、可追溯,滿足行業監管需求”."),
     severity=Severity.HIGH,
     tags=("pilot", "traceability"),
+    read_with=(cite("QH2019:30"),),
     needs=("pilot",),
     judge=judge_traceability,
 )

@@ -245,5 +245,6 @@ PLATFORM_FEED = Rule(
     clause=cite("GD2020:3.2.1", interpretation=PLATFORM_INTERPRETATION),
     severity=Severity.HIGH, needs=("exchange",), judge=judge_platform,
     tags=("exchange", "platform"),
+    read_with=(cite("QH2019:29"), cite("QH2019:safeguard-3")),
 )
 RULES: tuple[Rule, ...] = (EXCHANGE, TELEMEDICINE, PLATFORM_FEED)

@@ -36,7 +36,7 @@ def test_rules_cite_the_one_copy_of_each_clause() -> None:
     from checker.catalogue.clauses import CLAUSES, cite
 
     for rule in CATALOGUE:
-        for cited in (rule.clause, rule.standard):
+        for cited in (rule.clause, rule.standard, *rule.read_with):
             if cited is None:
                 continue
             ids = cited.id.split("+")

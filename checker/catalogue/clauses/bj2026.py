@@ -21,12 +21,8 @@ BJ2026 = Document(
 )
 
 
-def _clause(id: str, ref: str, zh: str, en: str) -> Clause:
-    return Clause(id=f"BJ2026:{id}", document=BJ2026, ref=ref, text_zh=zh, text_en=en)
-
-
 CLAUSES: tuple[Clause, ...] = (
-    _clause(
+    BJ2026.passage(
         "1", "一",
         "一、要落实监管责任。充分发挥北京市互联网诊疗监管平台作用,加强信息化监管和穿透式监管,"
         "确保医疗机构的执业信息、人员资质、诊疗数据和活动过程全程留痕、可追溯。",
@@ -35,7 +31,7 @@ CLAUSES: tuple[Clause, ...] = (
         "institutions' practice information, staff qualifications, clinical data and the activity itself are "
         "recorded throughout and traceable.",
     ),
-    _clause(
+    BJ2026.passage(
         "3", "三",
         "三、要加强对试点医院和医务人员管理。规范互联网诊疗行为,医师开展互联网诊疗应当依法取得相应执业资质,"
         "具有3年以上独立临床工作经验,实行“白名单”动态管理。为儿童提供互联网首诊服务时,应当确定患儿有监护人陪伴。",
@@ -45,7 +41,7 @@ CLAUSES: tuple[Clause, ...] = (
         "'whitelist'. When providing an internet first visit to a child, it shall be confirmed that the child "
         "is accompanied by a guardian.",
     ),
-    _clause(
+    BJ2026.passage(
         "4", "四",
         "四、要指导试点医院明确互联网诊疗的终止条件。当患者病情出现变化或存在其他不适宜互联网诊疗的情况时,"
         "接诊医师应当立即终止互联网诊疗活动,并引导患者到实体医疗机构就诊。",
@@ -53,7 +49,7 @@ CLAUSES: tuple[Clause, ...] = (
         "condition changes or internet diagnosis and treatment is otherwise unsuitable, the physician shall "
         "end it at once and guide the patient to a physical medical institution.",
     ),
-    _clause(
+    BJ2026.passage(
         "6", "六",
         "六、试点时间为一年(2026年1月至12月)。",
         "6. The pilot lasts one year (January to December 2026).",

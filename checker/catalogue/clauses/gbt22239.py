@@ -322,6 +322,6 @@ def item(unit: str) -> Item:
 
 
 CLAUSES: tuple[Clause, ...] = tuple(
-    Clause(id=row.clause_id, document=GB22239, ref=row.ref, text_zh=row.text_zh, text_en=row.text_en)
+    GB22239.passage(row.clause_id.removeprefix(f"{GB22239.id}:"), row.ref, row.text_zh, row.text_en)
     for row in ITEMS
 )

@@ -21,24 +21,20 @@ QH2019 = Document(
 )
 
 
-def _clause(id: str, ref: str, zh: str, en: str) -> Clause:
-    return Clause(id=f"QH2019:{id}", document=QH2019, ref=ref, text_zh=zh, text_en=en)
-
-
 CLAUSES: tuple[Clause, ...] = (
-    _clause(
+    QH2019.passage(
         "29", "29",
         "将所有开展互联网医疗服务的医疗机构和互联网医疗服务数据向监管平台进行推送、传输和备份",
         "all medical institutions providing internet medical services, and their internet medical service data, "
         "are pushed, transmitted and backed up to the supervision platform",
     ),
-    _clause(
+    QH2019.passage(
         "30", "30",
         "“互联网+医疗健康”服务产生的数据应当全程留痕,可查询、可追溯,满足行业监管需求。",
         "Data produced by 'Internet + healthcare' services shall be recorded throughout, queryable and traceable, "
         "meeting the needs of sector supervision.",
     ),
-    _clause(
+    QH2019.passage(
         "safeguard-3", "三(三)",
         "强化加密和密钥管理，保证应用安全以及传输安全。",
         "strengthen encryption and key management, and ensure application security and transmission security.",
