@@ -101,3 +101,14 @@ def test_bad_overlays_are_one_line_naming_file_and_field(tmp_path: Path, body: s
     path = tmp_path / "bad.yaml"
     path.write_text('description: "bad"\n' + body, encoding="utf-8")
     assert _error(path).startswith(expected)
+
+
+@pytest.mark.parametrize("name", ["compliant", "single-server"])
+def test_the_copy_a_boot_keeps_reads_back_as_the_resolved_spec(tmp_path: Path, name: str) -> None:
+    """`sim status`/`down` read the booted spec from the state directory: the overlay resolved, not its file."""
+    from simulator.deploy import _load_copy, write_copy
+
+    _, scenario = spec.load(name)
+    text = write_copy(scenario, tmp_path).read_text(encoding="utf-8")
+    assert "extends" not in text
+    assert _load_copy(tmp_path) == scenario
