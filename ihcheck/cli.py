@@ -325,7 +325,8 @@ def rules(
         c, s = r.clause, r.standard
         source = f"{c.document.id} {c.ref}" + (f" → {s.document.id} {s.ref}" if s else "")
         quoted = s or c  # a rule checking a standard's item quotes the item; GD2020 一(二)1 says why it applies
-        table.add_row(f"{r.id}\n{escape(r.title_zh)}\n[dim]{escape(r.title)}[/]", r.severity.value, escape(source),
+        level = f"{r.severity.value}\n[dim]{r.status.value}[/]"  # stable / preview / deprecated under it
+        table.add_row(f"{r.id}\n{escape(r.title_zh)}\n[dim]{escape(r.title)}[/]", level, escape(source),
                       escape(quoted.text_zh), escape(quoted.text_en))
     out.print(table)
 
