@@ -88,8 +88,8 @@ def explain(rule: Rule, examples: Path = EXAMPLES) -> str:
         lines += ["## 参照 Read with", ""]
     for other in rule.read_with:
         lines += [*_source(other), "", *_quote(other.text_zh), "", *_quote(other.text_en), ""]
-    readings = [x.interpretation for x in (c, s) if x is not None and x.interpretation]
-    if readings:
+    readings = [r for x in (c, s) if x is not None for r in (x.interpretation_zh, x.interpretation) if r]
+    if readings:  # the Chinese reading first where the rule has one
         lines += ["## ihcheck 的理解 How ihcheck reads it", "", *(line for r in readings for line in (r, ""))]
     lines += ["## 结论 Verdicts", ""]
     for verdict in (Verdict.PASS, Verdict.FAIL, Verdict.INCONCLUSIVE, Verdict.ERROR):

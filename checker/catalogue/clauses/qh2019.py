@@ -35,7 +35,7 @@ CLAUSES: tuple[Clause, ...] = (
         "meeting the needs of sector supervision.",
     ),
     QH2019.passage(
-        "safeguard-3", "三(三)",
+        "safeguard-3", "四(三)",  # the safeguards' (三) 建立安全保障机制, under part 四
         "强化加密和密钥管理，保证应用安全以及传输安全。",
         "strengthen encryption and key management, and ensure application security and transmission security.",
     ),
