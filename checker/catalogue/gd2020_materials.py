@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from checker.catalogue.clauses import cite
 from checker.catalogue.common import all_hosts
 from checker.catalogue.materials_checklist import ITEMS, Item
-from checker.catalogue.sources import GD2020
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
+from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import DeploymentFacts
 from probes.facts.materials import INDEX, DocumentFacts, DocumentFile
 
@@ -27,33 +27,6 @@ NOTICE_ISSUED = date(2020, 5, 18)  # the date the notice is signed
 NOTICE_PUBLISHED = date(2020, 5, 21)  # 发布时间: 三(一) counts "自本通知发布之日起", from publication
 SUBMISSION_INTERVAL_DAYS = 365  # 三.2(4) 每年提交: the MLPS scans are submitted again within a year of the last
 
-MATERIALS_ZH = (
-    "接入省监管平台需提交的材料。1.互联网医疗监管平台接入申请表；2.互联网医院信息系统《信息系统安全等级保护任务告知书"
-    "(回执)》《信息系统安全等级保护备案证明》；3.系统部署拓扑图；4.如与第三方机构合作建立互联网医院的，需提交合作协议"
-    "。合作协议中应明确互联网医院信息系统网络信息安全、隐私保护等责任划分。"
-)
-MATERIALS_EN = (
-    "Materials to submit for access to the provincial supervision platform: 1. the internet medical supervision "
-    "platform access application form; 2. the internet hospital information system's MLPS task notice (receipt) "
-    "and MLPS filing certificate; 3. the system deployment topology diagram; 4. where the internet hospital is "
-    "built with a third party, the cooperation agreement, which shall set out the division of responsibility for "
-    "network and information security and privacy protection."
-)
-POLICIES_ZH = (
-    "互联网医院完成执行许可登记后，要向省监管平台上传如下资料：(2)互联网医疗服务管理制度、互联网医院信息系统使用管理"
-    "制度、互联网医疗质量控制和评价制度、在线处方管理制度、患者知情同意制度、在线医疗文书书写与管理制度、在线就诊患者"
-    "风险评估与突发状况预防及应急处置制度、互联网医疗护理人员培训考核制度；"
-)
-POLICIES_EN = (
-    "After practice registration the internet hospital shall upload to the platform: (2) its policies on internet "
-    "medical service management, information system use, internet medical quality control and evaluation, online "
-    "prescriptions, patient informed consent, writing and management of online medical records, risk assessment "
-    "of online patients with prevention of and response to emergencies, and training and assessment of internet "
-    "nursing staff;"
-)
-PLANS_ZH = "(3)停电、断网、设备故障、网络信息安全等突发事件的应急预案；"
-PLANS_EN = "(3) emergency plans for sudden events such as power loss, network loss, equipment failure and network " \
-    "and information security incidents;"
 
 
 def deadline_base(docs: DocumentFacts) -> date | None:
@@ -209,21 +182,24 @@ _ATTESTED = ("Judged from the hospital's documents folder (ihcheck_documents_dir
              "is satisfied by a listed file that is present and unexpired; ihcheck does not read the paper's content. ")
 
 MATERIALS_READING = Said(
-    "依据医院文件目录（ihcheck_documents_dir 及其 materials.yaml）判定：索引列出、文件在册且未过期即满足该项；ihcheck"
-    " 不阅读文件内容，所有结论均为“经文件证明”。除二(二)的接入申请表、等级保护任务告知书(回执)与备案证明、系统部署拓"
-    "扑图、合作协议（索引 third_party: true 时要求）外，还要求三(一)/(二)须首先上传的《医疗机构执业许可证》和二(三)3 "
-    "由省监管平台运营部门出具的《数据接入证明》。等级保护两份扫描件须每年提交（三.2(4)）：按索引中上次提交日期（submi"
-    "tted）判断，上次提交满一年未再提交为不符合，未写明提交日期为无法判定；证书签发时间长短本身不构成过期（只有索引写"
-    "明的 expires 才算）。期限（三(一)/(二)）：本通知发布（2020-05-21）前已登记的互联网医院自发布之日起算，其他自开业"
-    "之日起算；许可证、申请表和拓扑图 30 日，等级保护扫描件 90 日。",
+    "依据医院文件目录（ihcheck_documents_dir 及其 materials.yaml）判定：索引列出、文件在册且未过期即满足"
+    "该项；ihcheck 不阅读文件内容，所有结论均为“经文件证明”。除二(二)的接入申请表、等级保护任务告知书(回"
+    "执)与备案证明、系统部署拓扑图、合作协议（索引 third_party: true 时要求）外，还要求三(一)/(二)须首先"
+    "上传的《医疗机构执业许可证》和二(三)3 由省监管平台运营部门出具的《数据接入证明》。等级保护两份扫描件"
+    "须每年提交（三.2(4)）：按索引中上次提交日期（submitted）判断，上次提交满一年未再提交为不符合，未写明"
+    "提交日期为无法判定；证书签发时间长短本身不构成过期（只有索引写明的 expires 才算）。期限（三(一)/(二)"
+    "）：本通知发布（2020-05-21）前已登记的互联网医院自发布之日起算，其他自开业之日起算；许可证、申请表和"
+    "拓扑图 30 日，等级保护扫描件 90 日。",
     _ATTESTED + "Besides 二(二)'s application form, MLPS receipt and certificate, topology and agreement "
-    "(required when the index says third_party: true), the checklist holds the 《医疗机构执业许可证》 (practice licen"
-    "ce, the first paper to upload under 三(一)/(二)) and the 《数据接入证明》 (the platform operator's data-access c"
-    "ertificate, 二(三)3). The MLPS receipt and certificate are submitted every year (三.2(4)): judged by the index's"
-    " date of the last submission (submitted): fail when a year has passed since it, inconclusive when the index does"
-    " not give it; a certificate's age is no expiry (only an expires the index gives is). Deadlines (三(一)/(二)): a "
-    "hospital registered before the notice's publication (2020-05-21) counts from publication, any other from its ope"
-    "ning; 30 days for the licence, form and topology, 90 days for the MLPS scans.",
+    "(required when the index says third_party: true), the checklist holds the 《医疗机构执业许可证》 "
+    "(practice licence, the first paper to upload under 三(一)/(二)) and the 《数据接入证明》 "
+    "(the platform operator's data-access certificate, 二(三)3). "
+    "The MLPS receipt and certificate are submitted every year (三.2(4)): judged by the "
+    "index's date of the last submission (submitted): fail when a year has passed since it, inconclusive when "
+    "the index does not give it; a certificate's age is no expiry (only an expires the index gives is). "
+    "Deadlines (三(一)/(二)): a hospital registered before the notice's publication (2020-05-21) counts from "
+    "publication, any other from its opening; 30 days for the licence, form and topology, 90 days for the MLPS "
+    "scans.",
 )
 
 MATERIALS = Rule(
@@ -232,9 +208,9 @@ MATERIALS = Rule(
     "(submitted yearly), topology, data-access certificate, agreement",
     title_zh="接入省监管平台需提交的材料齐备：执业许可证、接入申请表、等级保护任务告知书(回执)与备案证明（每年提交）、"
     "系统部署拓扑图、数据接入证明、合作协议",
-    clause=Clause(document=GD2020, ref="二(二)", text_zh=MATERIALS_ZH, text_en=MATERIALS_EN,
-                  interpretation=MATERIALS_READING.en, interpretation_zh=MATERIALS_READING.zh),
+    clause=cite("GD2020:2.2", interpretation=MATERIALS_READING),
     severity=Severity.HIGH,
+    tags=("documents",),
     needs=("documents",),
     judge=judge_materials,
 )
@@ -243,9 +219,9 @@ POLICIES = Rule(
     id=POLICIES_ID,
     title="The eight internet-hospital management policies are on file",
     title_zh="八项互联网医院管理制度齐备",
-    clause=Clause(document=GD2020, ref="三.2(2)", text_zh=POLICIES_ZH, text_en=POLICIES_EN,
-                  interpretation=_ATTESTED + "Due 30 days from opening (三(二))."),
+    clause=cite("GD2020:3.2.2", interpretation=_ATTESTED + "Due 30 days from opening (三(二))."),
     severity=Severity.MEDIUM,
+    tags=("documents",),
     needs=("documents",),
     judge=judge_policies,
 )
@@ -254,10 +230,13 @@ EMERGENCY_PLANS = Rule(
     id=PLANS_ID,
     title="Emergency plans for power loss, network loss, equipment failure and security incidents are on file",
     title_zh="停电、断网、设备故障、网络信息安全等突发事件的应急预案齐备",
-    clause=Clause(document=GD2020, ref="三.2(3)", text_zh=PLANS_ZH, text_en=PLANS_EN,
-                  interpretation=_ATTESTED + "One file may cover several plans (list them all under its items). "
+    clause=cite("GD2020:3.2.3", interpretation=
+                  _ATTESTED + "One file may cover several plans (list them all under its items). "
                   "Due 30 days from opening (三(二))."),
     severity=Severity.MEDIUM,
+    tags=("documents",),
     needs=("documents",),
     judge=judge_plans,
 )
+
+RULES: tuple[Rule, ...] = (MATERIALS, POLICIES, EMERGENCY_PLANS)  # the catalogue lists them in this order

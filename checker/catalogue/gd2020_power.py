@@ -7,15 +7,12 @@ attestation passes (reported as attested, never as observed) and the server-side
 
 from __future__ import annotations
 
-from checker.catalogue.sources import GD2020
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
+from checker.catalogue.clauses import cite
+from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import HostFacts
 from probes.facts.power import PowerFacts, PowerSupplyUnit, UpsReading
 
 POWER_ID = "GD2020-1.2.3-power"
-POWER_TEXT_ZH = "存放服务器的机房应当具备双路供电或紧急发电设施。"
-POWER_TEXT_EN = ("The machine room housing the servers shall have dual-circuit power supply or emergency "
-                 "generating facilities.")
 POWER_READING = Said(
     "逐台服务器判定。条款要求的是机房：双路市电或应急发电设施，二者都在墙后，操作系统看不到。只有 ihcheck"
     "_power_attestation 指明的证明文件能使本项符合，且记为“经证明”而非“观测”。服务器自身的电源（BMC 的电"
@@ -170,12 +167,13 @@ POWER = Rule(
     id=POWER_ID,
     title="The machine room has dual power feeds or emergency generation",
     title_zh="存放服务器的机房具备双路供电或紧急发电设施",
-    clause=Clause(document=GD2020, ref="一(二)3", text_zh=POWER_TEXT_ZH, text_en=POWER_TEXT_EN,
-                  interpretation=POWER_READING.en,
-                  interpretation_zh=POWER_READING.zh),
+    clause=cite("GD2020:1.2.3.2", interpretation=POWER_READING),
     severity=Severity.HIGH,
+    tags=("hardware", "power"),
     needs=("power", "identity"),
     optional=("identity",),
     judge_host=judge_power_host,
     blind_hint=Said(BLIND_HINT_ZH, BLIND_HINT),
 )
+
+RULES: tuple[Rule, ...] = (POWER,)  # the catalogue lists them in this order

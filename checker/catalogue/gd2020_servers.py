@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from checker.catalogue.clauses import cite
 from checker.catalogue.common import (
     all_hosts,
     blind_verdict,
@@ -12,17 +13,10 @@ from checker.catalogue.common import (
     simulated_apart,
     why_blind,
 )
-from checker.catalogue.sources import GD2020
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
+from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.links import host_links
 from probes.facts.services import ServiceInstance
-
-SERVERS_TEXT_ZH = "用于互联网医院运行的服务器不少于2套，且需划分数据库存储服务器与应用系统服务器。"
-SERVERS_TEXT_EN = (
-    "No fewer than 2 servers shall be used to run the internet hospital, and database storage servers "
-    "shall be separated from application system servers."
-)
 
 SERVERS_READING = Said(
     "服务器是清单中应答的不同机器：以 /etc/machine-id 与 SSH 主机密钥区分，且运行在同一个内核上的主机"
@@ -225,9 +219,9 @@ SERVERS = Rule(
     id=SERVERS_ID,
     title="At least two servers run the internet hospital",
     title_zh="用于互联网医院运行的服务器不少于2套",
-    clause=Clause(document=GD2020, ref="一(二)3", text_zh=SERVERS_TEXT_ZH, text_en=SERVERS_TEXT_EN,
-                  interpretation=SERVERS_READING.en, interpretation_zh=SERVERS_READING.zh),
+    clause=cite("GD2020:1.2.3.1", interpretation=SERVERS_READING),
     severity=Severity.HIGH,
+    tags=("hardware", "servers"),
     needs=("identity",),
     judge=judge_servers,
 )
@@ -236,9 +230,11 @@ DB_APP_SPLIT = Rule(
     id=SPLIT_ID,
     title="Database servers are separate from application servers",
     title_zh="数据库存储服务器与应用系统服务器相互划分",
-    clause=Clause(document=GD2020, ref="一(二)3", text_zh=SERVERS_TEXT_ZH, text_en=SERVERS_TEXT_EN,
-                  interpretation=SPLIT_READING.en, interpretation_zh=SPLIT_READING.zh),
+    clause=cite("GD2020:1.2.3.1", interpretation=SPLIT_READING),
     severity=Severity.HIGH,
+    tags=("hardware", "servers"),
     needs=("identity", "services", "connections"),
     judge=judge_split,
 )
+
+RULES: tuple[Rule, ...] = (SERVERS, DB_APP_SPLIT)  # the catalogue lists them in this order
