@@ -292,6 +292,12 @@ def _visits_judged(pilot: PilotFacts) -> tuple[list[dict[str, Any]], list[dict[s
     return rows, unknown
 
 
+def _visit_rows(rows: list[dict[str, Any]]) -> Said:
+    """Visits with their reasons, as a reason lists them (the first MAX_LISTED; all are in details)."""
+    return _listed([Said(f"{r['visit']}（第 {r['row']} 行）：{'，'.join(r['reasons_zh'])}",
+                         f"{r['visit']} (row {r['row']}): {', '.join(r['reasons'])}") for r in rows])
+
+
 def judge_first_visits(facts: DeploymentFacts) -> list[Finding]:
     if (na := _not_declared(FIRST_VISITS_ID, facts) or _unapproved(FIRST_VISITS_ID, facts)) is not None:
         return na
@@ -321,8 +327,7 @@ def judge_first_visits(facts: DeploymentFacts) -> list[Finding]:
                    f"; the declaration goes beyond the approval (judged by the approval, never as a pass): "
                    f"{override.en}") if overrides else Said("", ""))
     if problems:
-        listed = _listed([Said(f"{p['visit']}（第 {p['row']} 行）：{'，'.join(p['reasons_zh'])}",
-                               f"{p['visit']} (row {p['row']}): {', '.join(p['reasons'])}") for p in problems])
+        listed = _visit_rows(problems)
         said = Said(f"{len(first)} 次首诊中有 {len(problems)} 次不符合试点要求：{listed.zh}",
                     f"{len(problems)} of {len(first)} first visit(s) break the pilot's conditions: "
                     f"{listed.en}") + beyond
@@ -342,8 +347,7 @@ def judge_first_visits(facts: DeploymentFacts) -> list[Finding]:
         return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
                         details=details, **said.reason())]
     if unknown:
-        listed = _listed([Said(f"{u['visit']}（第 {u['row']} 行）：{'，'.join(u['reasons_zh'])}",
-                               f"{u['visit']} (row {u['row']}): {', '.join(u['reasons'])}") for u in unknown])
+        listed = _visit_rows(unknown)
         said = Said(f"{len(first)} 次首诊中有 {len(unknown)} 次无法按就诊当天的“白名单”判定：{listed.zh}",
                     f"{len(unknown)} of {len(first)} first visit(s) cannot be judged against the whitelist as it "
                     f"stood that day: {listed.en}") + beyond
