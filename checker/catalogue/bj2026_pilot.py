@@ -323,6 +323,10 @@ def judge_first_visits(facts: DeploymentFacts) -> list[Finding]:
                "specialties": list(specialties), "period": [start.isoformat(), end.isoformat()],
                "overrides": [o.en for o in overrides], "unknown": unknown}
     override = Said.join(overrides)
+    def found(verdict: Verdict, said: Said) -> list[Finding]:
+        return [Finding(rule_id=FIRST_VISITS_ID, verdict=verdict, hosts=hosts, evidence=tuple(evidence),
+                        details=details, **said.reason())]
+
     beyond = (Said(f"；声明越出批复（已按批复判定，不作为符合）：{override.zh}",
                    f"; the declaration goes beyond the approval (judged by the approval, never as a pass): "
                    f"{override.en}") if overrides else Said("", ""))
@@ -331,40 +335,34 @@ def judge_first_visits(facts: DeploymentFacts) -> list[Finding]:
         said = Said(f"{len(first)} 次首诊中有 {len(problems)} 次不符合试点要求：{listed.zh}",
                     f"{len(problems)} of {len(first)} first visit(s) break the pilot's conditions: "
                     f"{listed.en}") + beyond
-        return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.FAIL, hosts=hosts, evidence=tuple(evidence),
-                        details=details, **said.reason())]
+        return found(Verdict.FAIL, said)
     if not first:
         said = Said(f"共 {len(visits)} 条就诊记录，其中没有首诊：无可判定的首诊",
                     f"{len(visits)} visit record(s), no first visit among them: nothing to judge")
-        return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
-                        details=details, **said.reason())]
+        return found(Verdict.INCONCLUSIVE, said)
     if pilot.roster is None:
         why = _missing(pilot, "roster", Said("清单未声明医师名册", "no roster declared"))
         said = Said(f"{len(first)} 次首诊在其他方面均符合要求，但缺少医师名册，无法判断接诊医师是否在“白名单”中："
                     f"{why.zh}",
                     f"{len(first)} first visit(s) otherwise in order, but without the physician roster it cannot be "
                     f"told whether their physicians were whitelisted: {why.en}")
-        return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
-                        details=details, **said.reason())]
+        return found(Verdict.INCONCLUSIVE, said)
     if unknown:
         listed = _visit_rows(unknown)
         said = Said(f"{len(first)} 次首诊中有 {len(unknown)} 次无法按就诊当天的“白名单”判定：{listed.zh}",
                     f"{len(unknown)} of {len(first)} first visit(s) cannot be judged against the whitelist as it "
                     f"stood that day: {listed.en}") + beyond
-        return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
-                        details=details, **said.reason())]
+        return found(Verdict.INCONCLUSIVE, said)
     if overrides:
         said = Said(f"{len(first)} 次首诊在批复范围内均符合要求", f"{len(first)} first visit(s) in order under the "
                     "approval's terms") + beyond
-        return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
-                        details=details, **said.reason())]
+        return found(Verdict.INCONCLUSIVE, said)
     said = Said(f"全部 {len(first)} 次首诊均属试点专业、由“白名单”医师接诊、在试点期内；{details['children']} 次儿童"
                 f"首诊均记录有监护人陪伴，{details['terminated']} 次终止的首诊均已引导患者到实体医疗机构就诊",
                 f"all {len(first)} first visit(s): pilot specialty, whitelisted physician, inside the pilot period; "
                 f"{details['children']} child visit(s) with a guardian recorded, {details['terminated']} terminated "
                 "visit(s) referred offline")
-    return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.PASS, hosts=hosts, evidence=tuple(evidence),
-                    details=details, **said.reason())]
+    return found(Verdict.PASS, said)
 
 
 # ---------------------------------------------------------------------------------------------- traceability
