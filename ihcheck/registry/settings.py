@@ -17,6 +17,7 @@ from checker.errors import InputError
 
 DEFAULT_DATA = Path(os.environ.get("IHCHECK_REGISTRY_DATA", "ihcheck-registry"))
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # one upload: the largest bundle a hospital hands in over HTTP
+MAX_BUNDLE_BYTES = 256 * 1024 * 1024  # one bundle decompressed (a decompression bomb stops here)
 MAX_UPLOADS_PER_HOUR = 120  # per token: a hospital submits weekly; more than this is a script gone wrong
 
 
@@ -107,6 +108,7 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
         LOGIN_URL="/admin/login/",
         IHCHECK_REGISTRY_DATA=str(data),
         IHCHECK_MAX_UPLOAD_BYTES=int(os.environ.get("IHCHECK_REGISTRY_MAX_UPLOAD", MAX_UPLOAD_BYTES)),
+        IHCHECK_MAX_BUNDLE_BYTES=int(os.environ.get("IHCHECK_REGISTRY_MAX_BUNDLE", MAX_BUNDLE_BYTES)),
         IHCHECK_UPLOADS_PER_HOUR=int(os.environ.get("IHCHECK_REGISTRY_UPLOADS_PER_HOUR", MAX_UPLOADS_PER_HOUR)),
         IHCHECK_STALE_DAYS=int(os.environ.get("IHCHECK_REGISTRY_STALE_DAYS", 35)),
     )
