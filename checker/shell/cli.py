@@ -424,6 +424,9 @@ def _mount_trail() -> None:
 
 
 _mount_trail()
+from ihcheck.registry.cli import register as _mount_registry  # noqa: E402  (`registry`, `submit`, `trail head`)
+
+_mount_registry(app)
 
 
 def _help_types_as_users_type_them() -> None:

@@ -74,6 +74,7 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
         ],
         MIDDLEWARE=[
             "django.middleware.security.SecurityMiddleware",
+            "whitenoise.middleware.WhiteNoiseMiddleware",  # the admin's (and the pages') static files, no web server
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.middleware.common.CommonMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",
@@ -103,7 +104,7 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
         STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                               "OPTIONS": {"location": str(data / "blobs"), "file_permissions_mode": 0o444}},
                   "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
-        STATIC_URL="/static/", STATIC_ROOT=str(data / "static"),
+        STATIC_URL="/static/", STATIC_ROOT=str(data / "static"), WHITENOISE_USE_FINDERS=True,
         USE_TZ=True, TIME_ZONE="Asia/Shanghai", LANGUAGE_CODE="zh-hans",
         LOGIN_URL="/admin/login/",
         IHCHECK_REGISTRY_DATA=str(data),

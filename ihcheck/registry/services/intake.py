@@ -114,9 +114,9 @@ def verify_for(content: dict[str, bytes], name: str, hospital: Hospital | None) 
     keys = list(hospital.keys.all())
     valid = [k for k in keys if when is not None and key_valid_at(k, when)]
     keyring = {f"{hospital.uscc}#{k.pk}": k.fingerprints() for k in valid}
+    if claimed is not None and when is not None and claimed not in valid:
+        raise Refused(f"{name}: {_why_not_valid(claimed, when)}")
     if not keyring:
-        if claimed is not None and when is not None:
-            raise Refused(f"{name}: {_why_not_valid(claimed, when)}")
         raise Refused(f"{name}: unpinned: no key of {hospital.uscc} was valid at the bundle's signing time "
                       f"({when.isoformat() if when else 'unknown'})")
     verification = verify_content(content, name, keyring=keyring)
