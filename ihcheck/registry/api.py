@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.security import HttpBearer, SessionAuth
 
 from checker.errors import InputError
@@ -187,7 +187,7 @@ def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
 @api.post("/bundles", auth=hospital_token, response={200: IntakeOut, 201: IntakeOut, 422: dict[str, str]},
           summary="Submit a bundle (.tar.gz as the request body)", openapi_extra={
               "requestBody": {"content": {"application/gzip": {"schema": {"type": "string", "format": "binary"}}}}})
-def submit_bundle(request: HttpRequest, name: str = "upload.tar.gz") -> tuple[int, IntakeOut]:
+def submit_bundle(request: HttpRequest, name: str = "upload.tar.gz") -> Status[IntakeOut]:
     token: UploadToken = request.auth  # type: ignore[attr-defined]
     _rate(token)
     label = f"{name[:100]} (token {token.prefix}…)"
@@ -199,14 +199,14 @@ def submit_bundle(request: HttpRequest, name: str = "upload.tar.gz") -> tuple[in
         raise
     taken = intake.take(data, name=label, via="http", actor=f"token:{token.prefix}", hospital=token.hospital)
     b = taken.bundle
-    return (201 if taken.created else 200), IntakeOut(
+    return Status(201 if taken.created else 200, IntakeOut(
         bundle=b.digest, created=taken.created, hospital=token.hospital.uscc, signed_at=b.signed_at, worst=b.worst,
-        catalogue_version=b.catalogue_version)
+        catalogue_version=b.catalogue_version))
 
 
 @api.post("/trail-heads", auth=hospital_token, response={201: AnchorOut, 422: dict[str, str]},
           summary="Anchor a signed audit-trail head (`ihcheck registry trail-head`), optionally with the log")
-def submit_trail_head(request: HttpRequest) -> tuple[int, AnchorOut]:
+def submit_trail_head(request: HttpRequest) -> Status[AnchorOut]:
     token: UploadToken = request.auth  # type: ignore[attr-defined]
     _rate(token)
     raw = _limited_body(request, "trail head")
@@ -216,7 +216,7 @@ def submit_trail_head(request: HttpRequest) -> tuple[int, AnchorOut]:
     except ValueError as exc:
         raise InputError(f"trail head: not a JSON {{head, log_base64}} body ({type(exc).__name__})") from None
     made = anchor.submit_head(token.hospital, body.head, actor=f"token:{token.prefix}", log=log)
-    return 201, AnchorOut(head=made.head, last_seq=made.last_seq, extends=made.extends, problem=made.problem)
+    return Status(201, AnchorOut(head=made.head, last_seq=made.last_seq, extends=made.extends, problem=made.problem))
 
 
 # ---------------------------------------------------------------- what regulators read
@@ -295,25 +295,25 @@ def action_log(request: HttpRequest) -> HttpResponse:
 
 
 @api.post("/hospitals", auth=admin_only, response={201: dict[str, str]}, summary="Enrol a hospital")
-def enrol_hospital(request: HttpRequest, body: HospitalIn) -> tuple[int, dict[str, str]]:
+def enrol_hospital(request: HttpRequest, body: HospitalIn) -> Status[dict[str, str]]:
     h = enrol.enrol_hospital(name=body.name, uscc=body.uscc, city=body.city, licence=body.licence,
                              registered_on=body.registered_on, actor=request.user.get_username())
-    return 201, {"uscc": h.uscc}
+    return Status(201, {"uscc": h.uscc})
 
 
 @api.post("/hospitals/{uscc}/keys", auth=admin_only, response={201: dict[str, str]}, summary="Enrol a key pair")
-def add_key(request: HttpRequest, uscc: str, body: KeyIn) -> tuple[int, dict[str, str]]:
+def add_key(request: HttpRequest, uscc: str, body: KeyIn) -> Status[dict[str, str]]:
     key = enrol.add_key(enrol.hospital(uscc), body.fingerprints, actor=request.user.get_username(),
                         valid_from=body.valid_from, valid_until=body.valid_until, reason=body.reason)
-    return 201, {"ed25519": key.ed25519, "sm2": key.sm2}
+    return Status(201, {"ed25519": key.ed25519, "sm2": key.sm2})
 
 
 @api.post("/hospitals/{uscc}/keys/rotate", auth=admin_only, response={201: dict[str, str]},
           summary="Rotate: a new key from now; the current one retired (what it signed before stays valid)")
-def rotate_key(request: HttpRequest, uscc: str, body: KeyIn) -> tuple[int, dict[str, str]]:
+def rotate_key(request: HttpRequest, uscc: str, body: KeyIn) -> Status[dict[str, str]]:
     key = enrol.rotate_key(enrol.hospital(uscc), body.fingerprints, actor=request.user.get_username(),
                            at=body.valid_from, reason=body.reason, valid_until=body.valid_until)
-    return 201, {"ed25519": key.ed25519, "sm2": key.sm2}
+    return Status(201, {"ed25519": key.ed25519, "sm2": key.sm2})
 
 
 @api.post("/keys/revoke", auth=admin_only, summary="Revoke a key for good")
@@ -324,8 +324,8 @@ def revoke_key(request: HttpRequest, body: RevokeIn) -> dict[str, str]:
 
 @api.post("/hospitals/{uscc}/tokens", auth=admin_only, response={201: dict[str, str]},
           summary="Issue an upload token (shown once; only its hash is kept)")
-def issue_token(request: HttpRequest, uscc: str) -> tuple[int, dict[str, str]]:
-    return 201, {"token": enrol.issue_token(enrol.hospital(uscc), actor=request.user.get_username())}
+def issue_token(request: HttpRequest, uscc: str) -> Status[dict[str, str]]:
+    return Status(201, {"token": enrol.issue_token(enrol.hospital(uscc), actor=request.user.get_username())})
 
 
 @api.post("/hospitals/{uscc}/tokens/revoke", auth=admin_only, summary="Revoke every upload token of a hospital")

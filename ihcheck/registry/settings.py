@@ -62,7 +62,7 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
     database = database or os.environ.get("IHCHECK_REGISTRY_DATABASE")
     if settings.configured:
         return Path(settings.IHCHECK_REGISTRY_DATA)
-    data.mkdir(parents=True, exist_ok=True)
+    (data / "static").mkdir(parents=True, exist_ok=True)
     settings.configure(
         DEBUG=debug,
         SECRET_KEY=_secret_key(data),

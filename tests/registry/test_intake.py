@@ -107,3 +107,30 @@ def test_stale_period_and_timestamps(db, hospital_a: Signed) -> None:
     later = timezone.now() + timedelta(days=40)
     assert [r["uscc"] for r in queries.stale(now=later)] == [USCC_A]
     assert queries.stale(now=later, stale_days=60) == []
+
+
+def test_ihcheck_submit_hands_a_bundle_in_over_http(live_server: str, hospital_a: Signed, tmp_path: Path,
+                                                    capsys) -> None:
+    token = enrol.issue_token(enrol_hospital(USCC_A, hospital_a), actor="t")
+    token_file = tmp_path / "token"
+    token_file.write_text(token + "\n")
+    args = ["--to", live_server, "--token-file", str(token_file)]
+    assert main(["submit", str(hospital_a.bundles["single-isp"]), *args]) == 0
+    assert "taken in" in capsys.readouterr().out
+    assert main(["submit", str(hospital_a.tar("single-isp")), *args]) == 0
+    assert "already held" in capsys.readouterr().out
+    assert Bundle.objects.get().via == "http"
+    other = tmp_path / "other"
+    from reports.keys import SigningKeys
+
+    foreign = scenario_bundle("compliant", other, SigningKeys.generate())
+    assert main(["submit", str(foreign), *args]) == 65
+    assert "422: compliant (token ihc_" in (said := capsys.readouterr().err) and "signed with another key" in said
+    assert Bundle.objects.count() == 1
+    log = tmp_path / "audit.jsonl"
+    from probes.trail import write_trail
+
+    write_trail(log, [{"at": "2026-11-30T09:00:00+08:00", "event": "visit.start", "visit": "V1"}])
+    hospital_a.keys.write(tmp_path / "keys")
+    assert main(["trail", "head", str(log), "--keys", str(tmp_path / "keys"), "--with-log", *args]) == 0
+    assert "anchored, extends" in capsys.readouterr().out
