@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Schema, Status
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.security import HttpBearer, SessionAuth
 
 from checker.errors import InputError
@@ -97,7 +97,7 @@ class ProvinceRow(Schema):
     failing: list[str]
     stale: bool
     trail_flagged: bool
-    rules: dict[str, str] = {}
+    rules: dict[str, str] = Field(default_factory=dict)
 
 
 class FailingRow(Schema):
@@ -188,7 +188,7 @@ def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
           summary="Submit a bundle (.tar.gz as the request body)", openapi_extra={
               "requestBody": {"content": {"application/gzip": {"schema": {"type": "string", "format": "binary"}}}}})
 def submit_bundle(request: HttpRequest, name: str = "upload.tar.gz") -> Status[IntakeOut]:
-    token: UploadToken = request.auth  # type: ignore[attr-defined]
+    token: UploadToken = request.auth
     _rate(token)
     label = f"{name[:100]} (token {token.prefix}…)"
     try:
@@ -207,7 +207,7 @@ def submit_bundle(request: HttpRequest, name: str = "upload.tar.gz") -> Status[I
 @api.post("/trail-heads", auth=hospital_token, response={201: AnchorOut, 422: dict[str, str]},
           summary="Anchor a signed audit-trail head (`ihcheck registry trail-head`), optionally with the log")
 def submit_trail_head(request: HttpRequest) -> Status[AnchorOut]:
-    token: UploadToken = request.auth  # type: ignore[attr-defined]
+    token: UploadToken = request.auth
     _rate(token)
     raw = _limited_body(request, "trail head")
     try:

@@ -26,7 +26,7 @@ class Hospital(models.Model):
                                       help_text="the verified bundle signed last (kept for the province query)")
 
     class Meta:
-        ordering = ["city", "name"]
+        ordering = ("city", "name",)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.uscc})"
@@ -51,7 +51,7 @@ class SigningKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["hospital_id", "valid_from"]
+        ordering = ("hospital_id", "valid_from",)
 
     def __str__(self) -> str:
         return f"{self.ed25519} / {self.sm2}"
@@ -64,13 +64,13 @@ class KeyEvent(models.Model):
     """enrol / rotate / revoke, as it happened: the record rotation and revocation never overwrite."""
 
     key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=16, choices=[("enrol", "enrol"), ("rotate", "rotate"), ("revoke", "revoke")])
+    kind = models.CharField(max_length=16, choices=(("enrol", "enrol"), ("rotate", "rotate"), ("revoke", "revoke")))
     at = models.DateTimeField()
     actor = models.CharField(max_length=150)
     reason = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["at", "id"]
+        ordering = ("at", "id",)
 
 
 class UploadToken(models.Model):
@@ -108,8 +108,8 @@ class Bundle(models.Model):
     warnings = models.JSONField(default=list)
 
     class Meta:
-        ordering = ["hospital_id", "signed_at"]
-        indexes = [models.Index(fields=["hospital", "signed_at"])]
+        ordering = ("hospital_id", "signed_at",)
+        indexes = (models.Index(fields=["hospital", "signed_at"]),)
 
 
 class Finding(models.Model):
@@ -124,8 +124,8 @@ class Finding(models.Model):
     observations = models.JSONField(default=list, help_text="observation ids the finding cites")
 
     class Meta:
-        ordering = ["bundle_id", "index"]
-        indexes = [models.Index(fields=["rule_id", "verdict"])]
+        ordering = ("bundle_id", "index",)
+        indexes = (models.Index(fields=["rule_id", "verdict"]),)
 
 
 class Document(models.Model):
@@ -161,7 +161,7 @@ class TrailAnchor(models.Model):
     statement = models.JSONField(default=dict, help_text="the signed head statement as received")
 
     class Meta:
-        ordering = ["hospital_id", "id"]
+        ordering = ("hospital_id", "id",)
 
 
 class Action(models.Model):
@@ -179,7 +179,7 @@ class Action(models.Model):
     detail = models.JSONField(default=dict)
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ("seq",)
 
 
 class UploadAttempt(models.Model):

@@ -4,6 +4,7 @@ at one database or the other and migrates it, and every test starts from empty t
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 import time
@@ -54,10 +55,8 @@ def _use(database: dict[str, Any]) -> None:
 
     connections.close_all()
     connections.settings["default"] = connections.configure_settings({"default": database})["default"]
-    try:
+    with contextlib.suppress(AttributeError):  # no connection opened yet
         del connections["default"]
-    except AttributeError:
-        pass
     migrate()
 
 
@@ -139,7 +138,7 @@ def live_server(db: str) -> Iterator[str]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
+        yield f"http://127.0.0.1:{server.effective_port}"
     finally:
         server.close()
         thread.join(timeout=5)

@@ -13,7 +13,8 @@ from ihcheck.registry.models import Action, TrailAnchor
 from ihcheck.registry.services import anchor, enrol, intake
 from probes.trail import write_trail
 from reports import trail_head
-from tests.registry.conftest import USCC_A, Signed, enrol as enrol_hospital
+from tests.registry.conftest import USCC_A, Signed
+from tests.registry.conftest import enrol as enrol_hospital
 
 
 def _records(n: int, edited: int | None = None) -> list[dict[str, str]]:

@@ -17,7 +17,8 @@ from django.test import Client, override_settings
 from ihcheck.registry.models import Action, Bundle, Finding
 from ihcheck.registry.services import enrol, intake
 from reports.bundle import MANIFEST, SIG_ED25519, SIG_SM2
-from tests.registry.conftest import USCC_A, USCC_B, Signed, enrol as enrol_hospital, stored_blobs
+from tests.registry.conftest import USCC_A, USCC_B, Signed, stored_blobs
+from tests.registry.conftest import enrol as enrol_hospital
 
 
 def _tar(members: list[tuple[tarfile.TarInfo, bytes | None]]) -> bytes:

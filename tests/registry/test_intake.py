@@ -12,7 +12,8 @@ from django.utils import timezone
 from checker.shell.cli import main
 from ihcheck.registry.models import Action, Bundle, Finding, Hospital, KeyEvent, SigningKey
 from ihcheck.registry.services import actions, enrol, intake
-from tests.registry.conftest import USCC_A, Signed, enrol as enrol_hospital, stored_blobs
+from tests.registry.conftest import USCC_A, Signed, stored_blobs
+from tests.registry.conftest import enrol as enrol_hospital
 from tests.reports.scenario_bundles import scenario_bundle
 
 
@@ -57,7 +58,7 @@ def test_rotation_keeps_what_the_old_key_signed_before_and_refuses_what_it_signe
     assert old.retired_at == cut and old.revoked_at is None
     assert [e.kind for e in KeyEvent.objects.order_by("id")] == ["enrol", "rotate", "enrol"]
     assert intake.take_file(hospital_a.tar("compliant"), via="cli", actor="t").created  # signed before the cut
-    with pytest.raises(intake.Refused, match="after key .* stopped being valid"):
+    with pytest.raises(intake.Refused, match=r"after key .* stopped being valid"):
         intake.take_file(late, via="cli", actor="t")
     assert intake.take_file(scenario_bundle("compliant", tmp_path / "new", new_keys), via="cli", actor="t").created
     with pytest.raises(enrol.RegistryError, match="already revoked"):

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from ihcheck.registry.models import Action, Hospital
 from ihcheck.registry.services import enrol, exports, intake, queries
-from tests.registry.conftest import USCC_A, USCC_B, Signed, enrol as enrol_hospital
+from tests.registry.conftest import USCC_A, USCC_B, Signed
+from tests.registry.conftest import enrol as enrol_hospital
 
 RULE = "GD2020-1.2.5-isps"
 

@@ -94,6 +94,7 @@ def submit_head(hospital: Hospital, envelope: Any, *, actor: str, log: bytes | N
     statement = head.statement
     with transaction.atomic():
         previous = last_trusted(hospital)
+        extends: bool | None
         if log is not None:
             extends, problem = _judge_log(previous, log, statement)
         else:

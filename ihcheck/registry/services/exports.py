@@ -82,9 +82,9 @@ def province_xlsx(*, actor: str, city: str | None = None) -> bytes:
 
 def oscal(uscc: str, *, actor: str, digest: str | None = None) -> str:
     """OSCAL assessment-results of a hospital's latest (or the named) bundle, re-verified from storage."""
-    from checker.errors import InputError
     from django.core.files.storage import default_storage
 
+    from checker.errors import InputError
     from reports.load import BundleInvalid, load_bundle
     from reports.oscal import render_oscal
 

@@ -8,6 +8,7 @@ refuses `..`, absolute paths, links and devices in the tar).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import tempfile
@@ -73,14 +74,10 @@ def _signer_key(content: dict[str, bytes]) -> SigningKey | None:
     from reports.keys import Sm2PublicKey, ed25519_fingerprint, ed25519_public_from_pem
 
     prints = []
-    try:
+    with contextlib.suppress(InputError):
         prints.append(ed25519_fingerprint(ed25519_public_from_pem(content.get(KEY_ED25519, b""), KEY_ED25519)))
-    except InputError:
-        pass
-    try:
+    with contextlib.suppress(InputError):
         prints.append(Sm2PublicKey.from_pem(content.get(KEY_SM2, b""), KEY_SM2).fingerprint())
-    except InputError:
-        pass
     for fingerprint in prints:
         key = (SigningKey.objects.select_related("hospital").filter(ed25519=fingerprint).first()
                or SigningKey.objects.select_related("hospital").filter(sm2=fingerprint).first())
