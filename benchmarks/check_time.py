@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    from checker.shell.run import run_check
+    from ihcheck.run import run_check
     from probes.transport import unwrap
     from simulator.deploy import running, write_inventory
 

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-IHCHECK = [sys.executable, "-m", "checker.shell.cli"]
+IHCHECK = [sys.executable, "-m", "ihcheck.cli"]
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "S3cr3tRedTeam"
 TIMEOUT = 120

@@ -1,1 +1,1 @@
-"""`python -m ihcheck`: the same command line as the `ihcheck` script (checker.shell.cli)."""
+"""`python -m ihcheck`: the same command line as the `ihcheck` script (ihcheck.cli)."""

@@ -2,6 +2,6 @@
 
 import sys
 
-from checker.shell.cli import main
+from ihcheck.cli import main
 
 sys.exit(main())

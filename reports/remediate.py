@@ -22,10 +22,9 @@ from typing import Any
 import yaml
 
 from checker.catalogue.mlps import CHECKS_BY_UNIT, rule_id
-from checker.catalogue.mlps_judges import HIGH_RISK_PORTS, UNNECESSARY_PACKAGES
+from checker.catalogue.mlps_judges import DISTRIBUTION_ACCOUNTS, HIGH_RISK_PORTS, UNNECESSARY_PACKAGES
 from probes.facts import HostFacts
 from probes.facts.baseline import BaselineFacts
-from probes.parse.baseline.accounts import DISTRIBUTION_ACCOUNTS
 from reports.result import CheckResult
 
 Task = dict[str, Any]

@@ -31,7 +31,7 @@ import yaml
 from rich.console import Console
 
 from checker.errors import EnvironmentProblem
-from checker.progress import ProgressLike, progress_for
+from probes.progress import ProgressLike, silent
 from simulator import image, inventory, network, podman, render, spec
 from simulator.deployment import INVENTORY, Deployment
 from simulator.layout import INTERNET, Box, Layout, network_names, plan
@@ -50,11 +50,6 @@ class SimulatorError(EnvironmentProblem):
 
 def _console() -> Console:
     return Console(stderr=True)
-
-
-def _progress(console: Console) -> ProgressLike:
-    """The live bar on a terminal; elsewhere (CI logs, a file) a plain line every few seconds."""
-    return progress_for(console)
 
 
 def _scenario_lock(name: str) -> contextlib.AbstractContextManager[None]:
@@ -137,8 +132,10 @@ def _load_copy(state: Path) -> spec.Scenario:
 
 
 def up(name_or_path: str | Path, *, ready_timeout: float = render.READY_TIMEOUT_S,
-       console: Console | None = None) -> Deployment:
-    """Boot a scenario and return once every daemon answers. Refuses a scenario already running."""
+       console: Console | None = None, progress: ProgressLike | None = None) -> Deployment:
+    """Boot a scenario and return once every daemon answers. Refuses a scenario already running.
+
+    `progress` is the shell's display (ihcheck.progress); without one the boot shows none."""
     source = spec.resolve(name_or_path)
     name, scenario = spec.load(source)
     console = console or _console()
@@ -146,7 +143,7 @@ def up(name_or_path: str | Path, *, ready_timeout: float = render.READY_TIMEOUT_
         if podman.containers(name) or podman.networks(name):
             raise SimulatorError(f"scenario {name!r} is already running; stop it first with `ihcheck sim down {name}`")
         try:
-            return _boot(name, scenario, source, ready_timeout, console)
+            return _boot(name, scenario, source, ready_timeout, console, progress or silent())
         except BaseException:
             if os.environ.get("IHCHECK_SIM_KEEP_FAILED") != "1":  # keep a failed boot for debugging
                 with _sigint_deferred():
@@ -154,9 +151,10 @@ def up(name_or_path: str | Path, *, ready_timeout: float = render.READY_TIMEOUT_
             raise
 
 
-def _boot(name: str, scenario: spec.Scenario, source: Path, ready_timeout: float, console: Console) -> Deployment:
+def _boot(name: str, scenario: spec.Scenario, source: Path, ready_timeout: float, console: Console,
+          display: ProgressLike) -> Deployment:
     started = time.monotonic()
-    with _progress(console) as progress:
+    with display as progress:
         sets = _image_sets(scenario)
         tags = image.ensure(sets.values(), progress)
         names = network_names(name, scenario)
@@ -271,10 +269,10 @@ def write_inventory(name: str, path: str | Path | None = None) -> Path:
 
 @contextlib.contextmanager
 def running(name_or_path: str | Path, *, ready_timeout: float = render.READY_TIMEOUT_S,
-            console: Console | None = None) -> Iterator[Deployment]:
+            console: Console | None = None, progress: ProgressLike | None = None) -> Iterator[Deployment]:
     """`with running("compliant") as d:` boots the scenario and always tears it down afterwards,
     on errors and on Ctrl-C too (a second Ctrl-C during teardown is held back until it is done)."""
-    deployment = up(name_or_path, ready_timeout=ready_timeout, console=console)
+    deployment = up(name_or_path, ready_timeout=ready_timeout, console=console, progress=progress)
     try:
         yield deployment
     finally:

@@ -24,10 +24,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from rich.progress import TaskID
-
 from checker.errors import EnvironmentProblem
-from checker.progress import ProgressLike
+from probes.progress import ProgressLike, TaskID
 from simulator import podman
 from simulator.paths import state_lock, state_root
 from simulator.services import COMMON, MLPS, Service

@@ -10,8 +10,7 @@ from checker.engine import why_missing
 from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.geo import GeoIdentity
-from probes.facts.uplinks import Throughput, Uplink
-from probes.parse.iperf import METHOD_UNCERTAINTY
+from probes.facts.uplinks import METHOD_UNCERTAINTY, Throughput, Uplink
 
 TEXT_ZH = "业务使用的网络带宽不低于10Mbps，且至少由两家宽带网络供应商提供服务。"
 TEXT_EN = (

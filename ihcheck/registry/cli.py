@@ -19,7 +19,7 @@ import typer
 from rich.markup import escape
 
 from checker.errors import InputError
-from checker.shell.terminal import clean, console
+from ihcheck.terminal import clean, console
 
 out = console(highlight=False)
 err = console(stderr=True, highlight=False)

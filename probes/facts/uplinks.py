@@ -9,6 +9,10 @@ from pydantic import Field
 from probes.facts.base import Fact, Observed, Record
 from probes.facts.egress import EgressPath
 
+# The measurement method's own uncertainty as a share of the goodput (headers, framing, shaper timing): part of
+# each measured figure's margin (`method_mbps`), and quoted by the bandwidth rule.
+METHOD_UNCERTAINTY = 0.10
+
 
 class Throughput(Observed):
     """One direction of one uplink, measured with iperf3 against the measurement endpoint."""

@@ -34,9 +34,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.errors import ProbeError
+from probes.facts.uplinks import METHOD_UNCERTAINTY
 from probes.parse.plausible import reading, why
-
-METHOD_UNCERTAINTY = 0.10
 
 # Two-sided 95 % Student t quantiles by degrees of freedom; 1.96 (normal) beyond the table.
 _T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,

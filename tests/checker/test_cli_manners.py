@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.shell.cli import main
+from ihcheck.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 IHCHECK = Path(sys.executable).with_name("ihcheck")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from checker.errors import InputError
-from checker.shell.cli import main
-from checker.shell.run import AUTO_ANSIBLE_HOSTS, choose_engine
+from ihcheck.cli import main
+from ihcheck.run import AUTO_ANSIBLE_HOSTS, choose_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from checker.errors import EnvironmentProblem, ExitCode, InputError
-from checker.shell.cli import main
+from ihcheck.cli import main
 from simulator.deploy import SimulatorError
 from simulator.image import ImageError
 from simulator.podman import PodmanError

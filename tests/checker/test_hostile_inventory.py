@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.shell.cli import main
+from ihcheck.cli import main
 
 EX_DATAERR = 65
 

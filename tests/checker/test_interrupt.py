@@ -28,7 +28,7 @@ def test_ctrl_c_ends_a_hung_probe_within_seconds_and_keeps_the_result(tmp_path: 
     env = {**os.environ, "PATH": f"{shims}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(ROOT)}
     # Ctrl-C at a terminal: SIGINT as a shell gives a foreground command (a test run started in the background
     # of a script, as CI may be, would otherwise hand it on ignored)
-    proc = subprocess.Popen([sys.executable, "-m", "checker.shell.cli", "check", "-i", str(inventory), "--rule",
+    proc = subprocess.Popen([sys.executable, "-m", "ihcheck.cli", "check", "-i", str(inventory), "--rule",
                              "GD2020-1.2.3-power"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # Interrupt once the probe hangs (under load, starting the interpreter alone can take seconds: a SIGINT
@@ -60,7 +60,7 @@ def test_the_first_ctrl_c_only_cancels_the_second_leaves(capsys: pytest.CaptureF
 
 
 def _first_cancels_second_leaves(capsys: pytest.CaptureFixture[str]) -> None:
-    from checker.shell.run import _interruptible
+    from ihcheck.run import _interruptible
     from probes.bounded import Cancel
 
     cancel = Cancel()
@@ -100,7 +100,7 @@ def _until(ready: Callable[[], bool], limit: float = 10) -> bool:
 
 def test_a_run_started_with_sigint_ignored_keeps_ignoring_it() -> None:
     """nohup and a script's `&` job start a command with SIGINT ignored: the run must not take it back."""
-    from checker.shell.run import _interruptible
+    from ihcheck.run import _interruptible
     from probes.bounded import Cancel
 
     before = signal.signal(signal.SIGINT, signal.SIG_IGN)

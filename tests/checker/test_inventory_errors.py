@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from checker.errors import ExitCode
-from checker.shell.cli import main
+from ihcheck.cli import main
 
 CASES: dict[str, tuple[str, str, str]] = {
     # name: (file name, content, text the one-line error must contain)

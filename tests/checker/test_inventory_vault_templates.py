@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from checker.errors import ExitCode
-from checker.shell.cli import main
+from ihcheck.cli import main
 from probes.inventory import load_inventory
 
 PASSWORD = "correct horse"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.shell.cli import main
+from ihcheck.cli import main
 from tests.daemons import nginx
 
 ROOT = Path(__file__).resolve().parents[2]

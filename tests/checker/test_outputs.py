@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from checker.errors import InputError
-from checker.shell.cli import main
-from checker.shell.outputs import DEMO_MARKER, prepare_demo_dir
+from ihcheck.cli import main
+from ihcheck.outputs import DEMO_MARKER, prepare_demo_dir
 from reports.keys import SigningKeys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +113,7 @@ def test_sign_key_is_loaded_before_the_check(tmp_path: Path) -> None:
     keys.write(tmp_path / "keys")
     (tmp_path / "keys" / "sm2.key").write_text("not a key")
     with pytest.raises(InputError, match=r"--sign-key .*sm2\.key"):
-        from checker.shell.outputs import validate_outputs
+        from ihcheck.outputs import validate_outputs
 
         validate_outputs(out_file=None, reports=None, bundle=tmp_path / "b", sign_key=tmp_path / "keys")
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.progress import Progress
 
-from checker.progress import PlainProgress, progress_for
+from ihcheck.progress import PlainProgress, progress_for
 
 
 def plain(every: float = 5.0) -> tuple[PlainProgress, io.StringIO, list[float]]:
@@ -76,7 +76,7 @@ def test_a_terminal_gets_the_live_bar_anything_else_plain_lines() -> None:
 def test_a_long_check_shows_hosts_done_in_plain_lines() -> None:
     from typing import cast
 
-    from checker.shell.run import _with_plain_progress
+    from ihcheck.run import _with_plain_progress
     from probes.gather import Gathered
 
     buffer = io.StringIO()

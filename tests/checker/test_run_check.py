@@ -9,7 +9,7 @@ import pytest
 
 from checker.errors import InputError
 from checker.model import Verdict
-from checker.shell.run import run_check
+from ihcheck.run import run_check
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALHOST = ROOT / "inventories" / "localhost.yml"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.shell.run import run_check
+from ihcheck.run import run_check
 
 
 def test_ansible_engine_finds_ansible_without_touching_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

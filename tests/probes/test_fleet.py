@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from checker.catalogue import CATALOGUE
-from checker.shell.run import run_check
+from ihcheck.run import run_check
 from simulator.netns_fleet import Fleet, available
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=f"fleet lab: {available()}")

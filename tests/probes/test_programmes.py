@@ -135,7 +135,7 @@ def test_a_malformed_declaration_names_the_field(tmp_path: Path, db: int) -> Non
 
 
 def test_the_check_command_judges_a_declared_pilot(tmp_path: Path, db: int, capsys: pytest.CaptureFixture[str]) -> None:
-    from checker.shell.cli import main
+    from ihcheck.cli import main
 
     path = inventory(tmp_path, db)
     main(["check", "-i", str(path), "--format", "json", "--rule", "BJ2026-3-physicians", "--rule",
@@ -166,7 +166,7 @@ MALFORMED = {  # roster bytes -> what the one line must say
 @pytest.mark.parametrize("case", sorted(MALFORMED))
 def test_the_check_command_refuses_a_malformed_roster_with_exit_65(tmp_path: Path, db: int, case: str,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    from checker.shell.cli import main
+    from ihcheck.cli import main
 
     path = inventory(tmp_path, db)
     data, expected = MALFORMED[case]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.shell.cli import main
+from ihcheck.cli import main
 from probes.trail import GENESIS, TrailWriter, record_line, verify, write_trail
 
 EVENTS = ("visit.start", "visit.consent", "visit.prescription", "visit.end")

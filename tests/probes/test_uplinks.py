@@ -21,10 +21,9 @@ from checker.model import Basis, Verdict
 from probes import uplinks
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.declared import Declarations
-from probes.facts.uplinks import Throughput, UplinkFacts
+from probes.facts.uplinks import METHOD_UNCERTAINTY, Throughput, UplinkFacts
 from probes.inventory import InventoryHost
 from probes.observation import ObservationLog
-from probes.parse.iperf import METHOD_UNCERTAINTY
 from probes.transport import Session
 from tests.probes.uplink_lab import Lab, available
 

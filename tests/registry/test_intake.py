@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from checker.shell.cli import main
+from ihcheck.cli import main
 from ihcheck.registry.models import Action, Bundle, Finding, Hospital, KeyEvent, SigningKey
 from ihcheck.registry.services import actions, enrol, intake
 from tests.registry.conftest import USCC_A, Signed, stored_blobs

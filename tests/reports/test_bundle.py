@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.shell.run import run_check
+from ihcheck.run import run_check
 from reports.bundle import KEY_ED25519, KEY_SM2, MANIFEST, SIG_ED25519, SIG_SM2, dump_json, write_bundle
 from reports.keys import SigningKeys, pinned_fingerprints
 from reports.verify import verify_bundle

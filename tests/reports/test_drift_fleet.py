@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from checker.shell.cli import main
+from ihcheck.cli import main
 from reports.keys import SigningKeys
 from tests.reports.scenario_bundles import scenario_bundle
 
@@ -36,7 +36,7 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def test_diff_names_the_bandwidth_change(bundles: dict[str, Path], capsys: pytest.CaptureFixture[str],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from checker.shell import evidence_cli
+    from ihcheck import evidence_cli
 
     monkeypatch.setattr(evidence_cli.out, "width", 200)  # the pilot's rows too: wide enough that no id is cut
     code = main(["diff", str(bundles["compliant"]), str(bundles["slow-uplink"]), "--format", "json"])

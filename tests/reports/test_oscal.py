@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from checker.catalogue import CATALOGUE
-from checker.shell.cli import main
+from ihcheck.cli import main
 
 TRESTLE = Path(sys.executable).with_name("trestle")
 

@@ -21,7 +21,7 @@ from rich.console import Console
 
 from checker.catalogue import CATALOGUE
 from checker.engine import evaluate
-from checker.shell.cli import print_result
+from ihcheck.cli import print_result
 from probes.gather import gather, probes_for
 from probes.observation import Observation, ObservationLog, Observations, Spooled, now
 from probes.recorded import Recording
@@ -68,6 +68,7 @@ def _table(result: CheckResult, width: int) -> str:
     console = Console(file=io.StringIO(), width=width, record=True, highlight=False, soft_wrap=True)
     with console.capture():
         print_result(result, console)
+        print_result(result, console, detail=True)
     return console.export_text()
 
 

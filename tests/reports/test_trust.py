@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.shell.cli import main
+from ihcheck.cli import main
 from reports.keys import SigningKeys
 from tests.reports.test_bundle import _reseal
 

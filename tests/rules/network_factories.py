@@ -9,8 +9,7 @@ from probes.facts.declared import Declarations
 from probes.facts.egress import CloudRegion, EgressFacts, EgressPath
 from probes.facts.geo import GeoIdentity
 from probes.facts.services import ServiceFacts
-from probes.facts.uplinks import Throughput, Uplink, UplinkFacts
-from probes.parse.iperf import METHOD_UNCERTAINTY
+from probes.facts.uplinks import METHOD_UNCERTAINTY, Throughput, Uplink, UplinkFacts
 from tests.factories import service
 
 NAMES = {"CN": "China", "HK": "Hong Kong", "MO": "Macao", "TW": "Taiwan", "US": "United States"}

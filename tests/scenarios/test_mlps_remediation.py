@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.shell.run import run_check
+from ihcheck.run import run_check
 from reports.remediate import render_ansible
 
 pytestmark = [pytest.mark.containers, pytest.mark.usefixtures("machine_to_ourselves")]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.shell.run import run_check
+from ihcheck.run import run_check
 from reports.result import CheckResult
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "simulator" / "scenarios"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from checker.catalogue.mlps_judges.common import (
     ACCOUNTS_UNREAD,
+    DISTRIBUTION_ACCOUNTS,
     NONE,
     Outcome,
     _combine,
@@ -17,7 +18,6 @@ from checker.catalogue.mlps_judges.common import (
 from checker.model import Evidence, Said, Verdict
 from probes.facts import HostFacts
 from probes.facts.baseline import BaselineFacts, Problem
-from probes.parse.baseline.accounts import DISTRIBUTION_ACCOUNTS
 
 # --- 访问控制 --------------------------------------------------------------------------------------
 

@@ -12,6 +12,42 @@ from checker.model import Evidence, Said, Verdict
 from probes.facts import HostFacts
 from probes.facts.baseline import BaselineFacts, Problem, Setting, SshdConfig
 
+# Accounts a Linux distribution ships, which 访问控制 b asks to be removed, renamed or made unusable.
+DISTRIBUTION_ACCOUNTS = frozenset(
+    [
+        "daemon",
+        "bin",
+        "sys",
+        "sync",
+        "games",
+        "man",
+        "lp",
+        "mail",
+        "news",
+        "uucp",
+        "proxy",
+        "www-data",
+        "backup",
+        "list",
+        "irc",
+        "gnats",
+        "nobody",
+        "adm",
+        "operator",
+        "halt",
+        "shutdown",
+        "ftp",
+        "gopher",
+        "systemd-network",
+        "systemd-resolve",
+        "systemd-timesync",
+        "messagebus",
+        "_apt",
+        "sshd",
+        "tss",
+    ]
+)
+
 MAX_PASSWORD_DAYS = 90
 MIN_PASSWORD_LENGTH = 8
 MIN_CLASSES = 3

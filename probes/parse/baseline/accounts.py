@@ -10,42 +10,6 @@ from probes.facts.baseline import Account, Accounts, PasswordState, Problem, as_
 
 PASSWD = "/etc/passwd"
 
-# Accounts a Linux distribution ships, which 访问控制 b asks to be removed, renamed or made unusable.
-DISTRIBUTION_ACCOUNTS = frozenset(
-    [
-        "daemon",
-        "bin",
-        "sys",
-        "sync",
-        "games",
-        "man",
-        "lp",
-        "mail",
-        "news",
-        "uucp",
-        "proxy",
-        "www-data",
-        "backup",
-        "list",
-        "irc",
-        "gnats",
-        "nobody",
-        "adm",
-        "operator",
-        "halt",
-        "shutdown",
-        "ftp",
-        "gopher",
-        "systemd-network",
-        "systemd-resolve",
-        "systemd-timesync",
-        "messagebus",
-        "_apt",
-        "sshd",
-        "tss",
-    ]
-)
-
 
 
 

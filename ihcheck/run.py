@@ -117,7 +117,7 @@ def _with_plain_progress(console: Console, work: Callable[[Callable[[str, str], 
                          hosts: int, every: float | None = None) -> Gathered:
     """Output that is not a terminal (CI, a log file) gets a line every few seconds on a long check:
     how many hosts are done and the latest thing one of them did; a quick check prints nothing."""
-    from checker.progress import EVERY, PlainProgress
+    from ihcheck.progress import EVERY, PlainProgress
 
     finished: set[str] = set()
     with PlainProgress(console, every=EVERY if every is None else every) as lines:

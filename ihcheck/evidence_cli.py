@@ -19,7 +19,7 @@ import typer
 from rich.markup import escape
 
 from checker.errors import ExitCode, UsageError
-from checker.shell.terminal import clean, console
+from ihcheck.terminal import clean, console
 from reports.render import Format
 
 
@@ -29,14 +29,15 @@ def _text(value: object) -> str:
 
 
 if TYPE_CHECKING:
-    from checker.shell.outputs import ReportRequest
-    from checker.shell.run import CheckRun
+    from ihcheck.outputs import ReportRequest
+    from ihcheck.run import CheckRun
     from reports.keys import SigningKeys
 
 out = console(highlight=False)
 err = console(stderr=True, highlight=False)
 
-keys_app = typer.Typer(help="Signing keys for evidence bundles (Ed25519 and SM2).", no_args_is_help=True)
+keys_app = typer.Typer(help="Signing keys for evidence bundles (Ed25519 and SM2).", no_args_is_help=True,
+                       rich_markup_mode=None)
 
 EXIT_UNPINNED = 2
 
@@ -127,7 +128,7 @@ def report(
     from reports.render import render
 
     if sarif_help_uri is not None:
-        from checker.shell.outputs import validate_help_uri
+        from ihcheck.outputs import validate_help_uri
 
         validate_help_uri(sarif_help_uri)
     pinned = pinned_fingerprints(pubkey) if pubkey else None
@@ -291,7 +292,7 @@ def bundle_after_check(run: CheckRun, inventory: Path, bundle_dir: Path, keys: S
                        *, quiet: bool = False) -> Path:
     """What `ihcheck check --bundle DIR` does once the check ran: sign and write the bundle, say where.
 
-    `keys` were loaded before the check (checker.shell.outputs); None signs with a throw-away key.
+    `keys` were loaded before the check (ihcheck.outputs); None signs with a throw-away key.
     """
     from reports.bundle import write_bundle
     from reports.keys import SigningKeys

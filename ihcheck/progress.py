@@ -15,30 +15,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
+from probes.progress import ProgressLike
+
 EVERY = 5.0  # seconds between the lines of a task that is still running
-
-
-class ProgressLike(Protocol):
-    """What callers need of a progress display: rich's `Progress` and `PlainProgress` both are one."""
-
-    def add_task(self, description: str, start: bool = ..., total: float | None = ..., completed: int = ...,
-                 visible: bool = ..., **fields: Any) -> TaskID: ...
-
-    def update(self, task_id: TaskID, *, total: float | None = ..., completed: float | None = ...,
-               advance: float | None = ..., description: str | None = ..., visible: bool | None = ...,
-               refresh: bool = ..., **fields: Any) -> None: ...
-
-    def advance(self, task_id: TaskID, advance: float = ...) -> None: ...
-
-    def __enter__(self) -> Any: ...
-
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> Any: ...
 
 
 @dataclass

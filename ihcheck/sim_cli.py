@@ -1,6 +1,6 @@
 """`ihcheck sim ...`: boot, inspect and tear down simulated deployments.
 
-Mounted by checker.shell.cli as `ihcheck sim`. The simulator's errors belong to the one error tree
+Mounted by ihcheck.cli as `ihcheck sim`. The simulator's errors belong to the one error tree
 (checker/errors.py): a bad spec is input (65), no podman, no image or a daemon that never answered is
 the environment (69); `main()` prints them as one line.
 """
@@ -16,10 +16,11 @@ import typer
 from rich.table import Table
 
 from checker.errors import ExitCode
-from checker.shell.terminal import console
+from ihcheck.progress import progress_for
+from ihcheck.terminal import console
 
 app = typer.Typer(help="Simulated internet-hospital deployments: real containers, real daemons, real uplinks.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, rich_markup_mode=None)
 _err = console(stderr=True)
 T = TypeVar("T")
 
@@ -39,7 +40,7 @@ def up(scenario: Annotated[str, typer.Argument(help="scenario name (e.g. complia
     """Build images if needed, boot SCENARIO, wait until every daemon answers, write its inventory."""
     from simulator import deploy
 
-    _guarded(lambda: deploy.up(scenario, ready_timeout=timeout))
+    _guarded(lambda: deploy.up(scenario, ready_timeout=timeout, progress=progress_for(_err)))
 
 
 @app.command()

@@ -19,7 +19,8 @@ from rich.table import Table
 
 from checker import __version__
 from checker.errors import ExitCode, IhcheckError, InputError
-from checker.shell.terminal import clean, console
+from ihcheck.examples import attach as attach_examples
+from ihcheck.terminal import clean, console
 from probes.fleet_defaults import CONNECT_TIMEOUT, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 
 
@@ -28,7 +29,7 @@ def _text(value: object) -> str:
     return escape(clean(value))
 
 if TYPE_CHECKING:
-    from checker.shell.run import CheckRun
+    from ihcheck.run import CheckRun
 
 app = typer.Typer(
     name="ihcheck",
@@ -36,14 +37,12 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's own layout: at 80 columns rich's option table cut long option names
 )
 out = console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = console(stderr=True, highlight=False)
 
-VERDICT_STYLE = {
-    "pass": "bold green", "fail": "bold red", "inconclusive": "bold yellow",
-    "error": "bold magenta", "not_applicable": "dim",
-}
+DETAIL_HELP = "Every finding of every host with its evidence (default: a line per rule and what did not pass)."
 
 
 class OutputFormat(StrEnum):
@@ -131,17 +130,18 @@ def check(
         Path | None, typer.Option("--ansible-dir", help="With --engine ansible: keep the ansible-runner private-data "
                                   "directory (playbook, per-host batches, artifacts) in DIR, e.g. for AWX/AAP.")
     ] = None,
+    detail: Annotated[bool, typer.Option("--detail", "-v", help=DETAIL_HELP)] = False,
 ) -> None:
     """Probe the inventory's hosts, judge the facts against the rules, print the verdicts."""
-    from checker.shell.run import run_check
+    from ihcheck.run import run_check
 
     if vault_password_file is not None:  # Ansible's own variable: the parser and the ansible transport read it
         os.environ["ANSIBLE_VAULT_PASSWORD_FILE"] = str(vault_password_file.expanduser().resolve())
-    from checker.shell.outputs import validate_outputs
+    from ihcheck.outputs import validate_outputs
 
     outputs = validate_outputs(out_file=out_file, reports=report, bundle=bundle, sign_key=sign_key)  # before any host
     if sarif_help_uri is not None:
-        from checker.shell.outputs import validate_help_uri
+        from ihcheck.outputs import validate_help_uri
 
         validate_help_uri(sarif_help_uri)
     run = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
@@ -152,11 +152,11 @@ def check(
     result = run.result
     _report_waivers(run)
     if bundle is not None:
-        from checker.shell.evidence_cli import bundle_after_check
+        from ihcheck.evidence_cli import bundle_after_check
 
         bundle_after_check(run, inventory, bundle, outputs.keys)
     if outputs.reports:
-        from checker.shell.evidence_cli import reports_after_check
+        from ihcheck.evidence_cli import reports_after_check
 
         reports_after_check(run, inventory, outputs.reports, bundle, outputs.keys, sarif_help_uri)
     if fmt is OutputFormat.json:
@@ -168,11 +168,11 @@ def check(
         else:
             sys.stdout.write(result.to_json() + "\n")
     else:
-        print_result(result)
-        if out_file:
+        print_result(result, detail=detail)
+        if out_file:  # the file keeps every finding: it is read later, not scrolled past
             file_console = console(file=None, record=True, width=140, highlight=False, soft_wrap=True)
             with file_console.capture():
-                print_result(result, file_console)
+                print_result(result, file_console, detail=True)
             _write(out_file, file_console.export_text())
     if run.interrupted:
         ended = [o.id for o in result.observations if o.ended_by_checker == "interrupted"
@@ -204,61 +204,22 @@ def _write(path: Path, text: str) -> None:
     write_atomic(path, text.encode("utf-8"))
 
 
-def print_result(result: object, console: Console | None = None) -> None:
+def print_result(result: object, console: Console | None = None, *, detail: bool = False) -> None:
+    """The result on a terminal: a screen of it by default (ihcheck.result_view), every finding with `detail`."""
+    from ihcheck.result_view import print_detail, print_short
     from reports.result import CheckResult
 
     assert isinstance(result, CheckResult)
-    console = console or out
-    from checker.catalogue import CATALOGUE
-    from checker.model import VERDICT_ZH
-
-    titles = {r.id: (r.title_zh, r.title) for r in CATALOGUE}
-    table = Table(title=f"ihcheck {result.tool.version} — {_text(result.inventory)}", show_lines=True)
-    # at 80 columns a full rule id (26 cells) would leave the reason 24: fold the id instead
-    table.add_column("规则\nRule", overflow="fold", max_width=max(16, console.width // 5))
-    table.add_column("判定\nVerdict", no_wrap=True)
-    table.add_column("主机\nHosts", max_width=max(12, console.width // 8))  # leaves the reason room at 80 columns
-    # fold, not ellipsis: a Chinese title has no spaces to wrap at (rich measures its double-width cells)
-    table.add_column("检查内容与理由\nWhat and why", overflow="fold")
-    for finding in result.findings:
-        # what the rule checks in Chinese first, its English beside it (a result from another catalogue has neither)
-        title_zh, title = titles.get(finding.rule_id, ("", ""))
-        lines = ([f"[bold]{escape(title_zh)}[/bold]"] if title_zh else []) + ([f"[dim]{escape(title)}[/dim]"]
-                                                                              if title else [])
-        if finding.reason_zh:  # the reason in Chinese first, its English dimmed beneath
-            lines += [_text(finding.reason_zh), f"[dim]{_text(finding.reason)}[/dim]"]
-        else:
-            lines.append(_text(finding.reason))
-        for item in finding.evidence:
-            obs = f" [dim]\\[{', '.join(item['observations'])}][/dim]" if item["observations"] else ""
-            basis = "" if item["basis"] == "observed" else f" [italic]({item['basis']})[/italic]"
-            lines.append(f"• {_text(item['statement'])}{basis}{obs}")
-        verdict = finding.verdict.value
-        waived = f"\n[dim]waived ({_text(finding.waiver.ticket)})[/dim]" if finding.waiver else ""
-        table.add_row(finding.rule_id, f"[{VERDICT_STYLE[verdict]}]{VERDICT_ZH.get(verdict, '')}\n{verdict}[/]{waived}",
-                      _text(", ".join(finding.hosts)), "\n".join(lines))
-    console.print(table)
-    for host in result.facts.hosts:
-        if not host.reachable:
-            reason = _text(host.unreachable_reason or "")
-            console.print(f"[yellow]unreachable:[/] {_text(host.name)} ({_text(host.address)}): {reason}")
-        for probe, problem in host.errors.items():
-            console.print(f"[magenta]probe error:[/] {_text(host.name)} {probe}: {_text(problem)}")
-    print_summary(result, console)
+    (print_detail if detail else print_short)(result, console or out)
 
 
 def print_summary(result: object, console: Console | None = None) -> None:
     """One line: how many findings of each verdict, and the exit code."""
+    from ihcheck.result_view import print_summary as summary
     from reports.result import CheckResult
 
     assert isinstance(result, CheckResult)
-    counts = ", ".join(f"{n} {v}" for v, n in result.summary["verdicts"].items() if n)
-    # a pass that cites a document is not all observation: say how many, so nobody reads them as seen on a host
-    attested = sum(1 for f in result.findings if f.verdict == "pass"
-                   and any(e.get("basis") == "attested" for e in f.evidence))
-    if attested:
-        counts += f" ({attested} of the passes cite a document: attested, not observed)"
-    (console or out).print(f"{len(result.findings)} findings: {counts}; exit code {result.exit_code}")
+    summary(result, console or out)
 
 
 @app.command()
@@ -271,11 +232,13 @@ def demo(
                                                  help="Waivers file (YAML: ihcheck's or InSpec's) to apply.")] = None,
     rule: Annotated[list[str] | None, typer.Option("--rule", metavar="RULE_ID",
                                                    help="Check only this rule id (repeatable).")] = None,
+    detail: Annotated[bool, typer.Option("--detail", "-v", help=DETAIL_HELP)] = False,
 ) -> None:
     """Boot a simulated deployment, check it, write the result and report, and always tear it down."""
     from checker.catalogue import select
-    from checker.shell.outputs import prepare_demo_dir
-    from checker.shell.run import run_check
+    from ihcheck.outputs import prepare_demo_dir
+    from ihcheck.progress import progress_for
+    from ihcheck.run import run_check
     from simulator.deploy import running, write_inventory
 
     try:  # before anything boots, as the output folder
@@ -283,7 +246,7 @@ def demo(
     except KeyError as exc:
         raise InputError(f"--rule: unknown rule id {exc.args[0]!r} (see `ihcheck rules`)") from None
     prepare_demo_dir(out_dir)  # before anything boots: an earlier demo's folder is replaced, any other refused
-    with running(scenario, ready_timeout=ready_timeout, console=err) as deployment:
+    with running(scenario, ready_timeout=ready_timeout, console=err, progress=progress_for(err)) as deployment:
         inventory = write_inventory(deployment.scenario, out_dir / "inventory.yml")
         run = run_check(inventory, rule_ids=rule, waivers_file=waivers, progress_console=err)
         result = run.result
@@ -291,14 +254,14 @@ def demo(
         expected = dict(deployment.spec.expect)
         (out_dir / "result.json").write_text(result.to_json(), encoding="utf-8")
         report = _demo_evidence(run, inventory, out_dir)  # while the simulated documents still exist
-    print_result(result)
+    print_result(result, detail=detail)
     got = result.summary["rules"]
     differ = {rule_id: (verdict, got[rule_id]) for rule_id, verdict in expected.items()
               if rule_id in got and got[rule_id] != verdict}  # a rule left out by --rule was not checked
     for rule_id, (want, have) in differ.items():
         out.print(f"[red]unexpected:[/] {rule_id}: scenario {deployment.scenario!r} expects {want}, got {have}")
-    out.print(f"result: {out_dir / 'result.json'}; evidence: {out_dir / 'bundle'}; report: {report}; "
-              f"simulated deployment {deployment.scenario!r} torn down")
+    out.print(f"报告 report: {report} · 结果 result: {out_dir / 'result.json'} · 证据 evidence: {out_dir / 'bundle'}"
+              f" · every finding: --detail; simulated deployment {deployment.scenario!r} torn down")
     raise typer.Exit(result.exit_code)
 
 
@@ -395,7 +358,7 @@ def rules_markdown() -> str:
 def _mount_optional() -> None:
     """Sub-commands owned by other packages; each is optional so the checker works without them."""
     try:
-        from checker.shell.sim_cli import app as sim_app
+        from ihcheck.sim_cli import app as sim_app
     except ImportError:
         return
     app.add_typer(sim_app, name="sim", help="Simulated deployments: real containers running real services.")
@@ -407,7 +370,7 @@ _mount_optional()
 def _mount_reports() -> None:
     """The evidence commands (keys, verify, report); optional like `sim`."""
     try:
-        from checker.shell.evidence_cli import register
+        from ihcheck.evidence_cli import register
     except ImportError:
         return
     register(app)
@@ -418,15 +381,22 @@ _mount_reports()
 
 def _mount_trail() -> None:
     """`ihcheck trail verify`: the audit-log verifier hospitals can run on their own logs."""
-    from checker.shell.trail_cli import register
+    from ihcheck.trail_cli import register
 
     register(app)
 
 
 _mount_trail()
-from ihcheck.registry.cli import register as _mount_registry  # noqa: E402  (`registry`, `submit`, `trail head`)
 
-_mount_registry(app)
+
+def _mount_registry() -> None:
+    """The regulator's registry (`registry …`) and the hospital's side of it (`submit`, `trail head`)."""
+    from ihcheck.registry.cli import register
+
+    register(app)
+
+
+_mount_registry()
 
 
 def _help_types_as_users_type_them() -> None:
@@ -451,6 +421,7 @@ def _help_types_as_users_type_them() -> None:
 
 
 _help_types_as_users_type_them()
+attach_examples(app)
 
 
 def main(argv: list[str] | None = None) -> int:
