@@ -151,3 +151,26 @@ def test_the_drop_folder_takes_in_what_verifies_and_sets_aside_what_does_not(
     assert [p.name for p in (drop / "refused").iterdir()] == ["b.tar.gz"]
     assert Bundle.objects.get().via == "drop"
     assert "unpinned" in Action.objects.get(event="refuse").detail["reason"]
+
+
+def test_workers_taking_in_at_once_keep_one_record_a_bundle_and_one_chain(db, hospital_a: Signed) -> None:
+    """Intake in several workers (threads here, each with its own database connection, as processes would be)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    enrol_hospital(USCC_A, hospital_a)
+    paths = [hospital_a.tar(n) for n in ("compliant", "single-isp", "slow-uplink")] * 2
+
+    def take(path: Path) -> bool:
+        try:
+            return intake.take_file(path, via="cli", actor="worker").created
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        created = list(pool.map(take, paths))
+    assert sorted(created) == [False, False, False, True, True, True]
+    assert Bundle.objects.count() == 3
+    assert Hospital.objects.get(uscc=USCC_A).latest_bundle.digest == Bundle.objects.order_by("-signed_at")[0].digest
+    assert actions.verify()[0] and Action.objects.filter(event="upload").count() == 6
