@@ -149,7 +149,9 @@ def test_a_bundle_signed_with_a_revoked_key_is_refused(db, hospital_a: Signed, r
     enrol.revoke_key(hospital.keys.get(), actor="t", reason="private key leaked")
     with pytest.raises(intake.Refused, match="revoked on"):
         intake.take_file(hospital_a.tar("compliant"), via="cli", actor="t")
-    _nothing_stored(registry_data, Action.objects.get(event="refuse").detail["reason"])
+    refusal = Action.objects.get(event="refuse")
+    assert refusal.hospital == hospital  # on the hospital's timeline, though no token said whose it was
+    _nothing_stored(registry_data, refusal.detail["reason"])
 
 
 def test_no_token_or_a_revoked_token_cannot_upload(token_a: str, hospital_a: Signed) -> None:
