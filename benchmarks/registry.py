@@ -109,7 +109,7 @@ def database(url: str | None) -> Iterator[str]:
         return
     from tests.daemons import postgres
 
-    with postgres(Path(tempfile.mkdtemp(prefix="ihcheck-bench-pg-"))) as port:
+    with postgres(Path(tempfile.gettempdir())) as port:  # it makes (and removes) a cluster folder of its own
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
@@ -129,8 +129,13 @@ def main() -> None:
                         "into a spool folder, then taken in by this many processes at once)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ihcheck-bench-registry-"))
-    with database(args.database) as url:
-        run(args, work, url)
+    try:
+        with database(args.database) as url:
+            run(args, work, url)
+    finally:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)  # the stored bundles: hundreds of MB at a province's scale
 
 
 def run(args: argparse.Namespace, work: Path, url: str) -> None:
