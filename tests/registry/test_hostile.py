@@ -145,13 +145,21 @@ def test_an_unenrolled_signer_is_refused_as_unpinned(token_a: str, hospital_b: S
 
 
 def test_a_bundle_signed_with_a_revoked_key_is_refused(db, hospital_a: Signed, registry_data: Path) -> None:
+    from ihcheck.registry.services import queries
+
     hospital = enrol_hospital(USCC_A, hospital_a)
+    intake.take_file(hospital_a.tar("single-isp"), via="cli", actor="t")  # taken in while the key was good
+    assert not queries.province()[0]["key_revoked"]
     enrol.revoke_key(hospital.keys.get(), actor="t", reason="private key leaked")
+    assert queries.province()[0]["key_revoked"]  # what it signed is still held, and shown under suspicion
+    findings = Finding.objects.count()
     with pytest.raises(intake.Refused, match="revoked on"):
         intake.take_file(hospital_a.tar("compliant"), via="cli", actor="t")
     refusal = Action.objects.get(event="refuse")
     assert refusal.hospital == hospital  # on the hospital's timeline, though no token said whose it was
-    _nothing_stored(registry_data, refusal.detail["reason"])
+    assert "\n" not in refusal.detail["reason"]
+    assert Bundle.objects.count() == 1 and Finding.objects.count() == findings  # nothing more stored
+    assert len(stored_blobs(registry_data)) == 1
 
 
 def test_no_token_or_a_revoked_token_cannot_upload(token_a: str, hospital_a: Signed) -> None:
