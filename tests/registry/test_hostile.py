@@ -163,6 +163,11 @@ def test_a_bundle_signed_with_a_revoked_key_is_refused(db, hospital_a: Signed, r
 
 
 def test_no_token_or_a_revoked_token_cannot_upload(token_a: str, hospital_a: Signed) -> None:
+    from ihcheck.registry.models import UploadToken
+
+    held = UploadToken.objects.get()
+    assert held.digest == enrol.token_digest(token_a) and token_a not in (held.digest, held.prefix)
+    assert not Action.objects.filter(line__contains=token_a.encode()).exists()  # nor in the log
     data = intake.pack(hospital_a.tar("compliant"))
     assert Client().post("/api/bundles", data=data, content_type="application/gzip").status_code == 401
     assert Client().post("/api/bundles", data=data, content_type="application/gzip",
@@ -179,3 +184,12 @@ def test_uploads_are_rate_limited_per_token(token_a: str, hospital_a: Signed) ->
     codes = [Client().post("/api/bundles", data=data, content_type="application/gzip",
                            HTTP_AUTHORIZATION=f"Bearer {token_a}").status_code for _ in range(3)]
     assert codes == [201, 200, 429]
+
+
+def test_a_weak_password_or_an_unknown_role_is_refused(db) -> None:
+    with pytest.raises(enrol.RegistryError, match="password"):
+        enrol.create_account("li", "short", "inspector", actor="t")
+    with pytest.raises(enrol.RegistryError, match="password"):
+        enrol.create_account("li", "password1234", "inspector", actor="t")  # too common
+    with pytest.raises(enrol.RegistryError, match="role"):
+        enrol.create_account("li", "a long enough passphrase", "superuser", actor="t")
