@@ -477,12 +477,12 @@ FIRST_VISITS_READING_ZH = (APPROVAL_ZH + "每次首诊须属批复的试点专�
                            "无法判定，而不是不符合。声明的专业或试点期可以比批复窄，不能更宽：更宽的部分按批复判定，并在"
                            f"结论中作为越出批复的声明列出，不作为符合（其余均符合时为无法判定）。未满 {CHILD_UNDER} 岁"
                            "的患者须记录监护人陪伴，终止的首诊须记录引导至实体医疗机构。")
-TRACEABILITY_READING_ZH = (APPROVAL_ZH + "从保存审计日志的主机读取，按 ihcheck.trail/1 哈希链校验：任何被修改、删除或"
-                           "重排的记录均为不符合并指明位置。每次就诊须有开始、知情同意、开具处方（如记录显示开具）以"
-                           "及结束或终止事件。“只增不改”须有锚定的链头：上次检查保存的或监管平台持有的链头，声明为 au"
-                           "dit_log.head 并核对日志结束于此；没有锚定链头时，即使哈希链完整也只是“哈希链完整，未锚定”"
-                           "，"
-                           "为无法判定。未声明或无法读取日志为无法判定。")
+TRACEABILITY_READING_ZH = (APPROVAL_ZH + "从保存审计日志的主机读取，按 ihcheck.trail/1 哈希链校验："
+                           "任何被修改、删除或重排的记录均为"
+                           "不符合并指明位置。每次就诊须有开始、知情同意、开具处方（如记录显示开具）以及结束或终止事"
+                           "件。“只增不改”须有锚定的链头：上次检查保存的或监管平台持有的链头，声明为 audit_log.head（"
+                           "或写在 audit_log.head_file 指明的文件中）并核对日志结束于此；没有锚定链头时，即使哈希链完"
+                           "整也只是“哈希链完整，未锚定”，为无法判定。未声明或无法读取日志为无法判定。")
 
 _ATTESTED_OR_OBSERVED = ("A roster or visit file the inventory names is attested by the hospital; a read-only query's "
                          "result is observed. Personal data is pseudonymised (HMAC-SHA256) before any fact exists. ")
@@ -534,13 +534,14 @@ TRACEABILITY = Rule(
     clause=cite("BJ2026:1", interpretation=Said(
                   TRACEABILITY_READING_ZH,
                   APPROVAL_EN + "Read from the host that keeps it and verified as an ihcheck.trail/1 hash chain "
-                  "(README \"Audit trail format\"): any changed, removed or reordered record fails, naming it. Every "
-                  "visit needs its visit.start, visit.consent, visit.prescription when the records say one was "
-                  "issued (是否开具处方), and visit.end (visit.terminate when terminated) events. A trail that is "
-                  "not declared or cannot be read is inconclusive, never pass: an "
-                  "append-only (只增不改) claim needs an anchored head — the head kept at the last check or held by "
-                  "the platform, declared as audit_log.head and verified to be where the log ends; without one an "
-                  "intact chain is reported as 'intact chain, not anchored' (inconclusive). And an "
+                  "(README \"Audit "
+                  "trail format\"): any changed, removed or reordered record fails, naming it. Every visit needs its "
+                  "visit.start, visit.consent, visit.prescription when the records say one was issued "
+                  "(是否开具处方), and visit.end (visit.terminate when terminated) events. A trail that is not "
+                  "declared or cannot be read is inconclusive, never pass: an append-only (只增不改) claim needs an "
+                  "anchored head — the head kept at the last check or held by the platform, declared as "
+                  "audit_log.head (or in the file audit_log.head_file names) and verified to be where the log ends; "
+                  "without one an intact chain is reported as 'intact chain, not anchored' (inconclusive). And an "
                   "append-only log ihcheck cannot observe proves nothing. The Qinghai 2019 opinion (30) asks the "
                   "same of all internet-hospital data: "
                   "“…服務產生的數據應當全程留痕,可查詢、可追溯,滿足行業監管需求”.")),

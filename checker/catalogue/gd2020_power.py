@@ -14,8 +14,8 @@ from probes.facts.power import PowerFacts, PowerSupplyUnit, UpsReading
 
 POWER_ID = "GD2020-1.2.3-power"
 POWER_READING = Said(
-    "逐台服务器判定。条款要求的是机房：双路市电或应急发电设施，二者都在墙后，操作系统看不到。只有 ihcheck"
-    "_power_attestation 指明的证明文件能使本项符合，且记为“经证明”而非“观测”。服务器自身的电源（BMC 的电"
+    "逐台服务器判定。条款要求的是机房：双路市电或应急发电设施，二者都在墙后，操作系统看不到。只有 "
+    "ihcheck_power_attestation 指明的证明文件能使本项符合，且记为“经证明”而非“观测”。服务器自身的电源（BMC 的电"
     "源传感器、SMBIOS 39 型记录）和 UPS（NUT 状态、内核 power_supply）是服务器侧的事实，只作为证明文件旁"
     "的佐证列出，不能单独使本项符合。符合：有证明文件（观测到的问题一并列出）。不符合：无证明文件，且观测"
     "到该服务器只有不足 2 路正常电源、也没有处于市电供电的 UPS（机房的第二路供电到不了这台服务器）。无法"

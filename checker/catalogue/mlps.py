@@ -329,8 +329,8 @@ CHECKS: tuple[Check, ...] = (
         reading=Said(
             "逐台主机判定，依据本次检查中该主机与医院系统的实际交互（HL7 v2/MLLP、DICOM、FHIR、省监管平台）：观测到任"
             "何一个承载医疗数据的交互以明文进行（对端按其协议应答且不在 TLS 内）即为不符合，证明文件不能替代；ECG 等"
-            "健康检查端点不承载医疗数据，不计入。未观测到明文时，其他数据流属于设计问题：无法判定，或由 ihcheck_mlps_"
-            "evidence 指明的设计文件证明（记为经证明）。",
+            "健康检查端点不承载医疗数据，不计入。未观测到明文时，其他数据流属于设计问题：无法判定，或由 "
+            "ihcheck_mlps_evidence 指明的设计文件证明（记为经证明）。",
             "Judged per host from the exchanges this run made from it with the hospital's systems (HL7 v2 over MLLP, "
             "DICOM, FHIR, the supervision platform): any of them that carries medical data and was answered in clear "
             "(the peer spoke its protocol outside TLS) fails, and no document can stand in for it; a health endpoint "

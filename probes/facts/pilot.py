@@ -167,8 +167,14 @@ class AuditLogDeclaration(Record):
     head: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$",
                              description="the head kept at the last check (or held by the platform): the log must "
                                          "still end there; without it an intact chain is not anchored")
+    head_file: Path | None = Field(default=None, description="a file (beside the inventory) holding the head kept "
+                                   "at the last check: read into `head` before any host is contacted")
     prev: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$",
                              description="the last hash of the file this one continues after rotation")
+
+    def model_post_init(self, __context: object) -> None:
+        if self.head is not None and self.head_file is not None:
+            raise ValueError("declare the anchored head once: head or head_file")
 
 
 class Programme(Record):
