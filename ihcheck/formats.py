@@ -7,7 +7,7 @@ bundle); the other commands have their own few. tests/checker/test_formats.py ho
 table and each renderer to a real function.
 
 To add a format: its renderer, one row here, and (for a report format) its member of reports.render.Format and
-its branch of reports.render.render (docs/recipes-registries.md).
+its branch of reports.render.render (CONTRIBUTING.md).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ engine that gathers the hosts (probes.gather, directly or with Ansible) runs the
   its fact fills the `DeploymentFacts` field of the family's name.
 
 To add a family: its model in probes/facts/, its field on HostFacts or DeploymentFacts, its collector module,
-and one row here (docs/recipes-registries.md). tests/probes/test_families.py holds the table to the models.
+and one row here (CONTRIBUTING.md). tests/probes/test_families.py holds the table to the models.
 """
 
 from __future__ import annotations
