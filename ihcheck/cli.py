@@ -21,6 +21,7 @@ from checker import __version__
 from checker.errors import ExitCode, IhcheckError, InputError
 from ihcheck import formats
 from ihcheck.examples import attach as attach_examples
+from ihcheck.formats import DEFAULT_CHECK, DEFAULT_REMEDIATE, DEFAULT_RULES, CheckFormat, RemediateFormat, RulesFormat
 from ihcheck.terminal import clean, console
 from probes.fleet_defaults import CONNECT_TIMEOUT, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 
@@ -50,16 +51,6 @@ class Engine(StrEnum):
     direct = "direct"
     ansible = "ansible"
     auto = "auto"
-
-
-if TYPE_CHECKING:  # to mypy a str enum; typer gets the choices of ihcheck.formats, the one table of formats
-    CheckFormat = StrEnum
-    RulesFormat = StrEnum
-    RemediateFormat = StrEnum
-else:
-    CheckFormat, RulesFormat, RemediateFormat = (formats.choices(c) for c in ("check", "rules", "remediate"))
-DEFAULT_CHECK, DEFAULT_RULES = formats.default("check", "table"), formats.default("rules", "table")
-DEFAULT_REMEDIATE = formats.default("remediate", "ansible")
 
 
 @app.callback(invoke_without_command=True)

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,17 +19,9 @@ from rich.markup import escape
 
 from checker.errors import ExitCode, UsageError
 from ihcheck import formats
+from ihcheck.formats import DEFAULT_DIFF, DEFAULT_FLEET, DEFAULT_REPORT, DiffFormat, FleetFormat, ReportFormat
 from ihcheck.terminal import clean, console
 from reports.render import Format
-
-if TYPE_CHECKING:  # to mypy a str enum; typer gets the choices of ihcheck.formats, the one table of formats
-    ReportFormat = StrEnum
-    DiffFormat = StrEnum
-    FleetFormat = StrEnum
-else:
-    ReportFormat, DiffFormat, FleetFormat = (formats.choices(c) for c in ("report", "diff", "fleet"))
-DEFAULT_REPORT, DEFAULT_DIFF = formats.default("report", "html"), formats.default("diff", "table")
-DEFAULT_FLEET = formats.default("fleet", "table")
 
 
 def _text(value: object) -> str:

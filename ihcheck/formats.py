@@ -17,7 +17,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 REPORT = ("report", "check --report")  # the same renderers from a verified bundle, on both paths
 
@@ -98,3 +98,20 @@ def report_help() -> str:
     """`check --report`'s help: the formats it writes, from the table (never a hand-kept list that drifts)."""
     return (f"Also write a report ({', '.join(names('check --report'))}) to FILE; repeatable. "
             "Rendered from the signed bundle.")
+
+
+# The commands' --format types: to mypy a str enum, to typer the choices of this table.
+if TYPE_CHECKING:
+    CheckFormat = StrEnum
+    RulesFormat = StrEnum
+    RemediateFormat = StrEnum
+    ReportFormat = StrEnum
+    DiffFormat = StrEnum
+    FleetFormat = StrEnum
+else:
+    CheckFormat, RulesFormat, RemediateFormat, ReportFormat, DiffFormat, FleetFormat = (
+        choices(c) for c in ("check", "rules", "remediate", "report", "diff", "fleet"))
+DEFAULT_CHECK, DEFAULT_RULES, DEFAULT_REMEDIATE = default("check", "table"), default("rules", "table"), default(
+    "remediate", "ansible")
+DEFAULT_REPORT, DEFAULT_DIFF, DEFAULT_FLEET = default("report", "html"), default("diff", "table"), default(
+    "fleet", "table")
