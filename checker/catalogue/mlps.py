@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from checker.catalogue import mlps_judges as j
 from checker.catalogue.clauses import cite
 from checker.catalogue.clauses.gbt22239 import ITEMS, Item
-from checker.engine import why_missing
+from checker.engine import blindness
 from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import HostFacts
 
@@ -455,12 +455,11 @@ def _finding(
 def judge_host(check: Check, host: HostFacts) -> Finding:
     """One host, one item: unreachable and unobserved hosts are inconclusive (error when the probe broke)."""
     item = _items_get(check.unit)
-    if not host.reachable:
-        return _finding(check, item, host, Verdict.INCONCLUSIVE, why_missing(host, "baseline"))
+    decided = blindness([host], "baseline")
+    if decided is not None:
+        return _finding(check, item, host, decided.verdict, decided.said)
     b = host.baseline
-    if b is None:
-        verdict = Verdict.ERROR if "baseline" in host.errors else Verdict.INCONCLUSIVE
-        return _finding(check, item, host, verdict, why_missing(host, "baseline"))
+    assert b is not None
     attestation = next((a for a in b.attestations if a.unit == check.unit), None)
     if check.judge is None:
         assert check.why_not_observable is not None, check.unit
