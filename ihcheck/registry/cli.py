@@ -93,6 +93,15 @@ def _max_body() -> int:
     return int(settings.IHCHECK_MAX_UPLOAD_BYTES) + 1024
 
 
+def _demo_command() -> None:
+    from ihcheck.registry.demo_cli import demo
+
+    registry_app.command("demo")(demo)
+
+
+_demo_command()
+
+
 @registry_app.command("account")
 def account(username: str, role: Annotated[str, typer.Option("--role", help="administrator or inspector")],
             data: DataOption = None, database: DatabaseOption = None,
