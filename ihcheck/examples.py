@@ -39,6 +39,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "registry intake": ("ihcheck registry intake evidence.tar.gz",),
     "registry watch": ("ihcheck registry watch /srv/drop",),
     "registry actions": ("ihcheck registry actions actions.jsonl",),
+    "registry demo": ("ihcheck registry demo", "ihcheck registry demo --hospitals 60 --weeks 26 --port 8800"),
     "sim up": ("ihcheck sim up compliant",),
     "sim down": ("ihcheck sim down compliant",),
     "sim status": ("ihcheck sim status",),

@@ -30,6 +30,12 @@ def get(mapping: Any, key: Any) -> Any:
 
 
 @register.filter
+def anchor(value: Any) -> str:
+    """An observation id (app1#9) as an HTML id: every character but letters and digits as '-'."""
+    return "".join(c if c.isascii() and c.isalnum() else "-" for c in str(value))
+
+
+@register.filter
 def short(digest: Any, n: int = 12) -> str:
     text = str(digest or "")
     return text[:n] + "…" if len(text) > n else text

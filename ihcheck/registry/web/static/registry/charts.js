@@ -10,7 +10,7 @@
   if (rates && rEl) {
     var c1 = echarts.init(rEl, null, { renderer: "svg" });
     c1.setOption({
-      aria: { enabled: true }, textStyle: { fontFamily: font },
+      animation: false, aria: { enabled: true }, textStyle: { fontFamily: font },
       tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
       legend: { type: "scroll", bottom: 0 },
       grid: { left: 44, right: 16, top: 16, bottom: 56 },
@@ -28,7 +28,7 @@
     var colours = { fail: "#b3261e", stale: "#8a5a00", inconclusive: "#5f6b7a", pass: "#1b6e3a" };
     var c2 = echarts.init(cEl, null, { renderer: "svg" });
     c2.setOption({
-      aria: { enabled: true }, textStyle: { fontFamily: font },
+      animation: false, aria: { enabled: true }, textStyle: { fontFamily: font },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { bottom: 0 },
       grid: { left: 36, right: 12, top: 16, bottom: 56 },
