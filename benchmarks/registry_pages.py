@@ -63,8 +63,8 @@ def run(args: argparse.Namespace, work: Path, url: str) -> None:
             intake.take(province.bundle_for(h, week, bases), name=f"{h.uscc}-{week}", via="http", actor="bench",
                         hospital=hospital)
             taken += 1
-    print(f"loaded {args.hospitals} hospitals × {args.bundles} bundles = {taken} in {time.perf_counter() - started:.0f} s "
-          f"into {url.split('@')[-1]}", flush=True)
+    print(f"loaded {args.hospitals} hospitals × {args.bundles} bundles = {taken} in "
+          f"{time.perf_counter() - started:.0f} s into {url.split('@')[-1]}", flush=True)
     times = render_times(runs=args.runs)
     print(f"overview (/, {args.hospitals} hospitals):              {summary(times['overview'])}")
     print(f"hospital page (/hospitals/<uscc>/, {args.bundles} bundles): {summary(times['hospital'])}")

@@ -27,7 +27,7 @@ def regulator(view: View) -> View:
             if request.user.is_authenticated:
                 return render(request, "registry/forbidden.html", {"why": "not a regulator account"}, status=403)
             return redirect_to_login(request.get_full_path())
-        request.role = role  # type: ignore[attr-defined]
+        request.role = role
         return view(request, *args, **kwargs)
     return wrapped
 
@@ -40,7 +40,7 @@ def administrator(view: View) -> View:
             return redirect_to_login(request.get_full_path())
         if role != ROLE_ADMINISTRATOR:
             return render(request, "registry/forbidden.html", {"why": "administrators only"}, status=403)
-        request.role = role  # type: ignore[attr-defined]
+        request.role = role
         return view(request, *args, **kwargs)
     return wrapped
 

@@ -109,7 +109,8 @@ def _key_action(request: HttpRequest, uscc: str, rotate: bool) -> HttpResponse:
         except InputError as exc:
             form.add_error("fingerprints", str(exc))
         else:
-            messages.success(request, f"{'已轮换 rotated to' if rotate else '已登记密钥 key registered'}: {key.ed25519}")
+            done = "已轮换 rotated to" if rotate else "已登记密钥 key registered"
+            messages.success(request, f"{done}: {key.ed25519}")
             return redirect("registry-web:manage-hospital", uscc=h.uscc)
     return _hospital_page(request, h, 400, **{"rotate_form" if rotate else "key_form": form})
 

@@ -35,18 +35,12 @@ def render_times(*, runs: int = 20, seed: int = 1) -> dict[str, list[float]]:
     rng = random.Random(seed)
     out: dict[str, list[float]] = {"overview": [], "hospital": []}
     for _ in range(runs):
-        for name, path, call in (("overview", "/", lambda r: views.overview(r)),
-                                 ("hospital", None, None)):
-            if name == "hospital":
-                uscc = rng.choice(usccs)
-                path = f"/hospitals/{uscc}/"
-
-                def call(r: Any, uscc: str = uscc) -> Any:
-                    return views.hospital(r, uscc)
+        uscc = rng.choice(usccs)
+        for name, path in (("overview", "/"), ("hospital", f"/hospitals/{uscc}/")):
             request = factory.get(path)
             request.user = user
             started = time.perf_counter()
-            response = call(request)
+            response = views.overview(request) if name == "overview" else views.hospital(request, uscc)
             out[name].append(time.perf_counter() - started)
             assert response.status_code == 200 and b"</html>" in response.content, (path, response.status_code)
     return out

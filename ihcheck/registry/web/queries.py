@@ -9,6 +9,7 @@ import json
 import threading
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from django.db.models import Max
@@ -36,7 +37,7 @@ def refused_since_latest() -> dict[int, dict[str, Any]]:
 def verdict_changes(bundles: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """For bundles newest first (each with its `rules`), the rules whose verdict changed from the bundle before."""
     out = []
-    for newer, older in zip(bundles, bundles[1:], strict=False):
+    for newer, older in pairwise(bundles):
         changed = sorted((rule, older["rules"].get(rule), verdict) for rule, verdict in newer["rules"].items()
                          if older["rules"].get(rule) != verdict)
         gone = sorted((rule, verdict, None) for rule, verdict in older["rules"].items() if rule not in newer["rules"])

@@ -8,7 +8,8 @@ from ihcheck.registry.web import manage, views
 app_name = "registry-web"
 urlpatterns = [
     path("", views.overview, name="overview"),
-    path("login/", auth_views.LoginView.as_view(template_name="registry/login.html", next_page="registry-web:overview"), name="login"),
+    path("login/", auth_views.LoginView.as_view(template_name="registry/login.html",
+                                                next_page="registry-web:overview"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="registry-web:login"), name="logout"),
     path("hospitals/<str:uscc>/", views.hospital, name="hospital"),
     path("hospitals/<str:uscc>/drift/<str:digest>/", views.drift, name="drift"),
