@@ -175,8 +175,8 @@ def run(args: argparse.Namespace, work: Path, url: str) -> None:
             assert taken.created
             done += 1
             if done in quarters:
-                print(f"  {done:6d} taken in: {done / intake_wall:6.1f} bundles/s (intake only), RSS {rss_mb():6.0f} MB",
-                      flush=True)
+                print(f"  {done:6d} taken in: {done / intake_wall:6.1f} bundles/s (intake only), "
+                      f"RSS {rss_mb():6.0f} MB", flush=True)
     print(f"intake: {done} bundles in {intake_wall:.1f} s of intake = {done / intake_wall:.1f} bundles/s wall, "
           f"{done / intake_cpu:.1f} bundles/s per CPU second; whole run CPU {time.process_time() - cpu0:.0f} s; "
           f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB", flush=True)
@@ -196,7 +196,8 @@ def run(args: argparse.Namespace, work: Path, url: str) -> None:
         history.append(time.perf_counter() - t0)
     assert len(timeline["bundles"]) == args.bundles
     print(f"hospital history ({args.bundles} bundles, refusals, anchors, keys): {percentiles(history)}")
-    print(f"load average after {os.getloadavg()[0]:.2f}; stored {sum(p.stat().st_size for p in (work / 'data' / 'blobs').rglob('*') if p.is_file()) / 2**20:.0f} MB of bundles")
+    stored = sum(p.stat().st_size for p in (work / "data" / "blobs").rglob("*") if p.is_file())
+    print(f"load average after {os.getloadavg()[0]:.2f}; stored {stored / 2**20:.0f} MB of bundles")
 
 
 if __name__ == "__main__":

@@ -68,9 +68,7 @@ def serve(data: DataOption = None, database: DatabaseOption = None,
     against one PostgreSQL behind a proxy for a province."""
     from ihcheck.registry.settings import configure
 
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        os.environ.setdefault("IHCHECK_REGISTRY_HOSTS", host)
-    configure(data=data, database=database, allowed_hosts=_hosts(host))
+    configure(data=data, database=database, allowed_hosts=("127.0.0.1", "localhost", "[::1]", host))
     from ihcheck.registry.settings import migrate
 
     migrate()
@@ -80,11 +78,6 @@ def serve(data: DataOption = None, database: DatabaseOption = None,
     out.print(f"ihcheck registry on http://{host}:{port}/ (API: /api/docs, admin: /admin/); Ctrl-C stops it")
     waitress_serve(get_wsgi_application(), host=host, port=port, threads=threads,
                    max_request_body_size=_max_body(), ident="ihcheck-registry")
-
-
-def _hosts(host: str) -> tuple[str, ...]:
-    extra = tuple(h for h in os.environ.get("IHCHECK_REGISTRY_HOSTS", "").split(",") if h)
-    return ("127.0.0.1", "localhost", "[::1]", host, *extra)
 
 
 def _max_body() -> int:

@@ -39,6 +39,10 @@ def database_settings(url: str | None, data: Path) -> dict[str, Any]:
             "CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
 
 
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 def _secret_key(data: Path) -> str:
     """One random key per registry, kept beside its data (mode 0600); a worker pool shares it via the env."""
     if key := os.environ.get("IHCHECK_REGISTRY_SECRET"):
@@ -54,7 +58,10 @@ def _secret_key(data: Path) -> str:
 
 def configure(*, data: Path | None = None, database: str | None = None, debug: bool = False,
               allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "testserver")) -> Path:
-    """Configure Django for the registry (idempotent within a process); returns the data folder."""
+    """Configure Django for the registry (idempotent within a process); returns the data folder.
+
+    Behind a proxy: IHCHECK_REGISTRY_HOSTS (comma-separated names it serves) and IHCHECK_REGISTRY_ORIGINS
+    (https://… origins its forms are posted from) extend the loopback defaults."""
     import django
     from django.conf import settings
 
@@ -66,7 +73,8 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
     settings.configure(
         DEBUG=debug,
         SECRET_KEY=_secret_key(data),
-        ALLOWED_HOSTS=list(allowed_hosts),
+        ALLOWED_HOSTS=[*allowed_hosts, *_env_list("IHCHECK_REGISTRY_HOSTS")],
+        CSRF_TRUSTED_ORIGINS=_env_list("IHCHECK_REGISTRY_ORIGINS"),
         INSTALLED_APPS=[
             "django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes",
             "django.contrib.sessions", "django.contrib.messages", "django.contrib.staticfiles",

@@ -91,3 +91,25 @@ def test_trail_heads_over_http_with_the_hospitals_token(db, hospital_a: Signed, 
     answer = post({"head": trail_head.make(log, hospital_a.keys),
                    "log_base64": base64.b64encode(log.read_bytes()).decode()})
     assert answer["extends"] is False and "rewritten" in str(answer["problem"])
+
+
+def test_a_bundles_trail_head_is_anchored_and_a_later_head_that_contradicts_it_is_flagged(
+        db, hospital_a: Signed) -> None:
+    """The compliant scenario's pilot facts carry the verified head of its audit trail (seq 42)."""
+    hospital = enrol_hospital(USCC_A, hospital_a)
+    bundle = intake.take_file(hospital_a.tar("compliant"), via="cli", actor="t").bundle
+    anchored = TrailAnchor.objects.get(hospital=hospital)
+    assert anchored.source == "bundle" and anchored.bundle == bundle and anchored.extends is True
+    assert (anchored.head, anchored.last_seq) == (bundle.trail_head, 42)
+    intake.take_file(hospital_a.tar("single-isp"), via="cli", actor="t")  # its facts hold no trail: nothing anchored
+    assert TrailAnchor.objects.filter(hospital=hospital).count() == 1
+    from django.utils import timezone
+
+    from ihcheck.registry.models import Bundle
+
+    # a later bundle whose trail ends at the same seq under another hash: the trail was rewritten
+    Bundle.objects.filter(pk=bundle.pk).update(trail_head="f" * 64)
+    rewritten = Bundle.objects.get(pk=bundle.pk)
+    rewritten.signed_at = timezone.now()
+    flagged = anchor.anchor_from_bundle(rewritten, actor="t")
+    assert flagged is not None and flagged.extends is False and "the trail was rewritten" in flagged.problem

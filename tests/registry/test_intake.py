@@ -135,3 +135,42 @@ def test_ihcheck_submit_hands_a_bundle_in_over_http(live_server: str, hospital_a
     hospital_a.keys.write(tmp_path / "keys")
     assert main(["trail", "head", str(log), "--keys", str(tmp_path / "keys"), "--with-log", *args]) == 0
     assert "anchored, extends" in capsys.readouterr().out
+
+
+def test_the_drop_folder_takes_in_what_verifies_and_sets_aside_what_does_not(
+        db, hospital_a: Signed, hospital_b: Signed, tmp_path: Path, registry_data: Path) -> None:
+    import shutil
+
+    enrol_hospital(USCC_A, hospital_a)
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    shutil.copy(hospital_a.tar("compliant"), drop / "a.tar.gz")
+    shutil.copy(hospital_b.tar("compliant"), drop / "b.tar.gz")  # hospital B is not enrolled
+    assert main(["registry", "watch", str(drop), "--once", "--data", str(registry_data)]) == 0
+    assert [p.name for p in (drop / "taken").iterdir()] == ["a.tar.gz"]
+    assert [p.name for p in (drop / "refused").iterdir()] == ["b.tar.gz"]
+    assert Bundle.objects.get().via == "drop"
+    assert "unpinned" in Action.objects.get(event="refuse").detail["reason"]
+
+
+def test_workers_taking_in_at_once_keep_one_record_a_bundle_and_one_chain(db, hospital_a: Signed) -> None:
+    """Intake in several workers (threads here, each with its own database connection, as processes would be)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    enrol_hospital(USCC_A, hospital_a)
+    paths = [hospital_a.tar(n) for n in ("compliant", "single-isp", "slow-uplink")] * 2
+
+    def take(path: Path) -> bool:
+        try:
+            return intake.take_file(path, via="cli", actor="worker").created
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        created = list(pool.map(take, paths))
+    assert sorted(created) == [False, False, False, True, True, True]
+    assert Bundle.objects.count() == 3
+    assert Hospital.objects.get(uscc=USCC_A).latest_bundle.digest == Bundle.objects.order_by("-signed_at")[0].digest
+    assert actions.verify()[0] and Action.objects.filter(event="upload").count() == 6

@@ -154,13 +154,16 @@ def take(data: bytes, *, name: str, via: str, actor: str, hospital: Hospital | N
         return Intake(existing, created=False)
     blob = f"bundles/{digest[:2]}/{digest}.tar.gz"
     if not default_storage.exists(blob):  # content-addressed: the same name always holds the same bytes
-        default_storage.save(blob, ContentFile(data))
+        saved = default_storage.save(blob, ContentFile(data))
+        if saved != blob:  # another worker stored the same bundle meanwhile; storage gave this copy another name
+            default_storage.delete(saved)
     try:
         with transaction.atomic():
             bundle = _index(content, hospital, key, verification, digest, blob, len(data), via)
             actions.record("upload", actor, hospital=hospital, source=name, via=via, bundle=digest,
                            signed_at=bundle.signed_at.isoformat(), worst=bundle.worst)
     except IntegrityError:  # another worker took the same bundle in meanwhile
+        actions.record("upload", actor, hospital=hospital, source=name, via=via, bundle=digest, duplicate=True)
         return Intake(Bundle.objects.get(digest=digest), created=False)
     from ihcheck.registry.services.anchor import anchor_from_bundle
 
@@ -202,8 +205,10 @@ def _index(content: dict[str, bytes], hospital: Hospital, key: SigningKey, verif
                  title=str(d.get("title") or ""), issued=d.get("issued"), expires=d.get("expires"),
                  sha256=str(d.get("sha256") or ""))
         for d in documents if isinstance(d, dict) and d.get("sha256")])
-    latest = hospital.latest_bundle
-    if latest is None or latest.signed_at <= signed_at:
+    # the newest by signing time; the hospital's row is locked so two workers taking in its bundles decide in turn
+    locked = Hospital.objects.select_for_update().get(pk=hospital.pk)
+    latest = Bundle.objects.filter(pk=locked.latest_bundle_id).values_list("signed_at", flat=True).first()
+    if latest is None or latest <= signed_at:
         Hospital.objects.filter(pk=hospital.pk).update(latest_bundle=bundle)
     return bundle
 
