@@ -184,7 +184,7 @@ def plan(hospitals: int, weeks: int, *, now: datetime, seed: int = 20261206,
             h.registered_on = (now - timedelta(days=20)).date()
             yield h
             continue
-        last = weeks - (8 if story == STALE else 0)
+        last = max(1, weeks - 6) if story == STALE else weeks  # stale: nothing for six weeks
         for week in range(last):
             at = first + timedelta(weeks=week, hours=rng.randrange(8, 18), minutes=rng.randrange(60))
             scenario = COMPLIANT
