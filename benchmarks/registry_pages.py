@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -32,13 +33,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ihcheck-bench-pages-"))
-    if args.database:
-        run(args, work, args.database)
-        return
-    from tests.daemons import postgres
+    try:
+        if args.database:
+            run(args, work, args.database)
+            return
+        from tests.daemons import postgres
 
-    with postgres(work / "pg") as port:
-        run(args, work, f"postgresql://postgres@127.0.0.1:{port}/postgres")
+        with postgres(work / "pg") as port:
+            run(args, work, f"postgresql://postgres@127.0.0.1:{port}/postgres")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def run(args: argparse.Namespace, work: Path, url: str) -> None:

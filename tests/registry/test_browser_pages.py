@@ -170,6 +170,7 @@ def test_a_regulators_morning(province: dict[str, Any], browser: Any, tmp_path: 
     refusal.wait_for()
     assert "已拒收" in refusal.inner_text() and re.search(r"findings\.json|digest|signature|签名", refusal.inner_text())
     assert Bundle.objects.count() == before
+    _shots(page, "refused")
     assert Action.objects.filter(event="refuse", hospital=red).exists()
     page.goto(f"{url}/hospitals/{red.uscc}/")
     assert "被拒" in page.locator("ol.timeline > li").first.inner_text()
