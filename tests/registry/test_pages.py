@@ -127,3 +127,15 @@ def _manifest_with(files: dict[str, bytes], rel: str) -> bytes:
     manifest["files"][rel] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
                               "sm3": hashlib.new("sm3", data).hexdigest()}
     return json.dumps(manifest).encode()
+
+
+def test_the_overview_pages_its_rows_worst_first(province: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ihcheck.registry.web import views
+
+    monkeypatch.setattr(views, "PER_PAGE", 1)
+    client = _client("inspector1")
+    first = client.get("/").content.decode()
+    assert USCC_A in first and USCC_B not in first, "the failing hospital first"
+    assert "第 1 / 2 页" in first and "?p=2" in first
+    second = client.get("/", {"p": 2}).content.decode()
+    assert USCC_B in second and USCC_A not in second

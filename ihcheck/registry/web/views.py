@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -18,6 +19,7 @@ from ihcheck.registry.services import queries
 from ihcheck.registry.web import queries as web_queries
 from ihcheck.registry.web.access import context, regulator
 
+PER_PAGE = 100  # rows of the overview a page (the worst first): a province of 1,000 is ten pages, filters narrow it
 ECHARTS = "registry/vendor/echarts/echarts.min.js"  # Apache ECharts 6.1.0 (VERSION beside it)
 VERDICTS = {**{str(k): v for k, v in VERDICT_ZH.items()}, "attested": "文件声明", "none": "未提交"}
 VERDICT_EN = {"pass": "pass", "fail": "fail", "inconclusive": "inconclusive", "error": "error",
@@ -66,10 +68,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     city, rule = request.GET.get("city", ""), request.GET.get("rule", "")
     verdict, stale_only = request.GET.get("verdict", ""), _flag(request.GET.get("stale"))
     data = overview_rows(city=city, rule=rule, verdict=verdict, stale_only=stale_only)
+    shown = Paginator(data["rows"], PER_PAGE).get_page(request.GET.get("p"))
     titles = _rule_titles()
     every = data["every"]
     return page(request, "registry/overview.html", {
-        **data, "city": city, "rule": rule, "verdict": verdict, "stale_only": stale_only,
+        **data, "shown": shown, "city": city, "rule": rule, "verdict": verdict, "stale_only": stale_only,
         "rules": [(r, titles[r].title_zh if r in titles else r) for r in sorted(titles)],
         "rule_obj": titles.get(rule), "verdicts": [v for v in web_queries.ORDER if v != "attested"] + ["none"],
         "totals": {"hospitals": len(every), "stale": sum(r["stale"] for r in every),
