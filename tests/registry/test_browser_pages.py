@@ -254,4 +254,10 @@ def test_the_pages_read_without_javascript(province: dict[str, Any], browser: An
     assert page.locator("noscript").count() >= 1
     page.get_by_role("link", name=re.compile("模拟")).first.click()
     assert page.locator("ol.timeline > li").count() >= 1
+    for uscc in Hospital.objects.values_list("uscc", flat=True):  # every story's page renders, even an empty one
+        response = page.goto(f"{province['url']}/hospitals/{uscc}/")
+        assert response.status == 200 and uscc in page.content()
+    new = province["loaded"].first("new")
+    page.goto(f"{province['url']}/hospitals/{new}/")
+    assert "尚未提交" in page.content()
     page.context.close()
