@@ -23,7 +23,7 @@ def test_the_demo_serves_a_province_and_stops_on_ctrl_c(tmp_path: Path) -> None:
                                stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
-        lines = []
+        lines: list[str] = []
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and not any("Ctrl-C" in line for line in lines):
             line = process.stdout.readline()
