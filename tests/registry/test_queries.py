@@ -130,3 +130,41 @@ def test_api_roles_csrf_and_openapi(province: None) -> None:
     assert made.status_code == 201 and Hospital.objects.filter(uscc="91440101MA5C0000C3").exists()
     schema = admin.get("/api/openapi.json").json()
     assert "/api/bundles" in schema["paths"] and "/api/trail-heads" in schema["paths"]
+
+
+def test_administrators_manage_keys_and_tokens_over_the_api_and_inspectors_cannot(
+        db, hospital_a: Signed, tmp_path) -> None:
+    from ihcheck.cli import main
+    from ihcheck.registry.models import KeyEvent, SigningKey, UploadToken
+    from reports.keys import SigningKeys
+
+    enrol_hospital(USCC_A, hospital_a)
+    secret = tmp_path / "pw"
+    secret.write_text("a long enough passphrase\n")
+    assert main(["registry", "account", "root1", "--role", "administrator", "--password-file", str(secret)]) == 0
+    assert main(["registry", "account", "insp1", "--role", "inspector", "--password-file", str(secret)]) == 0
+    admin, inspector = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    assert admin.login(username="root1", password="a long enough passphrase")
+    assert inspector.login(username="insp1", password="a long enough passphrase")
+    admin.get("/admin/")  # a page with a form sets the CSRF cookie
+    inspector.get("/admin/login/")  # (an inspector is sent there from /admin/)
+
+    def post(client: Client, path: str, body: dict[str, str] | None = None) -> int:
+        return client.post(path, data=json.dumps(body or {}), content_type="application/json",
+                           HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value).status_code
+
+    new = " ".join(SigningKeys.generate().public().fingerprints())
+    for path, body in ((f"/api/hospitals/{USCC_A}/keys/rotate", {"fingerprints": new}),
+                       (f"/api/hospitals/{USCC_A}/tokens", None),
+                       ("/api/keys/revoke", {"fingerprint": new.split()[0], "reason": "x"})):
+        assert post(inspector, path, body) in (401, 403)  # read-only, whatever the CSRF token
+    assert SigningKey.objects.count() == 1 and UploadToken.objects.count() == 0
+    assert post(admin, f"/api/hospitals/{USCC_A}/keys/rotate", {"fingerprints": new, "reason": "yearly"}) == 201
+    assert post(admin, f"/api/hospitals/{USCC_A}/tokens") == 201
+    assert post(admin, "/api/keys/revoke", {"fingerprint": new.split()[0], "reason": "leaked"}) == 200
+    assert post(admin, "/api/keys/revoke", {"fingerprint": new.split()[0], "reason": "again"}) == 400
+    assert [e.kind for e in KeyEvent.objects.order_by("id")] == ["enrol", "rotate", "enrol", "revoke"]
+    assert post(admin, f"/api/hospitals/{USCC_A}/tokens/revoke") == 200
+    assert UploadToken.objects.get().revoked_at is not None
+    assert inspector.get("/admin/").status_code == 302  # Django's admin is for administrators only
+    assert admin.get("/admin/registry/hospital/").status_code == 200
