@@ -139,3 +139,25 @@ def test_the_overview_pages_its_rows_worst_first(province: None, monkeypatch: py
     assert "第 1 / 2 页" in first and "?p=2" in first
     second = client.get("/", {"p": 2}).content.decode()
     assert USCC_B in second and USCC_A not in second
+
+
+def test_a_pass_resting_on_a_document_is_shown_as_attested(province: None, hospital_b: Signed) -> None:
+    from datetime import UTC, datetime
+
+    from ihcheck.registry.province import signed
+    from reports.verify import read_bundle
+
+    files = read_bundle(hospital_b.tar("compliant"))
+    findings = json.loads(files["findings.json"])
+    for finding in findings:
+        if finding["rule_id"] == RULE:
+            finding["evidence"] = [{**e, "basis": "attested"} for e in finding["evidence"]]
+    files["findings.json"] = json.dumps(findings).encode()
+    files["manifest.json"] = _manifest_with(files, "findings.json")
+    intake.take(signed(files, hospital_b.keys, datetime.now(UTC), "attested"), name="b.tar.gz", via="http",
+                actor="t")
+    page = _client("inspector1").get(f"/rules/{RULE}/").content.decode()
+    tables = {t.split('class="v v-')[1].split('"')[0]: t for t in page.split("<table>")[1:]}
+    assert Hospital.objects.get(uscc=USCC_B).name in tables["attested"] and "文件声明" in tables["attested"]
+    assert Hospital.objects.get(uscc=USCC_A).name in tables["fail"]
+    assert "pass" not in tables, "the only pass rests on a document"

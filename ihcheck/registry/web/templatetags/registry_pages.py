@@ -24,6 +24,16 @@ def verdict(value: str | None) -> str:
                        EN.get(key, key))
 
 
+BASIS_ZH = {"observed": "实际观测", "declared": "清单声明", "attested": "文件证明", "simulated": "模拟身份"}
+
+
+@register.simple_tag
+def basis(value: str | None) -> str:
+    """How a statement is known (checker.model.Basis): only `observed` came from looking at a host."""
+    key = str(value or "observed")
+    return format_html('{} <span lang="en">{}</span>', BASIS_ZH.get(key, key), key)
+
+
 @register.filter
 def get(mapping: Any, key: Any) -> Any:
     return mapping.get(key) if isinstance(mapping, dict) else None
