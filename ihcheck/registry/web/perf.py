@@ -50,4 +50,4 @@ def summary(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return (f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   "
-            f"max {ordered[-1] * 1000:7.1f} ms (the first, with the chart's weeks read)   n={len(ordered)}")
+            f"max {ordered[-1] * 1000:7.1f} ms   (n={len(ordered)}; the first overview reads the chart's weeks)")
