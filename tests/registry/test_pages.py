@@ -161,3 +161,23 @@ def test_a_pass_resting_on_a_document_is_shown_as_attested(province: None, hospi
     assert Hospital.objects.get(uscc=USCC_B).name in tables["attested"] and "文件声明" in tables["attested"]
     assert Hospital.objects.get(uscc=USCC_A).name in tables["fail"]
     assert "pass" not in tables, "the only pass rests on a document"
+
+
+def test_deadline_counts_kept_between_renders_match_a_fresh_computation(province: None, hospital_a: Signed) -> None:
+    from collections import Counter
+
+    from django.utils import timezone
+
+    from ihcheck.registry.services import queries
+    from ihcheck.registry.web.queries import due_counts
+
+    today = timezone.localdate()
+
+    def fresh() -> dict[str, int]:
+        counted = Counter(r["uscc"] for r in queries.deadlines(today=today, horizon_days=30))
+        return {u: counted.get(u, 0) for u in Hospital.objects.values_list("uscc", flat=True)}
+
+    assert due_counts(today) == fresh()
+    Hospital.objects.filter(uscc=USCC_B).update(registered_on=today.replace(day=1))  # deadlines now run from it
+    intake.take_file(hospital_a.tar("slow-uplink"), via="cli", actor="t")
+    assert due_counts(today) == fresh() and fresh()[USCC_B] > 0

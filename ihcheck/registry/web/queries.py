@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
@@ -152,6 +152,45 @@ def pass_rate_by_week(weeks: int = 12, now: datetime | None = None, rules: list[
 
     chosen = sorted(rates, key=rank)[:top]
     return {"weeks": all_weeks, "series": [{"rule": r, "rates": rates[r]} for r in sorted(chosen)]}
+
+
+class _DueCounts:
+    """Deadlines due per hospital (services.queries.deadlines), kept per process and recomputed only for the
+    hospitals whose inputs changed: a hospital's deadlines depend on its registration date, the documents of its
+    latest bundle (immutable: its digest names them) and the day, so (digest, registration date) is the key.
+    Computing them for 1,000 hospitals on every overview was most of its time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.day: tuple[date, int] | None = None
+        self.keys: dict[str, tuple[str | None, date | None]] = {}
+        self.counts: dict[str, int] = {}
+
+    def get(self, today: date, horizon_days: int) -> dict[str, int]:
+        from ihcheck.registry.services import queries
+
+        state = {uscc: (bundle, registered) for uscc, bundle, registered in
+                 Hospital.objects.values_list("uscc", "latest_bundle__digest", "registered_on")}
+        with self.lock:
+            if self.day != (today, horizon_days):
+                self.day, self.keys, self.counts = (today, horizon_days), {}, {}
+            changed = [uscc for uscc, key in state.items() if self.keys.get(uscc) != key]
+            if len(changed) > 20:  # a cold start or a busy week: one pass over the province
+                self.counts = dict.fromkeys(state, 0)
+                for row in queries.deadlines(today=today, horizon_days=horizon_days):
+                    self.counts[row["uscc"]] = self.counts.get(row["uscc"], 0) + 1
+            else:
+                for uscc in changed:
+                    self.counts[uscc] = len(queries.deadlines(today=today, horizon_days=horizon_days, uscc=uscc))
+            self.keys.update((uscc, state[uscc]) for uscc in changed)
+            return {uscc: self.counts.get(uscc, 0) for uscc in state}
+
+
+_DUE = _DueCounts()
+
+
+def due_counts(today: date, horizon_days: int = 30) -> dict[str, int]:
+    return _DUE.get(today, horizon_days)
 
 
 def city_bars(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -45,15 +45,14 @@ def overview_rows(*, city: str = "", rule: str = "", verdict: str = "", stale_on
                   now: Any = None) -> dict[str, Any]:
     """The overview's data (also what `render_times` measures): rows sorted refused, stale, failing first."""
     now = now or timezone.now()
-    every = queries.province(now=now, with_rules=True)
+    every = queries.province(now=now, with_rules=bool(rule))
     refused = web_queries.refused_since_latest()
     ids = dict(Hospital.objects.values_list("uscc", "pk"))
-    due: dict[str, int] = {}
-    for d in queries.deadlines(today=timezone.localdate(now), horizon_days=30):
-        due[d["uscc"]] = due.get(d["uscc"], 0) + 1
+    due = web_queries.due_counts(timezone.localdate(now), 30)
     for row in every:
         row["refused"] = refused.get(ids[row["uscc"]])
         row["due"] = due.get(row["uscc"], 0)
+        row.setdefault("rules", {})
         row["shown_verdict"] = row["rules"].get(rule) if rule else row["worst"]
     rows = [r for r in every if (not city or r["city"] == city) and (not stale_only or r["stale"])
             and (not verdict or r["shown_verdict"] == verdict or (verdict == "none" and r["shown_verdict"] is None))
