@@ -1,7 +1,7 @@
 """The registry at a province's scale: N hospitals × M bundles into PostgreSQL, verification included.
 
     .venv/bin/python benchmarks/registry.py [--hospitals 1000] [--bundles 52] [--database postgresql://…]
-                                           [--queries 40]
+                                           [--queries 40] [--workers 1]
 
 Starts a PostgreSQL of its own from Debian's packages (as the tests do) unless --database is given, enrols N
 hospitals each with its own Ed25519 + SM2 keys, and hands each M weekly bundles (a year of them): mostly the
@@ -37,6 +37,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -108,7 +109,7 @@ def database(url: str | None) -> Iterator[str]:
         return
     from tests.daemons import postgres
 
-    with postgres(Path(tempfile.mkdtemp(prefix="ihcheck-bench-pg-"))) as port:
+    with postgres(Path(tempfile.gettempdir())) as port:  # it makes (and removes) a cluster folder of its own
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
@@ -124,10 +125,17 @@ def main() -> None:
     parser.add_argument("--bundles", type=int, default=52, help="bundles per hospital (weekly: 52 is a year)")
     parser.add_argument("--database", help="an existing PostgreSQL (default: start one from Debian's packages)")
     parser.add_argument("--queries", type=int, default=40, help="runs of each query for the percentiles")
+    parser.add_argument("--workers", type=int, default=1, help="intake processes (>1: the bundles are made first, "
+                        "into a spool folder, then taken in by this many processes at once)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ihcheck-bench-registry-"))
-    with database(args.database) as url:
-        run(args, work, url)
+    try:
+        with database(args.database) as url:
+            run(args, work, url)
+    finally:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)  # the stored bundles: hundreds of MB at a province's scale
 
 
 def run(args: argparse.Namespace, work: Path, url: str) -> None:
@@ -136,7 +144,7 @@ def run(args: argparse.Namespace, work: Path, url: str) -> None:
     os.environ.setdefault("IHCHECK_REGISTRY_UPLOADS_PER_HOUR", "1000000")
     configure(data=work / "data", database=url)
     migrate()
-    from ihcheck.registry.services import enrol, intake, queries
+    from ihcheck.registry.services import enrol
 
     bases = base_contents(work / "scenarios")
     now = datetime.now(UTC)
@@ -158,6 +166,65 @@ def run(args: argparse.Namespace, work: Path, url: str) -> None:
         hospitals.append((hospital, keys))
     print(f"  enrolled {args.hospitals} hospitals and keys in {time.perf_counter() - started:.1f} s", flush=True)
 
+    if args.workers > 1:
+        parallel_intake(args, work, url, bases, hospitals, first_week, rng)
+    else:
+        serial_intake(args, bases, hospitals, first_week, rng)
+    query(args, hospitals, rng)
+
+
+def parallel_intake(args: argparse.Namespace, work: Path, url: str, bases: dict[str, dict[str, bytes]],
+                    hospitals: list[tuple[Any, SigningKeys]], first_week: datetime, rng: random.Random) -> None:
+    """Bundles made first into a spool folder, then taken in by N processes at once (as N workers would)."""
+    import multiprocessing
+
+    spool = work / "spool"
+    spool.mkdir()
+    order = []
+    for week in range(args.bundles):
+        for hospital, keys in hospitals:
+            scenario = FAULTS[rng.randrange(len(FAULTS))] if rng.random() < 0.2 else "compliant"
+            path = spool / f"{hospital.uscc}-{week:02d}.tar.gz"
+            path.write_bytes(signed(bases[scenario], keys, first_week + timedelta(weeks=week,
+                                                                                  minutes=rng.randrange(600)),
+                                    path.name.removesuffix(".tar.gz")))
+            order.append(str(path))
+    print(f"  {len(order)} bundles made into {spool}; taking them in with {args.workers} processes", flush=True)
+    context = multiprocessing.get_context("spawn")
+    started = time.perf_counter()
+    with context.Pool(args.workers) as pool:
+        results = pool.starmap(_worker, [(str(work / "data"), url, order[i::args.workers])
+                                         for i in range(args.workers)])
+    wall = time.perf_counter() - started
+    cpu = sum(r[1] for r in results)
+    print(f"intake: {len(order)} bundles in {wall:.1f} s with {args.workers} processes = "
+          f"{len(order) / wall:.1f} bundles/s wall, {len(order) / cpu:.1f} per CPU second; "
+          f"peak RSS of a worker {max(r[2] for r in results):.0f} MB", flush=True)
+
+
+def _worker(data: str, url: str, paths: list[str]) -> tuple[int, float, float]:
+    """One intake process: Django configured on the same database and storage, bundles taken in by file."""
+    from ihcheck.registry.settings import configure
+
+    configure(data=Path(data), database=url)
+    from ihcheck.registry.models import Hospital
+    from ihcheck.registry.services import intake
+
+    cpu0 = time.process_time()
+    for path in paths:
+        uscc = Path(path).name.rsplit("-", 1)[0]
+        taken = intake.take(Path(path).read_bytes(), name=Path(path).name, via="http", actor="bench",
+                            hospital=Hospital.objects.get(uscc=uscc))
+        assert taken.created
+    return len(paths), time.process_time() - cpu0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def serial_intake(args: argparse.Namespace, bases: dict[str, dict[str, bytes]],
+                  hospitals: list[tuple[Any, SigningKeys]], first_week: datetime, rng: random.Random) -> None:
+    """Each bundle made, then taken in and timed, one at a time: memory shows whether intake keeps anything."""
+    from ihcheck.registry.services import intake
+
+    total = args.hospitals * args.bundles
     intake_wall = intake_cpu = 0.0
     quarters = {max(1, total * q // 4) for q in (1, 2, 3, 4)}
     done = 0
@@ -181,6 +248,10 @@ def run(args: argparse.Namespace, work: Path, url: str) -> None:
           f"{done / intake_cpu:.1f} bundles/s per CPU second; whole run CPU {time.process_time() - cpu0:.0f} s; "
           f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB", flush=True)
 
+
+def query(args: argparse.Namespace, hospitals: list[tuple[Any, SigningKeys]], rng: random.Random) -> None:
+    from ihcheck.registry.services import queries
+
     province = []
     for _ in range(args.queries):
         t0 = time.perf_counter()
@@ -196,8 +267,7 @@ def run(args: argparse.Namespace, work: Path, url: str) -> None:
         history.append(time.perf_counter() - t0)
     assert len(timeline["bundles"]) == args.bundles
     print(f"hospital history ({args.bundles} bundles, refusals, anchors, keys): {percentiles(history)}")
-    stored = sum(p.stat().st_size for p in (work / "data" / "blobs").rglob("*") if p.is_file())
-    print(f"load average after {os.getloadavg()[0]:.2f}; stored {stored / 2**20:.0f} MB of bundles")
+    print(f"load average after {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

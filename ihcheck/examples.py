@@ -32,7 +32,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "submit": ("ihcheck submit evidence.tar.gz --to https://reg.gd --token-file token",),
     "registry serve": ("ihcheck registry serve", "ihcheck registry serve --database postgresql://ihc@db/ihc"),
     "registry account": ("ihcheck registry account wang --role inspector",),
-    "registry enrol": ("ihcheck registry enrol --name 某互联网医院 --uscc 91440101MA5C0000A1 --city 广州",
+    "registry enrol": ("ihcheck registry enrol --name 某医院 --uscc 91440101MA5C0000A1 --city 广州",
                        "ihcheck registry enrol --name H --uscc 91440101MA5C0000A1 --city GZ --keys f"),
     "registry key": ("ihcheck registry key 91440101MA5C0000A1 fp.txt --valid-until 2027-12-31",),
     "registry rotate": ("ihcheck registry rotate 91440101MA5C0000A1 new-fp.txt",),

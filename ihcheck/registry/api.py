@@ -97,6 +97,7 @@ class ProvinceRow(Schema):
     failing: list[str]
     stale: bool
     trail_flagged: bool
+    key_revoked: bool
     rules: dict[str, str] = Field(default_factory=dict)
 
 

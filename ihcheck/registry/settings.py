@@ -70,6 +70,7 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
     if settings.configured:
         return Path(settings.IHCHECK_REGISTRY_DATA)
     (data / "static").mkdir(parents=True, exist_ok=True)
+    https = os.environ.get("IHCHECK_REGISTRY_HTTPS") == "1"
     settings.configure(
         DEBUG=debug,
         SECRET_KEY=_secret_key(data),
@@ -108,6 +109,9 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
                                    "OPTIONS": {"min_length": 12}},
                                   {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"}],
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict", CSRF_COOKIE_SAMESITE="Strict",
+        # behind a TLS-terminating proxy (IHCHECK_REGISTRY_HTTPS=1): cookies only over HTTPS, the proxy's word on it
+        SESSION_COOKIE_SECURE=https, CSRF_COOKIE_SECURE=https,
+        SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https") if https else None,
         SECURE_CONTENT_TYPE_NOSNIFF=True, X_FRAME_OPTIONS="DENY",
         DATA_UPLOAD_MAX_MEMORY_SIZE=1024 * 1024, FILE_UPLOAD_MAX_MEMORY_SIZE=1024 * 1024,
         STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage",

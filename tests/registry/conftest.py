@@ -24,20 +24,22 @@ EARLY = datetime(2026, 1, 1, tzinfo=UTC)
 
 def _configure() -> Path:
     """Before the test modules import the models (Django must be configured first)."""
+    import atexit
     import tempfile
 
     from ihcheck.registry.settings import configure
 
-    return configure(data=Path(tempfile.mkdtemp(prefix="ihcheck-registry-")))
+    data = Path(tempfile.mkdtemp(prefix="ihcheck-registry-"))
+    atexit.register(shutil.rmtree, data, ignore_errors=True)  # also where no registry test ran (xdist workers)
+    return configure(data=data)
 
 
 DATA = _configure()
 
 
 @pytest.fixture(scope="session")
-def registry_data() -> Iterator[Path]:
-    yield DATA
-    shutil.rmtree(DATA, ignore_errors=True)
+def registry_data() -> Path:
+    return DATA
 
 
 @pytest.fixture(scope="session")

@@ -145,14 +145,29 @@ def test_an_unenrolled_signer_is_refused_as_unpinned(token_a: str, hospital_b: S
 
 
 def test_a_bundle_signed_with_a_revoked_key_is_refused(db, hospital_a: Signed, registry_data: Path) -> None:
+    from ihcheck.registry.services import queries
+
     hospital = enrol_hospital(USCC_A, hospital_a)
+    intake.take_file(hospital_a.tar("single-isp"), via="cli", actor="t")  # taken in while the key was good
+    assert not queries.province()[0]["key_revoked"]
     enrol.revoke_key(hospital.keys.get(), actor="t", reason="private key leaked")
+    assert queries.province()[0]["key_revoked"]  # what it signed is still held, and shown under suspicion
+    findings = Finding.objects.count()
     with pytest.raises(intake.Refused, match="revoked on"):
         intake.take_file(hospital_a.tar("compliant"), via="cli", actor="t")
-    _nothing_stored(registry_data, Action.objects.get(event="refuse").detail["reason"])
+    refusal = Action.objects.get(event="refuse")
+    assert refusal.hospital == hospital  # on the hospital's timeline, though no token said whose it was
+    assert "\n" not in refusal.detail["reason"]
+    assert Bundle.objects.count() == 1 and Finding.objects.count() == findings  # nothing more stored
+    assert len(stored_blobs(registry_data)) == 1
 
 
 def test_no_token_or_a_revoked_token_cannot_upload(token_a: str, hospital_a: Signed) -> None:
+    from ihcheck.registry.models import UploadToken
+
+    held = UploadToken.objects.get()
+    assert held.digest == enrol.token_digest(token_a) and token_a not in (held.digest, held.prefix)
+    assert not Action.objects.filter(line__contains=token_a.encode()).exists()  # nor in the log
     data = intake.pack(hospital_a.tar("compliant"))
     assert Client().post("/api/bundles", data=data, content_type="application/gzip").status_code == 401
     assert Client().post("/api/bundles", data=data, content_type="application/gzip",
@@ -169,3 +184,12 @@ def test_uploads_are_rate_limited_per_token(token_a: str, hospital_a: Signed) ->
     codes = [Client().post("/api/bundles", data=data, content_type="application/gzip",
                            HTTP_AUTHORIZATION=f"Bearer {token_a}").status_code for _ in range(3)]
     assert codes == [201, 200, 429]
+
+
+def test_a_weak_password_or_an_unknown_role_is_refused(db) -> None:
+    with pytest.raises(enrol.RegistryError, match="password"):
+        enrol.create_account("li", "short", "inspector", actor="t")
+    with pytest.raises(enrol.RegistryError, match="password"):
+        enrol.create_account("li", "password1234", "inspector", actor="t")  # too common
+    with pytest.raises(enrol.RegistryError, match="role"):
+        enrol.create_account("li", "a long enough passphrase", "superuser", actor="t")

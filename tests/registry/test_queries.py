@@ -119,6 +119,21 @@ def test_api_roles_csrf_and_openapi(province: None) -> None:
     assert inspector.get(f"/api/rules/{RULE}/hospitals").json()[0]["uscc"] == USCC_A
     assert inspector.get(f"/api/hospitals/{USCC_A}").json()["bundles"]
     assert inspector.get("/api/deadlines?horizon_days=60").status_code == 200
+    drift = inspector.get(f"/api/hospitals/{USCC_A}/drift").json()
+    assert RULE in {r["rule_id"] for r in drift["rules"]}
+    failing = inspector.get(f"/api/rules/{RULE}/hospitals").json()[0]
+    cited = inspector.get(f"/api/bundles/{failing['bundle']}/findings/{failing['finding']}").json()
+    assert cited["finding"]["rule_id"] == RULE and cited["observations"][0]["sha256"]
+    assert inspector.get("/api/hospitals/stale?days=0").status_code == 200
+    assert inspector.get("/api/hospitals/older-catalogue").json() == []
+    exported = inspector.get("/api/export/province.csv")
+    assert exported["Content-Type"].startswith("text/csv") and USCC_A in exported.content.decode()
+    assert inspector.get("/api/export/province.xlsx").content[:2] == b"PK"
+    assert "assessment-results" in inspector.get(f"/api/hospitals/{USCC_A}/oscal").json()
+    log = inspector.get("/api/actions.jsonl").content
+    from probes.trail import verify_stream
+
+    assert verify_stream([log], source="api").intact and b'"event":"registry.export"' in log
     body = {"name": "x", "uscc": "91440101MA5C0000C3", "city": "珠海"}
     assert inspector.post("/api/hospitals", data=body, content_type="application/json").status_code in (401, 403)
     admin = Client(enforce_csrf_checks=True)

@@ -18,11 +18,11 @@ from ihcheck.registry.services import actions, queries
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = ("uscc", "name", "city", "licence", "registered_on", "signed_at", "age_days", "catalogue_version",
-           "older_catalogue", "worst", "failing", "stale", "trail_flagged", "bundle")
+           "older_catalogue", "worst", "failing", "stale", "trail_flagged", "key_revoked", "bundle")
 HEADINGS = ("统一社会信用代码 USCC", "名称 name", "城市 city", "执业许可证 licence", "执业登记 registered",
             "签名时间 signed at", "天数 age (days)", "规则目录 catalogue", "旧目录 older catalogue",
             "最差结论 worst", "不合格规则 failing rules", "逾期未报 stale", "留痕链断 trail flagged",
-            "证据包 bundle (manifest SHA-256)")
+            "密钥已吊销 key revoked", "证据包 bundle (manifest SHA-256)")
 
 
 def text_cell(value: Any) -> str:

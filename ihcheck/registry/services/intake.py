@@ -31,7 +31,10 @@ from reports.drift import RANK
 
 
 class Refused(InputError):
-    """The upload is not taken in; the message is the one-line reason (also in the action log)."""
+    """The upload is not taken in; the message is the one-line reason (also in the action log). `hospital` is
+    whose it claimed to be, when an enrolled key or the token said so (for that hospital's timeline)."""
+
+    hospital: Hospital | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,6 @@ def _why_not_valid(key: SigningKey, when: datetime) -> str:
 def verify_for(content: dict[str, bytes], name: str, hospital: Hospital | None) -> tuple[Hospital, SigningKey, Any]:
     """Verify as `ihcheck verify --keyring` would, with this hospital's keys valid at signing time; the reason
     for a refusal names what failed."""
-    from reports.verify import verify_content
 
     claimed = _signer_key(content)
     if hospital is None:  # an administrator's or the drop folder's intake: the enrolled key says whose it is
@@ -107,6 +109,17 @@ def verify_for(content: dict[str, bytes], name: str, hospital: Hospital | None) 
     elif claimed is not None and claimed.hospital_id != hospital.pk:
         raise Refused(f"{name}: signed with a key enrolled for another hospital ({claimed.hospital.uscc}), "
                       f"not {hospital.uscc}")
+    try:
+        return _verify_as(content, name, hospital, claimed)
+    except Refused as exc:
+        exc.hospital = hospital
+        raise
+
+
+def _verify_as(content: dict[str, bytes], name: str, hospital: Hospital,
+               claimed: SigningKey | None) -> tuple[Hospital, SigningKey, Any]:
+    from reports.verify import verify_content
+
     when = _signed_at(content)
     keys = list(hospital.keys.all())
     valid = [k for k in keys if when is not None and key_valid_at(k, when)]
@@ -144,7 +157,7 @@ def take(data: bytes, *, name: str, via: str, actor: str, hospital: Hospital | N
         content = _read(data, name)
         hospital, key, verification = verify_for(content, name, hospital)
     except Refused as exc:
-        actions.record("refuse", actor, hospital=hospital, source=name, via=via, size=len(data),
+        actions.record("refuse", actor, hospital=exc.hospital or hospital, source=name, via=via, size=len(data),
                        sha256=hashlib.sha256(data).hexdigest(), reason=str(exc))
         raise
     digest = hashlib.sha256(content[MANIFEST]).hexdigest()

@@ -50,7 +50,7 @@ def province(*, city: str | None = None, stale_days: int | None = None, now: dat
     for h in hospitals.values("pk", "uscc", "name", "city", "licence", "registered_on", "latest_bundle__digest",
                               "latest_bundle__signed_at", "latest_bundle__catalogue_version",
                               "latest_bundle__catalogue_sha256", "latest_bundle__worst", "latest_bundle__counts",
-                              "latest_bundle__rules"):
+                              "latest_bundle__rules", "latest_bundle__key__revoked_at"):
         signed = h["latest_bundle__signed_at"]
         rules = h["latest_bundle__rules"] or {}
         row: dict[str, Any] = {
@@ -62,6 +62,8 @@ def province(*, city: str | None = None, stale_days: int | None = None, now: dat
             "worst": h["latest_bundle__worst"], "counts": h["latest_bundle__counts"] or {},
             "failing": sorted(r for r, v in rules.items() if v == "fail"),
             "stale": signed is None or signed < cutoff, "trail_flagged": h["pk"] in flagged,
+            # taken in before its key was revoked: still held, but whoever has the key could have made it
+            "key_revoked": h["latest_bundle__key__revoked_at"] is not None,
         }
         if with_rules:
             row["rules"] = rules
