@@ -181,3 +181,10 @@ def test_deadline_counts_kept_between_renders_match_a_fresh_computation(province
     Hospital.objects.filter(uscc=USCC_B).update(registered_on=today.replace(day=1))  # deadlines now run from it
     intake.take_file(hospital_a.tar("slow-uplink"), via="cli", actor="t")
     assert due_counts(today) == fresh() and fresh()[USCC_B] > 0
+
+
+def test_a_bundle_whose_key_was_revoked_since_is_flagged_on_the_overview(province: None) -> None:
+    key = Hospital.objects.get(uscc=USCC_B).latest_bundle.key
+    assert "签名密钥已吊销" not in _client("inspector1").get("/").content.decode()
+    enrol.revoke_key(key, actor="t", reason="leaked")
+    assert "签名密钥已吊销" in _client("inspector1").get("/", {"city": "深圳"}).content.decode()
