@@ -75,7 +75,7 @@ def serve(data: DataOption = None, database: DatabaseOption = None,
     from django.core.wsgi import get_wsgi_application
     from waitress import serve as waitress_serve
 
-    out.print(f"ihcheck registry on http://{host}:{port}/ (API: /api/docs, admin: /admin/); Ctrl-C stops it")
+    out.print(f"ihcheck registry on http://{host}:{port}/ (pages: /, API: /api/docs, admin: /admin/); Ctrl-C stops it")
     waitress_serve(get_wsgi_application(), host=host, port=port, threads=threads,
                    max_request_body_size=_max_body(), ident="ihcheck-registry")
 
