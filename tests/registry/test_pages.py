@@ -61,7 +61,8 @@ def test_the_pages_read_the_province(province: None) -> None:
     index = latest.findings.get(rule_id=RULE, verdict="fail").index
     finding = client.get(f"/bundles/{latest.digest}/findings/{index}/").content.decode()
     assert "SHA-256" in finding and "SM3" in finding and latest.key.sm2 in finding
-    assert client.get("/hospitals/12440100MB9999999X/").status_code == 404
+    missing = client.get("/hospitals/12440100MB9999999X/")
+    assert missing.status_code == 404 and "未找到" in missing.content.decode()
     assert client.get(f"/bundles/{latest.digest}/findings/9999/").status_code == 404
 
 
