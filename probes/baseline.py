@@ -70,6 +70,10 @@ FILES = [
     "/etc/profile.d/*.sh",
     "/etc/bash.bashrc",
     "/etc/bashrc",
+    "/root/.bash_profile",  # a login shell's own files (the first found of the three), and what it sources
+    "/root/.bash_login",
+    "/root/.profile",
+    "/root/.bashrc",
     "/etc/audit/auditd.conf",
     "/etc/audit/audit.rules",
     "/etc/audit/rules.d/*.rules",
@@ -287,7 +291,8 @@ def build_facts(
             modes.append(FileMode(path=parts[0], mode=int(parts[1], 8), owner=parts[2], group=parts[3]))
 
     profile_files = {
-        **_pick(files, "/etc/profile", "/etc/bash.bashrc", "/etc/bashrc"),
+        **_pick(files, "/etc/profile", "/etc/bash.bashrc", "/etc/bashrc", "/root/.bash_profile", "/root/.bash_login",
+                "/root/.profile", "/root/.bashrc"),
         **_texts(files, "/etc/profile.d/"),
     }
     tmout, readonly, profile_problems = logging.shell_timeout(profile_files)

@@ -57,7 +57,9 @@ DEFAULT_FILES: dict[str, str | bytes | None] = {
     "/etc/passwd": PASSWD,
     "/etc/group": "root:x:0:\n",
     "/etc/sudoers": MISSING,
-    "/etc/profile": 'if [ "$(id -u)" -eq 0 ]; then PATH="/usr/sbin:/usr/bin"; fi\nexport PATH\n',
+    "/etc/profile": 'if [ "$(id -u)" -eq 0 ]; then PATH="/usr/sbin:/usr/bin"; fi\nexport PATH\n'
+                    'if [ -d /etc/profile.d ]; then\n  for i in /etc/profile.d/*.sh; do\n    if [ -r $i ]; then\n'
+                    '      . $i\n    fi\n  done\n  unset i\nfi\n',
     "/etc/audit/rules.d/audit.rules": "-D\n-b 8192\n--backlog_wait_time 60000\n-f 1\n",
     "/etc/audit/auditd.conf": "log_format = ENRICHED\nmax_log_file_action = ROTATE\n",
     "/etc/rsyslog.conf": 'module(load="imuxsock")\n*.*;auth,authpriv.none\t\t-/var/log/syslog\n',
@@ -204,6 +206,17 @@ EXAMPLES: list[Example] = [
     ("L3-CES1-02", "pass", lambda: host(hardened())),
     ("L3-CES1-02", "fail", lambda: host(defaults())),
     ("L3-CES1-02", "inconclusive", lambda: host(hardened(files_edit={"/etc/pam.d/common-auth": BINARY}))),
+    # TMOUT is what a login shell ends with (issue 20): the last assignment in bash's order wins, readonly holds
+    ("L3-CES1-02", "fail", lambda: host(hardened(files_edit={"/etc/profile.d/zz-site.sh": "TMOUT=900\n",
+                                                             "/etc/profile.d/ihcheck-tmout.sh": "TMOUT=600\n"}))),
+    ("L3-CES1-02", "fail", lambda: host(hardened(files_edit={"/etc/profile.d/ihcheck-tmout.sh": "TMOUT=600\n",
+                                                             "/root/.profile": "TMOUT=0\n"}))),
+    ("L3-CES1-02", "pass", lambda: host(hardened(files_edit={"/root/.profile": "[ -f ~/.bashrc ] && . ~/.bashrc\n",
+                                                             "/root/.bashrc": "TMOUT=0\n"}))),  # readonly holds
+    ("L3-CES1-02", "fail", lambda: host(hardened(files_edit={"/etc/profile": "export PATH\n"}))),  # never sourced
+    ("L3-CES1-02", "pass", lambda: host(hardened(files_edit={"/etc/profile.d/ihcheck-tmout.sh": None,
+                                                             "/root/.bash_profile": "export TMOUT=300\n",
+                                                             "/root/.profile": "TMOUT=0\n"}))),  # not read
     ("L3-CES1-03", "pass", lambda: host(hardened())),
     ("L3-CES1-03", "fail", lambda: host(defaults())),
     ("L3-CES1-03", "fail", lambda: host(hardened(), sockets=(ListeningSocket(protocol="tcp", address="0.0.0.0", port=23,

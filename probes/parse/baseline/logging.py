@@ -153,31 +153,72 @@ def _retention(log: str, settings: dict[str, Setting]) -> Retention:
     return Retention(log=log, days=days, rotate=rotate, period=period, maxage=maxage)
 
 
-_TMOUT = re.compile(r"^(?:readonly\s+|export\s+|declare\s+-\w+\s+|typeset\s+-\w+\s+)*TMOUT=(\d+)\b")
+# Files a bash login shell reads, in order: /etc/profile (which sources /etc/bash.bashrc or /etc/profile.d/*.sh
+# where it says so), then the first of root's ~/.bash_profile, ~/.bash_login, ~/.profile (which may source ~/.bashrc).
+PROFILE = "/etc/profile"
+USER_PROFILES = ("/root/.bash_profile", "/root/.bash_login", "/root/.profile")
+_STATEMENT = re.compile(r"\s*(?:;|&&|\|\||\bthen\b|\bdo\b|\belse\b|\bfi\b|\bdone\b)\s*")
+_ASSIGN = re.compile(r"^(?P<words>(?:(?:export|readonly|declare|typeset|local)(?:\s+-\w+)*\s+)*)TMOUT=(?P<value>\S*)$")
+_READONLY = re.compile(r"^(?:readonly|declare\s+-\w*r\w*|typeset\s+-\w*r\w*)(?:\s+-\w+)*\s+(?:\w+\s+)*TMOUT\b")
+_SOURCE = re.compile(r"^(?:\.|source)\s+[\"']?(?P<path>[/~$][^\s\"';]*)")
+_PROFILE_D = re.compile(r"\bfor\s+\w+\s+in\s+/etc/profile\.d/\*\.sh\b")
 
 
 def shell_timeout(files: Mapping[str, str | None]) -> tuple[Setting | None, bool, list[Problem]]:
-    """The smallest TMOUT the login profiles set, and whether it is made read-only.
+    """The TMOUT a bash login shell ends with: its files in the order bash reads them, the last assignment winning,
+    `readonly` holding against later ones, `unset` clearing; `TMOUT=0` (kept as 0) disables the timeout.
 
-    >>> s, ro, _ = shell_timeout({"/etc/profile.d/tmout.sh": "TMOUT=600\\nreadonly TMOUT\\nexport TMOUT\\n"})
+    Conditions (`if [ "$UID" -ne 0 ]`) are not evaluated: the statements are taken in the order written.
+
+    >>> s, ro, _ = shell_timeout({"/etc/profile": "for i in /etc/profile.d/*.sh; do . $i; done\\n",
+    ...     "/etc/profile.d/tmout.sh": "TMOUT=600\\nreadonly TMOUT\\nexport TMOUT\\n",
+    ...     "/etc/profile.d/z.sh": "TMOUT=0\\n"})
     >>> s.describe(), ro
     ('TMOUT 600 (/etc/profile.d/tmout.sh, line 1)', True)
+    >>> shell_timeout({"/etc/profile": "TMOUT=300\\nTMOUT=900\\n"})[0].value
+    '900'
     """
-    best: Setting | None = None
-    readonly = False
+    state: dict[str, Setting | None] = {"value": None}
+    readonly: list[Setting] = []
     problems: list[Problem] = []
-    for path in sorted(files):
+    seen: set[str] = set()
+
+    def read(path: str) -> None:
+        if path in seen or path not in files:
+            return
+        seen.add(path)
         text = files[path]
         if text is None:
             problems.append(Problem.unreadable(path))
-            continue
-        for number, line in logical_lines(text):
-            match = _TMOUT.match(line)
-            if match:
-                value = int(match.group(1))
-                if value > 0 and (best is None or value < int(best.value)):
-                    best = Setting(key="TMOUT", value=str(value), file=path, line=number)
-                readonly = readonly or line.startswith(("readonly", "declare -r", "typeset -r"))
-            elif re.match(r"^(readonly|declare -r|typeset -r)\s+TMOUT\b", line):
-                readonly = True
-    return best, readonly, problems
+            return
+        for number, line in logical_lines(text, continuation=True):
+            for statement in _STATEMENT.split(line):
+                statement = statement.strip()
+                if statement.startswith(("if ", "while ", "[ ", "test ")):
+                    statement = ""
+                assign = _ASSIGN.match(statement)
+                if assign:
+                    value = assign.group("value").strip("\"'")
+                    if not readonly:
+                        state["value"] = Setting(key="TMOUT", value=value, file=path, line=number)
+                    if re.search(r"\breadonly\b|-\w*r", assign.group("words")):
+                        readonly.append(Setting(key="readonly", value="TMOUT", file=path, line=number))
+                    continue
+                if _READONLY.match(statement):
+                    readonly.append(Setting(key="readonly", value="TMOUT", file=path, line=number))
+                elif re.match(r"^unset\s+(?:-v\s+)?(?:\w+\s+)*TMOUT\b", statement) and not readonly:
+                    state["value"] = None
+                elif (source := _SOURCE.match(statement)) is not None:
+                    read(source.group("path").replace("~", "/root").replace("$HOME", "/root"))
+                if _PROFILE_D.search(statement):
+                    for name in sorted(p for p in files if p.startswith("/etc/profile.d/") and p.endswith(".sh")):
+                        read(name)
+
+    read(PROFILE)
+    first = next((p for p in USER_PROFILES if p in files), None)
+    if first is not None:
+        read(first)
+    value = state["value"]
+    if value is not None and as_int(value.value) is None:
+        problems.append(Problem(file=value.file, line=value.line, message=f"TMOUT={value.value} is not a number"))
+    return value, bool(readonly), problems
