@@ -122,6 +122,7 @@ class RemoteTarget(Record):
     protocol: str
     file: str
     line: int
+    off_host: bool = True  # False: a loopback target (127.0.0.0/8, ::1, localhost), which leaves nothing off the host
 
 
 class Retention(Record):

@@ -62,7 +62,8 @@ DEFAULT_FILES: dict[str, str | bytes | None] = {
                     '      . $i\n    fi\n  done\n  unset i\nfi\n',
     "/etc/audit/rules.d/audit.rules": "-D\n-b 8192\n--backlog_wait_time 60000\n-f 1\n",
     "/etc/audit/auditd.conf": "log_format = ENRICHED\nmax_log_file_action = ROTATE\n",
-    "/etc/rsyslog.conf": 'module(load="imuxsock")\n*.*;auth,authpriv.none\t\t-/var/log/syslog\n',
+    "/etc/rsyslog.conf": 'module(load="imuxsock")\n*.*;auth,authpriv.none\t\t-/var/log/syslog\n'
+                         '$IncludeConfig /etc/rsyslog.d/*.conf\n',
     "/etc/logrotate.conf": "weekly\nrotate 4\ncreate\ninclude /etc/logrotate.d\n",
     "/etc/logrotate.d/rsyslog": "/var/log/syslog\n/var/log/auth.log\n{\n\trotate 4\n\tweekly\n\tmissingok\n}\n",
     "/etc/chrony/chrony.conf": "pool 2.debian.pool.ntp.org iburst\nsourcedir /etc/chrony/sources.d\n",
@@ -206,6 +207,23 @@ EXAMPLES: list[Example] = [
     ("L3-CES1-02", "pass", lambda: host(hardened())),
     ("L3-CES1-02", "fail", lambda: host(defaults())),
     ("L3-CES1-02", "inconclusive", lambda: host(hardened(files_edit={"/etc/pam.d/common-auth": BINARY}))),
+    # remote logging as rsyslog and syslog-ng read it (issue 20)
+    ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf":
+                                                             '#*.* action(type="omfwd" target="10.0.0.9")\n'}))),
+    ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf": "*.* @@127.0.0.1:514\n"}))),
+    ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf":
+                                                             'action(type="omfwd" target="::1" protocol="tcp")\n'}))),
+    ("L3-CES1-14", "pass", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf":
+                                                             'action(Type="omfwd" Target="10.0.0.9" Protocol="TCP")\n'}))),
+    ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.conf": 'module(load="imuxsock")\n'}))),
+    ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf": None,
+                                                             "/etc/syslog-ng/syslog-ng.conf":
+                                                             'source s_net { tcp(ip("0.0.0.0")); };\n'
+                                                             'destination d_net { network("10.0.0.6"); };\n'}))),
+    ("L3-CES1-14", "pass", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf": None,
+                                                             "/etc/syslog-ng/syslog-ng.conf":
+                                                             'destination d_net { network("10.0.0.6"); };\n'
+                                                             'log { source(s_src); destination(d_net); };\n'}))),
     # TMOUT is what a login shell ends with (issue 20): the last assignment in bash's order wins, readonly holds
     ("L3-CES1-02", "fail", lambda: host(hardened(files_edit={"/etc/profile.d/zz-site.sh": "TMOUT=900\n",
                                                              "/etc/profile.d/ihcheck-tmout.sh": "TMOUT=600\n"}))),

@@ -138,8 +138,10 @@ def audit_records(host: HostFacts, b: BaselineFacts) -> Outcome:
 
 def audit_protection(host: HostFacts, b: BaselineFacts) -> Outcome:
     ev = [
-        _ev(host, b, f"remote log target {t.target}/{t.protocol} ({t.file}:{t.line})", "files") for t in b.remote_logs
+        _ev(host, b, f"remote log target {t.target}/{t.protocol} ({t.file}, line {t.line})"
+            + ("" if t.off_host else ": loopback, stays on the host"), "files") for t in b.remote_logs
     ]
+    remote = [t for t in b.remote_logs if t.off_host]
     ev += [_ev(host, b, r.describe(), "files") for r in b.retention]
     short = [r for r in b.retention if r.days is not None and r.days < MIN_LOG_DAYS]
     kept = [r for r in b.retention if r.days is None or r.days >= MIN_LOG_DAYS]
@@ -149,10 +151,10 @@ def audit_protection(host: HostFacts, b: BaselineFacts) -> Outcome:
     parts = [
         (
             "remote",
-            bool(b.remote_logs),
+            bool(remote),
             Said(
-                f"日志转发至主机之外：{listed(t.target for t in b.remote_logs).zh}",
-                f"logs forwarded off-host to {', '.join(t.target for t in b.remote_logs) or 'nowhere'}",
+                f"日志转发至主机之外：{listed(f'{t.target}（{t.protocol.upper()}）' for t in remote).zh}",
+                f"logs forwarded off-host to {', '.join(f'{t.target} ({t.protocol.upper()})' for t in remote) or 'nowhere'}",
             ),
         ),
         (
