@@ -77,6 +77,10 @@ FILES = [
     "/etc/audit/auditd.conf",
     "/etc/audit/audit.rules",
     "/etc/audit/rules.d/*.rules",
+    *audit.AUDIT_UNITS,  # how the service loads its rules: augenrules (rules.d) or auditctl -R FILE
+    "/etc/systemd/system/auditd.service.d/*.conf",
+    "/etc/systemd/system/audit-rules.service.d/*.conf",
+    audit.AUDIT_SYSCONFIG,
     "/etc/rsyslog.conf",
     "/etc/rsyslog.d/*.conf",
     "/etc/syslog-ng/syslog-ng.conf",
@@ -300,9 +304,11 @@ def build_facts(
     processes = tuple(dict.fromkeys(p.strip() for p in out.get("ps", "").splitlines() if p.strip()))
     container = out.get("container", "none").strip().splitlines()[-1:] != ["none"] if out.get("container") else False
 
-    audit_written_text = "\n".join(t or "" for t in _texts(files, "/etc/audit/rules.d/").values())
-    if not audit_written_text:
-        audit_written_text = _pick(files, "/etc/audit/audit.rules").get("/etc/audit/audit.rules") or ""
+    # the rules the service gives the kernel, as its unit says (augenrules' rules.d, or auditctl -R of a file)
+    audit_loader, audit_written_text, audit_source = audit.rules_auditd_loads(
+        {**_texts(files, "/etc/audit/"), **_texts(files, "/lib/systemd/system/"),
+         **_texts(files, "/usr/lib/systemd/system/"), **_texts(files, "/etc/systemd/system/"),
+         **_texts(files, audit.AUDIT_SYSCONFIG)})
     auditctl_s = out.get("auditctl-s", "")
     enabled = None
     kernel_error = None
@@ -320,7 +326,8 @@ def build_facts(
         kernel_enabled=enabled,
         kernel_error=kernel_error,
         loaded=loaded,
-        written=audit.parse_audit_rules(audit_written_text, "/etc/audit/rules.d") if audit_written_text else None,
+        written=audit.parse_audit_rules(audit_written_text, audit_source) if audit_written_text else None,
+        loader=audit_loader,
         auditd_conf=auditd_conf,
     )
 

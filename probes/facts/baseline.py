@@ -271,7 +271,8 @@ class AuditState(Record):
     kernel_enabled: int | None = Field(default=None, description="`auditctl -s` enabled: 0, 1 or 2 (immutable)")
     kernel_error: str | None = Field(default=None, description="why the kernel audit status could not be read")
     loaded: AuditRules | None = None  # `auditctl -l`
-    written: AuditRules | None = None  # /etc/audit/rules.d, /etc/audit/audit.rules
+    written: AuditRules | None = None  # what the service loads: augenrules' merge of rules.d, or auditctl -R FILE
+    loader: str | None = Field(default=None, description="how the service loads its rules, and the unit that says so")
     auditd_conf: dict[str, Setting] = Field(default_factory=dict)
 
 

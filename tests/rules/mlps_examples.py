@@ -197,6 +197,11 @@ Example = tuple[str, str, Callable[[], HostFacts]]  # unit, expected verdict, fa
 CONTAINER = {"container": "podman", "auditctl-s": "Error sending status request (Operation not permitted)",
              "auditctl-l": "You must be root to run this program.", "apparmor": "Y"}
 
+NO_AUDITCTL = {"auditctl-s": "sh: 1: auditctl: not found", "auditctl-l": "sh: 1: auditctl: not found"}
+AUDITD_UNIT = "/lib/systemd/system/auditd.service"
+DEBIAN_AUDITD = ("[Service]\nType=forking\nPIDFile=/run/auditd.pid\nExecStart=/sbin/auditd\n"  # auditd 1:3.0.9-1
+                 "ExecStartPost=-/sbin/augenrules --load\n#ExecStartPost=-/sbin/auditctl -R /etc/audit/audit.rules\n")
+
 EXAMPLES: list[Example] = [
     ("L3-CES1-01", "pass", lambda: host(hardened())),
     ("L3-CES1-01", "fail", lambda: host(defaults())),
@@ -207,6 +212,19 @@ EXAMPLES: list[Example] = [
     ("L3-CES1-02", "pass", lambda: host(hardened())),
     ("L3-CES1-02", "fail", lambda: host(defaults())),
     ("L3-CES1-02", "inconclusive", lambda: host(hardened(files_edit={"/etc/pam.d/common-auth": BINARY}))),
+    # audit immutability from what the service loads (issue 20); the kernel's state, when it can be read, decides
+    ("L3-CES1-15", "fail", lambda: host(hardened(state_edit=NO_AUDITCTL, files_edit={
+        AUDITD_UNIT: DEBIAN_AUDITD, "/etc/audit/rules.d/99-finalize.rules": "-e 2\n",
+        "/etc/audit/rules.d/99-zz-local.rules": "-e 1\n"}))),  # augenrules keeps the last -e only
+    ("L3-CES1-15", "pass", lambda: host(hardened(state_edit=NO_AUDITCTL, files_edit={AUDITD_UNIT: DEBIAN_AUDITD}))),
+    ("L3-CES1-15", "fail", lambda: host(hardened(state_edit=NO_AUDITCTL, files_edit={
+        AUDITD_UNIT: DEBIAN_AUDITD, "/etc/systemd/system/auditd.service.d/direct.conf":
+        "[Service]\nExecStartPost=\nExecStartPost=-/sbin/auditctl -R /etc/audit/audit.rules\n",
+        "/etc/audit/audit.rules": "-w /etc/passwd -p wa\n"}))),  # rules.d says -e 2, but is not what is loaded
+    ("L3-CES1-15", "pass", lambda: host(hardened(state_edit=NO_AUDITCTL, files_edit={
+        AUDITD_UNIT: DEBIAN_AUDITD.replace("ExecStartPost=-/sbin/augenrules --load\n", "")
+        .replace("#ExecStartPost", "ExecStartPost"), "/etc/audit/audit.rules": "-w /etc/passwd -p wa\n-e 2\n"}))),
+    ("L3-CES1-15", "fail", lambda: host(hardened(state_edit={"auditctl-s": "enabled 1\nfailure 1\npid 321\n"}))),
     # remote logging as rsyslog and syslog-ng read it (issue 20)
     ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf":
                                                              '#*.* action(type="omfwd" target="10.0.0.9")\n'}))),
