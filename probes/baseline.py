@@ -32,6 +32,7 @@ from probes.facts.baseline import (
     UpdateState,
     as_int,
 )
+from probes import backups as backup_evidence
 from probes.parse.baseline import audit, logging, packages, pam, sshd
 from probes.parse.baseline.accounts import parse_accounts
 from probes.parse.baseline.common import logical_lines
@@ -441,7 +442,8 @@ def build_facts(
         "barman",
         "pgbackrest",
     )
-    backups = BackupState(jobs=tuple(s for s in cron_lines if any(w in s.value.lower() for w in backup_words)))
+    jobs = tuple(s for s in cron_lines if any(w in s.value.lower() for w in backup_words))
+    backups = BackupState(jobs=jobs, looked_in=tuple(f"{d}/{g}" for d, g, _ in backup_evidence.job_targets(jobs)))
 
     tpm_out = out.get("tpm", "")
     tpm = bool(tpm_out.split()) and "No such file" not in tpm_out and "cannot access" not in tpm_out
@@ -560,4 +562,19 @@ def collect(session: Session) -> BaselineFacts:
         files_obs.started_at,
     )
     attestations, notes = _attestations(session)
+    facts = _backup_evidence(session, facts, marker)
     return facts.model_copy(update={"attestations": attestations, "notes": facts.notes + tuple(notes)})
+
+
+def _backup_evidence(session: Session, facts: BaselineFacts, marker: str) -> BaselineFacts:
+    """A fifth command, only when there is a job or a declared directory: the newest file each job wrote."""
+    declared = session.host.declared.backup_dirs
+    targets = backup_evidence.job_targets(facts.backups.jobs)
+    if not targets and not declared:
+        return facts
+    obs = session.run(backup_evidence.command(marker, targets, declared))
+    looked = facts.backups.looked_in + tuple(f"{d} (declared)" for d in declared)
+    state = facts.backups.model_copy(update={"looked_in": looked,
+                                             "artefacts": backup_evidence.parse(obs.stdout, marker, declared)})
+    return facts.model_copy(update={"backups": state, "sources": {**facts.sources, "backups": (obs.id,)},
+                                    "observations": (*facts.observations, obs.id)})

@@ -260,12 +260,11 @@ def redact_text(text: str) -> Redacted:
                 # line by line, each line's prefix kept (`# ` of a commented key, a YAML indent): a parser of the
                 # file sees as many lines, commented as they were, and no new directive
                 body = whole[len(begin):-len(end)]
-                if not re.search(r"[A-Za-z0-9+/=]{4,}", body.replace(MASK, "")):
+                if all(_masked_line(line) == line for line in body.split("\n")[1:]):
                     return whole  # redacted already
                 counts[kind] += 1
-                return begin + "\n".join(re.sub(r"[A-Za-z0-9+/=:,-][A-Za-z0-9+/=:, -]*[A-Za-z0-9+/=]|[A-Za-z0-9+/=]",
-                                                 MASK, line, count=1)
-                                          if i else line for i, line in enumerate(body.split("\n"))) + end
+                return begin + "\n".join(_masked_line(line) if i else line
+                                          for i, line in enumerate(body.split("\n"))) + end
             counts[kind] += 1
             sep = "\n" if "\n" in whole else " "  # a key inside a JSON string keeps the string one line
             return f"{begin}{sep}{MASK}{sep}{end}"
@@ -305,6 +304,13 @@ def redact_text(text: str) -> Redacted:
 # sudoers' tags: `NOPASSWD: ALL` is the fact L3-CES1-08 judges, not a password. A tag is followed by a command
 # (a path, ALL, sudoedit, a negation), a Cmnd_Alias (upper case) or another tag; any other value is masked.
 _SUDO_COMMAND = re.compile(r"(?:ALL|sudoedit|[/!][^\n]*|[A-Z][A-Z0-9_]*)")
+
+
+def _masked_line(line: str) -> str:
+    """A line of a key's body: its prefix (indent, comment mark, quote) kept, the rest one mask."""
+    prefix = re.match(r"[\s#;!*/\"'>|]*", line)
+    head = prefix.group(0) if prefix else ""
+    return head + MASK if line[len(head):].strip() and not line.endswith("-----") else line
 
 
 def _sudoers_tag(key: str, sep: str, value: str) -> bool:

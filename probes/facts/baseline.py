@@ -309,8 +309,23 @@ class IntegrityState(Record):
     scheduled: tuple[str, ...] = ()  # cron lines / timers that run the check
 
 
+class BackupArtefact(Record):
+    """The newest file a backup left (or a backup tool's own record of its newest backup): its time is observed."""
+
+    source: Literal["job output", "declared directory", "pgbackrest info"]
+    directory: str
+    pattern: str
+    path: str
+    mtime: datetime
+
+    def describe(self) -> str:
+        return f"{self.path} ({self.source}, {self.mtime:%Y-%m-%d %H:%M} UTC)"
+
+
 class BackupState(Record):
     jobs: tuple[Setting, ...] = ()  # cron lines / timers running a backup tool
+    looked_in: tuple[str, ...] = ()  # where the probe looked for what the jobs wrote ("DIR/GLOB"), declared or not
+    artefacts: tuple[BackupArtefact, ...] = ()
 
 
 class Attestation(Record):

@@ -8,12 +8,12 @@ examples (pass / fail / inconclusive) are small edits of one of them, listed in 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from probes.baseline import build_facts
 from probes.facts import HostFacts
-from probes.facts.baseline import Attestation, BaselineFacts
+from probes.facts.baseline import Attestation, BackupArtefact, BaselineFacts
 from probes.facts.services import ListeningSocket, ServiceFacts
 
 MARK = "@@ihcheck-example"
@@ -158,9 +158,19 @@ def defaults(**edits: Any) -> BaselineFacts:
     return _variant(DEFAULT_FILES, DEFAULT_STATE, DEFAULT_SSHD_T, **edits)
 
 
-def hardened(**edits: Any) -> BaselineFacts:
-    return _variant({**DEFAULT_FILES, **HARDENING_FILES}, {**DEFAULT_STATE, **HARDENING_STATE}, HARDENED_SSHD_T,
-                    **edits)
+def hardened(*, backup_age_days: float | None = 1.0, **edits: Any) -> BaselineFacts:
+    """The hardened host; its nightly backup (HARDENING_FILES' cron job) left a file `backup_age_days` old."""
+    b = _variant({**DEFAULT_FILES, **HARDENING_FILES}, {**DEFAULT_STATE, **HARDENING_STATE}, HARDENED_SSHD_T,
+                 **edits)
+    return with_backup(b, backup_age_days) if backup_age_days is not None else b
+
+
+def with_backup(b: BaselineFacts, days: float, source: str = "job output") -> BaselineFacts:
+    """`b` with the newest backup file its probe found `days` old (what the probe's fifth command reports)."""
+    artefact = BackupArtefact(source=source, directory="/var/backups", pattern="pg-*",  # type: ignore[arg-type]
+                              path="/var/backups/pg-2026-11-29.sql.gz", mtime=NOW - timedelta(days=days))
+    return b.model_copy(update={"backups": b.backups.model_copy(update={"artefacts": (artefact,)}),
+                                "sources": {**b.sources, "backups": ("h#6",)}})
 
 
 def _variant(files: dict[str, str | bytes | None], state: dict[str, str], sshd_t: str, *,
@@ -333,6 +343,14 @@ EXAMPLES: list[Example] = [
     ("L3-CES1-29", "pass", lambda: host(hardened())),
     ("L3-CES1-29", "fail", lambda: host(defaults())),
     ("L3-CES1-29", "pass", lambda: host(attested(defaults(), "L3-CES1-29"))),
+    # a job is not a backup (issue 20): what it wrote, and how old, or an attestation
+    ("L3-CES1-29", "fail", lambda: host(hardened(backup_age_days=None))),  # nothing where the job writes
+    ("L3-CES1-29", "fail", lambda: host(hardened(backup_age_days=30))),
+    ("L3-CES1-29", "pass", lambda: host(with_backup(defaults(), 0.5, "pgbackrest info"))),
+    ("L3-CES1-29", "inconclusive", lambda: host(hardened(backup_age_days=None, files_edit={
+        "/etc/cron.d/backup": "30 2 * * * root /usr/local/sbin/nightly-backup.sh\n"}))),  # writes where?
+    ("L3-CES1-29", "pass", lambda: host(attested(hardened(backup_age_days=None, files_edit={
+        "/etc/cron.d/backup": "30 2 * * * root /usr/local/sbin/nightly-backup.sh\n"}), "L3-CES1-29"))),
     ("L3-CES1-29", "inconclusive", lambda: host(hardened(), reachable=False)),
 ]
 # The items only the assessor or a document can settle: inconclusive from the host, pass when attested.
