@@ -91,6 +91,7 @@ class Clause(Frozen):
     text_zh: str = Field(description="the clause in its original Chinese wording")
     text_en: str = Field(description="an English rendering")
     interpretation: str = Field(default="", description="how ihcheck reads the clause, where it is not obvious")
+    interpretation_zh: str = Field(default="", description="the same reading in Chinese (shown first to a regulator)")
 
 
 class Evidence(Frozen):

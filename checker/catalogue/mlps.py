@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from checker.catalogue import mlps_judges as j
 from checker.catalogue.mlps_items import GB22239, ITEMS, Item
+from checker.catalogue.mlps_readings import READINGS
 from checker.catalogue.sources import GD2020
 from checker.engine import why_missing
 from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
@@ -300,7 +301,8 @@ CHECKS: tuple[Check, ...] = (
     Check(
         "L3-CES1-29",
         "Local backup and recovery",
-        "a backup job scheduled on the host (cron or timer running a backup tool), or a backup system attested",
+        f"a backup seen to have run: the newest file a backup job writes (or a declared backup directory's, or "
+        f"pgBackRest's record) at most {j.MAX_BACKUP_AGE_DAYS} days old; or a backup system attested",
         "schedule a daily backup (pg_dump/mysqldump/borg/restic) and test a restore; or name the backup "
         "system's evidence in ihcheck_mlps_evidence",
         j.local_backup,
@@ -484,6 +486,12 @@ def _items_get(unit: str) -> Item:
     return _ITEMS[unit]
 
 
+def _reading(unit: str) -> Said:
+    """What passes, fails and is inconclusive, where the judge's reading is not obvious (mlps_readings.py)."""
+    reading = READINGS.get(unit)
+    return Said(reading.zh, " " + reading.en) if reading else Said("", "")
+
+
 def _rule(check: Check) -> Rule:
     item = _items_get(check.unit)
     why = check.why_not_observable  # set exactly when the host cannot show the item (no judge)
@@ -501,7 +509,8 @@ def _rule(check: Check) -> Rule:
                       interpretation="实施第三级信息安全等级保护: the host-level items of GB/T 22239-2019 §8.1.4 "
                       "安全计算环境 at level 3 apply to every server of the internet hospital."),
         standard=Clause(document=GB22239, ref=f"{item.ref} ({item.unit}, GB/T 28448-2019)", text_zh=item.text_zh,
-                        text_en=item.text_en, interpretation=interpretation),
+                        text_en=item.text_en, interpretation=interpretation + _reading(check.unit).en,
+                        interpretation_zh=_reading(check.unit).zh.strip()),
         severity=check.severity,
         needs=check.needs,
         # listening sockets only add to what the baseline shows; without them the judge says inconclusive itself
