@@ -8,10 +8,12 @@ from checker.model import Said
 
 _ACCOUNTS = Said(
     "账户取自 /etc/passwd、/etc/group 及 /etc/shadow 摘要（空/锁定/已设置，不含散列）。输出脱敏按格式进行：只遮盖账户行"
-    "第二个字段中的口令散列，账户名即使含 password、token、secret 等字样也原样保留，空口令不会因脱敏而被隐藏。",
+    "第二个字段中的口令散列，账户名即使含 password、token、secret 等字样也原样保留，空口令不会因脱敏而被隐藏（判为不符合）；"
+    "账户文件无法读取或格式有误时为无法判断。",
     "Accounts come from /etc/passwd, /etc/group and the /etc/shadow summary (empty/locked/set, never a hash). The "
     "output's redaction reads these rows by their format: only a password hash in the second field is masked; an "
-    "account named with password, token or secret in it is kept whole, so an empty password never hides behind it.")
+    "account named with password, token or secret in it is kept whole, so an empty password never hides behind it "
+    "(it fails); account files that cannot be read or are malformed make the item inconclusive.")
 
 READINGS: dict[str, Said] = {
     "L3-CES1-01": _ACCOUNTS,
@@ -36,13 +38,15 @@ READINGS: dict[str, Said] = {
         "远程日志按守护进程自身的语法判定：rsyslog 只读 rsyslog.conf 及其 $IncludeConfig / include() 引用的文件，"
         "注释掉的 action 不算；旧语法 @host 为 UDP、@@host 为 TCP；action(type=\"omfwd\"/\"omrelp\") 的参数名不区分大小写，"
         "protocol 按所写报告（默认 udp）；syslog-ng 只计入被 log 路径引用的 network/syslog/tcp/udp 目的地（source 不算）。"
-        "回环目标（127.0.0.0/8、::1、localhost）不出主机，不计入。有主机外目标、保存期限 ≥180 天且日志文件不对其他用户开放时为符合。",
+        "回环目标（127.0.0.0/8、::1、localhost）不出主机，不计入。有主机外目标、保存期限 ≥180 天且日志文件不对其他用户开放时为符合，"
+        "否则不符合；配置文件无法读取时为无法判断。",
         "Remote logging follows each daemon's own grammar: rsyslog reads rsyslog.conf and what its $IncludeConfig / "
         "include() name, a commented-out action is none; legacy @host is UDP, @@host TCP; action(type=\"omfwd\" or "
         "\"omrelp\") parameters in any case, the protocol reported as written (udp by default); syslog-ng counts a "
         "network/syslog/tcp/udp destination only when a log path uses it (a source never). A loopback target "
         "(127.0.0.0/8, ::1, localhost) stays on the host and does not count. Passes with an off-host target, logs "
-        "kept ≥ 180 days and log files closed to others."),
+        "kept ≥ 180 days and log files closed to others, fails otherwise; a file that cannot be read makes it "
+        "inconclusive."),
     "L3-CES1-15": Said(
         "能读取内核审计状态（auditctl -s）时以其为准：enabled 2 为符合，否则不符合。读不到时，按服务实际加载的规则判定："
         "auditd.service（含 /etc 下的副本与 drop-in）或 /etc/sysconfig/auditd 使用 augenrules --load 时，为 rules.d 按自然顺序"
