@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from checker.errors import ProbeError
+from probes import backups as backup_evidence
 from probes.facts.baseline import (
     Attestation,
     AuditState,
@@ -32,7 +33,6 @@ from probes.facts.baseline import (
     UpdateState,
     as_int,
 )
-from probes import backups as backup_evidence
 from probes.parse.baseline import audit, logging, packages, pam, sshd
 from probes.parse.baseline.accounts import parse_accounts
 from probes.parse.baseline.common import logical_lines

@@ -7,6 +7,7 @@ Each case is a pass or a fail the rule must reach from what the files say (issue
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,11 @@ from checker.catalogue.mlps import CHECKS_BY_UNIT, judge_host
 from probes.baseline import FILES, build_facts, files_command
 from tests.probes.conftest import local_session
 from tests.rules.mlps_examples import (
+    DEFAULT_STATE,
     DEFAULT_UPDATES,
     HARDENED_SSHD_T,
     HARDENING_FILES,
     HARDENING_STATE,
-    DEFAULT_STATE,
     MARK,
     NOW,
     PASSWD,
@@ -44,7 +45,7 @@ BASE = {"/etc/passwd": PASSWD, "/etc/group": "root:x:0:\nsudo:x:27:dba\n",
 NO_AUDITCTL = {"auditctl-s": "sh: 1: auditctl: not found", "auditctl-l": "sh: 1: auditctl: not found"}
 
 
-def _read_on_host(root: Path, files: dict[str, str | None]) -> str:
+def _read_on_host(root: Path, files: Mapping[str, str | None]) -> str:
     """The files laid out under `root`, read by the probe's command (its paths under `root`) on this machine."""
     for path, text in files.items():
         if text is None:
@@ -61,7 +62,7 @@ def _read_on_host(root: Path, files: dict[str, str | None]) -> str:
 def _verdict(root: Path, unit: str, edits: dict[str, str | None], state: dict[str, str] | None = None) -> str:
     files = {**BASE, **{p: (DEBIAN / n).read_text() for p, n in SHIPPED.items()}, **edits}
     if unit == "L3-CES1-02":  # the lockout half of the item as ihcheck requires it, so the timeout decides
-        files.update({p: HARDENING_FILES[p] for p in ("/etc/pam.d/common-auth", "/etc/security/faillock.conf")})
+        files.update({p: str(HARDENING_FILES[p]) for p in ("/etc/pam.d/common-auth", "/etc/security/faillock.conf")})
     files = {p: t for p, t in files.items() if t is not None}
     out = _read_on_host(root, files)
     out = out.split(f"{MARK} output shadow")[0] + f"{MARK} output shadow\n{SHADOW}{MARK} output modes\n"

@@ -167,7 +167,7 @@ def hardened(*, backup_age_days: float | None = 1.0, **edits: Any) -> BaselineFa
 
 def with_backup(b: BaselineFacts, days: float, source: str = "job output") -> BaselineFacts:
     """`b` with the newest backup file its probe found `days` old (what the probe's fifth command reports)."""
-    artefact = BackupArtefact(source=source, directory="/var/backups", pattern="pg-*",  # type: ignore[arg-type]
+    artefact = BackupArtefact(source=source, directory="/var/backups", pattern="pg-*",
                               path="/var/backups/pg-2026-11-29.sql.gz", mtime=NOW - timedelta(days=days))
     return b.model_copy(update={"backups": b.backups.model_copy(update={"artefacts": (artefact,)}),
                                 "sources": {**b.sources, "backups": ("h#6",)}})

@@ -154,7 +154,8 @@ def audit_protection(host: HostFacts, b: BaselineFacts) -> Outcome:
             bool(remote),
             Said(
                 f"日志转发至主机之外：{listed(f'{t.target}（{t.protocol.upper()}）' for t in remote).zh}",
-                f"logs forwarded off-host to {', '.join(f'{t.target} ({t.protocol.upper()})' for t in remote) or 'nowhere'}",
+                "logs forwarded off-host to "
+                + (", ".join(f"{t.target} ({t.protocol.upper()})" for t in remote) or "nowhere"),
             ),
         ),
         (
@@ -218,7 +219,8 @@ def audit_process(host: HostFacts, b: BaselineFacts) -> Outcome:
         )
     if kernel is not None and kernel != 2 and said_rules:
         return Outcome(Verdict.FAIL, Said(
-            f"加载方式（{loader}）的规则以 -e 2 结尾，但内核审计状态为 enabled={kernel}：规则未锁定（自上次加载后被更改，或未被加载）",
+            f"加载方式（{loader}）的规则以 -e 2 结尾，但内核审计状态为 enabled={kernel}："
+            "规则未锁定（自上次加载后被更改，或未被加载）",
             f"the rules loaded by {loader} end with -e 2, but the kernel audit is at enabled={kernel}: not locked "
             "(changed since they were loaded, or never loaded)"), tuple(ev))
     how = Said(f"（内核 enabled={kernel}）", f" (kernel enabled={kernel})") if kernel is not None else \

@@ -37,7 +37,8 @@ def local_backup(host: HostFacts, b: BaselineFacts) -> Outcome:
         return Outcome(
             Verdict.FAIL,
             Said("已安排备份任务，但其写入位置没有备份文件（查找：", "a backup job is scheduled, but no file it writes "
-                 "was found (looked in: ") + Said(f"{'、'.join(state.looked_in)}）：", f"{', '.join(state.looked_in)}): ")
+                 "was found (looked in: ")
+            + Said(f"{'、'.join(state.looked_in)}）：", f"{', '.join(state.looked_in)}): ")
             + scheduled,
             tuple(ev),
         )
