@@ -344,12 +344,36 @@ def init(
 @app.command()
 def rules(
     fmt: Annotated[RulesFormat, typer.Option("--format", help="Output format.")] = RulesFormat.table,
+    explain: Annotated[str | None, typer.Option(
+        "--explain", metavar="ID", help="One rule in full: clause, reading, verdicts, examples.")] = None,
+    docs: Annotated[Path | None, typer.Option(
+        "--docs", metavar="DIR", help="Write a page per rule to DIR (the repository's docs/rules).")] = None,
 ) -> None:
     """List the rule catalogue with the clause each rule cites."""
     import json
 
-    from checker.catalogue import CATALOGUE
+    from checker.catalogue import CATALOGUE, rule_by_id
 
+    if explain is not None:
+        from rich.markdown import Markdown
+
+        from ihcheck.rule_docs import explain as page
+
+        try:
+            rule = rule_by_id(explain)
+        except KeyError:
+            raise InputError(f"--explain: unknown rule id {explain!r} (see `ihcheck rules`)") from None
+        text = page(rule)
+        if fmt is RulesFormat.markdown:
+            sys.stdout.write(text)
+        else:
+            out.print(Markdown(text))
+        return
+    if docs is not None:
+        from ihcheck.rule_docs import write
+
+        err.print(f"{len(write(docs))} pages written to {docs}")
+        return
     if fmt is RulesFormat.json:
         sys.stdout.write(json.dumps([r.describe() for r in CATALOGUE], ensure_ascii=False, indent=2) + "\n")
         return
@@ -363,7 +387,8 @@ def rules(
         c, s = r.clause, r.standard
         source = f"{c.document.id} {c.ref}" + (f" → {s.document.id} {s.ref}" if s else "")
         quoted = s or c  # a rule checking a standard's item quotes the item; GD2020 一(二)1 says why it applies
-        table.add_row(f"{r.id}\n{escape(r.title_zh)}\n[dim]{escape(r.title)}[/]", r.severity.value, escape(source),
+        level = f"{r.severity.value}\n[dim]{r.status.value}[/]"  # stable / preview / deprecated under it
+        table.add_row(f"{r.id}\n{escape(r.title_zh)}\n[dim]{escape(r.title)}[/]", level, escape(source),
                       escape(quoted.text_zh), escape(quoted.text_en))
     out.print(table)
 

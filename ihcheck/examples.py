@@ -17,7 +17,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "ihcheck check -i hosts.yml --report html:out.html --report sarif:out.sarif",
     ),
     "demo": ("ihcheck demo", "ihcheck demo single-isp --detail", "ihcheck demo --rule GD2020-1.2.5-isps"),
-    "rules": ("ihcheck rules", "ihcheck rules --format json"),
+    "rules": ("ihcheck rules", "ihcheck rules --explain GD2020-1.2.5-isps", "ihcheck rules --docs docs/rules"),
     "init": ("ihcheck init", "ihcheck init --answers answers.yml --out hospital.yml"),
     "preflight": ("ihcheck preflight -i inventories/example.yml", "ihcheck preflight -i hosts.ini --limit db"),
     "remediate": ("ihcheck remediate result.json --out fix.yml",),
