@@ -202,3 +202,16 @@ def test_baseline_examples_are_unchanged_by_redaction() -> None:
             pam = {f"/etc/pam.d/{p.name}" if p.suffix != ".conf" else f"/etc/security/{p.name}": p.read_text()
                    for p in folder.iterdir()}
             _assert_same_facts({**DEFAULT_FILES, **pam}, DEFAULT_STATE, ())
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=names, stamp=st.integers(min_value=1_700_000_000, max_value=1_900_000_000))
+def test_backup_evidence_is_unchanged_by_redaction(name: str, stamp: int) -> None:
+    """The fifth command's answer (the newest file a backup job wrote) reads the same once recorded, whatever the
+    backup is called."""
+    from probes import backups
+
+    out = (f"@@m artefact /var/backups/{name} {name}-*\n{stamp}.25 /var/backups/{name}/{name}-2026-11-30.sql.gz\n"
+           "@@m output pgbackrest\n"
+           f'[{{"name": "{name}", "backup": [{{"label": "{name}-F", "timestamp": {{"start": 1, "stop": {stamp}}}}}]}}]')
+    assert backups.parse(_recorded(out), "@@m", []) == backups.parse(out, "@@m", [])
