@@ -109,6 +109,12 @@ CASES = [
     ("L3-CES1-14", "fail", {"/etc/rsyslog.conf": None, "/etc/syslog-ng/syslog-ng.conf":
                             (DEBIAN / "syslog-ng.conf").read_text(), "/etc/syslog-ng/conf.d/remote.conf":
                             'destination d_net { network("10.0.0.6" transport("tcp")); };\n'}),
+    ("L3-CES1-14", "fail", {"/etc/rsyslog.conf": None, "/etc/syslog-ng/syslog-ng.conf":
+                            (DEBIAN / "syslog-ng.conf").read_text().replace('@include "/etc/syslog-ng/conf.d/*.conf"',
+                                                                            ""),
+                            "/etc/syslog-ng/conf.d/remote.conf":  # not included: syslog-ng never reads it
+                            'destination d_net { network("10.0.0.6"); };\nlog { source(s_src); destination(d_net); };\n'}),
+    ("L3-CES1-14", "pass", {"/etc/rsyslog.d/90-remote.conf": "*.* @@(o)logs.hospital.lan:6514\n"}),
     # audit: Debian's auditd.service runs augenrules --load; its rules.d/audit.rules has no -e
     ("L3-CES1-15", "fail", {}),
     ("L3-CES1-15", "pass", {"/etc/audit/rules.d/99-finalize.rules": "-e 2\n"}),

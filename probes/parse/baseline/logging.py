@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from probes.facts.baseline import Problem, RemoteTarget, Retention, Setting, as_int
 from probes.parse.baseline.common import logical_lines
 
-_LEGACY = re.compile(r"^\S+\s+(?:-?)(@@?)(\(o\))?\[?([\w.:-]+?)\]?(?::(\d+))?(?:;\S+)?$")
+_LEGACY = re.compile(r"^\S+\s+(?:-?)(@@?)(\([a-z0-9]+\))?\[?([\w.:-]+?)\]?(?::(\d+))?(?:;\S+)?$")  # @@(o)host, @(z9)
 _ACTION = re.compile(r"\baction\s*\(([^)]*)\)", re.S | re.I)
 _PARAM = re.compile(r"([A-Za-z][\w.]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|\[([^\]]*)\])", re.S)
 _INCLUDE = re.compile(r"^\$IncludeConfig\s+(\S+)|\binclude\s*\(\s*file\s*=\s*\"([^\"]+)\"", re.I | re.M)
@@ -99,6 +99,27 @@ def _syslog_ng(files: Mapping[str, str]) -> list[RemoteTarget]:
     return found
 
 
+SYSLOG_NG_MAIN = "/etc/syslog-ng/syslog-ng.conf"
+
+
+def _syslog_ng_files(files: Mapping[str, str]) -> list[str]:
+    """syslog-ng.conf and what its `@include "FILE-OR-GLOB"` names (relative names under /etc/syslog-ng/)."""
+    order: list[str] = []
+
+    def read(path: str) -> None:
+        if path in order:
+            return
+        order.append(path)
+        for name in re.findall(r'^\s*@include\s+"([^"]+)"', _uncommented(files.get(path) or ""), re.M):
+            pattern = name if name.startswith("/") else "/etc/syslog-ng/" + name
+            for found in sorted(p for p in files if fnmatch.fnmatch(p, pattern)):
+                read(found)
+
+    if SYSLOG_NG_MAIN in files:
+        read(SYSLOG_NG_MAIN)
+    return order
+
+
 def remote_targets(files: Mapping[str, str | None]) -> tuple[list[RemoteTarget], list[Problem]]:
     """Remote log destinations rsyslog (legacy `@host`/`@@host`, `action(type="omfwd")`, over the files its
     includes reach) or syslog-ng (network/syslog/tcp/udp destinations a log path uses) would send to.
@@ -118,7 +139,7 @@ def remote_targets(files: Mapping[str, str | None]) -> tuple[list[RemoteTarget],
     found: list[RemoteTarget] = []
     for path in _rsyslog_files(texts):
         found += _rsyslog(path, texts[path])
-    ng = {path: _uncommented(text) for path, text in sorted(texts.items()) if "syslog-ng" in path}
+    ng = {path: _uncommented(texts[path]) for path in _syslog_ng_files(texts)}
     found += _syslog_ng(ng)
     return found, problems
 
