@@ -12,8 +12,9 @@ non-Success status is `rejected` with the reason as pynetdicom names it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Literal
 
+from pydantic import Field
 from pynetdicom import PYNETDICOM_IMPLEMENTATION_UID
 from pynetdicom.dimse_messages import C_ECHO_RQ, DIMSEMessage
 from pynetdicom.dimse_primitives import C_ECHO
@@ -26,7 +27,8 @@ from pynetdicom.pdu_primitives import (
 )
 from pynetdicom.presentation import build_context
 
-from probes.protocols.base import ExchangeResult, Request, WireReply
+from probes.protocols.declaration import Endpoint, Interpret
+from probes.protocols.reply import ExchangeResult, Request, WireReply
 
 VERIFICATION = "1.2.840.10008.1.1"
 APPLICATION_CONTEXT = "1.2.840.10008.3.1.1.1"
@@ -188,3 +190,21 @@ def interpret(reply: WireReply, target: str, calling: str, called: str) -> Excha
                         f"association {ae} accepted, Verification context {CONTEXT_ID} accepted "
                         f"({base['verification_context']['transfer_syntax']}), C-ECHO status 0x0000 Success"
                         + ("" if released else ", release not confirmed"), base)
+
+
+class DicomEndpoint(Endpoint):
+    """A PACS/RIS (or any DICOM node) proven by C-ECHO: `{protocol: dicom, address, port: 104, called_ae_title}`."""
+
+    default_port: ClassVar[int | None] = 104
+    protocol: Literal["dicom"]
+    address: str = Field(min_length=1)
+    called_ae_title: str = Field(min_length=1, max_length=16)
+    calling_ae_title: str = Field(default="IHCHECK", min_length=1, max_length=16)
+
+    def identifiers(self) -> str:
+        return f" (AE {self.calling_ae_title} → {self.called_ae_title})"
+
+    def plan(self) -> tuple[Request, Interpret]:
+        calling, called = self.calling_ae_title, self.called_ae_title
+        req = request(self.address, self.target_port, calling=calling, called=called, timeout=self.timeout)
+        return req, lambda reply: interpret(reply, req.target, calling, called)

@@ -1,0 +1,111 @@
+"""What every declared exchange has in common (`ihcheck_exchange` entries), whatever its protocol: a name, the
+hospital system it stands for, where it is, where to run it from, how long to wait. Each protocol module
+subclasses `Endpoint` with its own identifiers and the `protocol` literal that picks it out of the union
+(probes.protocols.registry), and says how to talk to it (`plan`).
+
+Declared, never observed: an entry is proven only by the exchange probes.exchange carries out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from probes.facts.base import Record
+from probes.protocols.reply import ExchangeResult, Request, WireReply
+
+SystemKind = Literal["his", "pacs", "ris", "lis", "emr", "platform", "ecg", "pathology"]
+Port = Annotated[int, Field(ge=1, le=65535)]
+URL = re.compile(r"^(https?)://(\[[0-9A-Fa-f:.]+\]|[^/\s:?#\[\]]+)(?::(\d{1,5}))?([/?#][^\s]*)?$")
+Interpret = Callable[[WireReply], ExchangeResult]
+# Fields every entry had before each protocol got its own model, with the value they then held when they did not
+# apply: a recorded result (tests/data, a regulator's archive) still reads when the other protocols' unused fields
+# are there at these values, and nowhere else.
+LEGACY_UNUSED: dict[str, object] = {
+    "address": None, "port": None, "url": None, "called_ae_title": None, "calling_ae_title": "IHCHECK",
+    "sending_application": "IHCHECK", "sending_facility": "IHCHECK", "receiving_application": None,
+    "receiving_facility": "", "message_type": "NMQ^N01", "processing_id": "D", "hl7_version": "2.5",
+    "server_name": None, "ca_file": None, "expect_status": 200, "expect_text": None,
+}
+
+
+class PushLog(Record):
+    """Where the hospital's platform push job writes a line per push, so the age of the last success can be read."""
+
+    path: str = Field(description="absolute path of the log on the pushing host")
+    success: str = Field(default="OK|SUCCESS|成功", description="regex a successful push's line matches")
+    max_age_minutes: Annotated[float, Field(gt=0)] = Field(description="the declared maximum age of the last success")
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"expected an absolute path on the host, got {value!r}")
+        return value
+
+    @field_validator("success")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return value
+
+
+class Endpoint(Record):
+    """One hospital system a host declares it exchanges with; a protocol module's model adds its identifiers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    default_port: ClassVar[int | None] = None
+    takes_url: ClassVar[bool] = False
+
+    name: str = Field(min_length=1)
+    system: SystemKind
+    protocol: str
+    address: str | None = None
+    port: Port | None = None
+    url: str | None = Field(default=None, description="FHIR base URL, or the HTTP health URL")
+    origin: Literal["host", "checker"] = Field(default="host", alias="from")
+    timeout: Annotated[float, Field(gt=0, le=60)] = 10.0
+    push_log: PushLog | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy(cls, data: Any) -> Any:
+        """A recorded entry from before the split carries every protocol's fields: drop those of other protocols
+        that still hold their unused value (anything else stays, and `extra="forbid"` names it)."""
+        if isinstance(data, dict):
+            own = set(cls.model_fields) | {"from"}
+            return {k: v for k, v in data.items() if k in own or k not in LEGACY_UNUSED or v != LEGACY_UNUSED[k]}
+        return data
+
+    @model_validator(mode="after")
+    def _placed(self) -> Endpoint:
+        if self.url is not None:
+            if URL.match(self.url) is None:
+                raise ValueError(f"expected an http:// or https:// URL, got {self.url!r}")
+            if not self.takes_url:
+                raise ValueError(f"url is for protocols fhir and http, not {self.protocol}")
+        if self.push_log is not None and self.system != "platform":
+            raise ValueError("push_log is declared only for the platform (system: platform)")
+        return self
+
+    @property
+    def target_port(self) -> int:
+        return self.port or self.default_port or 0
+
+    def identifiers(self) -> str:
+        """The protocol's own identifiers, for a line of the report (' (AE A → B)'); none by default."""
+        return ""
+
+    def describe(self) -> str:
+        where = self.url or f"{self.address}:{self.target_port}"
+        return f"{self.name}: {self.system.upper()} {self.protocol} {where}{self.identifiers()}"
+
+    def plan(self) -> tuple[Request, Interpret]:
+        """The dialogue this declaration calls for, and how to read its reply."""
+        raise NotImplementedError(f"protocol {self.protocol} has no dialogue")
