@@ -12,6 +12,7 @@ non-Success status is `rejected` with the reason as pynetdicom names it.
 
 from __future__ import annotations
 
+import struct
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
@@ -174,8 +175,10 @@ def interpret(reply: WireReply, target: str, calling: str, called: str) -> Excha
                                 f"association accepted, then {PDU_TYPES.get(answer[0], hex(answer[0]))} instead of "
                                 "a C-ECHO-RSP", base)
         status, responded = _echo_status(answer)
-    except (ValueError, AttributeError, IndexError, KeyError, TypeError) as exc:
-        return reply.result("dicom", target, "malformed", f"an unreadable DICOM reply: {exc}", base)
+    except (ValueError, AttributeError, IndexError, KeyError, TypeError, AssertionError, struct.error) as exc:
+        # pynetdicom's decoders assert lengths (an AssertionError) and unpack with struct: both are the peer's bytes
+        why = str(exc) or f"{type(exc).__name__} (lengths in the PDU do not add up)"
+        return reply.result("dicom", target, "malformed", f"an unreadable DICOM reply: {why}", base)
     released = len(steps) > 2 and steps[2][2] == "complete" and steps[2][1][:1] == b"\x06"
     base |= {"status": status, "status_text": STATUS_TEXT.get(status, "unknown"),
              "message_id_responded_to": responded, "released": released}
