@@ -260,8 +260,8 @@ def demo(
               if rule_id in got and got[rule_id] != verdict}  # a rule left out by --rule was not checked
     for rule_id, (want, have) in differ.items():
         out.print(f"[red]unexpected:[/] {rule_id}: scenario {deployment.scenario!r} expects {want}, got {have}")
-    out.print(f"报告 report: {report} · 结果 result: {out_dir / 'result.json'} · 证据 evidence: {out_dir / 'bundle'}"
-              f" · every finding: --detail; simulated deployment {deployment.scenario!r} torn down")
+    out.print(f"报告 report: {report} · 证据 evidence: {out_dir / 'bundle'} · 结果 {out_dir / 'result.json'}")
+    out.print(f"每条结论 every finding: --detail · 模拟部署 {deployment.scenario!r} 已拆除 torn down")
     raise typer.Exit(result.exit_code)
 
 
@@ -280,14 +280,100 @@ def _demo_evidence(run: CheckRun, inventory: Path, out_dir: Path) -> Path:
 
 
 @app.command()
+def preflight(
+    inventory: Annotated[Path, typer.Option("-i", "--inventory", metavar="PATH",
+                                            help="Ansible inventory (INI, YAML or directory).")],
+    limit: Annotated[str | None, typer.Option("-l", "--limit", metavar="PATTERN",
+                                              help="Ansible host pattern to check.")] = None,
+    accept_unknown_host_keys: Annotated[
+        bool, typer.Option("--accept-unknown-host-keys", help="Do not verify SSH host keys.")] = False,
+    connect_timeout: Annotated[int, typer.Option("--connect-timeout", min=1, help="Seconds for each host's SSH "
+                                                 "connection, banner and login.")] = 5,
+    allow_inventory_lookups: Annotated[
+        bool, typer.Option("--allow-inventory-lookups", help="Let the inventory's templates run lookups: only for "
+                           "an inventory you trust.")] = False,
+) -> None:
+    """In seconds, per host: reachable, logged in as whom, root or sudo, which probe commands exist, which declared
+    endpoints answer; and which rules each gap will leave inconclusive, with the fix."""
+    import time
+
+    from ihcheck.preflight import show
+    from probes.inventory import load_inventory
+    from probes.preflight import check_all, check_endpoints
+    from probes.transport import TransportOptions
+
+    started = time.monotonic()
+    parsed = load_inventory(inventory, limit, allow_lookups=allow_inventory_lookups)
+    options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys, connect_timeout=connect_timeout)
+    found = check_all(list(parsed.hosts), options)
+    endpoints = check_endpoints(parsed.hosts)
+    raise typer.Exit(show(found, endpoints, out, time.monotonic() - started))
+
+
+@app.command()
+def init(
+    out_file: Annotated[Path, typer.Option("--out", metavar="FILE", help="The inventory to write.")] = Path(
+        "inventory.yml"),
+    answers: Annotated[Path | None, typer.Option("--answers", metavar="FILE", help="Answers as YAML instead of "
+                                                  "questions (see ihcheck/init.py `Answers`).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    no_connect: Annotated[bool, typer.Option("--no-connect", help="Do not resolve names or try SSH ports while "
+                                              "asking.")] = False,
+) -> None:
+    """Write an inventory with you: asks for the hosts and roles, BMC and UPS, uplinks, exchange systems and the
+    documents folder, checks each answer as it is given, writes a commented YAML inventory `check` accepts."""
+    from ihcheck.init import check_written, interview, load_answers, render
+    from reports.files import write_atomic
+
+    if out_file.exists() and not force:
+        raise InputError(f"--out {out_file}: exists (use --force to replace it)")
+    if answers is not None:
+        collected = load_answers(answers)
+    else:
+        if not sys.stdin.isatty():
+            raise InputError("init: no terminal to ask on: give --answers FILE")
+        collected = interview(lambda q, d: typer.prompt(q, default=d, show_default=d not in (None, "")),
+                              lambda line: err.print(line, markup=False), live=not no_connect)
+    text = render(collected)
+    check_written(text, out_file)
+    write_atomic(out_file, text.encode("utf-8"))
+    err.print(f"wrote {out_file} ({len(collected.hosts)} hosts); next: ihcheck preflight -i {out_file}",
+              markup=False)
+
+
+@app.command()
 def rules(
     fmt: Annotated[RulesFormat, typer.Option("--format", help="Output format.")] = RulesFormat.table,
+    explain: Annotated[str | None, typer.Option(
+        "--explain", metavar="ID", help="One rule in full: clause, reading, verdicts, examples.")] = None,
+    docs: Annotated[Path | None, typer.Option(
+        "--docs", metavar="DIR", help="Write a page per rule to DIR (the repository's docs/rules).")] = None,
 ) -> None:
     """List the rule catalogue with the clause each rule cites."""
     import json
 
-    from checker.catalogue import CATALOGUE
+    from checker.catalogue import CATALOGUE, rule_by_id
 
+    if explain is not None:
+        from rich.markdown import Markdown
+
+        from ihcheck.rule_docs import explain as page
+
+        try:
+            rule = rule_by_id(explain)
+        except KeyError:
+            raise InputError(f"--explain: unknown rule id {explain!r} (see `ihcheck rules`)") from None
+        text = page(rule)
+        if fmt is RulesFormat.markdown:
+            sys.stdout.write(text)
+        else:
+            out.print(Markdown(text))
+        return
+    if docs is not None:
+        from ihcheck.rule_docs import write
+
+        err.print(f"{len(write(docs))} pages written to {docs}")
+        return
     if fmt is RulesFormat.json:
         sys.stdout.write(json.dumps([r.describe() for r in CATALOGUE], ensure_ascii=False, indent=2) + "\n")
         return
@@ -301,7 +387,8 @@ def rules(
         c, s = r.clause, r.standard
         source = f"{c.document.id} {c.ref}" + (f" → {s.document.id} {s.ref}" if s else "")
         quoted = s or c  # a rule checking a standard's item quotes the item; GD2020 一(二)1 says why it applies
-        table.add_row(f"{r.id}\n{escape(r.title_zh)}\n[dim]{escape(r.title)}[/]", r.severity.value, escape(source),
+        level = f"{r.severity.value}\n[dim]{r.status.value}[/]"  # stable / preview / deprecated under it
+        table.add_row(f"{r.id}\n{escape(r.title_zh)}\n[dim]{escape(r.title)}[/]", level, escape(source),
                       escape(quoted.text_zh), escape(quoted.text_en))
     out.print(table)
 
@@ -387,6 +474,16 @@ def _mount_trail() -> None:
 
 
 _mount_trail()
+
+
+def _mount_schedule() -> None:
+    """`ihcheck schedule install|run`: the check on a systemd timer."""
+    from ihcheck.schedule_cli import register
+
+    register(app)
+
+
+_mount_schedule()
 
 
 def _help_types_as_users_type_them() -> None:
