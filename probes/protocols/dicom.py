@@ -8,6 +8,9 @@ on it (tests/protocols/test_non_mutating.py reads the bytes back to prove it).
 
 Outcomes: Success (0x0000) is ok; A-ASSOCIATE-RJ, an A-ABORT, a refused Verification context or a
 non-Success status is `rejected` with the reason as pynetdicom names it.
+
+pynetdicom is imported where a PDU is built or read, not with the module: the declaration model here is
+read with every inventory, and pynetdicom takes a second and more to import.
 """
 
 from __future__ import annotations
@@ -16,17 +19,6 @@ import struct
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
-from pynetdicom import PYNETDICOM_IMPLEMENTATION_UID
-from pynetdicom.dimse_messages import C_ECHO_RQ, DIMSEMessage
-from pynetdicom.dimse_primitives import C_ECHO
-from pynetdicom.pdu import A_ABORT_RQ, A_ASSOCIATE_AC, A_ASSOCIATE_RJ, A_ASSOCIATE_RQ, A_RELEASE_RQ, P_DATA_TF
-from pynetdicom.pdu_primitives import (
-    A_ASSOCIATE,
-    A_RELEASE,
-    ImplementationClassUIDNotification,
-    MaximumLengthNotification,
-)
-from pynetdicom.presentation import build_context
 
 from probes.protocols.declaration import Endpoint, Interpret
 from probes.protocols.reply import ExchangeResult, Request, WireReply
@@ -44,6 +36,11 @@ STATUS_TEXT = {0x0000: "Success", 0x0122: "SOP Class Not Supported", 0x0210: "Du
 
 
 def associate_rq(calling: str, called: str) -> bytes:
+    from pynetdicom import PYNETDICOM_IMPLEMENTATION_UID
+    from pynetdicom.pdu import A_ASSOCIATE_RQ
+    from pynetdicom.pdu_primitives import A_ASSOCIATE, ImplementationClassUIDNotification, MaximumLengthNotification
+    from pynetdicom.presentation import build_context
+
     primitive = A_ASSOCIATE()
     primitive.application_context_name = APPLICATION_CONTEXT
     primitive.calling_ae_title = calling
@@ -62,6 +59,10 @@ def associate_rq(calling: str, called: str) -> bytes:
 
 
 def echo_rq() -> bytes:
+    from pynetdicom.dimse_messages import C_ECHO_RQ
+    from pynetdicom.dimse_primitives import C_ECHO
+    from pynetdicom.pdu import P_DATA_TF
+
     primitive = C_ECHO()
     primitive.MessageID = MESSAGE_ID
     primitive.AffectedSOPClassUID = VERIFICATION
@@ -74,6 +75,9 @@ def echo_rq() -> bytes:
 
 
 def release_rq() -> bytes:
+    from pynetdicom.pdu import A_RELEASE_RQ
+    from pynetdicom.pdu_primitives import A_RELEASE
+
     pdu = A_RELEASE_RQ()
     pdu.from_primitive(A_RELEASE())
     return bytes(pdu.encode())
@@ -91,6 +95,9 @@ def request(host: str, port: int, *, calling: str, called: str, timeout: float =
 
 def _accepted(reply: bytes) -> tuple[dict[str, Any], str | None]:
     """Fields of an A-ASSOCIATE-AC, and why Verification was not accepted (None: it was)."""
+    from pynetdicom.pdu import A_ASSOCIATE_AC
+    from pynetdicom.pdu_primitives import ImplementationClassUIDNotification, MaximumLengthNotification
+
     pdu = A_ASSOCIATE_AC()
     pdu.decode(reply)
     primitive = pdu.to_primitive()
@@ -117,6 +124,9 @@ def _accepted(reply: bytes) -> tuple[dict[str, Any], str | None]:
 
 def _echo_status(reply: bytes) -> tuple[int, int | None]:
     """Status and MessageIDBeingRespondedTo of a C-ECHO-RSP carried in one P-DATA-TF."""
+    from pynetdicom.dimse_messages import DIMSEMessage
+    from pynetdicom.pdu import P_DATA_TF
+
     pdu = P_DATA_TF()
     pdu.decode(reply)
     message = DIMSEMessage()
@@ -130,6 +140,8 @@ def _echo_status(reply: bytes) -> tuple[int, int | None]:
 
 
 def interpret(reply: WireReply, target: str, calling: str, called: str) -> ExchangeResult:
+    from pynetdicom.pdu import A_ABORT_RQ, A_ASSOCIATE_RJ  # the codec loads when a reply is read
+
     unreached = reply.unreached("dicom", target)
     if unreached is not None:
         return unreached

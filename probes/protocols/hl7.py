@@ -21,9 +21,6 @@ import re
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
-from hl7apy.core import Message
-from hl7apy.exceptions import HL7apyException
-from hl7apy.parser import parse_message
 from pydantic import Field, ValidationInfo, field_validator
 
 from probes.protocols.declaration import Endpoint, Interpret
@@ -51,6 +48,8 @@ def build(*, sending_application: str, sending_facility: str, receiving_applicat
                          ("receiving_application", receiving_application), ("receiving_facility", receiving_facility),
                          ("control_id", control_id or "")):
         plain(value, field)
+    from hl7apy.core import Message  # imported when a message is built: not with every inventory read
+
     control = control_id or f"IHC{os.urandom(6).hex().upper()}"
     code, event = message_type.split("^")
     message = Message(f"{code}_{event}", version=version)
@@ -116,6 +115,9 @@ def _unframe(data: bytes) -> str:
 
 
 def _ack_fields(text: str) -> dict[str, Any]:
+    from hl7apy.exceptions import HL7apyException
+    from hl7apy.parser import parse_message
+
     try:
         ack = parse_message(text, find_groups=False)
     except HL7apyException as exc:

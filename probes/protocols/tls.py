@@ -13,8 +13,6 @@ import base64
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
-from cryptography import x509
-from cryptography.x509.oid import NameOID
 from pydantic import Field
 
 from probes.facts.exchange_result import TlsSession
@@ -32,6 +30,9 @@ def request(host: str, port: int, *, server_name: str | None = None, cafile: str
 
 
 def certificate_fields(der: bytes) -> dict[str, Any]:
+    from cryptography import x509  # imported when a certificate is read: not with every inventory read
+    from cryptography.x509.oid import NameOID
+
     cert = x509.load_der_x509_certificate(der)
     try:
         names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
