@@ -207,10 +207,6 @@ def role_check(relations: tuple[tuple[str, str], ...]) -> str:
   (SELECT string_agg(n, ' ') FROM unnest({texts}::text[], {array}) AS t(n, r) WHERE r IS NULL) AS missing"""
 
 
-class RoleRefused(InputError):
-    """The role the query would run as can do more than SELECT the tables it names (or cannot even that)."""
-
-
 def judge_role(row: dict[str, str], who: str) -> None:
     """RoleRefused saying what the role has beyond SELECT on the named tables (nothing: it returns)."""
     said = []
@@ -258,6 +254,11 @@ def psql_command(query: SqlQuery, sql: str) -> str:
 
 class QueryFailed(Exception):
     """The query could not be run or its output not read; the message says why (the fact is then missing)."""
+
+
+class RoleRefused(QueryFailed):
+    """The role the query would run as can do more than SELECT the tables it names (or cannot even that): known
+    only once the host is asked, so the fact is missing with this reason (the rule inconclusive), never a pass."""
 
 
 class QueryOutput(BaseModel):
