@@ -368,6 +368,7 @@ def main() -> int:
     bad: list[str] = []
     started = time.monotonic()
     try:
+        sys.path.insert(0, str(ROOT))  # the surfaces' cases use the tests' real peers (tests/protocols/peers.py)
         from redteam_wire import wire_cases  # benchmarks/ is sys.path[0] when this runs as a script
 
         cases = input_cases() + host_cases() + bundle_cases(args.quick) + wire_cases()
