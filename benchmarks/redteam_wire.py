@@ -105,6 +105,15 @@ def _outcomes(node: Any) -> Iterator[str]:
             yield from _outcomes(value)
 
 
+def _declaring(entry: dict[str, Any]) -> Callable[[Path], Path]:
+    return lambda w: _exchange(w, entry)
+
+
+def _serving(status: int, doc: Any) -> Callable[[Any], None]:
+    body = json.dumps(doc).encode()
+    return lambda h: peers.send(h, status, body, "application/fhir+json")
+
+
 def wire_cases() -> list[Any]:
     """The cases, as benchmarks/redteam.py's `Case`s (imported here: redteam imports this module)."""
     from redteam import Case, Run, check  # type: ignore[import-not-found,unused-ignore]
@@ -131,13 +140,13 @@ def wire_cases() -> list[Any]:
     for protocol in UNKNOWN_PROTOCOLS:
         entry = {"system": "his", "address": "127.0.0.1", "port": 1} | ({"protocol": protocol} if protocol else {})
         cases.append(Case("wire", f"unknown protocol {protocol!r} is an input error, not a TLS handshake",
-                          refused(lambda w, e=entry: _exchange(w, e)), expect=(65,)))
+                          refused(_declaring(entry)), expect=(65,)))
     for field in HL7_FIELDS:
         for name, value in INJECTED.items():
             entry = {"system": "his", "protocol": "hl7v2", "address": "127.0.0.1", "port": 1,
                      "receiving_application": "HIS", field: value}
             cases.append(Case("wire", f"HL7 {field} with {name} never reaches a receiver",
-                              refused(lambda w, e=entry: _exchange(w, e)), expect=(65,)))
+                              refused(_declaring(entry)), expect=(65,)))
     cases += _peer_cases(Case, against)
     cases += _sql_cases(Case, Run, check)
     return cases
@@ -167,10 +176,11 @@ def _association_ac() -> bytes:
     rq.decode(dicom.associate_rq("IHCHECK", "PACS"))
     primitive = rq.to_primitive()
     primitive.result = 0
-    primitive.presentation_context_definition_results_list = primitive.presentation_context_definition_list
+    primitive.presentation_context_definition_results_list = list(primitive.presentation_context_definition_list)
     for context in primitive.presentation_context_definition_results_list:
-        context.result = 0
-        context.transfer_syntax = context.transfer_syntax[:1]
+        accepted: Any = context
+        accepted.result = 0
+        accepted.transfer_syntax = accepted.transfer_syntax[:1]
     ac = A_ASSOCIATE_AC()
     ac.from_primitive(primitive)
     return bytes(ac.encode())
@@ -218,7 +228,7 @@ def _dicom_peer(first: bytes, second: bytes) -> Callable[[Path], AbstractContext
 
 def _peer_cases(Case: Any, against: Any) -> list[Any]:
     cases: list[Any] = []
-    statement = dict(peers.CAPABILITY)
+    statement: dict[str, Any] = dict(peers.CAPABILITY)
 
     def fhir_entry(port: int, w: Path) -> dict[str, Any]:
         return {"system": "emr", "protocol": "fhir", "url": f"https://localhost:{port}/fhir",
@@ -236,12 +246,13 @@ def _peer_cases(Case: Any, against: Any) -> list[Any]:
     for version in ("4.banana", "9.0.0", "4", "", "4.0.1 ", "R4"):
         doc = statement | {"fhirVersion": version}
         cases.append(Case("wire", f"FHIR fhirVersion {version!r} is not ok",
-                          against(_tls_peer("good", lambda h, d=doc: peers.capability(h, d)), fhir_entry)))
-    for kind, doc in (("a Patient", statement | {"resourceType": "Patient"}), ("a list", [statement]),
-                      ("no server mode", statement | {"rest": [{"mode": "client"}]})):
+                          against(_tls_peer("good", _serving(200, doc)), fhir_entry)))
+    answers: tuple[tuple[str, Any], ...] = (("a Patient", statement | {"resourceType": "Patient"}),
+                                            ("a list", [statement]),
+                                            ("no server mode", statement | {"rest": [{"mode": "client"}]}))
+    for kind, answer in answers:
         cases.append(Case("wire", f"FHIR metadata answering {kind} is not ok",
-                          against(_tls_peer("good", lambda h, d=doc: peers.send(
-                              h, 200, json.dumps(d).encode(), "application/fhir+json")), fhir_entry)))
+                          against(_tls_peer("good", _serving(200, answer)), fhir_entry)))
     ac = _association_ac()
     garbage = DICOM_GARBAGE | {"an A-ASSOCIATE-AC instead of the C-ECHO-RSP": ac,
                                "a C-ECHO-RSP for another message id": _echo_rsp(7)}

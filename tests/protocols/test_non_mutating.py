@@ -4,6 +4,7 @@ receiver would use."""
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 from hl7apy.parser import parse_message
@@ -112,7 +113,7 @@ def test_an_identifier_carrying_hl7_separators_never_reaches_the_receiver(tmp_pa
             load_inventory(inventory)
         said = str(raised.value)
         assert "\n" not in said and "app1" in said and field in said and "HL7 separator" in said, said
-        ids = {"sending_application": "IHCHECK", "sending_facility": "IH", "receiving_application": "HIS",
+        ids: dict[str, Any] = {"sending_application": "IHCHECK", "sending_facility": "IH", "receiving_application": "HIS",
                "receiving_facility": "HOSP", field: INJECTED[name]}
         with pytest.raises(ValueError, match="HL7 separator or control character"):
             hl7.build(**ids)

@@ -5,6 +5,7 @@ costs that exchange only — never the host's others."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,11 +75,11 @@ def _association_ac() -> bytes:
     rq.decode(dicom.associate_rq("IHCHECK", "PACS"))
     primitive = rq.to_primitive()
     primitive.result = 0
-    primitive.presentation_context_definition_results_list = [
-        c.as_accepted if hasattr(c, "as_accepted") else c for c in primitive.presentation_context_definition_list]
+    primitive.presentation_context_definition_results_list = list(primitive.presentation_context_definition_list)
     for context in primitive.presentation_context_definition_results_list:
-        context.result = 0
-        context.transfer_syntax = context.transfer_syntax[:1]
+        accepted: Any = context
+        accepted.result = 0
+        accepted.transfer_syntax = accepted.transfer_syntax[:1]
     ac = A_ASSOCIATE_AC()
     ac.from_primitive(primitive)
     return bytes(ac.encode())
