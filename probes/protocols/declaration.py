@@ -12,7 +12,14 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from probes.facts.base import Record
 from probes.protocols.reply import ExchangeResult, Request, WireReply
@@ -23,7 +30,12 @@ URL = re.compile(r"^(https?)://(\[[0-9A-Fa-f:.]+\]|[^/\s:?#\[\]]+)(?::(\d{1,5}))
 Interpret = Callable[[WireReply], ExchangeResult]
 # Fields every entry had before each protocol got its own model, with the value they then held when they did not
 # apply: a recorded result (tests/data, a regulator's archive) still reads when the other protocols' unused fields
-# are there at these values, and nowhere else.
+# are there at these values, and an entry is written with them, in the order they had, so result.json and the
+# bundle keep their schema.
+LEGACY_ORDER = ("name", "system", "protocol", "address", "port", "url", "origin", "timeout", "called_ae_title",
+                "calling_ae_title", "sending_application", "sending_facility", "receiving_application",
+                "receiving_facility", "message_type", "processing_id", "hl7_version", "server_name", "ca_file",
+                "expect_status", "expect_text", "push_log")
 LEGACY_UNUSED: dict[str, object] = {
     "address": None, "port": None, "url": None, "called_ae_title": None, "calling_ae_title": "IHCHECK",
     "sending_application": "IHCHECK", "sending_facility": "IHCHECK", "receiving_application": None,
@@ -82,6 +94,15 @@ class Endpoint(Record):
             own = set(cls.model_fields) | {"from"}
             return {k: v for k, v in data.items() if k in own or k not in LEGACY_UNUSED or v != LEGACY_UNUSED[k]}
         return data
+
+    @model_serializer(mode="wrap")
+    def _flat(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Written as every entry was before the split: the other protocols' fields at their unused values."""
+        data: dict[str, Any] = handler(self)
+        origin = "from" if "from" in data else "origin"
+        ordered = {(origin if k == "origin" else k): data.get(origin if k == "origin" else k, LEGACY_UNUSED.get(k))
+                   for k in LEGACY_ORDER}
+        return ordered | {k: v for k, v in data.items() if k not in ordered}
 
     @model_validator(mode="after")
     def _placed(self) -> Endpoint:

@@ -145,3 +145,15 @@ def test_a_mock_wire_that_cannot_connect_is_unreachable():
     result = exchange.collect(local_session(Declarations(exchange=(endpoint,))),
                               MockWire(lambda i, s: None, connect="no route")).exchanges[0].result
     assert result.outcome == "unreachable"
+
+
+def test_an_entry_is_written_exactly_as_before_the_registry():
+    """result.json and the bundle keep their schema: every recorded entry round-trips byte for byte (keys in order)."""
+    import json
+
+    recorded = Path(__file__).parents[1] / "data" / "facts" / "GD2020-1.2.1-exchange" / "pass.json"
+    entries = [e for h in json.loads(recorded.read_text())["hosts"] for e in h["declared"]["exchange"]]
+    assert {e["protocol"] for e in entries} == set(registry.NAMES)
+    for entry in entries:
+        written = json.loads(declare(entry).model_dump_json())
+        assert list(written.items()) == list(entry.items())
