@@ -157,19 +157,7 @@ def _hl7_injected(check: Any, Run: Any, field: str, value: str) -> Callable[[Pat
     peer received a frame with more than one segment or an MSH whose fields moved; the check's own run else."""
     def go(w: Path) -> Any:
         frames: list[bytes] = []
-
-        def behave(conn: Any) -> None:
-            conn.settimeout(10)
-            data = b""
-            while b"\x1c\r" not in data:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-            frames.append(data)
-            conn.sendall(b"\x0bMSH|^~\\&|HIS|H|||20260101||ACK^N01^ACK|A1|D|2.5\rMSA|AA|x\x1c\r")
-
-        with peers.raw_peer(behave) as port:
+        with peers.recording_mllp(frames) as port:
             entry = {"system": "his", "protocol": "hl7v2", "address": "127.0.0.1", "port": port,
                      "receiving_application": "HIS", field: value}
             run = check(w, _exchange(w, entry), "--format", "json", rules=("GD2020-1.2.1-exchange",))
@@ -197,23 +185,6 @@ def _tls_peer(kind: str, serve: Callable[[Any], None]) -> Callable[[Path], Abstr
 
         return Held()
     return start
-
-
-def _association_ac() -> bytes:
-    from pynetdicom.pdu import A_ASSOCIATE_AC, A_ASSOCIATE_RQ
-
-    rq = A_ASSOCIATE_RQ()
-    rq.decode(dicom.associate_rq("IHCHECK", "PACS"))
-    primitive = rq.to_primitive()
-    primitive.result = 0
-    primitive.presentation_context_definition_results_list = list(primitive.presentation_context_definition_list)
-    for context in primitive.presentation_context_definition_results_list:
-        accepted: Any = context
-        accepted.result = 0
-        accepted.transfer_syntax = accepted.transfer_syntax[:1]
-    ac = A_ASSOCIATE_AC()
-    ac.from_primitive(primitive)
-    return bytes(ac.encode())
 
 
 DICOM_GARBAGE = {
@@ -283,7 +254,7 @@ def _peer_cases(Case: Any, against: Any) -> list[Any]:
     for kind, answer in answers:
         cases.append(Case("wire", f"FHIR metadata answering {kind} is not ok",
                           against(_tls_peer("good", _serving(200, answer)), fhir_entry)))
-    ac = _association_ac()
+    ac = peers.association_ac()
     garbage = DICOM_GARBAGE | {"an A-ASSOCIATE-AC instead of the C-ECHO-RSP": ac,
                                "a C-ECHO-RSP for another message id": _echo_rsp(7)}
     garbage["a C-ECHO-RSP with status Failure"] = _echo_rsp(1, 0x0122)

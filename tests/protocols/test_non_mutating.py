@@ -76,23 +76,6 @@ INJECTED = {
 }
 
 
-def recording_peer(frames: list[bytes]):
-    """A real MLLP peer on a socket that keeps every byte it is sent and ACKs AA whatever came."""
-    def behave(conn):
-        conn.settimeout(10)
-        data = b""
-        while b"\x1c\r" not in data:
-            chunk = conn.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        frames.append(data)
-        control = data.split(b"\r", 1)[0].split(b"|")[9] if data.count(b"|") > 9 else b"?"
-        conn.sendall(b"\x0bMSH|^~\\&|HIS|H|||20260101||ACK^N01^ACK|A1|D|2.5\rMSA|AA|" + control + b"\x1c\r")
-
-    return peers.raw_peer(behave)
-
-
 @pytest.mark.parametrize("field", ["receiving_application", "receiving_facility", "sending_application",
                                    "sending_facility"])
 @pytest.mark.parametrize("name", sorted(INJECTED))
@@ -103,7 +86,7 @@ def test_an_identifier_carrying_hl7_separators_never_reaches_the_receiver(tmp_pa
     from probes.inventory import load_inventory
 
     frames: list[bytes] = []
-    with recording_peer(frames) as port:
+    with peers.recording_mllp(frames) as port:
         entry = {"name": "his", "system": "his", "protocol": "hl7v2", "address": "127.0.0.1", "port": port,
                  "receiving_application": "HIS", field: INJECTED[name]}
         inventory = tmp_path / "hosts.yml"
@@ -122,7 +105,7 @@ def test_an_identifier_carrying_hl7_separators_never_reaches_the_receiver(tmp_pa
 
 def test_a_plain_identifier_reaches_the_real_peer_as_one_msh_field():
     frames: list[bytes] = []
-    with recording_peer(frames) as port:
+    with peers.recording_mllp(frames) as port:
         text, control = hl7.build(sending_application="IHCHECK", sending_facility="IH",
                                   receiving_application="影像科 HIS-2", receiving_facility="HOSP")
         request = hl7.request("127.0.0.1", port, text, timeout=5)

@@ -5,7 +5,6 @@ costs that exchange only — never the host's others."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -67,28 +66,10 @@ def test_the_wire_is_injectable_and_the_interpretation_cannot_tell():
     assert wire.sent[0].startswith(b"GET /fhir/metadata HTTP/1.0\r\nHost: emr.lan\r\n")
 
 
-def _association_ac() -> bytes:
-    """An A-ASSOCIATE-AC accepting our Verification context, made from our own request with pynetdicom."""
-    from pynetdicom.pdu import A_ASSOCIATE_AC, A_ASSOCIATE_RQ
-
-    rq = A_ASSOCIATE_RQ()
-    rq.decode(dicom.associate_rq("IHCHECK", "PACS"))
-    primitive = rq.to_primitive()
-    primitive.result = 0
-    primitive.presentation_context_definition_results_list = list(primitive.presentation_context_definition_list)
-    for context in primitive.presentation_context_definition_results_list:
-        accepted: Any = context
-        accepted.result = 0
-        accepted.transfer_syntax = accepted.transfer_syntax[:1]
-    ac = A_ASSOCIATE_AC()
-    ac.from_primitive(primitive)
-    return bytes(ac.encode())
-
-
 def test_a_dicom_peer_that_accepts_then_sends_garbage_loses_only_its_own_exchange(tmp_path: Path):
     """pynetdicom asserts on a P-DATA-TF whose items do not add up: once, that AssertionError escaped and cost every
     exchange of the host. A real socket peer: accepts the association, then answers the C-ECHO with garbage."""
-    accept = _association_ac()
+    accept = peers.association_ac()
     garbage = b"\x04\x00\x00\x00\x00\x07" + b"\x00\x00\x00\x10\x01\xff\xff"  # a PDV item shorter than it says
 
     def behave(conn):
@@ -114,7 +95,7 @@ def test_a_dicom_peer_that_accepts_then_sends_garbage_loses_only_its_own_exchang
 @pytest.mark.parametrize("garbage", [b"\x04\x00\x00\x00\x00\x07\x00\x00\x00\x10\x01\xff\xff",
                                      b"\x04\x00\x00\x00\x00\x02\xff\xff", b"\x04\x00\x00\x00\x00\x00"])
 def test_any_garbage_after_the_association_is_malformed_never_raised(garbage: bytes):
-    wire = canned(_association_ac(), garbage)
+    wire = canned(peers.association_ac(), garbage)
     session = local_session(Declarations(exchange=(declare(
         {"name": "pacs", "system": "pacs", "protocol": "dicom", "address": "pacs", "called_ae_title": "PACS"}),)))
     result = exchange.collect(session, wire).exchanges[0].result
