@@ -236,7 +236,7 @@ def _peer_cases(Case: Any, against: Any) -> list[Any]:
                 "ca_file": str(w / "ca.pem")}
 
     def health_entry(port: int, w: Path) -> dict[str, Any]:
-        return {"system": "ecg", "protocol": "http", "url": f"https://localhost:{port}/health",
+        return {"system": "lis", "protocol": "http", "url": f"https://localhost:{port}/health",
                 "ca_file": str(w / "ca.pem"), "expect_text": "OK"}
 
     for kind in ("self-signed", "expired", "wrong-name"):
