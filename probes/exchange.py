@@ -4,8 +4,8 @@ run from that host over its transport wherever it can be.
 The exchanges themselves live in probes.protocols, one module per protocol registered in
 probes.protocols.registry (DICOM C-ECHO, HL7 v2 query over MLLP, FHIR metadata, TLS handshake, HTTP
 health); the declaration's own model plans its dialogue, this probe runs each once (one peer's
-failure stays that peer's) and reads the platform push log. A host that cannot run the wire (no python3) is tried from
-the checker instead, and the evidence keeps both attempts.
+failure stays that peer's) and reads the platform push log. A host that cannot run the wire (no
+python3) is tried from the checker instead, and the evidence keeps both attempts.
 """
 
 from __future__ import annotations
@@ -38,8 +38,7 @@ def read(interpret: Interpret, reply: WireReply, request: Request, endpoint: Exc
     except Exception as exc:
         where = traceback.extract_tb(exc.__traceback__)[-1]
         why = f"{type(exc).__name__}{': ' + str(exc)[:120] if str(exc) else ''} in {where.name}"
-        protocol = "tls" if endpoint.protocol == "https" else endpoint.protocol
-        return reply.result(protocol, request.target, "malformed",  # type: ignore[arg-type]
+        return reply.result(endpoint.speaks, request.target, "malformed",
                             f"the reply could not be read as {endpoint.protocol}: {why}")
 
 

@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from probes.facts.base import Record
-from probes.protocols.reply import ExchangeResult, Request, WireReply
+from probes.protocols.reply import ExchangeResult, Protocol, Request, WireReply
 
 SystemKind = Literal["his", "pacs", "ris", "lis", "emr", "platform", "ecg", "pathology"]
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -74,6 +74,7 @@ class Endpoint(Record):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
     default_port: ClassVar[int | None] = None
     takes_url: ClassVar[bool] = False
+    speaks: ClassVar[Protocol]  # the protocol its results name (an `https` declaration is proven by a TLS handshake)
 
     name: str = Field(min_length=1)
     system: SystemKind

@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from probes.protocols.declaration import Endpoint, Interpret
-from probes.protocols.reply import ExchangeResult, Request, WireReply
+from probes.protocols.reply import ExchangeResult, Protocol, Request, WireReply
 
 VERIFICATION = "1.2.840.10008.1.1"
 APPLICATION_CONTEXT = "1.2.840.10008.3.1.1.1"
@@ -209,6 +209,8 @@ def interpret(reply: WireReply, target: str, calling: str, called: str) -> Excha
 
 class DicomEndpoint(Endpoint):
     """A PACS/RIS (or any DICOM node) proven by C-ECHO: `{protocol: dicom, address, port: 104, called_ae_title}`."""
+
+    speaks: ClassVar[Protocol] = "dicom"
 
     default_port: ClassVar[int | None] = 104
     protocol: Literal["dicom"]

@@ -17,7 +17,7 @@ from pydantic import Field, ValidationError
 
 from probes.protocols import http
 from probes.protocols.declaration import Endpoint, Interpret
-from probes.protocols.reply import ExchangeResult, Request, WireReply
+from probes.protocols.reply import ExchangeResult, Protocol, Request, WireReply
 
 MAX_BYTES = 2 * 1024 * 1024  # HAPI: ~300 KB; base64 of 2 MiB stays under the transport's 4 MiB output cap
 ACCEPT = "application/fhir+json, application/json;q=0.9"
@@ -154,6 +154,8 @@ def interpret(reply: WireReply, target: str) -> ExchangeResult:
 class FhirEndpoint(Endpoint):
     """A FHIR server (EMR, HIS) proven by its CapabilityStatement: `{protocol: fhir, url, ca_file}`; an https
     base URL is verified as the TLS probe does."""
+
+    speaks: ClassVar[Protocol] = "fhir"
 
     takes_url: ClassVar[bool] = True
     protocol: Literal["fhir"]

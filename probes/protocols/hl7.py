@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from probes.protocols.declaration import Endpoint, Interpret
-from probes.protocols.reply import ExchangeResult, Request, WireReply
+from probes.protocols.reply import ExchangeResult, Protocol, Request, WireReply
 
 MessageType = Literal["NMQ^N01", "QRY^A19"]  # queries only: no event that a receiver would store
 ProcessingId = Literal["D", "T"]  # debugging, training; never P (production)
@@ -174,6 +174,8 @@ def interpret(reply: WireReply, target: str, message: str) -> ExchangeResult:
 class Hl7Endpoint(Endpoint):
     """A HIS/LIS (or any HL7 v2 receiver) proven by a query it acknowledges over MLLP:
     `{protocol: hl7v2, address, port: 2575, receiving_application, receiving_facility}`."""
+
+    speaks: ClassVar[Protocol] = "hl7v2"
 
     default_port: ClassVar[int | None] = 2575
     protocol: Literal["hl7v2"]

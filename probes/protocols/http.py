@@ -11,7 +11,7 @@ from pydantic import Field
 
 from probes.protocols import tls as tls_probe
 from probes.protocols.declaration import URL, Endpoint, Interpret
-from probes.protocols.reply import ExchangeResult, Request, WireReply
+from probes.protocols.reply import ExchangeResult, Protocol, Request, WireReply
 
 
 class Url(NamedTuple):
@@ -136,6 +136,8 @@ def interpret_health(reply: WireReply, target: str, *, status: int, contains: st
 class HttpEndpoint(Endpoint):
     """A health endpoint whose answer the inventory states (an ECG service…):
     `{protocol: http, url, expect_status: 200, expect_text}`; an https URL is verified as the TLS probe does."""
+
+    speaks: ClassVar[Protocol] = "http"
 
     takes_url: ClassVar[bool] = True
     protocol: Literal["http"]

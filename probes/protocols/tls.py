@@ -17,7 +17,7 @@ from pydantic import Field
 
 from probes.facts.exchange_result import TlsSession
 from probes.protocols.declaration import Endpoint, Interpret
-from probes.protocols.reply import ExchangeResult, Outcome, Request, WireReply
+from probes.protocols.reply import ExchangeResult, Outcome, Protocol, Request, WireReply
 
 MIN_VERSIONS = ("TLSv1.2", "TLSv1.3")
 
@@ -91,6 +91,8 @@ def interpret(reply: WireReply, target: str, *, now: datetime | None = None) -> 
 class HttpsEndpoint(Endpoint):
     """An endpoint proven by a verified TLS handshake (the supervision platform, a web service):
     `{protocol: https, address, port: 443, server_name, ca_file}`."""
+
+    speaks: ClassVar[Protocol] = "tls"
 
     default_port: ClassVar[int | None] = 443
     protocol: Literal["https"]

@@ -251,7 +251,8 @@ def recording_mllp(frames: list[bytes]) -> AbstractContextManager[int]:
                 break
             data += chunk
         frames.append(data)
-        control = data.split(b"\r", 1)[0].split(b"|")[9] if data.count(b"|") > 9 else b"?"
+        msh = data.split(b"\r", 1)[0].split(b"|")
+        control = msh[9] if len(msh) > 9 else b"?"
         conn.sendall(b"\x0bMSH|^~\\&|HIS|H|||20260101||ACK^N01^ACK|A1|D|2.5\rMSA|AA|" + control + b"\x1c\r")
 
     return raw_peer(behave)
