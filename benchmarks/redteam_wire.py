@@ -3,9 +3,11 @@ and hostile queries against a real PostgreSQL, each through the real `ihcheck ch
 runs every case, and classed by its classifier (0 false pass, 0 leak, 0 traceback).
 
 A case against a live peer returns exit 0 only when the hostile exchange itself was judged `ok` (read from
-`--format json`), so a "false pass" there means ihcheck trusted that peer — whatever the other rules said. The
-SQL cases end with one that reads the server's state (replication slots, statistics reset, the bystander
-session, the table) and is a false pass if any of them changed.
+`--format json`), so a "false pass" there means ihcheck trusted that peer — whatever the other rules said; an
+HL7 case is a false pass when the real receiver got a second segment or moved MSH fields; a declared SQL bypass
+is a false pass when it was accepted (sent to the server) instead of refused in one line (exit 65); an
+over-privileged role when the visits rule passed. The SQL cases end with one that reads the server's state
+(replication slots, statistics reset, the bystander session, the table): a false pass if any of them changed.
 
     .venv/bin/python benchmarks/redteam.py          # runs these with the rest
 """
@@ -317,7 +319,8 @@ class _Database:
 def _sql_cases(Case: Any, Run: Any, check: Any) -> list[Any]:
     db = _Database()
 
-    def pilot(sql: str, user: str = "ihcheck_reader", rules: tuple[str, ...] = PILOT_RULES) -> Callable[[Path], Any]:
+    def pilot(sql: str, user: str = "ihcheck_reader", rules: tuple[str, ...] = PILOT_RULES,
+              refuse: bool = True) -> Callable[[Path], Any]:
         def go(w: Path) -> Any:
             port = db.start(w.parent / "postgres")
             (w / "roster.csv").write_text(ROSTER, encoding="utf-8")
@@ -329,7 +332,10 @@ def _sql_cases(Case: Any, Run: Any, check: Any) -> list[Any]:
                                               "address": "127.0.0.1", "port": port, "sql": sql}},
                          "audit_log": {"host": "localhost", "path": str(w / "audit.jsonl")}}
             inventory = _inventory(w, {}, {"ihcheck_programmes": [programme]})
-            return check(w, inventory, "--format", "json", rules=rules)
+            run = check(w, inventory, "--format", "json", rules=rules)
+            if refuse and run.code not in (65, None):  # accepted: the query went to the server
+                return Run(0, "", f"the query was accepted and sent (exit {run.code})", run.seconds)
+            return run
         return go
 
     def unchanged(w: Path) -> Any:
@@ -346,7 +352,7 @@ def _sql_cases(Case: Any, Run: Any, check: Any) -> list[Any]:
     cases = [Case("sql", f"declared query {sql[:70]!r} refused before the server", pilot(sql), expect=(65,))
              for sql in SQL_BYPASSES]
     cases += [Case("sql", f"the visits query as {user} ({why}) is not run",
-                   pilot(VISITS_SQL, user, ("BJ2026-3-first-visits",)))
+                   pilot(VISITS_SQL, user, ("BJ2026-3-first-visits",), refuse=False))
               for user, why in (("postgres", "a superuser"), ("writer", "may INSERT and DELETE"))]
     cases.append(Case("sql", "the server's state after every SQL case (a change is a false pass)", unchanged))
     return cases
