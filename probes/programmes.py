@@ -21,6 +21,7 @@ import base64
 import binascii
 import gzip
 import hashlib
+import re
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from checker.errors import HostUnreachable, InputError
 from probes.facts.pilot import PilotFacts, Programme, Roster, TableDeclaration, TrailFacts, Visits
 from probes.inventory import Inventory
+from probes.limits import read_text_limited
 from probes.pilot import (
     Pseudonymiser,
     query_roster,
@@ -99,6 +101,23 @@ def _read(decl: TableDeclaration | None, base: Path, where: str, as_of: date, ps
     return reader(path, as_of, pseudonym, encoding=decl.encoding, sheet=decl.sheet)
 
 
+HEAD = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _anchored(programme: Programme, base: Path, where: str) -> Programme:
+    """The audit log's anchored head read from `head_file` into `head` (declared, like a head given inline)."""
+    log = programme.audit_log
+    if log is None or log.head_file is None:
+        return programme
+    path = _resolve(base, log.head_file)
+    assert path is not None
+    text = read_text_limited(path, f"{where}.audit_log.head_file", 4096).strip()
+    if HEAD.match(text) is None:
+        raise InputError(f"{path}: {where}.audit_log.head_file: expected the 64 hex digits of a trail head, got "
+                         f"{text[:80]!r}")
+    return programme.model_copy(update={"audit_log": log.model_copy(update={"head": text, "head_file": None})})
+
+
 def prepare(inventory: Inventory, as_of: date) -> Prepared | None:
     """Everything about the declaration that needs no host; InputError (file and field) on bad input."""
     programme = declared_programme(inventory)
@@ -114,6 +133,7 @@ def prepare(inventory: Inventory, as_of: date) -> Prepared | None:
     if programme.audit_log is not None and programme.audit_log.host not in hosts:
         raise InputError(f"{where}.audit_log.host: {programme.audit_log.host!r} is not a host of the inventory")
     base = _base(inventory)
+    programme = _anchored(programme, base, where)
     pseudonym = Pseudonymiser.from_file(_resolve(base, programme.pseudonym_key_file), enabled=programme.pseudonymise)
     return Prepared(programme=programme, where=where, as_of=as_of, pseudonym=pseudonym,
                     roster=_read(programme.roster, base, where, as_of, pseudonym, read_roster),

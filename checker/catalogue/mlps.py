@@ -52,6 +52,7 @@ class Check:
     # The title in Chinese (`title` is its English), worded with the item's own terms from GB/T 22239-2019 §8.1.4.
     title_zh: str = ""
     playbook: str = ""  # the reports.remediate.PLAYBOOKS builder of this item's tasks; "" for a manual step
+    reading: Said | None = None  # how ihcheck reads the item, in both languages, where the generic words fall short
 
 
 CHECKS: tuple[Check, ...] = (
@@ -319,10 +320,23 @@ CHECKS: tuple[Check, ...] = (
     Check(
         "L3-CES1-27",
         "Confidentiality of important data in transit",
-        "cryptography protects data in transit",
-        "use TLS (国密 where required) for every service carrying medical data; attach the design",
-        why_not_observable=Said("哪些服务承载重要数据，属于设计问题",
-                              "which services carry important data is a design matter"),
+        "cryptography protects data in transit: no exchange this run observed carries medical data (HL7 v2, DICOM, "
+        "FHIR, the platform feed) in clear",
+        "use TLS (国密 where required) for every service carrying medical data (MLLP and DICOM inside TLS, FHIR over "
+        "https); attach the design",
+        j.transit_confidentiality,
+        needs=("baseline", "exchange"),
+        reading=Said(
+            "逐台主机判定，依据本次检查中该主机与医院系统的实际交互（HL7 v2/MLLP、DICOM、FHIR、省监管平台）：观测到任"
+            "何一个承载医疗数据的交互以明文进行（对端按其协议应答且不在 TLS 内）即为不符合，证明文件不能替代；ECG 等"
+            "健康检查端点不承载医疗数据，不计入。未观测到明文时，其他数据流属于设计问题：无法判定，或由 "
+            "ihcheck_mlps_evidence 指明的设计文件证明（记为经证明）。",
+            "Judged per host from the exchanges this run made from it with the hospital's systems (HL7 v2 over MLLP, "
+            "DICOM, FHIR, the supervision platform): any of them that carries medical data and was answered in clear "
+            "(the peer spoke its protocol outside TLS) fails, and no document can stand in for it; a health endpoint "
+            "(protocol http, e.g. the ECG system's) carries no medical data and is not judged. With no cleartext "
+            "seen, the other flows are a design matter: inconclusive, or attested by a design document named in "
+            "ihcheck_mlps_evidence (reported as attested)."),
         title_zh="重要数据在传输过程中的保密性",
     ),
     Check(
@@ -502,13 +516,13 @@ def _rule(check: Check) -> Rule:
         clause=cite("GD2020:1.2.1", interpretation="实施第三级信息安全等级保护: the host-level items of GB/T "
                     "22239-2019 §8.1.4 安全计算环境 at level 3 apply to every server of the internet hospital."),
         # the standard's item, its ref naming the GB/T 28448-2019 test unit as assessors number it
-        standard=cite(item.clause_id, interpretation=interpretation).model_copy(
+        standard=cite(item.clause_id, interpretation=check.reading or interpretation).model_copy(
             update={"ref": f"{item.ref} ({item.unit}, GB/T 28448-2019)"}),
         severity=check.severity,
         tags=("mlps",),
         needs=check.needs,
         # listening sockets only add to what the baseline shows; without them the judge says inconclusive itself
-        optional=tuple(f for f in check.needs if f == "services"),
+        optional=tuple(f for f in check.needs if f in ("services", "exchange")),
         judge_host=lambda host: judge_host(check, host),
         blind_hint=Said("基线探针读取配置文件，需要主机上的 root（或 sudo）权限",
                         "the baseline probe reads configuration files and needs root (or sudo) on the host"),

@@ -64,6 +64,9 @@ class Declarations(Record):
     transport: Literal["paramiko", "ssh", "ansible"] | None = None
     known_hosts: Path | None = None
     simulated_identities: Path | None = None
+    # A simulation's declaration that its containers (one kernel) stand for separate servers: reported as
+    # simulated, never as observed, and only ever set by the ihcheck simulator's inventory.
+    simulated_separate_servers: bool = False
     echo_url: str | None = None
     measure_endpoint: tuple[str, ...] = ()  # one iperf3 server per uplink lets the uplinks be measured at once
     measure_seconds: Annotated[float, Field(gt=0, le=60)] = 4.0

@@ -34,12 +34,12 @@ Interpret = Callable[[WireReply], ExchangeResult]
 # bundle keep their schema.
 LEGACY_ORDER = ("name", "system", "protocol", "address", "port", "url", "origin", "timeout", "called_ae_title",
                 "calling_ae_title", "sending_application", "sending_facility", "receiving_application",
-                "receiving_facility", "message_type", "processing_id", "hl7_version", "server_name", "ca_file",
+                "receiving_facility", "message_type", "processing_id", "hl7_version", "tls", "server_name", "ca_file",
                 "expect_status", "expect_text", "push_log")
 LEGACY_UNUSED: dict[str, object] = {
     "address": None, "port": None, "url": None, "called_ae_title": None, "calling_ae_title": "IHCHECK",
     "sending_application": "IHCHECK", "sending_facility": "IHCHECK", "receiving_application": None,
-    "receiving_facility": "", "message_type": "NMQ^N01", "processing_id": "D", "hl7_version": "2.5",
+    "receiving_facility": "", "message_type": "NMQ^N01", "processing_id": "D", "hl7_version": "2.5", "tls": False,
     "server_name": None, "ca_file": None, "expect_status": 200, "expect_text": None,
 }
 
@@ -66,6 +66,23 @@ class PushLog(Record):
         except re.error as exc:
             raise ValueError(f"not a regular expression: {exc}") from None
         return value
+
+
+class OverTls(Record):
+    """For a protocol that can run inside TLS when declared so (`tls: true`: MLLP, DICOM), verified against the
+    declared CA (or the system store) and name (the address by default); https URLs say TLS by themselves."""
+
+    tls: bool = Field(default=False, description="the protocol runs inside TLS")
+    server_name: str | None = None
+    ca_file: str | None = Field(default=None, description="CA bundle (PEM) on the machine the exchange runs from")
+
+    def over_tls(self, request: Request, address: str) -> Request:
+        """The same dialogue, encrypted in transit, when the endpoint says so."""
+        if not self.tls:
+            return request
+        return request.model_copy(update={"tls": True, "tls_cafile": self.ca_file,
+                                          "tls_server_name": self.server_name or address,
+                                          "label": f"{request.label} over TLS"})
 
 
 class Endpoint(Record):

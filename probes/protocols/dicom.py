@@ -20,7 +20,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from probes.protocols.declaration import Endpoint, Interpret
+from probes.protocols import tls
+from probes.protocols.declaration import Endpoint, Interpret, OverTls
 from probes.protocols.reply import ExchangeResult, Protocol, Request, WireReply
 
 VERIFICATION = "1.2.840.10008.1.1"
@@ -142,7 +143,7 @@ def _echo_status(reply: bytes) -> tuple[int, int | None]:
 def interpret(reply: WireReply, target: str, calling: str, called: str) -> ExchangeResult:
     from pynetdicom.pdu import A_ABORT_RQ, A_ASSOCIATE_RJ  # the codec loads when a reply is read
 
-    unreached = reply.unreached("dicom", target)
+    unreached = reply.unreached("dicom", target) or tls.unverified(reply, "dicom", target)
     if unreached is not None:
         return unreached
     base: dict[str, Any] = {"requested_calling_ae_title": calling, "requested_called_ae_title": called}
@@ -207,7 +208,7 @@ def interpret(reply: WireReply, target: str, calling: str, called: str) -> Excha
                         + ("" if released else ", release not confirmed"), base)
 
 
-class DicomEndpoint(Endpoint):
+class DicomEndpoint(Endpoint, OverTls):
     """A PACS/RIS (or any DICOM node) proven by C-ECHO: `{protocol: dicom, address, port: 104, called_ae_title}`."""
 
     speaks: ClassVar[Protocol] = "dicom"
@@ -223,5 +224,6 @@ class DicomEndpoint(Endpoint):
 
     def plan(self) -> tuple[Request, Interpret]:
         calling, called = self.calling_ae_title, self.called_ae_title
-        req = request(self.address, self.target_port, calling=calling, called=called, timeout=self.timeout)
+        req = self.over_tls(request(self.address, self.target_port, calling=calling, called=called,
+                                    timeout=self.timeout), self.address)
         return req, lambda reply: interpret(reply, req.target, calling, called)

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ValidationError
 
-from probes.protocols import http
+from probes.protocols import http, tls
 from probes.protocols.declaration import Endpoint, Interpret
 from probes.protocols.reply import ExchangeResult, Protocol, Request, WireReply
 
@@ -108,7 +108,7 @@ def validate(document: Any) -> dict[str, Any]:
 
 
 def interpret(reply: WireReply, target: str) -> ExchangeResult:
-    unreached = reply.unreached("fhir", target) or http.unverified_tls(reply, "fhir", target)
+    unreached = reply.unreached("fhir", target) or tls.unverified(reply, "fhir", target)
     if unreached is not None:
         return unreached
     if not reply.steps:

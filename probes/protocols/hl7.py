@@ -23,7 +23,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from probes.protocols.declaration import Endpoint, Interpret
+from probes.protocols import tls
+from probes.protocols.declaration import Endpoint, Interpret, OverTls
 from probes.protocols.reply import ExchangeResult, Protocol, Request, WireReply
 
 MessageType = Literal["NMQ^N01", "QRY^A19"]  # queries only: no event that a receiver would store
@@ -142,7 +143,7 @@ def _ack_fields(text: str) -> dict[str, Any]:
 
 def interpret(reply: WireReply, target: str, message: str) -> ExchangeResult:
     sent = sent_fields(message)
-    unreached = reply.unreached("hl7v2", target)
+    unreached = reply.unreached("hl7v2", target) or tls.unverified(reply, "hl7v2", target)
     if unreached is not None:
         return unreached
     fields: dict[str, Any] = {f"sent_{k}": v for k, v in sent.items()}
@@ -171,7 +172,7 @@ def interpret(reply: WireReply, target: str, message: str) -> ExchangeResult:
                         f"MSA-1 {code}, MSA-2 {echoed} = control id sent", fields)
 
 
-class Hl7Endpoint(Endpoint):
+class Hl7Endpoint(Endpoint, OverTls):
     """A HIS/LIS (or any HL7 v2 receiver) proven by a query it acknowledges over MLLP:
     `{protocol: hl7v2, address, port: 2575, receiving_application, receiving_facility}`."""
 
@@ -202,5 +203,5 @@ class Hl7Endpoint(Endpoint):
                            receiving_application=self.receiving_application,
                            receiving_facility=self.receiving_facility, message_type=self.message_type,
                            processing_id=self.processing_id, version=self.hl7_version)
-        req = request(self.address, self.target_port, message, timeout=self.timeout)
+        req = self.over_tls(request(self.address, self.target_port, message, timeout=self.timeout), self.address)
         return req, lambda reply: interpret(reply, req.target, message)

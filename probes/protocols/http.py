@@ -5,7 +5,7 @@ never chunked; the memory cap ends a reply that would not stop."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, ClassVar, Literal, NamedTuple
+from typing import Annotated, ClassVar, Literal, NamedTuple
 
 from pydantic import Field
 
@@ -54,18 +54,6 @@ def get(url: Url, path: str, *, accept: str, timeout: float, max_bytes: int, lab
                    label=f"{label}: GET {url.scheme}://{authority}{path}")
 
 
-def unverified_tls(reply: WireReply, protocol: Any, target: str) -> ExchangeResult | None:
-    """`rejected` when the exchange ran over TLS that does not verify as the TLS probe requires (the wire still
-    read the reply over it, so the evidence shows what the server said); None over verified TLS or plain HTTP."""
-    if reply.tls is None:
-        return None
-    refused, said, fields = tls_probe.judge(reply.tls)
-    if refused is None:
-        return None
-    return reply.result(protocol, target, "rejected", f"https not verified: {refused}" + (f"; {said}" if said else ""),
-                        {"tls": fields})
-
-
 class Response(NamedTuple):
     status: int
     status_line: str
@@ -110,7 +98,7 @@ def interpret_health(reply: WireReply, target: str, *, status: int, contains: st
     unreached = reply.unreached("http", target)
     if unreached is not None:
         return unreached
-    unverified = unverified_tls(reply, "http", target)
+    unverified = tls_probe.unverified(reply, "http", target)
     if unverified is not None:
         return unverified
     if not reply.steps or not reply.steps[0][1]:

@@ -77,6 +77,20 @@ def judge(session: TlsSession | None, *, now: datetime | None = None) -> tuple[s
     return None, said, fields
 
 
+def unverified(reply: WireReply, protocol: Protocol, target: str) -> ExchangeResult | None:
+    """`rejected` when the exchange ran over TLS that does not verify as the TLS probe requires (the wire still
+    read the reply over it, so the evidence shows what the server said); None over verified TLS or
+    none at all."""
+    if reply.tls is None:
+        return None
+    refused, said, fields = judge(reply.tls)
+    if refused is None:
+        return None
+    layer = "https" if protocol in ("fhir", "http") else "TLS"
+    detail = f"{layer} not verified: {refused}" + (f"; {said}" if said else "")
+    return reply.result(protocol, target, "rejected", detail, {"tls": fields})
+
+
 def interpret(reply: WireReply, target: str, *, now: datetime | None = None) -> ExchangeResult:
     unreached = reply.unreached("tls", target)
     if unreached is not None:

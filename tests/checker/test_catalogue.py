@@ -41,8 +41,8 @@ def test_rules_cite_the_one_copy_of_each_clause() -> None:
                 continue
             ids = cited.id.split("+")
             assert all(i in CLAUSES for i in ids), (rule.id, cited.id)
-            data = cite(*ids).model_dump(exclude={"interpretation", "ref"})
-            assert cited.model_dump(exclude={"interpretation", "ref"}) == data, rule.id
+            data = cite(*ids).model_dump(exclude={"interpretation", "interpretation_zh", "ref"})
+            assert cited.model_dump(exclude={"interpretation", "interpretation_zh", "ref"}) == data, rule.id
     exchange, mlps = (next(r for r in CATALOGUE if r.id == i) for i in ("GD2020-1.2.1-exchange",
                                                                         "GD2020-1.2.1-l3-ces1-01"))
     assert exchange.clause.text_zh == mlps.clause.text_zh and exchange.clause.text_en == mlps.clause.text_en

@@ -62,12 +62,13 @@ def inventory(tmp_path: Path, port: int, **programme: Any) -> Path:
     csv.writer(buffer).writerows(ROSTER)
     (tmp_path / "roster.csv").write_bytes(buffer.getvalue().encode("gbk"))
     (tmp_path / "pseudonym.key").write_bytes(b"a hospital-held key of 32 bytes!")
-    write_trail(tmp_path / "audit.jsonl", events())
+    head = write_trail(tmp_path / "audit.jsonl", events())
+    (tmp_path / "audit.head").write_text(head + "\n", encoding="ascii")  # the head the hospital kept when it wrote
     declared = {"id": "BJ2026-first-visit", "hospital": "首都医科大学附属北京儿童医院",
                 "roster": {"file": "roster.csv"},
                 "visits": {"query": {"host": "localhost", "database": "postgres", "user": "ihcheck_reader",
                                      "address": "127.0.0.1", "port": port, "sql": VISITS_SQL}},
-                "audit_log": {"host": "localhost", "path": str(tmp_path / "audit.jsonl")},
+                "audit_log": {"host": "localhost", "path": str(tmp_path / "audit.jsonl"), "head_file": "audit.head"},
                 "pseudonym_key_file": "pseudonym.key"} | programme
     path = tmp_path / "hosts.yml"
     path.write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {"ansible_connection": "local"}},
@@ -91,6 +92,24 @@ def test_a_declared_pilot_is_gathered_and_passes(tmp_path: Path, db: int) -> Non
     assert facts.pilot.trail.check.records == 6 and facts.pilot.roster and facts.pilot.roster.source.encoding == "gb18030"
     dumped = facts.model_dump_json()
     assert "张三" not in dumped and "110101198001010011" not in dumped and "V1" not in dumped
+
+
+def test_without_an_anchored_head_an_intact_trail_is_not_append_only(tmp_path: Path, db: int) -> None:
+    path = inventory(tmp_path, db, audit_log={"host": "localhost", "path": str(tmp_path / "audit.jsonl")})
+    verdicts, facts = judged(path)
+    assert verdicts["BJ2026-1-traceability"] is Verdict.INCONCLUSIVE
+    [finding] = [f for f in evaluate(facts, RULES) if f.rule_id == "BJ2026-1-traceability"]
+    assert "intact chain, not anchored" in finding.reason
+
+
+def test_the_anchored_head_file_is_read_before_any_host_and_held_against_the_log(tmp_path: Path, db: int) -> None:
+    path = inventory(tmp_path, db)
+    prepared = prepare(load_inventory(path), AS_OF)
+    assert prepared is not None and prepared.programme.audit_log is not None
+    assert prepared.programme.audit_log.head == (tmp_path / "audit.head").read_text().strip()
+    (tmp_path / "audit.head").write_text("0" * 64 + "\n")  # a head the log does not end at: replaced or truncated
+    verdicts, _ = judged(path)
+    assert verdicts["BJ2026-1-traceability"] is Verdict.FAIL
 
 
 def test_an_edited_audit_record_fails_traceability_naming_it(tmp_path: Path, db: int) -> None:
@@ -123,6 +142,8 @@ def test_what_fails_on_a_host_is_missing_with_its_reason(tmp_path: Path, db: int
      "ihcheck_programmes[0].visits.query.host: 'db9' is not a host of the inventory"),
     ({"roster": {"file": "absent.csv"}}, "absent.csv: file not found"),
     ({"pseudonym_key_file": "absent.key"}, "absent.key: pseudonym_key_file: cannot read"),
+    ({"audit_log": {"host": "localhost", "path": "/x.jsonl", "head_file": "absent.head"}},
+     "ihcheck_programmes[0].audit_log.head_file"),
 ])
 def test_bad_declarations_fail_before_any_host_is_contacted(tmp_path: Path, db: int, change: dict[str, Any],
                                                             message: str) -> None:

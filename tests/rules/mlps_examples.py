@@ -14,6 +14,8 @@ from typing import Any
 from probes.baseline import build_facts
 from probes.facts import HostFacts
 from probes.facts.baseline import Attestation, BaselineFacts
+from probes.facts.declared_exchange import declare
+from probes.facts.exchange import ExchangeFacts, ExchangeResult, ObservedExchange, TlsSession
 from probes.facts.services import ListeningSocket, ServiceFacts
 
 MARK = "@@ihcheck-example"
@@ -285,6 +287,27 @@ EXAMPLES: list[Example] = [
     ("L3-CES1-29", "fail", lambda: host(defaults())),
     ("L3-CES1-29", "pass", lambda: host(attested(defaults(), "L3-CES1-29"))),
     ("L3-CES1-29", "inconclusive", lambda: host(hardened(), reachable=False)),
+]
+
+
+def exchanged(h: HostFacts, *, tls: bool) -> HostFacts:
+    """The host after an HL7 query to the HIS that was answered, inside TLS or in clear."""
+    endpoint = declare({"name": "his", "system": "his", "protocol": "hl7v2", "address": "10.0.1.20", "port": 2575,
+                        "receiving_application": "HIS", "tls": tls})
+    session = TlsSession(version="TLSv1.3", cipher="TLS_AES_256_GCM_SHA384", verified=True) if tls else None
+    result = ExchangeResult(protocol="hl7v2", target="10.0.1.20:2575", origin=h.name, outcome="ok",
+                            detail="ACK MSA-1 AA", tls=session, observations=("h#7",))
+    return h.model_copy(update={"exchange": ExchangeFacts(exchanges=(ObservedExchange(endpoint=endpoint,
+                                                                                      results=(result,)),),
+                                                          observations=("h#7",))})
+
+
+# L3-CES1-27: medical data seen in clear fails, whatever a document says; seen inside TLS, the rest is design
+EXAMPLES += [
+    ("L3-CES1-27", "fail", lambda: exchanged(host(hardened()), tls=False)),
+    ("L3-CES1-27", "fail", lambda: exchanged(host(attested(hardened(), "L3-CES1-27")), tls=False)),
+    ("L3-CES1-27", "inconclusive", lambda: exchanged(host(hardened()), tls=True)),
+    ("L3-CES1-27", "pass", lambda: exchanged(host(attested(hardened(), "L3-CES1-27")), tls=True)),
 ]
 # The items only the assessor or a document can settle: inconclusive from the host, pass when attested.
 for _unit in ("L3-CES1-05", "L3-CES1-10", "L3-CES1-20", "L3-CES1-25", "L3-CES1-26", "L3-CES1-27", "L3-CES1-28",

@@ -67,6 +67,7 @@ from checker.catalogue.mlps_judges.intrusion import (
     vulnerabilities_patched,
 )
 from checker.catalogue.mlps_judges.malware import malware_protection
+from checker.catalogue.mlps_judges.transit import transit_confidentiality
 from checker.catalogue.mlps_judges.trusted import trusted_verification
 
 __all__ = [
@@ -116,6 +117,7 @@ __all__ = [
     "setting",
     "sockets_not_observed",
     "superfluous_accounts",
+    "transit_confidentiality",
     "trusted_verification",
     "two_factor",
     "vulnerabilities_patched",
