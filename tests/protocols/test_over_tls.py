@@ -51,3 +51,13 @@ def test_hl7_query_inside_tls_is_verified_and_recorded(pki: tuple[Path, Path, Pa
 def test_tls_is_declared_only_for_mllp_and_dicom() -> None:
     with pytest.raises(ValueError, match=r"fhir\.tls\n  Extra inputs are not permitted"):
         declare(dict(name="emr", system="emr", protocol="fhir", url="http://emr/fhir", tls=True))
+
+
+def test_mllp_inside_tls_that_does_not_verify_is_rejected(pki: tuple[Path, Path, Path]) -> None:
+    """Verified means verified inside MLLP too: without the hospital's CA the handshake does not verify, and the
+    ACK read over it is no ok."""
+    _, cert, key = pki
+    with peers.mllp_server(peers.ack("AA"), tls=(key, cert)) as port:
+        result = run(declare(dict(name="his", system="his", protocol="hl7v2", address="127.0.0.1", port=port,
+                                  receiving_application="HIS", tls=True)))
+    assert result.outcome == "rejected" and result.detail.startswith("TLS not verified"), result.detail
