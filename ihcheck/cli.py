@@ -323,7 +323,7 @@ def init(
         if not sys.stdin.isatty():
             raise InputError("init: no terminal to ask on: give --answers FILE")
         collected = interview(lambda q, d: typer.prompt(q, default=d, show_default=d not in (None, "")),
-                              lambda line: err.print(line, markup=False), live=not no_connect)
+                              lambda line: err.print(line, markup=False, soft_wrap=True), live=not no_connect)
     text = render(collected)
     check_written(text, out_file)
     write_atomic(out_file, text.encode("utf-8"))

@@ -34,6 +34,7 @@ class _Strict(BaseModel):
 
 class Bmc(_Strict):
     address: str = Field(min_length=1)
+    port: int = Field(default=623, ge=1, le=65535)
     user: str = Field(min_length=1)
     password: str = Field(min_length=1)
 
@@ -119,7 +120,8 @@ def render(answers: Answers) -> str:
                 out.append(f"          ihcheck_datacenter: {_yaml(host.datacenter)}")
             if host.bmc:
                 out.append("          # a read-only BMC account; keep this file readable by root only")
-                out.append(f"          ihcheck_bmc: {_yaml(host.bmc.model_dump())}")
+                bmc = host.bmc.model_dump(exclude={"port"} if host.bmc.port == 623 else set())
+                out.append(f"          ihcheck_bmc: {_yaml(bmc)}")
             if host.ups:
                 out.append(f"          ihcheck_ups: {_yaml(host.ups)}            # NUT UPS names, read with upsc")
             if host.exchange:
@@ -181,6 +183,27 @@ def ssh_answers(address: str, port: int, timeout: float = 3.0) -> str | None:
         return f"{address}:{port}: no SSH server answered ({exc.strerror or type(exc).__name__})"
     if not banner.startswith(b"SSH-"):
         return f"{address}:{port}: answered, but not with an SSH banner ({banner[:40]!r})"
+    return None
+
+
+def bmc_answers(bmc: Bmc, timeout: float = 10.0) -> str | None:
+    """None when the BMC answers IPMI (`ipmitool … mc info`) with these credentials, else why not. The password
+    goes through IPMI_PASSWORD (`-E`), never the command line."""
+    import os
+    import subprocess
+
+    argv = ["ipmitool", "-I", "lanplus", "-H", bmc.address, "-p", str(bmc.port), "-U", bmc.user, "-E", "-N", "1",
+            "-R", "1", "mc", "info"]
+    try:
+        done = subprocess.run(argv, env={**os.environ, "IPMI_PASSWORD": bmc.password}, capture_output=True,
+                              text=True, timeout=timeout, check=False)
+    except FileNotFoundError:
+        return "ipmitool is not installed on this machine: the BMC cannot be tried (apt-get install ipmitool)"
+    except subprocess.TimeoutExpired:
+        return f"BMC {bmc.address}:{bmc.port}: no IPMI answer within {timeout:g} s"
+    if done.returncode != 0:
+        last = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
+        return f"BMC {bmc.address}:{bmc.port}: {last[-1] if last else f'ipmitool exit {done.returncode}'}"
     return None
 
 
@@ -250,6 +273,29 @@ def _exchanges(ask: Ask, say: Say) -> list[dict[str, Any]]:
         found.append(item)
 
 
+def _bmc(ask: Ask, say: Say, live: bool) -> Bmc | None:
+    """A host's BMC, tried with its read-only account as given (`ipmitool mc info`); a refusal asks again."""
+    address = ask("BMC 地址 address (optional)", "").strip()
+    while address:
+        problem = resolves(address) if live else None
+        if problem:
+            say(f"✗ {problem}")
+            address = ask("BMC 地址 address (Enter: none)", "").strip()
+            continue
+        port = int(_until(ask, say, "BMC 端口 port", "623", lambda v: None if v.isdigit() and 0 < int(v) < 65536
+                          else f"{v!r}: a port is a number from 1 to 65535"))
+        bmc = Bmc(address=address, port=port,
+                  user=_until(ask, say, "BMC 只读用户 read-only user", None, _field(Bmc, "user")),
+                  password=_until(ask, say, "BMC 密码 password", None, _field(Bmc, "password")))
+        problem = bmc_answers(bmc) if live else None
+        if problem is None:
+            say(f"✓ BMC {address}:{port} answered")
+            return bmc
+        say(f"✗ {problem}")
+        address = ask("BMC 地址 address (Enter: none)", address).strip()
+    return None
+
+
 def _port_check(address: str, live: bool) -> Callable[[str], str | None]:
     def check(value: str) -> str | None:
         if not value.isdigit() or not 0 < int(value) < 65536:
@@ -277,17 +323,7 @@ def interview(ask: Ask, say: Say, *, live: bool = True) -> Answers:
         role = _until(ask, say, "角色 role (application|database|av)", None,
                       lambda v: None if v in ROLE_ORDER else f"{v!r}: one of application, database, av")
         datacenter = ask("机房 machine room (optional)", "").strip() or None
-        bmc = None
-        bmc_address = ask("BMC 地址 address (optional)", "").strip()
-        if bmc_address:
-            problem = resolves(bmc_address) if live else None
-            while problem:
-                say(f"✗ {problem}")
-                bmc_address = ask("BMC 地址 address", None).strip()
-                problem = resolves(bmc_address) if live else None
-            bmc = Bmc(address=bmc_address, user=_until(ask, say, "BMC 只读用户 read-only user", None,
-                                                          _field(Bmc, "user")),
-                      password=_until(ask, say, "BMC 密码 password", None, _field(Bmc, "password")))
+        bmc = _bmc(ask, say, live)
         ups = [u for u in ask("UPS 名称 NUT names (ups@host, comma-separated, optional)", "").replace(" ", "")
                .split(",") if u]
         exchange = _exchanges(ask, say) if role == "application" else []
