@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import InputError
+from probes.limits import loads as json_loads
 from reports.verify import Verification, read_bundle, verify_content
 
 
@@ -52,7 +53,7 @@ def _json(files: dict[str, bytes], rel: str, default: Any) -> Any:
     if data is None:
         return default
     try:
-        return json.loads(data)
+        return json_loads(data)
     except json.JSONDecodeError as exc:
         raise InputError(f"{rel}: not JSON ({exc})") from None
 

@@ -32,6 +32,7 @@ from typing import Any, Literal
 from urllib.parse import unquote
 
 from checker.errors import InputError
+from probes.limits import loads as json_loads
 from reports.bundle import FORMAT, KEY_ED25519, KEY_SM2, MANIFEST, SIG_ED25519, SIG_SM2, UNSIGNED, observation_path
 
 ProblemKind = Literal["format", "key", "signature", "removed", "added", "altered", "inconsistent"]
@@ -203,7 +204,7 @@ def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | No
     if raw_manifest is None:
         return fail("removed", MANIFEST, "missing: this is not an ihcheck bundle, or its manifest was removed")
     try:
-        manifest = json.loads(raw_manifest)
+        manifest = json_loads(raw_manifest)
     except (json.JSONDecodeError, UnicodeDecodeError):
         manifest = None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
@@ -302,8 +303,8 @@ def _consistency(content: dict[str, bytes], v: Verification) -> None:
                 return
             observation_ids.add(obs_id)
     try:
-        findings = json.loads(content.get("findings.json", b"null"))
-        facts = json.loads(content.get("facts.json", b"null"))
+        findings = json_loads(content.get("findings.json", b"null"))
+        facts = json_loads(content.get("facts.json", b"null"))
     except json.JSONDecodeError as exc:
         v.problems.append(Problem("inconsistent", "findings.json", f"not JSON: {exc}"))
         return
@@ -347,7 +348,7 @@ def _hosts_agree(content: dict[str, bytes], facts: Any, v: Verification) -> bool
     if len(by_name) != len(hosts):
         return bad("facts.json", "a host appears twice")
     try:
-        snapshot = json.loads(content["inventory/hosts.json"]) if "inventory/hosts.json" in content else None
+        snapshot = json_loads(content["inventory/hosts.json"]) if "inventory/hosts.json" in content else None
     except (json.JSONDecodeError, UnicodeDecodeError):
         return bad("inventory/hosts.json", "not JSON")
     if snapshot is not None:
@@ -364,7 +365,7 @@ def _hosts_agree(content: dict[str, bytes], facts: Any, v: Verification) -> bool
         if not (rel.startswith("observations/") and rel.endswith(".json")):
             continue
         try:
-            obs = json.loads(data)
+            obs = json_loads(data)
         except (json.JSONDecodeError, UnicodeDecodeError):
             return bad(rel, "not JSON")
         if not isinstance(obs, dict):
