@@ -15,6 +15,7 @@ from pathlib import Path
 
 from checker.errors import InputError
 from checker.model import VERDICT_ZH
+from reports.cells import csv_row
 from reports.timefmt import local_time
 
 
@@ -88,10 +89,10 @@ def to_csv(rows: list[Row]) -> str:
     rule_ids = sorted({r for row in rows for r in row.rules})
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["hospital", "bundle", "verification", "signer", "checked_at", *rule_ids])
-    for row in rows:
-        writer.writerow([row.hospital, row.source, row.status, " ".join(row.signer), row.checked_at,
-                         *[row.rules.get(r, "") if row.verified else "" for r in rule_ids]])
+    writer.writerow(csv_row(["hospital", "bundle", "verification", "signer", "checked_at", *rule_ids]))
+    for row in rows:  # a hospital's name, a path, a rule id: foreign text, never a formula (reports.cells)
+        writer.writerow(csv_row([row.hospital, row.source, row.status, " ".join(row.signer), row.checked_at,
+                                 *[row.rules.get(r, "") if row.verified else "" for r in rule_ids]]))
     return buffer.getvalue()
 
 

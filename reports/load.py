@@ -70,8 +70,8 @@ def load_bundle(path: str | Path, pinned: set[str] | None = None,
     for rel in files:
         if rel.startswith("observations/") and rel.endswith(".json"):
             obs = _json(files, rel, {})
-            obs["file"] = rel
-            observations[obs["id"]] = obs
+            if isinstance(obs, dict) and isinstance(obs.get("id"), str):  # verify_content checked the rest
+                observations[obs["id"]] = {**obs, "file": rel}
     return Bundle(
         source=str(path), verification=verification, manifest=verification.manifest,
         result=_json(files, "result.json", {}), catalogue=_json(files, "catalogue.json", {}),
