@@ -357,10 +357,9 @@ def remediate(
     """Write an Ansible playbook fixing the MLPS items that failed (ihcheck itself changes nothing)."""
     from pydantic import ValidationError
 
+    from probes.limits import read_bytes_limited
     from reports.remediate import render_ansible
     from reports.result import CheckResult
-
-    from probes.limits import read_bytes_limited
 
     try:  # a regular file within the input limit: a FIFO or /dev/zero is refused, not waited on
         result = CheckResult.model_validate_json(read_bytes_limited(result_file, "check result", 256 * 1024 * 1024))

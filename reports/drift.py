@@ -43,6 +43,7 @@ class Side:
     catalogue: dict[str, Any]
     finished_at: str
     signer: dict[str, Any] = field(default_factory=dict)
+    trusted: bool = False  # a bundle signed by a pinned key; a result JSON is never signed
 
     def needs(self, rule_id: str) -> tuple[str, ...]:
         for rule in self.catalogue.get("rules") or ():
@@ -51,7 +52,7 @@ class Side:
         return ()
 
 
-def load_side(path: Path, pinned: set[str] | None = None) -> Side:
+def load_side(path: Path, pinned: set[str] | None = None, keyring: dict[str, set[str]] | None = None) -> Side:
     """A bundle (directory or .tar.gz, verified) or an ihcheck.result/1 JSON file."""
     if path.suffix == ".json":
         from probes.limits import load_json_limited
@@ -70,13 +71,13 @@ def load_side(path: Path, pinned: set[str] | None = None) -> Side:
     from reports.load import BundleInvalid, load_bundle
 
     try:
-        bundle = load_bundle(path, pinned)
+        bundle = load_bundle(path, pinned, keyring)
     except BundleInvalid as exc:
         raise InputError(str(exc)) from None
     return Side(source=str(path), kind="bundle", rules=dict((bundle.result.get("summary") or {}).get("rules") or {}),
                 findings=bundle.findings, facts=bundle.facts, catalogue=bundle.catalogue,
                 finished_at=str(bundle.result.get("finished_at") or ""),
-                signer=dict(bundle.manifest.get("signer") or {}))
+                signer=dict(bundle.manifest.get("signer") or {}), trusted=bundle.verification.trusted)
 
 
 def _key(item: dict[str, Any], index: int) -> str:

@@ -278,6 +278,12 @@ def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | No
     _consistency(content, v)
     if v.problems:
         return v
+    # 5b. a hospital's registered key signs only that hospital's bundles: the name a bundle gives itself must be
+    # the keyring's name for its signer (hospital B's key on a bundle naming hospital A is refused)
+    named = hospital_named(content)
+    if v.registered_as is not None and named is not None and named != v.registered_as:
+        return fail("key", KEY_ED25519, f"names the hospital {named!r}, but its signer's key is registered to "
+                    f"{v.registered_as!r}: a hospital's key signs only its own bundles")
 
     # 6. the in-toto attestation, as supply-chain tooling would check it
     from reports import attestation
@@ -290,6 +296,17 @@ def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | No
     else:
         v.warnings.append(f"no {attestation.ATTESTATION}: made by an ihcheck without in-toto attestations")
     return v
+
+
+def hospital_named(content: dict[str, bytes]) -> str | None:
+    """The hospital a bundle names itself as (facts.json documents.hospital), or None when it names none."""
+    try:
+        facts = json_loads(content.get("facts.json", b"null"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    documents = facts.get("documents") if isinstance(facts, dict) else None
+    name = documents.get("hospital") if isinstance(documents, dict) else None
+    return name.strip() if isinstance(name, str) and name.strip() else None
 
 
 def _consistency(content: dict[str, bytes], v: Verification) -> None:
@@ -308,7 +325,7 @@ def _consistency(content: dict[str, bytes], v: Verification) -> None:
     except json.JSONDecodeError as exc:
         v.problems.append(Problem("inconsistent", "findings.json", f"not JSON: {exc}"))
         return
-    if not isinstance(findings, list):
+    if not isinstance(findings, list) or not all(isinstance(f, dict) for f in findings):
         v.problems.append(Problem("inconsistent", "findings.json", "missing or not a list of findings"))
         return
     for finding in findings:
