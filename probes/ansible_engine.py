@@ -42,6 +42,7 @@ from typing import Any
 
 from checker.errors import HostUnreachable
 from probes import batch
+from probes.ansible_trust import ANSIBLE_INVENTORY_PLUGINS
 from probes.bounded import Bounded, decode
 from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.gather import PROBES, Gathered, Probe, gather, plan
@@ -277,6 +278,7 @@ def ansible_env(options: TransportOptions) -> dict[str, str]:
         "ANSIBLE_TIMEOUT": str(options.connect_timeout),
         "ANSIBLE_PIPELINING": "True",
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        "ANSIBLE_INVENTORY_ENABLED": ANSIBLE_INVENTORY_PLUGINS,  # never `script`: it runs an executable inventory
     }
 
 
@@ -292,6 +294,9 @@ def gather_with_ansible(
     spool_dir: Path | None = None,
 ) -> Gathered:
     """Gather the same facts as probes.gather.gather, with Ansible (through ansible-runner) reaching the hosts."""
+    from probes.ansible_trust import refuse_checker_side
+
+    refuse_checker_side(inventory.hosts, "--engine ansible")  # before Ansible reads a single variable
     options = options or TransportOptions(ansible_inventory=inventory_path)
     own_dir = private_dir is None
     root = private_dir or Path(tempfile.mkdtemp(prefix="ihcheck-ansible-"))
