@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shlex
 
-
 # What the host runs after the command: kill the process group `timeout` led, then every process still carrying
 # this command's scope mark in its environment. A child that left the group and the session (`setsid`, a double
 # fork) keeps the environment it was started with, so it is found by its mark and does not outlive the check.
