@@ -61,6 +61,19 @@ class Severity(StrEnum):
     LOW = "low"
 
 
+class Status(StrEnum):
+    """Where a rule is in its life, as ruff keeps its rules: the catalogue says it, the docs and `rules` show it.
+
+    stable      runs by default; its verdict logic changes only with a catalogue version and a CHANGELOG line
+    preview     runs by default and is reported, but its reading may still change between catalogue versions
+    deprecated  kept so old bundles and waivers still name it; runs only when named (`--rule ID`)
+    """
+
+    STABLE = "stable"
+    PREVIEW = "preview"
+    DEPRECATED = "deprecated"
+
+
 class Basis(StrEnum):
     """How a statement in a finding is known. Only `observed` comes from looking at a host."""
 
@@ -75,22 +88,39 @@ class Frozen(BaseModel):
 
 
 class Document(Frozen):
-    """A regulatory source text."""
+    """A regulatory source text, cited as a reader would find it: title, issuer, number, date and public address.
+
+    Never a path: a user's clone has only the repository, so a citation must name the document itself.
+    """
 
     id: str = Field(description="short stable id, e.g. GD2020")
     title_zh: str
     title_en: str
     issuer_zh: str
-    issued: str = Field(description="ISO date the document was issued")
-    reference: str = Field(description="path of the original wording under shared/reference/")
+    issuer_en: str = ""
+    number: str = Field(default="", description="the document number (文号) as printed; empty when none was found")
+    issued: str = Field(description="ISO date (or year) the document was issued")
+    url: str = Field(default="", pattern=r"^(https?://\S+)?$",
+                     description="a public address of the text; empty when none was found (never invented)")
+
+    def passage(self, key: str, ref: str, text_zh: str, text_en: str) -> Clause:
+        """One passage of this document, its id `<document id>:<key>` (e.g. GD2020:1.2.3.2)."""
+        return Clause(id=f"{self.id}:{key}", document=self, ref=ref, text_zh=text_zh, text_en=text_en)
 
 
 class Clause(Frozen):
+    """One passage of a source document, kept once in checker/catalogue/clauses/ and cited by rules by `id`.
+
+    `interpretation` is the citing rule's own reading (`clauses.cite(id, interpretation=...)`), not the source's.
+    """
+
+    id: str = Field(description="stable id of the passage, e.g. GD2020:1.2.3.2 (一(二)3, second sentence)")
     document: Document
     ref: str = Field(description="clause number as printed, e.g. 一(二)3")
     text_zh: str = Field(description="the clause in its original Chinese wording")
     text_en: str = Field(description="an English rendering")
     interpretation: str = Field(default="", description="how ihcheck reads the clause, where it is not obvious")
+    interpretation_zh: str = Field(default="", description="the same reading in Chinese (shown first to a regulator)")
 
 
 class Evidence(Frozen):
@@ -197,9 +227,13 @@ class Rule:
     blind_hint: Said | None = None  # what to declare when a host cannot show what the rule needs
     nobody: Said = Said("清单中没有主机", "the inventory has no hosts")
     standard: Clause | None = None  # the standard's item the rule checks, where `clause` says why it applies
+    read_with: tuple[Clause, ...] = ()  # passages of other sources the rule's reading draws on (e.g. Qinghai 2019)
     # The title in Chinese, shown first in what a regulator reads (`title` is its English beside it). Worded from
     # the clause or standard item the rule cites; tests/checker/test_catalogue_titles.py fails a rule without one.
     title_zh: str = ""
+    tags: tuple[str, ...] = ()  # what the rule is about (hardware, network, exchange, documents, pilot, mlps, …)
+    since: str = "2026.11"  # the catalogue version (checker.catalogue.CATALOGUE_VERSION) that first had the rule
+    status: Status = Status.STABLE
 
     def __post_init__(self) -> None:
         if (self.judge is None) == (self.judge_host is None):
@@ -221,5 +255,9 @@ class Rule:
             "severity": self.severity.value,
             "scope": self.scope,
             "needs": list(self.needs),
+            "tags": list(self.tags),
+            "since": self.since,
+            "status": self.status.value,
             "clause": self.clause.model_dump(mode="json"),
-        } | ({"standard": self.standard.model_dump(mode="json")} if self.standard else {})
+        } | ({"standard": self.standard.model_dump(mode="json")} if self.standard else {}) | (
+            {"read_with": [c.model_dump(mode="json") for c in self.read_with]} if self.read_with else {})

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from checker import __version__
 from checker.errors import ExitCode, IhcheckError, InputError
+from ihcheck.examples import attach as attach_examples
 from ihcheck.terminal import clean, console
 from probes.fleet_defaults import CONNECT_TIMEOUT, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 
@@ -36,14 +37,12 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's own layout: at 80 columns rich's option table cut long option names
 )
 out = console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = console(stderr=True, highlight=False)
 
-VERDICT_STYLE = {
-    "pass": "bold green", "fail": "bold red", "inconclusive": "bold yellow",
-    "error": "bold magenta", "not_applicable": "dim",
-}
+DETAIL_HELP = "Every finding of every host with its evidence (default: a line per rule and what did not pass)."
 
 
 class OutputFormat(StrEnum):
@@ -131,6 +130,7 @@ def check(
         Path | None, typer.Option("--ansible-dir", help="With --engine ansible: keep the ansible-runner private-data "
                                   "directory (playbook, per-host batches, artifacts) in DIR, e.g. for AWX/AAP.")
     ] = None,
+    detail: Annotated[bool, typer.Option("--detail", "-v", help=DETAIL_HELP)] = False,
 ) -> None:
     """Probe the inventory's hosts, judge the facts against the rules, print the verdicts."""
     from ihcheck.run import run_check
@@ -168,11 +168,11 @@ def check(
         else:
             sys.stdout.write(result.to_json() + "\n")
     else:
-        print_result(result)
-        if out_file:
+        print_result(result, detail=detail)
+        if out_file:  # the file keeps every finding: it is read later, not scrolled past
             file_console = console(file=None, record=True, width=140, highlight=False, soft_wrap=True)
             with file_console.capture():
-                print_result(result, file_console)
+                print_result(result, file_console, detail=True)
             _write(out_file, file_console.export_text())
     if run.interrupted:
         ended = [o.id for o in result.observations if o.ended_by_checker == "interrupted"
@@ -204,61 +204,22 @@ def _write(path: Path, text: str) -> None:
     write_atomic(path, text.encode("utf-8"))
 
 
-def print_result(result: object, console: Console | None = None) -> None:
+def print_result(result: object, console: Console | None = None, *, detail: bool = False) -> None:
+    """The result on a terminal: a screen of it by default (ihcheck.result_view), every finding with `detail`."""
+    from ihcheck.result_view import print_detail, print_short
     from reports.result import CheckResult
 
     assert isinstance(result, CheckResult)
-    console = console or out
-    from checker.catalogue import CATALOGUE
-    from checker.model import VERDICT_ZH
-
-    titles = {r.id: (r.title_zh, r.title) for r in CATALOGUE}
-    table = Table(title=f"ihcheck {result.tool.version} — {_text(result.inventory)}", show_lines=True)
-    # at 80 columns a full rule id (26 cells) would leave the reason 24: fold the id instead
-    table.add_column("规则\nRule", overflow="fold", max_width=max(16, console.width // 5))
-    table.add_column("判定\nVerdict", no_wrap=True)
-    table.add_column("主机\nHosts", max_width=max(12, console.width // 8))  # leaves the reason room at 80 columns
-    # fold, not ellipsis: a Chinese title has no spaces to wrap at (rich measures its double-width cells)
-    table.add_column("检查内容与理由\nWhat and why", overflow="fold")
-    for finding in result.findings:
-        # what the rule checks in Chinese first, its English beside it (a result from another catalogue has neither)
-        title_zh, title = titles.get(finding.rule_id, ("", ""))
-        lines = ([f"[bold]{escape(title_zh)}[/bold]"] if title_zh else []) + ([f"[dim]{escape(title)}[/dim]"]
-                                                                              if title else [])
-        if finding.reason_zh:  # the reason in Chinese first, its English dimmed beneath
-            lines += [_text(finding.reason_zh), f"[dim]{_text(finding.reason)}[/dim]"]
-        else:
-            lines.append(_text(finding.reason))
-        for item in finding.evidence:
-            obs = f" [dim]\\[{', '.join(item['observations'])}][/dim]" if item["observations"] else ""
-            basis = "" if item["basis"] == "observed" else f" [italic]({item['basis']})[/italic]"
-            lines.append(f"• {_text(item['statement'])}{basis}{obs}")
-        verdict = finding.verdict.value
-        waived = f"\n[dim]waived ({_text(finding.waiver.ticket)})[/dim]" if finding.waiver else ""
-        table.add_row(finding.rule_id, f"[{VERDICT_STYLE[verdict]}]{VERDICT_ZH.get(verdict, '')}\n{verdict}[/]{waived}",
-                      _text(", ".join(finding.hosts)), "\n".join(lines))
-    console.print(table)
-    for host in result.facts.hosts:
-        if not host.reachable:
-            reason = _text(host.unreachable_reason or "")
-            console.print(f"[yellow]unreachable:[/] {_text(host.name)} ({_text(host.address)}): {reason}")
-        for probe, problem in host.errors.items():
-            console.print(f"[magenta]probe error:[/] {_text(host.name)} {probe}: {_text(problem)}")
-    print_summary(result, console)
+    (print_detail if detail else print_short)(result, console or out)
 
 
 def print_summary(result: object, console: Console | None = None) -> None:
     """One line: how many findings of each verdict, and the exit code."""
+    from ihcheck.result_view import print_summary as summary
     from reports.result import CheckResult
 
     assert isinstance(result, CheckResult)
-    counts = ", ".join(f"{n} {v}" for v, n in result.summary["verdicts"].items() if n)
-    # a pass that cites a document is not all observation: say how many, so nobody reads them as seen on a host
-    attested = sum(1 for f in result.findings if f.verdict == "pass"
-                   and any(e.get("basis") == "attested" for e in f.evidence))
-    if attested:
-        counts += f" ({attested} of the passes cite a document: attested, not observed)"
-    (console or out).print(f"{len(result.findings)} findings: {counts}; exit code {result.exit_code}")
+    summary(result, console or out)
 
 
 @app.command()
@@ -271,6 +232,7 @@ def demo(
                                                  help="Waivers file (YAML: ihcheck's or InSpec's) to apply.")] = None,
     rule: Annotated[list[str] | None, typer.Option("--rule", metavar="RULE_ID",
                                                    help="Check only this rule id (repeatable).")] = None,
+    detail: Annotated[bool, typer.Option("--detail", "-v", help=DETAIL_HELP)] = False,
 ) -> None:
     """Boot a simulated deployment, check it, write the result and report, and always tear it down."""
     from checker.catalogue import select
@@ -292,14 +254,14 @@ def demo(
         expected = dict(deployment.spec.expect)
         (out_dir / "result.json").write_text(result.to_json(), encoding="utf-8")
         report = _demo_evidence(run, inventory, out_dir)  # while the simulated documents still exist
-    print_result(result)
+    print_result(result, detail=detail)
     got = result.summary["rules"]
     differ = {rule_id: (verdict, got[rule_id]) for rule_id, verdict in expected.items()
               if rule_id in got and got[rule_id] != verdict}  # a rule left out by --rule was not checked
     for rule_id, (want, have) in differ.items():
         out.print(f"[red]unexpected:[/] {rule_id}: scenario {deployment.scenario!r} expects {want}, got {have}")
-    out.print(f"result: {out_dir / 'result.json'}; evidence: {out_dir / 'bundle'}; report: {report}; "
-              f"simulated deployment {deployment.scenario!r} torn down")
+    out.print(f"报告 report: {report} · 证据 evidence: {out_dir / 'bundle'} · 结果 {out_dir / 'result.json'}")
+    out.print(f"每条结论 every finding: --detail · 模拟部署 {deployment.scenario!r} 已拆除 torn down")
     raise typer.Exit(result.exit_code)
 
 
@@ -318,14 +280,100 @@ def _demo_evidence(run: CheckRun, inventory: Path, out_dir: Path) -> Path:
 
 
 @app.command()
+def preflight(
+    inventory: Annotated[Path, typer.Option("-i", "--inventory", metavar="PATH",
+                                            help="Ansible inventory (INI, YAML or directory).")],
+    limit: Annotated[str | None, typer.Option("-l", "--limit", metavar="PATTERN",
+                                              help="Ansible host pattern to check.")] = None,
+    accept_unknown_host_keys: Annotated[
+        bool, typer.Option("--accept-unknown-host-keys", help="Do not verify SSH host keys.")] = False,
+    connect_timeout: Annotated[int, typer.Option("--connect-timeout", min=1, help="Seconds for each host's SSH "
+                                                 "connection, banner and login.")] = 5,
+    allow_inventory_lookups: Annotated[
+        bool, typer.Option("--allow-inventory-lookups", help="Let the inventory's templates run lookups: only for "
+                           "an inventory you trust.")] = False,
+) -> None:
+    """In seconds, per host: reachable, logged in as whom, root or sudo, which probe commands exist, which declared
+    endpoints answer; and which rules each gap will leave inconclusive, with the fix."""
+    import time
+
+    from ihcheck.preflight import show
+    from probes.inventory import load_inventory
+    from probes.preflight import check_all, check_endpoints
+    from probes.transport import TransportOptions
+
+    started = time.monotonic()
+    parsed = load_inventory(inventory, limit, allow_lookups=allow_inventory_lookups)
+    options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys, connect_timeout=connect_timeout)
+    found = check_all(list(parsed.hosts), options)
+    endpoints = check_endpoints(parsed.hosts)
+    raise typer.Exit(show(found, endpoints, out, time.monotonic() - started))
+
+
+@app.command()
+def init(
+    out_file: Annotated[Path, typer.Option("--out", metavar="FILE", help="The inventory to write.")] = Path(
+        "inventory.yml"),
+    answers: Annotated[Path | None, typer.Option("--answers", metavar="FILE", help="Answers as YAML instead of "
+                                                  "questions (see ihcheck/init.py `Answers`).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    no_connect: Annotated[bool, typer.Option("--no-connect", help="Do not resolve names or try SSH ports while "
+                                              "asking.")] = False,
+) -> None:
+    """Write an inventory with you: asks for the hosts and roles, BMC and UPS, uplinks, exchange systems and the
+    documents folder, checks each answer as it is given, writes a commented YAML inventory `check` accepts."""
+    from ihcheck.init import check_written, interview, load_answers, render
+    from reports.files import write_atomic
+
+    if out_file.exists() and not force:
+        raise InputError(f"--out {out_file}: exists (use --force to replace it)")
+    if answers is not None:
+        collected = load_answers(answers)
+    else:
+        if not sys.stdin.isatty():
+            raise InputError("init: no terminal to ask on: give --answers FILE")
+        collected = interview(lambda q, d: typer.prompt(q, default=d, show_default=d not in (None, "")),
+                              lambda line: err.print(line, markup=False), live=not no_connect)
+    text = render(collected)
+    check_written(text, out_file)
+    write_atomic(out_file, text.encode("utf-8"))
+    err.print(f"wrote {out_file} ({len(collected.hosts)} hosts); next: ihcheck preflight -i {out_file}",
+              markup=False)
+
+
+@app.command()
 def rules(
     fmt: Annotated[RulesFormat, typer.Option("--format", help="Output format.")] = RulesFormat.table,
+    explain: Annotated[str | None, typer.Option(
+        "--explain", metavar="ID", help="One rule in full: clause, reading, verdicts, examples.")] = None,
+    docs: Annotated[Path | None, typer.Option(
+        "--docs", metavar="DIR", help="Write a page per rule to DIR (the repository's docs/rules).")] = None,
 ) -> None:
     """List the rule catalogue with the clause each rule cites."""
     import json
 
-    from checker.catalogue import CATALOGUE
+    from checker.catalogue import CATALOGUE, rule_by_id
 
+    if explain is not None:
+        from rich.markdown import Markdown
+
+        from ihcheck.rule_docs import explain as page
+
+        try:
+            rule = rule_by_id(explain)
+        except KeyError:
+            raise InputError(f"--explain: unknown rule id {explain!r} (see `ihcheck rules`)") from None
+        text = page(rule)
+        if fmt is RulesFormat.markdown:
+            sys.stdout.write(text)
+        else:
+            out.print(Markdown(text))
+        return
+    if docs is not None:
+        from ihcheck.rule_docs import write
+
+        err.print(f"{len(write(docs))} pages written to {docs}")
+        return
     if fmt is RulesFormat.json:
         sys.stdout.write(json.dumps([r.describe() for r in CATALOGUE], ensure_ascii=False, indent=2) + "\n")
         return
@@ -339,7 +387,8 @@ def rules(
         c, s = r.clause, r.standard
         source = f"{c.document.id} {c.ref}" + (f" → {s.document.id} {s.ref}" if s else "")
         quoted = s or c  # a rule checking a standard's item quotes the item; GD2020 一(二)1 says why it applies
-        table.add_row(f"{r.id}\n{escape(r.title_zh)}\n[dim]{escape(r.title)}[/]", r.severity.value, escape(source),
+        level = f"{r.severity.value}\n[dim]{r.status.value}[/]"  # stable / preview / deprecated under it
+        table.add_row(f"{r.id}\n{escape(r.title_zh)}\n[dim]{escape(r.title)}[/]", level, escape(source),
                       escape(quoted.text_zh), escape(quoted.text_en))
     out.print(table)
 
@@ -426,6 +475,16 @@ def _mount_trail() -> None:
 _mount_trail()
 
 
+def _mount_schedule() -> None:
+    """`ihcheck schedule install|run`: the check on a systemd timer."""
+    from ihcheck.schedule_cli import register
+
+    register(app)
+
+
+_mount_schedule()
+
+
 def _help_types_as_users_type_them() -> None:
     """typer labels each option in --help with its Python type (`<bool>`, `<list[str]>`, `<path>`);
     show what a user types instead, as click does: nothing for a flag, PATH, TEXT, table|json."""
@@ -448,6 +507,7 @@ def _help_types_as_users_type_them() -> None:
 
 
 _help_types_as_users_type_them()
+attach_examples(app)
 
 
 def main(argv: list[str] | None = None) -> int:

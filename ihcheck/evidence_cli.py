@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 out = console(highlight=False)
 err = console(stderr=True, highlight=False)
 
-keys_app = typer.Typer(help="Signing keys for evidence bundles (Ed25519 and SM2).", no_args_is_help=True)
+keys_app = typer.Typer(help="Signing keys for evidence bundles (Ed25519 and SM2).", no_args_is_help=True,
+                       rich_markup_mode=None)
 
 EXIT_UNPINNED = 2
 

@@ -20,7 +20,7 @@ from ihcheck.progress import progress_for
 from ihcheck.terminal import console
 
 app = typer.Typer(help="Simulated internet-hospital deployments: real containers, real daemons, real uplinks.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, rich_markup_mode=None)
 _err = console(stderr=True)
 T = TypeVar("T")
 

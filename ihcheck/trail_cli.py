@@ -18,7 +18,7 @@ from checker.errors import InputError
 from ihcheck.terminal import console
 
 trail_app = typer.Typer(help="Hash-chained audit logs (全程留痕、可追溯): the format and its verifier.",
-                        no_args_is_help=True)
+                        no_args_is_help=True, rich_markup_mode=None)
 out = console(highlight=False)  # emoji codes off: a path or head prints as typed
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 

@@ -73,7 +73,9 @@ def catalog_document(bundle: Bundle) -> dict[str, Any]:
         group = groups.setdefault(document.get("id") or "ihcheck", {
             "id": (document.get("id") or "ihcheck").lower(),
             "title": " / ".join(t for t in (document.get("title_zh"), document.get("title_en")) if t) or "ihcheck",
-            "props": [_prop("issuer", document.get("issuer_zh", "")), _prop("issued", document.get("issued", ""))],
+            "props": [_prop("issuer", document.get("issuer_zh", "")), _prop("issued", document.get("issued", "")),
+                      *([_prop("number", document["number"])] if document.get("number") else [])],
+            **({"links": [{"href": document["url"], "rel": "reference"}]} if document.get("url") else {}),
             "controls": []})
         prose = "\n\n".join(t for t in (clause.get("text_zh"), clause.get("text_en")) if t) or rule.get("title", "")
         parts = [{"id": f"{rule['id']}_smt", "name": "statement", "prose": prose}]

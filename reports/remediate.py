@@ -25,6 +25,7 @@ expression holding the names. The unit named by a finding must be in the catalog
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -336,6 +337,25 @@ def _malware(b: BaselineFacts) -> list[Task]:
     return [_tag("L3-CES1-23", _install("L3-CES1-23", names, b.os_family))]
 
 
+Builder = Callable[[str, HostFacts, BaselineFacts], list[Task]]
+# The builders an MLPS item names by its `playbook` (checker.catalogue.mlps.Check): unit, host, the host's baseline.
+PLAYBOOKS: dict[str, Builder] = {
+    "password": lambda unit, host, b: _password(b),
+    "lockout": lambda unit, host, b: _lockout(b),
+    "ssh-algorithms": lambda unit, host, b: _sshd(unit, SSHD_SETTINGS),
+    "default-accounts": lambda unit, host, b: _accounts(b),
+    "privilege": lambda unit, host, b: _privilege(b),
+    "file-modes": lambda unit, host, b: _modes(b),
+    "audit": lambda unit, host, b: _audit(b, unit),
+    "time": lambda unit, host, b: _time(b),
+    "logs": lambda unit, host, b: _logs(b),
+    "unneeded-packages": lambda unit, host, b: _unneeded(b),
+    "high-risk-ports": lambda unit, host, b: _ports(host),
+    "aide": lambda unit, host, b: _aide(b),
+    "malware": lambda unit, host, b: _malware(b),
+}
+
+
 def tasks_for(unit: str, host: HostFacts) -> list[Task]:
     """The tasks fixing one failing item on one host (a manual step where automating could lock someone out)."""
     check = CHECKS_BY_UNIT.get(unit)
@@ -344,24 +364,8 @@ def tasks_for(unit: str, host: HostFacts) -> list[Task]:
     b = host.baseline
     if b is None:
         return []
-    builders = {
-        "L3-CES1-01": lambda: _password(b),
-        "L3-CES1-02": lambda: _lockout(b),
-        "L3-CES1-03": lambda: _sshd("L3-CES1-03", SSHD_SETTINGS),
-        "L3-CES1-06": lambda: _accounts(b),
-        "L3-CES1-08": lambda: _privilege(b),
-        "L3-CES1-09": lambda: _modes(b),
-        "L3-CES1-12": lambda: _audit(b, "L3-CES1-12"),
-        "L3-CES1-13": lambda: _time(b),
-        "L3-CES1-14": lambda: _logs(b),
-        "L3-CES1-15": lambda: _audit(b, "L3-CES1-15"),
-        "L3-CES1-17": lambda: _unneeded(b),
-        "L3-CES1-18": lambda: _ports(host),
-        "L3-CES1-22": lambda: _aide(b),
-        "L3-CES1-23": lambda: _malware(b),
-    }
-    if unit in builders:
-        return builders[unit]()
+    if check.playbook:
+        return PLAYBOOKS[check.playbook](unit, host, b)
     return [_manual(unit, check.remediation)]
 
 

@@ -104,7 +104,7 @@ def _wait_ready(box: Box, timeout: float) -> str | None:
 
 
 def _write_record(deployment: Deployment, source: Path, subnets: dict[str, ipaddress.IPv4Network]) -> None:
-    shutil.copyfile(source, deployment.state / SPEC_COPY)
+    write_copy(deployment.spec, deployment.state)
     record = {"scenario": deployment.scenario, "source": str(source), "started": time.time(),
               "subnets": {k: str(v) for k, v in subnets.items()},
               "attestations": {k: str(v) for k, v in deployment.attestations.items()}}
@@ -124,6 +124,15 @@ def load(name: str) -> Deployment:
     bmc = {h: BmcCredentials(c["user"], c["password"]) for h, c in json.loads((state / "bmc.json").read_text()).items()}
     attestations = {k: Path(v) for k, v in record.get("attestations", {}).items()}
     return Deployment(name, scenario, layout, state, bmc, attestations)
+
+
+def write_copy(scenario: spec.Scenario, state: Path) -> Path:
+    """The spec as booted, resolved: an overlay merged over its base and its expectations derived, so the copy
+    reads back without the files it extended (which may have changed or be elsewhere)."""
+    path = state / SPEC_COPY
+    path.write_text(yaml.safe_dump(scenario.model_dump(mode="json"), allow_unicode=True, sort_keys=False),
+                    encoding="utf-8")
+    return path
 
 
 def _load_copy(state: Path) -> spec.Scenario:

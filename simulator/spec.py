@@ -2,9 +2,15 @@
 
 A scenario says which hospital hosts exist (their services, uplinks, power, whether sshd is
 up), which uplinks leave the hospital (ISP, ASN, bandwidth, the simulated public identity of
-their egress address), which audio/video systems run where, and which verdict the checker is
-expected to reach for every rule. Everything the simulator boots follows from this file, so a
-fault is a small edit to a copy of `compliant.yaml`.
+their egress address), which audio/video systems run where, and which verdicts the checker is
+expected to reach. Everything the simulator boots follows from this file.
+
+A fault is an overlay: `extends: compliant`, then only what the fault changes (a mapping is merged into
+the base's, `null` removes a key, a list replaces the base's) and only the verdicts it expects to change.
+Expectations are derived from the rule catalogue, never listed here: the base expects every rule of the
+catalogue to pass; a file's `expect` changes that for a rule id, or for every rule with a tag
+(`tag:pilot: null`), and `null` means "not compared". So a new rule needs no edit to any scenario unless a
+fault should change its verdict.
 
 A bad spec is one line naming the file and the field path (`SpecError`), never a traceback.
 """
@@ -22,29 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from checker.errors import InputError
 from simulator.services import AV_SERVICES, HOSPITAL_SERVICES, SERVICES, Role
 
-RuleId = Literal[
-    "GD2020-1.2.3-servers",
-    "GD2020-1.2.3-db-app-split",
-    "GD2020-1.2.3-power",
-    "GD2020-1.2.3-domestic",
-    "GD2020-1.2.4-av-systems",
-    "GD2020-1.2.5-isps",
-    "GD2020-1.2.5-bandwidth",
-    "GD2020-1.2.1-exchange",
-    "GD2020-1.2.2-functions",
-    "GD2020-3.2.1-platform-feed",
-    "BJ2026-3-physicians",
-    "BJ2026-3-first-visits",
-    "BJ2026-1-traceability",
-]
-# The Guangdong rules (一(二)1–5, 三.2(1)), which every scenario states an expectation for.
-RULE_IDS: tuple[str, ...] = tuple(r for r in get_args(RuleId) if r.startswith("GD2020-"))
-# The Beijing 2026 pilot's rules, stated by the scenarios whose hospital declares the pilot (`pilot:`).
-PILOT_RULE_IDS: tuple[str, ...] = tuple(r for r in get_args(RuleId) if r.startswith("BJ2026-"))
 Expected = Literal["pass", "fail", "inconclusive", "error", "not_applicable"]
-# The MLPS level 3 host-baseline rules (GD2020 一(二)1, one per GB/T 28448-2019 unit): optional in `expect`.
-MLPS_RULE_ID = re.compile(r"^GD2020-1\.2\.1-l3-ces1-(0[1-9]|1[0-57-9]|2[0-9]|3[0-5])$")
-MlpsUnit = Annotated[str, Field(pattern=r"^L3-CES1-(0[1-9]|1[0-57-9]|2[0-9]|3[0-5])$")]
+# The tag of the rules a hospital's declared pilot (`pilot:`) is judged by: stated exactly where a pilot is declared.
+PILOT_TAG = "pilot"
+TAG = "tag:"  # an `expect` key naming every rule with a tag, e.g. `tag:mlps: null`
 
 # Names end up in container, network and interface-adjacent names, so keep them short and plain.
 _NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")
@@ -172,10 +159,11 @@ class Scenario(_Strict):
     # passing 等保三级 runs) or as the distribution ships them (simulator/services/mlps/start.sh).
     mlps: Literal["hardened", "defaults"] = "hardened"
     # Documents every host names for MLPS items it cannot show itself (unit → the document's text).
-    mlps_evidence: dict[MlpsUnit, str] = {}
+    mlps_evidence: dict[str, str] = {}
     hospital: dict[str, HospitalSystem] = {}
     platform: Platform | None = None
     pilot: Pilot | None = None
+    # The full expectation, derived by `load` from the catalogue and the file's (and its bases') `expect`.
     expect: dict[str, Expected]
 
     @field_validator("description")
@@ -186,15 +174,14 @@ class Scenario(_Strict):
             raise ValueError("must be one line")
         return value
 
-    @field_validator("expect")
+    @field_validator("mlps_evidence")
     @classmethod
-    def _every_rule(cls, value: dict[str, Expected]) -> dict[str, Expected]:
-        missing = [rule for rule in RULE_IDS if rule not in value]
-        if missing:
-            raise ValueError(f"missing expected verdict for {', '.join(missing)}")
-        unknown = [rule for rule in value if rule not in get_args(RuleId) and not MLPS_RULE_ID.match(rule)]
+    def _known_units(cls, value: dict[str, str]) -> dict[str, str]:
+        from checker.catalogue.mlps import CHECKS_BY_UNIT
+
+        unknown = [unit for unit in value if unit not in CHECKS_BY_UNIT]
         if unknown:
-            raise ValueError(f"unknown rule {', '.join(unknown)}")
+            raise ValueError(f"unknown MLPS unit {unknown[0]!r} (GB/T 28448-2019 L3-CES1-01 … 35, no 16)")
         return value
 
     def host_uplinks(self, host: str) -> tuple[str, ...]:
@@ -244,9 +231,11 @@ def _cross_check(scenario: Scenario) -> tuple[str, str] | None:
 
 def _pilot_cross_check(scenario: Scenario) -> tuple[str, str] | None:
     pilot = scenario.pilot
+    pilot_rules = tagged(PILOT_TAG)
     if pilot is None:
-        stated = [r for r in PILOT_RULE_IDS if r in scenario.expect]
-        return ("expect", f"{stated[0]} is stated but the hospital declares no pilot (pilot:)") if stated else None
+        stated = [r for r in pilot_rules if r in scenario.expect]
+        return ("expect", f"{stated[0]} is stated but the hospital declares no pilot (pilot:); "
+                f"say `{TAG}{PILOT_TAG}: null`") if stated else None
     if pilot.database not in scenario.hosts or "postgresql" not in scenario.hosts[pilot.database].services:
         return "pilot.database", f"{pilot.database!r} is not a host running postgresql"
     if pilot.audit_host not in scenario.hosts:
@@ -255,7 +244,7 @@ def _pilot_cross_check(scenario: Scenario) -> tuple[str, str] | None:
 
     if pilot.edited_record is not None and pilot.edited_record > len(audit_events()):
         return "pilot.edited_record", f"the audit log has {len(audit_events())} records"
-    missing = [r for r in PILOT_RULE_IDS if r not in scenario.expect]
+    missing = [r for r in pilot_rules if r not in scenario.expect]
     return ("expect", f"missing expected verdict for {', '.join(missing)}") if missing else None
 
 
@@ -309,10 +298,15 @@ def scenario_name(path: Path) -> str:
     return name
 
 
-def load(name_or_path: str | Path) -> tuple[str, Scenario]:
-    """Read and validate a scenario; returns (scenario name, spec). Raises SpecError (one line)."""
-    path = resolve(name_or_path)
-    name = scenario_name(path)
+def tagged(tag: str) -> tuple[str, ...]:
+    """The ids of the catalogue's rules with `tag`, in catalogue order."""
+    from checker.catalogue import CATALOGUE
+
+    return tuple(r.id for r in CATALOGUE if tag in r.tags)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """One scenario file's own mapping, before its base is merged in. Raises SpecError (one line)."""
     shown = _shown(path)
     from checker.errors import InputError
     from probes.limits import check_yaml_shape, read_text_limited
@@ -332,6 +326,89 @@ def load(name_or_path: str | Path) -> tuple[str, Scenario]:
         raise SpecError(f"{shown}: {where}: {problem}") from None
     if not isinstance(data, dict):
         raise SpecError(f"{shown}: (top level): expected a mapping")
+    return data
+
+
+def merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """`overlay` over `base`: mappings merged key by key (the base's order kept, new keys after it), `None`
+    removes a key, anything else (a list, a scalar) replaces the base's value.
+
+    >>> merge({"hosts": {"app1": {"sshd": "up"}, "db1": {}}}, {"hosts": {"db1": None, "av1": {}}})
+    {'hosts': {'app1': {'sshd': 'up'}, 'av1': {}}}
+    """
+    merged = dict(base)
+    for key, value in overlay.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _expectations(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """The file's `expect` applied to its base's (for a base file: to every rule passing). A `tag:X` key applies
+    before the rule ids of the same file, so a file can say `tag:mlps: null` and still expect one item."""
+    from checker.catalogue import CATALOGUE, select
+
+    shown = _shown(path)
+    layer = data.get("expect") or {}
+    if not isinstance(layer, dict):
+        raise SpecError(f"{shown}: expect: expected a mapping of rule id (or tag:NAME) to verdict or null")
+    allowed = get_args(Expected)
+    tags = {t for r in CATALOGUE for t in r.tags}
+    ids = {r.id for r in CATALOGUE}
+    for key, verdict in layer.items():
+        if verdict is not None and verdict not in allowed:
+            choices = ", ".join(repr(a) for a in allowed[:-1]) + f" or {allowed[-1]!r}"
+            raise SpecError(f"{shown}: expect.{key}: Input should be {choices} (or null: not compared), "
+                            f"got {verdict!r}")
+        if str(key).startswith(TAG) and str(key).removeprefix(TAG) not in tags:
+            raise SpecError(f"{shown}: expect.{key}: no rule has this tag (tags: {', '.join(sorted(tags))})")
+        if not str(key).startswith(TAG) and key not in ids:
+            raise SpecError(f"{shown}: expect.{key}: unknown rule (see `ihcheck rules`)")
+    expect: dict[str, Any] = data["_expect_base"] if "_expect_base" in data else {
+        r.id: "pass" for r in select(None, CATALOGUE)}
+    expect = dict(expect)
+    for key, verdict in sorted(layer.items(), key=lambda kv: not str(kv[0]).startswith(TAG)):
+        for rule in tagged(str(key).removeprefix(TAG)) if str(key).startswith(TAG) else (str(key),):
+            if verdict is None:
+                expect.pop(rule, None)
+            else:
+                expect[rule] = verdict
+    return expect
+
+
+def _resolved(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The file merged over the base it `extends` (a shipped scenario's name, or a path beside the file), with the
+    full expectation derived. A file extends at most a chain of others, never itself."""
+    data = _read(path)
+    base_name = data.pop("extends", None)
+    if base_name is None:
+        return {**data, "expect": _expectations(path, data)}
+    if not isinstance(base_name, str):
+        raise SpecError(f"{_shown(path)}: extends: expected a scenario name or a path")
+    sibling = path.parent / (base_name if base_name.endswith((".yaml", ".yml")) else f"{base_name}.yaml")
+    try:
+        base_path = sibling if sibling.is_file() else resolve(base_name)
+    except SpecError as exc:
+        raise SpecError(f"{_shown(path)}: extends: {exc}") from None
+    if base_path.resolve() in chain or base_path.resolve() == path.resolve():
+        raise SpecError(f"{_shown(path)}: extends: {base_name!r} extends this file again (a cycle)")
+    base = _resolved(base_path, (*chain, path.resolve()))
+    own = {k: v for k, v in data.items() if k != "expect"}
+    merged = merge({k: v for k, v in base.items() if k != "expect"}, own)
+    return {**merged, "expect": _expectations(path, {**data, "_expect_base": base["expect"]})}
+
+
+def load(name_or_path: str | Path) -> tuple[str, Scenario]:
+    """Read and validate a scenario, merged over the base it extends; returns (scenario name, spec).
+    Raises SpecError (one line)."""
+    path = resolve(name_or_path)
+    name = scenario_name(path)
+    shown = _shown(path)
+    data = _resolved(path)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

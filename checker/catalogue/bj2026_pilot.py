@@ -16,9 +16,9 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from checker.catalogue.clauses import cite
 from checker.catalogue.common import all_hosts
-from checker.catalogue.sources import BJ2026
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
+from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import DeploymentFacts
 from probes.facts.pilot import (
     BJ2026_FIRST_VISIT,
@@ -42,27 +42,6 @@ CHILD_UNDER = 18  # 未成年人 (under 18): a child's first visit needs a guard
 MIN_ONLINE_YEARS = 1
 MAX_LISTED = 20  # offending records named in the reason; all of them are in details
 
-# The approval's wording as in shared/reference/beijing-2026-first-visit-pilot.md (ASCII commas as in that copy).
-CLAUSE_1_ZH = ("一、要落实监管责任。充分发挥北京市互联网诊疗监管平台作用,加强信息化监管和穿透式监管,"
-               "确保医疗机构的执业信息、人员资质、诊疗数据和活动过程全程留痕、可追溯。")
-CLAUSE_1_EN = ("1. Fulfil supervisory responsibility. Make full use of the Beijing internet diagnosis and treatment "
-               "supervision platform, strengthen IT-based and penetrating supervision, and ensure that medical "
-               "institutions' practice information, staff qualifications, clinical data and the activity itself are "
-               "recorded throughout and traceable.")
-CLAUSE_3_ZH = ("三、要加强对试点医院和医务人员管理。规范互联网诊疗行为,医师开展互联网诊疗应当依法取得相应执业资质,"
-               "具有3年以上独立临床工作经验,实行“白名单”动态管理。为儿童提供互联网首诊服务时,应当确定患儿有监护人陪伴。")
-CLAUSE_3_EN = ("3. Strengthen the management of pilot hospitals and medical staff. Regulate internet diagnosis and "
-               "treatment: physicians providing it shall hold the corresponding practising qualification under the "
-               "law, have at least 3 years of independent clinical work experience, and be managed on a dynamic "
-               "'whitelist'. When providing an internet first visit to a child, it shall be confirmed that the child "
-               "is accompanied by a guardian.")
-CLAUSE_4_ZH = ("四、要指导试点医院明确互联网诊疗的终止条件。当患者病情出现变化或存在其他不适宜互联网诊疗的情况时,"
-               "接诊医师应当立即终止互联网诊疗活动,并引导患者到实体医疗机构就诊。")
-CLAUSE_4_EN = ("4. Guide the pilot hospitals to define when internet diagnosis and treatment ends. When a patient's "
-               "condition changes or internet diagnosis and treatment is otherwise unsuitable, the physician shall "
-               "end it at once and guide the patient to a physical medical institution.")
-CLAUSE_6_ZH = "六、试点时间为一年(2026年1月至12月)。"
-CLAUSE_6_EN = "6. The pilot lasts one year (January to December 2026)."
 PLAN_ZH = ("根据试点要求,首诊医师应依法取得相应执业资质,具有3年以上独立临床工作经验,且具备主治医师及以上职称。"
            "还需具备1年以上的互联网诊疗复诊临床经验,完成院内互联网诊疗培训并通过考核。")
 
@@ -382,14 +361,15 @@ PHYSICIANS = Rule(
     id=PHYSICIANS_ID,
     title="Whitelisted first-visit physicians meet the pilot's requirements at the check date",
     title_zh="“白名单”首诊医师在检查日符合试点要求（执业资质、3年以上独立临床工作经验等）",
-    clause=Clause(document=BJ2026, ref="三", text_zh=CLAUSE_3_ZH, text_en=CLAUSE_3_EN,
-                  interpretation=_ATTESTED_OR_OBSERVED + "Each physician active on the whitelist (白名单状态 在册) "
+    clause=cite("BJ2026:3", interpretation=_ATTESTED_OR_OBSERVED + "Each physician active on the whitelist "
+                  "(白名单状态 在册) "
                   "needs: a licence number on the roster (ihcheck cannot consult the national registry), ≥3 years "
                   "of independent practice, and — from the pilot plan as reported by Xinhua (reference file, "
                   f"explainer 001: “{PLAN_ZH}”) — attending title (主治医师) or above, ≥1 year of online "
                   "follow-up experience and passed in-house training. Physicians suspended or removed from the "
                   "whitelist are counted, not judged."),
     severity=Severity.HIGH,
+    tags=("pilot",),
     needs=("pilot",),
     judge=judge_physicians,
 )
@@ -399,14 +379,14 @@ FIRST_VISITS = Rule(
     title="First visits: pilot specialty, whitelisted physician, pilot period, guardian for children, referral on "
     "termination",
     title_zh="互联网首诊：试点专业、白名单医师、试点期内、患儿有监护人陪伴、终止后引导至实体医疗机构就诊",
-    clause=Clause(document=BJ2026, ref="三、四、六", text_zh=CLAUSE_3_ZH + CLAUSE_4_ZH + CLAUSE_6_ZH,
-                  text_en=" ".join((CLAUSE_3_EN, CLAUSE_4_EN, CLAUSE_6_EN)),
-                  interpretation=_ATTESTED_OR_OBSERVED + "Every visit marked first (是否首诊 是) must be in a "
+    clause=cite("BJ2026:3", "BJ2026:4", "BJ2026:6", interpretation=
+                  _ATTESTED_OR_OBSERVED + "Every visit marked first (是否首诊 是) must be in a "
                   "specialty the declaration names (default: the approval's 儿童生长发育, 儿童营养, 儿童皮肤疾病), by "
                   "a physician active on the whitelist on that day, inside the declared period (default 2026-01-01 "
                   f"to 2026-12-31); a patient under {CHILD_UNDER} needs a guardian recorded (a record without an age "
                   "cannot show it); a terminated visit needs its offline referral recorded."),
     severity=Severity.HIGH,
+    tags=("pilot",),
     needs=("pilot",),
     judge=judge_first_visits,
 )
@@ -415,8 +395,8 @@ TRACEABILITY = Rule(
     id=TRACEABILITY_ID,
     title="Every visit's activity is in an append-only, hash-chained audit trail (全程留痕、可追溯)",
     title_zh="诊疗数据和活动过程全程留痕、可追溯（只增不改、哈希链接的审计记录）",
-    clause=Clause(document=BJ2026, ref="一", text_zh=CLAUSE_1_ZH, text_en=CLAUSE_1_EN,
-                  interpretation="Read from the host that keeps it and verified as an ihcheck.trail/1 hash chain "
+    clause=cite("BJ2026:1", interpretation=
+                  "Read from the host that keeps it and verified as an ihcheck.trail/1 hash chain "
                   "(README \"Audit trail format\"): any changed, removed or reordered record fails, naming it. Every "
                   "visit needs its visit.start, visit.consent, visit.prescription when the records say one was "
                   "issued (是否开具处方), and visit.end (visit.terminate when terminated) events. A trail that is "
@@ -424,8 +404,10 @@ TRACEABILITY = Rule(
                   "append-only log ihcheck cannot observe proves nothing. The Qinghai 2019 opinion (30) asks the "
                   "same of all internet-hospital data: “…服務產生的數據應當全程留痕,可查詢、可追溯,滿足行業監管需求”."),
     severity=Severity.HIGH,
+    tags=("pilot", "traceability"),
+    read_with=(cite("QH2019:30"),),
     needs=("pilot",),
     judge=judge_traceability,
 )
 
-RULES = (PHYSICIANS, FIRST_VISITS, TRACEABILITY)
+RULES: tuple[Rule, ...] = (PHYSICIANS, FIRST_VISITS, TRACEABILITY)

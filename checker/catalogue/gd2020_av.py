@@ -5,17 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from checker.catalogue.clauses import cite
 from checker.catalogue.common import all_hosts
-from checker.catalogue.sources import GD2020
 from checker.engine import why_missing
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
+from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.av import AvSystem
 
 AV_ID = "GD2020-1.2.4-av-systems"
-AV_TEXT_ZH = "拥有至少2套开展互联网业务的音视频通讯系统（含必要的软件系统和硬件设备）。"
-AV_TEXT_EN = ("Have at least 2 sets of audio/video communication systems for conducting internet services "
-              "(including the necessary software systems and hardware equipment).")
 AV_INTERPRETATION = (
     "An A/V system is an A/V service of the role table found running on an inventory host (STUN/TURN, "
     "SIP server, WebRTC gateway, media server) or an endpoint declared in ihcheck_av_endpoints. It counts "
@@ -180,9 +177,11 @@ AV_SYSTEMS = Rule(
     id=AV_ID,
     title="At least two independent audio/video communication systems are alive",
     title_zh="至少2套相互独立的音视频通讯系统运行正常（开展互联网业务）",
-    clause=Clause(document=GD2020, ref="一(二)4", text_zh=AV_TEXT_ZH, text_en=AV_TEXT_EN,
-                  interpretation=AV_INTERPRETATION),
+    clause=cite("GD2020:1.2.4", interpretation=AV_INTERPRETATION),
     severity=Severity.HIGH,
+    tags=("hardware", "audio-video"),
     needs=("identity", "av"),
     judge=judge_av,
 )
+
+RULES: tuple[Rule, ...] = (AV_SYSTEMS,)  # the catalogue lists them in this order

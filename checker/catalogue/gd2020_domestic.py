@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
+from checker.catalogue.clauses import cite
 from checker.catalogue.geo_said import identity_said
-from checker.catalogue.sources import GD2020
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
+from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import HostFacts
 from probes.facts.egress import EgressFacts, EgressPath
 
 DOMESTIC_ID = "GD2020-1.2.3-domestic"
-TEXT_ZH = "存储医疗数据的服务器不得存放在境外，信息系统不得托管在或租赁于境外的服务器。"
-TEXT_EN = (
-    "Servers storing medical data shall not be located outside the territory, and information systems shall "
-    "not be hosted on or leased on servers outside the territory."
-)
 MAINLAND = "CN"
 CHINA_TIMEZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin",
                              "Asia/Urumqi", "Asia/Kashgar", "PRC"})
@@ -181,10 +176,13 @@ DOMESTIC = Rule(
     id=DOMESTIC_ID,
     title="Servers (database servers above all) are located on the Chinese mainland",
     title_zh="服务器（首先是存储医疗数据的数据库服务器）不存放在境外",
-    clause=Clause(document=GD2020, ref="一(二)3", text_zh=TEXT_ZH, text_en=TEXT_EN, interpretation=INTERPRETATION),
+    clause=cite("GD2020:1.2.3.3", interpretation=INTERPRETATION),
     severity=Severity.CRITICAL,
+    tags=("hardware", "location"),
     needs=("egress", "services"),
     optional=("services",),  # only to put database servers first and label them
     judge_host=judge_domestic_host,
     order=lambda host: not _stores_data(host),  # database servers first
 )
+
+RULES: tuple[Rule, ...] = (DOMESTIC,)  # the catalogue lists them in this order

@@ -10,11 +10,11 @@ unreachable host: the exchange could not be tried, which proves nothing either w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
-from checker.catalogue.sources import GD2020
+from checker.catalogue.clauses import cite
 from checker.engine import why_missing
-from checker.model import VERDICT_ZH, Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict, worst
+from checker.model import VERDICT_ZH, Basis, Evidence, Finding, Rule, Said, Severity, Verdict, worst
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.declared_exchange import FUNCTIONS, ExchangeEndpoint, Function
 from probes.facts.exchange import ObservedExchange, Outcome, PushStatus
@@ -30,14 +30,6 @@ OUTCOME_ZH: dict[Outcome, str] = {
 }
 
 EXCHANGE_ID = "GD2020-1.2.1-exchange"
-EXCHANGE_TEXT_ZH = ("符合《网络安全法》《国家健康医疗大数据标准、安全和服务管理办法（试行）》"
-                    "《互联网医院基本标准》等法律法规要求，配备信息专业技术人员，实施第三级信息安全等级保护，"
-                    "并与实体医疗机构的HIS、PACS/RIS、LIS系统实现数据交换与共享；")
-EXCHANGE_TEXT_EN = ("Comply with the Cybersecurity Law, the Measures for the Administration of National Health and "
-                    "Medical Big Data Standards, Security and Services (Trial), the Basic Standards for Internet "
-                    "Hospitals and other laws and regulations, have information technology professionals, implement "
-                    "level-3 information security protection, and achieve data exchange and sharing with the HIS, "
-                    "PACS/RIS and LIS systems of the physical medical institution;")
 EXCHANGE_INTERPRETATION = (
     "Judged for the exchange part of the clause, in three parts reported in the one finding: HIS (system "
     "his or emr), PACS/RIS (pacs or ris) and LIS (lis), declared in ihcheck_exchange on the hosts that "
@@ -54,9 +46,6 @@ EXCHANGE_INTERPRETATION = (
 SYSTEMS: dict[str, tuple[str, ...]] = {"HIS": ("his", "emr"), "PACS/RIS": ("pacs", "ris"), "LIS": ("lis",)}
 
 FUNCTIONS_ID = "GD2020-1.2.2-functions"
-FUNCTIONS_TEXT_ZH = "具备远程会诊、远程门诊、远程病理诊断、远程医学影像诊断和远程心电诊断等功能；"
-FUNCTIONS_TEXT_EN = ("Have functions such as remote consultation, remote outpatient service, remote pathological "
-                     "diagnosis, remote medical imaging diagnosis and remote electrocardiogram diagnosis;")
 FUNCTIONS_INTERPRETATION = (
     "One part per function, each with its verdict in the finding: consultation (远程会诊), "
     "outpatient (远程门诊), pathology (远程病理诊断), "
@@ -71,11 +60,6 @@ FUNCTION_ZH: dict[Function, str] = {"consultation": "远程会诊", "outpatient"
                                     "imaging": "远程医学影像诊断", "ecg": "远程心电诊断"}
 
 PLATFORM_ID = "GD2020-3.2.1-platform-feed"
-PLATFORM_TEXT_ZH = ("互联网医院完成执行许可登记后，要向省监管平台上传如下资料：(1)按照省监管平台的数据接口对接要求，"
-                    "实时上传医疗服务、医疗资源、医务人员信息等各类数据；")
-PLATFORM_TEXT_EN = ("After completing practice licence registration, the internet hospital shall upload to the "
-                    "provincial supervision platform: (1) in real time, all kinds of data on medical services, "
-                    "medical resources and medical staff, as the platform's data interface requires;")
 PLATFORM_INTERPRETATION = (
     "Read with Qinghai 2019 item 29 (将所有开展互联网医疗服务的医疗机构和互联网医疗服务数据向监管平台进行推送、"
     "传输和备份: all internet medical service data is pushed, transmitted and backed up to the supervision "
@@ -240,27 +224,27 @@ def judge_platform(facts: DeploymentFacts) -> list[Finding]:
                                        everyone)])
 
 
-def _clause(ref: str, zh: str, en: str, interpretation: str) -> Clause:
-    return Clause(document=GD2020, ref=ref, text_zh=zh, text_en=en, interpretation=interpretation)
-
-
 EXCHANGE = Rule(
     id=EXCHANGE_ID, title="Data is exchanged with the hospital's HIS, PACS/RIS and LIS (proven by protocol exchanges)",
     title_zh="与实体医疗机构的HIS、PACS/RIS、LIS系统实现数据交换（以协议交互证实）",
-    clause=_clause("一(二)1", EXCHANGE_TEXT_ZH, EXCHANGE_TEXT_EN, EXCHANGE_INTERPRETATION),
+    clause=cite("GD2020:1.2.1", interpretation=EXCHANGE_INTERPRETATION),
     severity=Severity.HIGH, needs=("exchange",), judge=judge_exchange,
+    tags=("exchange",),
 )
 TELEMEDICINE = Rule(
     id=FUNCTIONS_ID, title="The five telemedicine functions are each provided by a system observed alive",
     title_zh="远程会诊、远程门诊、远程病理诊断、远程医学影像诊断和远程心电诊断功能均由经探测运行正常的系统提供",
-    clause=_clause("一(二)2", FUNCTIONS_TEXT_ZH, FUNCTIONS_TEXT_EN, FUNCTIONS_INTERPRETATION),
+    clause=cite("GD2020:1.2.2", interpretation=FUNCTIONS_INTERPRETATION),
     severity=Severity.HIGH, needs=("exchange",), judge=judge_functions,
+    tags=("exchange", "telemedicine"),
 )
 PLATFORM_FEED = Rule(
     id=PLATFORM_ID,
     title="The supervision platform is reached over verified TLS from the pushing host; pushes are recent",
     title_zh="推送主机经校验的TLS连接可达省监管平台，数据上传及时",
-    clause=_clause("三.2(1)", PLATFORM_TEXT_ZH, PLATFORM_TEXT_EN, PLATFORM_INTERPRETATION),
+    clause=cite("GD2020:3.2.1", interpretation=PLATFORM_INTERPRETATION),
     severity=Severity.HIGH, needs=("exchange",), judge=judge_platform,
+    tags=("exchange", "platform"),
+    read_with=(cite("QH2019:29"), cite("QH2019:safeguard-3")),
 )
-RULES: Iterable[Rule] = (EXCHANGE, TELEMEDICINE, PLATFORM_FEED)
+RULES: tuple[Rule, ...] = (EXCHANGE, TELEMEDICINE, PLATFORM_FEED)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from checker.catalogue.clauses import cite
 from checker.catalogue.common import all_hosts
 from checker.catalogue.materials_checklist import ITEMS, Item
-from checker.catalogue.sources import GD2020
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
+from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import DeploymentFacts
 from probes.facts.materials import INDEX, DocumentFacts, DocumentFile
 
@@ -26,33 +26,6 @@ PLANS_ID = "GD2020-3.2-emergency-plans"
 NOTICE_ISSUED = date(2020, 5, 18)
 MLPS_VALID_DAYS = 365  # 三.2(4): the MLPS scans are submitted every year
 
-MATERIALS_ZH = (
-    "接入省监管平台需提交的材料。1.互联网医疗监管平台接入申请表；2.互联网医院信息系统《信息系统安全等级保护任务告知书(回执)》"
-    "《信息系统安全等级保护备案证明》；3.系统部署拓扑图；4.如与第三方机构合作建立互联网医院的，需提交合作协议。"
-    "合作协议中应明确互联网医院信息系统网络信息安全、隐私保护等责任划分。"
-)
-MATERIALS_EN = (
-    "Materials to submit for access to the provincial supervision platform: 1. the internet medical supervision "
-    "platform access application form; 2. the internet hospital information system's MLPS task notice (receipt) "
-    "and MLPS filing certificate; 3. the system deployment topology diagram; 4. where the internet hospital is "
-    "built with a third party, the cooperation agreement, which shall set out the division of responsibility for "
-    "network and information security and privacy protection."
-)
-POLICIES_ZH = (
-    "互联网医院完成执行许可登记后，要向省监管平台上传如下资料：(2)互联网医疗服务管理制度、互联网医院信息系统使用管理制度、"
-    "互联网医疗质量控制和评价制度、在线处方管理制度、患者知情同意制度、在线医疗文书书写与管理制度、"
-    "在线就诊患者风险评估与突发状况预防及应急处置制度、互联网医疗护理人员培训考核制度；"
-)
-POLICIES_EN = (
-    "After practice registration the internet hospital shall upload to the platform: (2) its policies on internet "
-    "medical service management, information system use, internet medical quality control and evaluation, online "
-    "prescriptions, patient informed consent, writing and management of online medical records, risk assessment "
-    "of online patients with prevention of and response to emergencies, and training and assessment of internet "
-    "nursing staff;"
-)
-PLANS_ZH = "(3)停电、断网、设备故障、网络信息安全等突发事件的应急预案；"
-PLANS_EN = "(3) emergency plans for sudden events such as power loss, network loss, equipment failure and network " \
-    "and information security incidents;"
 
 
 def deadline_base(docs: DocumentFacts) -> date | None:
@@ -178,12 +151,13 @@ MATERIALS = Rule(
     id=MATERIALS_ID,
     title="The access materials are on file: application form, MLPS receipt and certificate, topology, agreement",
     title_zh="接入省监管平台需提交的材料齐备：接入申请表、等级保护任务告知书(回执)与备案证明、系统部署拓扑图、合作协议",
-    clause=Clause(document=GD2020, ref="二(二)", text_zh=MATERIALS_ZH, text_en=MATERIALS_EN,
-                  interpretation=_ATTESTED + "The MLPS receipt and certificate are re-submitted yearly (三.2(4)), "
+    clause=cite("GD2020:2.2", interpretation=
+                  _ATTESTED + "The MLPS receipt and certificate are re-submitted yearly (三.2(4)), "
                   "so without an explicit expiry a scan older than 365 days is expired. The agreement is required "
                   "when the index says third_party: true. Deadlines (三(一)/(二)): 30 days from opening for the "
                   "form and topology, 90 days for the MLPS scans."),
     severity=Severity.HIGH,
+    tags=("documents",),
     needs=("documents",),
     judge=judge_materials,
 )
@@ -192,9 +166,9 @@ POLICIES = Rule(
     id=POLICIES_ID,
     title="The eight internet-hospital management policies are on file",
     title_zh="八项互联网医院管理制度齐备",
-    clause=Clause(document=GD2020, ref="三.2(2)", text_zh=POLICIES_ZH, text_en=POLICIES_EN,
-                  interpretation=_ATTESTED + "Due 30 days from opening (三(二))."),
+    clause=cite("GD2020:3.2.2", interpretation=_ATTESTED + "Due 30 days from opening (三(二))."),
     severity=Severity.MEDIUM,
+    tags=("documents",),
     needs=("documents",),
     judge=judge_policies,
 )
@@ -203,10 +177,13 @@ EMERGENCY_PLANS = Rule(
     id=PLANS_ID,
     title="Emergency plans for power loss, network loss, equipment failure and security incidents are on file",
     title_zh="停电、断网、设备故障、网络信息安全等突发事件的应急预案齐备",
-    clause=Clause(document=GD2020, ref="三.2(3)", text_zh=PLANS_ZH, text_en=PLANS_EN,
-                  interpretation=_ATTESTED + "One file may cover several plans (list them all under its items). "
+    clause=cite("GD2020:3.2.3", interpretation=
+                  _ATTESTED + "One file may cover several plans (list them all under its items). "
                   "Due 30 days from opening (三(二))."),
     severity=Severity.MEDIUM,
+    tags=("documents",),
     needs=("documents",),
     judge=judge_plans,
 )
+
+RULES: tuple[Rule, ...] = (MATERIALS, POLICIES, EMERGENCY_PLANS)  # the catalogue lists them in this order

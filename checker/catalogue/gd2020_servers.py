@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
+from checker.catalogue.clauses import cite
 from checker.catalogue.common import all_hosts, blind_verdict, machines, names, names_zh, why_blind
-from checker.catalogue.sources import GD2020
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
+from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.links import host_links
 from probes.facts.services import ServiceInstance
-
-SERVERS_TEXT_ZH = "用于互联网医院运行的服务器不少于2套，且需划分数据库存储服务器与应用系统服务器。"
-SERVERS_TEXT_EN = (
-    "No fewer than 2 servers shall be used to run the internet hospital, and database storage servers "
-    "shall be separated from application system servers."
-)
 
 SERVERS_ID = "GD2020-1.2.3-servers"
 SPLIT_ID = "GD2020-1.2.3-db-app-split"
@@ -162,10 +156,11 @@ SERVERS = Rule(
     id=SERVERS_ID,
     title="At least two servers run the internet hospital",
     title_zh="用于互联网医院运行的服务器不少于2套",
-    clause=Clause(document=GD2020, ref="一(二)3", text_zh=SERVERS_TEXT_ZH, text_en=SERVERS_TEXT_EN,
-                  interpretation="Servers are the distinct machines of the inventory that answered, told "
+    clause=cite("GD2020:1.2.3.1", interpretation=
+                  "Servers are the distinct machines of the inventory that answered, told "
                   "apart by /etc/machine-id, so two inventory names for one machine count once."),
     severity=Severity.HIGH,
+    tags=("hardware", "servers"),
     needs=("identity",),
     judge=judge_servers,
 )
@@ -174,12 +169,14 @@ DB_APP_SPLIT = Rule(
     id=SPLIT_ID,
     title="Database servers are separate from application servers",
     title_zh="数据库存储服务器与应用系统服务器相互划分",
-    clause=Clause(document=GD2020, ref="一(二)3", text_zh=SERVERS_TEXT_ZH, text_en=SERVERS_TEXT_EN,
-                  interpretation="A machine is a database server when a database engine runs on it, an "
+    clause=cite("GD2020:1.2.3.1", interpretation="A machine is a database server when a database engine runs on it, an "
                   "application server when an application server runs on it (see the role table); no "
                   "machine may be both, and at least one of each must be observed. Connections a host holds "
                   "open to a database engine on another host are listed as supporting evidence."),
     severity=Severity.HIGH,
+    tags=("hardware", "servers"),
     needs=("identity", "services", "connections"),
     judge=judge_split,
 )
+
+RULES: tuple[Rule, ...] = (SERVERS, DB_APP_SPLIT)  # the catalogue lists them in this order

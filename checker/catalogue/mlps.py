@@ -13,23 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checker.catalogue import mlps_judges as j
-from checker.catalogue.mlps_items import GB22239, ITEMS, Item
-from checker.catalogue.sources import GD2020
+from checker.catalogue.clauses import cite
+from checker.catalogue.clauses.gbt22239 import ITEMS, Item
 from checker.engine import why_missing
-from checker.model import Basis, Clause, Evidence, Finding, Rule, Said, Severity, Verdict
+from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import HostFacts
-
-GD2020_1_2_1_ZH = (
-    "符合《网络安全法》《国家健康医疗大数据标准、安全和服务管理办法(试行)》《互联网医院基本标准》等法律法规要求，"
-    "配备信息专业技术人员，实施第三级信息安全等级保护，并与实体医疗机构的HIS、PACS/RIS、LIS系统实现数据交换与共享；"
-)
-GD2020_1_2_1_EN = (
-    "Comply with the Cybersecurity Law, the Measures for the Administration of National Health and "
-    "Medical Big Data Standards, Security and Services (Trial), the Basic Standards for Internet "
-    "Hospitals and other laws and regulations; have information technology staff; implement level 3 "
-    "information security classified protection; and exchange and share data with the physical "
-    "medical institution's HIS, PACS/RIS and LIS systems."
-)
 
 CONCLUSION_ZH = {
     "pass": "符合",
@@ -46,7 +34,11 @@ APPLICATION_AND_POLICY = Said("属于应用系统和制度问题", "an applicati
 
 @dataclass(frozen=True)
 class Check:
-    """What ihcheck requires of a host for one item, how it judges it, and how to put it right."""
+    """One MLPS item, the one record of it: what ihcheck requires of a host, how it judges it, its titles, and how
+    to put it right. The item's wording is the standard's (clauses/gbt22239.py, by `unit`); the playbook tasks
+    that fix it are built by reports.remediate from the host's facts, named here by `playbook` (none: a manual
+    step saying `remediation`), so the core names the fix without importing the reports that write it.
+    """
 
     unit: str
     title: str
@@ -57,6 +49,9 @@ class Check:
     attestable: bool = False  # a document may stand in for a failing host-level observation (e.g. a bastion's MFA)
     severity: Severity = Severity.MEDIUM
     needs: tuple[str, ...] = ("baseline",)
+    # The title in Chinese (`title` is its English), worded with the item's own terms from GB/T 22239-2019 §8.1.4.
+    title_zh: str = ""
+    playbook: str = ""  # the reports.remediate.PLAYBOOKS builder of this item's tasks; "" for a manual step
 
 
 CHECKS: tuple[Check, ...] = (
@@ -71,6 +66,8 @@ CHECKS: tuple[Check, ...] = (
         "chage -M 90 for existing users",
         j.identity_authentication,
         severity=Severity.HIGH,
+        title_zh="身份标识唯一、无空口令，口令具有复杂度要求并定期更换",
+        playbook="password",
     ),
     Check(
         "L3-CES1-02",
@@ -82,6 +79,8 @@ CHECKS: tuple[Check, ...] = (
         "in /etc/profile.d/tmout.sh",
         j.login_failure,
         severity=Severity.HIGH,
+        title_zh="登录失败处理（限制非法登录次数）与登录连接超时自动退出",
+        playbook="lockout",
     ),
     Check(
         "L3-CES1-03",
@@ -93,6 +92,8 @@ CHECKS: tuple[Check, ...] = (
         j.remote_admin_encrypted,
         severity=Severity.HIGH,
         needs=("baseline", "services"),
+        title_zh="远程管理不用明文协议，SSH不用弱算法（防止鉴别信息被窃听）",
+        playbook="ssh-algorithms",
     ),
     Check(
         "L3-CES1-04",
@@ -105,6 +106,7 @@ CHECKS: tuple[Check, ...] = (
         j.two_factor,
         attestable=True,
         severity=Severity.HIGH,
+        title_zh="两种或两种以上组合的鉴别技术，其中一种使用密码技术",
     ),
     Check(
         "L3-CES1-05",
@@ -113,6 +115,7 @@ CHECKS: tuple[Check, ...] = (
         "keep an account register; give every administrator a personal account",
         why_not_observable=Said("账户是否与人员和角色一一对应，需通过访谈和查阅账户登记表确认",
                               "whether the accounts match people and roles is an interview and register matter"),
+        title_zh="为登录的用户分配账户和权限",
     ),
     Check(
         "L3-CES1-06",
@@ -123,6 +126,8 @@ CHECKS: tuple[Check, ...] = (
         "PermitRootLogin prohibit-password (key only) in sshd_config",
         j.default_accounts,
         severity=Severity.HIGH,
+        title_zh="默认账户不可用；SSH不允许root以口令登录",
+        playbook="default-accounts",
     ),
     Check(
         "L3-CES1-07",
@@ -131,6 +136,7 @@ CHECKS: tuple[Check, ...] = (
         "each remaining login account confirmed as needed and personal",
         "delete or lock accounts no longer needed (usermod -L -e 1 USER); give shared identities separate UIDs",
         j.superfluous_accounts,
+        title_zh="无多余的、过期的账户，无共享账户",
     ),
     Check(
         "L3-CES1-08",
@@ -140,6 +146,8 @@ CHECKS: tuple[Check, ...] = (
         "/etc/pam.d/su",
         j.least_privilege,
         severity=Severity.HIGH,
+        title_zh="管理用户最小权限；仅wheel组可用su",
+        playbook="privilege",
     ),
     Check(
         "L3-CES1-09",
@@ -149,6 +157,8 @@ CHECKS: tuple[Check, ...] = (
         "chmod 0644 /etc/passwd /etc/group; chmod 0640 /etc/shadow /etc/gshadow; chmod 0440 /etc/sudoers; "
         "chown root on each",
         j.file_permissions,
+        title_zh="身份与策略文件的访问控制策略",
+        playbook="file-modes",
     ),
     Check(
         "L3-CES1-10",
@@ -158,6 +168,7 @@ CHECKS: tuple[Check, ...] = (
         why_not_observable=Said("Linux 权限本身即为用户级、文件级；访问控制策略是否达到数据库表级，由测评机构判定",
                               "Linux permissions are per user and per file by design; whether the policy reaches "
                               "database tables is for the assessor"),
+        title_zh="访问控制粒度：主体为用户级或进程级，客体为文件、数据库表级",
     ),
     Check(
         "L3-CES1-11",
@@ -165,6 +176,7 @@ CHECKS: tuple[Check, ...] = (
         "SELinux enforcing, or AppArmor enabled with profiles in enforce mode",
         "enable SELinux (SELINUX=enforcing) or AppArmor (aa-enforce the profiles) and reboot when needed",
         j.security_labels,
+        title_zh="安全标记：强制访问控制处于强制执行状态",
     ),
     Check(
         "L3-CES1-12",
@@ -175,6 +187,8 @@ CHECKS: tuple[Check, ...] = (
         "-F perm=x -k privileged) in /etc/audit/rules.d/ and run augenrules --load; run rsyslog",
         j.audit_enabled,
         severity=Severity.HIGH,
+        title_zh="启用安全审计功能，审计覆盖到每个用户",
+        playbook="audit",
     ),
     Check(
         "L3-CES1-13",
@@ -183,6 +197,8 @@ CHECKS: tuple[Check, ...] = (
         "unsynchronised; records written by auditd (RAW/ENRICHED format) or the system log daemon",
         "configure chrony with the hospital's NTP servers and enable it; keep auditd log_format ENRICHED",
         j.audit_records,
+        title_zh="审计记录包括准确的日期和时间、用户、事件类型、是否成功",
+        playbook="time",
     ),
     Check(
         "L3-CES1-14",
@@ -193,6 +209,8 @@ CHECKS: tuple[Check, ...] = (
         "`maxage 180`) in /etc/logrotate.d/rsyslog",
         j.audit_protection,
         severity=Severity.HIGH,
+        title_zh="审计记录受保护、送至主机之外并保存不少于180天",
+        playbook="logs",
     ),
     Check(
         "L3-CES1-15",
@@ -200,6 +218,8 @@ CHECKS: tuple[Check, ...] = (
         "audit rules made immutable with -e 2 (changing or stopping audit then needs a reboot)",
         "append `-e 2` as the last line of /etc/audit/rules.d/99-finalize.rules and reload (augenrules --load)",
         j.audit_process,
+        title_zh="审计进程受保护，防止未经授权的中断",
+        playbook="audit",
     ),
     Check(
         "L3-CES1-17",
@@ -207,6 +227,8 @@ CHECKS: tuple[Check, ...] = (
         "none of the server-unneeded packages installed: " + ", ".join(j.UNNECESSARY_PACKAGES),
         "remove the listed packages (apt-get purge / dnf remove)",
         j.minimal_installation,
+        title_zh="最小安装，仅安装需要的组件和应用程序",
+        playbook="unneeded-packages",
     ),
     Check(
         "L3-CES1-18",
@@ -217,6 +239,8 @@ CHECKS: tuple[Check, ...] = (
         j.high_risk_ports,
         severity=Severity.HIGH,
         needs=("baseline", "services"),
+        title_zh="不开放高危端口",
+        playbook="high-risk-ports",
     ),
     Check(
         "L3-CES1-19",
@@ -227,6 +251,7 @@ CHECKS: tuple[Check, ...] = (
         "restrict port 22 on the firewall and name its evidence in ihcheck_mlps_evidence",
         j.management_restricted,
         attestable=True,
+        title_zh="按网络地址范围限制管理终端",
     ),
     Check(
         "L3-CES1-20",
@@ -235,6 +260,7 @@ CHECKS: tuple[Check, ...] = (
         "validate input in the applications; attach design documents and test records",
         why_not_observable=Said("属于应用系统的设计和测试问题，不是主机配置",
                               "an application design and testing matter, not a host setting"),
+        title_zh="数据有效性检验",
     ),
     Check(
         "L3-CES1-21",
@@ -243,6 +269,7 @@ CHECKS: tuple[Check, ...] = (
         "apt-get update && apt-get upgrade (or dnf upgrade --security) after testing",
         j.vulnerabilities_patched,
         severity=Severity.HIGH,
+        title_zh="及时修补已知漏洞",
     ),
     Check(
         "L3-CES1-22",
@@ -250,6 +277,8 @@ CHECKS: tuple[Check, ...] = (
         "file-integrity monitoring (AIDE) initialised and checked periodically (cron or timer)",
         "install AIDE, run aideinit / aide --init and schedule a daily check that mails alarms",
         j.intrusion_detection,
+        title_zh="检测入侵行为并提供报警",
+        playbook="aide",
     ),
     Check(
         "L3-CES1-23",
@@ -258,6 +287,8 @@ CHECKS: tuple[Check, ...] = (
         "install clamav-freshclam (and clamav-daemon) and let freshclam update the signatures",
         j.malware_protection,
         attestable=True,
+        title_zh="防范恶意代码，特征库及时更新",
+        playbook="malware",
     ),
     Check(
         "L3-CES1-24",
@@ -266,6 +297,7 @@ CHECKS: tuple[Check, ...] = (
         "deploy a trusted-computing product or measured boot; attach its report",
         j.trusted_verification,
         attestable=True,
+        title_zh="基于可信根的可信验证",
     ),
     Check(
         "L3-CES1-25",
@@ -274,6 +306,7 @@ CHECKS: tuple[Check, ...] = (
         "use TLS/SSH for every transfer of important data; attach the design",
         why_not_observable=Said("哪些数据是重要数据、如何传输，属于设计问题",
                               "which data is important and how it travels is a design matter"),
+        title_zh="重要数据在传输过程中的完整性",
     ),
     Check(
         "L3-CES1-26",
@@ -281,6 +314,7 @@ CHECKS: tuple[Check, ...] = (
         "checksums or cryptography protect stored data",
         "protect stored data with checksums or signatures; attach the design",
         why_not_observable=DESIGN_AND_DATABASE,
+        title_zh="重要数据在存储过程中的完整性",
     ),
     Check(
         "L3-CES1-27",
@@ -289,6 +323,7 @@ CHECKS: tuple[Check, ...] = (
         "use TLS (国密 where required) for every service carrying medical data; attach the design",
         why_not_observable=Said("哪些服务承载重要数据，属于设计问题",
                               "which services carry important data is a design matter"),
+        title_zh="重要数据在传输过程中的保密性",
     ),
     Check(
         "L3-CES1-28",
@@ -296,6 +331,7 @@ CHECKS: tuple[Check, ...] = (
         "cryptography protects stored data",
         "encrypt stored important data (database or disk encryption); attach the design",
         why_not_observable=DESIGN_AND_DATABASE,
+        title_zh="重要数据在存储过程中的保密性",
     ),
     Check(
         "L3-CES1-29",
@@ -305,6 +341,7 @@ CHECKS: tuple[Check, ...] = (
         "system's evidence in ihcheck_mlps_evidence",
         j.local_backup,
         attestable=True,
+        title_zh="重要数据的本地数据备份与恢复",
     ),
     Check(
         "L3-CES1-30",
@@ -313,6 +350,7 @@ CHECKS: tuple[Check, ...] = (
         "replicate to a second site; attach the evidence",
         why_not_observable=Said("从主机上看不到备份场地",
                               "the backup site is not visible from the host"),
+        title_zh="异地实时备份",
     ),
     Check(
         "L3-CES1-31",
@@ -321,6 +359,7 @@ CHECKS: tuple[Check, ...] = (
         "run important systems in hot standby; attach the design",
         why_not_observable=Said("冗余是整个部署的属性，不是单台主机的属性",
                               "redundancy is a property of the deployment, not of one host"),
+        title_zh="重要数据处理系统的热冗余",
     ),
     Check(
         "L3-CES1-32",
@@ -329,6 +368,7 @@ CHECKS: tuple[Check, ...] = (
         "use systems that clear authentication data; attach the design",
         why_not_observable=Said("属于设计和产品问题",
                               "a design and product matter"),
+        title_zh="鉴别信息所在的存储空间在释放或重新分配前得到完全清除",
     ),
     Check(
         "L3-CES1-33",
@@ -337,6 +377,7 @@ CHECKS: tuple[Check, ...] = (
         "wipe storage before reuse; attach the procedure",
         why_not_observable=Said("属于设计和操作规程问题",
                               "a design and procedure matter"),
+        title_zh="存有敏感数据的存储空间在释放或重新分配前得到完全清除",
     ),
     Check(
         "L3-CES1-34",
@@ -344,6 +385,7 @@ CHECKS: tuple[Check, ...] = (
         "only personal information the business needs is collected and kept",
         "review the data collected; attach the personal-information policy",
         why_not_observable=APPLICATION_AND_POLICY,
+        title_zh="仅采集和保存业务必需的用户个人信息",
     ),
     Check(
         "L3-CES1-35",
@@ -351,6 +393,7 @@ CHECKS: tuple[Check, ...] = (
         "access to personal information authorised and controlled",
         "restrict and log access to personal information; attach the policy",
         why_not_observable=APPLICATION_AND_POLICY,
+        title_zh="禁止未授权访问和非法使用用户个人信息",
     ),
 )
 
@@ -440,46 +483,6 @@ def judge_host(check: Check, host: HostFacts) -> Finding:
     )
 
 
-# The checks' titles in Chinese (their English is `Check.title`), worded with the item's own terms from
-# GB/T 22239-2019 §8.1.4 as quoted in mlps_items.py; the report shows them first, the English beside them.
-TITLES_ZH: dict[str, str] = {
-    "L3-CES1-01": "身份标识唯一、无空口令，口令具有复杂度要求并定期更换",
-    "L3-CES1-02": "登录失败处理（限制非法登录次数）与登录连接超时自动退出",
-    "L3-CES1-03": "远程管理不用明文协议，SSH不用弱算法（防止鉴别信息被窃听）",
-    "L3-CES1-04": "两种或两种以上组合的鉴别技术，其中一种使用密码技术",
-    "L3-CES1-05": "为登录的用户分配账户和权限",
-    "L3-CES1-06": "默认账户不可用；SSH不允许root以口令登录",
-    "L3-CES1-07": "无多余的、过期的账户，无共享账户",
-    "L3-CES1-08": "管理用户最小权限；仅wheel组可用su",
-    "L3-CES1-09": "身份与策略文件的访问控制策略",
-    "L3-CES1-10": "访问控制粒度：主体为用户级或进程级，客体为文件、数据库表级",
-    "L3-CES1-11": "安全标记：强制访问控制处于强制执行状态",
-    "L3-CES1-12": "启用安全审计功能，审计覆盖到每个用户",
-    "L3-CES1-13": "审计记录包括准确的日期和时间、用户、事件类型、是否成功",
-    "L3-CES1-14": "审计记录受保护、送至主机之外并保存不少于180天",
-    "L3-CES1-15": "审计进程受保护，防止未经授权的中断",
-    "L3-CES1-17": "最小安装，仅安装需要的组件和应用程序",
-    "L3-CES1-18": "不开放高危端口",
-    "L3-CES1-19": "按网络地址范围限制管理终端",
-    "L3-CES1-20": "数据有效性检验",
-    "L3-CES1-21": "及时修补已知漏洞",
-    "L3-CES1-22": "检测入侵行为并提供报警",
-    "L3-CES1-23": "防范恶意代码，特征库及时更新",
-    "L3-CES1-24": "基于可信根的可信验证",
-    "L3-CES1-25": "重要数据在传输过程中的完整性",
-    "L3-CES1-26": "重要数据在存储过程中的完整性",
-    "L3-CES1-27": "重要数据在传输过程中的保密性",
-    "L3-CES1-28": "重要数据在存储过程中的保密性",
-    "L3-CES1-29": "重要数据的本地数据备份与恢复",
-    "L3-CES1-30": "异地实时备份",
-    "L3-CES1-31": "重要数据处理系统的热冗余",
-    "L3-CES1-32": "鉴别信息所在的存储空间在释放或重新分配前得到完全清除",
-    "L3-CES1-33": "存有敏感数据的存储空间在释放或重新分配前得到完全清除",
-    "L3-CES1-34": "仅采集和保存业务必需的用户个人信息",
-    "L3-CES1-35": "禁止未授权访问和非法使用用户个人信息",
-}
-
-
 def _items_get(unit: str) -> Item:
     return _ITEMS[unit]
 
@@ -495,14 +498,14 @@ def _rule(check: Check) -> Rule:
     return Rule(
         id=rule_id(check.unit),
         title=f"{item.unit} {item.family_zh} {item.letter + ') ' if item.letter else ''}{check.title}",
-        title_zh=f"{item.unit} {item.family_zh} {item.letter + ') ' if item.letter else ''}{TITLES_ZH[check.unit]}"
-        if check.unit in TITLES_ZH else "",
-        clause=Clause(document=GD2020, ref="一(二)1", text_zh=GD2020_1_2_1_ZH, text_en=GD2020_1_2_1_EN,
-                      interpretation="实施第三级信息安全等级保护: the host-level items of GB/T 22239-2019 §8.1.4 "
-                      "安全计算环境 at level 3 apply to every server of the internet hospital."),
-        standard=Clause(document=GB22239, ref=f"{item.ref} ({item.unit}, GB/T 28448-2019)", text_zh=item.text_zh,
-                        text_en=item.text_en, interpretation=interpretation),
+        title_zh=f"{item.unit} {item.family_zh} {item.letter + ') ' if item.letter else ''}{check.title_zh}",
+        clause=cite("GD2020:1.2.1", interpretation="实施第三级信息安全等级保护: the host-level items of GB/T "
+                    "22239-2019 §8.1.4 安全计算环境 at level 3 apply to every server of the internet hospital."),
+        # the standard's item, its ref naming the GB/T 28448-2019 test unit as assessors number it
+        standard=cite(item.clause_id, interpretation=interpretation).model_copy(
+            update={"ref": f"{item.ref} ({item.unit}, GB/T 28448-2019)"}),
         severity=check.severity,
+        tags=("mlps",),
         needs=check.needs,
         # listening sockets only add to what the baseline shows; without them the judge says inconclusive itself
         optional=tuple(f for f in check.needs if f == "services"),

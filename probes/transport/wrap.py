@@ -20,7 +20,7 @@ def remote_wrap(command: str, timeout: float, grace: int) -> str:
     scope mark (`IHCHECK_SCOPE`, unique to this wrapper's shell) every descendant inherits.
 
     >>> print(remote_wrap("echo hi", 30, 3))  # doctest: +ELLIPSIS
-    IHCHECK_SCOPE=ihc$$x timeout -k 3 30 sh -c 'echo hi' & p=$!; wait $p; s=$?; kill -9 -$p 2>/dev/null; for f ... exit $s
+    IHCHECK_SCOPE=ihc$$x timeout -k 3 30 sh -c 'echo hi' & p=$!; wait $p; s=$?; kill -9 -$p 2>/dev/null; ... exit $s
     """
     return (f"IHCHECK_SCOPE=ihc$$x timeout -k {grace} {timeout:g} sh -c {shlex.quote(command)}"
             f" & p=$!; wait $p; s=$?; {_REAP}")

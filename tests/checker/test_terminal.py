@@ -10,6 +10,7 @@ import pytest
 from rich.cells import cell_len
 
 from checker.catalogue import CATALOGUE
+from checker.model import Verdict
 from ihcheck.cli import main, print_result
 from ihcheck.terminal import clean, console
 from tests.reports.conftest import make_result
@@ -23,12 +24,15 @@ def test_clean_strips_escape_sequences_and_controls() -> None:
     assert "RED" in text and "owned" not in text
 
 
-def test_host_text_in_the_table_reaches_the_terminal_clean(tmp_path: Path) -> None:
+@pytest.mark.parametrize("detail", [False, True])
+def test_host_text_in_the_table_reaches_the_terminal_clean(detail: bool, tmp_path: Path) -> None:
     result, _ = make_result(tmp_path)
-    finding = result.findings[0].model_copy(update={"reason": HOSTILE})
+    # a failing finding: the short view shows the reasons of what did not pass, the detail view every reason
+    finding = result.findings[0].model_copy(update={"reason": HOSTILE, "reason_zh": HOSTILE, "verdict": Verdict.FAIL,
+                                                    "hosts": (HOSTILE,)})
     result = result.model_copy(update={"findings": (finding, *result.findings[1:])})
     buffer = io.StringIO()
-    print_result(result, console(file=buffer, width=200, color_system=None))
+    print_result(result, console(file=buffer, width=200, color_system=None), detail=detail)
     shown = buffer.getvalue()
     assert "\x1b" not in shown and "\x9b" not in shown and "\x00" not in shown
     assert "[bold]markup[/bold]" in shown and ":pile_of_poo:" in shown  # printed as written, not interpreted
@@ -49,7 +53,7 @@ def test_rule_titles_show_in_chinese_first_then_english_whole_at_any_width(width
     """CJK characters take two cells: the table must fit the width and fold a title, never cut it with '…'."""
     result, _ = make_result(tmp_path)
     buffer = io.StringIO()
-    print_result(result, console(file=buffer, width=width, color_system=None))
+    print_result(result, console(file=buffer, width=width, color_system=None), detail=True)
     lines = buffer.getvalue().splitlines()
     assert max(cell_len(line) for line in lines) <= width
     # the last column's cells, top to bottom, without the spaces wrapping and padding put there

@@ -152,5 +152,15 @@ def test_the_summary_line_counts_the_passes_that_rest_on_a_document(tmp_path: Pa
                                  started_at=WHEN, finished_at=WHEN)
     shown = io.StringIO()
     print_summary(with_doc, Console(file=shown, width=200))
-    assert shown.getvalue().strip() == ("1 findings: 1 pass (1 of the passes cite a document: attested, not observed); "
-                                        "exit code 0")
+    assert shown.getvalue().strip() == "1 findings: 1 pass (1 attested, not observed); exit code 0"
+
+
+def test_each_mlps_item_names_its_playbook_builder_and_every_builder_is_named() -> None:
+    """The item record (checker.catalogue.mlps.Check) names how it is fixed; the builders live in reports."""
+    from checker.catalogue.mlps import CHECKS
+    from reports.remediate import PLAYBOOKS
+
+    named = {c.playbook for c in CHECKS if c.playbook}
+    assert named == set(PLAYBOOKS)
+    assert all(c.remediation for c in CHECKS), "a manual step needs words"
+    assert {c.unit for c in CHECKS if c.playbook == "audit"} == {"L3-CES1-12", "L3-CES1-15"}

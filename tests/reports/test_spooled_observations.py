@@ -68,6 +68,7 @@ def _table(result: CheckResult, width: int) -> str:
     console = Console(file=io.StringIO(), width=width, record=True, highlight=False, soft_wrap=True)
     with console.capture():
         print_result(result, console)
+        print_result(result, console, detail=True)
     return console.export_text()
 
 

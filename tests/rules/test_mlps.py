@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from checker.catalogue import CATALOGUE
+from checker.catalogue.clauses.gbt22239 import ITEMS
 from checker.catalogue.mlps import CHECKS, CHECKS_BY_UNIT, judge_host, rule_id
-from checker.catalogue.mlps_items import ITEMS
 from probes.facts import HostFacts
 from probes.facts.baseline import BaselineFacts, MacState, Retention, Setting, UpdateState
 from tests.rules.mlps_examples import EXAMPLES, attested, defaults, hardened, host

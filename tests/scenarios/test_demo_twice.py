@@ -35,7 +35,7 @@ def test_the_default_demo_twice_in_a_row_both_exit_0(tmp_path: Path, capsys: pyt
         # the MLPS items a container cannot show pass on the scenario's documents, and say so
         attested = [f for f in result["findings"] if f["details"].get("attested")]
         assert attested and all(any(e["basis"] == "attested" for e in f["evidence"]) for f in attested)
-        assert "cite a document: attested, not observed" in shown.out
+        assert "attested, not observed)" in shown.out
         assert verify_bundle(out / "bundle").ok  # the folder is this run's, whole: its bundle verifies
         assert (out / "report.html").is_file()
         assert podman.containers("compliant") == [], "the demo tears its deployment down"

@@ -1,7 +1,8 @@
-"""The item table: GB/T 22239-2019 §8.1.4 安全计算环境 at level 3, as GB/T 28448-2019 numbers its units.
+"""GB/T 22239-2019 §8.1.4 安全计算环境 at level 3, one row per requirement item, as GB/T 28448-2019 numbers its units.
 
-Data only, one row per requirement item, so the catalogue, the xlsx report and the README cannot
-disagree on a number or a wording. The Chinese is quoted from the sources listed in
+Data only, so the catalogue, the xlsx report and the README cannot disagree on a number or a wording;
+`Item.clause_id` cites an item, and checker/catalogue/mlps.py keeps what ihcheck does with each.
+The Chinese is quoted from the sources listed in
 docs/standards/gbt-22239-2019-8.1.4-level3.md (found with the search tool); the English is ihcheck's
 rendering. L3-CES1-16 does not exist in GB/T 28448-2019 (the numbering skips it).
 """
@@ -10,15 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checker.model import Document
+from checker.model import Clause, Document
 
 GB22239 = Document(
     id="GB/T 22239-2019",
     title_zh="信息安全技术 网络安全等级保护基本要求",
     title_en="Information security technology — Baseline for classified protection of cybersecurity",
     issuer_zh="国家市场监督管理总局、中国国家标准化管理委员会",
+    issuer_en="State Administration for Market Regulation; Standardization Administration of China",
+    number="GB/T 22239-2019",
     issued="2019-05-10",
-    reference="docs/standards/gbt-22239-2019-8.1.4-level3.md",
+    url="",  # no public address of the standard's text was found; its wording's sources: docs/standards/
 )
 
 
@@ -35,6 +38,11 @@ class Item:
     @property
     def ref(self) -> str:
         return f"{self.section} {self.letter})" if self.letter else self.section
+
+    @property
+    def clause_id(self) -> str:
+        """The item's id among the clauses (checker.catalogue.clauses), e.g. GB/T 22239-2019:8.1.4.1a."""
+        return f"GB/T 22239-2019:{self.ref.replace(' ', '').rstrip(')')}"
 
     @property
     def slug(self) -> str:
@@ -311,3 +319,9 @@ def item(unit: str) -> Item:
         if row.unit == unit:
             return row
     raise KeyError(unit)
+
+
+CLAUSES: tuple[Clause, ...] = tuple(
+    GB22239.passage(row.clause_id.removeprefix(f"{GB22239.id}:"), row.ref, row.text_zh, row.text_en)
+    for row in ITEMS
+)

@@ -1,0 +1,251 @@
+"""What a person at the terminal reads after a check: one screen by default, everything with `--detail`.
+
+The full table (every finding of every host with its evidence) ran to some 2,000 lines on the default
+deployment, and the three lines that matter (what failed, where, what to do) scrolled away. So the default is:
+one line per rule (its worst verdict and how many hosts pass, fail, are inconclusive or rest on a document),
+then each rule that did not pass with its reasons grouped by host and the fix where the catalogue has one, then
+the hosts that could not be reached, then the one-line summary. `--detail` prints the full table as before;
+JSON and the reports are not touched. Chinese first, English beside it, as in every other output.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from checker.model import VERDICT_ZH
+from ihcheck.terminal import clean
+
+if TYPE_CHECKING:
+    from reports.result import CheckResult, FindingOut
+
+VERDICT_STYLE = {
+    "pass": "bold green", "fail": "bold red", "inconclusive": "bold yellow",
+    "error": "bold magenta", "not_applicable": "dim",
+}
+_MARK = {"pass": "✓", "fail": "✗", "inconclusive": "?", "error": "!", "not_applicable": "-"}
+_ORDER = ("fail", "error", "inconclusive", "pass", "not_applicable")
+_GROUPS_SHOWN = 3  # per rule, the distinct reasons shown before "… N more (--detail)"
+_HOSTS_SHOWN = 6
+
+
+def _text(value: object) -> str:
+    """Host- or user-supplied text inside rich markup: control sequences stripped, markup escaped."""
+    return escape(clean(value))
+
+
+def _attested(finding: FindingOut) -> bool:
+    return finding.verdict == "pass" and any(e.get("basis") == "attested" for e in finding.evidence)
+
+
+@dataclass
+class RuleLine:
+    """A rule's findings folded into one line: its worst verdict, its hosts by verdict, the attested passes."""
+
+    rule_id: str
+    deployment: bool = False  # a fleet-level rule: one verdict for the whole deployment, not a count of hosts
+    verdict: str = "pass"
+    hosts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    attested: int = 0
+    findings: list[FindingOut] = field(default_factory=list)
+
+    def add(self, finding: FindingOut) -> None:
+        self.findings.append(finding)
+        # a deployment-level finding names every host it rests on; it is one verdict, counted once
+        verdict = str(finding.verdict)
+        self.hosts[verdict] += 1
+        self.attested += _attested(finding)
+        if _ORDER.index(verdict) < _ORDER.index(self.verdict) or len(self.findings) == 1:
+            self.verdict = verdict
+
+    def counts(self) -> str:
+        if self.deployment:
+            return f"{_MARK[self.verdict]} 全院 all" + (" 📄" if self.attested else "")
+        parts = [f"{self.hosts[v]}{_MARK[v]}" for v in _ORDER if self.hosts.get(v)]
+        return " ".join(parts) + (f" {self.attested}📄" if self.attested else "")
+
+
+def rule_lines(result: CheckResult) -> list[RuleLine]:
+    """One line per rule, in the order of the result's findings (the catalogue's)."""
+    from checker.catalogue import CATALOGUE
+
+    fleet = {r.id for r in CATALOGUE if r.scope == "deployment"}
+    lines: dict[str, RuleLine] = {}
+    for finding in result.findings:
+        rule_id = finding.rule_id
+        lines.setdefault(rule_id, RuleLine(rule_id, deployment=rule_id in fleet)).add(finding)
+    return list(lines.values())
+
+
+def _short_path(path: str) -> str:
+    """The inventory as the user would type it from here."""
+    import os
+
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path
+    return relative if not relative.startswith("../..") else path
+
+
+def _titles() -> dict[str, tuple[str, str]]:
+    from checker.catalogue import CATALOGUE
+
+    return {r.id: (r.title_zh, r.title) for r in CATALOGUE}
+
+
+def print_short(result: CheckResult, console: Console) -> None:
+    """The default: a line per rule, then what did not pass and why, then the summary."""
+    titles = _titles()
+    lines = rule_lines(result)
+    hosts = len(result.facts.hosts)
+    console.print(f"[bold]ihcheck {result.tool.version}[/bold] · {hosts} 台主机 hosts · {len(lines)} 条规则 rules · "
+                  f"{_text(_short_path(result.inventory))}")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1), expand=True)
+    # the id, the verdict and the counts are never cut (they name what failed); the title takes what is left
+    ids = [clean(x.rule_id) for x in lines]
+    verdicts = [f"{VERDICT_ZH.get(x.verdict, '')} {x.verdict}" for x in lines]
+    counts = [x.counts() for x in lines]
+    table.add_column("规则 Rule", no_wrap=True, min_width=max(map(cell_len, ids), default=8))
+    table.add_column("判定 Verdict", no_wrap=True, min_width=max(map(cell_len, verdicts), default=8))
+    table.add_column("主机 Hosts", no_wrap=True, min_width=max(map(cell_len, counts), default=4))
+    table.add_column("检查内容 What", no_wrap=True, overflow="ellipsis", ratio=1)
+    for line, rule_id, verdict, count in zip(lines, ids, verdicts, counts, strict=True):
+        title_zh, title = titles.get(line.rule_id, ("", ""))
+        what = " ".join(part for part in (_text(title_zh), f"[dim]{_text(title)}[/dim]" if title else "") if part)
+        table.add_row(escape(rule_id), f"[{VERDICT_STYLE[line.verdict]}]{verdict}[/]", count, what)
+    console.print(table)
+    _print_problems(lines, titles, console)
+    _print_unreached(result, console)
+    print_summary(result, console)
+
+
+@dataclass
+class Problem:
+    """One reason shared by findings that did not pass: the rules that gave it and the hosts it was given for."""
+
+    verdict: str
+    reason_zh: str
+    reason: str
+    fix: str
+    rules: list[str] = field(default_factory=list)
+    hosts: list[str] = field(default_factory=list)
+
+
+def _without_host(reason: str, hosts: tuple[str, ...]) -> str:
+    """A per-host reason says whose it is ("db1: …"); the name is listed apart, so equal reasons group."""
+    for host in hosts:
+        for sep in (": ", "："):
+            if reason.startswith(host + sep):
+                return reason[len(host) + len(sep):]
+    return reason
+
+
+def problems(lines: list[RuleLine]) -> tuple[list[Problem], dict[str, int]]:
+    """What did not pass, grouped by reason across rules and hosts (34 MLPS items blind on one host for the same
+    reason are one problem, not 34), worst first; at most `_GROUPS_SHOWN` reasons a rule, the rest counted."""
+    found: dict[tuple[str, str, str, str], Problem] = {}
+    per_rule: dict[str, int] = defaultdict(int)
+    left: dict[str, int] = defaultdict(int)
+    for line in lines:
+        for finding in line.findings:
+            verdict = str(finding.verdict)
+            if verdict in ("pass", "not_applicable"):
+                continue
+            fix = str(finding.details.get("remediation") or "")
+            hosts = finding.hosts
+            key = (verdict, _without_host(finding.reason_zh, hosts), _without_host(finding.reason, hosts), fix)
+            if key not in found and per_rule[line.rule_id] >= _GROUPS_SHOWN:
+                left[line.rule_id] += 1
+                continue
+            problem = found.setdefault(key, Problem(verdict, key[1], key[2], fix))
+            if line.rule_id not in problem.rules:
+                problem.rules.append(line.rule_id)
+                per_rule[line.rule_id] += 1
+            problem.hosts += [h for h in finding.hosts if h not in problem.hosts]
+    ordered = sorted(found.values(), key=lambda p: _ORDER.index(p.verdict))
+    return ordered, dict(left)
+
+
+def _print_problems(lines: list[RuleLine], titles: dict[str, tuple[str, str]], console: Console) -> None:
+    """Each reason something did not pass: the rules (every one named), the hosts, both languages, the fix."""
+    found, left = problems(lines)
+    for problem in found:
+        style = VERDICT_STYLE[problem.verdict]
+        rules = ", ".join(_text(r) for r in problem.rules)
+        title = ""
+        if len(problem.rules) == 1:
+            title_zh, title_en = titles.get(problem.rules[0], ("", ""))
+            title = f" {_text(title_zh)} [dim]{_text(title_en)}[/dim]"
+        console.print(f"\n[{style}]{_MARK[problem.verdict]} {VERDICT_ZH.get(problem.verdict, '')} {problem.verdict}[/]"
+                      f" [bold]{rules}[/bold]{title}")
+        names = problem.hosts or ["—"]
+        shown = ", ".join(_text(n) for n in names[:_HOSTS_SHOWN])
+        more = f" +{len(names) - _HOSTS_SHOWN}" if len(names) > _HOSTS_SHOWN else ""
+        console.print(f"  [dim]主机 hosts:[/dim] {shown}{more}")
+        console.print(f"  {_text(problem.reason_zh or problem.reason)}")
+        if problem.reason_zh:
+            console.print(f"  [dim]{_text(problem.reason)}[/dim]")
+        if problem.fix:
+            console.print(f"  [cyan]整改 Fix:[/cyan] {_text(problem.fix)}")
+    if left:
+        counted = ", ".join(f"{_text(rule)} ({n})" for rule, n in left.items())
+        console.print(f"\n[dim]其他理由 more reasons: {counted}: --detail[/dim]")
+
+
+def _print_unreached(result: CheckResult, console: Console) -> None:
+    for host in result.facts.hosts:
+        if not host.reachable:
+            reason = _text(host.unreachable_reason or "")
+            console.print(f"[yellow]无法连接 unreachable:[/] {_text(host.name)} ({_text(host.address)}): {reason}")
+        for probe, problem in host.errors.items():
+            console.print(f"[magenta]探针出错 probe error:[/] {_text(host.name)} {probe}: {_text(problem)}")
+
+
+def print_detail(result: CheckResult, console: Console) -> None:
+    """`--detail`: every finding of every host, with the evidence behind it."""
+    titles = _titles()
+    table = Table(title=f"ihcheck {result.tool.version} — {_text(result.inventory)}", show_lines=True)
+    # at 80 columns a full rule id (26 cells) would leave the reason 24: fold the id instead
+    table.add_column("规则\nRule", overflow="fold", max_width=max(16, console.width // 5))
+    table.add_column("判定\nVerdict", no_wrap=True)
+    table.add_column("主机\nHosts", max_width=max(12, console.width // 8))  # leaves the reason room at 80 columns
+    # fold, not ellipsis: a Chinese title has no spaces to wrap at (rich measures its double-width cells)
+    table.add_column("检查内容与理由\nWhat and why", overflow="fold")
+    for finding in result.findings:
+        # what the rule checks in Chinese first, its English beside it (a result from another catalogue has neither)
+        title_zh, title = titles.get(finding.rule_id, ("", ""))
+        lines = ([f"[bold]{escape(title_zh)}[/bold]"] if title_zh else []) + ([f"[dim]{escape(title)}[/dim]"]
+                                                                              if title else [])
+        if finding.reason_zh:  # the reason in Chinese first, its English dimmed beneath
+            lines += [_text(finding.reason_zh), f"[dim]{_text(finding.reason)}[/dim]"]
+        else:
+            lines.append(_text(finding.reason))
+        for item in finding.evidence:
+            obs = f" [dim]\\[{', '.join(item['observations'])}][/dim]" if item["observations"] else ""
+            basis = "" if item["basis"] == "observed" else f" [italic]({item['basis']})[/italic]"
+            lines.append(f"• {_text(item['statement'])}{basis}{obs}")
+        verdict = str(finding.verdict)
+        waived = f"\n[dim]waived ({_text(finding.waiver.ticket)})[/dim]" if finding.waiver else ""
+        table.add_row(finding.rule_id, f"[{VERDICT_STYLE[verdict]}]{VERDICT_ZH.get(verdict, '')}\n{verdict}[/]{waived}",
+                      _text(", ".join(finding.hosts)), "\n".join(lines))
+    console.print(table)
+    _print_unreached(result, console)
+    print_summary(result, console)
+
+
+def print_summary(result: CheckResult, console: Console) -> None:
+    """One line: how many findings of each verdict, and the exit code."""
+    counts = ", ".join(f"{n} {v}" for v, n in result.summary["verdicts"].items() if n)
+    # a pass that cites a document is not all observation: say how many, so nobody reads them as seen on a host
+    attested = sum(1 for f in result.findings if _attested(f))
+    if attested:
+        counts += f" ({attested} attested, not observed)"
+    console.print(f"{len(result.findings)} findings: {counts}; exit code {result.exit_code}")

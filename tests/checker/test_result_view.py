@@ -1,0 +1,102 @@
+"""The default result reads in one screen: a line per rule, then what did not pass and why, then the summary.
+
+Recorded scenarios (tests/data/scenarios) give real findings; a result in which every rule of the catalogue passes
+stands in for the default demo, whose terminal output must fit 60 lines at 80 columns (issue 25).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+
+from checker.catalogue import CATALOGUE
+from checker.model import Evidence, Finding, Verdict
+from ihcheck.cli import print_result
+from ihcheck.result_view import _without_host
+from ihcheck.terminal import console
+from reports.result import CheckResult
+from tests.reports.scenario_bundles import scenario_result
+
+
+def _shown(result: CheckResult, width: int, *, detail: bool = False) -> list[str]:
+    buffer = io.StringIO()
+    print_result(result, console(file=buffer, width=width, color_system=None, highlight=False), detail=detail)
+    return buffer.getvalue().splitlines()
+
+
+def _all_pass(tmp_path: Path) -> CheckResult:
+    """Every rule of the catalogue passing on four hosts, its MLPS items attested on two of them."""
+    base = scenario_result("compliant", tmp_path / "inventory.yml")
+    hosts = [h.name for h in base.facts.hosts]
+    findings = []
+    for rule in CATALOGUE:
+        if rule.scope == "deployment":
+            findings.append(Finding(rule_id=rule.id, verdict=Verdict.PASS, hosts=tuple(hosts), reason="ok",
+                                    reason_zh="符合"))
+            continue
+        for i, host in enumerate(hosts):
+            basis = "attested" if i % 2 else "observed"
+            findings.append(Finding(rule_id=rule.id, verdict=Verdict.PASS, hosts=(host,), reason="ok", reason_zh="符合",
+                                    evidence=(Evidence(host=host, statement="seen", basis=basis),)))
+    return CheckResult.build(rules=CATALOGUE, facts=base.facts, findings=findings, observations=[],
+                             started_at=base.started_at, finished_at=base.finished_at)
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_every_rule_passing_fits_one_screen_and_each_rule_has_its_line(width: int, tmp_path: Path) -> None:
+    lines = _shown(_all_pass(tmp_path), width)
+    assert max(cell_len(line) for line in lines) <= width
+    assert len(lines) <= 60 - 3, len(lines)  # the demo adds its report line (three lines at 80 columns at most)
+    for rule in CATALOGUE:
+        row = next(line for line in lines if line.startswith(rule.id + " "))
+        assert "符合 pass" in row, row
+    tail = " ".join(lines[-3:])
+    assert f"{len(_all_pass(tmp_path).findings)} findings: " in tail and "attested, not observed" in tail
+
+
+@pytest.mark.parametrize("scenario", ["single-isp", "slow-uplink", "pacs-down", "whitelist-lapsed"])
+@pytest.mark.parametrize("width", [80, 200])
+def test_every_rule_that_did_not_pass_is_named_with_its_reason(scenario: str, width: int, tmp_path: Path) -> None:
+    result = scenario_result(scenario, tmp_path / "inventory.yml")
+    lines = _shown(result, width)
+    text = "\n".join(lines)
+    assert max(cell_len(line) for line in lines) <= width
+    flat = re.sub(r"\s+", "", text)
+    failing = {f.rule_id for f in result.findings if f.verdict in (Verdict.FAIL, Verdict.INCONCLUSIVE, Verdict.ERROR)}
+    assert failing, "the scenario faults something"
+    listed, reasons = flat.split("条规则rules", 1)[1].split("──", 1)[1].split("\n", 1)[0], flat
+    for rule_id in failing:
+        # named in the list of rules and again beside its reasons
+        assert flat.count(rule_id) >= 2, rule_id
+        for finding in (f for f in result.findings if f.rule_id == rule_id and f.verdict != Verdict.PASS):
+            reason = _without_host(finding.reason, finding.hosts)
+            assert re.sub(r"\s+", "", reason)[:40] in flat or f"{rule_id}(" in flat.split("morereasons:")[-1], (
+                rule_id, finding.reason)
+    assert listed and reasons
+    # what passed is listed, not explained
+    passing = next(f for f in result.findings if f.verdict == Verdict.PASS)
+    assert re.sub(r"\s+", "", passing.reason)[:40] not in flat or passing.rule_id in failing
+
+
+def test_detail_gives_every_finding_with_its_evidence(tmp_path: Path) -> None:
+    result = scenario_result("single-isp", tmp_path / "inventory.yml")
+    short, detail = _shown(result, 200), _shown(result, 200, detail=True)
+    flat = re.sub(r"\s+", "", "\n".join(detail))
+    assert len(detail) > len(short)
+    for finding in result.findings:
+        assert re.sub(r"\s+", "", finding.reason)[:40] in flat
+        for item in finding.evidence:
+            assert re.sub(r"\s+", "", item["statement"])[:30] in flat
+
+
+def test_a_fix_the_catalogue_knows_is_shown_under_the_failure(tmp_path: Path) -> None:
+    result = scenario_result("single-isp", tmp_path / "inventory.yml")
+    failing = next(f for f in result.findings if f.verdict == Verdict.FAIL)
+    fixed = failing.model_copy(update={"details": {**failing.details, "remediation": "add a second provider"}})
+    result = result.model_copy(update={"findings": tuple(fixed if f is failing else f for f in result.findings)})
+    text = "\n".join(_shown(result, 80))
+    assert "整改 Fix: add a second provider" in text
