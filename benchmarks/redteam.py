@@ -47,6 +47,7 @@ class Run:
     err: str
     seconds: float
     files: dict[str, bytes] = field(default_factory=dict)
+    outcome: str | None = None  # set by a case that judged its own product (a MARK file, a formula cell…)
 
 
 @dataclass
@@ -334,11 +335,17 @@ def classify(case: Case, run: Run) -> str:
         return "hang"
     if run.code == 70 or "Traceback" in text:
         return "traceback"
+    if run.outcome is not None:
+        return run.outcome
     blobs = [text.encode(), *run.files.values()]
     if any(SECRET.encode() in blob for blob in blobs) or "\x1b]" in run.out or "\x1b[2J" in run.out:
         return "leak"
     if case.bundle_tamper:
         return "undetected tamper" if run.code == 0 else "clean"
+    if case.expect and run.code not in case.expect:
+        return "false pass" if run.code == 0 else "wrong exit"
+    if case.expect and run.code == 65 and len(run.err.strip().splitlines()) != 1:
+        return "wrong exit"  # a refusal is one line
     if case.must_not_pass:
         passed = run.code == 0
         try:
@@ -351,23 +358,32 @@ def classify(case: Case, run: Run) -> str:
     return "clean"
 
 
-COLUMNS = ("cases tried", "clean", "false pass", "traceback", "hang", "leak", "undetected tamper")
+COLUMNS = ("cases tried", "clean", "false pass", "traceback", "hang", "leak", "undetected tamper", "code execution",
+           "formula cells", "ill-formed XML", "wrong exit")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="flip every 7th bundle file only")
     parser.add_argument("--verbose", action="store_true", help="print each case and its outcome")
+    parser.add_argument("--group", choices=("all", "first", "sec"), default="all",
+                        help="first: issue 14's cases and the bundle flips; sec: issue 21's (redteam_sec.py)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ihcheck-redteam-"))
     counts: Counter[str] = Counter()
     bad: list[str] = []
     started = time.monotonic()
     try:
-        cases = input_cases() + host_cases() + bundle_cases(args.quick)
-        (work / "flip-source").mkdir()
-        (work / "flip-source" / "home").mkdir()
-        flips = [Case("bundle", name, go, bundle_tamper=True) for name, go in flip_cases(work, args.quick)]
+        cases = input_cases() + host_cases() + bundle_cases(args.quick) if args.group != "sec" else []
+        if args.group != "first":
+            import redteam_sec  # issue 21's classes, in a module of their own
+
+            cases += redteam_sec.cases()
+        flips: list[Case] = []
+        if args.group != "sec":
+            (work / "flip-source").mkdir()
+            (work / "flip-source" / "home").mkdir()
+            flips = [Case("bundle", name, go, bundle_tamper=True) for name, go in flip_cases(work, args.quick)]
         for number, case in enumerate(cases + flips):
             folder = work / f"case{number}"
             folder.mkdir()
