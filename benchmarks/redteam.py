@@ -376,7 +376,9 @@ def main() -> int:
     try:
         cases = input_cases() + host_cases() + bundle_cases(args.quick) if args.group != "sec" else []
         if args.group != "first":
-            import redteam_sec  # issue 21's classes, in a module of their own
+            if str(ROOT) not in sys.path:
+                sys.path.insert(0, str(ROOT))
+            from benchmarks import redteam_sec  # issue 21's classes, in a module of their own
 
             cases += redteam_sec.cases()
         flips: list[Case] = []

@@ -35,6 +35,11 @@ def text(value: Any) -> str:
         return str(value)
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """A foreign value where an object was expected: itself when it is one, else empty."""
+    return value if isinstance(value, dict) else {}
+
+
 def xml_text(value: Any) -> str:
     """Text an XML 1.0 document can hold: characters XML forbids become U+FFFD (visible, never markup)."""
     return _NOT_XML.sub("\ufffd", text(value))

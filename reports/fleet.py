@@ -15,7 +15,7 @@ from pathlib import Path
 
 from checker.errors import InputError
 from checker.model import VERDICT_ZH
-from reports.cells import csv_row, text
+from reports.cells import csv_row, mapping, text
 from reports.timefmt import local_time
 
 
@@ -59,14 +59,13 @@ def read_row(path: Path, pinned: set[str] | None = None, keyring: dict[str, set[
                    signer=tuple(v.signer or ()))
     except InputError as exc:
         return Row(source=str(path), hospital=path.name, verified=False, status=f"NOT VERIFIED: {exc}")
-    documents = bundle.facts.get("documents") if isinstance(bundle.facts.get("documents"), dict) else {}
+    documents = mapping(bundle.facts.get("documents"))
     claimed = text(documents.get("hospital") or Path(text(bundle.result.get("inventory") or path.name)).stem)
     registered = bundle.verification.registered_as
     hospital = registered or claimed
     status = ("verified" if registered else "verified (key not pinned)" if not bundle.verification.pinned
               else "verified (hospital not bound to a registered key: use --keyring)")
-    summary = bundle.result.get("summary") if isinstance(bundle.result.get("summary"), dict) else {}
-    rules = summary.get("rules") if isinstance(summary.get("rules"), dict) else {}
+    rules = mapping(mapping(bundle.result.get("summary")).get("rules"))
     return Row(source=str(path), hospital=hospital, verified=True, status=status,
                signer=tuple(bundle.verification.signer or ()),
                rules={text(k): text(v) for k, v in rules.items()},

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from reports.cells import text, xml_text
+from reports.cells import mapping, text, xml_text
 from reports.load import Bundle
 
 DEPLOYMENT = "deployment"
@@ -92,8 +92,8 @@ def render_junit(bundle: Bundle) -> str:
         scope = str(rule.get("scope") or "deployment")
         suite = ET.SubElement(root, "testsuite", name=rule_id, timestamp=stamp)
         props = ET.SubElement(suite, "properties")
-        clause = rule.get("clause") if isinstance(rule.get("clause"), dict) else {}
-        document = clause.get("document") if isinstance(clause.get("document"), dict) else {}
+        clause = mapping(rule.get("clause"))
+        document = mapping(clause.get("document"))
         cited = f"{text(document.get('id', ''))} {text(clause.get('ref', ''))}".strip()
         for key, value in (("title", rule.get("title", "")), ("clause", cited),
                            ("severity", rule.get("severity", "")), ("scope", scope)):

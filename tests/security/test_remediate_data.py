@@ -134,7 +134,7 @@ def test_ipv6_host_names_are_never_joined_into_one_pattern_and_ansible_lists_the
     class Loader(yaml.SafeLoader):
         pass
 
-    Loader.add_constructor("!unsafe", lambda loader, node: ("unsafe", loader.construct_scalar(node)))
+    Loader.add_constructor("!unsafe", lambda loader, node: ("unsafe", loader.construct_scalar(node)))  # type: ignore[arg-type]
     play = yaml.load(text, Loader=Loader)[0]
     assert play["hosts"] == "all"
     assert [n for _, n in play["vars"]["ihcheck_hosts"]] == ["fe80::1", "2001:db8::2", "bystander"]
