@@ -148,9 +148,19 @@ def ansible_cases() -> list[Case]:
 
 # ---------------------------------------------------------------------------------------------- bundles
 
+def _mlps_bundle(w: Path) -> Path:
+    """A real bundle of this machine whose catalogue holds an MLPS item (the workbook's rows) and the servers rule."""
+    run = ihcheck(["keys", "new", "--out", str(w / "keys")], w)
+    assert run.code == 0, run.err
+    run = check(w, LOCAL, "--bundle", str(w / "bundle"), "--sign-key", str(w / "keys"),
+                rules=("GD2020-1.2.3-servers", "GD2020-1.2.1-l3-ces1-01"))
+    assert run.code in (0, 1, 2), run.err
+    return w / "bundle"
+
+
 def _forged(w: Path, edit: str) -> Path:
     """A real bundle of this machine, edited by `edit` (Python over `facts`, `findings`) and re-signed by a forger."""
-    bundle, _ = make_bundle(w)
+    bundle = _mlps_bundle(w)
     _py(f"""
 import json
 from pathlib import Path
@@ -256,6 +266,20 @@ def spreadsheet_cases() -> list[Case]:
     return cases
 
 
+def _active_svg(svg: str) -> list[str]:
+    """Elements and attributes of an SVG that act (links, scripts, handlers): markup, not the text it shows."""
+    found = []
+    for element in ET.fromstring(svg).iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag in ("a", "script", "foreignObject", "iframe"):
+            found.append(tag)
+        for key, value in element.attrib.items():
+            local = key.rsplit("}", 1)[-1].lower()
+            if local.startswith("on") or local in ("href", "src") or "javascript:" in value.lower():
+                found.append(local)
+    return found
+
+
 def topology_cases() -> list[Case]:
     def go(markup: str) -> Callable[[Path], Run]:
         def run(w: Path) -> Run:
@@ -268,9 +292,8 @@ def topology_cases() -> list[Case]:
             if out.is_file():
                 html = out.read_text(encoding="utf-8")
                 start, end = html.find("<svg"), html.find("</svg>")
-                svg = html[start:end] if start != -1 else ""
-                if "<a " in svg or "href=\"javascript" in svg or "xlink:href" in svg or " onerror=" in svg:
-                    result.outcome = "code execution"
+                if start == -1 or _active_svg(html[start:end + len("</svg>")]):
+                    result.outcome = "code execution"  # a link, script or handler in the SVG (or no diagram)
             return result
         return run
 
