@@ -211,8 +211,9 @@ def spreadsheet_cases() -> list[Case]:
                 from openpyxl import load_workbook
 
                 names = load_workbook(out).sheetnames
-                if len(names) != len({str(h) for h in hosts if isinstance(h, str)} or {""}):
-                    result.outcome = "false pass"  # two hosts on one sheet: a host's rows lost
+                if len(names) != len({str(h) for h in hosts if isinstance(h, str)} or {""}) or any(
+                        len(n) > 31 for n in names):
+                    result.outcome = "false pass"  # two hosts on one sheet, or a title Excel refuses to open
             return result
         return run
 
