@@ -58,6 +58,7 @@ class Case:
     must_not_pass: bool = True
     expect: tuple[int, ...] = ()  # acceptable exit codes (empty: any but the failure classes)
     bundle_tamper: bool = False
+    deadline: float | None = None  # a refusal slower than this counts as a hang
 
 
 def ihcheck(args: list[str], work: Path, *, path_prefix: Path | None = None, timeout: float = TIMEOUT,
@@ -331,7 +332,7 @@ def flip_cases(work: Path, quick: bool) -> list[tuple[str, Callable[..., Run]]]:
 
 def classify(case: Case, run: Run) -> str:
     text = run.out + run.err
-    if run.code is None:
+    if run.code is None or (case.deadline is not None and run.seconds > case.deadline):
         return "hang"
     if run.code == 70 or "Traceback" in text:
         return "traceback"

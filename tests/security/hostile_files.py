@@ -8,7 +8,8 @@ import os
 import zipfile
 from pathlib import Path
 
-HEADER = "姓名,执业证书编码\n"
+HEADER = "姓名,执业证书编码,职称,独立执业起始日期,互联网复诊起始日期,培训考核通过日期,白名单状态,白名单状态日期,专业\n"
+ROW = "张三,110000000000000,主治医师,2015-01-01,2020-01-01,2025-12-01,在册,2025-12-01,儿童营养\n"
 _CT = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
        'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships'
        '+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
@@ -69,8 +70,7 @@ def external_entity(target: str = "/etc/passwd") -> bytes:
 def million_row_csv(path: Path, rows: int = 1_000_000) -> Path:
     with path.open("w", encoding="utf-8") as out:
         out.write(HEADER)
-        line = "张三,110000000000000\n"
-        out.write(line * rows)
+        out.write(ROW * rows)  # a roster's real columns: only its length is wrong
     return path
 
 
