@@ -225,7 +225,7 @@ def read_table(path: Path, columns: Sequence[Column], *, encoding: str | None = 
 def _read_bytes(path: Path) -> bytes:
     from probes.limits import read_bytes_limited
 
-    return read_bytes_limited(path, "table", MAX_TABLE_BYTES)
+    return read_bytes_limited(path, "file", MAX_TABLE_BYTES)
 
 
 def _table(path: Path, data: bytes, encoding: str | None, rows: list[list[Any]], columns: Sequence[Column]) -> Table:
