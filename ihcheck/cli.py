@@ -475,6 +475,16 @@ def _mount_trail() -> None:
 _mount_trail()
 
 
+def _mount_registry() -> None:
+    """The regulator's registry (`registry …`) and the hospital's side of it (`submit`, `trail head`)."""
+    from ihcheck.registry.cli import register
+
+    register(app)
+
+
+_mount_registry()
+
+
 def _mount_schedule() -> None:
     """`ihcheck schedule install|run`: the check on a systemd timer."""
     from ihcheck.schedule_cli import register

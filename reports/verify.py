@@ -78,11 +78,12 @@ MAX_BUNDLE_BYTES = 1024 * 1024 * 1024
 MAX_BUNDLE_FILES = 200_000
 
 
-def read_bundle(path: Path) -> dict[str, bytes]:
+def read_bundle(path: Path, max_bytes: int = MAX_BUNDLE_BYTES) -> dict[str, bytes]:
     """Every regular file of a bundle directory or .tar.gz, by its path inside the bundle.
 
     Read with limits: regular files only (a FIFO would block, a device never ends), each file and the
-    whole within a size, archive members checked by their declared size before a byte is read."""
+    whole within a size (`max_bytes`, lower in a registry that takes many at once), archive members
+    checked by their declared size before a byte is read."""
     from probes.limits import read_bytes_limited
 
     total = 0
@@ -90,8 +91,8 @@ def read_bundle(path: Path) -> dict[str, bytes]:
     def count(size: int, where: str) -> None:
         nonlocal total
         total += size
-        if total > MAX_BUNDLE_BYTES:
-            raise InputError(f"{path}: bundle larger than {MAX_BUNDLE_BYTES} bytes ({where})")
+        if total > max_bytes:
+            raise InputError(f"{path}: bundle larger than {max_bytes} bytes ({where})")
 
     if path.is_dir():
         out: dict[str, bytes] = {}
@@ -111,7 +112,7 @@ def read_bundle(path: Path) -> dict[str, bytes]:
                     raise InputError(f"{path}: more than {MAX_BUNDLE_FILES} files")
         return out
     if path.exists():
-        data = _archive_bytes(path, read_bytes_limited)
+        data = _archive_bytes(path, read_bytes_limited, max_bytes)
         try:
             with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
                 out = {}
@@ -147,14 +148,14 @@ def read_bundle(path: Path) -> dict[str, bytes]:
     raise InputError(f"{path}: bundle not found")
 
 
-def _archive_bytes(path: Path, read: Any) -> bytes:
+def _archive_bytes(path: Path, read: Any, max_bytes: int = MAX_BUNDLE_BYTES) -> bytes:
     """The tar inside a .tar.gz, decompressed whole and within the limit, so the gzip CRC and length are
     checked (tarfile alone stops at the end-of-archive block and never reads the gzip trailer)."""
     import gzip
     import zlib
 
     try:
-        raw = read(path, "bundle archive", MAX_BUNDLE_BYTES)
+        raw = read(path, "bundle archive", max_bytes)
     except InputError as exc:
         if "not a regular file" in str(exc):
             raise InputError(f"{path}: a bundle is a directory or a .tar.gz file, not this kind of file") from None
@@ -166,8 +167,8 @@ def _archive_bytes(path: Path, read: Any) -> bytes:
         with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
             while chunk := gz.read(1 << 20):
                 out.write(chunk)
-                if out.tell() > MAX_BUNDLE_BYTES:
-                    raise InputError(f"{path}: decompresses to more than {MAX_BUNDLE_BYTES} bytes")
+                if out.tell() > max_bytes:
+                    raise InputError(f"{path}: decompresses to more than {max_bytes} bytes")
     except (OSError, EOFError, zlib.error) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: not a readable bundle archive ({first})") from None

@@ -1,0 +1,274 @@
+"""The registry at a province's scale: N hospitals × M bundles into PostgreSQL, verification included.
+
+    .venv/bin/python benchmarks/registry.py [--hospitals 1000] [--bundles 52] [--database postgresql://…]
+                                           [--queries 40] [--workers 1]
+
+Starts a PostgreSQL of its own from Debian's packages (as the tests do) unless --database is given, enrols N
+hospitals each with its own Ed25519 + SM2 keys, and hands each M weekly bundles (a year of them): mostly the
+recorded `compliant` scenario, every fifth one a recorded fault (single-isp, slow-uplink, db-on-app-host,
+no-power-redundancy), each bundle's content written once by the project's bundle writer from the recorded
+facts (tests/reports/scenario_bundles.py) and then signed for each hospital and week with the project's own
+signing (keys replaced, in-toto attestation and manifest re-signed with reports.attestation / reports.keys),
+so every bundle has its own digest, signer and signing time. Making a bundle is not counted; taking it in is:
+`services.intake.take` — reading the archive within limits, `reports.verify` against the hospital's enrolled
+keys, storing it content-addressed and indexing its findings.
+
+Prints intake throughput (bundles/s, wall and CPU), the process's RSS at each quarter of the intake (flat
+memory shows as a flat line), then p50/p95 of the province query (`queries.province`, every hospital with its
+latest verdict per rule) and of a hospital's history (`queries.history`), each over --queries runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import gzip
+import io
+import json
+import os
+import random
+import resource
+import statistics
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from reports import attestation
+from reports.bundle import KEY_ED25519, KEY_SM2, MANIFEST, SIG_ED25519, SIG_SM2, UNSIGNED, dump_json
+from reports.keys import SigningKeys, ed25519_public_pem
+
+FAULTS = ("single-isp", "slow-uplink", "db-on-app-host", "no-power-redundancy")
+
+
+def base_contents(folder: Path) -> dict[str, dict[str, bytes]]:
+    """Each scenario's bundle as the project's writer makes it (once), as {path: bytes}."""
+    from reports.verify import read_bundle
+    from tests.reports.scenario_bundles import scenario_bundle
+
+    keys = SigningKeys.generate()
+    return {name: read_bundle(scenario_bundle(name, folder, keys)) for name in ("compliant", *FAULTS)}
+
+
+def _digests(data: bytes) -> dict[str, object]:
+    import hashlib
+
+    return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "sm3": hashlib.new("sm3", data).hexdigest()}
+
+
+def signed(base: dict[str, bytes], keys: SigningKeys, created_at: datetime, top: str) -> bytes:
+    """`base` signed by `keys` at `created_at`: the hospital's keys in keys/, attestation and manifest re-signed,
+    packed as a .tar.gz the way reports.bundle.write_tarball packs one."""
+    files = dict(base)
+    public = keys.public()
+    files[KEY_ED25519] = ed25519_public_pem(public.ed25519)
+    files[KEY_SM2] = public.sm2.pem()
+    envelope = json.loads(files[attestation.ATTESTATION])
+    predicate = json.loads(base64.b64decode(envelope["payload"]))["predicate"]
+    others = {rel: data for rel, data in files.items() if rel not in UNSIGNED and rel != attestation.ATTESTATION}
+    files[attestation.ATTESTATION] = attestation.sign(attestation.statement(others, predicate), keys.ed25519)
+    manifest = json.loads(files[MANIFEST])
+    manifest["created_at"] = created_at.isoformat()
+    ed, sm2 = public.fingerprints()
+    manifest["signer"].update({"ed25519": ed, "sm2": sm2, "ephemeral": False})
+    for rel in (KEY_ED25519, KEY_SM2, attestation.ATTESTATION):
+        manifest["files"][rel] = _digests(files[rel])
+    raw = dump_json(manifest)
+    files[MANIFEST] = raw
+    files[SIG_ED25519] = keys.ed25519.sign(raw)
+    files[SIG_SM2] = keys.sm2.sign(raw)
+    out = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=6) as gz, \
+            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for rel in sorted(files):
+            info = tarfile.TarInfo(f"{top}/{rel}")
+            info.size, info.mode = len(files[rel]), 0o644
+            tar.addfile(info, io.BytesIO(files[rel]))
+    return out.getvalue()
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextlib.contextmanager
+def database(url: str | None) -> Iterator[str]:
+    if url:
+        yield url
+        return
+    from tests.daemons import postgres
+
+    with postgres(Path(tempfile.gettempdir())) as port:  # it makes (and removes) a cluster folder of its own
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   (n={len(ordered)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--hospitals", type=int, default=1000)
+    parser.add_argument("--bundles", type=int, default=52, help="bundles per hospital (weekly: 52 is a year)")
+    parser.add_argument("--database", help="an existing PostgreSQL (default: start one from Debian's packages)")
+    parser.add_argument("--queries", type=int, default=40, help="runs of each query for the percentiles")
+    parser.add_argument("--workers", type=int, default=1, help="intake processes (>1: the bundles are made first, "
+                        "into a spool folder, then taken in by this many processes at once)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="ihcheck-bench-registry-"))
+    try:
+        with database(args.database) as url:
+            run(args, work, url)
+    finally:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)  # the stored bundles: hundreds of MB at a province's scale
+
+
+def run(args: argparse.Namespace, work: Path, url: str) -> None:
+    from ihcheck.registry.settings import configure, migrate
+
+    os.environ.setdefault("IHCHECK_REGISTRY_UPLOADS_PER_HOUR", "1000000")
+    configure(data=work / "data", database=url)
+    migrate()
+    from ihcheck.registry.services import enrol
+
+    bases = base_contents(work / "scenarios")
+    now = datetime.now(UTC)
+    first_week = now - timedelta(weeks=args.bundles)
+    rng = random.Random(20261206)
+    cities = ("广州", "深圳", "佛山", "东莞", "珠海", "汕头", "湛江", "江门", "惠州", "肇庆")
+    total = args.hospitals * args.bundles
+    print(f"registry benchmark: {args.hospitals} hospitals × {args.bundles} bundles = {total} into {url.split('@')[-1]}"
+          f"; load average before {os.getloadavg()[0]:.2f}", flush=True)
+    hospitals = []
+    started = time.perf_counter()
+    for n in range(args.hospitals):
+        keys = SigningKeys.generate()
+        hospital = enrol.enrol_hospital(name=f"模拟互联网医院 {n:04d}", uscc=f"91440101MA{n:08d}",
+                                        city=cities[n % len(cities)], actor="bench",
+                                        registered_on=date(2026, 1, 1) + timedelta(days=n % 300))
+        enrol.add_key(hospital, " ".join(keys.public().fingerprints()), actor="bench",
+                      valid_from=first_week - timedelta(days=1))
+        hospitals.append((hospital, keys))
+    print(f"  enrolled {args.hospitals} hospitals and keys in {time.perf_counter() - started:.1f} s", flush=True)
+
+    if args.workers > 1:
+        parallel_intake(args, work, url, bases, hospitals, first_week, rng)
+    else:
+        serial_intake(args, bases, hospitals, first_week, rng)
+    query(args, hospitals, rng)
+
+
+def parallel_intake(args: argparse.Namespace, work: Path, url: str, bases: dict[str, dict[str, bytes]],
+                    hospitals: list[tuple[Any, SigningKeys]], first_week: datetime, rng: random.Random) -> None:
+    """Bundles made first into a spool folder, then taken in by N processes at once (as N workers would)."""
+    import multiprocessing
+
+    spool = work / "spool"
+    spool.mkdir()
+    order = []
+    for week in range(args.bundles):
+        for hospital, keys in hospitals:
+            scenario = FAULTS[rng.randrange(len(FAULTS))] if rng.random() < 0.2 else "compliant"
+            path = spool / f"{hospital.uscc}-{week:02d}.tar.gz"
+            path.write_bytes(signed(bases[scenario], keys, first_week + timedelta(weeks=week,
+                                                                                  minutes=rng.randrange(600)),
+                                    path.name.removesuffix(".tar.gz")))
+            order.append(str(path))
+    print(f"  {len(order)} bundles made into {spool}; taking them in with {args.workers} processes", flush=True)
+    context = multiprocessing.get_context("spawn")
+    started = time.perf_counter()
+    with context.Pool(args.workers) as pool:
+        results = pool.starmap(_worker, [(str(work / "data"), url, order[i::args.workers])
+                                         for i in range(args.workers)])
+    wall = time.perf_counter() - started
+    cpu = sum(r[1] for r in results)
+    print(f"intake: {len(order)} bundles in {wall:.1f} s with {args.workers} processes = "
+          f"{len(order) / wall:.1f} bundles/s wall, {len(order) / cpu:.1f} per CPU second; "
+          f"peak RSS of a worker {max(r[2] for r in results):.0f} MB", flush=True)
+
+
+def _worker(data: str, url: str, paths: list[str]) -> tuple[int, float, float]:
+    """One intake process: Django configured on the same database and storage, bundles taken in by file."""
+    from ihcheck.registry.settings import configure
+
+    configure(data=Path(data), database=url)
+    from ihcheck.registry.models import Hospital
+    from ihcheck.registry.services import intake
+
+    cpu0 = time.process_time()
+    for path in paths:
+        uscc = Path(path).name.rsplit("-", 1)[0]
+        taken = intake.take(Path(path).read_bytes(), name=Path(path).name, via="http", actor="bench",
+                            hospital=Hospital.objects.get(uscc=uscc))
+        assert taken.created
+    return len(paths), time.process_time() - cpu0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def serial_intake(args: argparse.Namespace, bases: dict[str, dict[str, bytes]],
+                  hospitals: list[tuple[Any, SigningKeys]], first_week: datetime, rng: random.Random) -> None:
+    """Each bundle made, then taken in and timed, one at a time: memory shows whether intake keeps anything."""
+    from ihcheck.registry.services import intake
+
+    total = args.hospitals * args.bundles
+    intake_wall = intake_cpu = 0.0
+    quarters = {max(1, total * q // 4) for q in (1, 2, 3, 4)}
+    done = 0
+    cpu0 = time.process_time()
+    for week in range(args.bundles):  # a week at a time across the province, as uploads would arrive
+        for hospital, keys in hospitals:
+            scenario = FAULTS[rng.randrange(len(FAULTS))] if rng.random() < 0.2 else "compliant"
+            data = signed(bases[scenario], keys, first_week + timedelta(weeks=week, minutes=rng.randrange(600)),
+                          f"{hospital.uscc}-{week:02d}")
+            t0, c0 = time.perf_counter(), time.process_time()
+            taken = intake.take(data, name=f"{hospital.uscc}-{week:02d}.tar.gz", via="http", actor="bench",
+                                hospital=hospital)
+            intake_wall += time.perf_counter() - t0
+            intake_cpu += time.process_time() - c0
+            assert taken.created
+            done += 1
+            if done in quarters:
+                print(f"  {done:6d} taken in: {done / intake_wall:6.1f} bundles/s (intake only), "
+                      f"RSS {rss_mb():6.0f} MB", flush=True)
+    print(f"intake: {done} bundles in {intake_wall:.1f} s of intake = {done / intake_wall:.1f} bundles/s wall, "
+          f"{done / intake_cpu:.1f} bundles/s per CPU second; whole run CPU {time.process_time() - cpu0:.0f} s; "
+          f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB", flush=True)
+
+
+def query(args: argparse.Namespace, hospitals: list[tuple[Any, SigningKeys]], rng: random.Random) -> None:
+    from ihcheck.registry.services import queries
+
+    province = []
+    for _ in range(args.queries):
+        t0 = time.perf_counter()
+        rows = queries.province()
+        province.append(time.perf_counter() - t0)
+    assert len(rows) == args.hospitals
+    print(f"province query ({len(rows)} hospitals, verdict per rule):  {percentiles(province)}")
+    history = []
+    for _ in range(args.queries):
+        hospital = rng.choice(hospitals)[0]
+        t0 = time.perf_counter()
+        timeline = queries.history(hospital.uscc)
+        history.append(time.perf_counter() - t0)
+    assert len(timeline["bundles"]) == args.bundles
+    print(f"hospital history ({args.bundles} bundles, refusals, anchors, keys): {percentiles(history)}")
+    print(f"load average after {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

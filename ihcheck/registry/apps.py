@@ -1,0 +1,10 @@
+"""The Django app of the registry (label `registry`)."""
+
+from django.apps import AppConfig
+
+
+class RegistryConfig(AppConfig):
+    name = "ihcheck.registry"
+    label = "registry"
+    verbose_name = "ihcheck registry 证据登记"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,127 @@
+"""Audit-trail anchoring: every signed head a hospital submits is kept, and each is checked to extend the last
+anchored head that was not itself flagged. With the records since (or the whole log) sent along, extension is
+proven by the trail verifier (probes.trail); a head alone proves it only when it is the same head, and a head
+behind the anchored one is flagged at once. This is what lets 只增不改 (append-only) be checked from outside.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from checker.errors import InputError
+from ihcheck.registry.models import Bundle, Hospital, TrailAnchor
+from ihcheck.registry.services import actions
+from ihcheck.registry.services.enrol import key_valid_at
+from ihcheck.registry.services.intake import Refused
+
+
+def last_trusted(hospital: Hospital) -> TrailAnchor | None:
+    """The last anchor not flagged: what a new head must extend."""
+    return TrailAnchor.objects.filter(hospital=hospital).exclude(extends=False).order_by("-id").first()
+
+
+def _judge_head(previous: TrailAnchor | None, head: str, last_seq: int | None) -> tuple[bool | None, str]:
+    if previous is None:
+        return True, ""
+    if last_seq is None or previous.last_seq is None:
+        return (True, "") if head == previous.head else (None, "no seq to compare with the anchored head")
+    if last_seq < previous.last_seq:
+        return False, (f"the trail ends at seq {last_seq}, before the anchored seq {previous.last_seq} "
+                       f"(head {previous.head[:16]}…): records were removed or the trail was replaced")
+    if last_seq == previous.last_seq:
+        if head == previous.head:
+            return True, ""
+        return False, (f"seq {last_seq} now hashes to {head[:16]}…, anchored as {previous.head[:16]}…: "
+                       "the trail was rewritten")
+    return None, (f"the trail went on from seq {previous.last_seq} to {last_seq}: extension not provable from a "
+                  "head alone (send the log with the head)")
+
+
+def _judge_log(previous: TrailAnchor | None, log: bytes, statement: dict[str, Any]) -> tuple[bool, str]:
+    """Verify the records sent: a continuation from the anchored head, or the whole log passing through it."""
+    from probes.trail import GENESIS, verify_stream
+
+    head, last_seq = str(statement["head"]), statement.get("last_seq")
+    chunks = [log[i:i + (1 << 20)] for i in range(0, len(log), 1 << 20)]
+    if previous is not None and log.startswith(b'{"prev":"' + previous.head.encode() + b'"'):
+        check = verify_stream(chunks, source="trail", prev=previous.head, expect_head=head)
+        if check.broken is not None:
+            return False, f"the records sent after the anchored head do not verify: {check.broken.describe()}"
+        return True, ""
+    seen: dict[str, str] = {}
+    anchored_seq = previous.last_seq if previous is not None else None
+
+    def note(record: dict[str, Any]) -> None:
+        if record.get("seq") == anchored_seq:
+            seen["hash"] = str(record.get("hash"))
+
+    check = verify_stream(chunks, source="trail", prev=str(statement.get("prev") or GENESIS), expect_head=head,
+                          on_record=note)
+    if check.broken is not None:
+        return False, f"the log sent does not verify: {check.broken.describe()}"
+    if check.last_seq != last_seq:
+        return False, f"the log sent ends at seq {check.last_seq}, the statement says {last_seq}"
+    if previous is None:
+        return True, ""
+    if "hash" not in seen:
+        return False, (f"the log sent holds no record seq {anchored_seq} (the anchored head): records were removed "
+                       "or the trail was replaced")
+    if seen["hash"] != previous.head:
+        return False, (f"record seq {anchored_seq} now hashes to {seen['hash'][:16]}…, anchored as "
+                       f"{previous.head[:16]}…: the trail was rewritten")
+    return True, ""
+
+
+def submit_head(hospital: Hospital, envelope: Any, *, actor: str, log: bytes | None = None) -> TrailAnchor:
+    """Verify a signed head (reports.trail_head) with the hospital's keys valid when it was stated, and anchor it."""
+    from reports import trail_head
+
+    try:
+        when = trail_head.stated_at(envelope)
+        if when is None:
+            raise InputError("trail head: no stated_at")
+        pinned = {p for k in hospital.keys.all() if key_valid_at(k, when) for p in k.fingerprints()}
+        head = trail_head.verify(envelope, pinned)
+        if log is not None and len(log) > int(settings.IHCHECK_MAX_UPLOAD_BYTES):
+            raise InputError(f"trail log: more than {settings.IHCHECK_MAX_UPLOAD_BYTES} bytes")
+    except InputError as exc:
+        actions.record("refuse", actor, hospital=hospital, source="trail head", reason=str(exc))
+        raise Refused(str(exc)) from None
+    statement = head.statement
+    with transaction.atomic():
+        previous = last_trusted(hospital)
+        extends: bool | None
+        if log is not None:
+            extends, problem = _judge_log(previous, log, statement)
+        else:
+            extends, problem = _judge_head(previous, head.head, statement.get("last_seq"))
+        anchor = TrailAnchor.objects.create(
+            hospital=hospital, head=head.head, records=statement.get("records"), last_seq=statement.get("last_seq"),
+            stated_at=head.stated_at, source="head", previous=previous, extends=extends, problem=problem,
+            statement=json.loads(json.dumps(envelope)))
+        actions.record("anchor" if extends is not False else "anchor.flag", actor, hospital=hospital,
+                       head=head.head, last_seq=statement.get("last_seq"), extends=extends, problem=problem)
+    return anchor
+
+
+def anchor_from_bundle(bundle: Bundle, *, actor: str) -> TrailAnchor | None:
+    """A verified bundle's trail head (facts.pilot.trail) is anchored too, and judged like a head alone."""
+    if not bundle.trail_head:
+        return None
+    with transaction.atomic():
+        previous = last_trusted(bundle.hospital)
+        if previous is not None and previous.head == bundle.trail_head:
+            return previous
+        extends, problem = _judge_head(previous, bundle.trail_head, bundle.trail_last_seq)
+        anchor = TrailAnchor.objects.create(
+            hospital=bundle.hospital, head=bundle.trail_head, last_seq=bundle.trail_last_seq,
+            stated_at=bundle.signed_at, source="bundle", bundle=bundle, previous=previous, extends=extends,
+            problem=problem)
+        if extends is False:
+            actions.record("anchor.flag", actor, hospital=bundle.hospital, head=bundle.trail_head,
+                           bundle=bundle.digest, problem=problem)
+    return anchor

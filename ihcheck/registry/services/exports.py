@@ -1,0 +1,104 @@
+"""Exports of the province table (CSV, xlsx) and a hospital's OSCAL assessment-results (reports.oscal).
+
+Every cell that came from a hospital or a bundle is written as text, never a formula: CSV cells that a
+spreadsheet would read as one (starting with = + - @, a tab or a carriage return) get a leading apostrophe
+(OWASP "CSV Injection"), and xlsx cells are typed as strings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ihcheck.registry.models import Bundle
+from ihcheck.registry.services import actions, queries
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+COLUMNS = ("uscc", "name", "city", "licence", "registered_on", "signed_at", "age_days", "catalogue_version",
+           "older_catalogue", "worst", "failing", "stale", "trail_flagged", "key_revoked", "bundle")
+HEADINGS = ("统一社会信用代码 USCC", "名称 name", "城市 city", "执业许可证 licence", "执业登记 registered",
+            "签名时间 signed at", "天数 age (days)", "规则目录 catalogue", "旧目录 older catalogue",
+            "最差结论 worst", "不合格规则 failing rules", "逾期未报 stale", "留痕链断 trail flagged",
+            "密钥已吊销 key revoked", "证据包 bundle (manifest SHA-256)")
+
+
+def text_cell(value: Any) -> str:
+    """A value as inert text for a spreadsheet (OWASP CSV-injection rule)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        value = " ".join(str(v) for v in value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _rows(city: str | None) -> tuple[list[str], list[list[str]]]:
+    table = queries.province(city=city)
+    rules = sorted({r for row in table for r in row.get("rules", {})})
+    heading = [*HEADINGS, *rules]
+    body = [[text_cell(row.get(c)) for c in COLUMNS] + [text_cell(row["rules"].get(r, "")) for r in rules]
+            for row in table]
+    return heading, body
+
+
+def province_csv(*, actor: str, city: str | None = None) -> str:
+    heading, body = _rows(city)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(heading)
+    writer.writerows(body)
+    actions.record("export", actor, format="csv", city=city, rows=len(body))
+    return buffer.getvalue()
+
+
+def province_xlsx(*, actor: str, city: str | None = None) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    heading, body = _rows(city)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "province 全省"
+    sheet.append(heading)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for number, row in enumerate(body, start=2):
+        for column, value in enumerate(row, start=1):
+            cell = sheet.cell(row=number, column=column)
+            cell.value = value
+            cell.data_type = "s"  # a string, whatever it starts with: openpyxl would otherwise take "=…" as a formula
+    sheet.freeze_panes = "C2"
+    out = io.BytesIO()
+    book.save(out)
+    actions.record("export", actor, format="xlsx", city=city, rows=len(body))
+    return out.getvalue()
+
+
+def oscal(uscc: str, *, actor: str, digest: str | None = None) -> str:
+    """OSCAL assessment-results of a hospital's latest (or the named) bundle, re-verified from storage."""
+    from django.core.files.storage import default_storage
+
+    from checker.errors import InputError
+    from reports.load import BundleInvalid, load_bundle
+    from reports.oscal import render_oscal
+
+    hospital = queries.hospital(uscc)
+    bundle = (Bundle.objects.filter(hospital=hospital, digest=digest).first() if digest
+              else hospital.latest_bundle)
+    if bundle is None:
+        raise InputError(f"hospital: {hospital.uscc} has no verified bundle")
+    with default_storage.open(bundle.blob, "rb") as handle, tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bundle.tar.gz"
+        path.write_bytes(handle.read())
+        try:
+            loaded = load_bundle(path, pinned=bundle.key.fingerprints())
+        except BundleInvalid as exc:
+            raise InputError(f"{bundle.blob}: the stored bundle no longer verifies: {exc}") from None
+    actions.record("export", actor, hospital=hospital, format="oscal", bundle=bundle.digest)
+    return render_oscal(loaded)
