@@ -63,7 +63,7 @@ def load_bundle(path: str | Path, pinned: set[str] | None = None,
     """Verify a bundle, then read it; raises BundleInvalid when it does not verify."""
     path = Path(path)
     files = read_bundle(path)
-    verification = verify_content(files, str(path), pinned, keyring)
+    verification = verify_content(files, str(path), pinned, keyring, bind_hospital=True)  # --keyring names hospitals
     if not verification.ok:
         raise BundleInvalid(verification)
     observations = {}

@@ -188,7 +188,7 @@ UNPINNED_ZH = "未比对登记公钥：签名只证明证据包完整，不能�
 
 
 def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | None = None,
-                   keyring: dict[str, set[str]] | None = None) -> Verification:
+                   keyring: dict[str, set[str]] | None = None, *, bind_hospital: bool = False) -> Verification:
     from reports.keys import SM2_DEFAULT_ID, Sm2PublicKey, ed25519_fingerprint, ed25519_public_from_pem
 
     if keyring:
@@ -279,9 +279,10 @@ def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | No
     _consistency(content, v)
     if v.problems:
         return v
-    # 5b. a hospital's registered key signs only that hospital's bundles: the name a bundle gives itself must be
-    # the keyring's name for its signer (hospital B's key on a bundle naming hospital A is refused)
-    named = hospital_named(content)
+    # 5b. a hospital's registered key signs only that hospital's bundles: with a keyring of hospitals by name
+    # (`--keyring`), the name a bundle gives itself must be its signer's (hospital B's key on a bundle naming
+    # hospital A is refused). The registry binds by enrolment instead (its keyring names a USCC and a key).
+    named = hospital_named(content) if bind_hospital else None
     if v.registered_as is not None and named is not None and named != v.registered_as:
         return fail("key", KEY_ED25519, f"names the hospital {named!r}, but its signer's key is registered to "
                     f"{v.registered_as!r}: a hospital's key signs only its own bundles")
@@ -401,4 +402,4 @@ def _hosts_agree(content: dict[str, bytes], facts: Any, v: Verification) -> bool
 def verify_bundle(path: str | Path, pinned: set[str] | None = None,
                   keyring: dict[str, set[str]] | None = None) -> Verification:
     path = Path(path)
-    return verify_content(read_bundle(path), str(path), pinned, keyring)
+    return verify_content(read_bundle(path), str(path), pinned, keyring, bind_hospital=True)
