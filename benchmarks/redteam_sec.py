@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -82,19 +83,26 @@ def remediate_cases() -> list[Case]:
                 return _executed(made, mark)
             write(w / "hosts.yml", "all:\n  vars:\n    inventory_secret: INVENTORY-SECRET-S3cr3tRedTeam\n  hosts:\n"
                   + "".join(f"    {json.dumps(n)}: {{ansible_connection: local}}\n" for n in names
-                            if "{" not in n and "\n" not in n) + "    localhost: {ansible_connection: local}\n")
+                            if re.fullmatch(r"[A-Za-z0-9.:-]+", n) and n != "localhost")
+                  + "    localhost: {ansible_connection: local}\n")
             playbook = str(Path(sys.executable).with_name("ansible-playbook"))
             outs = []
+            # --check runs the manual steps whose messages carry the payloads (become off, this interpreter)
+            codes = []
             for extra in (["--list-hosts"], ["--list-tasks"], ["--check", "--tags", "L3-CES1-08,L3-CES1-18",
-                                                               "-e", "ansible_become=false"]):
+                                                               "-e", "ansible_become=false", "-e",
+                                                               "ansible_python_interpreter=/usr/bin/python3"]):
                 try:
                     done = subprocess.run([playbook, "-i", str(w / "hosts.yml"), str(w / "pb.yml"), *extra], cwd=w,
                                           capture_output=True, text=True, timeout=120,
                                           env={**os.environ, "HOME": str(w / "home"), "ANSIBLE_NOCOLOR": "1"})
                     outs.append(done.stdout + done.stderr)
+                    codes.append(done.returncode)
                 except subprocess.TimeoutExpired:
                     return Run(None, "", "ansible-playbook hung", 120.0)
             run = Run(made.code, "\n".join(outs), made.err, made.seconds)
+            if any(codes) or "manual step" not in outs[-1]:
+                run.outcome = "wrong exit"  # the playbook did not run to the tasks holding the host's values
             return _executed(run, mark)
         return run
 
