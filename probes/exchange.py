@@ -30,7 +30,7 @@ def plan(endpoint: ExchangeEndpoint) -> tuple[Request, Interpret]:
     if e.protocol == "dicom":
         assert e.address is not None and e.called_ae_title is not None
         calling, called = e.calling_ae_title, e.called_ae_title
-        req = dicom.request(e.address, e.target_port, calling=calling, called=called, timeout=timeout)
+        req = _over_tls(dicom.request(e.address, e.target_port, calling=calling, called=called, timeout=timeout), e)
         return req, lambda reply: dicom.interpret(reply, req.target, calling, called)
     if e.protocol == "hl7v2":
         assert e.address is not None and e.receiving_application is not None
@@ -38,7 +38,7 @@ def plan(endpoint: ExchangeEndpoint) -> tuple[Request, Interpret]:
                                receiving_application=e.receiving_application,
                                receiving_facility=e.receiving_facility, message_type=e.message_type,
                                processing_id=e.processing_id, version=e.hl7_version)
-        req = hl7.request(e.address, e.target_port, message, timeout=timeout)
+        req = _over_tls(hl7.request(e.address, e.target_port, message, timeout=timeout), e)
         return req, lambda reply: hl7.interpret(reply, req.target, message)
     if e.protocol == "fhir":
         assert e.url is not None
@@ -52,6 +52,16 @@ def plan(endpoint: ExchangeEndpoint) -> tuple[Request, Interpret]:
     assert e.address is not None
     req = tls.request(e.address, e.target_port, server_name=e.server_name, cafile=e.ca_file, timeout=timeout)
     return req, lambda reply: tls.interpret(reply, req.target)
+
+
+def _over_tls(request: Request, e: ExchangeEndpoint) -> Request:
+    """MLLP or DICOM inside TLS when the endpoint says so, verified against its CA and name (its address by
+    default): the same dialogue, encrypted in transit."""
+    if not e.tls:
+        return request
+    return request.model_copy(update={"tls": True, "tls_cafile": e.ca_file,
+                                      "tls_server_name": e.server_name or e.address,
+                                      "label": f"{request.label} over TLS"})
 
 
 def prove(session: Session, endpoint: ExchangeEndpoint) -> ObservedExchange:

@@ -13,6 +13,10 @@ emergency plans). A hospital keeps them in a folder named by the inventory varia
       - file: application-form.pdf
         items: [application-form]
         issued: 2026-09-25
+      - file: mlps-certificate.pdf
+        items: [mlps-certificate]
+        issued: 2025-06-01
+        submitted: 2026-06-03   # the yearly submission to the platform (三.2(4)) is judged by this date
       - file: emergency-plans.pdf
         items: [plan-power-loss, plan-network-loss, plan-equipment-failure, plan-security-incident]
 
@@ -45,6 +49,7 @@ class _Entry(BaseModel):
     title: str | None = None
     issued: date | None = None
     expires: date | None = None
+    submitted: date | None = None  # the last submission to the platform: the yearly MLPS scans are judged by it
 
     @field_validator("items", mode="before")
     @classmethod

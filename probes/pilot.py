@@ -26,7 +26,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from checker.errors import InputError
-from probes.facts.pilot import Physician, Roster, Source, SqlQuery, Title, Visit, Visits, Whitelist
+from probes.facts.pilot import (
+    Physician,
+    Roster,
+    Source,
+    SqlQuery,
+    Title,
+    Visit,
+    Visits,
+    Whitelist,
+    WhitelistChange,
+)
 from probes.sql import QueryOutput, Scrub, check_select, run_query
 from probes.tables import (
     NOTHING,
@@ -66,6 +76,8 @@ ROSTER_COLUMNS: tuple[Column, ...] = (
     Column(id="whitelist_since", zh="白名单状态日期", en="whitelist status date",
            aliases=("白名单日期", "whitelist date")),
     Column(id="specialties", zh="专业", en="specialties", aliases=("首诊专业", "specialty")),
+    # "2026-01-05 在册; 2026-06-30 移出": each change of status, so a past visit is judged as the list stood then
+    Column(id="whitelist_history", zh="白名单历史", en="whitelist history", required=False),
 )
 
 VISIT_COLUMNS: tuple[Column, ...] = (
@@ -200,8 +212,37 @@ def physicians_from(table: Table, as_of: date, pseudonym: Pseudonymiser) -> tupl
             title=_lookup(table, row, COL["title"], _TITLES), practice_since=dates["practice_since"],
             online_followup_since=dates["online_followup_since"], training_passed_on=dates["training_passed_on"],
             whitelist_status=status, whitelist_since=dates["whitelist_since"],
-            specialties=tuple(s.strip() for s in _SPLIT.split(specialties) if s.strip())))
+            specialties=tuple(s.strip() for s in _SPLIT.split(specialties) if s.strip()),
+            whitelist_history=_history(table, row, as_of)))
     return tuple(result)
+
+
+_HISTORY_ENTRY = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(\S+)$")
+
+
+def _history(table: Table, row: Row, as_of: date) -> tuple[WhitelistChange, ...]:
+    """The 白名单历史 cell: `DATE STATUS` entries separated by ; or ；, in order; InputError on anything else."""
+    column = COL["whitelist_history"]
+    text = _cell(table, row, column, parse_text)
+    if not text:
+        return ()
+    changes: list[WhitelistChange] = []
+    for entry in (e.strip() for e in re.split(r"[;；]", text) if e.strip()):
+        match = _HISTORY_ENTRY.match(entry)
+        status = _WHITELIST.get(match.group(2).casefold()) if match else None
+        if match is None or status is None:
+            raise cell_error(table, row, column, f"expected 'YYYY-MM-DD STATUS' entries separated by ';', got "
+                             f"{entry!r}")
+        try:
+            on = date.fromisoformat(match.group(1))
+        except ValueError as exc:
+            raise cell_error(table, row, column, f"{entry!r}: {exc}") from None
+        if on > as_of:
+            raise cell_error(table, row, column, f"{on.isoformat()} is after the check date {as_of.isoformat()}")
+        if changes and on < changes[-1].on:
+            raise cell_error(table, row, column, f"{entry!r} is earlier than the entry before it")
+        changes.append(WhitelistChange(on=on, status=status))
+    return tuple(changes)
 
 
 def _age(value: Cell) -> int | None:

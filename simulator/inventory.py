@@ -7,6 +7,7 @@ roles, power and uplinks itself and only compares with what is declared here.
 
     all.vars    ansible_user, ansible_ssh_private_key_file, ansible_ssh_common_args,
                 ihcheck_known_hosts, ihcheck_simulated_identities, ihcheck_echo_url,
+                ihcheck_simulated_separate_servers (the containers, one kernel, stand for separate servers),
                 ihcheck_documents_dir (simulated materials, see simulator/simulated_materials.py),
                 ihcheck_programmes (only when the spec declares `pilot:`, see simulator/pilot_records.py)
     host vars   ansible_host, ihcheck_role (list), ihcheck_measure_endpoint (application
@@ -28,7 +29,7 @@ import yaml
 
 from simulator import pilot_records
 from simulator.power import BMC_PORT
-from simulator.render import PLATFORM_CA, PUSH_LOG, mlps_evidence_path
+from simulator.render import HOSPITAL_CA, PLATFORM_CA, PUSH_LOG, mlps_evidence_path
 
 if TYPE_CHECKING:
     from simulator.deployment import Deployment
@@ -43,15 +44,19 @@ AV_ENDPOINTS: dict[str, tuple[str, int, str, str | None]] = {
 
 
 # What a hospital would declare for each simulated hospital service: the exchanges it offers.
+# Medical data travels over TLS (DICOM and MLLP inside TLS, FHIR over https), verified against the hospital CA the
+# hosts are given; the ECG system's health endpoint, which carries no medical data, stays on plain HTTP.
+TRUST = {"ca_file": HOSPITAL_CA}
 HOSPITAL_EXCHANGES: dict[str, list[dict[str, Any]]] = {
-    "pacs": [{"name": "pacs", "system": "pacs", "protocol": "dicom", "port": 104, "called_ae_title": "PACS"},
+    "pacs": [{"name": "pacs", "system": "pacs", "protocol": "dicom", "port": 104, "called_ae_title": "PACS",
+              "tls": True, **TRUST},
              {"name": "pathology", "system": "pathology", "protocol": "dicom", "port": 11112,
-              "called_ae_title": "PATHOLOGY"}],
+              "called_ae_title": "PATHOLOGY", "tls": True, **TRUST}],
     "his": [{"name": "his", "system": "his", "protocol": "hl7v2", "port": 2575, "receiving_application": "HIS",
-             "receiving_facility": "SIMHOSPITAL"},
+             "receiving_facility": "SIMHOSPITAL", "tls": True, **TRUST},
             {"name": "lis", "system": "lis", "protocol": "hl7v2", "port": 2576, "receiving_application": "LIS",
-             "receiving_facility": "SIMHOSPITAL"},
-            {"name": "emr", "system": "emr", "protocol": "fhir", "url": "http://{address}/fhir"},
+             "receiving_facility": "SIMHOSPITAL", "tls": True, **TRUST},
+            {"name": "emr", "system": "emr", "protocol": "fhir", "url": "https://{address}/fhir", **TRUST},
             {"name": "ecg", "system": "ecg", "protocol": "http", "url": "http://{address}/ecg/health",
              "expect_status": 200, "expect_text": "ECG OK"}],
 }
@@ -144,6 +149,9 @@ def build(deployment: Deployment) -> dict[str, Any]:
                                            "-o StrictHostKeyChecking=yes",
                 "ihcheck_known_hosts": str(deployment.known_hosts),
                 "ihcheck_simulated_identities": str(deployment.identities),
+                # The scenario's containers share the test machine's kernel; each stands for a separate server of
+                # the simulated hospital. Declared, so the checker counts them apart and says "simulated".
+                "ihcheck_simulated_separate_servers": True,
                 "ihcheck_echo_url": deployment.echo_url,
                 "ihcheck_documents_dir": str(deployment.state / "documents"),
             },

@@ -28,7 +28,10 @@ from probes.trail import TrailWriter
 DATABASE = "his"
 ROLE = "ihcheck_ro"
 AUDIT_LOG = "/ihc/pilot/audit.jsonl"
-HOSPITAL = "首都医科大学附属北京儿童医院 (simulated)"
+# The simulated deployment stands for one of the hospitals the approval names (the pilot's rules judge no other);
+# its roster and visits say plainly that they are simulated (模拟医师…).
+HOSPITAL = "首都医科大学附属北京儿童医院"
+HEAD_FILE = "audit.head"  # the head the simulated hospital kept when it wrote the log: its anchored head
 SPECIALTIES = ("儿童生长发育", "儿童营养", "儿童皮肤疾病")
 
 ROSTER_HEADER = ("姓名", "执业证书编码", "职称", "独立执业起始日期", "互联网复诊起始日期", "培训考核通过日期",
@@ -145,12 +148,14 @@ def audit_events() -> list[dict[str, Any]]:
     return [record for _, record in sorted(events, key=lambda e: e[0])]
 
 
-def write_audit_log(path: Path, edited_seq: int | None) -> None:
+def write_audit_log(path: Path, edited_seq: int | None) -> str:
+    """Write the log; returns the head as written (what a hospital keeps elsewhere, or hands to the platform)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as out:
         writer = TrailWriter(out)
         for fields in audit_events():
             writer.append(**fields)
+    head = writer.head
     if edited_seq is not None:  # changed after the fact: its `at` an hour later, its hash left as written
         lines = path.read_bytes().splitlines(keepends=True)
         line = lines[edited_seq - 1]
@@ -158,6 +163,7 @@ def write_audit_log(path: Path, edited_seq: int | None) -> None:
         hour = int(line[start + 11:start + 13])
         lines[edited_seq - 1] = line[:start + 11] + f"{(hour + 1) % 24:02d}".encode() + line[start + 13:]
         path.write_bytes(b"".join(lines))
+    return head
 
 
 def write(state: Path, database_box: Path, audit_box: Path, today: date, *, lapsed: bool,
@@ -176,9 +182,16 @@ def write(state: Path, database_box: Path, audit_box: Path, today: date, *, laps
     (database_box / "pilot").mkdir(parents=True, exist_ok=True)
     (database_box / "pilot" / "visits.sql").write_text(visits_sql(password), encoding="utf-8")
     (database_box / "pilot" / "pgpass").write_text(f"127.0.0.1:5432:{DATABASE}:{ROLE}:{password}\n")
-    write_audit_log(audit_box / "pilot" / "audit.jsonl", edited_seq)
+    head = write_audit_log(audit_box / "pilot" / "audit.jsonl", edited_seq)
+    (folder / HEAD_FILE).write_text(head + "\n", encoding="ascii")
     return PilotFiles(roster=roster, key=key, password=password,
                       lapsed=("110000201001010006", "110000201001010007") if lapsed else (), edited_seq=edited_seq)
+
+
+def _anchored_head(state: Path) -> dict[str, str]:
+    """The head the simulated hospital kept when it wrote its log (none before the records are written)."""
+    path = state / "pilot" / HEAD_FILE
+    return {"head": path.read_text(encoding="ascii").strip()} if path.exists() else {}
 
 
 def programme(state: Path, database_host: str, audit_host: str) -> dict[str, Any]:
@@ -187,5 +200,5 @@ def programme(state: Path, database_host: str, audit_host: str) -> dict[str, Any
             "roster": {"file": str(state / "pilot" / "roster.csv")},
             "visits": {"query": {"host": database_host, "database": DATABASE, "user": ROLE, "address": "127.0.0.1",
                                  "sql": VISITS_QUERY}},
-            "audit_log": {"host": audit_host, "path": AUDIT_LOG},
+            "audit_log": {"host": audit_host, "path": AUDIT_LOG} | _anchored_head(state),
             "pseudonym_key_file": str(state / "pilot" / "pseudonym.key")}

@@ -22,12 +22,13 @@ def _name(common: str) -> x509.Name:
                       x509.NameAttribute(NameOID.COMMON_NAME, common)])
 
 
-def make(folder: Path, address: str, certificate: Literal["valid", "expired"]) -> tuple[Path, Path, Path]:
+def make(folder: Path, address: str, certificate: Literal["valid", "expired"], *, name: str = PLATFORM_NAME,
+         ca_common: str = "ihcheck simulated platform CA") -> tuple[Path, Path, Path]:
     """Write ca.pem, cert.pem and key.pem into `folder`; returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = _name("ihcheck simulated platform CA")
+    ca_name = _name(ca_common)
     ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
           .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=400))
           .not_valid_after(now + timedelta(days=3650))
@@ -39,11 +40,11 @@ def make(folder: Path, address: str, certificate: Literal["valid", "expired"]) -
     key = ec.generate_private_key(ec.SECP256R1())
     since, until = ((now - timedelta(days=1), now + timedelta(days=365)) if certificate == "valid"
                     else (now - timedelta(days=400), now - timedelta(days=30)))
-    cert = (x509.CertificateBuilder().subject_name(_name(PLATFORM_NAME)).issuer_name(ca_name)
+    cert = (x509.CertificateBuilder().subject_name(_name(name)).issuer_name(ca_name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(since).not_valid_after(until)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(PLATFORM_NAME),
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name),
                                                         x509.IPAddress(ipaddress.ip_address(address))]),
                            critical=False)
             .sign(ca_key, hashes.SHA256()))

@@ -28,6 +28,7 @@ READY_TIMEOUT_S = 90
 CHECK_TIMEOUT_S = 5
 BOX_DIR = "boxes"
 PUSH_LOG = "/var/log/ihc-platform-push.log"
+HOSPITAL_CA = "/ihc/hospital-ca.pem"  # inside an inventory host: its trust anchors for the hospital's systems
 PLATFORM_CA = "/ihc/platform-ca.pem"  # inside an application host: its trust anchor for the platform
 
 
@@ -185,6 +186,16 @@ def mlps_evidence_path(state: Path, host: str, unit: str) -> Path:
     return state / "mlps-evidence" / host / f"{unit}.txt"
 
 
+def _hospital_trust(layout: Layout, state: Path) -> None:
+    """Give every inventory host the hospital systems' CAs, as one bundle at HOSPITAL_CA (after all are made)."""
+    bundle = "".join(p.read_text(encoding="ascii") for p in sorted(state.glob("hospital-ca-*.pem")))
+    if not bundle:
+        return
+    for box in layout.boxes.values():
+        if box.kind == "host":
+            (state / BOX_DIR / box.key / "hospital-ca.pem").write_text(bundle, encoding="ascii")
+
+
 def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
     """Write everything the containers and the checker need; returns where it went."""
     if state.exists():
@@ -218,6 +229,11 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
             env |= _database_env(box, spec, layout, db_password)
         if box.kind == "hospital":
             env |= {"IHC_HL7_ACK": spec.hospital[box.key].hl7_ack}
+            # MLLP, DICOM and FHIR over TLS (GB/T 22239 L3-CES1-27): each hospital system its own certificate
+            # for its LAN address, from a hospital CA the application hosts are given (HOSPITAL_CA)
+            ca, _, _ = platform_ca.make(folder / "tls", box.address("lan"), "valid", name=f"{box.key}.hospital.sim",
+                                        ca_common=f"ihcheck simulated hospital CA ({box.key})")
+            shutil.copyfile(ca, state / f"hospital-ca-{box.key}.pem")
         if spec.platform is not None and box.kind == "internet":
             ca, _, _ = platform_ca.make(folder / "platform", box.address("inet"), spec.platform.certificate)
             shutil.copyfile(ca, state / "platform-ca.pem")
@@ -259,6 +275,7 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
         _write_checks(folder, checks)
         (folder / "ready.sh").write_text(_ready_script(checks))
 
+    _hospital_trust(layout, state)
     write_documents(state / "documents", f"模拟互联网医院 simulated hospital ({layout.scenario})", date.today())
     if spec.pilot is not None:
         pilot_records.write(state, state / BOX_DIR / spec.pilot.database, state / BOX_DIR / spec.pilot.audit_host,

@@ -27,8 +27,11 @@ def write_documents(folder: Path, hospital: str, today: date) -> Path:
             continue
         name = f"{item.id}.txt"
         (folder / name).write_text(f"{BANNER}{item.title_zh}\n{item.title_en}\n{hospital}\n", encoding="utf-8")
-        entries.append({"file": name, "items": [item.id], "title": item.title_zh,
-                        "issued": (opened - timedelta(days=10)).isoformat()})
+        entry = {"file": name, "items": [item.id], "title": item.title_zh,
+                 "issued": (opened - timedelta(days=10)).isoformat()}
+        if item.annual:  # the yearly MLPS scans: submitted to the platform on opening (三.2(4))
+            entry["submitted"] = opened.isoformat()
+        entries.append(entry)
     index = {"hospital": hospital, "opened_on": opened.isoformat(), "registered_on": opened.isoformat(),
              "third_party": False, "documents": entries}
     (folder / "materials.yaml").write_text(

@@ -22,12 +22,15 @@ from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Verdic
 from probes.facts import DeploymentFacts
 from probes.facts.pilot import (
     BJ2026_FIRST_VISIT,
+    BJ2026_HOSPITALS,
+    BJ2026_SPECIALTIES,
     EVENT_CONSENT,
     EVENT_END,
     EVENT_PRESCRIPTION,
     EVENT_START,
     EVENT_TERMINATE,
     PilotFacts,
+    Programme,
     Source,
 )
 
@@ -41,6 +44,8 @@ TITLE_RANK: dict[str, int] = {"assistant": 0, "resident": 1, "attending": 2, "as
 CHILD_UNDER = 18  # 未成年人 (under 18): a child's first visit needs a guardian
 MIN_ONLINE_YEARS = 1
 MAX_LISTED = 20  # offending records named in the reason; all of them are in details
+# 六: the approval's period. The hospitals and specialties it names are probes.facts.pilot's BJ2026_*.
+APPROVED_START, APPROVED_END = date(2026, 1, 1), date(2026, 12, 31)
 
 PLAN_ZH = ("根据试点要求,首诊医师应依法取得相应执业资质,具有3年以上独立临床工作经验,且具备主治医师及以上职称。"
            "还需具备1年以上的互联网诊疗复诊临床经验,完成院内互联网诊疗培训并通过考核。")
@@ -61,6 +66,39 @@ def _not_declared(rule_id: str, facts: DeploymentFacts) -> list[Finding] | None:
                 f"the Beijing 2026 first-visit pilot ({BJ2026_FIRST_VISIT}) is not declared in "
                 "ihcheck_programmes: its rules do not apply to this deployment")
     return [Finding(rule_id=rule_id, verdict=Verdict.NOT_APPLICABLE, hosts=all_hosts(facts), **said.reason())]
+
+
+def approved_terms(programme: Programme) -> tuple[tuple[str, ...], date, date, list[Said]]:
+    """The specialties and period a visit is judged against: the declaration's, never wider than the approval's;
+    and each way the declaration goes beyond the approval (an override, reported, never a pass)."""
+    overrides: list[Said] = []
+    extra = [s for s in programme.specialties if s not in BJ2026_SPECIALTIES]
+    if extra:
+        overrides.append(Said(f"声明的专业 {'、'.join(extra)} 超出批复的 {'、'.join(BJ2026_SPECIALTIES)}",
+                              f"declared specialties {', '.join(extra)} beyond the approval's "
+                              f"{', '.join(BJ2026_SPECIALTIES)}"))
+    if programme.start < APPROVED_START or programme.end > APPROVED_END:
+        overrides.append(Said(f"声明的试点期 {programme.start.isoformat()}–{programme.end.isoformat()} 超出批复的 "
+                              f"{APPROVED_START.isoformat()}–{APPROVED_END.isoformat()}",
+                              f"declared period {programme.start.isoformat()}–{programme.end.isoformat()} beyond the "
+                              f"approval's {APPROVED_START.isoformat()}–{APPROVED_END.isoformat()}"))
+    specialties = tuple(s for s in programme.specialties if s in BJ2026_SPECIALTIES)
+    return specialties, max(programme.start, APPROVED_START), min(programme.end, APPROVED_END), overrides
+
+
+def _unapproved(rule_id: str, facts: DeploymentFacts) -> list[Finding] | None:
+    """A hospital the approval does not name cannot join the pilot by declaring it: fail, naming the override."""
+    assert facts.pilot is not None
+    hospital = facts.pilot.programme.hospital
+    if hospital in BJ2026_HOSPITALS:
+        return None
+    said = Said(f"声明参加试点的医院“{hospital}”不是批复所列的医院（{'、'.join(BJ2026_HOSPITALS)}）：清单声明不能使其"
+                "加入试点，这是越出批复的声明，不是符合",
+                f"the hospital declaring the pilot, {hospital!r}, is not one the approval names "
+                f"({', '.join(BJ2026_HOSPITALS)}): a declaration cannot join it to the pilot; reported as an "
+                "override, never as a pass")
+    return [Finding(rule_id=rule_id, verdict=Verdict.FAIL, hosts=all_hosts(facts), **said.reason(),
+                    details={"override": {"hospital": hospital, "approved": list(BJ2026_HOSPITALS)}})]
 
 
 def _missing(pilot: PilotFacts, part: str, undeclared: Said) -> Said:
@@ -139,7 +177,7 @@ def physician_shortfalls(pilot: PilotFacts) -> list[dict[str, Any]]:
 
 
 def judge_physicians(facts: DeploymentFacts) -> list[Finding]:
-    if (na := _not_declared(PHYSICIANS_ID, facts)) is not None:
+    if (na := _not_declared(PHYSICIANS_ID, facts) or _unapproved(PHYSICIANS_ID, facts)) is not None:
         return na
     pilot = facts.pilot
     assert pilot is not None
@@ -182,31 +220,58 @@ def judge_physicians(facts: DeploymentFacts) -> list[Finding]:
 # ---------------------------------------------------------------------------------------------- first visits
 
 def visit_problems(pilot: PilotFacts) -> list[dict[str, Any]]:
-    """Each first visit that breaks a requirement, with every reason (`reasons` English, `reasons_zh` Chinese)."""
+    """Each first visit that breaks a requirement, with every reason (`reasons` English, `reasons_zh` Chinese).
+    A visit whose physician's whitelist status on that day the roster cannot tell is in `visit_unknowns`."""
+    return _visits_judged(pilot)[0]
+
+
+def visit_unknowns(pilot: PilotFacts) -> list[dict[str, Any]]:
+    return _visits_judged(pilot)[1]
+
+
+def _visits_judged(pilot: PilotFacts) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     assert pilot.visits is not None
-    programme = pilot.programme
-    whitelisted = {} if pilot.roster is None else {
-        p.id: p for p in pilot.roster.physicians if p.whitelist_status == "active"}
+    specialties, start, end, _ = approved_terms(pilot.programme)
+    physicians = {} if pilot.roster is None else {p.id: p for p in pilot.roster.physicians}
     rows: list[dict[str, Any]] = []
+    unknown: list[dict[str, Any]] = []
     for v in pilot.visits.visits:
         if not v.first_visit:
             continue
         why: list[Said] = []
+        doubt: list[Said] = []
         day = v.started_at.date()
-        if v.specialty not in programme.specialties:
-            why.append(Said(f"专业 {v.specialty or '（无）'} 不是试点专业",
-                            f"specialty {v.specialty or '(none)'} is not a pilot specialty"))
+        if v.specialty not in specialties:
+            why.append(Said(f"专业 {v.specialty or '（无）'} 不是批复的试点专业",
+                            f"specialty {v.specialty or '(none)'} is not a pilot specialty of the approval"))
         if pilot.roster is not None:
-            physician = whitelisted.get(v.physician or "")
-            if physician is None:
+            physician = physicians.get(v.physician or "")
+            status = physician.whitelist_on(day) if physician is not None else "none"
+            if physician is None or (status == "none" and physician.whitelist_since is None):
                 why.append(Said(f"医师 {v.physician or '（无）'} 不在“白名单”中",
                                 f"physician {v.physician or '(none)'} is not on the whitelist"))
-            elif physician.whitelist_since is not None and physician.whitelist_since > day:
+            elif status is None:
+                doubt.append(Said(f"医师 {physician.id} 现为 {physician.whitelist_status}（自 "
+                                  f"{physician.whitelist_since}），名册没有白名单历史，无法判断 {day.isoformat()} "
+                                  "当天是否在册",
+                                  f"physician {physician.id} is {physician.whitelist_status} since "
+                                  f"{physician.whitelist_since} and the roster has no whitelist history: whether "
+                                  f"they were listed on {day.isoformat()} cannot be told"))
+            elif status == "none" and not physician.whitelist_history and physician.whitelist_since is not None:
                 since = physician.whitelist_since.isoformat()
                 why.append(Said(f"医师 {physician.id} 自 {since} 起才列入“白名单”",
                                 f"physician {physician.id} whitelisted only from {since}"))
-        if not programme.start <= day <= programme.end:
-            period = f"{programme.start.isoformat()}–{programme.end.isoformat()}"
+            elif status != "active":
+                why.append(Said(f"医师 {physician.id} 在就诊当天（{day.isoformat()}）不在“白名单”中（{status}）",
+                                f"physician {physician.id} not on the whitelist on the day of the visit "
+                                f"({day.isoformat()}: {status})"))
+            if physician is not None and physician.specialties and v.specialty not in physician.specialties:
+                why.append(Said(f"就诊专业 {v.specialty or '（无）'} 不是医师 {physician.id} 的专业"
+                                f"（{'、'.join(physician.specialties)}）",
+                                f"specialty {v.specialty or '(none)'} is not physician {physician.id}'s "
+                                f"({', '.join(physician.specialties)})"))
+        if not start <= day <= end:
+            period = f"{start.isoformat()}–{end.isoformat()}"
             why.append(Said(f"就诊日 {day.isoformat()} 不在试点期 {period} 内",
                             f"on {day.isoformat()}, outside the pilot period {period}"))
         if v.patient_age is None:
@@ -221,11 +286,20 @@ def visit_problems(pilot: PilotFacts) -> list[dict[str, Any]]:
         if why:
             rows.append({"visit": v.id, "row": v.row, "reasons": [w.en for w in why],
                          "reasons_zh": [w.zh for w in why]})
-    return rows
+        elif doubt:
+            unknown.append({"visit": v.id, "row": v.row, "reasons": [w.en for w in doubt],
+                            "reasons_zh": [w.zh for w in doubt]})
+    return rows, unknown
+
+
+def _visit_rows(rows: list[dict[str, Any]]) -> Said:
+    """Visits with their reasons, as a reason lists them (the first MAX_LISTED; all are in details)."""
+    return _listed([Said(f"{r['visit']}（第 {r['row']} 行）：{'，'.join(r['reasons_zh'])}",
+                         f"{r['visit']} (row {r['row']}): {', '.join(r['reasons'])}") for r in rows])
 
 
 def judge_first_visits(facts: DeploymentFacts) -> list[Finding]:
-    if (na := _not_declared(FIRST_VISITS_ID, facts)) is not None:
+    if (na := _not_declared(FIRST_VISITS_ID, facts) or _unapproved(FIRST_VISITS_ID, facts)) is not None:
         return na
     pilot = facts.pilot
     assert pilot is not None
@@ -240,40 +314,55 @@ def judge_first_visits(facts: DeploymentFacts) -> list[Finding]:
     evidence = [_source_evidence("visit records", pilot.visits.source, len(visits), pilot)]
     if pilot.roster is not None:
         evidence.append(_source_evidence("physician roster", pilot.roster.source, len(pilot.roster.physicians), pilot))
-    problems = visit_problems(pilot)
+    problems, unknown = _visits_judged(pilot)
+    specialties, start, end, overrides = approved_terms(pilot.programme)
     counts = Counter(reason.split(" ")[0] for p in problems for reason in p["reasons"])
     details = {"visits": len(visits), "first_visits": len(first), "offending": problems,
                "children": sum(1 for v in first if v.patient_age is not None and v.patient_age < CHILD_UNDER),
                "terminated": sum(1 for v in first if v.terminated), "problem_kinds": dict(counts),
-               "specialties": list(pilot.programme.specialties),
-               "period": [pilot.programme.start.isoformat(), pilot.programme.end.isoformat()]}
-    if problems:
-        listed = _listed([Said(f"{p['visit']}（第 {p['row']} 行）：{'，'.join(p['reasons_zh'])}",
-                               f"{p['visit']} (row {p['row']}): {', '.join(p['reasons'])}") for p in problems])
-        said = Said(f"{len(first)} 次首诊中有 {len(problems)} 次不符合试点要求：{listed.zh}",
-                    f"{len(problems)} of {len(first)} first visit(s) break the pilot's conditions: {listed.en}")
-        return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.FAIL, hosts=hosts, evidence=tuple(evidence),
+               "specialties": list(specialties), "period": [start.isoformat(), end.isoformat()],
+               "overrides": [o.en for o in overrides], "unknown": unknown}
+    override = Said.join(overrides)
+    def found(verdict: Verdict, said: Said) -> list[Finding]:
+        return [Finding(rule_id=FIRST_VISITS_ID, verdict=verdict, hosts=hosts, evidence=tuple(evidence),
                         details=details, **said.reason())]
+
+    beyond = (Said(f"；声明越出批复（已按批复判定，不作为符合）：{override.zh}",
+                   f"; the declaration goes beyond the approval (judged by the approval, never as a pass): "
+                   f"{override.en}") if overrides else Said("", ""))
+    if problems:
+        listed = _visit_rows(problems)
+        said = Said(f"{len(first)} 次首诊中有 {len(problems)} 次不符合试点要求：{listed.zh}",
+                    f"{len(problems)} of {len(first)} first visit(s) break the pilot's conditions: "
+                    f"{listed.en}") + beyond
+        return found(Verdict.FAIL, said)
     if not first:
         said = Said(f"共 {len(visits)} 条就诊记录，其中没有首诊：无可判定的首诊",
                     f"{len(visits)} visit record(s), no first visit among them: nothing to judge")
-        return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
-                        details=details, **said.reason())]
+        return found(Verdict.INCONCLUSIVE, said)
     if pilot.roster is None:
         why = _missing(pilot, "roster", Said("清单未声明医师名册", "no roster declared"))
         said = Said(f"{len(first)} 次首诊在其他方面均符合要求，但缺少医师名册，无法判断接诊医师是否在“白名单”中："
                     f"{why.zh}",
                     f"{len(first)} first visit(s) otherwise in order, but without the physician roster it cannot be "
                     f"told whether their physicians were whitelisted: {why.en}")
-        return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=tuple(evidence),
-                        details=details, **said.reason())]
+        return found(Verdict.INCONCLUSIVE, said)
+    if unknown:
+        listed = _visit_rows(unknown)
+        said = Said(f"{len(first)} 次首诊中有 {len(unknown)} 次无法按就诊当天的“白名单”判定：{listed.zh}",
+                    f"{len(unknown)} of {len(first)} first visit(s) cannot be judged against the whitelist as it "
+                    f"stood that day: {listed.en}") + beyond
+        return found(Verdict.INCONCLUSIVE, said)
+    if overrides:
+        said = Said(f"{len(first)} 次首诊在批复范围内均符合要求", f"{len(first)} first visit(s) in order under the "
+                    "approval's terms") + beyond
+        return found(Verdict.INCONCLUSIVE, said)
     said = Said(f"全部 {len(first)} 次首诊均属试点专业、由“白名单”医师接诊、在试点期内；{details['children']} 次儿童"
                 f"首诊均记录有监护人陪伴，{details['terminated']} 次终止的首诊均已引导患者到实体医疗机构就诊",
                 f"all {len(first)} first visit(s): pilot specialty, whitelisted physician, inside the pilot period; "
                 f"{details['children']} child visit(s) with a guardian recorded, {details['terminated']} terminated "
                 "visit(s) referred offline")
-    return [Finding(rule_id=FIRST_VISITS_ID, verdict=Verdict.PASS, hosts=hosts, evidence=tuple(evidence),
-                    details=details, **said.reason())]
+    return found(Verdict.PASS, said)
 
 
 # ---------------------------------------------------------------------------------------------- traceability
@@ -289,7 +378,7 @@ def missing_events(events: tuple[str, ...], terminated: bool, prescribed: bool |
 
 
 def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
-    if (na := _not_declared(TRACEABILITY_ID, facts)) is not None:
+    if (na := _not_declared(TRACEABILITY_ID, facts) or _unapproved(TRACEABILITY_ID, facts)) is not None:
         return na
     pilot = facts.pilot
     assert pilot is not None
@@ -336,7 +425,8 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
         if absent:
             incomplete.append({"visit": v.id, "row": v.row, "missing": absent})
     details["incomplete"] = incomplete
-    evidence = (head, _source_evidence("visit records", pilot.visits.source, len(pilot.visits.visits), pilot))
+    evidence: tuple[Evidence, ...] = (
+        head, _source_evidence("visit records", pilot.visits.source, len(pilot.visits.visits), pilot))
     count = len(pilot.visits.visits)
     if incomplete:
         listed = _listed([Said(f"{i['visit']}（第 {i['row']} 行）：缺少 {'、'.join(i['missing'])}",
@@ -345,14 +435,54 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
                     f"{len(incomplete)} of {count} visit(s) lack events in the audit log: {listed.en}")
         return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.FAIL, hosts=hosts, evidence=evidence, details=details,
                         **said.reason())]
+    anchor = pilot.programme.audit_log.head if pilot.programme.audit_log is not None else None
+    details["anchored_head"] = anchor
+    if anchor is None or anchor != check.head:
+        said = Said(f"{trail.host} 上的审计日志是由 {check.records} 条记录组成的完整哈希链，全部 {count} 次就诊的"
+                    "事件均在其中，但链头未锚定（哈希链完整，未锚定）：能重写该文件的人也能重算全部哈希，"
+                    "“只增不改”无法证明；请把上次检查保存的或监管平台持有的链头"
+                    f"（本次为 {check.head}）声明为 audit_log.head",
+                    f"the audit log on {trail.host} is an intact hash chain of {check.records} record(s) holding every "
+                    f"one of the {count} visit(s)' events, but its head is not anchored (intact chain, not anchored): "
+                    "whoever can rewrite the file can recompute every hash, so append-only (只增不改) is not shown; "
+                    f"declare the head kept at the last check or held by the platform (today's is {check.head}) as "
+                    "audit_log.head")
+        return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=evidence,
+                        details=details, **said.reason())]
+    evidence = (*evidence, Evidence(host=trail.host, basis=Basis.DECLARED,
+                                    statement=f"anchored head {anchor} declared in "
+                                    "ihcheck_programmes[].audit_log.head; the log was verified to end there"))
     said = Said(f"{trail.host} 上的审计日志是由 {check.records} 条记录组成的完整哈希链（观测到），全部 {count} 次就诊"
                 "均在其中记有开始、知情同意、开具处方（如有）以及结束或终止事件",
                 f"the audit log on {trail.host} is an intact hash chain of {check.records} record(s) (observed) and "
                 f"every one of the {count} visit(s) has its start, consent, prescription where one was issued, and "
-                "end or termination in it")
+                "end or termination in it") + Said(f"；日志结束于声明的锚定链头 {anchor[:16]}…",
+                                                    f"; it ends at the declared anchored head {anchor[:16]}…")
     return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.PASS, hosts=hosts, evidence=evidence, details=details,
                     **said.reason())]
 
+
+APPROVAL_ZH = ("只适用于批复所列的医院（首都医科大学附属北京儿童医院、首都医科大学附属首都儿童医学中心）："
+               "其他医院声明参加试点，本项不符合，并说明这是越出批复的声明。")
+APPROVAL_EN = ("Only for the hospitals the approval names (首都医科大学附属北京儿童医院, "
+               "首都医科大学附属首都儿童医学中心): any other hospital declaring the pilot fails, the finding "
+               "naming the declaration as an override. ")
+PHYSICIANS_READING_ZH = (APPROVAL_ZH + "名册为医院提供的文件时记为经文件证明，为只读查询结果时记为观测。“白名单”在册"
+                         "医师须有执业证书编码、3年以上独立临床工作经验，并（据新华社报道的试点方案）具备主治医师及以上"
+                         "职称、1年以上互联网诊疗复诊临床经验，且通过院内培训考核；暂停或移出的医师只计数不判定。")
+FIRST_VISITS_READING_ZH = (APPROVAL_ZH + "每次首诊须属批复的试点专业（儿童生长发育、儿童营养、儿童皮肤疾病）"
+                           "且属接诊医师本人的专业，在批复的试点期（2026-01-01 至 2026-12-31）内，"
+                           "由就诊当天在“白名单”中的医师接诊："
+                           "按名册的白名单历史（白名单历史列）判定当天状态；名册没有历史而医师的现状态始于就诊之后时，"
+                           "无法判定，而不是不符合。声明的专业或试点期可以比批复窄，不能更宽：更宽的部分按批复判定，并在"
+                           f"结论中作为越出批复的声明列出，不作为符合（其余均符合时为无法判定）。未满 {CHILD_UNDER} 岁"
+                           "的患者须记录监护人陪伴，终止的首诊须记录引导至实体医疗机构。")
+TRACEABILITY_READING_ZH = (APPROVAL_ZH + "从保存审计日志的主机读取，按 ihcheck.trail/1 哈希链校验："
+                           "任何被修改、删除或重排的记录均为"
+                           "不符合并指明位置。每次就诊须有开始、知情同意、开具处方（如记录显示开具）以及结束或终止事"
+                           "件。“只增不改”须有锚定的链头：上次检查保存的或监管平台持有的链头，声明为 audit_log.head（"
+                           "或写在 audit_log.head_file 指明的文件中）并核对日志结束于此；没有锚定链头时，即使哈希链完"
+                           "整也只是“哈希链完整，未锚定”，为无法判定。未声明或无法读取日志为无法判定。")
 
 _ATTESTED_OR_OBSERVED = ("A roster or visit file the inventory names is attested by the hospital; a read-only query's "
                          "result is observed. Personal data is pseudonymised (HMAC-SHA256) before any fact exists. ")
@@ -361,13 +491,14 @@ PHYSICIANS = Rule(
     id=PHYSICIANS_ID,
     title="Whitelisted first-visit physicians meet the pilot's requirements at the check date",
     title_zh="“白名单”首诊医师在检查日符合试点要求（执业资质、3年以上独立临床工作经验等）",
-    clause=cite("BJ2026:3", interpretation=_ATTESTED_OR_OBSERVED + "Each physician active on the whitelist "
+    clause=cite("BJ2026:3", interpretation=Said(
+                  PHYSICIANS_READING_ZH, APPROVAL_EN + _ATTESTED_OR_OBSERVED + "Each physician active on the whitelist "
                   "(白名单状态 在册) "
                   "needs: a licence number on the roster (ihcheck cannot consult the national registry), ≥3 years "
                   "of independent practice, and — from the pilot plan as reported by Xinhua (reference file, "
                   f"explainer 001: “{PLAN_ZH}”) — attending title (主治医师) or above, ≥1 year of online "
                   "follow-up experience and passed in-house training. Physicians suspended or removed from the "
-                  "whitelist are counted, not judged."),
+                  "whitelist are counted, not judged.")),
     severity=Severity.HIGH,
     tags=("pilot",),
     needs=("pilot",),
@@ -379,12 +510,17 @@ FIRST_VISITS = Rule(
     title="First visits: pilot specialty, whitelisted physician, pilot period, guardian for children, referral on "
     "termination",
     title_zh="互联网首诊：试点专业、白名单医师、试点期内、患儿有监护人陪伴、终止后引导至实体医疗机构就诊",
-    clause=cite("BJ2026:3", "BJ2026:4", "BJ2026:6", interpretation=
-                  _ATTESTED_OR_OBSERVED + "Every visit marked first (是否首诊 是) must be in a "
-                  "specialty the declaration names (default: the approval's 儿童生长发育, 儿童营养, 儿童皮肤疾病), by "
-                  "a physician active on the whitelist on that day, inside the declared period (default 2026-01-01 "
-                  f"to 2026-12-31); a patient under {CHILD_UNDER} needs a guardian recorded (a record without an age "
-                  "cannot show it); a terminated visit needs its offline referral recorded."),
+    clause=cite("BJ2026:3", "BJ2026:4", "BJ2026:6", interpretation=Said(
+                  FIRST_VISITS_READING_ZH,
+                  APPROVAL_EN + _ATTESTED_OR_OBSERVED + "Every visit marked first (是否首诊 是) must "
+                  "be in a specialty of the approval (儿童生长发育, 儿童营养, 儿童皮肤疾病) that is also the "
+                  "physician's own, inside the approval's period (2026-01-01 to 2026-12-31), by a physician on the "
+                  "whitelist as it stood that day: read from the roster's whitelist history (白名单历史); without "
+                  "one, a physician whose current status began after the visit is inconclusive, not fail. A "
+                  "declaration may narrow the specialties or period, never widen them: what goes beyond is judged "
+                  "by the approval and reported as an override, never as a pass (inconclusive when all else is in "
+                  f"order); a patient under {CHILD_UNDER} needs a guardian recorded (a record without an age "
+                  "cannot show it); a terminated visit needs its offline referral recorded.")),
     severity=Severity.HIGH,
     tags=("pilot",),
     needs=("pilot",),
@@ -395,14 +531,20 @@ TRACEABILITY = Rule(
     id=TRACEABILITY_ID,
     title="Every visit's activity is in an append-only, hash-chained audit trail (全程留痕、可追溯)",
     title_zh="诊疗数据和活动过程全程留痕、可追溯（只增不改、哈希链接的审计记录）",
-    clause=cite("BJ2026:1", interpretation=
-                  "Read from the host that keeps it and verified as an ihcheck.trail/1 hash chain "
-                  "(README \"Audit trail format\"): any changed, removed or reordered record fails, naming it. Every "
-                  "visit needs its visit.start, visit.consent, visit.prescription when the records say one was "
-                  "issued (是否开具处方), and visit.end (visit.terminate when terminated) events. A trail that is "
-                  "not declared or cannot be read is inconclusive, never pass: an "
+    clause=cite("BJ2026:1", interpretation=Said(
+                  TRACEABILITY_READING_ZH,
+                  APPROVAL_EN + "Read from the host that keeps it and verified as an ihcheck.trail/1 hash chain "
+                  "(README \"Audit "
+                  "trail format\"): any changed, removed or reordered record fails, naming it. Every visit needs its "
+                  "visit.start, visit.consent, visit.prescription when the records say one was issued "
+                  "(是否开具处方), and visit.end (visit.terminate when terminated) events. A trail that is not "
+                  "declared or cannot be read is inconclusive, never pass: an append-only (只增不改) claim needs an "
+                  "anchored head — the head kept at the last check or held by the platform, declared as "
+                  "audit_log.head (or in the file audit_log.head_file names) and verified to be where the log ends; "
+                  "without one an intact chain is reported as 'intact chain, not anchored' (inconclusive). And an "
                   "append-only log ihcheck cannot observe proves nothing. The Qinghai 2019 opinion (30) asks the "
-                  "same of all internet-hospital data: “…服務產生的數據應當全程留痕,可查詢、可追溯,滿足行業監管需求”."),
+                  "same of all internet-hospital data: "
+                  "“…服務產生的數據應當全程留痕,可查詢、可追溯,滿足行業監管需求”.")),
     severity=Severity.HIGH,
     tags=("pilot", "traceability"),
     read_with=(cite("QH2019:30"),),

@@ -1,4 +1,4 @@
-"""Guangdong 2020 一(二)1–2 and 三.2(1), with Qinghai 2019 29 and 三(三): data exchange with the hospital's
+"""Guangdong 2020 一(二)1–2 and 三.2(1), with Qinghai 2019 29 and 四(三): data exchange with the hospital's
 HIS, PACS/RIS and LIS, the five telemedicine functions, and the feed to the supervision platform.
 
 Every verdict rests on a protocol exchange (probes.exchange): a declaration alone is only declared.
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from checker.catalogue.clauses import cite
-from checker.engine import why_missing
+from checker.engine import blindness, why_missing
 from checker.model import VERDICT_ZH, Basis, Evidence, Finding, Rule, Said, Severity, Verdict, worst
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.declared_exchange import FUNCTIONS, ExchangeEndpoint, Function
@@ -60,18 +60,34 @@ FUNCTION_ZH: dict[Function, str] = {"consultation": "远程会诊", "outpatient"
                                     "imaging": "远程医学影像诊断", "ecg": "远程心电诊断"}
 
 PLATFORM_ID = "GD2020-3.2.1-platform-feed"
-PLATFORM_INTERPRETATION = (
+# ihcheck's reading of 实时上传 (upload in real time): a successful push at most this long ago. A hospital may
+# declare a stricter limit (push_log.max_age_minutes), never a looser one: a larger value is judged at the ceiling.
+PUSH_AGE_CEILING_MINUTES = 60.0
+PLATFORM_READING = Said(
+    "结合青海 2019 第 29 条（将所有开展互联网医疗服务的医疗机构和互联网医疗服务数据向监管平台进行推送、传输和备份）"
+    "与保障措施四(三)（强化加密和密钥管理，保证应用安全以及传输安全）解读。省监管平台端点在推送主机的 ihcheck_exchange "
+    "中声明（system：platform），并从该主机本身发起连接。TLS 握手不是数据上传：符合需同时具备（1）从推送主机本身"
+    "（而非检查端）完成的 TLS 1.2 及以上握手，证书校验通过（证书链、名称）且在有效期内；（2）推送任务日志（push_log）"
+    f"中最近一次成功推送距今不超过时限。时限取清单声明的 max_age_minutes，但不得宽于 ihcheck 对“实时”的上限 "
+    f"{PUSH_AGE_CEILING_MINUTES:g} 分钟：声明更宽的时限按上限判定，并在结论中说明。不符合：明文 HTTP 的平台端点、证书"
+    "校验失败或已过期、端点拒绝连接或无应答，或最近一次成功推送超过时限。无法判定：未声明平台、未声明推送日志（仅有握手）、"
+    "握手只能从检查端发起（不代表推送主机自身的链路）、端点无法尝试，或日志无法读取、没有成功记录。",
     "Read with Qinghai 2019 item 29 (将所有开展互联网医疗服务的医疗机构和互联网医疗服务数据向监管平台进行推送、"
     "传输和备份: all internet medical service data is pushed, transmitted and backed up to the supervision "
-    "platform) and safeguard (三) (强化加密和密钥管理，保证应用安全以及传输安全: strengthen encryption and key "
+    "platform) and safeguard 四(三) (强化加密和密钥管理，保证应用安全以及传输安全: strengthen encryption and key "
     "management, ensure application and transmission security). The platform endpoint is declared in "
-    "ihcheck_exchange (system platform) on the host that pushes, and reached from that host: pass needs a TLS "
-    "handshake of TLS 1.2 or newer whose certificate verifies (chain, name) and is valid now, and, where the "
-    "push job's log is declared (push_log), a last successful push no older than the declared maximum. "
-    "Fail: a plain-HTTP platform endpoint, a certificate that does not verify or has expired, a refused or "
-    "silent endpoint, or a last success older than the maximum. Inconclusive: no platform declared, the "
-    "endpoint could not be tried, or the log could not be read or holds no success."
+    "ihcheck_exchange (system platform) on the host that pushes, and reached from that host. A handshake is not a "
+    "data feed: pass needs both (1) a TLS 1.2+ handshake made from the pushing host itself (not from the checker) "
+    "whose certificate verifies (chain, name) and is valid now, and (2) the push job's log (push_log) showing a "
+    "last successful push within the limit. The limit is the declared max_age_minutes, but never looser than "
+    f"ihcheck's ceiling for 实时 (real time) of {PUSH_AGE_CEILING_MINUTES:g} minutes: a looser declaration is "
+    "judged at the ceiling and the finding says so. Fail: a plain-HTTP platform endpoint, a certificate that does "
+    "not verify or has expired, a refused or silent endpoint, or a last success older than the limit. "
+    "Inconclusive: no platform declared, no push log declared (a handshake alone), a handshake made only from the "
+    "checker (not the pushing host's own link), the endpoint could not be tried, or the log could not be read or "
+    "holds no success."
 )
+PLATFORM_INTERPRETATION = PLATFORM_READING.en
 
 
 def _verdict(observed: ObservedExchange) -> Verdict:
@@ -89,9 +105,11 @@ def _declared(host: HostFacts, endpoint: ExchangeEndpoint, why: str) -> Evidence
 
 
 def _blind(host: HostFacts) -> tuple[Verdict, Said]:
-    if host.reachable and "exchange" in host.errors:
-        return Verdict.ERROR, why_missing(host, "exchange")
-    return Verdict.INCONCLUSIVE, why_missing(host, "exchange")
+    """A declared exchange the host did not observe: the engine decides (checker.engine.blindness)."""
+    decided = blindness([host], "exchange")
+    if decided is None:  # the family is there, this endpoint is not in it
+        return Verdict.INCONCLUSIVE, why_missing(host, "exchange")
+    return decided.verdict, decided.said
 
 
 Entry = tuple[Verdict, Evidence, Said, dict[str, object]]
@@ -187,17 +205,39 @@ def _push_entry(host: HostFacts, push: PushStatus) -> Entry:
                     f"last successful push unknown ({where}: {push.error})")
         return Verdict.INCONCLUSIVE, Evidence(host=host.name, statement=said.en, observations=push.observations), \
             said, details
-    verdict = Verdict.PASS if age <= push.max_age_minutes else Verdict.FAIL
+    capped = push.max_age_minutes > PUSH_AGE_CEILING_MINUTES
+    limit_minutes = min(push.max_age_minutes, PUSH_AGE_CEILING_MINUTES)
+    details["limit_minutes"] = limit_minutes
+    verdict = Verdict.PASS if age <= limit_minutes else Verdict.FAIL
     relation = "within" if verdict == Verdict.PASS else "older than"
-    limit = f"{push.max_age_minutes:g} min"
+    limit = f"{limit_minutes:g} min"
+    which = Said(f"ihcheck 对“实时”的上限 {limit}（清单声明的 {push.max_age_minutes:g} min 宽于上限）",
+                 f"ihcheck's ceiling for real time of {limit} (the declared {push.max_age_minutes:g} min is looser)"
+                 ) if capped else Said(f"清单声明的 {limit}", f"the declared {limit}")
     when = f"{push.last_success:%Y-%m-%d %H:%M:%S %z}"
     clock = f"{push.host_now:%H:%M:%S %z}"
-    relation_zh = f"在清单声明的 {limit} 以内" if verdict == Verdict.PASS else f"超过清单声明的 {limit}"
+    relation_zh = f"在{which.zh}以内" if verdict == Verdict.PASS else f"超过{which.zh}"
     said = Said(f"最近一次成功推送在 {age:.1f} min 前（{when}，主机时钟 {clock}），{relation_zh}（{where}）",
-                f"last successful push {age:.1f} min ago ({when}, host clock {clock}), {relation} the declared "
-                f"{limit} ({where})")
+                f"last successful push {age:.1f} min ago ({when}, host clock {clock}), {relation} {which.en} ({where})")
     statement = f"{said.en}: {push.line}"
     return verdict, Evidence(host=host.name, statement=statement, observations=push.observations), said, details
+
+
+def _no_push_log(host: HostFacts, endpoint: ExchangeEndpoint) -> Entry:
+    said = Said(f"{endpoint.name}：未声明推送任务日志（push_log）：一次 TLS 握手不是“实时上传”，看不到数据是否上传",
+                f"{endpoint.name}: no push log declared (push_log): a TLS handshake is not an upload in real time; "
+                "nothing shows that data is pushed")
+    return Verdict.INCONCLUSIVE, Evidence(host=host.name, basis=Basis.DECLARED, statement=f"{host.name}: {said.en}"), \
+        said, {"host": host.name, "exchange": endpoint.name, "push_log": None}
+
+
+def _from_checker(entry: Entry, host: HostFacts) -> Entry:
+    """A handshake the checker made says nothing of the pushing host's own link (its routes, firewall, trust)."""
+    _, evidence, reason, details = entry
+    said = Said(f"握手由检查端发起，而非推送主机 {host.name}：不代表该主机自身到平台的链路；{reason.zh}",
+                f"the handshake was made from the checker, not from the pushing host {host.name}: it does not show "
+                f"that host's own link to the platform; {reason.en}")
+    return Verdict.INCONCLUSIVE, evidence, said, details
 
 
 def judge_platform(facts: DeploymentFacts) -> list[Finding]:
@@ -209,14 +249,23 @@ def judge_platform(facts: DeploymentFacts) -> list[Finding]:
         endpoint = next(e for e in host.declared.exchange if e.name == details["exchange"])
         plain = endpoint.protocol == "http" or (endpoint.url or "").startswith("http://")
         if plain:
-            reason = Said(f"{endpoint.name}：清单声明使用明文 HTTP，未做传输加密（QH2019 三(三)）；{reason.zh}",
-                          f"{endpoint.name}: declared over plain HTTP, not encrypted in transit (QH2019 三(三)); "
+            reason = Said(f"{endpoint.name}：清单声明使用明文 HTTP，未做传输加密（QH2019 四(三)）；{reason.zh}",
+                          f"{endpoint.name}: declared over plain HTTP, not encrypted in transit (QH2019 四(三)); "
                           f"{reason.en}")
             entries.append((Verdict.FAIL, evidence, reason, details))
+        elif details.get("origin") == "checker" and entry[0] is Verdict.PASS:
+            entries.append(_from_checker(entry, host))
         else:
             entries.append(entry)
-        if host.exchange is not None:
-            entries += [_push_entry(host, p) for p in host.exchange.push if p.exchange == endpoint.name]
+        pushes = [p for p in host.exchange.push if p.exchange == endpoint.name] if host.exchange is not None else []
+        if endpoint.push_log is None:
+            entries.append(_no_push_log(host, endpoint))
+        elif not pushes and host.exchange is not None:
+            said = Said(f"{endpoint.name}：声明了推送日志 {endpoint.push_log.path}，但未读到",
+                        f"{endpoint.name}: push log {endpoint.push_log.path} declared but not read")
+            entries.append((Verdict.INCONCLUSIVE, Evidence(host=host.name, statement=f"{host.name}: {said.en}"), said,
+                            {"host": host.name, "exchange": endpoint.name, "push_log": endpoint.push_log.path}))
+        entries += [_push_entry(host, p) for p in pushes]
     missing = Said("推送主机的 ihcheck_exchange 中未声明省监管平台端点（system：platform）",
                    "no supervision platform endpoint declared in ihcheck_exchange (system: platform) on the host that "
                    "pushes")
@@ -242,7 +291,7 @@ PLATFORM_FEED = Rule(
     id=PLATFORM_ID,
     title="The supervision platform is reached over verified TLS from the pushing host; pushes are recent",
     title_zh="推送主机经校验的TLS连接可达省监管平台，数据上传及时",
-    clause=cite("GD2020:3.2.1", interpretation=PLATFORM_INTERPRETATION),
+    clause=cite("GD2020:3.2.1", interpretation=PLATFORM_READING),
     severity=Severity.HIGH, needs=("exchange",), judge=judge_platform,
     tags=("exchange", "platform"),
     read_with=(cite("QH2019:29"), cite("QH2019:safeguard-3")),

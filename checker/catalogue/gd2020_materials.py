@@ -23,17 +23,21 @@ MATERIALS_ID = "GD2020-2.2-materials"
 POLICIES_ID = "GD2020-3.2-policies"
 PLANS_ID = "GD2020-3.2-emergency-plans"
 
-NOTICE_ISSUED = date(2020, 5, 18)
-MLPS_VALID_DAYS = 365  # 三.2(4): the MLPS scans are submitted every year
+NOTICE_ISSUED = date(2020, 5, 18)  # the date the notice is signed
+NOTICE_PUBLISHED = date(2020, 5, 21)  # 发布时间: 三(一) counts "自本通知发布之日起", from publication
+SUBMISSION_INTERVAL_DAYS = 365  # 三.2(4) 每年提交: the MLPS scans are submitted again within a year of the last
 
 
 
 def deadline_base(docs: DocumentFacts) -> date | None:
-    """三(二): deadlines run from opening (开业); 三(一): hospitals registered before the notice, from the notice."""
+    """三(一): a hospital already registered when the notice was published counts from its publication (自本通知发布
+    之日起); 三(二): any other from its opening (开业之日), or its registration when no opening date is given."""
+    if docs.registered_on is not None and docs.registered_on < NOTICE_PUBLISHED:
+        return NOTICE_PUBLISHED
     base = docs.opened_on or docs.registered_on
     if base is None:
         return None
-    return max(base, NOTICE_ISSUED)
+    return max(base, NOTICE_PUBLISHED)
 
 
 def due_date(docs: DocumentFacts, item: Item) -> date | None:
@@ -44,12 +48,17 @@ def due_date(docs: DocumentFacts, item: Item) -> date | None:
 
 
 def expiry(doc: DocumentFile, item: Item) -> date | None:
-    """An explicit expiry; for the yearly MLPS scans, a year after issue when none is given."""
-    if doc.expires is not None:
-        return doc.expires
-    if item.annual and doc.issued is not None:
-        return doc.issued + timedelta(days=MLPS_VALID_DAYS)
-    return None
+    """The paper's own expiry, when the index gives one. A certificate's age is no expiry: the yearly MLPS
+    obligation (三.2(4)) is to submit the scan again each year, judged by `submission_due`."""
+    return doc.expires
+
+
+def submission_due(doc: DocumentFile, item: Item) -> date | None:
+    """When a yearly item must be submitted again: a year after its last submission (None: not yearly, or the
+    index does not say when it was last submitted)."""
+    if not item.annual or doc.submitted is None:
+        return None
+    return doc.submitted + timedelta(days=SUBMISSION_INTERVAL_DAYS)
 
 
 def item_status(docs: DocumentFacts, item: Item, today: date) -> dict[str, Any]:
@@ -62,17 +71,29 @@ def item_status(docs: DocumentFacts, item: Item, today: date) -> dict[str, Any]:
         return row
     candidates = docs.for_item(item.id)
     row["files"] = [{"file": d.file, "sha256": d.sha256, "sm3": d.sm3, "issued": d.issued and d.issued.isoformat(),
-                     "expires": (e.isoformat() if (e := expiry(d, item)) else None), "present": d.present}
+                     "expires": (e.isoformat() if (e := expiry(d, item)) else None), "present": d.present,
+                     "submitted": d.submitted and d.submitted.isoformat(),
+                     "submit_again_by": (s.isoformat() if (s := submission_due(d, item)) else None)}
                     for d in candidates]
     present = [d for d in candidates if d.present]
     valid = [d for d in present if (e := expiry(d, item)) is None or e >= today]
-    if valid:
+    if valid and item.annual:
+        dues = [s for d in valid if (s := submission_due(d, item)) is not None]
+        if not dues:
+            row["status"] = "submission_unknown"
+        elif max(dues) < today:
+            row["status"] = "submission_overdue"
+            row["submit_again_by"] = max(dues).isoformat()
+        else:
+            row["status"] = "present"
+            row["submit_again_by"] = max(dues).isoformat()
+    elif valid:
         row["status"] = "present"
     elif present:
         row["status"] = "expired"
     else:
         row["status"] = "missing"
-    if row["status"] != "present" and due is not None:
+    if row["status"] in ("missing", "expired") and due is not None:
         row["overdue_days"] = (today - due).days
     return row
 
@@ -107,12 +128,15 @@ def _judge_group(rule_id: str, group: str, facts: DeploymentFacts) -> list[Findi
             if f["present"]:
                 issued = f" issued {f['issued']}" if f["issued"] else ""
                 expires = f", expires {f['expires']}" if f["expires"] else ""
+                submitted = f", last submitted {f['submitted']}" if f["submitted"] else ""
                 evidence.append(Evidence(basis=Basis.ATTESTED, statement=f"{row['title_zh']} ({row['title_en']}): "
-                                         f"{f['file']}{issued}{expires}, sha256 {f['sha256']}"))
+                                         f"{f['file']}{issued}{expires}{submitted}, sha256 {f['sha256']}"))
     evidence += [Evidence(basis=Basis.ATTESTED, statement=note) for note in docs.notes]
     missing = [r for r in rows if r["status"] == "missing"]
     expired = [r for r in rows if r["status"] == "expired"]
     required = [r for r in rows if r["status"] != "not_required"]
+    overdue = [r for r in rows if r["status"] == "submission_overdue"]
+    unknown = [r for r in rows if r["status"] == "submission_unknown"]
     details = {"as_of": today.isoformat(), "deadline_base": (b.isoformat() if (b := deadline_base(docs)) else None),
                "items": rows}
     problems = [Said(f"缺少{r['title_zh']}", f"missing {r['title_zh']} ({r['title_en']})") + _deadline_text(r)
@@ -121,8 +145,18 @@ def _judge_group(rule_id: str, group: str, facts: DeploymentFacts) -> list[Findi
         ended = max(f["expires"] for f in r["files"] if f["present"] and f["expires"])
         problems.append(Said(f"{r['title_zh']}已过期（{ended} 到期）", f"expired {r['title_zh']} ({r['title_en']}, "
                              f"expired {ended})") + _deadline_text(r))
+    problems += [Said(f"{r['title_zh']}的年度提交已逾期（上次提交后一年内应再次提交，截至 {r['submit_again_by']}）",
+                      f"the yearly submission of {r['title_zh']} ({r['title_en']}) is overdue (due again by "
+                      f"{r['submit_again_by']}, a year after the last)") for r in overdue]
     if problems:
         verdict, reason = Verdict.FAIL, Said.join(problems)
+    elif unknown:
+        verdict = Verdict.INCONCLUSIVE
+        reason = Said.join(Said(f"{r['title_zh']}在册，但索引未写明上次向省监管平台提交的日期（submitted），"
+                                "无法判断年度提交（三.2(4)）",
+                                f"{r['title_zh']} ({r['title_en']}) is on file, but the index does not say when it was "
+                                "last submitted to the platform (submitted), so the yearly submission (三.2(4)) cannot "
+                                "be judged") for r in unknown)
     else:
         verdict = Verdict.PASS
         reason = Said(f"要求的 {len(required)} 项{GROUP_ZH[group]}均已齐备且未过期（{docs.directory}），"
@@ -147,15 +181,34 @@ def judge_plans(facts: DeploymentFacts) -> list[Finding]:
 _ATTESTED = ("Judged from the hospital's documents folder (ihcheck_documents_dir and its materials.yaml): an item "
              "is satisfied by a listed file that is present and unexpired; ihcheck does not read the paper's content. ")
 
+MATERIALS_READING = Said(
+    "依据医院文件目录（ihcheck_documents_dir 及其 materials.yaml）判定：索引列出、文件在册且未过期即满足"
+    "该项；ihcheck 不阅读文件内容，所有结论均为“经文件证明”。除二(二)的接入申请表、等级保护任务告知书(回"
+    "执)与备案证明、系统部署拓扑图、合作协议（索引 third_party: true 时要求）外，还要求三(一)/(二)须首先"
+    "上传的《医疗机构执业许可证》和二(三)3 由省监管平台运营部门出具的《数据接入证明》。等级保护两份扫描件"
+    "须每年提交（三.2(4)）：按索引中上次提交日期（submitted）判断，上次提交满一年未再提交为不符合，未写明"
+    "提交日期为无法判定；证书签发时间长短本身不构成过期（只有索引写明的 expires 才算）。期限（三(一)/(二)"
+    "）：本通知发布（2020-05-21）前已登记的互联网医院自发布之日起算，其他自开业之日起算；许可证、申请表和"
+    "拓扑图 30 日，等级保护扫描件 90 日。",
+    _ATTESTED + "Besides 二(二)'s application form, MLPS receipt and certificate, topology and agreement "
+    "(required when the index says third_party: true), the checklist holds the 《医疗机构执业许可证》 "
+    "(practice licence, the first paper to upload under 三(一)/(二)) and the 《数据接入证明》 "
+    "(the platform operator's data-access certificate, 二(三)3). "
+    "The MLPS receipt and certificate are submitted every year (三.2(4)): judged by the "
+    "index's date of the last submission (submitted): fail when a year has passed since it, inconclusive when "
+    "the index does not give it; a certificate's age is no expiry (only an expires the index gives is). "
+    "Deadlines (三(一)/(二)): a hospital registered before the notice's publication (2020-05-21) counts from "
+    "publication, any other from its opening; 30 days for the licence, form and topology, 90 days for the MLPS "
+    "scans.",
+)
+
 MATERIALS = Rule(
     id=MATERIALS_ID,
-    title="The access materials are on file: application form, MLPS receipt and certificate, topology, agreement",
-    title_zh="接入省监管平台需提交的材料齐备：接入申请表、等级保护任务告知书(回执)与备案证明、系统部署拓扑图、合作协议",
-    clause=cite("GD2020:2.2", interpretation=
-                  _ATTESTED + "The MLPS receipt and certificate are re-submitted yearly (三.2(4)), "
-                  "so without an explicit expiry a scan older than 365 days is expired. The agreement is required "
-                  "when the index says third_party: true. Deadlines (三(一)/(二)): 30 days from opening for the "
-                  "form and topology, 90 days for the MLPS scans."),
+    title="The access materials are on file: practice licence, application form, MLPS receipt and certificate "
+    "(submitted yearly), topology, data-access certificate, agreement",
+    title_zh="接入省监管平台需提交的材料齐备：执业许可证、接入申请表、等级保护任务告知书(回执)与备案证明（每年提交）、"
+    "系统部署拓扑图、数据接入证明、合作协议",
+    clause=cite("GD2020:2.2", interpretation=MATERIALS_READING),
     severity=Severity.HIGH,
     tags=("documents",),
     needs=("documents",),

@@ -1,8 +1,8 @@
 """Guangdong 2020 一(二)3, second sentence: the machine room has dual power feeds or emergency generation.
 
 What an operating system can see of this is its own supplies (through the BMC or SMBIOS) and a UPS
-it talks to; a second utility feed or a generator behind the wall is invisible to it, so those are
-taken from an attestation and reported as attested, never as observed.
+it talks to; a second utility feed or a generator behind the wall is invisible to it, so only an
+attestation passes (reported as attested, never as observed) and the server-side facts stand beside it.
 """
 
 from __future__ import annotations
@@ -13,17 +13,26 @@ from probes.facts import HostFacts
 from probes.facts.power import PowerFacts, PowerSupplyUnit, UpsReading
 
 POWER_ID = "GD2020-1.2.3-power"
-POWER_INTERPRETATION = (
-    "Judged per server. Pass: at least two power supplies present and healthy, read live from the BMC's "
-    "Power Supply sensors (IPMI over LAN from ihcheck_bmc, or in-band), or from SMBIOS type 39 records "
-    "when no BMC answered; or a UPS seen on line power with a usable battery (NUT ups.status OL without "
-    "LB, RB, FSD, OFF or BYPASS; or a kernel power_supply of type UPS that is online); or a document "
-    "named in ihcheck_power_attestation, which is reported as attested, not observed, since a second "
-    "utility feed or a generator is invisible to the operating system. Fail: the supplies were read, "
-    "fewer than two are present and healthy, and no UPS on line power and no attestation was found. "
-    "Inconclusive: no supply state, UPS or attestation could be read, or a supply's state is unknown. "
-    "A UPS on battery is reported, but it is not a second feed and does not pass the check."
+POWER_READING = Said(
+    "逐台服务器判定。条款要求的是机房：双路市电或应急发电设施，二者都在墙后，操作系统看不到。只有 "
+    "ihcheck_power_attestation 指明的证明文件能使本项符合，且记为“经证明”而非“观测”。服务器自身的电源（BMC 的电"
+    "源传感器、SMBIOS 39 型记录）和 UPS（NUT 状态、内核 power_supply）是服务器侧的事实，只作为证明文件旁"
+    "的佐证列出，不能单独使本项符合。符合：有证明文件（观测到的问题一并列出）。不符合：无证明文件，且观测"
+    "到该服务器只有不足 2 路正常电源、也没有处于市电供电的 UPS（机房的第二路供电到不了这台服务器）。无法"
+    "判定：无证明文件，即使观测到 2 路正常电源或处于市电供电的 UPS（那是服务器的，不是机房的）；或什么都"
+    "读不到、电源状态未知。处于电池供电的 UPS 会列出，但不是第二路供电。",
+    "Judged per server. The clause is about the machine room: a second utility feed or an emergency generator, "
+    "both behind the wall and invisible to the operating system. Only a document named in "
+    "ihcheck_power_attestation can pass it, and it is reported as attested, not observed. The server's own "
+    "supplies (the BMC's Power Supply sensors, SMBIOS type 39 records) and UPS (NUT status, kernel power_supply) "
+    "are server-side facts, listed as supporting observations beside the attestation; alone they never pass. "
+    "Pass: an attestation (with any problem observed listed beside it). Fail: no attestation, and the server was "
+    "seen with fewer than two healthy supplies and no UPS on line power (no second supply reaches it). "
+    "Inconclusive: no attestation, even with two healthy supplies or a UPS on line power observed (the server's, "
+    "not the room's); or nothing could be read, or a supply's state is unknown. A UPS on battery is reported, "
+    "but it is not a second feed."
 )
+POWER_INTERPRETATION = POWER_READING.en
 
 HINT = ("if the machine room has a second utility feed or a generator, name a document saying so in "
         "ihcheck_power_attestation")
@@ -113,18 +122,20 @@ def judge_power_host(host: HostFacts) -> Finding:
         return Finding(rule_id=POWER_ID, verdict=verdict, hosts=(host.name,), **said.reason(),
                        evidence=tuple(_evidence(host, power)), details=details)
 
-    if observed:
-        extra = (Said(f"（另经文件 {power.attestation.path} 证明）", f" (also attested by {power.attestation.path})")
-                 if power.attestation else Said("", ""))
-        return finding(Verdict.PASS, Said.join(observed) + extra)
     if power.attestation is not None:
         a = power.attestation
-        seen = Said.join(problems)
-        seen = Said(f"；观测到：{seen.zh}", f"; observed: {seen.en}") if problems else Said("", "")
+        seen = Said.join([*observed, *problems])
+        seen = Said(f"；服务器侧佐证观测：{seen.zh}", f"; supporting server-side observations: {seen.en}") \
+            if observed or problems else Said("", "")
         return finding(Verdict.PASS, Said(f"双路供电或应急发电经文件 {a.path} 证明（非观测）"
                                           f"（sha256 {a.sha256[:16]}…）",
                                           f"dual feed or emergency generation attested (not observed) by {a.path} "
                                           f"(sha256 {a.sha256[:16]}…)") + seen)
+    if observed:
+        return finding(Verdict.INCONCLUSIVE, Said.join(observed) + Said(
+            f"：这是服务器自身的电源，不是机房的双路市电或发电设施，不能证明机房供电；{HINT_ZH}",
+            f": these are the server's own supplies, not the machine room's dual feed or generator, so they do not "
+            f"show the room's supply; {HINT}"))
     if units and len(healthy) < 2 and not unknown:
         count = (Said(f"仅 1 路电源（{units[0].name}）", f"a single power supply ({units[0].name})")
                  if len(units) == 1 else
@@ -156,7 +167,7 @@ POWER = Rule(
     id=POWER_ID,
     title="The machine room has dual power feeds or emergency generation",
     title_zh="存放服务器的机房具备双路供电或紧急发电设施",
-    clause=cite("GD2020:1.2.3.2", interpretation=POWER_INTERPRETATION),
+    clause=cite("GD2020:1.2.3.2", interpretation=POWER_READING),
     severity=Severity.HIGH,
     tags=("hardware", "power"),
     needs=("power", "identity"),

@@ -3,11 +3,48 @@
 from __future__ import annotations
 
 from checker.catalogue.clauses import cite
-from checker.catalogue.common import all_hosts, blind_verdict, machines, names, names_zh, why_blind
+from checker.catalogue.common import (
+    all_hosts,
+    blind_verdict,
+    machines,
+    names,
+    names_zh,
+    shared_kernels,
+    simulated_apart,
+    why_blind,
+)
 from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.links import host_links
 from probes.facts.services import ServiceInstance
+
+SERVERS_READING = Said(
+    "服务器是清单中应答的不同机器：以 /etc/machine-id 与 SSH 主机密钥区分，且运行在同一个内核上的主机"
+    "（/proc/sys/kernel/random/boot_id 相同：同一台机器上的容器或网络命名空间）只算一台，并在结论中说明；每台主机的"
+    "虚拟化类型（systemd-detect-virt）列为证据。符合：至少 2 台不同的机器。不符合：所有应答主机只构成 1 台机器。"
+    "无法判定：机器不足 2 台且有主机无法识别。模拟部署可在清单中声明 ihcheck_simulated_separate_servers，使同一内核上的"
+    "容器按不同服务器计数：结论注明“模拟，不是观测”，证据记为 simulated。",
+    "Servers are the distinct machines of the inventory that answered, told apart by /etc/machine-id and the SSH "
+    "host key; hosts on one running kernel (the same /proc/sys/kernel/random/boot_id: containers or network "
+    "namespaces of one box) count once, and the finding says so; each host's virtualisation "
+    "(systemd-detect-virt) is listed in the evidence. Pass: at least 2 distinct machines. Fail: the hosts that "
+    "answered are 1 machine. Inconclusive: fewer than 2 machines and a host could not be identified. A simulated "
+    "deployment may declare ihcheck_simulated_separate_servers so that its containers on one kernel count as "
+    "separate servers: the finding says \"simulated, not observed\" and the evidence is marked simulated.",
+)
+SPLIT_READING = Said(
+    "某台机器上运行数据库引擎即为数据库服务器，运行应用服务器即为应用服务器（见角色表）；任何一台机器都不得兼任两者，"
+    "且两者各至少观测到一台。机器的区分同上一条：运行在同一个内核上的主机（boot_id 相同）是同一台机器，所以同一台机器上"
+    "的两个容器不能算作“划分”。模拟部署声明 ihcheck_simulated_separate_servers 时，按声明划分并注明“模拟，不是观测”。"
+    "其他主机到另一台主机上数据库引擎的连接列为佐证。",
+    "A machine is a database server when a database engine runs on it, an application server when an "
+    "application server runs on it (see the role table); no machine may be both, and at least one of each must "
+    "be observed. Machines are told apart as for the servers rule: hosts on one running kernel (the same "
+    "boot_id) are one machine, so two containers of one box are not a split. Where a simulated deployment "
+    "declares ihcheck_simulated_separate_servers, the split follows the declaration and the finding says "
+    "\"simulated, not observed\". Connections a host holds open to a database engine on another host are listed "
+    "as supporting evidence.",
+)
 
 SERVERS_ID = "GD2020-1.2.3-servers"
 SPLIT_ID = "GD2020-1.2.3-db-app-split"
@@ -17,8 +54,20 @@ def _identity_evidence(host: HostFacts) -> Evidence:
     ident = host.identity
     assert ident is not None
     machine = ident.machine_id or "(no machine-id)"
-    statement = f"{host.name} ({host.address}) is machine {machine}, hostname {ident.hostname}"
+    statement = (f"{host.name} ({host.address}) is machine {machine}, hostname {ident.hostname}, virtualisation "
+                 f"{ident.virtualization or 'not reported'}, kernel boot_id {ident.boot_id or 'not reported'}")
     return Evidence(host=host.name, statement=statement, observations=ident.observations)
+
+
+def _one_machine(hosts: list[HostFacts]) -> Said:
+    kernels = {h.identity.boot_id for h in hosts if h.identity is not None}
+    ids = {h.identity.machine_id for h in hosts if h.identity is not None}
+    if len(ids) > 1 and len(kernels) == 1 and None not in kernels:
+        virt = ", ".join(sorted({h.identity.virtualization or "?" for h in hosts if h.identity is not None}))
+        boot = next(iter(kernels))
+        return Said(f"{names_zh(hosts)} 运行在同一个内核上（boot_id {boot}，虚拟化 {virt}），是同一台机器",
+                    f"{names(hosts)} run on one kernel (boot_id {boot}, virtualisation {virt}): one machine")
+    return Said(f"{names_zh(hosts)} 是同一台机器", f"{names(hosts)} are one machine")
 
 
 def judge_servers(facts: DeploymentFacts) -> list[Finding]:
@@ -28,12 +77,21 @@ def judge_servers(facts: DeploymentFacts) -> list[Finding]:
     blind = [h for h in facts.hosts if not h.reachable or h.identity is None]
     evidence += [Evidence(host=h.name, statement=h.why_missing("identity")) for h in blind]
     shared = [hosts for hosts in grouped.values() if len(hosts) > 1]
-    aliases = Said.join(Said(f"{names_zh(hosts)} 是同一台机器", f"{names(hosts)} are one machine") for hosts in shared)
+    aliases = Said.join(_one_machine(hosts) for hosts in shared)
+    simulated, simulated_evidence = simulated_apart(grouped)
+    evidence += simulated_evidence
     count = len(grouped)
-    details = {"distinct_servers": count, "machines": {k: [h.name for h in v] for k, v in grouped.items()}}
+    details = {"distinct_servers": count, "machines": {k: [h.name for h in v] for k, v in grouped.items()},
+               "virtualization": {h.name: h.identity.virtualization for h in reachable if h.identity is not None},
+               "simulated_separate": [[h.name for h in group] for group in shared_kernels(grouped)]}
     listed = Said("；".join(names_zh(v) for v in grouped.values()) or "无",
                   ", ".join(names(v) for v in grouped.values()) or "none")
-    if count >= 2:
+    if count >= 2 and simulated.en:
+        verdict = Verdict.PASS
+        reason = Said(f"计为 {count} 台不同的服务器（{listed.zh}），其中部分按模拟声明计数；要求至少 2 台",
+                      f"{count} distinct servers counted ({listed.en}), some only by a simulated declaration; "
+                      "at least 2 required")
+    elif count >= 2:
         verdict = Verdict.PASS
         reason = Said(f"观测到 {count} 台不同的服务器（{listed.zh}）；要求至少 2 台",
                       f"{count} distinct servers observed ({listed.en}); at least 2 required")
@@ -49,6 +107,8 @@ def judge_servers(facts: DeploymentFacts) -> list[Finding]:
                       f"only {count} distinct server observed ({listed.en}); at least 2 required")
     if shared:
         reason += Said(f"（{aliases.zh}）", f" ({aliases.en})")
+    if simulated.en:
+        reason += Said(f"；{simulated.zh}", f"; {simulated.en}")
     return [Finding(rule_id=SERVERS_ID, verdict=verdict, hosts=all_hosts(facts), **reason.reason(),
                     evidence=tuple(evidence), details=details)]
 
@@ -149,16 +209,17 @@ def judge_split(facts: DeploymentFacts) -> list[Finding]:
         return finding(blind_verdict(blind, "services"),
                        split + Said(f"，但无法观测 {names_zh(blind)}（{why.zh}）",
                                     f", but could not observe {names(blind)} ({why.en})"))
-    return finding(Verdict.PASS, split + Said("；没有一台机器同时承担两者", "; no machine runs both"))
+    simulated, simulated_evidence = simulated_apart(by_machine)
+    evidence += simulated_evidence
+    note = Said(f"；{simulated.zh}", f"; {simulated.en}") if simulated.en else Said("", "")
+    return finding(Verdict.PASS, split + Said("；没有一台机器同时承担两者", "; no machine runs both") + note)
 
 
 SERVERS = Rule(
     id=SERVERS_ID,
     title="At least two servers run the internet hospital",
     title_zh="用于互联网医院运行的服务器不少于2套",
-    clause=cite("GD2020:1.2.3.1", interpretation=
-                  "Servers are the distinct machines of the inventory that answered, told "
-                  "apart by /etc/machine-id, so two inventory names for one machine count once."),
+    clause=cite("GD2020:1.2.3.1", interpretation=SERVERS_READING),
     severity=Severity.HIGH,
     tags=("hardware", "servers"),
     needs=("identity",),
@@ -169,10 +230,7 @@ DB_APP_SPLIT = Rule(
     id=SPLIT_ID,
     title="Database servers are separate from application servers",
     title_zh="数据库存储服务器与应用系统服务器相互划分",
-    clause=cite("GD2020:1.2.3.1", interpretation="A machine is a database server when a database engine runs on it, an "
-                  "application server when an application server runs on it (see the role table); no "
-                  "machine may be both, and at least one of each must be observed. Connections a host holds "
-                  "open to a database engine on another host are listed as supporting evidence."),
+    clause=cite("GD2020:1.2.3.1", interpretation=SPLIT_READING),
     severity=Severity.HIGH,
     tags=("hardware", "servers"),
     needs=("identity", "services", "connections"),

@@ -20,7 +20,8 @@ class Item(BaseModel):
     title_en: str
     clause: str = Field(description="where the notice asks for it")
     deadline_days: int | None = Field(description="days after opening (三(二)) by which it is due")
-    annual: bool = Field(default=False, description="re-submitted every year (三.2(4)): a scan expires after a year")
+    annual: bool = Field(default=False, description="submitted again every year (三.2(4)): judged by the date of "
+                         "its last submission (`submitted`), not by the certificate's age")
     third_party_only: bool = False
 
 
@@ -34,6 +35,9 @@ def _plan(key: str, zh: str, en: str) -> Item:
 
 
 ITEMS: tuple[Item, ...] = (
+    # 三(一)/(二): the practice licence is the first of the papers to upload within 30 days
+    Item(id="practice-licence", group="materials", title_zh="医疗机构执业许可证",
+         title_en="Medical institution practice licence", clause="三(一)/(二)", deadline_days=30),
     Item(id="application-form", group="materials", title_zh="互联网医疗监管平台接入申请表",
          title_en="Supervision platform access application form", clause="二(二)1", deadline_days=30),
     Item(id="mlps-receipt", group="materials", title_zh="信息系统安全等级保护任务告知书(回执)",
@@ -45,6 +49,10 @@ ITEMS: tuple[Item, ...] = (
     Item(id="cooperation-agreement", group="materials", title_zh="合作协议",
          title_en="Cooperation agreement with the third party", clause="二(二)4", deadline_days=None,
          third_party_only=True),
+    # 二(三)3: issued by the platform's operator once the production data connection passes its tests
+    Item(id="data-access-certificate", group="materials", title_zh="广东省互联网医疗服务监管平台数据接入证明",
+         title_en="Certificate of data access to the Guangdong supervision platform", clause="二(三)3",
+         deadline_days=None),
     _policy("internet-medical-service", "互联网医疗服务管理制度", "Internet medical service management"),
     _policy("information-system", "互联网医院信息系统使用管理制度", "Internet hospital information system use"),
     _policy("quality-control", "互联网医疗质量控制和评价制度", "Internet medical quality control and evaluation"),

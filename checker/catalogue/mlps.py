@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from checker.catalogue import mlps_judges as j
 from checker.catalogue.clauses import cite
 from checker.catalogue.clauses.gbt22239 import ITEMS, Item
-from checker.engine import why_missing
+from checker.catalogue.mlps_readings import READINGS
+from checker.engine import blindness
 from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import HostFacts
 
@@ -52,6 +53,7 @@ class Check:
     # The title in Chinese (`title` is its English), worded with the item's own terms from GB/T 22239-2019 §8.1.4.
     title_zh: str = ""
     playbook: str = ""  # the reports.remediate.PLAYBOOKS builder of this item's tasks; "" for a manual step
+    reading: Said | None = None  # how ihcheck reads the item, in both languages, where the generic words fall short
 
 
 CHECKS: tuple[Check, ...] = (
@@ -319,10 +321,23 @@ CHECKS: tuple[Check, ...] = (
     Check(
         "L3-CES1-27",
         "Confidentiality of important data in transit",
-        "cryptography protects data in transit",
-        "use TLS (国密 where required) for every service carrying medical data; attach the design",
-        why_not_observable=Said("哪些服务承载重要数据，属于设计问题",
-                              "which services carry important data is a design matter"),
+        "cryptography protects data in transit: no exchange this run observed carries medical data (HL7 v2, DICOM, "
+        "FHIR, the platform feed) in clear",
+        "use TLS (国密 where required) for every service carrying medical data (MLLP and DICOM inside TLS, FHIR over "
+        "https); attach the design",
+        j.transit_confidentiality,
+        needs=("baseline", "exchange"),
+        reading=Said(
+            "逐台主机判定，依据本次检查中该主机与医院系统的实际交互（HL7 v2/MLLP、DICOM、FHIR、省监管平台）：观测到任"
+            "何一个承载医疗数据的交互以明文进行（对端按其协议应答且不在 TLS 内）即为不符合，证明文件不能替代；ECG 等"
+            "健康检查端点不承载医疗数据，不计入。未观测到明文时，其他数据流属于设计问题：无法判定，或由 "
+            "ihcheck_mlps_evidence 指明的设计文件证明（记为经证明）。",
+            "Judged per host from the exchanges this run made from it with the hospital's systems (HL7 v2 over MLLP, "
+            "DICOM, FHIR, the supervision platform): any of them that carries medical data and was answered in clear "
+            "(the peer spoke its protocol outside TLS) fails, and no document can stand in for it; a health endpoint "
+            "(protocol http, e.g. the ECG system's) carries no medical data and is not judged. With no cleartext "
+            "seen, the other flows are a design matter: inconclusive, or attested by a design document named in "
+            "ihcheck_mlps_evidence (reported as attested)."),
         title_zh="重要数据在传输过程中的保密性",
     ),
     Check(
@@ -336,7 +351,8 @@ CHECKS: tuple[Check, ...] = (
     Check(
         "L3-CES1-29",
         "Local backup and recovery",
-        "a backup job scheduled on the host (cron or timer running a backup tool), or a backup system attested",
+        f"a backup seen to have run: the newest file a backup job writes (or a declared backup directory's, or "
+        f"pgBackRest's record) at most {j.MAX_BACKUP_AGE_DAYS} days old; or a backup system attested",
         "schedule a daily backup (pg_dump/mysqldump/borg/restic) and test a restore; or name the backup "
         "system's evidence in ihcheck_mlps_evidence",
         j.local_backup,
@@ -441,12 +457,11 @@ def _finding(
 def judge_host(check: Check, host: HostFacts) -> Finding:
     """One host, one item: unreachable and unobserved hosts are inconclusive (error when the probe broke)."""
     item = _items_get(check.unit)
-    if not host.reachable:
-        return _finding(check, item, host, Verdict.INCONCLUSIVE, why_missing(host, "baseline"))
+    decided = blindness([host], "baseline")
+    if decided is not None:
+        return _finding(check, item, host, decided.verdict, decided.said)
     b = host.baseline
-    if b is None:
-        verdict = Verdict.ERROR if "baseline" in host.errors else Verdict.INCONCLUSIVE
-        return _finding(check, item, host, verdict, why_missing(host, "baseline"))
+    assert b is not None
     attestation = next((a for a in b.attestations if a.unit == check.unit), None)
     if check.judge is None:
         assert check.why_not_observable is not None, check.unit
@@ -487,6 +502,12 @@ def _items_get(unit: str) -> Item:
     return _ITEMS[unit]
 
 
+def _reading(unit: str) -> Said:
+    """What passes, fails and is inconclusive, where the judge's reading is not obvious (mlps_readings.py)."""
+    reading = READINGS.get(unit)
+    return Said(reading.zh, " " + reading.en) if reading else Said("", "")
+
+
 def _rule(check: Check) -> Rule:
     item = _items_get(check.unit)
     why = check.why_not_observable  # set exactly when the host cannot show the item (no judge)
@@ -502,13 +523,15 @@ def _rule(check: Check) -> Rule:
         clause=cite("GD2020:1.2.1", interpretation="实施第三级信息安全等级保护: the host-level items of GB/T "
                     "22239-2019 §8.1.4 安全计算环境 at level 3 apply to every server of the internet hospital."),
         # the standard's item, its ref naming the GB/T 28448-2019 test unit as assessors number it
-        standard=cite(item.clause_id, interpretation=interpretation).model_copy(
+        # an item's own reading (Check.reading) replaces the generic words; the readings of mlps_readings.py add to them
+        standard=cite(item.clause_id, interpretation=check.reading or Said(
+            _reading(check.unit).zh.strip(), interpretation + _reading(check.unit).en)).model_copy(
             update={"ref": f"{item.ref} ({item.unit}, GB/T 28448-2019)"}),
         severity=check.severity,
         tags=("mlps",),
         needs=check.needs,
         # listening sockets only add to what the baseline shows; without them the judge says inconclusive itself
-        optional=tuple(f for f in check.needs if f == "services"),
+        optional=tuple(f for f in check.needs if f in ("services", "exchange")),
         judge_host=lambda host: judge_host(check, host),
         blind_hint=Said("基线探针读取配置文件，需要主机上的 root（或 sudo）权限",
                         "the baseline probe reads configuration files and needs root (or sudo) on the host"),

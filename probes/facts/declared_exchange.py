@@ -84,7 +84,8 @@ class ExchangeEndpoint(Record):
     message_type: MessageType = "NMQ^N01"
     processing_id: ProcessingId = "D"
     hl7_version: Literal["2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6"] = "2.5"
-    # TLS (https, and fhir/http over https)
+    # TLS (https, fhir/http over https, and MLLP or DICOM over TLS with `tls: true`)
+    tls: bool = Field(default=False, description="hl7v2 (MLLP) or dicom over TLS; https URLs are TLS already")
     server_name: str | None = None
     ca_file: str | None = Field(default=None, description="CA bundle (PEM) on the machine the exchange runs from")
     # HTTP health
@@ -107,6 +108,8 @@ class ExchangeEndpoint(Record):
                 raise ValueError(f"expected an http:// or https:// URL, got {self.url!r}")
             if self.protocol not in ("fhir", "http"):
                 raise ValueError(f"url is for protocols fhir and http, not {self.protocol}")
+        if self.tls and self.protocol not in ("hl7v2", "dicom"):
+            raise ValueError(f"tls is for protocols hl7v2 and dicom; {self.protocol} says TLS by its address")
         if self.push_log is not None and self.system != "platform":
             raise ValueError("push_log is declared only for the platform (system: platform)")
         return self

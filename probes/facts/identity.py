@@ -12,6 +12,11 @@ class MachineIdentity(Fact):
     machine_id: str | None = None
     os: str | None = None
     virtualization: str | None = None
+    boot_id: str | None = None  # /proc/sys/kernel/random/boot_id: hosts sharing one are one running kernel
+
+    @property
+    def kernel(self) -> str | None:
+        return f"boot_id:{self.boot_id}" if self.boot_id else None
 
     @property
     def key(self) -> str:

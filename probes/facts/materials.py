@@ -17,6 +17,7 @@ class DocumentFile(Record):
     title: str | None = None
     issued: date | None = None
     expires: date | None = None
+    submitted: date | None = None  # when it was last submitted to the platform (the yearly MLPS scans, 三.2(4))
     size: int | None = None
     sha256: str | None = None
     sm3: str | None = None

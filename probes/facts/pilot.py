@@ -30,6 +30,13 @@ EVENT_TERMINATE = "visit.terminate"
 
 
 
+class WhitelistChange(Record):
+    """One entry of a physician's whitelist history: the status it took on that day."""
+
+    on: date
+    status: Whitelist
+
+
 class Physician(Record):
     row: int = Field(description="row in the source (the header is row 1)")
     id: str = Field(description="the licence number, pseudonymised unless declared otherwise")
@@ -41,6 +48,18 @@ class Physician(Record):
     whitelist_status: Whitelist
     whitelist_since: date | None = None
     specialties: tuple[str, ...] = ()
+    whitelist_history: tuple[WhitelistChange, ...] = Field(default=(), description="every status change, oldest "
+                                                           "first (白名单历史): what a past visit is judged against")
+
+    def whitelist_on(self, day: date) -> Whitelist | None:
+        """The whitelist status as it stood on `day`; None when the roster cannot tell (no history, and the
+        current status began after that day)."""
+        if self.whitelist_history:
+            past = [c for c in self.whitelist_history if c.on <= day]
+            return past[-1].status if past else "none"
+        if self.whitelist_since is None or self.whitelist_since <= day:
+            return self.whitelist_status
+        return "none" if self.whitelist_status == "active" else None
 
 
 class Visit(Record):
@@ -146,9 +165,16 @@ class AuditLogDeclaration(Record):
     host: str
     path: str = Field(min_length=1)
     head: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$",
-                             description="the head kept at the last check: the log must still end there")
+                             description="the head kept at the last check (or held by the platform): the log must "
+                                         "still end there; without it an intact chain is not anchored")
+    head_file: Path | None = Field(default=None, description="a file (beside the inventory) holding the head kept "
+                                   "at the last check: read into `head` before any host is contacted")
     prev: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$",
                              description="the last hash of the file this one continues after rotation")
+
+    def model_post_init(self, __context: object) -> None:
+        if self.head is not None and self.head_file is not None:
+            raise ValueError("declare the anchored head once: head or head_file")
 
 
 class Programme(Record):

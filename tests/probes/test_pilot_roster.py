@@ -153,3 +153,26 @@ def test_visits_are_read_with_their_flags(tmp_path: Path) -> None:
     rows[1][0] = "V001"
     with pytest.raises(InputError, match="row 3, column 就诊编号 \\(visit id\\): visit id listed twice"):
         read_visits(write_csv(tmp_path / "dup.csv", rows, header=VISIT_HEADER), AS_OF, KEY)
+
+
+def test_the_whitelist_history_column_gives_the_status_on_each_day(tmp_path: Path) -> None:
+    rows = [[*ROWS[0][:6], "移出", "2026-06-30", "儿童营养", "2026-01-05 在册；2026-06-30 移出"]]
+    roster = read_roster(write_csv(tmp_path / "r.csv", rows, header=[*HEADER_ZH, "白名单历史"]), AS_OF, KEY)
+    physician = roster.physicians[0]
+    assert [(c.on, c.status) for c in physician.whitelist_history] == [(date(2026, 1, 5), "active"),
+                                                                      (date(2026, 6, 30), "removed")]
+    assert physician.whitelist_on(date(2026, 3, 1)) == "active"
+    assert physician.whitelist_on(date(2026, 7, 1)) == "removed"
+    assert physician.whitelist_on(date(2025, 12, 1)) == "none"
+
+
+@pytest.mark.parametrize(("cell", "message"), [
+    ("2026-01-05 listed?", "expected 'YYYY-MM-DD STATUS' entries"),
+    ("2026-06-30 在册; 2026-01-05 移出", "is earlier than the entry before it"),
+    ("2027-01-01 在册", "is after the check date"),
+])
+def test_a_malformed_whitelist_history_is_one_line_naming_the_column(tmp_path: Path, cell: str, message: str) -> None:
+    rows = [[*ROWS[0], cell]]
+    with pytest.raises(InputError, match=message) as raised:
+        read_roster(write_csv(tmp_path / "r.csv", rows, header=[*HEADER_ZH, "白名单历史"]), AS_OF, KEY)
+    assert "白名单历史" in str(raised.value) and "\n" not in str(raised.value)

@@ -60,12 +60,13 @@ def inventory(tmp_path: Path, port: int, **programme: Any) -> Path:
     csv.writer(buffer).writerows(ROSTER)
     (tmp_path / "roster.csv").write_bytes(buffer.getvalue().encode("gbk"))
     (tmp_path / "pseudonym.key").write_bytes(b"a hospital-held key of 32 bytes!")
-    write_trail(tmp_path / "audit.jsonl", events())
+    head = write_trail(tmp_path / "audit.jsonl", events())
+    (tmp_path / "audit.head").write_text(head + "\n", encoding="ascii")  # the head the hospital kept when it wrote
     declared = {"id": "BJ2026-first-visit", "hospital": "首都医科大学附属北京儿童医院",
                 "roster": {"file": "roster.csv"},
                 "visits": {"query": {"host": "localhost", "database": "postgres", "user": "postgres",
                                      "address": "127.0.0.1", "port": port, "sql": VISITS_SQL}},
-                "audit_log": {"host": "localhost", "path": str(tmp_path / "audit.jsonl")},
+                "audit_log": {"host": "localhost", "path": str(tmp_path / "audit.jsonl"), "head_file": "audit.head"},
                 "pseudonym_key_file": "pseudonym.key"} | programme
     path = tmp_path / "hosts.yml"
     path.write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {"ansible_connection": "local"}},
@@ -89,6 +90,24 @@ def test_a_declared_pilot_is_gathered_and_passes(tmp_path: Path, db: int) -> Non
     assert facts.pilot.trail.check.records == 6 and facts.pilot.roster and facts.pilot.roster.source.encoding == "gb18030"
     dumped = facts.model_dump_json()
     assert "张三" not in dumped and "110101198001010011" not in dumped and "V1" not in dumped
+
+
+def test_without_an_anchored_head_an_intact_trail_is_not_append_only(tmp_path: Path, db: int) -> None:
+    path = inventory(tmp_path, db, audit_log={"host": "localhost", "path": str(tmp_path / "audit.jsonl")})
+    verdicts, facts = judged(path)
+    assert verdicts["BJ2026-1-traceability"] is Verdict.INCONCLUSIVE
+    [finding] = [f for f in evaluate(facts, RULES) if f.rule_id == "BJ2026-1-traceability"]
+    assert "intact chain, not anchored" in finding.reason
+
+
+def test_the_anchored_head_file_is_read_before_any_host_and_held_against_the_log(tmp_path: Path, db: int) -> None:
+    path = inventory(tmp_path, db)
+    prepared = prepare(load_inventory(path), AS_OF)
+    assert prepared is not None and prepared.programme.audit_log is not None
+    assert prepared.programme.audit_log.head == (tmp_path / "audit.head").read_text().strip()
+    (tmp_path / "audit.head").write_text("0" * 64 + "\n")  # a head the log does not end at: replaced or truncated
+    verdicts, _ = judged(path)
+    assert verdicts["BJ2026-1-traceability"] is Verdict.FAIL
 
 
 def test_an_edited_audit_record_fails_traceability_naming_it(tmp_path: Path, db: int) -> None:
@@ -121,6 +140,8 @@ def test_what_fails_on_a_host_is_missing_with_its_reason(tmp_path: Path, db: int
      "ihcheck_programmes[0].visits.query.host: 'db9' is not a host of the inventory"),
     ({"roster": {"file": "absent.csv"}}, "absent.csv: file not found"),
     ({"pseudonym_key_file": "absent.key"}, "absent.key: pseudonym_key_file not found"),
+    ({"audit_log": {"host": "localhost", "path": "/x.jsonl", "head_file": "absent.head"}},
+     "ihcheck_programmes[0].audit_log.head_file"),
 ])
 def test_bad_declarations_fail_before_any_host_is_contacted(tmp_path: Path, db: int, change: dict[str, Any],
                                                             message: str) -> None:
@@ -190,3 +211,62 @@ def test_an_audit_log_beyond_the_output_cap_is_named_not_misread(tmp_path: Path)
     session.options = replace(session.options, command_output_cap=4096)
     with pytest.raises(QueryFailed, match="larger, compressed, than the checker's output cap"):
         read_trail(session, str(tmp_path / "big.jsonl"), None, None, Pseudonymiser(None))
+
+
+def test_the_pilot_goes_through_the_ansible_engine_its_forks_and_host_timeout(
+        tmp_path: Path, db: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--engine ansible --forks 3 --host-timeout 30`: the programme's query runs through Ansible's follow-up plays
+    with those forks, and an audit log whose read never ends (a FIFO nobody writes) is cut by the host's deadline —
+    missing with that reason, its rule inconclusive — instead of a connection of the checker's own around Ansible."""
+    import errno
+    import os
+    import sys
+    import time
+
+    import probes.ansible_engine
+    from ihcheck.run import run_check
+
+    plays: list[tuple[str, int]] = []
+    real_play = probes.ansible_engine._run_play
+
+    def spy(private_dir: Path, inventory_path: str, hosts: list[str], forks: int, envvars: dict[str, str],
+            **kw: Any) -> Any:
+        plays.append((kw.get("playbook", "ihcheck.yml"), forks))
+        return real_play(private_dir, inventory_path, hosts, forks, envvars, **kw)
+
+    monkeypatch.setattr(probes.ansible_engine, "_run_play", spy)
+    path = inventory(tmp_path, db)
+    fifo = tmp_path / "audit.fifo"
+    os.mkfifo(fifo)
+    declared = yaml.safe_load(path.read_text())
+    declared["all"]["vars"]["ihcheck_programmes"][0]["audit_log"] = {"host": "records", "path": str(fifo)}
+    local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+    declared["all"]["hosts"] = {"localhost": local, "records": local}
+    path.write_text(yaml.safe_dump(declared, allow_unicode=True))
+    try:
+        started = time.monotonic()
+        run = run_check(path, engine="ansible", forks=3, host_timeout=30, ansible_dir=tmp_path / "runner",
+                        rule_ids=[r.id for r in RULES])
+        elapsed = time.monotonic() - started
+    finally:  # the abandoned read (and any read after it) gets an end of file, so no process outlives the test
+        quiet_since = time.monotonic()
+        while time.monotonic() - quiet_since < 10:
+            try:
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+                quiet_since = time.monotonic()
+            except OSError as exc:
+                assert exc.errno == errno.ENXIO  # nobody reading now
+            time.sleep(0.2)
+    result = run.result
+    assert {h.transport for h in result.facts.hosts} == {"ansible"}, [h.unreachable_reason for h in result.facts.hosts]
+    pilot = result.facts.pilot
+    assert pilot is not None and pilot.visits is not None, pilot and pilot.missing
+    query = [o for o in result.observations if o.host == "localhost" and "psql" in o.command]
+    assert query and {o.transport for o in query} == {"ansible"}  # the query went through Ansible, not around it
+    assert [f for p, f in plays if p.startswith("followups/")] and {f for _, f in plays} == {3}
+    assert pilot.missing["trail"] == "audit log: records: did not finish within --host-timeout 30 s"
+    assert pilot.missing_zh["trail"].startswith("审计日志读取失败：records: did not finish within --host-timeout 30 s")
+    verdicts = {f.rule_id: f.verdict for f in result.findings}
+    assert verdicts["BJ2026-1-traceability"] is Verdict.INCONCLUSIVE
+    assert verdicts["BJ2026-3-first-visits"] is Verdict.PASS  # the part that finished is judged as it was
+    assert elapsed < 30 + 60, elapsed  # the deadline cut it: the read's own limit is 300 s

@@ -35,8 +35,8 @@ DCMTK_STORESCP = "/usr/bin/storescp"
 
 
 @contextmanager
-def storescp(aet: str = "PACS") -> Iterator[int]:
-    """dcmtk's storescp: a real DICOM SCP that answers Verification."""
+def storescp(aet: str = "PACS", tls: tuple[Path, Path] | None = None) -> Iterator[int]:
+    """dcmtk's storescp: a real DICOM SCP that answers Verification; over TLS with `tls` (key, certificate)."""
     # dcmtk's, by path: pynetdicom installs its own `storescp` into the venv's bin, which a test that puts that
     # folder first on PATH makes the one found (it failed CI as "argument port: invalid int value: 'PACS'").
     require(DCMTK_STORESCP)
@@ -45,8 +45,9 @@ def storescp(aet: str = "PACS") -> Iterator[int]:
     with tempfile.TemporaryFile() as log:
         for attempt in range(3):
             port = free_port()
-            proc = subprocess.Popen([DCMTK_STORESCP, "--aetitle", aet, "--output-directory", tempfile.gettempdir(),
-                                     str(port)], stdout=log, stderr=subprocess.STDOUT)
+            secure = ["+tls", str(tls[0]), str(tls[1]), "-pw", "-vc"] if tls else []
+            proc = subprocess.Popen([DCMTK_STORESCP, *secure, "--aetitle", aet, "--output-directory",
+                                     tempfile.gettempdir(), str(port)], stdout=log, stderr=subprocess.STDOUT)
             try:
                 wait_for_port(port, process=proc)
                 break
@@ -84,8 +85,9 @@ def pynetdicom_scp(aet: str = "PACS", *, require_called_aet: bool = True, verifi
 
 
 @contextmanager
-def mllp_server(reply: Callable[[Any], Any]) -> Iterator[int]:
-    """hl7apy's MLLP server; `reply(message)` builds the ACK from the parsed message."""
+def mllp_server(reply: Callable[[Any], Any], tls: tuple[Path, Path] | None = None) -> Iterator[int]:
+    """hl7apy's MLLP server; `reply(message)` builds the ACK from the parsed message; inside TLS with `tls`
+    (key, certificate)."""
     from hl7apy.mllp import AbstractHandler, MLLPServer
 
     class Handler(AbstractHandler):  # type: ignore[misc]
@@ -97,6 +99,12 @@ def mllp_server(reply: Callable[[Any], Any]) -> Iterator[int]:
     handlers = {t: (Handler,) for t in ("NMQ^N01^NMQ_N01", "QRY^A19^QRY_A19")}
     port = free_port()
     server = MLLPServer("127.0.0.1", port, handlers, timeout=5)
+    if tls is not None:
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(tls[1]), str(tls[0]))
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

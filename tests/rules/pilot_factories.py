@@ -59,13 +59,14 @@ def trail(visits: list[Visit], *, broken: dict[str, Any] | None = None,
 
 def pilot(*, physicians: list[Physician] | None = None, visits: list[Visit] | None = None,
           trail_facts: TrailFacts | bool | None = True, missing: dict[str, str] | None = None,
-          roster: bool = True) -> PilotFacts:
+          roster: bool = True, head: str | None = "c" * 64, **programme_fields: Any) -> PilotFacts:
     physicians = physicians if physicians is not None else [physician(1), physician(2, title="chief")]
     visits = visits if visits is not None else [visit(1), visit(2, patient_age=30, guardian_recorded=False),
                                                 visit(3, terminated=True, referral_recorded=True),
                                                 visit(4, first_visit=False, specialty="儿童内分泌")]
-    programme = Programme(id="BJ2026-first-visit", hospital="首都医科大学附属北京儿童医院",
-                          audit_log=AuditLogDeclaration(host="app1", path="/var/lib/ih/audit.jsonl"))
+    fields: dict[str, Any] = {"hospital": "首都医科大学附属北京儿童医院"} | programme_fields
+    programme = Programme(id="BJ2026-first-visit", **fields,
+                          audit_log=AuditLogDeclaration(host="app1", path="/var/lib/ih/audit.jsonl", head=head))
     return PilotFacts(programme=programme, as_of=AS_OF, pseudonyms="pseudonymised (test key)",
                       roster=Roster(source=ROSTER_SOURCE, physicians=tuple(physicians)) if roster else None,
                       visits=Visits(source=VISITS_SOURCE, visits=tuple(visits)),

@@ -11,7 +11,7 @@ from checker.catalogue.bj2026_pilot import FIRST_VISITS, PHYSICIANS, RULES, TRAC
 from checker.engine import evaluate, rule_verdicts
 from checker.model import Basis, Verdict
 from probes.facts import DeploymentFacts
-from probes.facts.pilot import BrokenLink
+from probes.facts.pilot import BrokenLink, WhitelistChange
 from tests.rules.pilot_factories import deployment_with, physician, pilot, trail, visit
 
 
@@ -75,7 +75,8 @@ def test_first_visits_that_break_a_condition_are_counted_and_named() -> None:
     assert finding.verdict is Verdict.FAIL and finding.reason.startswith("6 of 7 first visit(s) break")
     reasons = {o["visit"][-1]: o["reasons"] for o in finding.details["offending"]}
     assert reasons == {
-        "2": ["specialty 儿童心理 is not a pilot specialty"],
+        "2": ["specialty 儿童心理 is not a pilot specialty of the approval",
+              "specialty 儿童心理 is not physician licence:0000000000000001's (儿童营养)"],
         "3": ["physician licence:00000000000000ff is not on the whitelist"],
         "4": ["physician licence:0000000000000001 whitelisted only from 2026-01-05",
               "on 2025-12-31, outside the pilot period 2026-01-01–2026-12-31"],
@@ -147,3 +148,58 @@ def test_every_pilot_rule_has_pass_fail_inconclusive_and_not_applicable_examples
     for rule_id in BY_ID:
         assert {p.stem for p in (EXAMPLES / rule_id).glob("*.json")} >= {
             "pass", "fail", "inconclusive", "not_applicable"}, rule_id
+
+
+def test_a_hospital_the_approval_does_not_name_cannot_join_the_pilot_by_declaring_it() -> None:
+    facts = pilot(hospital="某某互联网医院")
+    for rule in (PHYSICIANS, FIRST_VISITS, TRACEABILITY):
+        finding = judge(rule, facts)
+        assert finding.verdict is Verdict.FAIL, finding.reason
+        assert "is not one the approval names" in finding.reason and "never as a pass" in finding.reason
+        assert "不是批复所列的医院" in finding.reason_zh
+
+
+def test_specialties_and_period_wider_than_the_approval_are_judged_by_the_approval_and_reported() -> None:
+    visits = [visit(1), visit(2, specialty="儿童心理", started_at=datetime(2027, 1, 5, 10, 0))]
+    facts = pilot(visits=visits, specialties=("儿童生长发育", "儿童营养", "儿童皮肤疾病", "儿童心理"),
+                  end=date(2027, 12, 31))
+    finding = judge(FIRST_VISITS, facts)
+    assert finding.verdict is Verdict.FAIL
+    assert "specialty 儿童心理 is not a pilot specialty of the approval" in finding.reason
+    assert "outside the pilot period 2026-01-01–2026-12-31" in finding.reason
+    assert "declared specialties 儿童心理 beyond the approval's" in finding.reason
+    assert "never as a pass" in finding.reason and "不作为符合" in finding.reason_zh
+    clean = judge(FIRST_VISITS, pilot(specialties=("儿童生长发育", "儿童营养", "儿童皮肤疾病", "儿童心理")))
+    assert clean.verdict is Verdict.INCONCLUSIVE and "declared specialties 儿童心理 beyond" in clean.reason
+
+
+def test_a_visit_is_judged_against_the_whitelist_as_it_stood_that_day() -> None:
+    removed_later = physician(1, whitelist_status="removed", whitelist_since=date(2026, 6, 30),
+                              whitelist_history=(WhitelistChange(on=date(2026, 1, 5), status="active"),
+                                                 WhitelistChange(on=date(2026, 6, 30), status="removed")))
+    before, after = visit(1, started_at=datetime(2026, 3, 1, 9, 0)), visit(2, started_at=datetime(2026, 7, 1, 9, 0))
+    assert judge(FIRST_VISITS, pilot(physicians=[removed_later], visits=[before])).verdict is Verdict.PASS
+    finding = judge(FIRST_VISITS, pilot(physicians=[removed_later], visits=[before, after]))
+    assert finding.verdict is Verdict.FAIL
+    assert [o["visit"][-1] for o in finding.details["offending"]] == ["2"]
+    assert "not on the whitelist on the day of the visit (2026-07-01: removed)" in finding.reason
+
+
+def test_without_a_history_a_physician_removed_after_the_visit_is_inconclusive_not_fail() -> None:
+    removed = physician(1, whitelist_status="removed", whitelist_since=date(2026, 6, 30))
+    finding = judge(FIRST_VISITS, pilot(physicians=[removed], visits=[visit(1, started_at=datetime(2026, 3, 1, 9))]))
+    assert finding.verdict is Verdict.INCONCLUSIVE, finding.reason
+    assert "the roster has no whitelist history" in finding.reason and "名册没有白名单历史" in finding.reason_zh
+
+
+def test_a_visit_outside_the_physicians_own_specialty_fails() -> None:
+    finding = judge(FIRST_VISITS, pilot(visits=[visit(1, specialty="儿童皮肤疾病")]))
+    assert finding.verdict is Verdict.FAIL
+    assert "specialty 儿童皮肤疾病 is not physician licence:0000000000000001's (儿童营养)" in finding.reason
+
+
+def test_an_intact_chain_without_an_anchored_head_is_not_append_only() -> None:
+    finding = judge(TRACEABILITY, pilot(head=None))
+    assert finding.verdict is Verdict.INCONCLUSIVE, finding.reason
+    assert "intact chain, not anchored" in finding.reason and "哈希链完整，未锚定" in finding.reason_zh
+    assert judge(TRACEABILITY, pilot()).verdict is Verdict.PASS

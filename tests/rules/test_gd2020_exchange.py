@@ -4,6 +4,7 @@ tests/rules/test_examples.py."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from checker.catalogue import gd2020_exchange as rules
@@ -85,4 +86,58 @@ def test_a_platform_over_plain_http_fails_even_when_it_answers() -> None:
                                                                                      "push": ()}))
     finding = next(f for f in evaluate(facts, [rules.PLATFORM_FEED]))
     assert finding.verdict == Verdict.FAIL and "not encrypted in transit" in finding.reason
-    assert "plain：清单声明使用明文 HTTP，未做传输加密（QH2019 三(三)）" in finding.reason_zh
+    assert "plain：清单声明使用明文 HTTP，未做传输加密（QH2019 四(三)）" in finding.reason_zh
+
+
+def test_a_handshake_without_a_push_log_is_not_a_feed() -> None:
+    facts = load(rules.PLATFORM_ID, "pass")
+    host = facts.hosts[0]
+    assert host.exchange is not None
+    declared = host.declared.model_copy(update={"exchange": tuple(
+        e.model_copy(update={"push_log": None}) if e.system == "platform" else e for e in host.declared.exchange)})
+    facts = _host(facts, declared=declared, exchange=host.exchange.model_copy(update={"push": ()}))
+    finding = next(f for f in evaluate(facts, [rules.PLATFORM_FEED]))
+    assert finding.verdict == Verdict.INCONCLUSIVE, finding.reason
+    assert "a TLS handshake is not an upload in real time" in finding.reason
+    assert "一次 TLS 握手不是“实时上传”" in finding.reason_zh
+
+
+def test_a_declared_push_log_that_was_not_read_is_not_a_feed() -> None:
+    facts = load(rules.PLATFORM_ID, "pass")
+    host = facts.hosts[0]
+    assert host.exchange is not None
+    facts = _host(facts, exchange=host.exchange.model_copy(update={"push": ()}))
+    finding = next(f for f in evaluate(facts, [rules.PLATFORM_FEED]))
+    assert finding.verdict == Verdict.INCONCLUSIVE and "declared but not read" in finding.reason
+
+
+def test_a_declared_limit_looser_than_the_ceiling_is_judged_at_the_ceiling() -> None:
+    facts = load(rules.PLATFORM_ID, "pass")
+    exchange = facts.hosts[0].exchange
+    assert exchange is not None
+    push = exchange.push[0]
+    assert push.host_now is not None
+    two_hours_old = push.model_copy(update={"max_age_minutes": 10000.0,
+                                            "last_success": push.host_now - timedelta(minutes=120)})
+    facts = _host(facts, exchange=exchange.model_copy(update={"push": (two_hours_old,)}))
+    finding = next(f for f in evaluate(facts, [rules.PLATFORM_FEED]))
+    assert finding.verdict == Verdict.FAIL, finding.reason
+    assert f"older than ihcheck's ceiling for real time of {rules.PUSH_AGE_CEILING_MINUTES:g} min" in finding.reason
+    assert "清单声明的 10000 min 宽于上限" in finding.reason_zh
+
+
+def test_a_handshake_from_the_checker_is_not_the_hosts_own_link() -> None:
+    facts = load(rules.PLATFORM_ID, "pass")
+    host = facts.hosts[0]
+    assert host.exchange is not None
+    moved = tuple(e.model_copy(update={"results": tuple(r.model_copy(update={"origin": "checker"}) for r in e.results)})
+                  if e.endpoint.system == "platform" else e for e in host.exchange.exchanges)
+    facts = _host(facts, exchange=host.exchange.model_copy(update={"exchanges": moved}))
+    finding = next(f for f in evaluate(facts, [rules.PLATFORM_FEED]))
+    assert finding.verdict == Verdict.INCONCLUSIVE, finding.reason
+    assert "not from the pushing host" in finding.reason and "而非推送主机" in finding.reason_zh
+
+
+def test_the_transit_clause_of_qinghai_is_cited_as_si_san() -> None:
+    assert "四(三)" in rules.PLATFORM_FEED.clause.interpretation and "三(三)" not in rules.PLATFORM_FEED.clause.interpretation
+    assert rules.PLATFORM_FEED.clause.interpretation_zh.startswith("结合青海 2019")

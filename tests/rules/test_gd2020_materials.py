@@ -46,7 +46,7 @@ def one(rule: Rule, f: DeploymentFacts):
 
 
 def test_sample_folder_passes_all_three(folder: Path) -> None:
-    for rule, n in ((MATERIALS, 5), (POLICIES, 8), (EMERGENCY_PLANS, 4)):
+    for rule, n in ((MATERIALS, 7), (POLICIES, 8), (EMERGENCY_PLANS, 4)):
         f = one(rule, facts(folder))
         assert f.verdict is Verdict.PASS, f.reason
         assert f"all {n} required item(s) present" in f.reason
@@ -76,11 +76,36 @@ def test_mlps_deadline_is_ninety_days_and_reported_before_it_passes(folder: Path
     assert "missing 信息系统安全等级保护任务告知书(回执)" in f.reason and "due 2027-01-06 (44 days left)" in f.reason
 
 
-def test_yearly_mlps_scan_expires_after_a_year(folder: Path) -> None:
-    f = one(MATERIALS, facts(folder, datetime(2027, 9, 1, tzinfo=UTC)))
+def test_a_valid_certificate_issued_thirteen_months_ago_is_not_expired(folder: Path) -> None:
+    # issued 2026-08-15, submitted 2026-10-10: on 2027-09-20 the certificate is 13 months old, its yearly
+    # submission still within the year
+    f = one(MATERIALS, facts(folder, datetime(2027, 9, 20, tzinfo=UTC)))
+    assert f.verdict is Verdict.PASS, f.reason
+    row = next(r for r in f.details["items"] if r["item"] == "mlps-certificate")
+    assert row["submit_again_by"] == "2027-10-10"
+
+
+def test_yearly_submission_is_overdue_a_year_after_the_last(folder: Path) -> None:
+    f = one(MATERIALS, facts(folder, datetime(2027, 10, 11, tzinfo=UTC)))
     assert f.verdict is Verdict.FAIL
-    assert "expired 信息系统安全等级保护备案证明" in f.reason and "expired 2027-08-15" in f.reason
-    assert "信息系统安全等级保护备案证明已过期（2027-08-15 到期）" in f.reason_zh
+    assert "the yearly submission of 信息系统安全等级保护备案证明 (MLPS filing certificate) is overdue (due again by " \
+           "2027-10-10" in f.reason
+    assert "信息系统安全等级保护备案证明的年度提交已逾期" in f.reason_zh
+
+
+def test_yearly_item_without_a_submission_date_is_inconclusive(folder: Path) -> None:
+    edit(folder, lambda i: [d.pop("submitted", None) for d in i["documents"]])
+    f = one(MATERIALS, facts(folder))
+    assert f.verdict is Verdict.INCONCLUSIVE and "does not say when it was last submitted" in f.reason
+
+
+def test_the_practice_licence_and_the_data_access_certificate_are_required(folder: Path) -> None:
+    (folder / "practice-licence.txt").unlink()
+    (folder / "data-access-certificate.txt").unlink()
+    f = one(MATERIALS, facts(folder))
+    assert f.verdict is Verdict.FAIL
+    assert "missing 医疗机构执业许可证 (Medical institution practice licence), due 2026-11-07" in f.reason
+    assert "missing 广东省互联网医疗服务监管平台数据接入证明" in f.reason
 
 
 def test_explicit_expiry_is_honoured(folder: Path) -> None:
@@ -102,18 +127,19 @@ def test_cooperation_agreement_only_with_a_third_party(folder: Path) -> None:
 
 def test_one_missing_policy_names_it(folder: Path) -> None:
     def drop(index: dict) -> None:  # type: ignore[type-arg]
-        index["documents"][5]["items"].remove("policy-informed-consent")
+        next(d for d in index["documents"] if "policy-informed-consent" in d["items"])["items"].remove(
+            "policy-informed-consent")
 
     edit(folder, drop)
     f = one(POLICIES, facts(folder))
     assert f.verdict is Verdict.FAIL and f.reason.startswith("missing 患者知情同意制度 (Patient informed consent)")
 
 
-def test_hospital_registered_before_the_notice_counts_from_the_notice(folder: Path) -> None:
+def test_hospital_registered_before_the_notice_counts_from_its_publication(folder: Path) -> None:
     edit(folder, lambda i: i.update(opened_on=None, registered_on="2019-01-01"))
     (folder / "application-form.pdf").unlink()
     f = one(MATERIALS, facts(folder))
-    assert "due 2020-06-17" in f.reason  # 三(一): 30 days from 2020-05-18
+    assert "due 2020-06-20" in f.reason  # 三(一): 30 days from the notice's publication, 2020-05-21
 
 
 @pytest.mark.parametrize(("change", "message"), [

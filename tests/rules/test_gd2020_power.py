@@ -38,12 +38,23 @@ def judge(power: PowerFacts | None = None, virtualization: str | None = None, **
     return finding
 
 
-def test_two_healthy_supplies_pass() -> None:
+def test_two_healthy_supplies_alone_are_server_side_and_do_not_pass_the_room() -> None:
     f = judge(PowerFacts(psus=(OK1, OK2)))
-    assert f.verdict is Verdict.PASS
-    assert f.reason == f"h: 2 power supplies present and healthy (PS1 Status, PS2 Status) per {BMC}"
-    assert f.reason_zh == f"h：据 {BMC}，2 路电源在位且正常（PS1 Status, PS2 Status）"
+    assert f.verdict is Verdict.INCONCLUSIVE
+    assert f.reason.startswith(f"h: 2 power supplies present and healthy (PS1 Status, PS2 Status) per {BMC}: these "
+                               "are the server's own supplies, not the machine room's dual feed or generator")
+    assert f.reason_zh.startswith(f"h：据 {BMC}，2 路电源在位且正常（PS1 Status, PS2 Status）：这是服务器自身的电源")
+    assert "ihcheck_power_attestation" in f.reason
     assert f.details["healthy_power_supplies"] == 2 and "h#4" in f.observations
+
+
+def test_two_healthy_supplies_stand_beside_the_attestation() -> None:
+    f = judge(PowerFacts(psus=(OK1, OK2), ups=(ON_LINE,), attestation=ATTESTED))
+    assert f.verdict is Verdict.PASS
+    assert f.reason.startswith("h: dual feed or emergency generation attested (not observed) by /srv/docs/power.pdf")
+    assert f"; supporting server-side observations: 2 power supplies present and healthy (PS1 Status, PS2 Status) " \
+           f"per {BMC}; UPS rack1@localhost: status OL (battery 100%), on line power" in f.reason
+    assert "服务器侧佐证观测：" in f.reason_zh
 
 
 def test_one_failed_of_two_fails_naming_the_failed_one() -> None:
@@ -63,10 +74,11 @@ def test_single_supply_and_ups_on_battery_fails() -> None:
                                   "UPS rack1@localhost：状态 OB LB（电池 8%），未处于市电供电；")
 
 
-def test_ups_on_line_power_passes_a_single_supply() -> None:
+def test_ups_on_line_power_is_not_the_rooms_supply() -> None:
     f = judge(PowerFacts(psus=(OK1,), ups=(ON_LINE,)))
-    assert f.verdict is Verdict.PASS
-    assert f.reason == "h: UPS rack1@localhost: status OL (battery 100%), on line power"
+    assert f.verdict is Verdict.INCONCLUSIVE
+    assert f.reason.startswith("h: UPS rack1@localhost: status OL (battery 100%), on line power: these are the "
+                               "server's own supplies")
 
 
 def test_ups_with_replace_battery_is_not_backup() -> None:
@@ -75,10 +87,10 @@ def test_ups_with_replace_battery_is_not_backup() -> None:
     assert f.verdict is Verdict.FAIL and "UPS u@nut: status OL RB, not on line power" in f.reason
 
 
-def test_kernel_ups_online_passes() -> None:
+def test_kernel_ups_online_is_server_side() -> None:
     ups = SysfsPowerSupply(name="ups0", type="UPS", online=True, observations=("h#7",))
     f = judge(PowerFacts(sysfs=(ups,)))
-    assert f.verdict is Verdict.PASS and f.reason == "h: kernel UPS ups0 online"
+    assert f.verdict is Verdict.INCONCLUSIVE and f.reason.startswith("h: kernel UPS ups0 online: these are")
 
 
 def test_attestation_passes_as_attested_not_observed() -> None:
@@ -101,7 +113,7 @@ def test_bmc_wins_over_smbios() -> None:
 def test_smbios_alone_is_used_when_no_bmc_answered() -> None:
     dmi = (psu("PSU1", "Present, OK", source="dmi"), psu("PSU2", "Present, OK", source="dmi"))
     f = judge(PowerFacts(psus=dmi, notes=("no BMC declared (set ihcheck_bmc to read its Power Supply sensors)",)))
-    assert f.verdict is Verdict.PASS and f.reason.endswith("(PSU1, PSU2) per SMBIOS")
+    assert f.verdict is Verdict.INCONCLUSIVE and "(PSU1, PSU2) per SMBIOS: these are" in f.reason
 
 
 def test_nothing_visible_is_inconclusive_with_what_to_do() -> None:
@@ -137,4 +149,5 @@ def test_unreachable_host_is_inconclusive() -> None:
 
 def test_one_finding_per_host() -> None:
     facts = deployment(host("a", power=PowerFacts(psus=(OK1, OK2))), host("b", power=PowerFacts(psus=(OK1,))))
-    assert [(f.hosts, f.verdict) for f in evaluate(facts, [POWER])] == [(("a",), Verdict.PASS), (("b",), Verdict.FAIL)]
+    assert [(f.hosts, f.verdict) for f in evaluate(facts, [POWER])] == [(("a",), Verdict.INCONCLUSIVE),
+                                                                        (("b",), Verdict.FAIL)]

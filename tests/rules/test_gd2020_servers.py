@@ -135,3 +135,51 @@ def test_a_rule_that_raises_is_error_for_that_rule_only() -> None:
     findings = evaluate(deployment(host("a"), host("b")), [replace(SERVERS, judge=broken), DB_APP_SPLIT])
     assert [f.verdict for f in findings] == [Verdict.ERROR, Verdict.INCONCLUSIVE]
     assert "ValueError: boom" in findings[0].reason
+
+
+def _on_kernel(h, boot_id: str, virt: str = "podman", simulated: bool = False):
+    assert h.identity is not None
+    ident = h.identity.model_copy(update={"boot_id": boot_id, "virtualization": virt})
+    declared = h.declared.model_copy(update={"simulated_separate_servers": simulated})
+    return h.model_copy(update={"identity": ident, "declared": declared})
+
+
+def test_containers_on_one_kernel_are_one_server_and_the_reason_says_so() -> None:
+    facts = deployment(_on_kernel(host("app1", "nginx"), "b00t"), _on_kernel(host("db1", "postgresql"), "b00t"))
+    f = one(SERVERS, facts)
+    assert f.verdict is Verdict.FAIL, f.reason
+    assert "app1, db1 run on one kernel (boot_id b00t, virtualisation podman): one machine" in f.reason
+    assert "app1、db1 运行在同一个内核上（boot_id b00t，虚拟化 podman），是同一台机器" in f.reason_zh
+    assert f.details["virtualization"] == {"app1": "podman", "db1": "podman"}
+    assert any("virtualisation podman, kernel boot_id b00t" in e.statement for e in f.evidence)
+
+
+def test_database_and_application_on_one_kernel_are_not_split() -> None:
+    facts = deployment(_on_kernel(host("app1", "nginx"), "b00t"), _on_kernel(host("db1", "postgresql"), "b00t"))
+    f = one(DB_APP_SPLIT, facts)
+    assert f.verdict is Verdict.FAIL and "run on the same machine: app1, db1" in f.reason
+
+
+def test_different_kernels_stay_apart() -> None:
+    facts = deployment(_on_kernel(host("app1", "nginx"), "k1", "kvm"), _on_kernel(host("db1", "postgresql"), "k2"))
+    assert one(SERVERS, facts).verdict is Verdict.PASS and one(DB_APP_SPLIT, facts).verdict is Verdict.PASS
+
+
+def test_a_simulation_may_declare_its_containers_separate_and_is_reported_as_simulated() -> None:
+    facts = deployment(_on_kernel(host("app1", "nginx"), "b00t", simulated=True),
+                       _on_kernel(host("db1", "postgresql"), "b00t", simulated=True))
+    for rule in (SERVERS, DB_APP_SPLIT):
+        f = one(rule, facts)
+        assert f.verdict is Verdict.PASS, f.reason
+        assert "count as separate servers only because the inventory declares a simulation" in f.reason
+        assert "simulated, not observed" in f.reason and "这是模拟，不是观测" in f.reason_zh
+        assert "servers observed" not in f.reason
+        assert {e.host for e in f.evidence if e.basis is Basis.SIMULATED} == {"app1", "db1"}
+
+
+def test_one_undeclared_host_on_the_kernel_still_merges() -> None:
+    facts = deployment(_on_kernel(host("app1", "nginx"), "b00t"),
+                       _on_kernel(host("db1", "postgresql"), "b00t", simulated=True),
+                       _on_kernel(host("db2", "postgresql"), "b00t"))
+    f = one(SERVERS, facts)
+    assert f.details["distinct_servers"] == 2 and "app1, db2 run on one kernel" in f.reason

@@ -61,7 +61,10 @@ def test_every_rule_has_pass_and_inconclusive_examples_and_observable_ones_fail(
 def test_hardened_passes_and_defaults_fail_the_items_the_issue_names() -> None:
     strict = {u: judge_host(CHECKS_BY_UNIT[u], host(hardened())).verdict.value for u in CHECKS_BY_UNIT}
     loose = {u: judge_host(CHECKS_BY_UNIT[u], host(defaults())).verdict.value for u in CHECKS_BY_UNIT}
-    observable = [c.unit for c in CHECKS if c.judge is not None and c.unit not in ("L3-CES1-07", "L3-CES1-24")]
+    # 07, 24 and 27 (transit: only cleartext seen can fail it; TLS seen leaves the design to a document) never pass
+    # from a host alone
+    observable = [c.unit for c in CHECKS if c.judge is not None and c.unit not in ("L3-CES1-07", "L3-CES1-24",
+                                                                                  "L3-CES1-27")]
     assert {u: strict[u] for u in observable} == dict.fromkeys(observable, "pass")
     for unit in ("L3-CES1-01", "L3-CES1-02", "L3-CES1-14", "L3-CES1-19"):  # password, lockout/timeout, logging
         assert loose[unit] == "fail", unit

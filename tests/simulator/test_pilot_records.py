@@ -46,7 +46,8 @@ def judge(root: Path, port: int, *, lapsed: bool = False, edited_seq: int | None
                      sql=pilot_records.VISITS_QUERY)
     visits = query_visits(local_session(), query, "visits", TODAY, key)
     events: dict[str, list[str]] = {}
-    check = verify(root / "app1" / "pilot" / "audit.jsonl",
+    assert programme.audit_log is not None and programme.audit_log.head  # the simulated hospital's anchored head
+    check = verify(root / "app1" / "pilot" / "audit.jsonl", expect_head=programme.audit_log.head,
                    on_record=lambda r: events.setdefault(key("visit", r["visit"]), []).append(r["event"]))
     trail = TrailFacts(host="app1", path=pilot_records.AUDIT_LOG, check=check,
                        events={k: tuple(v) for k, v in events.items()})

@@ -240,6 +240,8 @@ def test_inventory_is_accepted_by_the_checkers_parser(tmp_path: Path) -> None:
     assert hosts["db1"].declared.echo_url == "http://10.99.3.2/ip"  # every host's egress is located
     assert {e.kind for e in hosts["av2"].declared.av_endpoints} == {"sip", "webrtc-gateway"}
     assert "av" in hosts["av1"].groups
+    # the containers share one kernel: the simulation declares that they stand for separate servers
+    assert all(h.declared.simulated_separate_servers for h in hosts.values())
 
 
 def test_inventory_of_every_scenario_parses(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from checker.catalogue.mlps_judges.common import (
     CLEARTEXT_ADMIN,
     DISTRIBUTION_ACCOUNTS,
     HIGH_RISK_PORTS,
+    MAX_BACKUP_AGE_DAYS,
     MAX_DENY,
     MAX_IDLE_SECONDS,
     MAX_INDEX_DAYS,
@@ -67,6 +68,7 @@ from checker.catalogue.mlps_judges.intrusion import (
     vulnerabilities_patched,
 )
 from checker.catalogue.mlps_judges.malware import malware_protection
+from checker.catalogue.mlps_judges.transit import transit_confidentiality
 from checker.catalogue.mlps_judges.trusted import trusted_verification
 
 __all__ = [
@@ -75,6 +77,7 @@ __all__ = [
     "CLEARTEXT_ADMIN",
     "DISTRIBUTION_ACCOUNTS",
     "HIGH_RISK_PORTS",
+    "MAX_BACKUP_AGE_DAYS",
     "MAX_DENY",
     "MAX_IDLE_SECONDS",
     "MAX_INDEX_DAYS",
@@ -116,6 +119,7 @@ __all__ = [
     "setting",
     "sockets_not_observed",
     "superfluous_accounts",
+    "transit_confidentiality",
     "trusted_verification",
     "two_factor",
     "vulnerabilities_patched",

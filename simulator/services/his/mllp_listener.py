@@ -1,8 +1,10 @@
 """A hospital system's MLLP listener (python-hl7's asyncio MLLP server): every message is answered with
 an ACK per HL7 v2 (MSA-1 the configured code, MSA-2 the message's control id); with AR, MSA-3 and an
-ERR segment say why. Usage: mllp_listener.py PORT APPLICATION AA|AR"""
+ERR segment say why; over TLS when given a certificate and key. Usage: mllp_listener.py PORT APPLICATION AA|AR
+[CERT KEY]"""
 
 import asyncio
+import ssl
 import sys
 from typing import Any
 
@@ -10,6 +12,11 @@ import hl7
 from hl7.mllp import start_hl7_server
 
 PORT, APPLICATION, CODE = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+TLS = None
+if len(sys.argv) > 5:
+    TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    TLS.minimum_version = ssl.TLSVersion.TLSv1_2
+    TLS.load_cert_chain(sys.argv[4], sys.argv[5])
 REASON = f"{APPLICATION} rejects messages from this sender (simulated fault)"
 
 
@@ -32,7 +39,7 @@ async def answer(reader: Any, writer: Any) -> None:
 
 
 async def main() -> None:
-    async with await start_hl7_server(answer, host="0.0.0.0", port=PORT) as server:
+    async with await start_hl7_server(answer, host="0.0.0.0", port=PORT, ssl=TLS) as server:
         await server.serve_forever()
 
 
