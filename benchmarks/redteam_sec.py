@@ -9,7 +9,7 @@ markup in the topology, formulas in spreadsheets, ill-formed XML, unbounded inpu
     ill-formed XML   a JUnit file no XML parser reads
     hang             a case past its deadline, or a probe's detached child alive after the check
 
-    .venv/bin/python benchmarks/redteam.py --group sec [--verbose]
+    .venv/bin/python benchmarks/redteam.py --only sec [--verbose]
 """
 
 from __future__ import annotations
@@ -457,4 +457,4 @@ def cases() -> list[Case]:
 
 
 if __name__ == "__main__":
-    print(f"{len(cases())} cases; run them with benchmarks/redteam.py --group sec")
+    print(f"{len(cases())} cases; run them with benchmarks/redteam.py --only sec")
