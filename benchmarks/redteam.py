@@ -50,6 +50,7 @@ class Run:
     err: str
     seconds: float
     files: dict[str, bytes] = field(default_factory=dict)
+    outcome: str | None = None  # set by a case that judged its own product (a MARK file, a formula cell…)
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Case:
     must_not_pass: bool = True
     expect: tuple[int, ...] = ()  # acceptable exit codes (empty: any but the failure classes)
     bundle_tamper: bool = False
+    deadline: float | None = None  # a refusal slower than this counts as a hang
 
 
 def ihcheck(args: list[str], work: Path, *, path_prefix: Path | None = None, timeout: float = TIMEOUT,
@@ -333,15 +335,22 @@ def flip_cases(work: Path, quick: bool) -> list[tuple[str, Callable[..., Run]]]:
 
 def classify(case: Case, run: Run) -> str:
     text = run.out + run.err
-    if run.code is None:
+    if run.code is None or (case.deadline is not None and run.seconds > case.deadline):
         return "hang"
     if run.code == 70 or "Traceback" in text:
         return "traceback"
+    if run.outcome is not None:
+        return run.outcome
     blobs = [text.encode(), *run.files.values()]
     if any(SECRET.encode() in blob for blob in blobs) or "\x1b]" in run.out or "\x1b[2J" in run.out:
         return "leak"
     if case.bundle_tamper:
         return "undetected tamper" if run.code == 0 else "clean"
+    strict = case.expect and case.group.startswith("sec/")  # issue 21's cases hold a refusal to its exit code
+    if strict and run.code not in case.expect:
+        return "false pass" if run.code == 0 else "wrong exit"
+    if strict and run.code == 65 and len(run.err.strip().splitlines()) != 1:
+        return "wrong exit"  # a refusal is one line
     if case.must_not_pass:
         passed = run.code == 0
         try:
@@ -354,14 +363,16 @@ def classify(case: Case, run: Run) -> str:
     return "clean"
 
 
-COLUMNS = ("cases tried", "clean", "false pass", "traceback", "hang", "leak", "undetected tamper")
+COLUMNS = ("cases tried", "clean", "false pass", "traceback", "hang", "leak", "undetected tamper", "code execution",
+           "formula cells", "ill-formed XML", "wrong exit")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="flip every 7th bundle file only")
     parser.add_argument("--verbose", action="store_true", help="print each case and its outcome")
-    parser.add_argument("--only", metavar="GROUP", help="run only the cases of this group (e.g. wire, sql)")
+    parser.add_argument("--only", metavar="GROUP", help="run only the cases of these groups, comma-separated (e.g. "
+                        "wire, sql; sec runs every sec/… group of redteam_sec.py)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ihcheck-redteam-"))
     counts: Counter[str] = Counter()
@@ -369,15 +380,17 @@ def main() -> int:
     started = time.monotonic()
     try:
         sys.path.insert(0, str(ROOT))  # the surfaces' cases use the tests' real peers (tests/protocols/peers.py)
-        from redteam_wire import wire_cases  # benchmarks/ is sys.path[0] when this runs as a script
+        from benchmarks.redteam_sec import cases as sec_cases  # issue 21's host-to-code classes (sec)
+        from benchmarks.redteam_wire import wire_cases  # the protocol surfaces (wire)
 
-        cases = input_cases() + host_cases() + bundle_cases(args.quick) + wire_cases()
+        cases = input_cases() + host_cases() + bundle_cases(args.quick) + wire_cases() + sec_cases()
         (work / "flip-source").mkdir()
         (work / "flip-source" / "home").mkdir()
         flips = [] if args.only else [Case("bundle", name, go, bundle_tamper=True)
                                       for name, go in flip_cases(work, args.quick)]
         if args.only:
-            cases = [c for c in cases if c.group in args.only.split(",")]
+            only = args.only.split(",")
+            cases = [c for c in cases if c.group in only or c.group.split("/")[0] in only]
         for number, case in enumerate(cases + flips):
             folder = work / f"case{number}"
             folder.mkdir()

@@ -393,13 +393,12 @@ def remediate(
     """Write an Ansible playbook fixing the MLPS items that failed (ihcheck itself changes nothing)."""
     from pydantic import ValidationError
 
+    from probes.limits import read_bytes_limited
     from reports.remediate import render_ansible
     from reports.result import CheckResult
 
-    try:
-        result = CheckResult.model_validate_json(result_file.read_bytes())
-    except OSError as exc:
-        raise InputError(f"{result_file}: cannot be read ({exc.strerror or exc})") from None
+    try:  # a regular file within the input limit: a FIFO or /dev/zero is refused, not waited on
+        result = CheckResult.model_validate_json(read_bytes_limited(result_file, "check result", 256 * 1024 * 1024))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"

@@ -160,16 +160,26 @@ def diff(
     new: Annotated[Path, typer.Argument(help="The later check, the same kinds.")],
     fmt: Annotated[DiffFormat, typer.Option("--format", help=formats.format_help("diff"))] = DEFAULT_DIFF,
     pubkey: PubkeyOption = None,
+    keyring: KeyringOption = None,
 ) -> None:
-    """Rules whose verdict changed between two checks, and the facts that changed them. Exit 1 when worse."""
+    """Rules whose verdict changed between two checks, and the facts that changed them. Exit 1 when worse,
+    2 when not worse but a bundle's signer was not pinned (--pubkey/--keyring): said on stderr."""
     import json
 
     from reports.drift import change_text, load_side
     from reports.drift import diff as drift
-    from reports.keys import pinned_fingerprints
+    from reports.keys import load_keyring, pinned_fingerprints
+    from reports.verify import UNPINNED_ZH
 
     pinned = pinned_fingerprints(pubkey) if pubkey else None
-    data = drift(load_side(old, pinned), load_side(new, pinned))
+    ring = load_keyring(keyring) if keyring else None
+    sides = (load_side(old, pinned, ring), load_side(new, pinned, ring))
+    unpinned = [side for side in sides if side.kind == "bundle" and not side.trusted]
+    for side in unpinned:  # said before anything else: the comparison rests on bundles nobody vouched for
+        err.print(f"warning: {_text(side.source)}: signer not pinned (--pubkey or --keyring): intact, but anyone "
+                  f"could have re-signed it; the diff exits {EXIT_UNPINNED} / {UNPINNED_ZH}", markup=False,
+                  style="bold yellow")
+    data = drift(*sides)
     if fmt == "json":
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
@@ -188,7 +198,7 @@ def diff(
         out.print(table)
         worse = sum(r["worse"] for r in data["rules"])
         out.print(f"{len(data['rules'])} rule(s) changed verdict, {worse} worse")
-    raise typer.Exit(ExitCode.FAIL if data["worse"] else ExitCode.PASS)
+    raise typer.Exit(ExitCode.FAIL if data["worse"] else EXIT_UNPINNED if unpinned else ExitCode.PASS)
 
 
 def fleet(
@@ -196,17 +206,20 @@ def fleet(
     fmt: Annotated[FleetFormat, typer.Option("--format", help=formats.format_help("fleet"))] = DEFAULT_FLEET,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE (default: standard output).")] = None,
     pubkey: PubkeyOption = None,
+    keyring: KeyringOption = None,
 ) -> None:
     """Verify many hospitals' bundles; one table of verdicts; pass rates over the verified ones only.
 
-    Exit 0 when every bundle verifies against a pinned key, 2 when all are intact but some signer is not
-    pinned, 1 when any does not verify.
+    Exit 0 when every bundle verifies against a hospital's key in --keyring and names that hospital, 2 when
+    all are intact but some signer is not bound to a registered hospital (unpinned, or --pubkey without
+    names), 1 when any does not verify (a bundle naming another hospital than its key's is one).
     """
     from reports.fleet import rates, read_row, rule_titles, to_csv, to_html
-    from reports.keys import pinned_fingerprints
+    from reports.keys import load_keyring, pinned_fingerprints
 
     pinned = pinned_fingerprints(pubkey) if pubkey else None
-    rows = [read_row(path, pinned) for path in bundles]
+    ring = load_keyring(keyring) if keyring else None
+    rows = [read_row(path, pinned, ring) for path in bundles]
     rule_rates = rates(rows, rule_titles())
     if fmt == "table":
         _fleet_table(rows, rule_rates)

@@ -142,8 +142,14 @@ def run_check(
     cancel = Cancel()
     options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys, connect_timeout=connect_timeout,
                                ansible_inventory=str(inventory_path), cancel=cancel)
+    from probes.ansible_trust import refuse_checker_side
+
+    engine = choose_engine(engine, len(inventory.hosts))
+    # hosts Ansible will read: every host with --engine ansible, else those with the ansible transport
+    refuse_checker_side([h for h in inventory.hosts if engine == "ansible" or h.connection == "ansible"],
+                        "--engine ansible" if engine == "ansible" else "ihcheck_transport: ansible")
     gather_hosts: Callable[..., Gathered] = gather
-    if choose_engine(engine, len(inventory.hosts)) == "ansible":
+    if engine == "ansible":
         from probes.ansible_engine import gather_with_ansible
 
         gather_hosts = functools.partial(gather_with_ansible, inventory_path=str(inventory_path),

@@ -43,6 +43,7 @@ from typing import Any
 
 from checker.errors import HostUnreachable
 from probes import batch
+from probes.ansible_trust import ANSIBLE_INVENTORY_PLUGINS
 from probes.bounded import Bounded, decode
 from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.gather import PROBES, DeploymentWork, Gathered, Probe, gather, plan
@@ -298,6 +299,7 @@ def ansible_env(options: TransportOptions) -> dict[str, str]:
         "ANSIBLE_TIMEOUT": str(options.connect_timeout),
         "ANSIBLE_PIPELINING": "True",
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        "ANSIBLE_INVENTORY_ENABLED": ANSIBLE_INVENTORY_PLUGINS,  # never `script`: it runs an executable inventory
     }
 
 
@@ -317,6 +319,9 @@ def gather_with_ansible(
     """Gather the same facts as probes.gather.gather, with Ansible (through ansible-runner) reaching the hosts:
     the deployment families' host parts (the declared programme's queries, its audit log) go through Ansible's
     follow-up rounds too, with its forks, within each host's deadline."""
+    from probes.ansible_trust import refuse_checker_side
+
+    refuse_checker_side(inventory.hosts, "--engine ansible")  # before Ansible reads a single variable
     options = options or TransportOptions(ansible_inventory=inventory_path)
     own_dir = private_dir is None
     root = private_dir or Path(tempfile.mkdtemp(prefix="ihcheck-ansible-"))

@@ -56,6 +56,9 @@ class InventoryHost(BaseModel):
     connection: Connection = "ssh"
     groups: tuple[str, ...] = ()
     declared: Declarations = Declarations()
+    # Why Ansible, given this host, would run something on the checker (probes.ansible_trust); empty when
+    # --allow-inventory-lookups was given. Never dumped: it describes the inventory, not the host.
+    checker_side: tuple[str, ...] = Field(default=(), exclude=True)
 
     @field_validator("private_key_file")
     @classmethod
@@ -280,6 +283,42 @@ def _rendered(path: Path, name: str, hostvars: dict[str, Any], loader: Any,
     return out
 
 
+def _templated(value: Any) -> bool:
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, dict):
+        return any(_templated(k) or _templated(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_templated(v) for v in value)
+    return False
+
+
+def _checker_side(hostvars: dict[str, Any], loader: Any) -> tuple[str, ...]:
+    """Every variable of the host as Ansible would have it (templates rendered with lookups refused), judged by
+    probes.ansible_trust: what would run on the checker if this host were handed to Ansible."""
+    from ansible.errors import AnsibleError
+    from ansible.template import Templar
+
+    from probes.ansible_trust import variable_problem
+
+    templar = Templar(loader=loader, variables=hostvars)
+    reasons: list[str] = []
+    for key, value in hostvars.items():
+        rendered = value
+        if _templated(value):
+            try:
+                with _lookups(False):
+                    rendered = _plain(templar.template(value))
+            except AnsibleError as exc:
+                if _refusal(exc) is not None:
+                    reasons.append(f"{key}: a template calls a lookup, which Ansible would run on the checker")
+                continue
+        problem = variable_problem(key, rendered)
+        if problem is not None:
+            reasons.append(f"{key}: {problem}")
+    return tuple(reasons)
+
+
 MAX_INVENTORY_FILES = 2000
 MAX_INVENTORY_BYTES = 64 * 1024 * 1024
 
@@ -360,8 +399,11 @@ def load_inventory(source: str | Path, limit: str | None = None, *, allow_lookup
                     hostvars = variables.get_vars(host=h, include_hostvars=False)
                 except AnsibleError as exc:
                     raise InputError(f"{path}: host {h.name!r}: variables: {_first_line(exc)}") from None
-                hosts.append(_host(path, h.name, _rendered(path, h.name, hostvars, loader, allow_lookups),
-                                   tuple(sorted(g.name for g in h.get_groups() if g.name != "all"))))
+                host = _host(path, h.name, _rendered(path, h.name, hostvars, loader, allow_lookups),
+                             tuple(sorted(g.name for g in h.get_groups() if g.name != "all")))
+                if not allow_lookups:
+                    host = host.model_copy(update={"checker_side": _checker_side(hostvars, loader)})
+                hosts.append(host)
     return Inventory(source=str(path), hosts=tuple(hosts))
 
 

@@ -8,10 +8,11 @@ Every problem is an `InputError`: one line naming the file.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from checker.errors import InputError
 
@@ -19,10 +20,12 @@ MAX_INPUT_BYTES = 16 * 1024 * 1024  # an inventory, a waivers file, a materials 
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024  # one submitted document (a scanned PDF)
 MAX_YAML_NODES = 200_000  # values after alias expansion: far above any real inventory, far below a bomb
 MAX_YAML_DEPTH = 64
+MAX_JSON_DIGITS = 40  # a number longer than this is no reading, date or sequence number ihcheck writes
 
 
-def read_bytes_limited(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes; InputError otherwise (never blocks on a FIFO)."""
+def open_regular(path: Path, what: str, limit: int | None = MAX_INPUT_BYTES) -> IO[bytes]:
+    """A regular file opened for reading after its type and size were checked, never blocking on a FIFO.
+    For inputs read as a stream (an audit log): the caller reads it in chunks."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -33,26 +36,66 @@ def read_bytes_limited(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> b
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise InputError(f"{path}: {what} is not a regular file")
-        if info.st_size > limit:
+        if limit is not None and info.st_size > limit:
             raise InputError(f"{path}: {what} is {info.st_size} bytes, more than the {limit} allowed")
         os.set_blocking(fd, True)
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > limit:
-                raise InputError(f"{path}: {what} grew beyond the {limit} bytes allowed while being read")
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except IsADirectoryError:
-        raise InputError(f"{path}: {what} is not a regular file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: {what} cannot be read: {exc.strerror or exc}") from None
-    finally:
+        return os.fdopen(fd, "rb")
+    except BaseException:
         os.close(fd)
+        raise
+
+
+def parse_json(data: bytes | str, where: str, what: str = "JSON") -> Any:
+    """JSON from foreign bytes, every failure one InputError naming `where`: not UTF-8, not JSON, nested past
+    the interpreter's recursion limit (ihcheck's own JSON nests ~12 deep) or a number of more digits than
+    MAX_JSON_DIGITS (int() refuses 4,300 digits with a ValueError, and nothing ihcheck reads has 40)."""
+    text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
+    try:
+        return json.loads(text, parse_int=_bounded_int)
+    except RecursionError:  # the C decoder stops at the interpreter's recursion limit, at once and safely
+        raise InputError(f"{where}: {what} nested too deep (refused)") from None
+    except ValueError as exc:
+        raise InputError(f"{where}: not valid {what} ({str(exc)[:160]})") from None
+
+
+def loads(data: bytes | str) -> Any:
+    """`json.loads` for foreign data, for code that already handles `json.JSONDecodeError`: depth, the length of
+    a number and bad UTF-8 become that error too (never RecursionError or int()'s ValueError)."""
+    try:
+        return parse_json(data, "JSON")
+    except UnicodeDecodeError as exc:
+        raise json.JSONDecodeError(f"not UTF-8 ({exc.reason})", "", exc.start) from None
+    except InputError as exc:
+        raise json.JSONDecodeError(str(exc).removeprefix("JSON: "), "", 0) from None
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_JSON_DIGITS:
+        raise ValueError(f"a number of {len(digits)} digits")
+    return int(digits)
+
+
+def load_json_limited(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> Any:
+    """JSON from a regular file of at most `limit` bytes, shape-checked; InputError on any problem."""
+    data = read_bytes_limited(path, what, limit)
+    try:
+        return parse_json(data, str(path), what)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: {what} is not UTF-8 text (byte {exc.start})") from None
+
+
+def read_bytes_limited(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; InputError otherwise (never blocks on a FIFO)."""
+    with open_regular(path, what, limit) as handle:
+        try:
+            data = handle.read(limit + 1)
+        except IsADirectoryError:  # pragma: no cover - open_regular refused it
+            raise InputError(f"{path}: {what} is not a regular file") from None
+        except OSError as exc:
+            raise InputError(f"{path}: {what} cannot be read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise InputError(f"{path}: {what} grew beyond the {limit} bytes allowed while being read")
+    return data
 
 
 def read_text_limited(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> str:

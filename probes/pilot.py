@@ -138,10 +138,9 @@ class Pseudonymiser:
     def from_file(cls, path: Path | None, *, enabled: bool = True) -> Pseudonymiser:
         if path is None:
             return cls(None, enabled=enabled)
-        try:
-            key = path.read_bytes().strip()
-        except OSError as exc:
-            raise InputError(f"{path}: pseudonym_key_file: cannot read ({exc.strerror})") from None
+        from probes.limits import read_bytes_limited
+
+        key = read_bytes_limited(path, "pseudonym_key_file", 64 * 1024).strip()  # a key, never a FIFO or a disk
         if len(key) < 16:
             raise InputError(f"{path}: pseudonym_key_file: a key needs at least 16 bytes, found {len(key)}")
         return cls(key, enabled=enabled)

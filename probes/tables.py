@@ -27,6 +27,15 @@ from pydantic import BaseModel, ConfigDict
 
 from checker.errors import InputError
 
+# Bounds that a real roster or a year of pilot visits stays far below, and a hostile file does not: the file's
+# size, its rows and columns (a 1 kB XLSX may declare A1:XFD1048576), the bytes its XLSX parts inflate to (a
+# 0.3 MB zip bomb of 2 M rows) and any DTD in them (billion laughs, external entities): all refused before
+# the rows are read.
+MAX_TABLE_BYTES = 64 * 1024 * 1024
+MAX_TABLE_ROWS = 200_000
+MAX_TABLE_COLUMNS = 256
+MAX_XLSX_INFLATED = 256 * 1024 * 1024
+
 Cell = str | int | float | date | datetime | None
 
 
@@ -128,8 +137,48 @@ def _dialect(text: str) -> type[csv.Dialect]:
 def read_csv(path: Path, columns: Sequence[Column], encoding: str | None = None) -> Table:
     data = _read_bytes(path)
     text, used = _decode(path, data, columns, encoding)
-    rows = list(csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text)))
+    rows: list[list[Any]] = []
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text)):
+            _bound_rows(path, len(rows) + 1, len(row))
+            rows.append(list(row))
+    except csv.Error as exc:
+        raise InputError(f"{path}: row {len(rows) + 1}: not CSV ({exc})") from None
     return _table(path, data, used, rows, columns)
+
+
+def _bound_rows(path: Path, rows: int, columns: int) -> None:
+    if rows > MAX_TABLE_ROWS + 1:
+        raise InputError(f"{path}: more than {MAX_TABLE_ROWS} rows (refused; split the table)")
+    if columns > MAX_TABLE_COLUMNS:
+        raise InputError(f"{path}: row {rows}: {columns} columns, more than the {MAX_TABLE_COLUMNS} allowed")
+
+
+def _check_xlsx_parts(path: Path, data: bytes) -> None:
+    """Refuse a workbook whose parts inflate too far or carry a DTD (entity expansion, external entities) before
+    any XML parser sees them; openpyxl then parses what remains."""
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"{path}: not a readable XLSX workbook ({exc})") from None
+    with archive:
+        members = archive.infolist()
+        if sum(m.file_size for m in members) > MAX_XLSX_INFLATED:
+            raise InputError(f"{path}: XLSX parts inflate beyond {MAX_XLSX_INFLATED} bytes (refused: a zip bomb?)")
+        for member in members:  # Excel's parts deflate 5-30 times; a thousandfold part is a bomb, not a table
+            if member.file_size > 8 * 1024 * 1024 and member.file_size > 200 * max(member.compress_size, 1):
+                ratio = member.file_size // max(member.compress_size, 1)
+                raise InputError(f"{path}: {member.filename} inflates {ratio} times (refused: a zip bomb)")
+        for member in members:
+            if not member.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            with archive.open(member) as part:
+                head = part.read(4096)
+            if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                raise InputError(f"{path}: {member.filename}: an XML DTD in the workbook (refused: entity "
+                                 "expansion or external entities)")
 
 
 def read_xlsx(path: Path, columns: Sequence[Column], sheet: str | None = None) -> Table:
@@ -139,15 +188,25 @@ def read_xlsx(path: Path, columns: Sequence[Column], sheet: str | None = None) -
     from openpyxl.utils.exceptions import InvalidFileException
 
     data = _read_bytes(path)
+    _check_xlsx_parts(path, data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        raise InputError(f"{path}: not a readable XLSX workbook ({exc})") from None
+    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
+        raise InputError(f"{path}: not a readable XLSX workbook ({str(exc)[:160]})") from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise InputError(f"{path}: no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})")
+        if not book.worksheets:
+            raise InputError(f"{path}: the workbook has no sheet")
         ws = book[sheet] if sheet is not None else book.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        # the sheet's declared size first (read-only mode reads <dimension ref>), then the rows as they come
+        _bound_rows(path, int(ws.max_row or 0), int(ws.max_column or 0))
+        rows: list[list[Any]] = []
+        for r in ws.iter_rows(values_only=True):
+            _bound_rows(path, len(rows) + 1, len(r))
+            rows.append(list(r))
+    except (ValueError, TypeError, KeyError, BadZipFile) as exc:
+        raise InputError(f"{path}: not a readable XLSX workbook ({str(exc)[:160]})") from None
     finally:
         book.close()
     return _table(path, data, None, rows, columns)
@@ -164,12 +223,9 @@ def read_table(path: Path, columns: Sequence[Column], *, encoding: str | None = 
 
 
 def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    from probes.limits import read_bytes_limited
+
+    return read_bytes_limited(path, "file", MAX_TABLE_BYTES)
 
 
 def _table(path: Path, data: bytes, encoding: str | None, rows: list[list[Any]], columns: Sequence[Column]) -> Table:

@@ -34,9 +34,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from probes.facts.pilot import BrokenLink, TrailCheck
+from probes.limits import loads as json_loads
 
 FORMAT = "ihcheck.trail/1"
 GENESIS = "0" * 64
+MAX_LINE = 1024 * 1024  # a record is a few hundred bytes; a longer line is refused, not buffered (a 200 MiB line)
+MAX_SEQ_DIGITS = 18  # seq fits in 63 bits; a 5,000-digit one is no sequence number (int() would refuse it)
 
 _HEAD = b'{"prev":"'
 _TAIL = b',"hash":"'
@@ -114,7 +117,7 @@ def _explain(line_no: int, raw: bytes, expected_prev: bytes) -> BrokenLink:
 def _seq_of(line: bytes) -> int | None:
     """The record's seq when the line still parses, for naming the record; None otherwise."""
     try:
-        value = json.loads(line).get("seq")
+        value = json_loads(line).get("seq")
     except (ValueError, AttributeError):
         return None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -141,6 +144,11 @@ def verify_stream(chunks: Iterable[bytes], *, source: str, prev: str = GENESIS, 
             lines = (carry + chunk).split(b"\n") if carry else chunk.split(b"\n")
             carry = lines.pop()
             state.feed(lines)
+            if len(carry) > MAX_LINE and state.broken is None:  # never buffer an endless line
+                state.broken = _broken(state.line_no + 1, carry[:200], f"a line longer than {MAX_LINE} bytes: not "
+                                       "a trail record (refused without reading it whole)",
+                                       f"一行超过 {MAX_LINE} 字节：不是审计记录（未整行读取即拒绝）")
+                carry = b""
     if carry and state.broken is None:
         state.broken = _explain(state.line_no + 1, carry, state.expected_prev)
     head = state.expected_prev.decode()
@@ -208,7 +216,7 @@ class _Chain:
 def _parse(line: bytes) -> tuple[dict[str, Any] | None, str, str]:
     """The record, or None with why in English and in Chinese (the JSON error quoted as it came)."""
     try:
-        record = json.loads(line)
+        record = json_loads(line)
     except ValueError as exc:
         return None, f"not valid JSON although its hash matches ({exc})", f"哈希相符，但不是有效的 JSON（{exc}）"
     if not isinstance(record, dict):
@@ -222,11 +230,14 @@ def _fast_seq(line: bytes) -> int | None:
         return None
     end = line.find(b",", 81)
     digits = line[81:end if end != -1 else None]
-    return int(digits) if digits.isdigit() else None
+    return int(digits) if digits.isdigit() and len(digits) <= MAX_SEQ_DIGITS else None
 
 
 def iter_chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
-    with path.open("rb") as handle:
+    """The file's bytes in chunks; a FIFO, a device or a directory is refused (InputError) before any read."""
+    from probes.limits import open_regular
+
+    with open_regular(path, "audit log", limit=None) as handle:
         while chunk := handle.read(size):
             yield chunk
 

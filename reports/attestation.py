@@ -24,6 +24,8 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
+from probes.limits import loads as json_loads
+
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -66,7 +68,7 @@ def verify(envelope_bytes: bytes, key: Ed25519PublicKey, files: dict[str, bytes]
     from securesystemslib.signer import SSlibKey
 
     try:
-        envelope = Envelope.from_dict(json.loads(envelope_bytes))
+        envelope = Envelope.from_dict(json_loads(envelope_bytes))
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         return [f"not a DSSE envelope ({type(exc).__name__}: {exc})"]
     if envelope.payload_type != PAYLOAD_TYPE:
@@ -76,7 +78,7 @@ def verify(envelope_bytes: bytes, key: Ed25519PublicKey, files: dict[str, bytes]
     except VerificationError as exc:
         return [f"DSSE signature does not verify with the bundle's Ed25519 key ({exc})"]
     try:
-        body = json.loads(envelope.payload)
+        body = json_loads(envelope.payload)
     except (ValueError, UnicodeDecodeError):
         return ["payload is not a JSON in-toto Statement"]
     if body.get("_type") != STATEMENT_TYPE or body.get("predicateType") != PREDICATE_TYPE:

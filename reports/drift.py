@@ -43,6 +43,7 @@ class Side:
     catalogue: dict[str, Any]
     finished_at: str
     signer: dict[str, Any] = field(default_factory=dict)
+    trusted: bool = False  # a bundle signed by a pinned key; a result JSON is never signed
 
     def needs(self, rule_id: str) -> tuple[str, ...]:
         for rule in self.catalogue.get("rules") or ():
@@ -51,28 +52,32 @@ class Side:
         return ()
 
 
-def load_side(path: Path, pinned: set[str] | None = None) -> Side:
+def load_side(path: Path, pinned: set[str] | None = None, keyring: dict[str, set[str]] | None = None) -> Side:
     """A bundle (directory or .tar.gz, verified) or an ihcheck.result/1 JSON file."""
-    if path.is_file() and path.suffix == ".json":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"{path}: not a result JSON ({exc})") from None
+    if path.suffix == ".json":
+        from probes.limits import load_json_limited
+
+        data = load_json_limited(path, "result JSON", 256 * 1024 * 1024)  # a FIFO, /dev/zero, 100,000 [ refused
         if not isinstance(data, dict) or data.get("schema") != "ihcheck.result/1":
             raise InputError(f"{path}: schema: expected ihcheck.result/1 (the output of `ihcheck check --format json`)")
+        for key, kind in (("summary", dict), ("findings", list), ("facts", dict), ("catalogue", dict)):
+            if not isinstance(data.get(key) or kind(), kind):
+                raise InputError(f"{path}: {key}: expected a JSON {'object' if kind is dict else 'array'}")
+        if not isinstance((data.get("summary") or {}).get("rules") or {}, dict):
+            raise InputError(f"{path}: summary.rules: expected a JSON object")
         return Side(source=str(path), kind="result", rules=dict((data.get("summary") or {}).get("rules") or {}),
                     findings=list(data.get("findings") or ()), facts=dict(data.get("facts") or {}),
                     catalogue=dict(data.get("catalogue") or {}), finished_at=str(data.get("finished_at") or ""))
     from reports.load import BundleInvalid, load_bundle
 
     try:
-        bundle = load_bundle(path, pinned)
+        bundle = load_bundle(path, pinned, keyring)
     except BundleInvalid as exc:
         raise InputError(str(exc)) from None
     return Side(source=str(path), kind="bundle", rules=dict((bundle.result.get("summary") or {}).get("rules") or {}),
                 findings=bundle.findings, facts=bundle.facts, catalogue=bundle.catalogue,
                 finished_at=str(bundle.result.get("finished_at") or ""),
-                signer=dict(bundle.manifest.get("signer") or {}))
+                signer=dict(bundle.manifest.get("signer") or {}), trusted=bundle.verification.trusted)
 
 
 def _key(item: dict[str, Any], index: int) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from checker.errors import InputError
 from checker.model import VERDICT_ZH
+from reports.cells import csv_row, mapping, text
 from reports.timefmt import local_time
 
 
@@ -44,24 +45,32 @@ class Rate:
         return 100.0 * self.passed / self.counted if self.counted else None
 
 
-def read_row(path: Path, pinned: set[str] | None = None) -> Row:
+def read_row(path: Path, pinned: set[str] | None = None, keyring: dict[str, set[str]] | None = None) -> Row:
+    """A bundle's row. With a keyring the hospital is the registered name of the signer's key (a bundle naming
+    another hospital than its key's is refused by verification); without one it is the name the bundle gives
+    itself, and the row says the hospital is not bound to a key."""
     from reports.load import BundleInvalid, load_bundle
 
     try:
-        bundle = load_bundle(path, pinned)
+        bundle = load_bundle(path, pinned, keyring)
     except BundleInvalid as exc:
         v = exc.verification
         return Row(source=str(path), hospital=path.name, verified=False, status=f"NOT VERIFIED: {v.first}",
                    signer=tuple(v.signer or ()))
     except InputError as exc:
         return Row(source=str(path), hospital=path.name, verified=False, status=f"NOT VERIFIED: {exc}")
-    documents = bundle.facts.get("documents") or {}
-    hospital = documents.get("hospital") or Path(str(bundle.result.get("inventory") or path.name)).stem
-    status = "verified" + ("" if bundle.verification.pinned else " (key not pinned)")
-    return Row(source=str(path), hospital=str(hospital), verified=True, status=status,
+    documents = mapping(bundle.facts.get("documents"))
+    claimed = text(documents.get("hospital") or Path(text(bundle.result.get("inventory") or path.name)).stem)
+    registered = bundle.verification.registered_as
+    hospital = registered or claimed
+    status = ("verified" if registered else "verified (key not pinned)" if not bundle.verification.pinned
+              else "verified (hospital not bound to a registered key: use --keyring)")
+    rules = mapping(mapping(bundle.result.get("summary")).get("rules"))
+    return Row(source=str(path), hospital=hospital, verified=True, status=status,
                signer=tuple(bundle.verification.signer or ()),
-               rules=dict((bundle.result.get("summary") or {}).get("rules") or {}),
-               checked_at=local_time(bundle.result.get("finished_at")), pinned=bundle.verification.trusted)
+               rules={text(k): text(v) for k, v in rules.items()},
+               checked_at=local_time(bundle.result.get("finished_at")),
+               pinned=bundle.verification.trusted and registered is not None)
 
 
 def rates(rows: list[Row], titles: dict[str, tuple[str, str]]) -> list[Rate]:
@@ -88,10 +97,10 @@ def to_csv(rows: list[Row]) -> str:
     rule_ids = sorted({r for row in rows for r in row.rules})
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["hospital", "bundle", "verification", "signer", "checked_at", *rule_ids])
-    for row in rows:
-        writer.writerow([row.hospital, row.source, row.status, " ".join(row.signer), row.checked_at,
-                         *[row.rules.get(r, "") if row.verified else "" for r in rule_ids]])
+    writer.writerow(csv_row(["hospital", "bundle", "verification", "signer", "checked_at", *rule_ids]))
+    for row in rows:  # a hospital's name, a path, a rule id: foreign text, never a formula (reports.cells)
+        writer.writerow(csv_row([row.hospital, row.source, row.status, " ".join(row.signer), row.checked_at,
+                                 *[row.rules.get(r, "") if row.verified else "" for r in rule_ids]]))
     return buffer.getvalue()
 
 

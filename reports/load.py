@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import InputError
+from probes.limits import loads as json_loads
 from reports.verify import Verification, read_bundle, verify_content
 
 
@@ -52,7 +53,7 @@ def _json(files: dict[str, bytes], rel: str, default: Any) -> Any:
     if data is None:
         return default
     try:
-        return json.loads(data)
+        return json_loads(data)
     except json.JSONDecodeError as exc:
         raise InputError(f"{rel}: not JSON ({exc})") from None
 
@@ -62,15 +63,15 @@ def load_bundle(path: str | Path, pinned: set[str] | None = None,
     """Verify a bundle, then read it; raises BundleInvalid when it does not verify."""
     path = Path(path)
     files = read_bundle(path)
-    verification = verify_content(files, str(path), pinned, keyring)
+    verification = verify_content(files, str(path), pinned, keyring, bind_hospital=True)  # --keyring names hospitals
     if not verification.ok:
         raise BundleInvalid(verification)
     observations = {}
     for rel in files:
         if rel.startswith("observations/") and rel.endswith(".json"):
             obs = _json(files, rel, {})
-            obs["file"] = rel
-            observations[obs["id"]] = obs
+            if isinstance(obs, dict) and isinstance(obs.get("id"), str):  # verify_content checked the rest
+                observations[obs["id"]] = {**obs, "file": rel}
     return Bundle(
         source=str(path), verification=verification, manifest=verification.manifest,
         result=_json(files, "result.json", {}), catalogue=_json(files, "catalogue.json", {}),

@@ -12,6 +12,14 @@ manual steps (`debug` tasks that say what to do).
 
 Tasks are chosen per host from what the check observed (its PAM layout, the ports it saw listening),
 so a playbook is written for the result it came from.
+
+Everything that came from a host (an account name, a sudoers file, a listening process or address, a
+host name) is data in the playbook, never a template: such a value is written `!unsafe` (Ansible
+never templates it), task names are ihcheck's own text, and the play runs over `all` and ends at once
+on every host not named in the `!unsafe` list `ihcheck_hosts` (a host name is never part of a host
+pattern, where `:` separates patterns and would cut an IPv6 name in two). A task some hosts need and
+others do not is limited by a `!unsafe` list of its own (`ihcheck_task_hosts`), never by a Jinja
+expression holding the names. The unit named by a finding must be in the catalogue.
 """
 
 from __future__ import annotations
@@ -24,11 +32,19 @@ import yaml
 
 from checker.catalogue.mlps import CHECKS_BY_UNIT, rule_id
 from checker.catalogue.mlps_judges import DISTRIBUTION_ACCOUNTS, HIGH_RISK_PORTS, UNNECESSARY_PACKAGES
+from checker.errors import InputError
 from probes.facts import HostFacts
 from probes.facts.baseline import BaselineFacts
 from reports.result import CheckResult
 
 Task = dict[str, Any]
+
+
+MLPS_PREFIX = rule_id("L3-CES1-")
+
+
+class Unsafe(str):
+    """A value that came from a host: written `!unsafe`, so Ansible keeps it as data and never templates it."""
 
 SSHD_DROP_IN = "/etc/ssh/sshd_config.d/50-ihcheck-mlps.conf"
 SSHD_SETTINGS = (
@@ -118,8 +134,8 @@ def _password(b: BaselineFacts) -> list[Task]:
     if b.accounts is not None:
         for account in b.accounts.accounts:
             if account.shadow == "set" and account.login_shell and (account.max_days or 99999) > 90:
-                tasks.append({"name": f"L3-CES1-01: {account.name}'s password expires within 90 days",
-                              "ansible.builtin.user": {"name": account.name, "password_expire_max": 90}})
+                tasks.append({"name": "L3-CES1-01: a login account's password expires within 90 days",
+                              "ansible.builtin.user": {"name": Unsafe(account.name), "password_expire_max": 90}})
     return [_tag("L3-CES1-01", t) for t in tasks]
 
 
@@ -181,8 +197,8 @@ def _accounts(b: BaselineFacts) -> list[Task]:
     tasks: list[Task] = []
     for account in b.accounts.accounts if b.accounts else ():
         if account.name in DISTRIBUTION_ACCOUNTS and account.usable:
-            tasks.append({"name": f"L3-CES1-06: {account.name} cannot log in",
-                          "ansible.builtin.user": {"name": account.name, "shell": "/usr/sbin/nologin",
+            tasks.append({"name": "L3-CES1-06: a distribution account cannot log in",
+                          "ansible.builtin.user": {"name": Unsafe(account.name), "shell": "/usr/sbin/nologin",
                                                    "password_lock": True}})
     root = b.sshd.get("permitrootlogin") if b.sshd else None
     tagged = [_tag("L3-CES1-06", t) for t in tasks]
@@ -202,17 +218,18 @@ def _privilege(b: BaselineFacts) -> list[Task]:
     wide = [r for r in b.sudoers.rules if r.nopasswd_all and r.who != "root"] if b.sudoers else []
     tagged = [_tag("L3-CES1-08", t) for t in tasks]
     if wide:
-        tagged.append(_manual("L3-CES1-08", "replace NOPASSWD: ALL with the commands each role needs: "
-                              + "; ".join(f"{r.who} at {r.where}" for r in wide)))
+        tagged.append(_manual("L3-CES1-08", Unsafe("replace NOPASSWD: ALL with the commands each role needs: "
+                                                   + "; ".join(f"{r.who} at {r.where}" for r in wide))))
     return tagged
 
 
 def _modes(b: BaselineFacts) -> list[Task]:
     wanted = {"/etc/passwd": "0644", "/etc/group": "0644", "/etc/shadow": "0640", "/etc/gshadow": "0640",
               "/etc/sudoers": "0440"}
-    return [_tag("L3-CES1-09", {"name": f"L3-CES1-09: {m.path} mode {wanted[m.path]}, owned by root",
-                                "ansible.builtin.file": {"path": m.path, "mode": wanted[m.path], "owner": "root"}})
-            for m in b.modes if m.path in wanted and (m.mode & ~int(wanted[m.path], 8) or m.owner != "root")]
+    wrong = {m.path for m in b.modes if m.path in wanted and (m.mode & ~int(wanted[m.path], 8) or m.owner != "root")}
+    return [_tag("L3-CES1-09", {"name": f"L3-CES1-09: {path} mode {mode}, owned by root",
+                                "ansible.builtin.file": {"path": path, "mode": mode, "owner": "root"}})
+            for path, mode in wanted.items() if path in wrong]  # the paths are ihcheck's own, never the host's
 
 
 AUDIT_RULES = ("-w /etc/passwd -p wa -k identity\n-w /etc/shadow -p wa -k identity\n-w /etc/group -p wa -k identity\n"
@@ -287,8 +304,8 @@ def _ports(host: HostFacts) -> list[Task]:
             continue
         service = PORT_SERVICES.get(s.process or "")
         if service is None:
-            tasks.append(_manual("L3-CES1-18", f"stop or bind to 127.0.0.1 what listens on {s.address}:{s.port}/"
-                                 f"{s.protocol} ({s.process or 'unknown process'})"))
+            tasks.append(_manual("L3-CES1-18", Unsafe(f"stop or bind to 127.0.0.1 what listens on {s.address}:"
+                                                      f"{s.port}/{s.protocol} ({s.process or 'unknown process'})")))
         elif service not in seen:
             seen.add(service)
             tasks.append(_tag("L3-CES1-18", {"name": f"L3-CES1-18: {service} stopped and disabled "
@@ -299,7 +316,8 @@ def _ports(host: HostFacts) -> list[Task]:
 
 
 def _unneeded(b: BaselineFacts) -> list[Task]:
-    extra = [p for p in b.installed if p in UNNECESSARY_PACKAGES]
+    installed = set(b.installed)
+    extra = [p for p in UNNECESSARY_PACKAGES if p in installed]  # ihcheck's own names, never the host's
     return [_tag("L3-CES1-17", _install("L3-CES1-17", extra, b.os_family, absent=True))] if extra else []
 
 
@@ -340,10 +358,12 @@ PLAYBOOKS: dict[str, Builder] = {
 
 def tasks_for(unit: str, host: HostFacts) -> list[Task]:
     """The tasks fixing one failing item on one host (a manual step where automating could lock someone out)."""
+    check = CHECKS_BY_UNIT.get(unit)
+    if check is None:
+        raise InputError(f"details.unit: {unit!r} is not an MLPS item of ihcheck's catalogue")
     b = host.baseline
     if b is None:
         return []
-    check = CHECKS_BY_UNIT[unit]
     if check.playbook:
         return PLAYBOOKS[check.playbook](unit, host, b)
     return [_manual(unit, check.remediation)]
@@ -364,11 +384,19 @@ HANDLERS: list[Task] = [
 
 def playbook(result: CheckResult) -> list[dict[str, Any]]:
     """One play over the hosts with failing MLPS items (one host's failure does not stop the others), tasks in item
-    order; a task some hosts need and others do not runs `when: inventory_hostname in [...]`."""
+    order. The play names `all` and ends at once on a host not in `ihcheck_hosts`; a task some hosts need and others
+    do not runs only where `inventory_hostname in ihcheck_task_hosts` (both lists `!unsafe` data)."""
     failing: dict[str, set[str]] = {}
     for finding in result.findings:
         unit = finding.details.get("unit") if isinstance(finding.details, dict) else None
-        if unit and finding.verdict.value == "fail" and finding.rule_id == rule_id(unit):
+        if not unit or finding.verdict.value != "fail":
+            continue
+        named = isinstance(unit, str) and finding.rule_id == rule_id(unit)
+        if named or finding.rule_id.startswith(MLPS_PREFIX):
+            if not named or unit not in CHECKS_BY_UNIT:
+                raise InputError(f"findings: {finding.rule_id}: details.unit {str(unit)[:60]!r} is not an MLPS item "
+                                 "of ihcheck's catalogue")
+            assert isinstance(unit, str)
             for name in finding.hosts:
                 failing.setdefault(name, set()).add(unit)
     hosts = [h for h in result.facts.hosts if failing.get(h.name)]
@@ -381,13 +409,19 @@ def playbook(result: CheckResult) -> list[dict[str, Any]]:
                 key = json.dumps(task, sort_keys=True)
                 merged.setdefault(key, (task, []))[1].append(host.name)
     names = [h.name for h in hosts]
-    tasks = [task if owners == names else {**task, "when": f"inventory_hostname in {owners!r}"}
+    tasks = [task if owners == names else
+             {**task, "vars": {"ihcheck_task_hosts": [Unsafe(o) for o in owners]},
+              "when": "inventory_hostname in ihcheck_task_hosts"}
              for task, owners in merged.values()]
     if not tasks:
         return []
     units = sorted({u for units in failing.values() for u in units})
-    return [{"name": f"MLPS level 3 remediation (failing: {', '.join(units)})", "hosts": ":".join(names),
-             "become": True, "gather_facts": False, "tasks": tasks, "handlers": HANDLERS}]
+    only = {"name": "hosts without a failing MLPS item end here (ihcheck_hosts lists those with one)",
+            "ansible.builtin.meta": "end_host", "when": "inventory_hostname not in ihcheck_hosts",
+            "tags": ["always"]}
+    return [{"name": f"MLPS level 3 remediation (failing: {', '.join(units)})", "hosts": "all",
+             "become": True, "gather_facts": False, "vars": {"ihcheck_hosts": [Unsafe(n) for n in names]},
+             "tasks": [only, *tasks], "handlers": HANDLERS}]
 
 
 class _Dumper(yaml.SafeDumper):
@@ -398,12 +432,19 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
 
 
+def _unsafe(dumper: yaml.SafeDumper, value: Unsafe) -> yaml.Node:
+    return dumper.represent_scalar("!unsafe", str(value), style="|" if "\n" in value else None)
+
+
 _Dumper.add_representer(str, _str)
+_Dumper.add_representer(Unsafe, _unsafe)
 
 
 def render_ansible(result: CheckResult) -> str:
     header = ("# MLPS level 3 (等保三级) remediation written by ihcheck from a check result. Review before running:\n"
               "#   ansible-playbook -i INVENTORY remediate.yml --check --diff   # what would change\n"
               "#   ansible-playbook -i INVENTORY remediate.yml [--tags L3-CES1-02] -e ihcheck_remote_log_server=HOST\n"
+              "# It runs on the hosts in ihcheck_hosts only (every other host ends at once); --limit narrows it.\n"
+              "# Values read from the hosts are written !unsafe: Ansible keeps them as data, never as templates.\n"
               "# Tasks are tagged by GB/T 28448-2019 unit; they are idempotent and change nothing in --check mode.\n")
     return header + yaml.dump(playbook(result), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)

@@ -74,7 +74,7 @@ def _provider(identity: dict[str, Any] | None) -> tuple[str, str] | None:
     if key is None:
         return None
     place = ", ".join(str(p) for p in (identity.get("country"), identity.get("region")) if p)
-    label = f"{name or 'AS' + str(asn)}" + (f" (AS{asn})" if asn is not None and name else "")
+    label = _e(f"{name or 'AS' + str(asn)}" + (f" (AS{asn})" if asn is not None and name else ""))
     label += f"<br/><font point-size='9'>{_e(place)}</font>" if place else ""
     if identity.get("simulated"):
         label += "<br/><font point-size='9'>simulated identity</font>"
@@ -200,6 +200,45 @@ def dot_source(facts: dict[str, Any], title: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
+_SVG = "http://www.w3.org/2000/svg"
+_XLINK = "http://www.w3.org/1999/xlink"
+_ACTIVE = {f"{{{_SVG}}}{t}" for t in ("script", "foreignObject", "a", "use", "image", "iframe", "animate", "set",
+                                      "handler", "listener")}
+
+
+def inert_svg(svg: str) -> str:
+    """The SVG with nothing in it that acts: no links, scripts, foreign objects, event handlers or external
+    references, whatever a label held. The diagram never links anywhere, so a `<a>` can only have come from
+    host data reaching Graphviz as markup (an HTML label's `href`): its children are kept, the link goes."""
+    from xml.etree import ElementTree as ET
+
+    start = svg.find("<svg")
+    body = svg[start:] if start != -1 else svg
+    ET.register_namespace("", _SVG)
+    ET.register_namespace("xlink", _XLINK)
+    root = ET.fromstring(body)  # dot's own output: no DTD, one document
+
+    def clean(element: ET.Element) -> None:
+        for child in list(element):
+            if child.tag in _ACTIVE:
+                position = list(element).index(child)
+                element.remove(child)
+                if child.tag == f"{{{_SVG}}}a":  # keep what the link wrapped, without the link
+                    for offset, grandchild in enumerate(list(child)):
+                        element.insert(position + offset, grandchild)
+                    clean(element)
+                    return
+            else:
+                clean(child)
+        for key in list(element.attrib):
+            local = key.rsplit("}", 1)[-1].lower()
+            if local.startswith("on") or local in ("href", "src") or "javascript:" in element.attrib[key].lower():
+                del element.attrib[key]
+
+    clean(root)
+    return ET.tostring(root, encoding="unicode")
+
+
 def render_svg(dot: str) -> str | None:
     """The diagram as SVG text, or None when Graphviz is not installed."""
     exe = shutil.which("dot")
@@ -211,4 +250,5 @@ def render_svg(dot: str) -> str | None:
     svg = done.stdout.decode("utf-8")
     svg = svg[svg.find("<svg"):] if "<svg" in svg else svg
     # scale to the page (the viewBox keeps the proportions) instead of overflowing it
-    return re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg width="100%" style="max-height: 1400px"', svg, count=1)
+    svg = re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg width="100%" style="max-height: 1400px"', svg, count=1)
+    return inert_svg(svg)

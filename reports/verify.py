@@ -32,6 +32,7 @@ from typing import Any, Literal
 from urllib.parse import unquote
 
 from checker.errors import InputError
+from probes.limits import loads as json_loads
 from reports.bundle import FORMAT, KEY_ED25519, KEY_SM2, MANIFEST, SIG_ED25519, SIG_SM2, UNSIGNED, observation_path
 
 ProblemKind = Literal["format", "key", "signature", "removed", "added", "altered", "inconsistent"]
@@ -187,7 +188,7 @@ UNPINNED_ZH = "未比对登记公钥：签名只证明证据包完整，不能�
 
 
 def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | None = None,
-                   keyring: dict[str, set[str]] | None = None) -> Verification:
+                   keyring: dict[str, set[str]] | None = None, *, bind_hospital: bool = False) -> Verification:
     from reports.keys import SM2_DEFAULT_ID, Sm2PublicKey, ed25519_fingerprint, ed25519_public_from_pem
 
     if keyring:
@@ -204,7 +205,7 @@ def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | No
     if raw_manifest is None:
         return fail("removed", MANIFEST, "missing: this is not an ihcheck bundle, or its manifest was removed")
     try:
-        manifest = json.loads(raw_manifest)
+        manifest = json_loads(raw_manifest)
     except (json.JSONDecodeError, UnicodeDecodeError):
         manifest = None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
@@ -278,6 +279,13 @@ def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | No
     _consistency(content, v)
     if v.problems:
         return v
+    # 5b. a hospital's registered key signs only that hospital's bundles: with a keyring of hospitals by name
+    # (`--keyring`), the name a bundle gives itself must be its signer's (hospital B's key on a bundle naming
+    # hospital A is refused). The registry binds by enrolment instead (its keyring names a USCC and a key).
+    named = hospital_named(content) if bind_hospital else None
+    if v.registered_as is not None and named is not None and named != v.registered_as:
+        return fail("key", KEY_ED25519, f"names the hospital {named!r}, but its signer's key is registered to "
+                    f"{v.registered_as!r}: a hospital's key signs only its own bundles")
 
     # 6. the in-toto attestation, as supply-chain tooling would check it
     from reports import attestation
@@ -292,6 +300,17 @@ def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | No
     return v
 
 
+def hospital_named(content: dict[str, bytes]) -> str | None:
+    """The hospital a bundle names itself as (facts.json documents.hospital), or None when it names none."""
+    try:
+        facts = json_loads(content.get("facts.json", b"null"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    documents = facts.get("documents") if isinstance(facts, dict) else None
+    name = documents.get("hospital") if isinstance(documents, dict) else None
+    return name.strip() if isinstance(name, str) and name.strip() else None
+
+
 def _consistency(content: dict[str, bytes], v: Verification) -> None:
     observation_ids: set[str] = set()
     for rel, data in content.items():
@@ -303,12 +322,12 @@ def _consistency(content: dict[str, bytes], v: Verification) -> None:
                 return
             observation_ids.add(obs_id)
     try:
-        findings = json.loads(content.get("findings.json", b"null"))
-        facts = json.loads(content.get("facts.json", b"null"))
+        findings = json_loads(content.get("findings.json", b"null"))
+        facts = json_loads(content.get("facts.json", b"null"))
     except json.JSONDecodeError as exc:
         v.problems.append(Problem("inconsistent", "findings.json", f"not JSON: {exc}"))
         return
-    if not isinstance(findings, list):
+    if not isinstance(findings, list) or not all(isinstance(f, dict) for f in findings):
         v.problems.append(Problem("inconsistent", "findings.json", "missing or not a list of findings"))
         return
     for finding in findings:
@@ -348,7 +367,7 @@ def _hosts_agree(content: dict[str, bytes], facts: Any, v: Verification) -> bool
     if len(by_name) != len(hosts):
         return bad("facts.json", "a host appears twice")
     try:
-        snapshot = json.loads(content["inventory/hosts.json"]) if "inventory/hosts.json" in content else None
+        snapshot = json_loads(content["inventory/hosts.json"]) if "inventory/hosts.json" in content else None
     except (json.JSONDecodeError, UnicodeDecodeError):
         return bad("inventory/hosts.json", "not JSON")
     if snapshot is not None:
@@ -365,7 +384,7 @@ def _hosts_agree(content: dict[str, bytes], facts: Any, v: Verification) -> bool
         if not (rel.startswith("observations/") and rel.endswith(".json")):
             continue
         try:
-            obs = json.loads(data)
+            obs = json_loads(data)
         except (json.JSONDecodeError, UnicodeDecodeError):
             return bad(rel, "not JSON")
         if not isinstance(obs, dict):
@@ -383,4 +402,4 @@ def _hosts_agree(content: dict[str, bytes], facts: Any, v: Verification) -> bool
 def verify_bundle(path: str | Path, pinned: set[str] | None = None,
                   keyring: dict[str, set[str]] | None = None) -> Verification:
     path = Path(path)
-    return verify_content(read_bundle(path), str(path), pinned, keyring)
+    return verify_content(read_bundle(path), str(path), pinned, keyring, bind_hospital=True)

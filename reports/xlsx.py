@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from reports.cells import set_xlsx_text, sheet_title, text, xml_text
 from reports.load import Bundle
 
 COLUMNS = (("测评项 (item)", 46), ("标准要求 (required)", 46), ("实际情况 (observed)", 60), ("结论", 10),
@@ -21,40 +22,58 @@ CONCLUSION = {"pass": "符合", "fail": "不符合", "inconclusive": "无法判�
 FILL = {"符合": "C6EFCE", "部分符合": "FFEB9C", "不符合": "FFC7CE", "无法判断": "E7E6E6", "不适用": "FFFFFF"}
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
 def rows(bundle: Bundle) -> dict[str, list[tuple[str, ...]]]:
-    """Per host, one row per MLPS item, in the catalogue's order."""
-    order = [r["id"] for r in bundle.catalogue.get("rules", ()) if r.get("standard")]
+    """Per host, one row per MLPS item, in the catalogue's order. Every value is read as foreign data: a field
+    that is not what it should be is shown as its JSON, never a crash."""
+    order = [text(r.get("id")) for r in _list(bundle.catalogue.get("rules"))
+             if isinstance(r, dict) and r.get("standard")]
     by_host: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
-    for finding in bundle.findings:
-        rule = bundle.rule(finding["rule_id"])
-        standard = rule.get("standard")
+    for finding in bundle.findings if isinstance(bundle.findings, list) else ():
+        if not isinstance(finding, dict):
+            continue
+        rule_id = text(finding.get("rule_id"))
+        rule = bundle.rule(rule_id)
+        standard = _dict(rule.get("standard"))
         if not standard:
             continue
-        details: dict[str, Any] = finding.get("details") or {}
-        conclusion = details.get("conclusion") or CONCLUSION.get(finding["verdict"], finding["verdict"])
+        details = _dict(finding.get("details"))
+        verdict = text(finding.get("verdict"))
+        conclusion = text(details.get("conclusion") or CONCLUSION.get(verdict, verdict))
         if finding.get("waiver"):
             conclusion += " (豁免 waived)"
-        item = f"{standard['ref']}\n{standard['text_zh']}"
-        required = details.get("standard") or standard.get("interpretation", "")
+        item = f"{text(standard.get('ref'))}\n{text(standard.get('text_zh'))}"
+        required = text(details.get("standard") or standard.get("interpretation", ""))
         # what was found, in Chinese first (the assessor's language) and the English beneath
-        actual = "\n".join(dict.fromkeys(x for x in (details.get("actual_zh") or finding.get("reason_zh"),
-                                                        details.get("actual") or finding.get("reason")) if x))
-        remediation = details.get("remediation") or ""
-        evidence = "\n".join(
-            f"{obs_id} · {bundle.observations.get(obs_id, {}).get('stdout_sha256', 'not in bundle')}"
-            for obs_id in finding.get("observations") or ())
-        attested = [e["statement"] for e in finding.get("evidence") or () if e.get("basis") == "attested"]
+        actual = "\n".join(dict.fromkeys(text(x) for x in (details.get("actual_zh") or finding.get("reason_zh"),
+                                                              details.get("actual") or finding.get("reason")) if x))
+        remediation = text(details.get("remediation") or "")
+        digests = {text(o): text(_dict(bundle.observations.get(text(o))).get("stdout_sha256", "not in bundle"))
+                   for o in _list(finding.get("observations"))}
+        evidence = "\n".join(f"{obs_id} · {digest}" for obs_id, digest in digests.items())
+        attested = [text(e.get("statement")) for e in _list(finding.get("evidence"))
+                    if isinstance(e, dict) and e.get("basis") == "attested"]
         if attested:
             evidence = "\n".join([*attested, evidence]).strip()
-        for host in finding.get("hosts") or ():
-            by_host.setdefault(host, []).append(
-                (order.index(finding["rule_id"]) if finding["rule_id"] in order else len(order),
+        for host in _list(finding.get("hosts")):
+            by_host.setdefault(text(host), []).append(
+                (order.index(rule_id) if rule_id in order else len(order),
                  (item, required, actual, conclusion, remediation, evidence)))
     return {host: [row for _, row in sorted(items, key=lambda x: x[0])] for host, items in by_host.items()}
 
 
 def render_xlsx(bundle: Bundle) -> bytes:
+    """One sheet per host. Every cell is written as text (reports.cells): foreign text is never a formula, a sheet
+    title is made valid and unique from the host name, which stays whole in the sheet's first cell's comment."""
     from openpyxl import Workbook
+    from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
 
     book = Workbook()
@@ -63,16 +82,21 @@ def render_xlsx(bundle: Bundle) -> bytes:
     if not per_host:
         sheet = book.create_sheet("MLPS")
         sheet.append(["这份结果不含等保三级主机项 (this result holds no MLPS level 3 host items)"])
+    titles: set[str] = set()
     for host, host_rows in per_host.items():
-        sheet = book.create_sheet(host[:31])  # Excel's limit on sheet names
-        sheet.append([name for name, _ in COLUMNS])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in host_rows:
-            sheet.append(list(row))
+        title = sheet_title(host, titles)
+        sheet = book.create_sheet(title)
+        for column, (name, _) in enumerate(COLUMNS, start=1):
+            set_xlsx_text(sheet.cell(row=1, column=column), name)
+            sheet.cell(row=1, column=column).font = Font(bold=True)
+        if title != host:
+            sheet.cell(row=1, column=1).comment = Comment(xml_text(f"主机 host: {host}"), "ihcheck")
+        for number, row in enumerate(host_rows, start=2):
+            for column, value in enumerate(row, start=1):
+                set_xlsx_text(sheet.cell(row=number, column=column), value)
             fill = FILL.get(row[3].split(" ")[0])
             if fill:
-                sheet.cell(row=sheet.max_row, column=4).fill = PatternFill("solid", fgColor=fill)
+                sheet.cell(row=number, column=4).fill = PatternFill("solid", fgColor=fill)
         for index, (_, width) in enumerate(COLUMNS, start=1):
             sheet.column_dimensions[chr(64 + index)].width = width
         for line in sheet.iter_rows(min_row=2):

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from checker.errors import HostUnreachable
+from probes.ansible_trust import ANSIBLE_INVENTORY_PLUGINS
 from probes.bounded import Bounded, decode, run_bounded
 from probes.inventory import InventoryHost
 from probes.transport.base import TransportOptions
@@ -26,6 +27,9 @@ class _AnsibleTransport(_ProcessTransport):
 
     def __init__(self, host: InventoryHost, options: TransportOptions) -> None:
         super().__init__(options)
+        if host.checker_side:  # the run refuses such a host before any is contacted; never hand it to Ansible
+            raise HostUnreachable(f"refused: {host.checker_side[0]} (--allow-inventory-lookups for an inventory "
+                                  "you trust)")
         self._host = host
         # The `ansible` CLI lives beside the interpreter running ihcheck (e.g. .venv/bin).
         self._ansible = str(Path(sys.executable).parent / "ansible")
@@ -40,6 +44,7 @@ class _AnsibleTransport(_ProcessTransport):
                 argv += ["-i", self._options.ansible_inventory]
             argv += ["--limit", self._host.name, "all"]
             env = {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_DEPRECATION_WARNINGS": "false",
+                   "ANSIBLE_INVENTORY_ENABLED": ANSIBLE_INVENTORY_PLUGINS,  # never `script` (an executable inventory)
                    "ANSIBLE_LOCALHOST_WARNING": "false", "ANSIBLE_SYSTEM_WARNINGS": "false"}
             outer = run_bounded(argv, timeout=timeout + 30, cap=2 * cap + 65536, env=env,
                                 cancel=self._options.cancel, grace=self._options.kill_grace)

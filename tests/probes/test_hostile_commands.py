@@ -205,3 +205,35 @@ def test_an_interrupt_also_ends_what_timeout_moved_into_a_group_of_its_own(tmp_p
     assert result.ended == "interrupted"
     time.sleep(3.5)
     assert not marker.exists(), "the command under timeout survived the interrupt"
+
+
+def _marked(marker: str) -> list[int]:
+    """Processes of this machine whose command line carries `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.parametrize("kind", ["local", "paramiko"])
+def test_a_setsid_child_does_not_outlive_its_command(kind: str, request: pytest.FixtureRequest) -> None:
+    """A child that left the command's process group and session (setsid, then its parent exits) is still
+    found, by the scope mark in its environment, and ended when the command's wrapper ends."""
+    marker = f"{os.getpid()}{kind}"
+    session = _sessions(request, kind, _options())
+    obs = session.run(f"setsid bash -c 'exec -a ihcheck-straggler-{marker} sleep 300' & sleep 0.3; "
+                      "[ -n \"$(pgrep -f ihcheck-straggler-)\" ] && echo done", timeout=10)
+    session.transport.close()
+    assert obs.stdout == "done\n"
+    deadline = time.monotonic() + 3
+    while _marked(f"ihcheck-straggler-{marker}") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _marked(f"ihcheck-straggler-{marker}")
+    for pid in left:  # never leave one behind, even when the test fails
+        os.kill(pid, 9)
+    assert not left, "the setsid'd child outlived the check"

@@ -141,7 +141,7 @@ def test_what_fails_on_a_host_is_missing_with_its_reason(tmp_path: Path, db: int
     ({"visits": {"query": {"host": "db9", "database": "postgres", "sql": "SELECT 1"}}},
      "ihcheck_programmes[0].visits.query.host: 'db9' is not a host of the inventory"),
     ({"roster": {"file": "absent.csv"}}, "absent.csv: file not found"),
-    ({"pseudonym_key_file": "absent.key"}, "absent.key: pseudonym_key_file: cannot read"),
+    ({"pseudonym_key_file": "absent.key"}, "absent.key: pseudonym_key_file not found"),
     ({"audit_log": {"host": "localhost", "path": "/x.jsonl", "head_file": "absent.head"}},
      "ihcheck_programmes[0].audit_log.head_file"),
 ])

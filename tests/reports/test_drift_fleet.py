@@ -15,6 +15,7 @@ from reports.keys import SigningKeys
 from tests.reports.scenario_bundles import scenario_bundle
 
 BANDWIDTH = "GD2020-1.2.5-bandwidth"
+KEYS = SigningKeys.generate()
 
 
 def guangdong(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -26,8 +27,7 @@ def guangdong(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("scenarios")
-    keys = SigningKeys.generate()
-    made = {name: scenario_bundle(name, tmp, keys)
+    made = {name: scenario_bundle(name, tmp, KEYS)
             for name in ("compliant", "slow-uplink", "db-on-app-host", "single-isp")}
     tampered = made["single-isp"] / "findings.json"
     tampered.write_text(tampered.read_text().replace('"fail"', '"pass"'))  # makes the failing rule pass
@@ -51,8 +51,11 @@ def test_diff_names_the_bandwidth_change(bundles: dict[str, Path], capsys: pytes
     assert main(["diff", str(bundles["compliant"]), str(bundles["slow-uplink"])]) == 1
     table = capsys.readouterr().out
     assert BANDWIDTH in table and "pass → fail" in table and "upload.mbps" in table
-    # better is not worse: exit 0
-    assert main(["diff", str(bundles["slow-uplink"]), str(bundles["compliant"])]) == 0
+    # better is not worse: exit 0 when the signer is pinned; 2, and said, when it is not
+    assert main(["diff", str(bundles["slow-uplink"]), str(bundles["compliant"])]) == 2
+    assert "signer not pinned" in capsys.readouterr().err
+    pinned = ",".join(KEYS.public().fingerprints())
+    assert main(["diff", str(bundles["slow-uplink"]), str(bundles["compliant"]), "--pubkey", pinned]) == 0
     capsys.readouterr()
 
 

@@ -1,8 +1,9 @@
 """Exports of the province table (CSV, xlsx) and a hospital's OSCAL assessment-results (reports.oscal).
 
-Every cell that came from a hospital or a bundle is written as text, never a formula: CSV cells that a
-spreadsheet would read as one (starting with = + - @, a tab or a carriage return) get a leading apostrophe
-(OWASP "CSV Injection"), and xlsx cells are typed as strings.
+Every cell that came from a hospital or a bundle is written as text, never a formula, by the one helper
+every spreadsheet of ihcheck uses (reports.cells): CSV cells that a spreadsheet would read as one (starting
+with = + - @, a tab or a carriage return) get a leading apostrophe (OWASP "CSV Injection"), and xlsx cells
+are strings with Excel's quote prefix, without the control characters XLSX cannot hold.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 
 from ihcheck.registry.models import Bundle
 from ihcheck.registry.services import actions, queries
+from reports.cells import csv_cell, csv_row, set_xlsx_text
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = ("uscc", "name", "city", "licence", "registered_on", "signed_at", "age_days", "catalogue_version",
            "older_catalogue", "worst", "failing", "stale", "trail_flagged", "key_revoked", "bundle")
 HEADINGS = ("统一社会信用代码 USCC", "名称 name", "城市 city", "执业许可证 licence", "执业登记 registered",
@@ -25,23 +26,27 @@ HEADINGS = ("统一社会信用代码 USCC", "名称 name", "城市 city", "执�
             "密钥已吊销 key revoked", "证据包 bundle (manifest SHA-256)")
 
 
-def text_cell(value: Any) -> str:
-    """A value as inert text for a spreadsheet (OWASP CSV-injection rule)."""
+def _plain(value: Any) -> str:
+    """A value of the province table as one string (booleans as yes/no, lists space-separated)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
-        value = " ".join(str(v) for v in value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def text_cell(value: Any) -> str:
+    """A value as inert CSV text (OWASP CSV-injection rule, reports.cells)."""
+    return csv_cell(_plain(value))
 
 
 def _rows(city: str | None) -> tuple[list[str], list[list[str]]]:
     table = queries.province(city=city)
     rules = sorted({r for row in table for r in row.get("rules", {})})
     heading = [*HEADINGS, *rules]
-    body = [[text_cell(row.get(c)) for c in COLUMNS] + [text_cell(row["rules"].get(r, "")) for r in rules]
+    body = [[_plain(row.get(c)) for c in COLUMNS] + [_plain(row["rules"].get(r, "")) for r in rules]
             for row in table]
     return heading, body
 
@@ -50,8 +55,8 @@ def province_csv(*, actor: str, city: str | None = None) -> str:
     heading, body = _rows(city)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(heading)
-    writer.writerows(body)
+    writer.writerow(csv_row(heading))
+    writer.writerows(csv_row(row) for row in body)
     actions.record("export", actor, format="csv", city=city, rows=len(body))
     return buffer.getvalue()
 
@@ -70,9 +75,7 @@ def province_xlsx(*, actor: str, city: str | None = None) -> bytes:
         cell.font = Font(bold=True)
     for number, row in enumerate(body, start=2):
         for column, value in enumerate(row, start=1):
-            cell = sheet.cell(row=number, column=column)
-            cell.value = value
-            cell.data_type = "s"  # a string, whatever it starts with: openpyxl would otherwise take "=…" as a formula
+            set_xlsx_text(sheet.cell(row=number, column=column), value)  # a string, never a formula
     sheet.freeze_panes = "C2"
     out = io.BytesIO()
     book.save(out)
