@@ -21,6 +21,7 @@ from checker.catalogue import (
     gd2020_power,
     gd2020_servers,
     mlps,
+    mlps_boundary,
 )
 from checker.model import Rule, Status
 
@@ -35,6 +36,7 @@ CATALOGUE: tuple[Rule, ...] = (  # by the notice's clauses, a module's rules tog
     *gd2020_materials.RULES,  # 二(二), 三.2(2)–(3)
     *bj2026_pilot.RULES,  # Beijing 2026 first-visit pilot: only where ihcheck_programmes declares it
     *mlps.MLPS_RULES,  # 一(二)1: the MLPS level 3 host baseline, one rule per GB/T 22239-2019 §8.1.4 item
+    *mlps_boundary.RULES,  # 一(二)1: GB/T 22239-2019 §8.1.3 as far as a host shows it
 )
 
 # The catalogue's version: a rule's `since` names the version that first had it; bump it when a rule is added,
