@@ -76,6 +76,8 @@ def _database_env(box: Box, spec: Scenario, layout: Layout, password: str) -> di
     env: dict[str, str] = {}
     if any(s in DB_PORTS for s in box.services):
         env["IHC_DB_PASSWORD"] = password
+        listen = spec.hosts[box.key].db_listen
+        env["IHC_DB_LISTEN"] = "*" if listen == "all" else f"127.0.0.1,{box.address('lan')}"
     if "nginx" in box.services:
         targets = [f"{engine}:{'127.0.0.1' if name == box.key else layout.boxes[name].address('lan')}:{port}"
                    for name, host in spec.hosts.items() for engine, port in DB_PORTS.items() if engine in host.services]

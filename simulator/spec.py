@@ -83,6 +83,9 @@ class Host(_Strict):
     uplinks: tuple[str, ...] | None = None  # default: every uplink, in spec order
     power: Power = Power()
     sshd: Literal["up", "down"] = "up"
+    # where its database engines listen: the LAN address and loopback (as a DB server behind the boundary should),
+    # or every address, its uplinks' included (a fault: GB/T 22239 8.1.3.1 a), the host's part)
+    db_listen: Literal["lan", "all"] = "lan"
 
     @field_validator("services")
     @classmethod

@@ -134,7 +134,7 @@ DB_LISTEN = Rule(
     clause=cite("GD2020:1.2.1", interpretation=READING),
     standard=cite("GB/T 22239-2019:8.1.3.1a", interpretation=READING),
     severity=Severity.HIGH,
-    tags=("mlps", "network", "boundary"),
+    tags=("mlps", "boundary"),
     needs=("services", "uplinks"),
     judge_host=judge_db_listen,
     applies_to=_database_host,
