@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 
 from checker.catalogue.clauses import cite
+from checker.catalogue.mlps import SCOPE_DETAILS
 from checker.model import Evidence, Finding, Rule, Said, Severity, Status, Verdict
 from probes.facts import HostFacts
 from probes.facts.services import ListeningSocket
@@ -135,6 +136,7 @@ DB_LISTEN = Rule(
     standard=cite("GB/T 22239-2019:8.1.3.1a", interpretation=READING),
     severity=Severity.HIGH,
     tags=("mlps", "boundary"),
+    finding_details=SCOPE_DETAILS,
     needs=("services", "uplinks"),
     judge_host=judge_db_listen,
     applies_to=_database_host,
