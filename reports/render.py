@@ -180,7 +180,7 @@ def view(bundle: Bundle) -> dict[str, Any]:
     from reports.xlsx import rows as mlps_rows
 
     # the MLPS baseline's scope, as the findings in the bundle say it (a bundle sealed before they did: none)
-    scoped = next((f["details"] for f in findings if (f.get("details") or {}).get("scope")), {})
+    scoped: dict[str, Any] = next((f["details"] for f in findings if (f.get("details") or {}).get("scope")), {})
 
     return {
         "title_zh": "互联网医院接入省互联网医疗服务监管平台 基础设施合规检查报告",

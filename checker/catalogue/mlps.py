@@ -33,8 +33,8 @@ APPLICATION_AND_POLICY = Said("属于应用系统和制度问题", "an applicati
 # What the host baseline covers, said in every MLPS finding (details scope/scope_zh) and in the report: a pass of
 # every item here is not 等保三级 achieved, which only the 测评机构's 等级测评报告 and the 备案证明 establish.
 SCOPE = Said(
-    "范围：仅 GB/T 22239-2019 §8.1.4 安全计算环境中主机可显示的测评项（及 §8.1.3.1 a) 中主机可显示的部分）；安全物理环境、"
-    "安全通信网络、安全区域边界的网络设备、安全管理中心和全部安全管理要求不在其内。全部符合也不等于等保三级测评通过，"
+    "范围：仅 GB/T 22239-2019 §8.1.4 安全计算环境中主机可显示的测评项（及 §8.1.3.1 a) 中主机可显示的部分）；"
+    "安全物理环境、安全通信网络、安全区域边界的网络设备、安全管理中心和全部安全管理要求不在其内。全部符合也不等于等保三级测评通过，"
     "后者以测评机构出具的等级测评报告（测评结论）和公安机关的备案证明为准。",
     "Scope: only the items of GB/T 22239-2019 §8.1.4 安全计算环境 (computing environment) a host can show (and the "
     "host's part of §8.1.3.1 a)); the physical environment, the communication network, the boundary's network "

@@ -78,8 +78,8 @@ def judge_db_listen(host: HostFacts) -> Finding:
     assert host.services is not None and host.uplinks is not None
     engines = host.services.of_role("database")
     outside, unknown = _outside(host)
-    evidence = [Evidence(host=host.name, statement=f"{host.name}: {s.describe()}", observations=host.services.observations)
-                for s in engines]
+    evidence = [Evidence(host=host.name, statement=f"{host.name}: {s.describe()}",
+                         observations=host.services.observations) for s in engines]
     evidence += [Evidence(host=host.name, statement=f"{host.name}: outside-facing {iface} has {a}",
                           observations=host.uplinks.observations) for a, iface in outside.items()]
     if not outside and not unknown:
@@ -116,7 +116,8 @@ def judge_db_listen(host: HostFacts) -> Finding:
         return finding(Verdict.INCONCLUSIVE, Said(f"{host.name}：未看到 {', '.join(silent)} 的监听套接字",
                                                   f"{host.name}: no listening socket seen for {', '.join(silent)}"))
     where = ", ".join(sorted({f"{s.address}:{s.port}" for e in engines for s in e.sockets}))
-    return finding(Verdict.PASS, Said(f"{host.name}：数据库只在 {where} 监听，不在对外接口上（主机只能显示边界防护的这一部分）",
+    return finding(Verdict.PASS, Said(f"{host.name}：数据库只在 {where} 监听，不在对外接口上"
+                                      "（主机只能显示边界防护的这一部分）",
                                       f"{host.name}: databases listen only on {where}, not on an outside-facing "
                                       "interface (the part of boundary protection a host can show)"))
 
@@ -130,8 +131,9 @@ def _database_host(host: HostFacts) -> bool:
 
 DB_LISTEN = Rule(
     id=RULE_ID,
-    title="Database engines do not listen on outside-facing interfaces (boundary protection, the host's part)",
-    title_zh="数据库不在对外接口上监听（边界防护中主机可显示的部分）",
+    title="8.1.3.1 a) Boundary protection: database engines do not listen on outside-facing interfaces (the "
+          "host's part)",
+    title_zh="8.1.3.1 a) 边界防护：数据库不在对外接口上监听（主机可显示的部分）",
     clause=cite("GD2020:1.2.1", interpretation=READING),
     standard=cite("GB/T 22239-2019:8.1.3.1a", interpretation=READING),
     severity=Severity.HIGH,
@@ -140,8 +142,8 @@ DB_LISTEN = Rule(
     needs=("services", "uplinks"),
     judge_host=judge_db_listen,
     applies_to=_database_host,
-    nobody=Said("未观测到数据库服务器：没有可判定的数据库监听地址", "no database server observed: no database listening "
-                "address to judge"),
+    nobody=Said("未观测到数据库服务器：没有可判定的数据库监听地址",
+                "no database server observed: no database listening address to judge"),
     since="2026.12",
     status=Status.PREVIEW,
 )
