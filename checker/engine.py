@@ -8,6 +8,7 @@ the host loop from here: scope, order, the hosts that lack a needed family, and 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from checker.errors import ExitCode
 from checker.model import Evidence, Finding, Rule, Said, Verdict, worst
@@ -19,23 +20,68 @@ def why_missing(host: HostFacts, family: str) -> Said:
     return Said(*host.missing_words(family))
 
 
+@dataclass(frozen=True)
+class Blindness:
+    """What the engine decided about hosts that lack fact families a verdict needs.
+
+    The one decision (every judge that meets a blind host asks `blindness`, never decides itself): a family
+    missing because its probe broke on a reachable host is `error` (the checker failed, someone must look); missing
+    for any other reason (host unreachable, probe unfinished at the deadline, nothing to observe) is
+    `inconclusive`. Never pass, never fail: what was not seen proves nothing either way."""
+
+    verdict: Verdict
+    hosts: tuple[HostFacts, ...]  # the hosts lacking a family, in the order given
+    why: tuple[Said, ...]  # a reachable host: one per missing family; an unreachable one: one for the host
+    broke: tuple[Said, ...]  # the part of `why` where a probe broke on a reachable host (what made it `error`)
+
+    @property
+    def said(self) -> Said:
+        return Said.join(self.why)
+
+
+def blindness(hosts: Iterable[HostFacts], families: str | Iterable[str]) -> Blindness | None:
+    """The engine's decision for `hosts` lacking any of `families` (host-level families only; an unreachable host
+    lacks them all); None when every host has them all."""
+    wanted = [families] if isinstance(families, str) else list(families)
+    wanted = [f for f in wanted if f in HostFacts.model_fields]  # deployment-level families are no host's
+    lacking: list[HostFacts] = []
+    why: list[Said] = []
+    broke: list[Said] = []
+    for host in hosts:
+        # an unreachable host is blind to every family, whatever a record claims it held
+        missing = wanted if not host.reachable else [f for f in wanted if getattr(host, f) is None]
+        if not missing:
+            continue
+        lacking.append(host)
+        if not host.reachable:
+            why.append(why_missing(host, missing[0]))  # one reason for the host: it was not reached
+            continue
+        for family in missing:
+            said = why_missing(host, family)
+            why.append(said)
+            if family in host.errors:
+                broke.append(said)
+    if not lacking:
+        return None
+    return Blindness(verdict=Verdict.ERROR if broke else Verdict.INCONCLUSIVE, hosts=tuple(lacking), why=tuple(why),
+                     broke=tuple(broke))
+
+
 def _raised(rule: Rule, hosts: tuple[str, ...], exc: Exception) -> Finding:
     said = Said(f"规则执行出错 {type(exc).__name__}：{exc}", f"rule raised {type(exc).__name__}: {exc}")
     return Finding(rule_id=rule.id, verdict=Verdict.ERROR, hosts=hosts, **said.reason())
 
 
 def blind(rule: Rule, host: HostFacts) -> Finding | None:
-    """The finding for a host lacking a family the rule needs: `error` when its probe broke on a reachable
-    host, else `inconclusive`; None when every required family is there."""
-    missing = [f for f in rule.needs if f not in rule.optional and f != "documents" and getattr(host, f) is None]
-    if not missing:
+    """The finding for a host lacking a family the rule needs (`blindness` decides); None when every required
+    family is there."""
+    decided = blindness([host], [f for f in rule.needs if f not in rule.optional])
+    if decided is None:
         return None
-    broke = host.reachable and any(f in host.errors for f in missing)
-    why = [why_missing(host, f) for f in missing] if host.reachable else [why_missing(host, missing[0])]
-    hint = [rule.blind_hint] if rule.blind_hint and not broke else []
-    return Finding(rule_id=rule.id, verdict=Verdict.ERROR if broke else Verdict.INCONCLUSIVE, hosts=(host.name,),
-                   **Said.join(why + hint).reason(),
-                   evidence=tuple(Evidence(host=host.name, statement=w.en) for w in why))
+    hint = [rule.blind_hint] if rule.blind_hint and decided.verdict is not Verdict.ERROR else []
+    return Finding(rule_id=rule.id, verdict=decided.verdict, hosts=(host.name,),
+                   **Said.join([*decided.why, *hint]).reason(),
+                   evidence=tuple(Evidence(host=host.name, statement=w.en) for w in decided.why))
 
 
 def _per_host(rule: Rule, facts: DeploymentFacts) -> list[Finding]:
@@ -84,7 +130,7 @@ def _never_pass_on_implausible(rule: Rule, facts: DeploymentFacts, finding: Find
         return finding
     named = set(finding.hosts)
     reasons = [f"{host.name} {family}: {why}" for host in facts.hosts if host.name in named
-               for family in rule.needs if family != "documents"
+               for family in rule.needs if family in HostFacts.model_fields
                for why in getattr(getattr(host, family, None), "implausible", ())]
     if not reasons:
         return finding

@@ -19,7 +19,9 @@ from rich.table import Table
 
 from checker import __version__
 from checker.errors import ExitCode, IhcheckError, InputError
+from ihcheck import formats
 from ihcheck.examples import attach as attach_examples
+from ihcheck.formats import DEFAULT_CHECK, DEFAULT_REMEDIATE, DEFAULT_RULES, CheckFormat, RemediateFormat, RulesFormat
 from ihcheck.terminal import clean, console
 from probes.fleet_defaults import CONNECT_TIMEOUT, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 
@@ -45,21 +47,10 @@ err = console(stderr=True, highlight=False)
 DETAIL_HELP = "Every finding of every host with its evidence (default: a line per rule and what did not pass)."
 
 
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
 class Engine(StrEnum):
     direct = "direct"
     ansible = "ansible"
     auto = "auto"
-
-
-class RulesFormat(StrEnum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
 
 
 @app.callback(invoke_without_command=True)
@@ -77,7 +68,7 @@ def check(
                                             help="Ansible inventory (INI, YAML or directory).")],
     limit: Annotated[str | None, typer.Option("-l", "--limit", metavar="PATTERN",
                                               help="Ansible host pattern to check.")] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
+    fmt: Annotated[CheckFormat, typer.Option("--format", help=formats.format_help("check"))] = DEFAULT_CHECK,
     out_file: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="Write the output to FILE.")] = None,
     rule: Annotated[list[str] | None, typer.Option("--rule", metavar="RULE_ID",
                                                    help="Check only this rule id (repeatable).")] = None,
@@ -101,8 +92,7 @@ def check(
                                                  help="Waivers file (YAML: ihcheck's or InSpec's) to apply.")] = None,
     report: Annotated[
         list[str] | None, typer.Option("--report", metavar="FORMAT:FILE",
-                                       help="Also write a report (html, pdf, json, junit, sarif, oscal) to FILE; "
-                                            "repeatable. Rendered from the signed bundle.")
+                                       help=formats.report_help())
     ] = None,
     allow_inventory_lookups: Annotated[
         bool, typer.Option("--allow-inventory-lookups",
@@ -159,7 +149,7 @@ def check(
         from ihcheck.evidence_cli import reports_after_check
 
         reports_after_check(run, inventory, outputs.reports, bundle, outputs.keys, sarif_help_uri)
-    if fmt is OutputFormat.json:
+    if fmt == "json":
         if out_file:
             from reports.files import write_atomic
 
@@ -343,7 +333,7 @@ def init(
 
 @app.command()
 def rules(
-    fmt: Annotated[RulesFormat, typer.Option("--format", help="Output format.")] = RulesFormat.table,
+    fmt: Annotated[RulesFormat, typer.Option("--format", help=formats.format_help("rules"))] = DEFAULT_RULES,
     explain: Annotated[str | None, typer.Option(
         "--explain", metavar="ID", help="One rule in full: clause, reading, verdicts, examples.")] = None,
     docs: Annotated[Path | None, typer.Option(
@@ -364,7 +354,7 @@ def rules(
         except KeyError:
             raise InputError(f"--explain: unknown rule id {explain!r} (see `ihcheck rules`)") from None
         text = page(rule)
-        if fmt is RulesFormat.markdown:
+        if fmt == "markdown":
             sys.stdout.write(text)
         else:
             out.print(Markdown(text))
@@ -374,10 +364,10 @@ def rules(
 
         err.print(f"{len(write(docs))} pages written to {docs}")
         return
-    if fmt is RulesFormat.json:
+    if fmt == "json":
         sys.stdout.write(json.dumps([r.describe() for r in CATALOGUE], ensure_ascii=False, indent=2) + "\n")
         return
-    if fmt is RulesFormat.markdown:
+    if fmt == "markdown":
         sys.stdout.write(rules_markdown())
         return
     table = Table(title="ihcheck rule catalogue", show_lines=True)
@@ -393,14 +383,11 @@ def rules(
     out.print(table)
 
 
-class RemediateFormat(StrEnum):
-    ansible = "ansible"
-
-
 @app.command()
 def remediate(
     result_file: Annotated[Path, typer.Argument(help="A check result (`ihcheck check --format json --out FILE`).")],
-    fmt: Annotated[RemediateFormat, typer.Option("--format", help="What to write.")] = RemediateFormat.ansible,
+    fmt: Annotated[RemediateFormat, typer.Option("--format", help=formats.format_help("remediate", "What to write"))
+                   ] = DEFAULT_REMEDIATE,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write the playbook to FILE.")] = None,
 ) -> None:
     """Write an Ansible playbook fixing the MLPS items that failed (ihcheck itself changes nothing)."""

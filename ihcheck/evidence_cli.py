@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,6 +18,8 @@ import typer
 from rich.markup import escape
 
 from checker.errors import ExitCode, UsageError
+from ihcheck import formats
+from ihcheck.formats import DEFAULT_DIFF, DEFAULT_FLEET, DEFAULT_REPORT, DiffFormat, FleetFormat, ReportFormat
 from ihcheck.terminal import clean, console
 from reports.render import Format
 
@@ -114,7 +115,8 @@ def verify(
 
 def report(
     bundle: Annotated[Path, typer.Argument(help="Bundle directory or .tar.gz.")],
-    fmt: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.html,
+    fmt: Annotated[ReportFormat, typer.Option("--format", help=formats.format_help("report", "Report format"))
+                   ] = DEFAULT_REPORT,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE (default: standard output; "
                                                   "PDF and XLSX need --out).")] = None,
     pubkey: PubkeyOption = None,
@@ -141,33 +143,22 @@ def report(
         from reports.verify import UNPINNED_WARNING
 
         err.print(f"warning: {UNPINNED_WARNING}", markup=False)
-    data = render(loaded, fmt, sarif_help_uri=sarif_help_uri)
+    data = render(loaded, Format(fmt.value), sarif_help_uri=sarif_help_uri)
     if out_file is None:
-        if fmt in (Format.pdf, Format.xlsx):
+        if formats.BY_NAME[fmt.value].needs_out:
             raise UsageError(f"--format {fmt.value} needs --out FILE")
         sys.stdout.write(data.decode("utf-8"))
         return
     from reports.render import write_report
 
-    write_report(loaded, fmt, out_file, data)
+    write_report(loaded, Format(fmt.value), out_file, data)
     err.print(f"wrote {_text(str(out_file))} ({fmt.value}, {len(data)} bytes)")
-
-
-class DiffFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-class FleetFormat(StrEnum):
-    table = "table"
-    html = "html"
-    csv = "csv"
 
 
 def diff(
     old: Annotated[Path, typer.Argument(help="The earlier check: a bundle (directory or .tar.gz) or result JSON.")],
     new: Annotated[Path, typer.Argument(help="The later check, the same kinds.")],
-    fmt: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.table,
+    fmt: Annotated[DiffFormat, typer.Option("--format", help=formats.format_help("diff"))] = DEFAULT_DIFF,
     pubkey: PubkeyOption = None,
 ) -> None:
     """Rules whose verdict changed between two checks, and the facts that changed them. Exit 1 when worse."""
@@ -179,7 +170,7 @@ def diff(
 
     pinned = pinned_fingerprints(pubkey) if pubkey else None
     data = drift(load_side(old, pinned), load_side(new, pinned))
-    if fmt is DiffFormat.json:
+    if fmt == "json":
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
         from rich.table import Table
@@ -202,7 +193,7 @@ def diff(
 
 def fleet(
     bundles: Annotated[list[Path], typer.Argument(help="Bundles (directories or .tar.gz), one per hospital.")],
-    fmt: Annotated[FleetFormat, typer.Option("--format", help="Output format.")] = FleetFormat.table,
+    fmt: Annotated[FleetFormat, typer.Option("--format", help=formats.format_help("fleet"))] = DEFAULT_FLEET,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE (default: standard output).")] = None,
     pubkey: PubkeyOption = None,
 ) -> None:
@@ -217,10 +208,10 @@ def fleet(
     pinned = pinned_fingerprints(pubkey) if pubkey else None
     rows = [read_row(path, pinned) for path in bundles]
     rule_rates = rates(rows, rule_titles())
-    if fmt is FleetFormat.table:
+    if fmt == "table":
         _fleet_table(rows, rule_rates)
     else:
-        text = to_csv(rows) if fmt is FleetFormat.csv else to_html(rows, rule_rates)
+        text = to_csv(rows) if fmt == "csv" else to_html(rows, rule_rates)
         if out_file is None:
             sys.stdout.write(text)
         else:

@@ -41,6 +41,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "registry intake": ("ihcheck registry intake evidence.tar.gz",),
     "registry watch": ("ihcheck registry watch /srv/drop",),
     "registry actions": ("ihcheck registry actions actions.jsonl",),
+    "registry demo": ("ihcheck registry demo", "ihcheck registry demo --hospitals 60 --weeks 26 --port 8800"),
     "schedule install": ("ihcheck schedule install -i /etc/ihcheck/inventory.yml --on-calendar daily",),
     "schedule run": ("ihcheck schedule run --config /etc/ihcheck/schedule.yml",),
     "sim up": ("ihcheck sim up compliant",),

@@ -61,16 +61,16 @@ def _writable_file(option: str, path: Path) -> None:
 
 def parse_report(spec: str) -> ReportRequest:
     """`html:report.html` → (html, report.html); InSpec's `--reporter FORMAT:FILE` habit."""
+    from ihcheck.formats import names
     from reports.render import Format
 
     name, sep, file = spec.partition(":")
     if not sep or not file:
         raise InputError(f"--report {spec}: expected FORMAT:FILE, e.g. html:report.html")
-    try:
-        fmt = Format(name.strip().lower())
-    except ValueError:
-        known = ", ".join(f.value for f in Format)
-        raise InputError(f"--report {spec}: unknown format {name!r} (known: {known})") from None
+    known = names("check --report")
+    if name.strip().lower() not in known:
+        raise InputError(f"--report {spec}: unknown format {name!r} (known: {', '.join(known)})") from None
+    fmt = Format(name.strip().lower())
     return ReportRequest(fmt, Path(file))
 
 

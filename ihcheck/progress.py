@@ -121,3 +121,59 @@ def progress_for(console: Console) -> ProgressLike:
         return PlainProgress(console)
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=console)
+
+
+PROGRESS_ROWS = 50  # beyond this many hosts a row per host is noise: a terminal then shows nothing
+
+
+class _Only:
+    """A sink showing only the tasks of one `kind` (probes.progress.HostsReport reports both) on `inner`."""
+
+    def __init__(self, inner: ProgressLike, kind: str) -> None:
+        self.inner = inner
+        self.kind = kind
+        self._shown: set[TaskID] = set()
+        self._hidden = 0
+
+    def add_task(self, description: str, start: bool = True, total: float | None = 100.0, completed: int = 0,
+                 visible: bool = True, **fields: Any) -> TaskID:
+        if fields.pop("kind", None) != self.kind:
+            self._hidden -= 1
+            return TaskID(self._hidden)  # never a real task's id: rich counts from 0 upwards
+        task = self.inner.add_task(description, start=start, total=total, completed=completed, visible=visible,
+                                   **fields)
+        self._shown.add(task)
+        return task
+
+    def update(self, task_id: TaskID, *, total: float | None = None, completed: float | None = None,
+               advance: float | None = None, description: str | None = None, visible: bool | None = None,
+               refresh: bool = False, **fields: Any) -> None:
+        if task_id in self._shown:
+            self.inner.update(task_id, total=total, completed=completed, advance=advance, description=description,
+                              visible=visible, refresh=refresh, **fields)
+
+    def advance(self, task_id: TaskID, advance: float = 1) -> None:
+        if task_id in self._shown:
+            self.inner.advance(task_id, advance)
+
+    def __enter__(self) -> _Only:
+        self.inner.__enter__()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.inner.__exit__(kind, value, traceback)
+
+
+def gather_display(console: Console | None, hosts: int, every: float = EVERY) -> ProgressLike:
+    """How the gathering of `hosts` hosts shows: a spinner row per host on a terminal (up to PROGRESS_ROWS hosts,
+    nothing beyond), a line every few seconds on anything else (hosts done of all, the latest event), nothing
+    when nobody watches."""
+    from probes.progress import silent
+
+    if console is None or (console.is_terminal and hosts > PROGRESS_ROWS):
+        return silent()
+    if console.is_terminal:
+        return _Only(Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True),
+                     "host")
+    return _Only(PlainProgress(console, every=every), "fleet")

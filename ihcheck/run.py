@@ -2,13 +2,16 @@
 
 `ihcheck check`, `ihcheck demo`, the tests and the benchmarks all call this one function, so there is
 exactly one path from an inventory to a result, and waivers are applied the same way on every path.
-Only the probes the selected rules need are run (`Rule.needs`), and the documents folder is read only
-when a rule judges it. Input is read and validated first (rules, inventory, waivers, documents index),
-so bad input fails in one line before any host is contacted.
+Only the fact families the selected rules need are collected (`Rule.needs`, probes.families), the
+deployment-level ones (documents folder, declared programme) by the same engine that gathers the hosts.
+Input is read and validated first (rules, inventory, waivers, documents index, the programme's files and
+queries), so bad input fails in one line before any host is contacted. `gather` is called once, with a
+progress sink the shell's ihcheck.progress picks for the console.
 """
 
 from __future__ import annotations
 
+import functools
 import signal
 import sys
 import threading
@@ -21,14 +24,14 @@ from checker.catalogue import CATALOGUE, select
 from checker.catalogue.materials_checklist import ITEM_IDS
 from checker.engine import evaluate
 from checker.errors import InputError
+from ihcheck.progress import gather_display
 from probes.bounded import Cancel
+from probes.families import Preparing, probes_for
+from probes.families import prepare as prepare_families
 from probes.fleet_defaults import CONNECT_TIMEOUT, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
-from probes.gather import Gathered, gather, probes_for
+from probes.gather import Gathered, gather
 from probes.inventory import InventoryHost, load_inventory
-from probes.materials_folder import load_documents
 from probes.observation import now
-from probes.programmes import collect_programme
-from probes.programmes import prepare as prepare_programme
 from probes.transport import TransportOptions
 from reports.result import CheckResult
 from reports.waivers import WaiverStatus, apply_waivers, load_waivers
@@ -98,7 +101,6 @@ def _interruptible(work: Callable[[], Gathered], cancel: Cancel, console: Consol
 
 
 AUTO_ANSIBLE_HOSTS = 1000  # `--engine auto` hands a run this big to Ansible (README: "Fleet scale")
-PROGRESS_ROWS = 50  # beyond this many hosts a row per host is noise; the run stays quiet
 
 
 def choose_engine(engine: str, hosts: int) -> str:
@@ -108,27 +110,6 @@ def choose_engine(engine: str, hosts: int) -> str:
     if engine not in ("direct", "ansible"):
         raise InputError(f"--engine: expected direct, ansible or auto, got {engine!r}")
     return engine
-
-
-FINISHED = frozenset({"done", "unreachable", "timed out"})  # a host's last progress event
-
-
-def _with_plain_progress(console: Console, work: Callable[[Callable[[str, str], None]], Gathered],
-                         hosts: int, every: float | None = None) -> Gathered:
-    """Output that is not a terminal (CI, a log file) gets a line every few seconds on a long check:
-    how many hosts are done and the latest thing one of them did; a quick check prints nothing."""
-    from ihcheck.progress import EVERY, PlainProgress
-
-    finished: set[str] = set()
-    with PlainProgress(console, every=EVERY if every is None else every) as lines:
-        task = lines.add_task(f"checking {hosts} host(s)", total=hosts)
-
-        def note(host: str, event: str) -> None:
-            if event in FINISHED:
-                finished.add(host)
-            lines.update(task, completed=len(finished), description=f"checking {hosts} host(s); {host}: {event}")
-
-        return work(note)
 
 
 def run_check(
@@ -154,45 +135,24 @@ def run_check(
     families = {family for rule in rules for family in rule.needs}
     inventory = load_inventory(inventory_path, limit, allow_lookups=allow_inventory_lookups)
     waivers = load_waivers(waivers_file) if waivers_file is not None else ()
-    documents = load_documents(inventory, ITEM_IDS) if "documents" in families else None
     started = now()
-    # the declared programme's files and queries are read and checked before any host is contacted too
-    programme = prepare_programme(inventory, started.date()) if "pilot" in families else None
+    # the deployment families (documents folder, declared programme) read and check their input before any host
+    deployment = prepare_families(families, Preparing(inventory=inventory, as_of=started.date(), checklist=ITEM_IDS))
     probes = probes_for(families)
     cancel = Cancel()
     options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys, connect_timeout=connect_timeout,
                                ansible_inventory=str(inventory_path), cancel=cancel)
-    engine = choose_engine(engine, len(inventory.hosts))
-    if engine == "ansible":
+    gather_hosts: Callable[..., Gathered] = gather
+    if choose_engine(engine, len(inventory.hosts)) == "ansible":
         from probes.ansible_engine import gather_with_ansible
 
-        gathered = _interruptible(lambda: gather_with_ansible(
-            inventory, str(inventory_path), options=options, probes=probes, forks=forks, host_timeout=host_timeout,
-            private_dir=ansible_dir, spool_dir=spool_dir), cancel, progress_console)
-    elif progress_console is not None and progress_console.is_terminal and len(inventory.hosts) <= PROGRESS_ROWS:
-        from rich.progress import Progress, SpinnerColumn, TextColumn
-
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=progress_console,
-                      transient=True) as bar:
-            tasks = {h.name: bar.add_task(f"{h.name}: waiting", total=None) for h in inventory.hosts}
-            gathered = _interruptible(lambda: gather(
-                inventory, options=options, probes=probes, forks=forks, host_timeout=host_timeout, spool_dir=spool_dir,
-                progress=lambda host, event: bar.update(tasks[host], description=f"{host}: {event}")),
-                cancel, progress_console)
-    elif progress_console is not None and not progress_console.is_terminal:
-        gathered = _with_plain_progress(progress_console, lambda progress: _interruptible(lambda: gather(
-            inventory, options=options, probes=probes, forks=forks, host_timeout=host_timeout, progress=progress,
-            spool_dir=spool_dir),
-            cancel, progress_console), len(inventory.hosts))
-    else:
-        gathered = _interruptible(lambda: gather(inventory, options=options, probes=probes, forks=forks,
-                                                 host_timeout=host_timeout, spool_dir=spool_dir),
-                                  cancel, progress_console)
-    observations = gathered.observations
-    pilot = None
-    if programme is not None:
-        pilot, observations = collect_programme(programme, inventory, options, observations)
-    facts = gathered.facts.model_copy(update={"documents": documents, "pilot": pilot})
+        gather_hosts = functools.partial(gather_with_ansible, inventory_path=str(inventory_path),
+                                         private_dir=ansible_dir)
+    with gather_display(progress_console, len(inventory.hosts)) as sink:
+        gathered = _interruptible(lambda: gather_hosts(
+            inventory, options=options, probes=probes, deployment=deployment, progress=sink, forks=forks,
+            host_timeout=host_timeout, spool_dir=spool_dir), cancel, progress_console)
+    facts, observations = gathered.facts, gathered.observations
     findings = evaluate(facts, rules)
     finished = now()
     findings, statuses = apply_waivers(findings, waivers, today=finished.date(), known_rules=[r.id for r in CATALOGUE])

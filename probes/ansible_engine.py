@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,9 +45,10 @@ from checker.errors import HostUnreachable
 from probes import batch
 from probes.bounded import Bounded, decode
 from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
-from probes.gather import PROBES, Gathered, Probe, gather, plan
+from probes.gather import PROBES, DeploymentWork, Gathered, Probe, gather, plan
 from probes.inventory import Inventory, InventoryHost
 from probes.observation import ObservationLog, now
+from probes.progress import ProgressLike
 from probes.transport import Session, TransportOptions, known_hosts_fingerprint, planned
 
 PLAYBOOK = """\
@@ -200,26 +202,41 @@ class FollowUpRounds:
             (folder / f"{name}.sh").write_text(batch.script([a.command for a in waiting], nonce) + "\n")
         longest = max(sum(a.timeout for a in waiting) for waiting in asks.values())
         (folder / "play.yml").write_text(FOLLOW_UP_PLAY % {"round": number, "timeout": int(longest) + 30})
+        delivered: set[str] = set()
+        lock = threading.Lock()
+
+        def deliver(host: str, outcome: HostOutcome | None) -> None:
+            """A host's answers as soon as its result arrives: a host whose command hangs holds back no other's."""
+            with lock:
+                if host in delivered or host not in asks:
+                    return
+                delivered.add(host)
+            _answer(asks[host], outcome, nonce)
+
         outcomes = _run_play(self._dir, self._inventory, list(asks), self._forks, self._envvars,
-                             playbook=f"followups/{number}/play.yml", rotate=0, timeout=int(longest) + 60)
-        for host, waiting in asks.items():
-            outcome = outcomes.get(host)
-            if outcome is None or not outcome.ok:
-                failure = HostUnreachable(outcome.message if outcome else "ansible: no result for this host")
-                for ask in waiting:
-                    ask.answer.set_exception(failure)
-                continue
-            framed = {f.index: f for f in batch.split(outcome.stdout.encode() + b"\n",
-                                                      outcome.stderr.encode() + b"\n", nonce)}
-            for index, ask in enumerate(waiting):
-                part = framed.get(index)
-                if part is None:
-                    ask.answer.set_exception(HostUnreachable("ansible: the follow-up batch ended before this command"))
-                    continue
-                size = len(part.stdout) + len(part.stderr)
-                ask.answer.set_result(Bounded(part.exit_status, part.stdout[:ask.cap],
-                                              part.stderr[:max(0, ask.cap - min(len(part.stdout), ask.cap))],
-                                              None, size > ask.cap))
+                             playbook=f"followups/{number}/play.yml", rotate=0, timeout=int(longest) + 60,
+                             on_host=deliver)
+        for host in asks:
+            deliver(host, outcomes.get(host))
+
+
+def _answer(waiting: list[_Ask], outcome: HostOutcome | None, nonce: str) -> None:
+    """Each waiting command's own answer from its host's framed batch output."""
+    if outcome is None or not outcome.ok:
+        failure = HostUnreachable(outcome.message if outcome else "ansible: no result for this host")
+        for ask in waiting:
+            ask.answer.set_exception(failure)
+        return
+    framed = {f.index: f for f in batch.split(outcome.stdout.encode() + b"\n", outcome.stderr.encode() + b"\n", nonce)}
+    for index, ask in enumerate(waiting):
+        part = framed.get(index)
+        if part is None:
+            ask.answer.set_exception(HostUnreachable("ansible: the follow-up batch ended before this command"))
+            continue
+        size = len(part.stdout) + len(part.stderr)
+        ask.answer.set_result(Bounded(part.exit_status, part.stdout[:ask.cap],
+                                      part.stderr[:max(0, ask.cap - min(len(part.stdout), ask.cap))],
+                                      None, size > ask.cap))
 
 
 def _time(value: Any) -> datetime | None:
@@ -232,8 +249,10 @@ def _time(value: Any) -> datetime | None:
 
 
 def _run_play(private_dir: Path, inventory: str, hosts: list[str], forks: int, envvars: dict[str, str], *,
-              playbook: str = "ihcheck.yml", rotate: int = 1, timeout: int | None = None) -> dict[str, HostOutcome]:
-    """One play through ansible-runner; each host's outcome from the event stream."""
+              playbook: str = "ihcheck.yml", rotate: int = 1, timeout: int | None = None,
+              on_host: Callable[[str, HostOutcome], None] | None = None) -> dict[str, HostOutcome]:
+    """One play through ansible-runner; each host's outcome from the event stream (handed to `on_host` as it
+    comes, while the play goes on with the other hosts)."""
     import ansible_runner
 
     outcomes: dict[str, HostOutcome] = {}
@@ -256,6 +275,8 @@ def _run_play(private_dir: Path, inventory: str, hosts: list[str], forks: int, e
             outcome = HostOutcome(ok=False, message=f"ansible: {detail.splitlines()[0] if detail else kind}")
         with lock:
             outcomes[host] = outcome
+        if on_host is not None:
+            on_host(host, outcome)
         return False  # the events are consumed here; nothing kept in the artifacts
 
     ansible_runner.run(private_data_dir=str(private_dir), inventory=inventory, playbook=playbook,
@@ -286,12 +307,16 @@ def gather_with_ansible(
     *,
     options: TransportOptions | None = None,
     probes: tuple[Probe, ...] = PROBES,
+    deployment: tuple[DeploymentWork, ...] = (),
+    progress: ProgressLike | None = None,
     forks: int = DEFAULT_FORKS,
     host_timeout: float | None = DEFAULT_HOST_TIMEOUT,
     private_dir: Path | None = None,
     spool_dir: Path | None = None,
 ) -> Gathered:
-    """Gather the same facts as probes.gather.gather, with Ansible (through ansible-runner) reaching the hosts."""
+    """Gather the same facts as probes.gather.gather, with Ansible (through ansible-runner) reaching the hosts:
+    the deployment families' host parts (the declared programme's queries, its audit log) go through Ansible's
+    follow-up rounds too, with its forks, within each host's deadline."""
     options = options or TransportOptions(ansible_inventory=inventory_path)
     own_dir = private_dir is None
     root = private_dir or Path(tempfile.mkdtemp(prefix="ihcheck-ansible-"))
@@ -328,8 +353,8 @@ def gather_with_ansible(
                 session.preload(wrapped, part.exit_status, decode(part.stdout), decode(part.stderr), started)
             return session
 
-        return gather(inventory, options=options, probes=probes, forks=forks, host_timeout=host_timeout,
-                      opener=opener, spool_dir=spool_dir)
+        return gather(inventory, options=options, probes=probes, deployment=deployment, progress=progress,
+                      forks=forks, host_timeout=host_timeout, opener=opener, spool_dir=spool_dir)
     finally:
         if own_dir:
             shutil.rmtree(root, ignore_errors=True)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from checker.errors import ProbeError
+from probes import backups as backup_evidence
 from probes.facts.baseline import (
     Attestation,
     AuditState,
@@ -70,9 +71,17 @@ FILES = [
     "/etc/profile.d/*.sh",
     "/etc/bash.bashrc",
     "/etc/bashrc",
+    "/root/.bash_profile",  # a login shell's own files (the first found of the three), and what it sources
+    "/root/.bash_login",
+    "/root/.profile",
+    "/root/.bashrc",
     "/etc/audit/auditd.conf",
     "/etc/audit/audit.rules",
     "/etc/audit/rules.d/*.rules",
+    *audit.AUDIT_UNITS,  # how the service loads its rules: augenrules (rules.d) or auditctl -R FILE
+    "/etc/systemd/system/auditd.service.d/*.conf",
+    "/etc/systemd/system/audit-rules.service.d/*.conf",
+    audit.AUDIT_SYSCONFIG,
     "/etc/rsyslog.conf",
     "/etc/rsyslog.d/*.conf",
     "/etc/syslog-ng/syslog-ng.conf",
@@ -287,7 +296,8 @@ def build_facts(
             modes.append(FileMode(path=parts[0], mode=int(parts[1], 8), owner=parts[2], group=parts[3]))
 
     profile_files = {
-        **_pick(files, "/etc/profile", "/etc/bash.bashrc", "/etc/bashrc"),
+        **_pick(files, "/etc/profile", "/etc/bash.bashrc", "/etc/bashrc", "/root/.bash_profile", "/root/.bash_login",
+                "/root/.profile", "/root/.bashrc"),
         **_texts(files, "/etc/profile.d/"),
     }
     tmout, readonly, profile_problems = logging.shell_timeout(profile_files)
@@ -295,9 +305,11 @@ def build_facts(
     processes = tuple(dict.fromkeys(p.strip() for p in out.get("ps", "").splitlines() if p.strip()))
     container = out.get("container", "none").strip().splitlines()[-1:] != ["none"] if out.get("container") else False
 
-    audit_written_text = "\n".join(t or "" for t in _texts(files, "/etc/audit/rules.d/").values())
-    if not audit_written_text:
-        audit_written_text = _pick(files, "/etc/audit/audit.rules").get("/etc/audit/audit.rules") or ""
+    # the rules the service gives the kernel, as its unit says (augenrules' rules.d, or auditctl -R of a file)
+    audit_loader, audit_written_text, audit_source = audit.rules_auditd_loads(
+        {**_texts(files, "/etc/audit/"), **_texts(files, "/lib/systemd/system/"),
+         **_texts(files, "/usr/lib/systemd/system/"), **_texts(files, "/etc/systemd/system/"),
+         **_texts(files, audit.AUDIT_SYSCONFIG)})
     auditctl_s = out.get("auditctl-s", "")
     enabled = None
     kernel_error = None
@@ -315,7 +327,8 @@ def build_facts(
         kernel_enabled=enabled,
         kernel_error=kernel_error,
         loaded=loaded,
-        written=audit.parse_audit_rules(audit_written_text, "/etc/audit/rules.d") if audit_written_text else None,
+        written=audit.parse_audit_rules(audit_written_text, audit_source) if audit_written_text else None,
+        loader=audit_loader,
         auditd_conf=auditd_conf,
     )
 
@@ -429,7 +442,8 @@ def build_facts(
         "barman",
         "pgbackrest",
     )
-    backups = BackupState(jobs=tuple(s for s in cron_lines if any(w in s.value.lower() for w in backup_words)))
+    jobs = tuple(s for s in cron_lines if any(w in s.value.lower() for w in backup_words))
+    backups = BackupState(jobs=jobs, looked_in=tuple(f"{d}/{g}" for d, g, _ in backup_evidence.job_targets(jobs)))
 
     tpm_out = out.get("tpm", "")
     tpm = bool(tpm_out.split()) and "No such file" not in tpm_out and "cannot access" not in tpm_out
@@ -548,4 +562,19 @@ def collect(session: Session) -> BaselineFacts:
         files_obs.started_at,
     )
     attestations, notes = _attestations(session)
+    facts = _backup_evidence(session, facts, marker)
     return facts.model_copy(update={"attestations": attestations, "notes": facts.notes + tuple(notes)})
+
+
+def _backup_evidence(session: Session, facts: BaselineFacts, marker: str) -> BaselineFacts:
+    """A fifth command, only when there is a job or a declared directory: the newest file each job wrote."""
+    declared = session.host.declared.backup_dirs
+    targets = backup_evidence.job_targets(facts.backups.jobs)
+    if not targets and not declared:
+        return facts
+    obs = session.run(backup_evidence.command(marker, targets, declared))
+    looked = facts.backups.looked_in + tuple(f"{d} (declared)" for d in declared)
+    state = facts.backups.model_copy(update={"looked_in": looked,
+                                             "artefacts": backup_evidence.parse(obs.stdout, marker, declared)})
+    return facts.model_copy(update={"backups": state, "sources": {**facts.sources, "backups": (obs.id,)},
+                                    "observations": (*facts.observations, obs.id)})

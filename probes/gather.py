@@ -1,9 +1,12 @@
-"""Run the probes on every host of an inventory and assemble the deployment's facts.
+"""Run the collectors of the wanted fact families on every host of an inventory and assemble the deployment's facts.
 
 Hosts are probed in parallel; one host that cannot be reached, or one probe that breaks, costs
-only the facts that depended on it. The probe table is data: a probe is a name (the `HostFacts`
-field it fills, and the fact family rules name in `Rule.needs`) and a function from a `Session` to a
-fact. Only the probes the selected rules need run (`probes_for`).
+only the facts that depended on it. The families are a table (probes.families): a host family's probe
+fills its `HostFacts` field on each host; a deployment family's host parts (the declared programme's
+queries and audit log) run inside the runs of the hosts they name, after those hosts' probes, over the
+same session — so they go through the same engine (direct or Ansible), the same `--forks` slots and
+the same `--host-timeout` — and its fact fills its `DeploymentFacts` field. Progress goes to a sink
+(probes.progress); the shell decides how it looks.
 
 On one host the quick probes run one after another while each slow one (a probe that mostly waits on
 a timed transfer, such as the uplink measurement) runs beside them over the same connection: a host's
@@ -14,59 +17,24 @@ host, and benchmarks/check_time.py shows the figures unchanged.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from checker.errors import HostUnreachable
-from probes import av, baseline, connections, egress, exchange, identity, power, services, uplinks
-from probes.facts import DeploymentFacts, Fact, HostFacts
+from probes.collectors import DeploymentWork, HostPart, Outcome, Probe, Unfinished
+from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.sharing import SharedRecords
+from probes.families import IDENTITY, PROBES, probes_for
 from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.inventory import Inventory, InventoryHost
 from probes.observation import Observation, ObservationLog, now
+from probes.progress import HostsReport, ProgressLike
 from probes.transport import Planned, Session, Transport, TransportOptions, open_transport
 
-
-def _nothing(session: Session) -> tuple[Planned, ...]:
-    return ()
-
-
-@dataclass(frozen=True)
-class Probe:
-    name: str
-    collect: Callable[[Session], Fact]
-    slow: bool = False  # runs beside the quick probes instead of after them
-    plan: Callable[[Session], tuple[Planned, ...]] = _nothing  # commands it always runs: sent ahead as one batch
-
-
-IDENTITY = Probe("identity", identity.collect, plan=identity.plan)
-PROBES: tuple[Probe, ...] = (
-    Probe("services", services.collect, plan=services.plan),
-    Probe("egress", egress.collect, plan=egress.plan),
-    Probe("uplinks", uplinks.collect, slow=True, plan=uplinks.plan),
-    Probe("connections", connections.collect, plan=connections.plan),
-    Probe("av", av.collect, plan=av.plan),
-    Probe("power", power.collect, plan=power.plan),
-    Probe("exchange", exchange.collect),  # its dialogues depend on the declarations: nothing to batch
-    Probe("baseline", baseline.collect, plan=baseline.plan),
-)
-
-
-FAMILIES: frozenset[str] = frozenset({IDENTITY.name, *(p.name for p in PROBES)})
-
-
-def probes_for(families: Iterable[str]) -> tuple[Probe, ...]:
-    """The probes that fill the given fact families, in table order. `identity` always runs (it is how a
-    host is found reachable and told apart); `documents` and `pilot` are no probes (the shell reads the folder
-    and gathers the declared programme, probes.programmes)."""
-    wanted = set(families) - {"documents", "pilot", IDENTITY.name}
-    unknown = wanted - FAMILIES
-    if unknown:
-        raise ValueError(f"no probe fills the fact families {sorted(unknown)} (known: {sorted(FAMILIES)})")
-    return tuple(p for p in PROBES if p.name in wanted)
+__all__ = ["IDENTITY", "PROBES", "DeploymentWork", "Gathered", "Probe", "gather", "plan", "probes_for"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +43,7 @@ class Gathered:
     observations: Sequence[Observation]  # `Observations`: read back from the run's spool
 
 
-ProgressCallback = Callable[[str, str], None]
+ProgressCallback = Callable[[str, str], None]  # (host, what it is doing now)
 Connect = Callable[[InventoryHost, TransportOptions], Transport]  # open_transport, or a recording's replay
 Opener = Callable[[InventoryHost, TransportOptions, ObservationLog], Session]  # a connected session (an engine)
 
@@ -96,8 +64,10 @@ class _HostRun:
 
     def __init__(self, host: InventoryHost, probes: tuple[Probe, ...], options: TransportOptions,
                  log: ObservationLog, progress: ProgressCallback | None, opener: Opener = open_direct,
-                 shared: SharedRecords | None = None) -> None:
+                 shared: SharedRecords | None = None, parts: tuple[HostPart, ...] = ()) -> None:
         self.opener = opener
+        self.parts = parts
+        self.outcomes: dict[str, Outcome] = {}  # each deployment part's value or exception
         self.shared = shared or SharedRecords()
         self.host = host
         self.probes = probes
@@ -143,7 +113,7 @@ class _HostRun:
             session = self.opener(self.host, self.options, self.log)
         except HostUnreachable as exc:
             self.note("unreachable")
-            self.unreachable = str(exc)
+            self._gone(str(exc))
             return
         transport = session.transport
         with self.lock:
@@ -158,7 +128,7 @@ class _HostRun:
             self.keep("identity", IDENTITY.collect(session.scoped()), None)
         except HostUnreachable as exc:
             self.note("unreachable")
-            self.unreachable = str(exc)
+            self._gone(str(exc))
             return
         except Exception as exc:  # identity broke on a reachable host: keep going without it
             self.keep("identity", None, _describe(exc))
@@ -183,7 +153,22 @@ class _HostRun:
         with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix=f"probe-{self.host.name}") as pool:
             for future in [pool.submit(run, lane) for lane in lanes if lane]:
                 future.result()
+        for part in self.parts:  # the deployment's work on this host, after its probes, over the same session
+            self.note(part.key)
+            try:
+                value: Outcome = part.run(session.scoped())
+            except Exception as exc:  # the family's `finish` decides what an exception means
+                value = exc
+            with self.lock:
+                if not self.frozen:
+                    self.outcomes[part.key] = value
         self.note("done")
+
+    def _gone(self, why: str) -> None:
+        with self.lock:
+            self.unreachable = why
+            for part in self.parts:
+                self.outcomes.setdefault(part.key, HostUnreachable(f"{self.host.name} unreachable ({why})"))
 
     def facts(self, timed_out: float | None) -> HostFacts:
         """The host's facts as they stand; `timed_out` is the deadline that stopped it, if one did."""
@@ -196,6 +181,12 @@ class _HostRun:
                 self.unreachable = f"no answer within --host-timeout {timed_out:g} s (while {self.stage})"
         if timed_out is not None and transport is not None:
             transport.close()  # ends the reads still waiting on the host
+        with self.lock:
+            for part in self.parts:  # a part the deadline stopped is missing with that reason, as a probe is
+                why = (f"{self.host.name} unreachable ({self.unreachable})" if self.unreachable is not None else
+                       f"{self.host.name}: did not finish within --host-timeout {timed_out:g} s"
+                       if timed_out is not None else f"{self.host.name}: not run")
+                self.outcomes.setdefault(part.key, Unfinished(why))
         if self.unreachable is not None:
             return HostFacts(**base, reachable=False, unreachable_reason=self.unreachable)
         found = {k: v for k, v in self.found.items() if v is not None}
@@ -214,16 +205,20 @@ def plan(session: Session, probes: tuple[Probe, ...]) -> list[Planned]:
 
 def _probe_host(host: InventoryHost, probes: tuple[Probe, ...], options: TransportOptions, log: ObservationLog,
                 progress: ProgressCallback | None, host_timeout: float | None, opener: Opener,
-                shared: SharedRecords | None = None) -> HostFacts:
-    run = _HostRun(host, probes, options, log, progress, opener, shared)
+                shared: SharedRecords | None = None, parts: tuple[HostPart, ...] = (),
+                ) -> tuple[HostFacts, dict[str, Outcome]]:
+    run = _HostRun(host, probes, options, log, progress, opener, shared, parts)
     worker = threading.Thread(target=run.work, name=f"host-{host.name}", daemon=True)
     worker.start()
     worker.join(timeout=host_timeout)
     if worker.is_alive():
         if progress is not None:
             progress(host.name, "timed out")
-        return run.facts(timed_out=host_timeout)
-    return run.facts(timed_out=None)
+        facts = run.facts(timed_out=host_timeout)
+    else:
+        facts = run.facts(timed_out=None)
+    with run.lock:
+        return facts, dict(run.outcomes)
 
 
 def _describe(exc: Exception) -> str:
@@ -236,14 +231,16 @@ def gather(
     *,
     options: TransportOptions | None = None,
     probes: tuple[Probe, ...] = PROBES,
-    progress: ProgressCallback | None = None,
+    deployment: tuple[DeploymentWork, ...] = (),
+    progress: ProgressLike | None = None,
     forks: int = DEFAULT_FORKS,
     host_timeout: float | None = DEFAULT_HOST_TIMEOUT,
     connect: Connect = open_transport,
     opener: Opener | None = None,
     spool_dir: Path | None = None,
 ) -> Gathered:
-    """Probe every host, `forks` at a time, each within `host_timeout` seconds (None: no limit).
+    """Probe every host, `forks` at a time, each within `host_timeout` seconds (None: no limit), then assemble the
+    `deployment` families from their parts' outcomes (each part ran in its host's run, after its probes).
 
     `connect` opens a host's transport (a recording replays one); `opener` replaces the whole
     connection step (the Ansible engine hands over sessions holding what Ansible already ran). The commands'
@@ -257,8 +254,22 @@ def gather(
     started = now()
     workers = max(1, min(forks, len(inventory.hosts)))
     shared = SharedRecords()
+    names = {h.name for h in inventory.hosts}
+    parts: dict[str, list[HostPart]] = {}
+    for work in deployment:
+        for part in work.parts:
+            if part.host not in names:
+                raise ValueError(f"{work.family}: part {part.key} names {part.host!r}, not a host of the inventory")
+            if any(part.key == other.key for others in parts.values() for other in others):
+                raise ValueError(f"{work.family}: part {part.key} is named twice (a part's key is the run's)")
+            parts.setdefault(part.host, []).append(part)
+    note = HostsReport(progress, [h.name for h in inventory.hosts]) if progress is not None else None
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
         results = list(pool.map(
-            lambda h: _probe_host(h, probes, options, log, progress, host_timeout, opener, shared), inventory.hosts))
-    facts = DeploymentFacts(inventory=inventory.source, collected_at=started, hosts=tuple(results))
+            lambda h: _probe_host(h, probes, options, log, note, host_timeout, opener, shared,
+                                  tuple(parts.get(h.name, ()))), inventory.hosts))
+    outcomes = {key: value for _, found in results for key, value in found.items()}
+    finished = {work.family: work.finish({p.key: outcomes[p.key] for p in work.parts}) for work in deployment}
+    facts = DeploymentFacts(inventory=inventory.source, collected_at=started, hosts=tuple(h for h, _ in results),
+                            **finished)
     return Gathered(facts=facts, observations=log.all())

@@ -5,9 +5,11 @@ In two steps, so bad input fails before any host is contacted:
 - `prepare` (before probing): the one declaration of the deployment, its pseudonym key, the
   roster and visit files it names (read and validated here: a malformed file is exit 65), and
   every declared query checked to be one read-only SELECT;
-- `collect` (with the hosts): the declared queries run on their hosts, and the audit log is read
-  from its host and verified. What fails there (psql refused, file absent, host unreachable) costs
-  only that part: it is `missing` with the reason, and the rules needing it are inconclusive.
+- `work` (with the hosts): the declared queries run on their hosts, and the audit log is read
+  from its host and verified, each part inside its host's run of the engine's gathering
+  (probes.collectors). What fails there (psql refused, file absent, host unreachable, the host's
+  deadline) costs only that part: it is `missing` with the reason, and the rules needing it are
+  inconclusive.
 
 The audit log travels as `gzip -c FILE | base64 -w0` so its bytes arrive exactly as they are on the
 host (a hash chain is over bytes; some transports strip or re-decode text), beside the host's own
@@ -19,17 +21,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import gzip
 import hashlib
 import re
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checker.errors import HostUnreachable, InputError
+from probes.collectors import DeploymentWork, HostPart, Unfinished
 from probes.facts.pilot import PilotFacts, Programme, Roster, TableDeclaration, TrailFacts, Visits
 from probes.inventory import Inventory
 from probes.limits import read_text_limited
@@ -44,8 +48,7 @@ from probes.sql import QueryFailed, check_select
 from probes.trail import GENESIS, verify_stream
 
 if TYPE_CHECKING:
-    from probes.observation import Observation
-    from probes.transport import Session, TransportOptions
+    from probes.transport import Session
 
 
 @dataclass(frozen=True)
@@ -188,15 +191,38 @@ def read_trail(session: Session, path: str, prev: str | None, head: str | None, 
 
 
 SessionFor = Callable[[str], "Session"]
+EXPECTED = (QueryFailed, HostUnreachable, InputError)  # what a part may meet on a host: its part is then `missing`
 
 
-def collect(prepared: Prepared, session_for: SessionFor) -> PilotFacts:
-    """The host-side parts: declared queries and the audit log. A part that fails is `missing`, with why."""
+def work(prepared: Prepared) -> DeploymentWork:
+    """The host-side parts (declared queries, the audit log), each to run on its host within the engine's gathering
+    (probes.gather: the same session, engine, --forks and --host-timeout as the probes), and how they end."""
+    programme = prepared.programme
+    parts: list[HostPart] = []
+    for part, decl in (("roster", programme.roster), ("visits", programme.visits)):
+        if decl is None or decl.query is None:
+            continue
+        query, where = decl.query, f"{prepared.where}.{part}.query"
+        ask = query_roster if part == "roster" else query_visits
+        parts.append(HostPart(part, query.host, functools.partial(_ask, ask, query, where, prepared)))
+    log = programme.audit_log
+    if log is not None:
+        parts.append(HostPart("trail", log.host, lambda session: read_trail(session, log.path, log.prev, log.head,
+                                                                           prepared.pseudonym)))
+    return DeploymentWork(family="pilot", parts=tuple(parts), finish=lambda outcomes: finish(prepared, outcomes))
+
+
+def _ask(ask: Callable[..., Any], query: Any, where: str, prepared: Prepared, session: Session) -> Any:
+    return ask(session, query, where, prepared.as_of, prepared.pseudonym)
+
+
+def finish(prepared: Prepared, outcomes: Mapping[str, Any]) -> PilotFacts:
+    """The programme's facts from its parts' outcomes. A part that failed is `missing`, with why."""
     programme = prepared.programme
     missing: dict[str, str] = {}
     missing_zh: dict[str, str] = {}  # the same, in Chinese for the regulator's report; errors quoted as they came
     part_zh = {"roster": "医师名册", "visits": "就诊记录"}
-    roster, visits, trail = prepared.roster, prepared.visits, None
+    found: dict[str, Any] = {"roster": prepared.roster, "visits": prepared.visits, "trail": None}
     for part, decl in (("roster", programme.roster), ("visits", programme.visits)):
         if decl is None:
             missing[part] = (f"no {part} declared (ihcheck_programmes[0].{part}: a file, or a read-only query)")
@@ -204,50 +230,43 @@ def collect(prepared: Prepared, session_for: SessionFor) -> PilotFacts:
             continue
         if decl.query is None:
             continue
-        where = f"{prepared.where}.{part}.query"
-        try:
-            session = session_for(decl.query.host)
-            if part == "roster":
-                roster = query_roster(session, decl.query, where, prepared.as_of, prepared.pseudonym)
-            else:
-                visits = query_visits(session, decl.query, where, prepared.as_of, prepared.pseudonym)
-        except (QueryFailed, HostUnreachable, InputError) as exc:  # after probing: keep what was gathered
-            missing[part] = f"{part} query: {exc}"
-            missing_zh[part] = f"{part_zh[part]}查询失败：{exc}"
-    log = programme.audit_log
-    if log is None:
+        outcome = _outcome(outcomes, part)
+        if isinstance(outcome, EXPECTED):  # after probing: keep what was gathered
+            missing[part] = f"{part} query: {outcome}"
+            missing_zh[part] = f"{part_zh[part]}查询失败：{outcome}"
+        else:
+            found[part] = outcome
+    if programme.audit_log is None:
         missing["trail"] = ("no audit log declared (ihcheck_programmes[0].audit_log: host and path of a hash-chained "
                             "log, README \"Audit trail format\"): 全程留痕、可追溯 cannot be observed")
         missing_zh["trail"] = ("清单未声明审计日志（ihcheck_programmes[0].audit_log：哈希链接日志所在的主机和路径，见 "
                                "README \"Audit trail format\"）：无法观测是否全程留痕、可追溯")
     else:
-        try:
-            trail = read_trail(session_for(log.host), log.path, log.prev, log.head, prepared.pseudonym)
-        except (QueryFailed, HostUnreachable) as exc:
-            missing["trail"] = f"audit log: {exc}"
-            missing_zh["trail"] = f"审计日志读取失败：{exc}"
+        outcome = _outcome(outcomes, "trail")
+        if isinstance(outcome, EXPECTED):
+            missing["trail"] = f"audit log: {outcome}"
+            missing_zh["trail"] = f"审计日志读取失败：{outcome}"
+        else:
+            found["trail"] = outcome
     return PilotFacts(programme=programme, as_of=prepared.as_of, pseudonyms=prepared.pseudonym.describe(),
-                      roster=roster, visits=visits, trail=trail, missing=missing, missing_zh=missing_zh)
+                      roster=found["roster"], visits=found["visits"], trail=found["trail"], missing=missing,
+                      missing_zh=missing_zh)
 
 
-def collect_programme(prepared: Prepared, inventory: Inventory, options: TransportOptions,
-                      observations: Sequence[Observation]) -> tuple[PilotFacts, Sequence[Observation]]:
-    """`collect` over the inventory's own transports, numbering its observations on after the probes'."""
-    from probes.observation import ObservationLog
-    from probes.transport import Session, open_transport
+def _outcome(outcomes: Mapping[str, Any], key: str) -> Any:
+    """A part's outcome; an exception nobody expected (a bug) is raised, as it was before parts ran on hosts."""
+    outcome = outcomes.get(key, Unfinished("not run"))
+    if isinstance(outcome, BaseException) and not isinstance(outcome, EXPECTED):
+        raise outcome
+    return outcome
 
-    log = ObservationLog.continuing(observations)
-    sessions: dict[str, Session] = {}
 
-    def session_for(name: str) -> Session:
-        if name not in sessions:
-            host = inventory.host(name)
-            sessions[name] = Session(host=host, transport=open_transport(host, options), log=log, options=options)
-        return sessions[name]
-
-    try:
-        facts = collect(prepared, session_for)
-    finally:
-        for session in sessions.values():
-            session.transport.close()
-    return facts, log.all()
+def collect(prepared: Prepared, session_for: SessionFor) -> PilotFacts:
+    """`work` run part by part over `session_for` (a test's own session), without an engine."""
+    outcomes: dict[str, Any] = {}
+    for part in work(prepared).parts:
+        try:
+            outcomes[part.key] = part.run(session_for(part.host))
+        except EXPECTED as exc:
+            outcomes[part.key] = exc
+    return finish(prepared, outcomes)

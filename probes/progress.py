@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 else:
     TaskID = int
 
-__all__ = ["ProgressLike", "TaskID", "silent"]
+__all__ = ["FINISHED", "HostsReport", "ProgressLike", "TaskID", "silent"]
 
 
 class ProgressLike(Protocol):
@@ -66,3 +66,26 @@ class _Silent:
 def silent() -> ProgressLike:
     """A sink that shows nothing, for callers nobody watches."""
     return _Silent()
+
+
+FINISHED = frozenset({"done", "unreachable", "timed out"})  # a host's last event
+
+
+class HostsReport:
+    """How the gathering of hosts reports to a sink: one task for the fleet (`kind="fleet"`: hosts finished of all,
+    with the latest event) and one per host (`kind="host"`: what it is doing). The sink shows the kind it wants
+    (ihcheck.progress: a row per host on a terminal, the fleet's line elsewhere) and ignores the other."""
+
+    def __init__(self, sink: ProgressLike, hosts: list[str]) -> None:
+        self.sink = sink
+        self.count = len(hosts)
+        self.finished: set[str] = set()
+        self.fleet = sink.add_task(f"checking {self.count} host(s)", total=self.count, kind="fleet")
+        self.rows = {h: sink.add_task(f"{h}: waiting", total=None, kind="host") for h in hosts}
+
+    def __call__(self, host: str, event: str) -> None:
+        if event in FINISHED:
+            self.finished.add(host)
+        self.sink.update(self.rows[host], description=f"{host}: {event}")
+        self.sink.update(self.fleet, completed=len(self.finished),
+                         description=f"checking {self.count} host(s); {host}: {event}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from checker.engine import why_missing
+from checker.engine import blindness
 from checker.model import Basis, Evidence, Said, Verdict
 from probes.facts import DeploymentFacts, HostFacts
 
@@ -92,12 +92,12 @@ def all_hosts(facts: DeploymentFacts) -> tuple[str, ...]:
 
 
 def blind_verdict(blind: list[HostFacts], family: str) -> Verdict:
-    """Hosts a verdict could not see: `error` when a probe broke on one of them, else `inconclusive`."""
-    if any(h.reachable and family in h.errors for h in blind):
-        return Verdict.ERROR
-    return Verdict.INCONCLUSIVE
+    """Hosts a verdict could not see: the engine decides (checker.engine.blindness)."""
+    decided = blindness(blind, family)
+    return Verdict.INCONCLUSIVE if decided is None else decided.verdict
 
 
 def why_blind(blind: list[HostFacts], family: str) -> Said:
-    return Said.join(why_missing(h, family) for h in blind)
+    decided = blindness(blind, family)
+    return Said("", "") if decided is None else decided.said
 

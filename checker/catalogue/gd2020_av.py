@@ -7,7 +7,7 @@ from typing import Literal
 
 from checker.catalogue.clauses import cite
 from checker.catalogue.common import all_hosts
-from checker.engine import why_missing
+from checker.engine import blindness
 from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.av import AvSystem
@@ -149,16 +149,16 @@ def judge_av(facts: DeploymentFacts) -> list[Finding]:
         head += Said("；同一台机器上的多套系统只计一次", "; systems on one machine count once")
     could = set(proven) | {e.machine or f"?{id(e)}" for e in unknown + anonymous} | {f"host:{h.name}" for h in blind}
     if len(could) >= 2:
-        broke = [h for h in blind if h.reachable and "av" in h.errors]
-        if broke:
-            failed = Said.join(why_missing(h, "av") for h in broke)
-            return finding(Verdict.ERROR, head + Said(f"；A/V 探针在以下主机出错：{failed.zh}",
+        decided = blindness(blind, "av")
+        if decided is not None and decided.verdict is Verdict.ERROR:
+            failed = Said.join(decided.broke)
+            return finding(decided.verdict, head + Said(f"；A/V 探针在以下主机出错：{failed.zh}",
                                                       f"; the A/V probe failed on {failed.en}"))
         open_items = [e.label + Said(" 未经验证存活（", " not proven alive (") + e.outcome() + Said("）", ")")
                       for e in unknown]
         open_items += [e.label + Said(" 有应答，但无法确定其所在机器（无身份信息）",
                                       " answered but its machine is unknown (no identity)") for e in anonymous]
-        open_items += [why_missing(h, "av") for h in blind]
+        open_items += decided.why if decided is not None else ()
         undecided = Said.join(open_items)
         return finding(Verdict.INCONCLUSIVE, head + Said(f"；尚待判定：{undecided.zh}；{REACH_HINT_ZH}",
                                                          f"; undecided: {undecided.en}; {REACH_HINT}"))

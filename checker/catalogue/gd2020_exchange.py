@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from checker.catalogue.clauses import cite
-from checker.engine import why_missing
+from checker.engine import blindness, why_missing
 from checker.model import VERDICT_ZH, Basis, Evidence, Finding, Rule, Said, Severity, Verdict, worst
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.declared_exchange import FUNCTIONS, ExchangeEndpoint, Function
@@ -105,9 +105,11 @@ def _declared(host: HostFacts, endpoint: ExchangeEndpoint, why: str) -> Evidence
 
 
 def _blind(host: HostFacts) -> tuple[Verdict, Said]:
-    if host.reachable and "exchange" in host.errors:
-        return Verdict.ERROR, why_missing(host, "exchange")
-    return Verdict.INCONCLUSIVE, why_missing(host, "exchange")
+    """A declared exchange the host did not observe: the engine decides (checker.engine.blindness)."""
+    decided = blindness([host], "exchange")
+    if decided is None:  # the family is there, this endpoint is not in it
+        return Verdict.INCONCLUSIVE, why_missing(host, "exchange")
+    return decided.verdict, decided.said
 
 
 Entry = tuple[Verdict, Evidence, Said, dict[str, object]]

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from checker.catalogue.clauses import cite
 from checker.catalogue.common import all_hosts
-from checker.engine import why_missing
+from checker.engine import blindness
 from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.geo import GeoIdentity
@@ -104,9 +104,8 @@ def _uplink_evidence(host: HostFacts, uplink: Uplink) -> Evidence:
 
 def _blind(facts: DeploymentFacts) -> tuple[list[Said], list[Said]]:
     """(why hosts' uplinks are unknown, probe errors)."""
-    why = [why_missing(h, "uplinks") for h in facts.hosts if h.uplinks is None]
-    errors = [why_missing(h, "uplinks") for h in facts.hosts if h.reachable and "uplinks" in h.errors]
-    return why, errors
+    decided = blindness(facts.hosts, "uplinks")
+    return ([], []) if decided is None else (list(decided.why), list(decided.broke))
 
 
 def judge_isps(facts: DeploymentFacts) -> list[Finding]:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from checker.catalogue import mlps_judges as j
 from checker.catalogue.clauses import cite
 from checker.catalogue.clauses.gbt22239 import ITEMS, Item
-from checker.engine import why_missing
+from checker.catalogue.mlps_readings import READINGS
+from checker.engine import blindness
 from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Verdict
 from probes.facts import HostFacts
 
@@ -363,7 +364,8 @@ CHECKS: tuple[Check, ...] = (
     Check(
         "L3-CES1-29",
         "Local backup and recovery",
-        "a backup job scheduled on the host (cron or timer running a backup tool), or a backup system attested",
+        f"a backup seen to have run: the newest file a backup job writes (or a declared backup directory's, or "
+        f"pgBackRest's record) at most {j.MAX_BACKUP_AGE_DAYS} days old; or a backup system attested",
         "schedule a daily backup (pg_dump/mysqldump/borg/restic) and test a restore; or name the backup "
         "system's evidence in ihcheck_mlps_evidence",
         j.local_backup,
@@ -468,12 +470,11 @@ def _finding(
 def judge_host(check: Check, host: HostFacts) -> Finding:
     """One host, one item: unreachable and unobserved hosts are inconclusive (error when the probe broke)."""
     item = _items_get(check.unit)
-    if not host.reachable:
-        return _finding(check, item, host, Verdict.INCONCLUSIVE, why_missing(host, "baseline"))
+    decided = blindness([host], "baseline")
+    if decided is not None:
+        return _finding(check, item, host, decided.verdict, decided.said)
     b = host.baseline
-    if b is None:
-        verdict = Verdict.ERROR if "baseline" in host.errors else Verdict.INCONCLUSIVE
-        return _finding(check, item, host, verdict, why_missing(host, "baseline"))
+    assert b is not None
     attestation = next((a for a in b.attestations if a.unit == check.unit), None)
     if check.judge is None:
         assert check.why_not_observable is not None, check.unit
@@ -514,6 +515,12 @@ def _items_get(unit: str) -> Item:
     return _ITEMS[unit]
 
 
+def _reading(unit: str) -> Said:
+    """What passes, fails and is inconclusive, where the judge's reading is not obvious (mlps_readings.py)."""
+    reading = READINGS.get(unit)
+    return Said(reading.zh, " " + reading.en) if reading else Said("", "")
+
+
 def _rule(check: Check) -> Rule:
     item = _items_get(check.unit)
     why = check.why_not_observable  # set exactly when the host cannot show the item (no judge)
@@ -529,7 +536,9 @@ def _rule(check: Check) -> Rule:
         clause=cite("GD2020:1.2.1", interpretation="实施第三级信息安全等级保护: the host-level items of GB/T "
                     "22239-2019 §8.1.4 安全计算环境 at level 3 apply to every server of the internet hospital."),
         # the standard's item, its ref naming the GB/T 28448-2019 test unit as assessors number it
-        standard=cite(item.clause_id, interpretation=check.reading or interpretation).model_copy(
+        # an item's own reading (Check.reading) replaces the generic words; the readings of mlps_readings.py add to them
+        standard=cite(item.clause_id, interpretation=check.reading or Said(
+            _reading(check.unit).zh.strip(), interpretation + _reading(check.unit).en)).model_copy(
             update={"ref": f"{item.ref} ({item.unit}, GB/T 28448-2019)"}),
         severity=check.severity,
         tags=("mlps",),

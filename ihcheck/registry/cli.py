@@ -75,7 +75,7 @@ def serve(data: DataOption = None, database: DatabaseOption = None,
     from django.core.wsgi import get_wsgi_application
     from waitress import serve as waitress_serve
 
-    out.print(f"ihcheck registry on http://{host}:{port}/ (API: /api/docs, admin: /admin/); Ctrl-C stops it")
+    out.print(f"ihcheck registry on http://{host}:{port}/ (pages: /, API: /api/docs, admin: /admin/); Ctrl-C stops it")
     waitress_serve(get_wsgi_application(), host=host, port=port, threads=threads,
                    max_request_body_size=_max_body(), ident="ihcheck-registry")
 
@@ -84,6 +84,15 @@ def _max_body() -> int:
     from django.conf import settings
 
     return int(settings.IHCHECK_MAX_UPLOAD_BYTES) + 1024
+
+
+def _demo_command() -> None:
+    from ihcheck.registry.demo_cli import demo
+
+    registry_app.command("demo")(demo)
+
+
+_demo_command()
 
 
 @registry_app.command("account")

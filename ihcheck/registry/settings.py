@@ -80,6 +80,7 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
             "django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes",
             "django.contrib.sessions", "django.contrib.messages", "django.contrib.staticfiles",
             "ihcheck.registry.apps.RegistryConfig",
+            "ihcheck.registry.web.apps.RegistryWebConfig",  # the regulator's pages (ihcheck/registry/web)
         ],
         MIDDLEWARE=[
             "django.middleware.security.SecurityMiddleware",
@@ -118,7 +119,7 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
                   "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
         STATIC_URL="/static/", STATIC_ROOT=str(data / "static"), WHITENOISE_USE_FINDERS=True,
         USE_TZ=True, TIME_ZONE="Asia/Shanghai", LANGUAGE_CODE="zh-hans",
-        LOGIN_URL="/admin/login/",
+        LOGIN_URL="/login/",
         IHCHECK_REGISTRY_DATA=str(data),
         IHCHECK_MAX_UPLOAD_BYTES=int(os.environ.get("IHCHECK_REGISTRY_MAX_UPLOAD", MAX_UPLOAD_BYTES)),
         IHCHECK_MAX_BUNDLE_BYTES=int(os.environ.get("IHCHECK_REGISTRY_MAX_BUNDLE", MAX_BUNDLE_BYTES)),

@@ -122,6 +122,7 @@ class RemoteTarget(Record):
     protocol: str
     file: str
     line: int
+    off_host: bool = True  # False: a loopback target (127.0.0.0/8, ::1, localhost), which leaves nothing off the host
 
 
 class Retention(Record):
@@ -270,7 +271,8 @@ class AuditState(Record):
     kernel_enabled: int | None = Field(default=None, description="`auditctl -s` enabled: 0, 1 or 2 (immutable)")
     kernel_error: str | None = Field(default=None, description="why the kernel audit status could not be read")
     loaded: AuditRules | None = None  # `auditctl -l`
-    written: AuditRules | None = None  # /etc/audit/rules.d, /etc/audit/audit.rules
+    written: AuditRules | None = None  # what the service loads: augenrules' merge of rules.d, or auditctl -R FILE
+    loader: str | None = Field(default=None, description="how the service loads its rules, and the unit that says so")
     auditd_conf: dict[str, Setting] = Field(default_factory=dict)
 
 
@@ -307,8 +309,23 @@ class IntegrityState(Record):
     scheduled: tuple[str, ...] = ()  # cron lines / timers that run the check
 
 
+class BackupArtefact(Record):
+    """The newest file a backup left (or a backup tool's own record of its newest backup): its time is observed."""
+
+    source: Literal["job output", "declared directory", "pgbackrest info"]
+    directory: str
+    pattern: str
+    path: str
+    mtime: datetime
+
+    def describe(self) -> str:
+        return f"{self.path} ({self.source}, {self.mtime:%Y-%m-%d %H:%M} UTC)"
+
+
 class BackupState(Record):
     jobs: tuple[Setting, ...] = ()  # cron lines / timers running a backup tool
+    looked_in: tuple[str, ...] = ()  # where the probe looked for what the jobs wrote ("DIR/GLOB"), declared or not
+    artefacts: tuple[BackupArtefact, ...] = ()
 
 
 class Attestation(Record):

@@ -91,6 +91,8 @@ class Declarations(Record):
     programmes: tuple[Programme, ...] = ()  # programmes the hospital takes part in (probes.programmes)
     mlps_evidence: dict[Annotated[str, Field(pattern=r"^L3-CES1-(0[1-9]|1[0-57-9]|2[0-9]|3[0-5])$")], Path] = Field(
         default_factory=dict, description="MLPS item (L3-CES1-xx) → a document attesting what the host cannot show")
+    backup_dirs: tuple[Annotated[str, Field(pattern=r"^/[\w./-]*$")], ...] = Field(
+        default=(), description="directories on the host where backups land: their newest file's age is observed")
 
     @field_validator("known_hosts", "simulated_identities", "power_attestation", "documents_dir")
     @classmethod
@@ -117,7 +119,7 @@ class Declarations(Record):
     def _expand_all(cls, value: dict[str, Path]) -> dict[str, Path]:
         return {k: v.expanduser() for k, v in value.items()}
 
-    @field_validator("role", "ups", "measure_endpoint", mode="before")
+    @field_validator("role", "ups", "measure_endpoint", "backup_dirs", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return () if value is None else (value,) if isinstance(value, str) else value

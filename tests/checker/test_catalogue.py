@@ -9,8 +9,7 @@ from pathlib import Path
 from checker.catalogue import CATALOGUE, catalogue_sha256
 from checker.catalogue.mlps import CANNOT_FAIL
 from checker.model import Rule
-from probes.facts import HostFacts
-from probes.gather import FAMILIES, probes_for
+from probes.families import FAMILIES, NAMES, Scope, probes_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ID = re.compile(r"^[A-Z]{2}\d{4}-[0-9.]+-[a-z0-9-]+$")  # document-clause-topic
@@ -82,10 +81,8 @@ def test_every_rule_has_a_chinese_title() -> None:
 
 
 def test_rules_need_only_fact_families_that_exist() -> None:
-    families = set(FAMILIES) | {"documents", "pilot"}  # read by the shell, not by a host probe
-    assert set(HostFacts.model_fields) >= FAMILIES, "every probe fills a HostFacts field of its name"
     for rule in CATALOGUE:
-        assert set(rule.needs) <= families, (rule.id, set(rule.needs) - families)
+        assert set(rule.needs) <= NAMES, (rule.id, set(rule.needs) - NAMES)  # the registry (probes.families)
 
 
 def test_only_the_probes_a_rule_needs_run() -> None:
@@ -93,7 +90,8 @@ def test_only_the_probes_a_rule_needs_run() -> None:
 
     assert probes_for(rule_by_id("GD2020-1.2.3-servers").needs) == ()  # identity alone, which always runs
     assert [p.name for p in probes_for(rule_by_id("GD2020-1.2.5-bandwidth").needs)] == ["uplinks"]
-    assert {p.name for p in probes_for(n for r in CATALOGUE for n in r.needs)} == FAMILIES - {"identity"}
+    assert {p.name for p in probes_for(n for r in CATALOGUE for n in r.needs)} == {
+        f.name for f in FAMILIES if f.scope is Scope.HOST} - {"identity"}
 
 
 def test_every_rule_has_pass_fail_and_inconclusive_examples() -> None:

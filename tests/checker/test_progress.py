@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
 
 from rich.console import Console
 from rich.progress import Progress
@@ -74,15 +73,14 @@ def test_a_terminal_gets_the_live_bar_anything_else_plain_lines() -> None:
 
 
 def test_a_long_check_shows_hosts_done_in_plain_lines() -> None:
-    from typing import cast
-
-    from ihcheck.run import _with_plain_progress
-    from probes.gather import Gathered
+    """The gathering reports to a sink (probes.progress.HostsReport); off a terminal the shell shows the fleet's line."""
+    from ihcheck.progress import gather_display
+    from probes.progress import HostsReport
 
     buffer = io.StringIO()
-    gathered = cast(Gathered, object())
-
-    def work(note: Callable[[str, str], None]) -> Gathered:
+    console = Console(file=buffer, width=200, color_system=None)
+    with gather_display(console, 2, every=0.05) as sink:
+        note = HostsReport(sink, ["app1", "db1"])
         note("app1", "connecting")
         note("db1", "uplinks")
         note("db1", "done")
@@ -91,12 +89,26 @@ def test_a_long_check_shows_hosts_done_in_plain_lines() -> None:
             time.sleep(0.02)  # the check goes on; lines come every `every` seconds meanwhile
         note("app1", "unreachable")
         note("app1", "done")  # an unreachable host's end counts once
-        return gathered
-
-    console = Console(file=buffer, width=200, color_system=None)
-    assert _with_plain_progress(console, work, 2, every=0.05) is gathered
     lines = buffer.getvalue().splitlines()
     # a loaded machine may print an earlier state first too; the states and the last line are certain
     assert any(line.endswith("] checking 2 host(s); db1: done (1/2)") for line in lines), lines
     assert lines[-1].endswith("] checking 2 host(s); app1: unreachable (2/2) done"), lines
     assert sum(line.endswith(" done") for line in lines) == 1
+    assert not any(line.split("] ", 1)[-1].startswith(("app1:", "db1:")) for line in lines)  # no host rows here
+
+
+def test_a_terminal_shows_a_row_per_host_and_a_big_fleet_nothing() -> None:
+    from rich.progress import Progress as RichProgress
+
+    from ihcheck.progress import PROGRESS_ROWS, gather_display
+    from probes.progress import HostsReport
+
+    terminal = Console(file=io.StringIO(), force_terminal=True)
+    display = gather_display(terminal, 2)
+    HostsReport(display, ["app1", "db1"])
+    inner = display.inner  # type: ignore[attr-defined]
+    assert isinstance(inner, RichProgress)
+    assert [t.description for t in inner.tasks] == ["app1: waiting", "db1: waiting"]
+    quiet = gather_display(terminal, PROGRESS_ROWS + 1)
+    assert not hasattr(quiet, "inner")
+    assert not hasattr(gather_display(None, 2), "inner")

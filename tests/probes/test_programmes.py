@@ -211,3 +211,62 @@ def test_an_audit_log_beyond_the_output_cap_is_named_not_misread(tmp_path: Path)
     session.options = replace(session.options, command_output_cap=4096)
     with pytest.raises(QueryFailed, match="larger, compressed, than the checker's output cap"):
         read_trail(session, str(tmp_path / "big.jsonl"), None, None, Pseudonymiser(None))
+
+
+def test_the_pilot_goes_through_the_ansible_engine_its_forks_and_host_timeout(
+        tmp_path: Path, db: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--engine ansible --forks 3 --host-timeout 30`: the programme's query runs through Ansible's follow-up plays
+    with those forks, and an audit log whose read never ends (a FIFO nobody writes) is cut by the host's deadline —
+    missing with that reason, its rule inconclusive — instead of a connection of the checker's own around Ansible."""
+    import errno
+    import os
+    import sys
+    import time
+
+    import probes.ansible_engine
+    from ihcheck.run import run_check
+
+    plays: list[tuple[str, int]] = []
+    real_play = probes.ansible_engine._run_play
+
+    def spy(private_dir: Path, inventory_path: str, hosts: list[str], forks: int, envvars: dict[str, str],
+            **kw: Any) -> Any:
+        plays.append((kw.get("playbook", "ihcheck.yml"), forks))
+        return real_play(private_dir, inventory_path, hosts, forks, envvars, **kw)
+
+    monkeypatch.setattr(probes.ansible_engine, "_run_play", spy)
+    path = inventory(tmp_path, db)
+    fifo = tmp_path / "audit.fifo"
+    os.mkfifo(fifo)
+    declared = yaml.safe_load(path.read_text())
+    declared["all"]["vars"]["ihcheck_programmes"][0]["audit_log"] = {"host": "records", "path": str(fifo)}
+    local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+    declared["all"]["hosts"] = {"localhost": local, "records": local}
+    path.write_text(yaml.safe_dump(declared, allow_unicode=True))
+    try:
+        started = time.monotonic()
+        run = run_check(path, engine="ansible", forks=3, host_timeout=30, ansible_dir=tmp_path / "runner",
+                        rule_ids=[r.id for r in RULES])
+        elapsed = time.monotonic() - started
+    finally:  # the abandoned read (and any read after it) gets an end of file, so no process outlives the test
+        quiet_since = time.monotonic()
+        while time.monotonic() - quiet_since < 10:
+            try:
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+                quiet_since = time.monotonic()
+            except OSError as exc:
+                assert exc.errno == errno.ENXIO  # nobody reading now
+            time.sleep(0.2)
+    result = run.result
+    assert {h.transport for h in result.facts.hosts} == {"ansible"}, [h.unreachable_reason for h in result.facts.hosts]
+    pilot = result.facts.pilot
+    assert pilot is not None and pilot.visits is not None, pilot and pilot.missing
+    query = [o for o in result.observations if o.host == "localhost" and "psql" in o.command]
+    assert query and {o.transport for o in query} == {"ansible"}  # the query went through Ansible, not around it
+    assert [f for p, f in plays if p.startswith("followups/")] and {f for _, f in plays} == {3}
+    assert pilot.missing["trail"] == "audit log: records: did not finish within --host-timeout 30 s"
+    assert pilot.missing_zh["trail"].startswith("审计日志读取失败：records: did not finish within --host-timeout 30 s")
+    verdicts = {f.rule_id: f.verdict for f in result.findings}
+    assert verdicts["BJ2026-1-traceability"] is Verdict.INCONCLUSIVE
+    assert verdicts["BJ2026-3-first-visits"] is Verdict.PASS  # the part that finished is judged as it was
+    assert elapsed < 30 + 60, elapsed  # the deadline cut it: the read's own limit is 300 s

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from probes.observation import ObservationLog, now, sha256_text
@@ -150,3 +152,30 @@ def test_a_recorded_snapshot_with_a_quoted_password_still_parses() -> None:
                                   stderr="", started_at=now())
     assert "s3" not in obs.stdout and obs.stdout_sha256 == sha256_text(obs.stdout)
     parse_local_snapshot(obs.stdout)
+
+
+ISSUE_21_FORMS = [
+    ("/usr/bin/redis-server *:6379 --requirepass Rq21secret --port 6379", "Rq21secret"),
+    ("redis-server /etc/redis/redis.conf --masterauth Ma21secret", "Ma21secret"),
+    ("curl -u backup:Cu21secret -T dump.gz https://vault.lan/", "Cu21secret"),
+    ("/usr/bin/curl -fsSu backup:Cl21secret https://vault.lan/", "Cl21secret"),
+    ("mysql -uroot -e \"CREATE USER 'his'@'%' IDENTIFIED BY 'My21secret'\"", "My21secret"),
+    ("mysql -e \"ALTER USER root@localhost IDENTIFIED WITH caching_sha2_password BY 'Sh21secret'\"", "Sh21secret"),
+    ("/opt/his/bin/start 密码=Mm21secret 端口=8080", "Mm21secret"),
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), ISSUE_21_FORMS, ids=[s for _, s in ISSUE_21_FORMS])
+def test_issue_21_forms_never_reach_an_observation_or_the_bundles_data(text: str, secret: str) -> None:
+    """Each form in a command line, a process list (text and JSON) and stderr: none survives recording, and the
+    bundle's redaction of structured data (facts, inventory values) masks it too."""
+    log = ObservationLog()
+    obs = log.record(host="h", transport="local", command=text, exit_status=0,
+                     stdout=f"1 sshd\n2 {text}\n", stderr=f"error from {text}", started_at=now())
+    json_obs = log.record(host="h", transport="local", command="ps --json", exit_status=0,
+                          stdout=json.dumps([{"pid": 2, "args": text}], ensure_ascii=False), stderr="",
+                          started_at=now())
+    assert secret not in obs.model_dump_json() and secret not in json_obs.model_dump_json()
+    assert json.loads(json_obs.stdout)[0]["pid"] == 2  # still the JSON the parser reads
+    red = Redactor()
+    assert secret not in json.dumps(red.data({"processes": [text], "note": {"cmd": text}}), ensure_ascii=False)

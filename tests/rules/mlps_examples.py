@@ -8,12 +8,12 @@ examples (pass / fail / inconclusive) are small edits of one of them, listed in 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from probes.baseline import build_facts
 from probes.facts import HostFacts
-from probes.facts.baseline import Attestation, BaselineFacts
+from probes.facts.baseline import Attestation, BackupArtefact, BaselineFacts
 from probes.facts.declared_exchange import ExchangeEndpoint
 from probes.facts.exchange import ExchangeFacts, ExchangeResult, ObservedExchange, TlsSession
 from probes.facts.services import ListeningSocket, ServiceFacts
@@ -59,10 +59,13 @@ DEFAULT_FILES: dict[str, str | bytes | None] = {
     "/etc/passwd": PASSWD,
     "/etc/group": "root:x:0:\n",
     "/etc/sudoers": MISSING,
-    "/etc/profile": 'if [ "$(id -u)" -eq 0 ]; then PATH="/usr/sbin:/usr/bin"; fi\nexport PATH\n',
+    "/etc/profile": 'if [ "$(id -u)" -eq 0 ]; then PATH="/usr/sbin:/usr/bin"; fi\nexport PATH\n'
+                    'if [ -d /etc/profile.d ]; then\n  for i in /etc/profile.d/*.sh; do\n    if [ -r $i ]; then\n'
+                    '      . $i\n    fi\n  done\n  unset i\nfi\n',
     "/etc/audit/rules.d/audit.rules": "-D\n-b 8192\n--backlog_wait_time 60000\n-f 1\n",
     "/etc/audit/auditd.conf": "log_format = ENRICHED\nmax_log_file_action = ROTATE\n",
-    "/etc/rsyslog.conf": 'module(load="imuxsock")\n*.*;auth,authpriv.none\t\t-/var/log/syslog\n',
+    "/etc/rsyslog.conf": 'module(load="imuxsock")\n*.*;auth,authpriv.none\t\t-/var/log/syslog\n'
+                         '$IncludeConfig /etc/rsyslog.d/*.conf\n',
     "/etc/logrotate.conf": "weekly\nrotate 4\ncreate\ninclude /etc/logrotate.d\n",
     "/etc/logrotate.d/rsyslog": "/var/log/syslog\n/var/log/auth.log\n{\n\trotate 4\n\tweekly\n\tmissingok\n}\n",
     "/etc/chrony/chrony.conf": "pool 2.debian.pool.ntp.org iburst\nsourcedir /etc/chrony/sources.d\n",
@@ -157,9 +160,19 @@ def defaults(**edits: Any) -> BaselineFacts:
     return _variant(DEFAULT_FILES, DEFAULT_STATE, DEFAULT_SSHD_T, **edits)
 
 
-def hardened(**edits: Any) -> BaselineFacts:
-    return _variant({**DEFAULT_FILES, **HARDENING_FILES}, {**DEFAULT_STATE, **HARDENING_STATE}, HARDENED_SSHD_T,
-                    **edits)
+def hardened(*, backup_age_days: float | None = 1.0, **edits: Any) -> BaselineFacts:
+    """The hardened host; its nightly backup (HARDENING_FILES' cron job) left a file `backup_age_days` old."""
+    b = _variant({**DEFAULT_FILES, **HARDENING_FILES}, {**DEFAULT_STATE, **HARDENING_STATE}, HARDENED_SSHD_T,
+                 **edits)
+    return with_backup(b, backup_age_days) if backup_age_days is not None else b
+
+
+def with_backup(b: BaselineFacts, days: float, source: str = "job output") -> BaselineFacts:
+    """`b` with the newest backup file its probe found `days` old (what the probe's fifth command reports)."""
+    artefact = BackupArtefact(source=source, directory="/var/backups", pattern="pg-*",
+                              path="/var/backups/pg-2026-11-29.sql.gz", mtime=NOW - timedelta(days=days))
+    return b.model_copy(update={"backups": b.backups.model_copy(update={"artefacts": (artefact,)}),
+                                "sources": {**b.sources, "backups": ("h#6",)}})
 
 
 def _variant(files: dict[str, str | bytes | None], state: dict[str, str], sshd_t: str, *,
@@ -196,6 +209,11 @@ Example = tuple[str, str, Callable[[], HostFacts]]  # unit, expected verdict, fa
 CONTAINER = {"container": "podman", "auditctl-s": "Error sending status request (Operation not permitted)",
              "auditctl-l": "You must be root to run this program.", "apparmor": "Y"}
 
+NO_AUDITCTL = {"auditctl-s": "sh: 1: auditctl: not found", "auditctl-l": "sh: 1: auditctl: not found"}
+AUDITD_UNIT = "/lib/systemd/system/auditd.service"
+DEBIAN_AUDITD = ("[Service]\nType=forking\nPIDFile=/run/auditd.pid\nExecStart=/sbin/auditd\n"  # auditd 1:3.0.9-1
+                 "ExecStartPost=-/sbin/augenrules --load\n#ExecStartPost=-/sbin/auditctl -R /etc/audit/audit.rules\n")
+
 EXAMPLES: list[Example] = [
     ("L3-CES1-01", "pass", lambda: host(hardened())),
     ("L3-CES1-01", "fail", lambda: host(defaults())),
@@ -206,6 +224,47 @@ EXAMPLES: list[Example] = [
     ("L3-CES1-02", "pass", lambda: host(hardened())),
     ("L3-CES1-02", "fail", lambda: host(defaults())),
     ("L3-CES1-02", "inconclusive", lambda: host(hardened(files_edit={"/etc/pam.d/common-auth": BINARY}))),
+    # audit immutability from what the service loads (issue 20); the kernel's state, when it can be read, decides
+    ("L3-CES1-15", "fail", lambda: host(hardened(state_edit=NO_AUDITCTL, files_edit={
+        AUDITD_UNIT: DEBIAN_AUDITD, "/etc/audit/rules.d/99-finalize.rules": "-e 2\n",
+        "/etc/audit/rules.d/99-zz-local.rules": "-e 1\n"}))),  # augenrules keeps the last -e only
+    ("L3-CES1-15", "pass", lambda: host(hardened(state_edit=NO_AUDITCTL, files_edit={AUDITD_UNIT: DEBIAN_AUDITD}))),
+    ("L3-CES1-15", "fail", lambda: host(hardened(state_edit=NO_AUDITCTL, files_edit={
+        AUDITD_UNIT: DEBIAN_AUDITD, "/etc/systemd/system/auditd.service.d/direct.conf":
+        "[Service]\nExecStartPost=\nExecStartPost=-/sbin/auditctl -R /etc/audit/audit.rules\n",
+        "/etc/audit/audit.rules": "-w /etc/passwd -p wa\n"}))),  # rules.d says -e 2, but is not what is loaded
+    ("L3-CES1-15", "pass", lambda: host(hardened(state_edit=NO_AUDITCTL, files_edit={
+        AUDITD_UNIT: DEBIAN_AUDITD.replace("ExecStartPost=-/sbin/augenrules --load\n", "")
+        .replace("#ExecStartPost", "ExecStartPost"), "/etc/audit/audit.rules": "-w /etc/passwd -p wa\n-e 2\n"}))),
+    ("L3-CES1-15", "fail", lambda: host(hardened(state_edit={"auditctl-s": "enabled 1\nfailure 1\npid 321\n"}))),
+    # remote logging as rsyslog and syslog-ng read it (issue 20)
+    ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf":
+                                                             '#*.* action(type="omfwd" target="10.0.0.9")\n'}))),
+    ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf": "*.* @@127.0.0.1:514\n"}))),
+    ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf":
+                                                             'action(type="omfwd" target="::1" protocol="tcp")\n'}))),
+    ("L3-CES1-14", "pass", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf":
+                                                             'action(Type="omfwd" Target="10.0.0.9" Protocol="TCP")\n'}))),
+    ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.conf": 'module(load="imuxsock")\n'}))),
+    ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf": None,
+                                                             "/etc/syslog-ng/syslog-ng.conf":
+                                                             'source s_net { tcp(ip("0.0.0.0")); };\n'
+                                                             'destination d_net { network("10.0.0.6"); };\n'}))),
+    ("L3-CES1-14", "pass", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf": None,
+                                                             "/etc/syslog-ng/syslog-ng.conf":
+                                                             'destination d_net { network("10.0.0.6"); };\n'
+                                                             'log { source(s_src); destination(d_net); };\n'}))),
+    # TMOUT is what a login shell ends with (issue 20): the last assignment in bash's order wins, readonly holds
+    ("L3-CES1-02", "fail", lambda: host(hardened(files_edit={"/etc/profile.d/zz-site.sh": "TMOUT=900\n",
+                                                             "/etc/profile.d/ihcheck-tmout.sh": "TMOUT=600\n"}))),
+    ("L3-CES1-02", "fail", lambda: host(hardened(files_edit={"/etc/profile.d/ihcheck-tmout.sh": "TMOUT=600\n",
+                                                             "/root/.profile": "TMOUT=0\n"}))),
+    ("L3-CES1-02", "pass", lambda: host(hardened(files_edit={"/root/.profile": "[ -f ~/.bashrc ] && . ~/.bashrc\n",
+                                                             "/root/.bashrc": "TMOUT=0\n"}))),  # readonly holds
+    ("L3-CES1-02", "fail", lambda: host(hardened(files_edit={"/etc/profile": "export PATH\n"}))),  # never sourced
+    ("L3-CES1-02", "pass", lambda: host(hardened(files_edit={"/etc/profile.d/ihcheck-tmout.sh": None,
+                                                             "/root/.bash_profile": "export TMOUT=300\n",
+                                                             "/root/.profile": "TMOUT=0\n"}))),  # not read
     ("L3-CES1-03", "pass", lambda: host(hardened())),
     ("L3-CES1-03", "fail", lambda: host(defaults())),
     ("L3-CES1-03", "fail", lambda: host(hardened(), sockets=(ListeningSocket(protocol="tcp", address="0.0.0.0", port=23,
@@ -286,6 +345,14 @@ EXAMPLES: list[Example] = [
     ("L3-CES1-29", "pass", lambda: host(hardened())),
     ("L3-CES1-29", "fail", lambda: host(defaults())),
     ("L3-CES1-29", "pass", lambda: host(attested(defaults(), "L3-CES1-29"))),
+    # a job is not a backup (issue 20): what it wrote, and how old, or an attestation
+    ("L3-CES1-29", "fail", lambda: host(hardened(backup_age_days=None))),  # nothing where the job writes
+    ("L3-CES1-29", "fail", lambda: host(hardened(backup_age_days=30))),
+    ("L3-CES1-29", "pass", lambda: host(with_backup(defaults(), 0.5, "pgbackrest info"))),
+    ("L3-CES1-29", "inconclusive", lambda: host(hardened(backup_age_days=None, files_edit={
+        "/etc/cron.d/backup": "30 2 * * * root /usr/local/sbin/nightly-backup.sh\n"}))),  # writes where?
+    ("L3-CES1-29", "pass", lambda: host(attested(hardened(backup_age_days=None, files_edit={
+        "/etc/cron.d/backup": "30 2 * * * root /usr/local/sbin/nightly-backup.sh\n"}), "L3-CES1-29"))),
     ("L3-CES1-29", "inconclusive", lambda: host(hardened(), reachable=False)),
 ]
 

@@ -19,7 +19,7 @@ from checker.catalogue import CATALOGUE
 from checker.engine import evaluate, rule_verdicts
 from checker.model import Finding, Rule
 from probes.facts import DeploymentFacts, HostFacts
-from probes.gather import FAMILIES
+from probes.families import FAMILIES, Scope
 from tests.factories import deployment, host
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -41,11 +41,11 @@ class Poison:
 
 
 def only(facts: DeploymentFacts, needs: tuple[str, ...]) -> DeploymentFacts:
-    """The facts with every family outside `needs` poisoned (documents included)."""
-    hosts = tuple(h.model_copy(update={f: Poison(f) for f in FAMILIES if f not in needs}) for h in facts.hosts)
+    """The facts with every family outside `needs` poisoned (the deployment's too)."""
+    hosts = tuple(h.model_copy(update={f.name: Poison(f.name) for f in FAMILIES
+                                       if f.scope is Scope.HOST and f.name not in needs}) for h in facts.hosts)
     update: dict[str, Any] = {"hosts": hosts}
-    if "documents" not in needs:
-        update["documents"] = Poison("documents")
+    update |= {f.name: Poison(f.name) for f in FAMILIES if f.scope is Scope.DEPLOYMENT and f.name not in needs}
     return facts.model_copy(update=update)
 
 

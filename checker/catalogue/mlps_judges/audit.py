@@ -138,8 +138,10 @@ def audit_records(host: HostFacts, b: BaselineFacts) -> Outcome:
 
 def audit_protection(host: HostFacts, b: BaselineFacts) -> Outcome:
     ev = [
-        _ev(host, b, f"remote log target {t.target}/{t.protocol} ({t.file}:{t.line})", "files") for t in b.remote_logs
+        _ev(host, b, f"remote log target {t.target}/{t.protocol} ({t.file}, line {t.line})"
+            + ("" if t.off_host else ": loopback, stays on the host"), "files") for t in b.remote_logs
     ]
+    remote = [t for t in b.remote_logs if t.off_host]
     ev += [_ev(host, b, r.describe(), "files") for r in b.retention]
     short = [r for r in b.retention if r.days is not None and r.days < MIN_LOG_DAYS]
     kept = [r for r in b.retention if r.days is None or r.days >= MIN_LOG_DAYS]
@@ -149,10 +151,11 @@ def audit_protection(host: HostFacts, b: BaselineFacts) -> Outcome:
     parts = [
         (
             "remote",
-            bool(b.remote_logs),
+            bool(remote),
             Said(
-                f"日志转发至主机之外：{listed(t.target for t in b.remote_logs).zh}",
-                f"logs forwarded off-host to {', '.join(t.target for t in b.remote_logs) or 'nowhere'}",
+                f"日志转发至主机之外：{listed(f'{t.target}（{t.protocol.upper()}）' for t in remote).zh}",
+                "logs forwarded off-host to "
+                + (", ".join(f"{t.target} ({t.protocol.upper()})" for t in remote) or "nowhere"),
             ),
         ),
         (
@@ -187,18 +190,20 @@ def _retention(r: Retention) -> Said:
 
 
 def audit_process(host: HostFacts, b: BaselineFacts) -> Outcome:
-    rules = _audit_rules(b)
-    immutable = b.audit.kernel_enabled == 2 or (rules is not None and rules.immutable)
+    """The kernel's own state when it can be read (`auditctl -s`: enabled 2 is immutable); otherwise the rules the
+    service loads, as its unit says (augenrules' merge of rules.d, where only the last -e counts, or auditctl -R of
+    a file) — never rules.d merely because it has files."""
+    written = b.audit.written
+    kernel = b.audit.kernel_enabled
+    said_rules = written is not None and written.immutable
+    immutable = kernel == 2 if kernel is not None else said_rules
+    loader = b.audit.loader or "not seen"
     ev = [
-        _ev(
-            host,
-            b,
-            f"audit configuration immutable (-e 2 / enabled 2): {'yes' if immutable else 'no'}",
-            "state",
-            "files",
-        )
+        _ev(host, b, f"kernel audit enabled={kernel if kernel is not None else 'unreadable'}; rules loaded by "
+            f"{loader}: {'end with -e 2' if said_rules else 'no -e 2'}"
+            + (f" ({written.source})" if written is not None else ""), "state", "files")
     ]
-    if b.container and b.audit.kernel_enabled is None and immutable:
+    if b.container and kernel is None and said_rules:
         return Outcome(
             Verdict.INCONCLUSIVE,
             Said(
@@ -208,17 +213,25 @@ def audit_process(host: HostFacts, b: BaselineFacts) -> Outcome:
             ),
             tuple(ev),
         )
-    if not b.audit.daemon_running and b.audit.kernel_enabled is None and rules is None:
+    if not b.audit.daemon_running and kernel is None and written is None:
         return Outcome(
             Verdict.FAIL, Said("没有审计守护进程，也没有审计规则", "no audit daemon and no audit rules"), tuple(ev)
         )
+    if kernel is not None and kernel != 2 and said_rules:
+        return Outcome(Verdict.FAIL, Said(
+            f"加载方式（{loader}）的规则以 -e 2 结尾，但内核审计状态为 enabled={kernel}："
+            "规则未锁定（自上次加载后被更改，或未被加载）",
+            f"the rules loaded by {loader} end with -e 2, but the kernel audit is at enabled={kernel}: not locked "
+            "(changed since they were loaded, or never loaded)"), tuple(ev))
+    how = Said(f"（内核 enabled={kernel}）", f" (kernel enabled={kernel})") if kernel is not None else \
+        Said(f"（按服务加载方式 {loader}）", f" (as the service loads them: {loader})")
     return Outcome(
         Verdict.PASS if immutable else Verdict.FAIL,
-        Said("审计规则已锁定，重启前不可更改（-e 2）", "audit rules locked against change until reboot (-e 2)")
-        if immutable
-        else Said(
+        (Said("审计规则已锁定，重启前不可更改（-e 2）", "audit rules locked against change until reboot (-e 2)")
+         if immutable
+         else Said(
             "任何 root 进程均可更改或停用审计规则（未设置 -e 2）",
             "audit rules can be changed or disabled by any root process (no -e 2)",
-        ),
+        )) + how,
         tuple(ev),
     )

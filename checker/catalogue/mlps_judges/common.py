@@ -57,6 +57,7 @@ MAX_IDLE_SECONDS = 600
 MIN_LOG_DAYS = 180
 MAX_SIGNATURE_DAYS = 7
 MAX_INDEX_DAYS = 7
+MAX_BACKUP_AGE_DAYS = 8  # the newest backup at most this old: a weekly job, and a day's grace
 
 # Ports whose services are cleartext or commonly attacked; exposed beyond loopback they fail 入侵防范 b.
 HIGH_RISK_PORTS: dict[tuple[str, int], str] = {

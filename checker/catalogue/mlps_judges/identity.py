@@ -176,12 +176,12 @@ def login_failure(host: HostFacts, b: BaselineFacts) -> Outcome:
     parts.append(
         (
             "timeout",
-            seconds is not None and seconds <= MAX_IDLE_SECONDS,
+            seconds is not None and 0 < seconds <= MAX_IDLE_SECONDS,
             Said(
                 f"shell TMOUT {seconds if seconds is not None else '未设置'}"
-                + ("（只读）" if b.tmout_readonly else ""),
+                + ("（0 表示不超时）" if seconds == 0 else "") + ("（只读）" if b.tmout_readonly else ""),
                 f"shell TMOUT {seconds if seconds is not None else 'unset'}"
-                + (" (read-only)" if b.tmout_readonly else ""),
+                + (" (0: no timeout)" if seconds == 0 else "") + (" (read-only)" if b.tmout_readonly else ""),
             ),
         )
     )

@@ -101,3 +101,83 @@ def parse_auditd_conf(text: str, path: str = "/etc/audit/auditd.conf") -> tuple[
             continue
         settings[key.strip()] = Setting(key=key.strip(), value=value.strip(), file=path, line=number)
     return settings, problems
+
+
+# Where systemd finds auditd's unit (the vendor's, then an administrator's copy that replaces it) and its drop-ins;
+# auditd 4 loads the rules from a unit of their own (audit-rules.service). /etc/sysconfig/auditd: the RHEL init
+# script's USE_AUGENRULES.
+AUDIT_UNITS = ("/lib/systemd/system/auditd.service", "/usr/lib/systemd/system/auditd.service",
+               "/etc/systemd/system/auditd.service", "/lib/systemd/system/audit-rules.service",
+               "/usr/lib/systemd/system/audit-rules.service", "/etc/systemd/system/audit-rules.service")
+AUDIT_DROPINS = ("/etc/systemd/system/auditd.service.d/", "/etc/systemd/system/audit-rules.service.d/")
+AUDIT_SYSCONFIG = "/etc/sysconfig/auditd"
+AUDIT_RULES = "/etc/audit/audit.rules"
+RULES_D = "/etc/audit/rules.d/"
+
+
+def _natural(path: str) -> list[object]:
+    """`ls -v` order, as augenrules concatenates: digits compared as numbers."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", path)]
+
+
+def augenrules(files: dict[str, str | None]) -> str:
+    """The file augenrules builds from rules.d: the `.rules` files in natural sort order without blank and comment
+    lines, and — as augenrules(8) says — "The last processed -e directive, if present, is always emitted as the
+    last line in the resultant file" (the earlier ones are dropped)."""
+    lines: list[str] = []
+    last_e: str | None = None
+    for path in sorted((p for p in files if p.startswith(RULES_D) and p.endswith(".rules")), key=_natural):
+        for _, line in logical_lines(files[path] or ""):
+            if re.match(r"^-e\s", line):
+                last_e = line
+            else:
+                lines.append(line)
+    return "\n".join([*lines, *([last_e] if last_e else [])]) + "\n"
+
+
+def rules_auditd_loads(files: dict[str, str | None]) -> tuple[str, str | None, str]:
+    """(how the service loads its rules, the rules text the kernel is given, the source to cite).
+
+    The service's own configuration decides: `augenrules --load` (Debian's and RHEL's auditd.service) merges
+    rules.d; `auditctl -R FILE` loads FILE as it is, whatever rules.d holds. When no unit or sysconfig was read,
+    audit.rules (which augenrules writes and auditctl -R is given) is taken, rules.d only when it is absent.
+
+    >>> how, text, _ = rules_auditd_loads({"/lib/systemd/system/auditd.service": "[Service]\\n"
+    ...     "ExecStartPost=-/sbin/augenrules --load\\n#ExecStartPost=-/sbin/auditctl -R /etc/audit/audit.rules\\n",
+    ...     "/etc/audit/rules.d/10.rules": "-e 2\\n", "/etc/audit/rules.d/99.rules": "-w /etc/passwd -p wa\\n-e 1\\n",
+    ...     "/etc/audit/audit.rules": "-e 2\\n"})
+    >>> how, text
+    ('augenrules --load (/lib/systemd/system/auditd.service)', '-w /etc/passwd -p wa\\n-e 1\\n')
+    """
+    execs: list[tuple[str, str]] = []  # (unit file, command)
+    units = [u for u in AUDIT_UNITS if files.get(u) is not None]
+    vendor = [u for u in units if not u.startswith("/etc/")]
+    admin = [u for u in units if u.startswith("/etc/")]
+    chosen = {u.rsplit("/", 1)[-1]: u for u in [*vendor, *admin]}  # an administrator's copy replaces the vendor's
+    dropins = sorted(p for p in files if p.startswith(AUDIT_DROPINS) and p.endswith(".conf"))
+    for path in [*chosen.values(), *dropins]:
+        for _, line in logical_lines(files[path] or "", continuation=True):
+            key, eq, value = line.partition("=")
+            if eq and key.strip() in ("ExecStartPost", "ExecStart"):
+                if not value.strip():  # an empty assignment resets the list (systemd.service(5))
+                    execs = [e for e in execs if not e[1].startswith(key.strip())]
+                    continue
+                execs.append((path, f"{key.strip()}={value.strip()}"))
+    loader: tuple[str, str] | None = None
+    for path, command in execs:
+        if re.search(r"augenrules\s+--load", command):
+            loader = ("augenrules", path)
+        elif (direct := re.search(r"auditctl\s+-R\s+(\S+)", command)) is not None:
+            loader = (direct.group(1), path)
+    if loader is None and re.search(r'^\s*USE_AUGENRULES\s*=\s*"?yes', files.get(AUDIT_SYSCONFIG) or "", re.M | re.I):
+        loader = ("augenrules", AUDIT_SYSCONFIG)
+    if loader is not None and loader[0] == "augenrules":
+        return f"augenrules --load ({loader[1]})", augenrules(files), "augenrules: " + RULES_D + "*.rules"
+    if loader is not None:
+        return f"auditctl -R {loader[0]} ({loader[1]})", files.get(loader[0]), loader[0]
+    if AUDIT_RULES in files:
+        return "not seen (no auditd unit read): the rules auditctl is given", files[AUDIT_RULES], AUDIT_RULES
+    if any(p.startswith(RULES_D) for p in files):
+        return "not seen (no auditd unit read): rules.d as augenrules merges it", augenrules(files), \
+            "augenrules: " + RULES_D + "*.rules"
+    return "not seen", None, AUDIT_RULES

@@ -4,77 +4,143 @@ and the shell idle timeout (TMOUT) read from the login profiles.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Mapping
 
 from probes.facts.baseline import Problem, RemoteTarget, Retention, Setting, as_int
 from probes.parse.baseline.common import logical_lines
 
-_LEGACY = re.compile(r"^\S+\s+(?:-?)(@@?)(\(o\))?\[?([\w.:-]+?)\]?(?::(\d+))?(?:;\S+)?$")
-_OMFWD = re.compile(r"action\s*\((?=[^)]*type\s*=\s*\"omfwd\")[^)]*\)", re.S)
-_SYSLOG_NG = re.compile(r"\b(network|tcp6?|udp6?|syslog)\s*\(\s*\"?([\w.:-]+)\"?", re.S)
+_LEGACY = re.compile(r"^\S+\s+(?:-?)(@@?)(\([a-z0-9]+\))?\[?([\w.:-]+?)\]?(?::(\d+))?(?:;\S+)?$")  # @@(o)host, @(z9)
+_ACTION = re.compile(r"\baction\s*\(([^)]*)\)", re.S | re.I)
+_PARAM = re.compile(r"([A-Za-z][\w.]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|\[([^\]]*)\])", re.S)
+_INCLUDE = re.compile(r"^\$IncludeConfig\s+(\S+)|\binclude\s*\(\s*file\s*=\s*\"([^\"]+)\"", re.I | re.M)
+LOOPBACK = re.compile(r"^(?:127(?:\.\d+){3}|::1|localhost|localhost\.localdomain|ip6-localhost|ip6-loopback)$", re.I)
+RSYSLOG_MAIN = "/etc/rsyslog.conf"
 
 
+def _uncommented(text: str) -> str:
+    """The text without `#` comments (a `#` at a line's start or after a blank), lines kept for numbering."""
+    return "\n".join(re.split(r"(?:^|(?<=\s))#", line, maxsplit=1)[0] for line in text.split("\n"))
+
+
+def _target(daemon: str, host: str, port: str | None, protocol: str, path: str, line: int) -> RemoteTarget:
+    return RemoteTarget(daemon=daemon, target=host + (f":{port}" if port else ""), protocol=protocol, file=path,
+                        line=line, off_host=not LOOPBACK.match(host.strip("[]")))
+
+
+def _rsyslog_files(files: Mapping[str, str | None]) -> list[str]:
+    """rsyslog's files in the order it reads them: rsyslog.conf, and what its `$IncludeConfig` / `include(file=)`
+    name, where they are named (a file in rsyslog.d that nothing includes is not read)."""
+    order: list[str] = []
+
+    def read(path: str) -> None:
+        if path in order:
+            return
+        order.append(path)
+        for match in _INCLUDE.finditer(_uncommented(files.get(path) or "")):
+            pattern = match.group(1) or match.group(2)
+            for name in sorted(p for p in files if fnmatch.fnmatch(p, pattern)):
+                read(name)
+
+    if RSYSLOG_MAIN in files:
+        read(RSYSLOG_MAIN)
+    return order
+
+
+def _rsyslog(path: str, text: str) -> list[RemoteTarget]:
+    found: list[RemoteTarget] = []
+    for number, line in logical_lines(text):
+        legacy = _LEGACY.match(line)
+        if legacy:
+            found.append(_target("rsyslog", legacy.group(3), legacy.group(4),
+                                 "tcp" if legacy.group(1) == "@@" else "udp", path, number))
+    clean = _uncommented(text)
+    for match in _ACTION.finditer(clean):
+        params: dict[str, str] = {}
+        for p in _PARAM.finditer(match.group(1)):  # parameter names are case-insensitive (rsyslog's omfwd docs)
+            params[p.group(1).lower()] = p.group(2) if p.group(2) is not None else p.group(3) or p.group(4) or ""
+        kind = params.get("type", "").lower()
+        if kind not in ("omfwd", "omrelp") or not params.get("target"):
+            continue
+        protocol = "tcp (relp)" if kind == "omrelp" else params.get("protocol", "udp").lower()
+        number = clean.count("\n", 0, match.start()) + 1
+        for host in re.findall(r"[^\s\",]+", params["target"]):  # one target, or a pool `["a", "b"]`
+            found.append(_target("rsyslog", host, params.get("port"), protocol, path, number))
+    return found
+
+
+_NG_DEST = re.compile(r"\bdestination\s+([\w-]+)\s*\{(.*?)\}\s*;", re.S)
+_NG_LOG = re.compile(r"\blog\s*\{(.*?)\}\s*;", re.S)
+_NG_DRIVER = re.compile(r"\b(network|tcp6?|udp6?|syslog)\s*\(\s*\"?([^\"\s)]+)\"?", re.S)
+
+
+def _syslog_ng(files: Mapping[str, str]) -> list[RemoteTarget]:
+    """Network destinations that a log path uses: syslog-ng sends a message to "every destination listed in the log
+    path" (syslog-ng.conf(5)); a destination no `log { }` names, or a network *source*, sends nothing."""
+    used: set[str] = set()
+    for text in files.values():
+        for block in _NG_LOG.finditer(text):
+            used |= set(re.findall(r"\bdestination\s*\(\s*([\w-]+)\s*\)", block.group(1)))
+    found: list[RemoteTarget] = []
+    for path, text in files.items():
+        for dest in _NG_DEST.finditer(text):
+            if dest.group(1) not in used:
+                continue
+            for driver in _NG_DRIVER.finditer(dest.group(2)):
+                transport = re.search(r"transport\s*\(\s*\"?(\w+)", dest.group(2))
+                kind = driver.group(1).rstrip("6")
+                protocol = (transport.group(1).lower() if transport else "udp" if kind == "udp" else "tcp")
+                number = text.count("\n", 0, dest.start(2) + driver.start()) + 1
+                host, _, port = driver.group(2).partition(":") if driver.group(2).count(":") == 1 \
+                    else (driver.group(2), "", "")
+                if not host.startswith("/"):
+                    found.append(_target("syslog-ng", host, port or None, protocol, path, number))
+    return found
+
+
+SYSLOG_NG_MAIN = "/etc/syslog-ng/syslog-ng.conf"
+
+
+def _syslog_ng_files(files: Mapping[str, str]) -> list[str]:
+    """syslog-ng.conf and what its `@include "FILE-OR-GLOB"` names (relative names under /etc/syslog-ng/)."""
+    order: list[str] = []
+
+    def read(path: str) -> None:
+        if path in order:
+            return
+        order.append(path)
+        for name in re.findall(r'^\s*@include\s+"([^"]+)"', _uncommented(files.get(path) or ""), re.M):
+            pattern = name if name.startswith("/") else "/etc/syslog-ng/" + name
+            for found in sorted(p for p in files if fnmatch.fnmatch(p, pattern)):
+                read(found)
+
+    if SYSLOG_NG_MAIN in files:
+        read(SYSLOG_NG_MAIN)
+    return order
 
 
 def remote_targets(files: Mapping[str, str | None]) -> tuple[list[RemoteTarget], list[Problem]]:
-    """Remote log destinations configured in rsyslog (legacy `@@host` or `action(type="omfwd")`) or syslog-ng.
+    """Remote log destinations rsyslog (legacy `@host`/`@@host`, `action(type="omfwd")`, over the files its
+    includes reach) or syslog-ng (network/syslog/tcp/udp destinations a log path uses) would send to.
 
-    >>> t, p = remote_targets({"/etc/rsyslog.d/90-remote.conf": '*.* @@logs.hospital.lan:514\\n'
-    ...                          'auth.* action(type="omfwd" target="10.0.0.5" port="6514" protocol="tcp")\\n',
-    ...     "/etc/syslog-ng/syslog-ng.conf": 'destination d_net { network("10.0.0.6" transport("tcp")); };\\n'})
+    >>> t, p = remote_targets({"/etc/rsyslog.conf": "$IncludeConfig /etc/rsyslog.d/*.conf\\n",
+    ...     "/etc/rsyslog.d/90-remote.conf": '*.* @@logs.hospital.lan:514\\n'
+    ...     '#*.* action(type="omfwd" target="10.0.0.9")\\n'
+    ...     'auth.* action(Type="omfwd" Target="10.0.0.5" Port="6514" Protocol="TCP")\\n',
+    ...     "/etc/syslog-ng/syslog-ng.conf": 'destination d_net { network("10.0.0.6" transport("tcp")); };\\n'
+    ...     'log { source(s_src); destination(d_net); };\\n'})
     >>> [(x.daemon, x.target, x.protocol, x.line) for x in t]  # doctest: +NORMALIZE_WHITESPACE
-    [('rsyslog', 'logs.hospital.lan:514', 'tcp', 1), ('rsyslog', '10.0.0.5:6514', 'tcp', 2),
-     ('syslog-ng', '10.0.0.6', 'network', 1)]
+    [('rsyslog', 'logs.hospital.lan:514', 'tcp', 1), ('rsyslog', '10.0.0.5:6514', 'tcp', 3),
+     ('syslog-ng', '10.0.0.6', 'tcp', 1)]
     """
+    problems = [Problem.unreadable(path) for path in sorted(files) if files[path] is None]
+    texts = {path: text for path, text in files.items() if text is not None}
     found: list[RemoteTarget] = []
-    problems: list[Problem] = []
-    for path in sorted(files):
-        text = files[path]
-        if text is None:
-            problems.append(Problem.unreadable(path))
-            continue
-        daemon = "syslog-ng" if "syslog-ng" in path else "rsyslog"
-        if daemon == "rsyslog":
-            for number, line in logical_lines(text):
-                legacy = _LEGACY.match(line)
-                if legacy:
-                    host = legacy.group(3) + (f":{legacy.group(4)}" if legacy.group(4) else "")
-                    found.append(
-                        RemoteTarget(
-                            daemon=daemon,
-                            target=host,
-                            line=number,
-                            file=path,
-                            protocol="tcp" if legacy.group(1) == "@@" else "udp",
-                        )
-                    )
-            for match in _OMFWD.finditer(text):
-                body = match.group(0)
-                target = re.search(r"target\s*=\s*\"([^\"]+)\"", body)
-                port = re.search(r"port\s*=\s*\"(\d+)\"", body)
-                proto = re.search(r"protocol\s*=\s*\"(\w+)\"", body)
-                if target:
-                    number = text.count("\n", 0, match.start()) + 1
-                    found.append(
-                        RemoteTarget(
-                            daemon=daemon,
-                            target=target.group(1) + (f":{port.group(1)}" if port else ""),
-                            protocol=(proto.group(1).lower() if proto else "udp"),
-                            file=path,
-                            line=number,
-                        )
-                    )
-        else:
-            stripped = re.sub(r"#[^\n]*", "", text)
-            for match in _SYSLOG_NG.finditer(stripped):
-                if not match.group(2).startswith("/"):
-                    number = stripped.count("\n", 0, match.start()) + 1
-                    found.append(
-                        RemoteTarget(
-                            daemon=daemon, target=match.group(2), protocol=match.group(1), file=path, line=number
-                        )
-                    )
+    for path in _rsyslog_files(texts):
+        found += _rsyslog(path, texts[path])
+    ng = {path: _uncommented(texts[path]) for path in _syslog_ng_files(texts)}
+    found += _syslog_ng(ng)
     return found, problems
 
 
@@ -153,31 +219,72 @@ def _retention(log: str, settings: dict[str, Setting]) -> Retention:
     return Retention(log=log, days=days, rotate=rotate, period=period, maxage=maxage)
 
 
-_TMOUT = re.compile(r"^(?:readonly\s+|export\s+|declare\s+-\w+\s+|typeset\s+-\w+\s+)*TMOUT=(\d+)\b")
+# Files a bash login shell reads, in order: /etc/profile (which sources /etc/bash.bashrc or /etc/profile.d/*.sh
+# where it says so), then the first of root's ~/.bash_profile, ~/.bash_login, ~/.profile (which may source ~/.bashrc).
+PROFILE = "/etc/profile"
+USER_PROFILES = ("/root/.bash_profile", "/root/.bash_login", "/root/.profile")
+_STATEMENT = re.compile(r"\s*(?:;|&&|\|\||\bthen\b|\bdo\b|\belse\b|\bfi\b|\bdone\b)\s*")
+_ASSIGN = re.compile(r"^(?P<words>(?:(?:export|readonly|declare|typeset|local)(?:\s+-\w+)*\s+)*)TMOUT=(?P<value>\S*)$")
+_READONLY = re.compile(r"^(?:readonly|declare\s+-\w*r\w*|typeset\s+-\w*r\w*)(?:\s+-\w+)*\s+(?:\w+\s+)*TMOUT\b")
+_SOURCE = re.compile(r"^(?:\.|source)\s+[\"']?(?P<path>[/~$][^\s\"';]*)")
+_PROFILE_D = re.compile(r"\bfor\s+\w+\s+in\s+/etc/profile\.d/\*\.sh\b")
 
 
 def shell_timeout(files: Mapping[str, str | None]) -> tuple[Setting | None, bool, list[Problem]]:
-    """The smallest TMOUT the login profiles set, and whether it is made read-only.
+    """The TMOUT a bash login shell ends with: its files in the order bash reads them, the last assignment winning,
+    `readonly` holding against later ones, `unset` clearing; `TMOUT=0` (kept as 0) disables the timeout.
 
-    >>> s, ro, _ = shell_timeout({"/etc/profile.d/tmout.sh": "TMOUT=600\\nreadonly TMOUT\\nexport TMOUT\\n"})
+    Conditions (`if [ "$UID" -ne 0 ]`) are not evaluated: the statements are taken in the order written.
+
+    >>> s, ro, _ = shell_timeout({"/etc/profile": "for i in /etc/profile.d/*.sh; do . $i; done\\n",
+    ...     "/etc/profile.d/tmout.sh": "TMOUT=600\\nreadonly TMOUT\\nexport TMOUT\\n",
+    ...     "/etc/profile.d/z.sh": "TMOUT=0\\n"})
     >>> s.describe(), ro
     ('TMOUT 600 (/etc/profile.d/tmout.sh, line 1)', True)
+    >>> shell_timeout({"/etc/profile": "TMOUT=300\\nTMOUT=900\\n"})[0].value
+    '900'
     """
-    best: Setting | None = None
-    readonly = False
+    state: dict[str, Setting | None] = {"value": None}
+    readonly: list[Setting] = []
     problems: list[Problem] = []
-    for path in sorted(files):
+    seen: set[str] = set()
+
+    def read(path: str) -> None:
+        if path in seen or path not in files:
+            return
+        seen.add(path)
         text = files[path]
         if text is None:
             problems.append(Problem.unreadable(path))
-            continue
-        for number, line in logical_lines(text):
-            match = _TMOUT.match(line)
-            if match:
-                value = int(match.group(1))
-                if value > 0 and (best is None or value < int(best.value)):
-                    best = Setting(key="TMOUT", value=str(value), file=path, line=number)
-                readonly = readonly or line.startswith(("readonly", "declare -r", "typeset -r"))
-            elif re.match(r"^(readonly|declare -r|typeset -r)\s+TMOUT\b", line):
-                readonly = True
-    return best, readonly, problems
+            return
+        for number, line in logical_lines(text, continuation=True):
+            for statement in _STATEMENT.split(line):
+                statement = statement.strip()
+                if statement.startswith(("if ", "while ", "[ ", "test ")):
+                    statement = ""
+                assign = _ASSIGN.match(statement)
+                if assign:
+                    value = assign.group("value").strip("\"'")
+                    if not readonly:
+                        state["value"] = Setting(key="TMOUT", value=value, file=path, line=number)
+                    if re.search(r"\breadonly\b|-\w*r", assign.group("words")):
+                        readonly.append(Setting(key="readonly", value="TMOUT", file=path, line=number))
+                    continue
+                if _READONLY.match(statement):
+                    readonly.append(Setting(key="readonly", value="TMOUT", file=path, line=number))
+                elif re.match(r"^unset\s+(?:-v\s+)?(?:\w+\s+)*TMOUT\b", statement) and not readonly:
+                    state["value"] = None
+                elif (source := _SOURCE.match(statement)) is not None:
+                    read(source.group("path").replace("~", "/root").replace("$HOME", "/root"))
+                if _PROFILE_D.search(statement):
+                    for name in sorted(p for p in files if p.startswith("/etc/profile.d/") and p.endswith(".sh")):
+                        read(name)
+
+    read(PROFILE)
+    first = next((p for p in USER_PROFILES if p in files), None)
+    if first is not None:
+        read(first)
+    value = state["value"]
+    if value is not None and as_int(value.value) is None:
+        problems.append(Problem(file=value.file, line=value.line, message=f"TMOUT={value.value} is not a number"))
+    return value, bool(readonly), problems

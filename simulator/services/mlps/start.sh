@@ -57,8 +57,10 @@ RULES
   # database the child (already clamav) is ready within milliseconds, and when it signals first its
   # kill() fails with EPERM, so the parent - and this start script, before coturn and sshd - waits forever.
   (clamd --foreground >/var/log/ihc-clamd.log 2>&1 &)
-  # 数据备份恢复 a: a nightly backup job
+  # 数据备份恢复 a: a nightly backup job, and the backup it made (a job alone is not a backup: the checker looks
+  # for the newest file the job writes and judges its age)
   printf '30 2 * * * root tar -czf /var/backups/ihcheck-etc-$(date +\\%%F).tgz /etc\n' > /etc/cron.d/ihcheck-backup
+  tar -czf "/var/backups/ihcheck-etc-$(date +%F).tgz" /etc 2>/dev/null || true
 else
   # Distribution defaults, plus what a default-configured server often runs: rsync's daemon on 873.
   printf 'uid = nobody\n[share]\npath = /srv\nread only = yes\n' > /etc/rsyncd.conf

@@ -15,7 +15,7 @@ from pathlib import Path
 from checker.catalogue import CATALOGUE, rule_by_id
 from checker.model import Rule
 from probes.facts import DeploymentFacts, HostFacts
-from probes.gather import FAMILIES
+from probes.families import FAMILIES, Scope
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = HERE.parent / "scenarios"
@@ -26,7 +26,7 @@ def recorded(name: str) -> DeploymentFacts:
 
 
 def narrowed(facts: DeploymentFacts, rule: Rule, origin: str) -> DeploymentFacts:
-    hosts = tuple(h.model_copy(update={f: None for f in FAMILIES if f not in rule.needs}) for h in facts.hosts)
+    hosts = tuple(h.model_copy(update={f.name: None for f in FAMILIES if f.scope is Scope.HOST and f.name not in rule.needs}) for h in facts.hosts)
     documents = facts.documents if "documents" in rule.needs else None
     return DeploymentFacts.model_validate(
         facts.model_copy(update={"hosts": hosts, "documents": documents, "inventory": origin}).model_dump(mode="json"))

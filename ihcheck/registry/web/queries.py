@@ -1,0 +1,207 @@
+"""What the pages ask beyond the registry's service layer (services.queries): the uploads refused since a
+hospital's latest verified bundle, the verdict changes between consecutive bundles, a rule across the province,
+and the pass rate per rule by week for the overview's chart. Read-only, and each one query a page (or a few),
+so a page costs the same at the 52nd bundle a hospital as at the first."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from itertools import pairwise
+from typing import Any
+
+from django.db.models import Max
+from django.utils import timezone
+
+from ihcheck.registry.models import Action, Bundle, Finding, Hospital
+
+# The verdicts in the order a regulator reads them (worst first), with the Chinese the reports use.
+ORDER = ("fail", "error", "inconclusive", "attested", "pass", "not_applicable")
+MLPS_ITEMS = "GD2020-1.2.1-l3-"  # the 等保 level-3 items: shown folded, they would drown the notice's own rules
+
+
+def refused_since_latest() -> dict[int, dict[str, Any]]:
+    """hospital id → the last refusal, for hospitals whose last upload was refused after their latest bundle."""
+    last = dict(Action.objects.filter(event="refuse", hospital__isnull=False).values("hospital_id")
+                .annotate(seq=Max("seq")).values_list("hospital_id", "seq"))
+    if not last:
+        return {}
+    rows = Action.objects.filter(seq__in=last.values()).values("hospital_id", "at", "detail")
+    latest = dict(Hospital.objects.filter(pk__in=last).values_list("pk", "latest_bundle__received_at"))
+    return {r["hospital_id"]: r for r in rows
+            if latest.get(r["hospital_id"]) is None or r["at"] > latest[r["hospital_id"]]}
+
+
+def verdict_changes(bundles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For bundles newest first (each with its `rules`), the rules whose verdict changed from the bundle before."""
+    out = []
+    for newer, older in pairwise(bundles):
+        changed = sorted((rule, older["rules"].get(rule), verdict) for rule, verdict in newer["rules"].items()
+                         if older["rules"].get(rule) != verdict)
+        gone = sorted((rule, verdict, None) for rule, verdict in older["rules"].items() if rule not in newer["rules"])
+        out.append({"digest": newer["digest"], "previous": older["digest"], "changes": changed + gone})
+    return out
+
+
+def timeline(hospital: Hospital, limit: int = 60) -> list[dict[str, Any]]:
+    """Bundles (newest first, with their rules) for the timeline and the verdict changes between them."""
+    return list(Bundle.objects.filter(hospital=hospital).order_by("-signed_at")
+                .values("id", "digest", "signed_at", "received_at", "via", "catalogue_version", "worst", "counts",
+                        "rules", "key__ed25519")[:limit])
+
+
+def not_passing(bundle_id: int) -> list[Finding]:
+    return list(Finding.objects.filter(bundle_id=bundle_id).exclude(verdict__in=("pass", "not_applicable"))
+                .order_by("index"))
+
+
+@lru_cache(maxsize=4096)
+def _attested_rules(digest: str) -> frozenset[str]:
+    """Rules a bundle passes on a document's word only (evidence basis `attested`): bundles are immutable, so
+    this is read from the stored findings once per bundle and process."""
+    from ihcheck.registry.services.intake import bundle_files
+
+    bundle = Bundle.objects.get(digest=digest)
+    findings = json.loads(bundle_files(bundle)["findings.json"])
+    return frozenset(f["rule_id"] for f in findings if f.get("verdict") == "pass"
+                     and any(e.get("basis") == "attested" for e in f.get("evidence") or ()))
+
+
+def rule_across(rule_id: str) -> dict[str, list[dict[str, Any]]]:
+    """The province on one rule: each hospital under the verdict its latest bundle gives it (attested passes
+    apart), with the finding to open."""
+    by: dict[str, list[dict[str, Any]]] = {v: [] for v in ORDER}
+    by["none"] = []
+    hospitals = Hospital.objects.select_related("latest_bundle").order_by("city", "name")
+    latest = [h.latest_bundle_id for h in hospitals if h.latest_bundle_id]
+    index = {b: i for b, i in Finding.objects.filter(bundle_id__in=latest, rule_id=rule_id)
+             .values("bundle_id").annotate(first=Max("index")).values_list("bundle_id", "first")}
+    for h in hospitals:
+        b = h.latest_bundle
+        verdict = b.rules.get(rule_id) if b else None
+        if b is not None and verdict == "pass" and rule_id in _attested_rules(b.digest):
+            verdict = "attested"
+        row = {"hospital": h, "bundle": b, "finding": index.get(b.pk) if b else None}
+        by.get(verdict or "none", by["none"]).append(row)
+    return by
+
+
+class _WeeklyPasses:
+    """Per ISO week (its Monday) and rule: [bundles passing, bundles judged], added up from each bundle's stored
+    verdicts. Bundles are immutable and never deleted, so a process adds each bundle once (those with a higher
+    id than it has seen) and a render reads only what came in since the last one."""
+
+    def __init__(self) -> None:
+        self.last_id = 0
+        self.since: datetime | None = None
+        self.table: dict[str, dict[str, list[int]]] = {}  # week → rule → [pass, judged]
+        self.lock = threading.Lock()
+
+    def update(self, since: datetime) -> dict[str, dict[str, list[int]]]:
+        with self.lock:
+            if self.since is None or since < self.since:  # a wider window than read so far: read it again
+                self.last_id, self.since, self.table = 0, since, {}
+            rows = (Bundle.objects.filter(id__gt=self.last_id, signed_at__gte=self.since).order_by("id")
+                    .values_list("id", "signed_at", "rules"))
+            for bundle_id, signed_at, rules in rows.iterator(chunk_size=2000):
+                local = timezone.localtime(signed_at).date()
+                week = (local - timedelta(days=local.weekday())).isoformat()
+                cells = self.table.setdefault(week, {})
+                mlps = [0, 0]
+                for rule, verdict in rules.items():
+                    if verdict == "not_applicable":
+                        continue
+                    if rule.startswith(MLPS_ITEMS):  # the 等保 items as one line: the share of items passing
+                        mlps[0] += verdict == "pass"
+                        mlps[1] += 1
+                        continue
+                    cell = cells.setdefault(rule, [0, 0])
+                    cell[0] += verdict == "pass"
+                    cell[1] += 1
+                if mlps[1]:
+                    cell = cells.setdefault(MLPS_LINE, [0, 0])
+                    cell[0] += mlps[0]
+                    cell[1] += mlps[1]
+                self.last_id = max(self.last_id, bundle_id)
+            return {w: {r: list(c) for r, c in cells.items()} for w, cells in self.table.items()}
+
+
+MLPS_LINE = "等保三级 MLPS L3 items"
+_WEEKLY = _WeeklyPasses()
+
+
+def pass_rate_by_week(weeks: int = 12, now: datetime | None = None, rules: list[str] | None = None,
+                      top: int = 8) -> dict[str, Any]:
+    """Share of bundles signed each week that pass each rule (not-applicable left out), over the last `weeks`
+    weeks; by default the `top` rules whose rate moved, then the lowest (the 等保 items folded into one line)."""
+    now = now or timezone.now()
+    start = timezone.localtime(now).date() - timedelta(weeks=weeks)
+    start -= timedelta(days=start.weekday())
+    since = timezone.make_aware(datetime.combine(start, datetime.min.time()))
+    table = _WEEKLY.update(since)
+    all_weeks = sorted(w for w in table if w >= start.isoformat())
+    names = sorted({r for w in all_weeks for r in table[w]} if not rules else set(rules))
+    rates = {rule: [round(100 * table[w][rule][0] / table[w][rule][1], 1) if rule in table[w] else None
+                    for w in all_weeks] for rule in names}
+
+    def rank(rule: str) -> tuple[bool, float, str]:  # rules whose rate moved first, then the lowest
+        seen = [x for x in rates[rule] if x is not None]
+        return (max(seen, default=0) == min(seen, default=0), min(seen, default=100), rule)
+
+    chosen = sorted(rates, key=rank)[:top]
+    return {"weeks": all_weeks, "series": [{"rule": r, "rates": rates[r]} for r in sorted(chosen)]}
+
+
+class _DueCounts:
+    """Deadlines due per hospital (services.queries.deadlines), kept per process and recomputed only for the
+    hospitals whose inputs changed: a hospital's deadlines depend on its registration date, the documents of its
+    latest bundle (immutable: its digest names them) and the day, so (digest, registration date) is the key.
+    Computing them for 1,000 hospitals on every overview was most of its time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.day: tuple[date, int] | None = None
+        self.keys: dict[str, tuple[str | None, date | None]] = {}
+        self.counts: dict[str, int] = {}
+
+    def get(self, today: date, horizon_days: int) -> dict[str, int]:
+        from ihcheck.registry.services import queries
+
+        state = {uscc: (bundle, registered) for uscc, bundle, registered in
+                 Hospital.objects.values_list("uscc", "latest_bundle__digest", "registered_on")}
+        with self.lock:
+            if self.day != (today, horizon_days):
+                self.day, self.keys, self.counts = (today, horizon_days), {}, {}
+            changed = [uscc for uscc, key in state.items() if self.keys.get(uscc) != key]
+            if len(changed) > 20:  # a cold start or a busy week: one pass over the province
+                self.counts = dict.fromkeys(state, 0)
+                for row in queries.deadlines(today=today, horizon_days=horizon_days):
+                    self.counts[row["uscc"]] = self.counts.get(row["uscc"], 0) + 1
+            else:
+                for uscc in changed:
+                    self.counts[uscc] = len(queries.deadlines(today=today, horizon_days=horizon_days, uscc=uscc))
+            self.keys.update((uscc, state[uscc]) for uscc in changed)
+            return {uscc: self.counts.get(uscc, 0) for uscc in state}
+
+
+_DUE = _DueCounts()
+
+
+def due_counts(today: date, horizon_days: int = 30) -> dict[str, int]:
+    return _DUE.get(today, horizon_days)
+
+
+def city_bars(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Hospitals per city by their state: failing, stale, inconclusive at worst, passing everything."""
+    cities = sorted({r["city"] for r in rows})
+    states = ("fail", "stale", "inconclusive", "pass")
+    count = {s: dict.fromkeys(cities, 0) for s in states}
+    for r in rows:
+        state = "stale" if r["stale"] else ("fail" if r["worst"] in ("fail", "error") else
+                                            "inconclusive" if r["worst"] == "inconclusive" else "pass")
+        count[state][r["city"]] += 1
+    return {"cities": cities, "states": states,
+            "series": [{"state": s, "counts": [count[s][c] for c in cities]} for s in states],
+            "rows": [{"city": c, "counts": [count[s][c] for s in states]} for c in cities]}
