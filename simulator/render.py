@@ -278,7 +278,8 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
         (folder / "ready.sh").write_text(_ready_script(checks))
 
     _hospital_trust(layout, state)
-    write_documents(state / "documents", f"模拟互联网医院 simulated hospital ({layout.scenario})", date.today())
+    write_documents(state / "documents", f"模拟互联网医院 simulated hospital ({layout.scenario})", date.today(),
+                    spec.mlps_report)
     if spec.pilot is not None:
         pilot_records.write(state, state / BOX_DIR / spec.pilot.database, state / BOX_DIR / spec.pilot.audit_host,
                             date.today(), lapsed=spec.pilot.lapsed, edited_seq=spec.pilot.edited_record)

@@ -33,6 +33,7 @@ FAULTS = {  # scenario -> the rules it must fail (all others pass unless noted i
     "whitelist-lapsed": {"BJ2026-3-physicians"},
     "trail-edited": {"BJ2026-1-traceability"},
     "db-listens-outside": set(),  # fails GD2020-1.2.1-boundary-db-listen (since 2026.12), as its file says
+    "mlps-report-fails": set(),  # fails GD2020-1.2.1-mlps-report (since 2026.12), as its file says
 }
 COMPLIANT = (spec.scenario_dir() / "compliant.yaml").read_text(encoding="utf-8")
 
@@ -77,9 +78,10 @@ def test_compliant_expects_every_rule_to_pass() -> None:
     # as attested by a document the scenario names for every one of them, and only for them
     mlps = {r: v for r, v in scenario.expect.items() if r in spec.tagged("mlps")}
     assert set(mlps.values()) == {"pass"}
-    # the 33 §8.1.4 items a container shows or a document attests, and the §8.1.3 boundary rules (a host's part)
-    assert len([r for r in mlps if "-l3-ces1-" in r]) == 33 and set(mlps) - set(spec.tagged("boundary")) == {
-        r for r in mlps if "-l3-ces1-" in r}
+    # the 33 §8.1.4 items a container shows or a document attests, the §8.1.3 boundary rules (a host's part) and
+    # the assessor's report (the simulated folder's 等级测评报告 concludes 符合)
+    assert len([r for r in mlps if "-l3-ces1-" in r]) == 33 and set(mlps) - set(spec.tagged("boundary")) - set(
+        spec.tagged("mlps-report")) == {r for r in mlps if "-l3-ces1-" in r}
     documented = {f"GD2020-1.2.1-l3-ces1-{u.removeprefix('L3-CES1-')}" for u in scenario.mlps_evidence}
     assert len(documented) == 19 and documented <= set(mlps)
     assert len(scenario.hosts) + len(scenario.uplinks) + len(scenario.hospital) + 1 <= 9  # small: boot stays fast
