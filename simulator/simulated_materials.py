@@ -34,7 +34,7 @@ def write_documents(folder: Path, hospital: str, today: date, mlps_conclusion: s
             entry["submitted"] = opened.isoformat()
         if item.id == "mlps-certificate":  # a simulated 备案编号, in the form the index takes
             entry["number"] = "44010099001-26001"
-        if item.id == "mlps-assessment-report":
+        if item.id == "mlps-assessment-report" and mlps_conclusion is not None:
             entry["conclusion"] = mlps_conclusion
         entries.append(entry)
     index = {"hospital": hospital, "opened_on": opened.isoformat(), "registered_on": opened.isoformat(),

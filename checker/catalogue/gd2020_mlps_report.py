@@ -72,8 +72,8 @@ def judge_mlps_report(facts: DeploymentFacts) -> list[Finding]:
     missing = [Said(zh, en) for present, zh, en in (
         (report, "等级测评报告", "assessment report"), (certificates, "备案证明", "filing certificate")) if not present]
     if missing:
-        return finding(Verdict.FAIL, Said(f"文件夹（{docs.directory}）中没有", f"the folder ({docs.directory}) holds no ")
-                       + Said.join(missing, "和", " and "), evidence, details)
+        holds_no = Said(f"文件夹（{docs.directory}）中没有", f"the folder ({docs.directory}) holds no ")
+        return finding(Verdict.FAIL, holds_no + Said.join(missing, "和", " and "), evidence, details)
     assert report is not None
     if report.conclusion == "不符合":
         return finding(Verdict.FAIL, Said(f"等级测评报告 {report.file} 的测评结论为“不符合”（经文件证明）",

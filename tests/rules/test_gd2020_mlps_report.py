@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ def folder(tmp_path: Path) -> Path:
     return target
 
 
-def _entry(index: dict, item: str) -> dict:
+def _entry(index: dict[str, Any], item: str) -> dict[str, Any]:
     return next(d for d in index["documents"] if item in d["items"])
 
 

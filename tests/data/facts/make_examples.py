@@ -79,6 +79,12 @@ def examples(rule_id: str) -> dict[str, tuple[str, Callable[[DeploymentFacts], D
                      f"; constructed: {docs[rule_id]}… taken out of the folder"),
             "inconclusive": ("compliant", without_documents, "; constructed: no documents folder declared"),
         }
+    if rule_id == "GD2020-1.2.1-mlps-report":
+        return {
+            "pass": ("compliant", lambda f: f, ""),
+            "fail": ("mlps-report-fails", lambda f: f, ""),
+            "inconclusive": ("compliant", without_documents, "; constructed: no documents folder declared"),
+        }
     if rule_id == "GD2020-1.2.1-boundary-db-listen":
         return {
             "pass": ("compliant", lambda f: f, ""),
