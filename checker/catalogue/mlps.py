@@ -67,6 +67,7 @@ class Check:
     title_zh: str = ""
     playbook: str = ""  # the reports.remediate.PLAYBOOKS builder of this item's tasks; "" for a manual step
     reading: Said | None = None  # how ihcheck reads the item, in both languages, where the generic words fall short
+    read_with: tuple[str, ...] = ()  # ids of other sources' passages that ask the same (e.g. Qinghai 2019 四(三))
 
 
 CHECKS: tuple[Check, ...] = (
@@ -340,6 +341,7 @@ CHECKS: tuple[Check, ...] = (
         "https); attach the design",
         j.transit_confidentiality,
         needs=("baseline", "exchange"),
+        read_with=("QH2019:safeguard-3",),  # Qinghai 2019 四(三): 强化加密和密钥管理，保证……传输安全
         reading=Said(
             "逐台主机判定，依据本次检查中该主机与医院系统的实际交互（HL7 v2/MLLP、DICOM、FHIR、省监管平台）：观测到任"
             "何一个承载医疗数据的交互以明文进行（对端按其协议应答且不在 TLS 内）即为不符合，证明文件不能替代；ECG 等"
@@ -543,6 +545,7 @@ def _rule(check: Check) -> Rule:
         severity=check.severity,
         tags=("mlps",),
         finding_details=SCOPE_DETAILS,
+        read_with=tuple(cite(i) for i in check.read_with),
         needs=check.needs,
         # listening sockets only add to what the baseline shows; without them the judge says inconclusive itself
         optional=tuple(f for f in check.needs if f in ("services", "exchange")),
