@@ -10,7 +10,10 @@ Every case runs `ihcheck` as a user would (a subprocess, its own HOME, a hard ti
                       sequence from a host on the terminal
     undetected tamper a tampered bundle that `verify` accepts (exit 0 with the pinned key, or exit 0 unpinned)
 
-    .venv/bin/python benchmarks/redteam.py [--quick]
+    .venv/bin/python benchmarks/redteam.py [--quick] [--only GROUP]
+
+Cases of other surfaces live beside it and are added here: benchmarks/redteam_wire.py (protocol exchanges and
+the read-only SQL guard).
 
 prints the table; every column but "clean" must be zero. Hosts are this machine (local transport) with
 PATH shims in front of the real programs; nothing leaves loopback.
@@ -358,16 +361,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="flip every 7th bundle file only")
     parser.add_argument("--verbose", action="store_true", help="print each case and its outcome")
+    parser.add_argument("--only", metavar="GROUP", help="run only the cases of this group (e.g. wire, sql)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ihcheck-redteam-"))
     counts: Counter[str] = Counter()
     bad: list[str] = []
     started = time.monotonic()
     try:
-        cases = input_cases() + host_cases() + bundle_cases(args.quick)
+        sys.path.insert(0, str(ROOT))  # the surfaces' cases use the tests' real peers (tests/protocols/peers.py)
+        from redteam_wire import wire_cases  # benchmarks/ is sys.path[0] when this runs as a script
+
+        cases = input_cases() + host_cases() + bundle_cases(args.quick) + wire_cases()
         (work / "flip-source").mkdir()
         (work / "flip-source" / "home").mkdir()
-        flips = [Case("bundle", name, go, bundle_tamper=True) for name, go in flip_cases(work, args.quick)]
+        flips = [] if args.only else [Case("bundle", name, go, bundle_tamper=True)
+                                      for name, go in flip_cases(work, args.quick)]
+        if args.only:
+            cases = [c for c in cases if c.group in args.only.split(",")]
         for number, case in enumerate(cases + flips):
             folder = work / f"case{number}"
             folder.mkdir()

@@ -137,6 +137,8 @@ class Document(models.Model):
     title = models.CharField(max_length=255, blank=True)
     issued = models.DateField(null=True, blank=True)
     expires = models.DateField(null=True, blank=True, db_index=True)
+    # the last submission to the platform: the yearly MLPS scans are due again a year after it (GD2020 三.2(4))
+    submitted = models.DateField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
 
 

@@ -11,7 +11,23 @@ Import models from their family's module (`from probes.facts.power import PowerF
 re-exports only what every layer uses.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from probes.facts.base import Fact, Observed, Record
-from probes.facts.host import DeploymentFacts, HostFacts
+
+if TYPE_CHECKING:
+    from probes.facts.host import DeploymentFacts, HostFacts
+
+
+def __getattr__(name: str) -> Any:
+    """HostFacts and DeploymentFacts on first use: the host model reads the declarations, whose exchange entries
+    are the protocol modules' models, and those import probes.facts.base — loading the host here would make
+    `from probes.protocols import dicom` a circular import."""
+    if name in ("DeploymentFacts", "HostFacts"):
+        from probes.facts import host
+
+        return getattr(host, name)
+    raise AttributeError(f"module 'probes.facts' has no attribute {name!r}")
+
 
 __all__ = ["DeploymentFacts", "Fact", "HostFacts", "Observed", "Record"]

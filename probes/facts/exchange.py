@@ -6,54 +6,15 @@ success is. Data only: the dialogues themselves are probes.protocols'; the outco
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
 
 from pydantic import Field
 
 from probes.facts.base import Fact, Observed, Record
 from probes.facts.declared_exchange import ExchangeEndpoint
+from probes.facts.exchange_result import ExchangeResult, Outcome, Protocol, TlsSession, WireStep
 
-Outcome = Literal["ok", "rejected", "silent", "refused", "malformed", "unreachable"]
-Protocol = Literal["dicom", "hl7v2", "fhir", "tls", "http"]
-
-
-class WireStep(Record):
-    """One send and the reply read for it, as the wire saw them (base64, the reply cut at EVIDENCE_BYTES)."""
-
-    sent: str
-    received: str
-    received_bytes: int
-    end: str | None = Field(description="complete | closed | timeout | cap | reset: … | send failed: …")
-
-
-class TlsSession(Record):
-    """A TLS handshake as the client saw it; the certificate is the leaf the server presented (DER, base64)."""
-
-    version: str | None = None
-    cipher: str | None = None
-    verified: bool = False
-    verify_error: str | None = None
-    error: str | None = None
-    certificate: str | None = None
-
-
-class ExchangeResult(Observed):
-    """One protocol exchange and its outcome; `observations` names the observation holding the raw dialogue."""
-
-    protocol: Protocol
-    target: str = Field(description="host:port the dialogue was addressed to")
-    origin: str = Field(description="'checker', or the inventory host it ran from over that host's transport")
-    outcome: Outcome
-    detail: str = Field(description="one line: what the peer said, or why nothing was said")
-    fields: dict[str, Any] = Field(default_factory=dict, description="the protocol's own facts (AE titles, MSA…)")
-    steps: tuple[WireStep, ...] = ()
-    tls: TlsSession | None = None
-    elapsed: float | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "ok"
-
+__all__ = ["ExchangeFacts", "ExchangeResult", "ObservedExchange", "Outcome", "Protocol", "PushStatus", "TlsSession",
+           "WireStep"]
 
 class ObservedExchange(Record):
     """One declared system and the exchange(s) that tried to prove it: from the host, and from the checker

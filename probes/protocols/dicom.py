@@ -8,25 +8,21 @@ on it (tests/protocols/test_non_mutating.py reads the bytes back to prove it).
 
 Outcomes: Success (0x0000) is ok; A-ASSOCIATE-RJ, an A-ABORT, a refused Verification context or a
 non-Success status is `rejected` with the reason as pynetdicom names it.
+
+pynetdicom is imported where a PDU is built or read, not with the module: the declaration model here is
+read with every inventory, and pynetdicom takes a second and more to import.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import struct
+from typing import Any, ClassVar, Literal
 
-from pynetdicom import PYNETDICOM_IMPLEMENTATION_UID
-from pynetdicom.dimse_messages import C_ECHO_RQ, DIMSEMessage
-from pynetdicom.dimse_primitives import C_ECHO
-from pynetdicom.pdu import A_ABORT_RQ, A_ASSOCIATE_AC, A_ASSOCIATE_RJ, A_ASSOCIATE_RQ, A_RELEASE_RQ, P_DATA_TF
-from pynetdicom.pdu_primitives import (
-    A_ASSOCIATE,
-    A_RELEASE,
-    ImplementationClassUIDNotification,
-    MaximumLengthNotification,
-)
-from pynetdicom.presentation import build_context
+from pydantic import Field
 
-from probes.protocols.base import ExchangeResult, Request, WireReply
+from probes.protocols import tls
+from probes.protocols.declaration import Endpoint, Interpret, OverTls
+from probes.protocols.reply import ExchangeResult, Protocol, Request, WireReply
 
 VERIFICATION = "1.2.840.10008.1.1"
 APPLICATION_CONTEXT = "1.2.840.10008.3.1.1.1"
@@ -41,6 +37,11 @@ STATUS_TEXT = {0x0000: "Success", 0x0122: "SOP Class Not Supported", 0x0210: "Du
 
 
 def associate_rq(calling: str, called: str) -> bytes:
+    from pynetdicom import PYNETDICOM_IMPLEMENTATION_UID
+    from pynetdicom.pdu import A_ASSOCIATE_RQ
+    from pynetdicom.pdu_primitives import A_ASSOCIATE, ImplementationClassUIDNotification, MaximumLengthNotification
+    from pynetdicom.presentation import build_context
+
     primitive = A_ASSOCIATE()
     primitive.application_context_name = APPLICATION_CONTEXT
     primitive.calling_ae_title = calling
@@ -59,6 +60,10 @@ def associate_rq(calling: str, called: str) -> bytes:
 
 
 def echo_rq() -> bytes:
+    from pynetdicom.dimse_messages import C_ECHO_RQ
+    from pynetdicom.dimse_primitives import C_ECHO
+    from pynetdicom.pdu import P_DATA_TF
+
     primitive = C_ECHO()
     primitive.MessageID = MESSAGE_ID
     primitive.AffectedSOPClassUID = VERIFICATION
@@ -71,6 +76,9 @@ def echo_rq() -> bytes:
 
 
 def release_rq() -> bytes:
+    from pynetdicom.pdu import A_RELEASE_RQ
+    from pynetdicom.pdu_primitives import A_RELEASE
+
     pdu = A_RELEASE_RQ()
     pdu.from_primitive(A_RELEASE())
     return bytes(pdu.encode())
@@ -88,6 +96,9 @@ def request(host: str, port: int, *, calling: str, called: str, timeout: float =
 
 def _accepted(reply: bytes) -> tuple[dict[str, Any], str | None]:
     """Fields of an A-ASSOCIATE-AC, and why Verification was not accepted (None: it was)."""
+    from pynetdicom.pdu import A_ASSOCIATE_AC
+    from pynetdicom.pdu_primitives import ImplementationClassUIDNotification, MaximumLengthNotification
+
     pdu = A_ASSOCIATE_AC()
     pdu.decode(reply)
     primitive = pdu.to_primitive()
@@ -114,6 +125,9 @@ def _accepted(reply: bytes) -> tuple[dict[str, Any], str | None]:
 
 def _echo_status(reply: bytes) -> tuple[int, int | None]:
     """Status and MessageIDBeingRespondedTo of a C-ECHO-RSP carried in one P-DATA-TF."""
+    from pynetdicom.dimse_messages import DIMSEMessage
+    from pynetdicom.pdu import P_DATA_TF
+
     pdu = P_DATA_TF()
     pdu.decode(reply)
     message = DIMSEMessage()
@@ -127,7 +141,9 @@ def _echo_status(reply: bytes) -> tuple[int, int | None]:
 
 
 def interpret(reply: WireReply, target: str, calling: str, called: str) -> ExchangeResult:
-    unreached = reply.unreached("dicom", target)
+    from pynetdicom.pdu import A_ABORT_RQ, A_ASSOCIATE_RJ  # the codec loads when a reply is read
+
+    unreached = reply.unreached("dicom", target) or tls.unverified(reply, "dicom", target)
     if unreached is not None:
         return unreached
     base: dict[str, Any] = {"requested_calling_ae_title": calling, "requested_called_ae_title": called}
@@ -172,8 +188,10 @@ def interpret(reply: WireReply, target: str, calling: str, called: str) -> Excha
                                 f"association accepted, then {PDU_TYPES.get(answer[0], hex(answer[0]))} instead of "
                                 "a C-ECHO-RSP", base)
         status, responded = _echo_status(answer)
-    except (ValueError, AttributeError, IndexError, KeyError, TypeError) as exc:
-        return reply.result("dicom", target, "malformed", f"an unreadable DICOM reply: {exc}", base)
+    except (ValueError, AttributeError, IndexError, KeyError, TypeError, AssertionError, struct.error) as exc:
+        # pynetdicom's decoders assert lengths (an AssertionError) and unpack with struct: both are the peer's bytes
+        why = str(exc) or f"{type(exc).__name__} (lengths in the PDU do not add up)"
+        return reply.result("dicom", target, "malformed", f"an unreadable DICOM reply: {why}", base)
     released = len(steps) > 2 and steps[2][2] == "complete" and steps[2][1][:1] == b"\x06"
     base |= {"status": status, "status_text": STATUS_TEXT.get(status, "unknown"),
              "message_id_responded_to": responded, "released": released}
@@ -188,3 +206,24 @@ def interpret(reply: WireReply, target: str, calling: str, called: str) -> Excha
                         f"association {ae} accepted, Verification context {CONTEXT_ID} accepted "
                         f"({base['verification_context']['transfer_syntax']}), C-ECHO status 0x0000 Success"
                         + ("" if released else ", release not confirmed"), base)
+
+
+class DicomEndpoint(Endpoint, OverTls):
+    """A PACS/RIS (or any DICOM node) proven by C-ECHO: `{protocol: dicom, address, port: 104, called_ae_title}`."""
+
+    speaks: ClassVar[Protocol] = "dicom"
+
+    default_port: ClassVar[int | None] = 104
+    protocol: Literal["dicom"]
+    address: str = Field(min_length=1)
+    called_ae_title: str = Field(min_length=1, max_length=16)
+    calling_ae_title: str = Field(default="IHCHECK", min_length=1, max_length=16)
+
+    def identifiers(self) -> str:
+        return f" (AE {self.calling_ae_title} → {self.called_ae_title})"
+
+    def plan(self) -> tuple[Request, Interpret]:
+        calling, called = self.calling_ae_title, self.called_ae_title
+        req = self.over_tls(request(self.address, self.target_port, calling=calling, called=called,
+                                    timeout=self.timeout), self.address)
+        return req, lambda reply: interpret(reply, req.target, calling, called)

@@ -17,16 +17,22 @@ MSA-2 equal to the control id sent is ok; AE/AR/CE/CR is `rejected` with the rec
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar, Literal
 
-from hl7apy.core import Message
-from hl7apy.exceptions import HL7apyException
-from hl7apy.parser import parse_message
+from pydantic import Field, ValidationInfo, field_validator
 
-from probes.facts.declared_exchange import MessageType, ProcessingId
-from probes.protocols.base import ExchangeResult, Request, WireReply
+from probes.protocols import tls
+from probes.protocols.declaration import Endpoint, Interpret, OverTls
+from probes.protocols.reply import ExchangeResult, Protocol, Request, WireReply
 
+MessageType = Literal["NMQ^N01", "QRY^A19"]  # queries only: no event that a receiver would store
+ProcessingId = Literal["D", "T"]  # debugging, training; never P (production)
+# An identifier from the inventory is one HL7 field value: none of the encoding characters MSH-1/MSH-2 declare
+# (| ^ ~ \ &) and no control character (CR ends a segment). Refused rather than escaped: an escaped \F\ in
+# MSH-5 would still name a different application than the receiver's, and nothing a hospital names needs them.
+FORBIDDEN = re.compile("[|^~\\\\&\x00-\x1f\x7f-\x9f\u2028\u2029]")
 START_BLOCK = b"\x0b"
 END_BLOCK = b"\x1c\x0d"
 MAX_BYTES = 256 * 1024  # an ACK is a few hundred bytes; an endless frame stops here
@@ -37,7 +43,14 @@ MUTATING_EVENTS = ("ADT", "ORM", "ORU", "OMG", "OML", "SIU", "MDM", "DFT", "BAR"
 def build(*, sending_application: str, sending_facility: str, receiving_application: str, receiving_facility: str,
           message_type: MessageType = "NMQ^N01", processing_id: ProcessingId = "D", version: str = "2.5",
           control_id: str | None = None, when: datetime | None = None) -> tuple[str, str]:
-    """The message (segments joined by CR) and its control id."""
+    """The message (segments joined by CR) and its control id. ValueError when an identifier holds an HL7
+    separator or a control character (it would start another field or segment of the message we send)."""
+    for field, value in (("sending_application", sending_application), ("sending_facility", sending_facility),
+                         ("receiving_application", receiving_application), ("receiving_facility", receiving_facility),
+                         ("control_id", control_id or "")):
+        plain(value, field)
+    from hl7apy.core import Message  # imported when a message is built: not with every inventory read
+
     control = control_id or f"IHC{os.urandom(6).hex().upper()}"
     code, event = message_type.split("^")
     message = Message(f"{code}_{event}", version=version)
@@ -60,7 +73,21 @@ def build(*, sending_application: str, sending_facility: str, receiving_applicat
         message.qrd.qrd_7 = "1^RD"
         message.qrd.qrd_8 = "IHCHECK-NO-PATIENT"
         message.qrd.qrd_9 = "DEM"
-    return message.to_er7(), control
+    text = message.to_er7()
+    segments = text.split("\r")
+    expected = ["MSH"] + (["QRD"] if message_type == "QRY^A19" else [])
+    if [seg[:3] for seg in segments] != expected or sent_fields(text)["processing_id"] != processing_id:
+        raise ValueError(f"the message built is not the one intended: segments {[seg[:3] for seg in segments]}")
+    return text, control
+
+
+def plain(value: str, field: str) -> str:
+    """`value` when it is safe as one HL7 field value; ValueError naming the field otherwise."""
+    found = FORBIDDEN.search(value)
+    if found is not None:
+        raise ValueError(f"{field} {value!r} holds {found.group()!r}, an HL7 separator or control character: it "
+                         "would start another field or segment of the message sent; declare the name without it")
+    return value
 
 
 def frame(message: str) -> bytes:
@@ -89,6 +116,9 @@ def _unframe(data: bytes) -> str:
 
 
 def _ack_fields(text: str) -> dict[str, Any]:
+    from hl7apy.exceptions import HL7apyException
+    from hl7apy.parser import parse_message
+
     try:
         ack = parse_message(text, find_groups=False)
     except HL7apyException as exc:
@@ -113,7 +143,7 @@ def _ack_fields(text: str) -> dict[str, Any]:
 
 def interpret(reply: WireReply, target: str, message: str) -> ExchangeResult:
     sent = sent_fields(message)
-    unreached = reply.unreached("hl7v2", target)
+    unreached = reply.unreached("hl7v2", target) or tls.unverified(reply, "hl7v2", target)
     if unreached is not None:
         return unreached
     fields: dict[str, Any] = {f"sent_{k}": v for k, v in sent.items()}
@@ -140,3 +170,38 @@ def interpret(reply: WireReply, target: str, message: str) -> ExchangeResult:
                             fields)
     return reply.result("hl7v2", target, "ok", f"{sent['message_type']} (MSH-11 {sent['processing_id']}) → ACK "
                         f"MSA-1 {code}, MSA-2 {echoed} = control id sent", fields)
+
+
+class Hl7Endpoint(Endpoint, OverTls):
+    """A HIS/LIS (or any HL7 v2 receiver) proven by a query it acknowledges over MLLP:
+    `{protocol: hl7v2, address, port: 2575, receiving_application, receiving_facility}`."""
+
+    speaks: ClassVar[Protocol] = "hl7v2"
+
+    default_port: ClassVar[int | None] = 2575
+    protocol: Literal["hl7v2"]
+    address: str = Field(min_length=1)
+    sending_application: str = "IHCHECK"
+    sending_facility: str = "IHCHECK"
+    receiving_application: str = Field(min_length=1)
+    receiving_facility: str = ""
+    message_type: MessageType = "NMQ^N01"
+    processing_id: ProcessingId = "D"
+    hl7_version: Literal["2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6"] = "2.5"
+
+    @field_validator("sending_application", "sending_facility", "receiving_application", "receiving_facility")
+    @classmethod
+    def _plain(cls, value: str, info: ValidationInfo) -> str:
+        return plain(value, info.field_name or "the value")
+
+    def identifiers(self) -> str:
+        return (f" ({self.sending_application}^{self.sending_facility} → "
+                f"{self.receiving_application}^{self.receiving_facility})")
+
+    def plan(self) -> tuple[Request, Interpret]:
+        message, _ = build(sending_application=self.sending_application, sending_facility=self.sending_facility,
+                           receiving_application=self.receiving_application,
+                           receiving_facility=self.receiving_facility, message_type=self.message_type,
+                           processing_id=self.processing_id, version=self.hl7_version)
+        req = self.over_tls(request(self.address, self.target_port, message, timeout=self.timeout), self.address)
+        return req, lambda reply: interpret(reply, req.target, message)

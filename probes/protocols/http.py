@@ -5,10 +5,13 @@ never chunked; the memory cap ends a reply that would not stop."""
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
-from urllib.parse import urlsplit
+from typing import Annotated, ClassVar, Literal, NamedTuple
 
-from probes.protocols.base import ExchangeResult, Request, WireReply
+from pydantic import Field
+
+from probes.protocols import tls as tls_probe
+from probes.protocols.declaration import URL, Endpoint, Interpret
+from probes.protocols.reply import ExchangeResult, Protocol, Request, WireReply
 
 
 class Url(NamedTuple):
@@ -16,6 +19,7 @@ class Url(NamedTuple):
     host: str
     port: int
     path: str
+    query: str = ""
 
     @property
     def tls(self) -> bool:
@@ -26,15 +30,16 @@ def split(url: str) -> Url:
     """Scheme, host, port (the scheme's default when absent) and path of an http(s) URL.
 
     >>> split("https://his.hospital.lan/fhir/")
-    Url(scheme='https', host='his.hospital.lan', port=443, path='/fhir/')
+    Url(scheme='https', host='his.hospital.lan', port=443, path='/fhir/', query='')
     >>> split("http://10.0.0.5:8080").path
     '/'
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    match = URL.match(url)
+    if match is None:
         raise ValueError(f"expected an http:// or https:// URL, got {url!r}")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return Url(parts.scheme, parts.hostname, port, parts.path or "/")
+    scheme, host, port, rest = match.group(1), match.group(2).strip("[]"), match.group(3), match.group(4) or ""
+    path, _, query = rest.split("#", 1)[0].partition("?")
+    return Url(scheme, host.lower(), int(port) if port else (443 if scheme == "https" else 80), path or "/", query)
 
 
 def get(url: Url, path: str, *, accept: str, timeout: float, max_bytes: int, label: str,
@@ -84,8 +89,7 @@ HEALTH_MAX_BYTES = 1024 * 1024
 
 def health_request(url: str, *, timeout: float = 10.0, cafile: str | None = None) -> Request:
     parts = split(url)
-    query = urlsplit(url).query
-    return get(parts, parts.path + (f"?{query}" if query else ""), accept="*/*", timeout=timeout,
+    return get(parts, parts.path + (f"?{parts.query}" if parts.query else ""), accept="*/*", timeout=timeout,
                max_bytes=HEALTH_MAX_BYTES, label="HTTP health", cafile=cafile)
 
 
@@ -94,6 +98,9 @@ def interpret_health(reply: WireReply, target: str, *, status: int, contains: st
     unreached = reply.unreached("http", target)
     if unreached is not None:
         return unreached
+    unverified = tls_probe.unverified(reply, "http", target)
+    if unverified is not None:
+        return unverified
     if not reply.steps or not reply.steps[0][1]:
         return reply.result("http", target, "silent", "request sent, no HTTP reply in time")
     data, end = reply.steps[0][1], reply.steps[0][2]
@@ -112,3 +119,22 @@ def interpret_health(reply: WireReply, target: str, *, status: int, contains: st
                             f"answered {response.status_line} without the expected text {contains!r}", fields)
     expected = f" containing {contains!r}" if contains else ""
     return reply.result("http", target, "ok", f"answered {response.status_line}{expected}, as declared", fields)
+
+
+class HttpEndpoint(Endpoint):
+    """A health endpoint whose answer the inventory states (an ECG service…):
+    `{protocol: http, url, expect_status: 200, expect_text}`; an https URL is verified as the TLS probe does."""
+
+    speaks: ClassVar[Protocol] = "http"
+
+    takes_url: ClassVar[bool] = True
+    protocol: Literal["http"]
+    url: str = Field(min_length=1, description="the HTTP health URL")
+    ca_file: str | None = Field(default=None, description="CA bundle (PEM) on the machine the exchange runs from")
+    expect_status: Annotated[int, Field(ge=100, le=599)] = 200
+    expect_text: str | None = None
+
+    def plan(self) -> tuple[Request, Interpret]:
+        req = health_request(self.url, timeout=self.timeout, cafile=self.ca_file)
+        status, text = self.expect_status, self.expect_text
+        return req, lambda reply: interpret_health(reply, req.target, status=status, contains=text)

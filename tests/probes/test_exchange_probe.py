@@ -24,7 +24,7 @@ from checker.model import Verdict
 from probes import exchange
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.declared import Declarations
-from probes.facts.declared_exchange import ExchangeEndpoint
+from probes.facts.declared_exchange import declare
 from tests.daemons import free_port
 from tests.probes.conftest import local_session
 from tests.protocols import peers
@@ -76,7 +76,7 @@ def declarations(h: dict[str, Any], **change: Any) -> Declarations:
     ]
     for entry in entries:
         entry.update(change.get(entry["name"], {}))
-    return Declarations(exchange=tuple(ExchangeEndpoint.model_validate(e) for e in entries),
+    return Declarations(exchange=tuple(declare(e) for e in entries),
                         telemedicine={"consultation": "emr", "outpatient": "his", "pathology": "pathology",
                                       "imaging": "pacs", "ecg": "ecg"})
 

@@ -44,7 +44,9 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
                         "CREATE TABLE visits (id text, licence text, specialty text, at timestamp, age int, "
                         "guardian text); INSERT INTO visits VALUES "
                         "('V1', '110101198001010011', '儿童营养', '2026-02-01 09:30', 7, '母亲'), "
-                        "('V2', '110101198001010011', '儿童营养', '2026-02-02 10:00', 9, '父亲')"],
+                        "('V2', '110101198001010011', '儿童营养', '2026-02-02 10:00', 9, '父亲'); "
+                        # the README's read-only role: ihcheck refuses a superuser
+                        "CREATE ROLE ihcheck_reader LOGIN; GRANT SELECT ON visits TO ihcheck_reader"],
                        check=True)
         yield port
 
@@ -64,7 +66,7 @@ def inventory(tmp_path: Path, port: int, **programme: Any) -> Path:
     (tmp_path / "audit.head").write_text(head + "\n", encoding="ascii")  # the head the hospital kept when it wrote
     declared = {"id": "BJ2026-first-visit", "hospital": "首都医科大学附属北京儿童医院",
                 "roster": {"file": "roster.csv"},
-                "visits": {"query": {"host": "localhost", "database": "postgres", "user": "postgres",
+                "visits": {"query": {"host": "localhost", "database": "postgres", "user": "ihcheck_reader",
                                      "address": "127.0.0.1", "port": port, "sql": VISITS_SQL}},
                 "audit_log": {"host": "localhost", "path": str(tmp_path / "audit.jsonl"), "head_file": "audit.head"},
                 "pseudonym_key_file": "pseudonym.key"} | programme

@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -245,6 +245,45 @@ def then_silent(reply: bytes) -> Callable[[socket.socket], None]:
             pass
 
     return behave
+
+
+def recording_mllp(frames: list[bytes]) -> AbstractContextManager[int]:
+    """A real MLLP peer on a socket that keeps every frame it is sent (to read back what ihcheck sent, byte for
+    byte) and ACKs AA for the control id it finds."""
+    def behave(conn: socket.socket) -> None:
+        conn.settimeout(10)
+        data = b""
+        while b"\x1c\r" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        frames.append(data)
+        msh = data.split(b"\r", 1)[0].split(b"|")
+        control = msh[9] if len(msh) > 9 else b"?"
+        conn.sendall(b"\x0bMSH|^~\\&|HIS|H|||20260101||ACK^N01^ACK|A1|D|2.5\rMSA|AA|" + control + b"\x1c\r")
+
+    return raw_peer(behave)
+
+
+def association_ac(calling: str = "IHCHECK", called: str = "PACS") -> bytes:
+    """An A-ASSOCIATE-AC accepting ihcheck's Verification context: what a peer that then misbehaves sends first."""
+    from pynetdicom.pdu import A_ASSOCIATE_AC, A_ASSOCIATE_RQ
+
+    from probes.protocols import dicom
+
+    rq = A_ASSOCIATE_RQ()
+    rq.decode(dicom.associate_rq(calling, called))
+    primitive = rq.to_primitive()
+    primitive.result = 0
+    primitive.presentation_context_definition_results_list = list(primitive.presentation_context_definition_list)
+    for context in primitive.presentation_context_definition_results_list:
+        accepted: Any = context
+        accepted.result = 0
+        accepted.transfer_syntax = accepted.transfer_syntax[:1]
+    ac = A_ASSOCIATE_AC()
+    ac.from_primitive(primitive)
+    return bytes(ac.encode())
 
 
 # --- certificates, made in the test with cryptography ---------------------------------------------------------

@@ -4,6 +4,7 @@ receiver would use."""
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 from hl7apy.parser import parse_message
@@ -60,3 +61,57 @@ def test_production_processing_or_an_event_cannot_be_configured():
         TypeAdapter(ProcessingId).validate_python("P")
     with pytest.raises(ValidationError):
         TypeAdapter(MessageType).validate_python("ADT^A01")
+
+
+INJECTED = {
+    "second MSH (ADT^A01, production)": "HIS\rMSH|^~\\&|X|Y|HIS|H|20260101||ADT^A01^ADT_A01|1|P|2.5",
+    "second MSH after LF": "HIS\nMSH|^~\\&|X|Y|HIS|H|20260101||ADT^A01|1|P|2.5",
+    "field separator (MSH-11 P)": "HIS|H|20260101||ADT^A01|1|P",
+    "component separator": "HIS^ADT",
+    "repetition separator": "HIS~ADT",
+    "escape character": "HIS\\.br\\",
+    "subcomponent separator": "HIS&ADT",
+    "MLLP end block": "HIS\x1c\r\x0bMSH|^~\\&|X",
+    "unicode line separator": "HIS\u2028MSH",
+}
+
+
+@pytest.mark.parametrize("field", ["receiving_application", "receiving_facility", "sending_application",
+                                   "sending_facility"])
+@pytest.mark.parametrize("name", sorted(INJECTED))
+def test_an_identifier_carrying_hl7_separators_never_reaches_the_receiver(tmp_path, field, name):
+    """A declared identifier that would start another segment or field is refused when the inventory is read
+    (one line naming file, host and field) and by the message builder itself; the real peer sees nothing."""
+    from checker.errors import InputError
+    from probes.inventory import load_inventory
+
+    frames: list[bytes] = []
+    with peers.recording_mllp(frames) as port:
+        entry = {"name": "his", "system": "his", "protocol": "hl7v2", "address": "127.0.0.1", "port": port,
+                 "receiving_application": "HIS", field: INJECTED[name]}
+        inventory = tmp_path / "hosts.yml"
+        inventory.write_text(__import__("json").dumps(
+            {"all": {"hosts": {"app1": {"ansible_connection": "local", "ihcheck_exchange": [entry]}}}}))
+        with pytest.raises(InputError) as raised:
+            load_inventory(inventory)
+        said = str(raised.value)
+        assert "\n" not in said and "app1" in said and field in said and "HL7 separator" in said, said
+        ids: dict[str, Any] = {"sending_application": "IHCHECK", "sending_facility": "IH", "receiving_application": "HIS",
+               "receiving_facility": "HOSP", field: INJECTED[name]}
+        with pytest.raises(ValueError, match="HL7 separator or control character"):
+            hl7.build(**ids)
+    assert frames == []
+
+
+def test_a_plain_identifier_reaches_the_real_peer_as_one_msh_field():
+    frames: list[bytes] = []
+    with peers.recording_mllp(frames) as port:
+        text, control = hl7.build(sending_application="IHCHECK", sending_facility="IH",
+                                  receiving_application="影像科 HIS-2", receiving_facility="HOSP")
+        request = hl7.request("127.0.0.1", port, text, timeout=5)
+        result = hl7.interpret(base.from_checker(request), request.target, text)
+    assert result.outcome == "ok", result.detail
+    (frame,) = frames
+    segments = frame[1:-2].split(b"\r")
+    assert len(segments) == 1 and segments[0].split(b"|")[4] == "影像科 HIS-2".encode()
+    assert segments[0].split(b"|")[10] == b"D" and segments[0].split(b"|")[9] == control.encode()

@@ -78,11 +78,13 @@ def test_deadlines_of_a_bundles_documents_yearly_mlps_and_expiry(db, hospital_a:
     result, inventory = make_result(tmp_path)
     written = write_bundle(result, inventory, tmp_path / "with-documents", keys=hospital_a.keys)
     intake.take_file(written.directory, via="cli", actor="t")
-    # the example folder's MLPS scans were issued 2026-08-15: yearly, so due again 2027-08-15
-    kinds = {(d["item"], d["kind"]) for d in queries.deadlines(today=date(2027, 8, 1), horizon_days=30)}
+    # the example folder's MLPS scans were last submitted 2026-10-10: yearly, so due again 2027-10-10 — whatever
+    # the certificate's own issue date (2026-08-15): a valid certificate is not out of date at thirteen months
+    kinds = {(d["item"], d["kind"]) for d in queries.deadlines(today=date(2027, 9, 20), horizon_days=30)}
     assert ("mlps-receipt", "yearly-mlps") in kinds and ("mlps-certificate", "yearly-mlps") in kinds
     assert not [k for k in kinds if k[1].startswith("upload-")]  # every item was handed in
-    overdue = queries.deadlines(today=date(2027, 9, 1), horizon_days=0)
+    assert not [d for d in queries.deadlines(today=date(2027, 8, 20), horizon_days=30) if d["kind"] == "yearly-mlps"]
+    overdue = queries.deadlines(today=date(2027, 10, 11), horizon_days=0)
     assert {d["item"] for d in overdue if d["overdue"]} >= {"mlps-receipt", "mlps-certificate"}
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from probes.baseline import build_facts
 from probes.facts import HostFacts
 from probes.facts.baseline import Attestation, BackupArtefact, BaselineFacts
-from probes.facts.declared_exchange import ExchangeEndpoint
+from probes.facts.declared_exchange import declare
 from probes.facts.exchange import ExchangeFacts, ExchangeResult, ObservedExchange, TlsSession
 from probes.facts.services import ListeningSocket, ServiceFacts
 
@@ -359,8 +359,8 @@ EXAMPLES: list[Example] = [
 
 def exchanged(h: HostFacts, *, tls: bool) -> HostFacts:
     """The host after an HL7 query to the HIS that was answered, inside TLS or in clear."""
-    endpoint = ExchangeEndpoint(name="his", system="his", protocol="hl7v2", address="10.0.1.20", port=2575,
-                                receiving_application="HIS", tls=tls)
+    endpoint = declare({"name": "his", "system": "his", "protocol": "hl7v2", "address": "10.0.1.20", "port": 2575,
+                        "receiving_application": "HIS", "tls": tls})
     session = TlsSession(version="TLSv1.3", cipher="TLS_AES_256_GCM_SHA384", verified=True) if tls else None
     result = ExchangeResult(protocol="hl7v2", target="10.0.1.20:2575", origin=h.name, outcome="ok",
                             detail="ACK MSA-1 AA", tls=session, observations=("h#7",))

@@ -216,7 +216,7 @@ def _index(content: dict[str, bytes], hospital: Hospital, key: SigningKey, verif
     Document.objects.bulk_create([
         Document(bundle=bundle, file=str(d.get("file", "")), items=list(d.get("items") or ()),
                  title=str(d.get("title") or ""), issued=d.get("issued"), expires=d.get("expires"),
-                 sha256=str(d.get("sha256") or ""))
+                 submitted=d.get("submitted"), sha256=str(d.get("sha256") or ""))
         for d in documents if isinstance(d, dict) and d.get("sha256")])
     # the newest by signing time; the hospital's row is locked so two workers taking in its bundles decide in turn
     locked = Hospital.objects.select_for_update().get(pk=hospital.pk)

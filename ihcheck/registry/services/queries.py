@@ -176,9 +176,10 @@ def evidence(digest: str, index: int) -> dict[str, Any]:
 
 def deadlines(*, today: date | None = None, horizon_days: int = 30, uscc: str | None = None) -> list[dict[str, Any]]:
     """What is due or overdue within the horizon: the 30/90-day uploads after 执业登记 (GD2020 三(一)/(二)), the
-    yearly 等保 submission (三.2(4)), and documents expiring. An item counts as handed in when the latest
-    verified bundle carries it present and unexpired (checker.catalogue.gd2020_materials)."""
-    from checker.catalogue.gd2020_materials import NOTICE_ISSUED, expiry
+    yearly 等保 submission (三.2(4): due a year after its last submission, not by the certificate's age), and documents
+    expiring. An item counts as handed in when the latest verified bundle carries it present and unexpired
+    (checker.catalogue.gd2020_materials)."""
+    from checker.catalogue.gd2020_materials import NOTICE_ISSUED, expiry, submission_due
     from checker.catalogue.materials_checklist import ITEMS
     from probes.facts.materials import DocumentFile
 
@@ -195,13 +196,14 @@ def deadlines(*, today: date | None = None, horizon_days: int = 30, uscc: str | 
     for h in hospitals:
         held = docs.get(h.latest_bundle_id or -1, [])
         files = [DocumentFile(file=d.file, items=tuple(d.items), title=d.title or None, issued=d.issued,
-                              expires=d.expires, sha256=d.sha256 or None) for d in held]
+                              expires=d.expires, submitted=d.submitted, sha256=d.sha256 or None) for d in held]
         base = max(h.registered_on, NOTICE_ISSUED) if h.registered_on else None
         for item in ITEMS:
             if item.third_party_only:
                 continue
             mine = [f for f in files if item.id in f.items]
-            ends = [expiry(f, item) for f in mine]
+            # a yearly item ends a year after its last submission; any other when its paper expires
+            ends = [submission_due(f, item) if item.annual else expiry(f, item) for f in mine]
             valid = [e for e in ends if e is None or e >= today]
             row = {"uscc": h.uscc, "name": h.name, "city": h.city, "item": item.id, "title_zh": item.title_zh,
                    "title_en": item.title_en, "clause": item.clause}
