@@ -116,6 +116,9 @@ def evaluate(facts: DeploymentFacts, rules: Iterable[Rule]) -> list[Finding]:
         if not produced:
             produced = [Finding(rule_id=rule.id, verdict=Verdict.INCONCLUSIVE, hosts=everyone,
                                 **Said("规则没有给出任何结论", "the rule produced no finding").reason())]
+        if rule.finding_details:  # said in every finding of the rule, a blind host's included
+            produced = [f.model_copy(update={"details": {**dict(rule.finding_details), **f.details}})
+                        for f in produced]
         findings.extend(_never_pass_on_implausible(rule, facts, f) for f in produced)
     return findings
 

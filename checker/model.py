@@ -234,6 +234,9 @@ class Rule:
     tags: tuple[str, ...] = ()  # what the rule is about (hardware, network, exchange, documents, pilot, mlps, …)
     since: str = "2026.11"  # the catalogue version (checker.catalogue.CATALOGUE_VERSION) that first had the rule
     status: Status = Status.STABLE
+    # details every finding of the rule carries, whoever wrote it (the judge or the engine for a blind host): the
+    # MLPS baseline's scope, so no finding of it reads as 等保三级 achieved
+    finding_details: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if (self.judge is None) == (self.judge_host is None):

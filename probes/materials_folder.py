@@ -17,6 +17,11 @@ emergency plans). A hospital keeps them in a folder named by the inventory varia
         items: [mlps-certificate]
         issued: 2025-06-01
         submitted: 2026-06-03   # the yearly submission to the platform (三.2(4)) is judged by this date
+        number: 44010043001-20001  # its 备案编号, as printed on it
+      - file: mlps-assessment-report.pdf
+        items: [mlps-assessment-report]
+        issued: 2026-05-20      # the report's date
+        conclusion: 基本符合      # its 测评结论: 符合, 基本符合 or 不符合
       - file: emergency-plans.pdf
         items: [plan-power-loss, plan-network-loss, plan-equipment-failure, plan-security-incident]
 
@@ -32,6 +37,7 @@ import hashlib
 from collections.abc import Collection
 from datetime import date
 from pathlib import Path, PurePosixPath
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
@@ -50,6 +56,8 @@ class _Entry(BaseModel):
     issued: date | None = None
     expires: date | None = None
     submitted: date | None = None  # the last submission to the platform: the yearly MLPS scans are judged by it
+    conclusion: Literal["符合", "基本符合", "不符合"] | None = None  # an 等级测评报告's 测评结论
+    number: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[0-9A-Za-z\-/_()（）第号]+$")
 
     @field_validator("items", mode="before")
     @classmethod

@@ -179,6 +179,9 @@ def view(bundle: Bundle) -> dict[str, Any]:
     counts = bundle.result.get("summary", {}).get("verdicts", {})
     from reports.xlsx import rows as mlps_rows
 
+    # the MLPS baseline's scope, as the findings in the bundle say it (a bundle sealed before they did: none)
+    scoped: dict[str, Any] = next((f["details"] for f in findings if (f.get("details") or {}).get("scope")), {})
+
     return {
         "title_zh": "互联网医院接入省互联网医疗服务监管平台 基础设施合规检查报告",
         "title_en": "Internet hospital infrastructure compliance report for the provincial supervision platform",
@@ -188,6 +191,7 @@ def view(bundle: Bundle) -> dict[str, Any]:
         "svg": svg, "svg_error": svg_error, "dot": dot, "checklist": checklist, "waivers": bundle.waivers,
         "documents": facts.get("documents"), "rendered_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "tool_version": __version__, "mlps": mlps_rows(bundle),
+        "mlps_scope": scoped.get("scope", ""), "mlps_scope_zh": scoped.get("scope_zh", ""),
     }
 
 

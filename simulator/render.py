@@ -76,6 +76,8 @@ def _database_env(box: Box, spec: Scenario, layout: Layout, password: str) -> di
     env: dict[str, str] = {}
     if any(s in DB_PORTS for s in box.services):
         env["IHC_DB_PASSWORD"] = password
+        listen = spec.hosts[box.key].db_listen
+        env["IHC_DB_LISTEN"] = "*" if listen == "all" else f"127.0.0.1,{box.address('lan')}"
     if "nginx" in box.services:
         targets = [f"{engine}:{'127.0.0.1' if name == box.key else layout.boxes[name].address('lan')}:{port}"
                    for name, host in spec.hosts.items() for engine, port in DB_PORTS.items() if engine in host.services]
@@ -276,7 +278,8 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
         (folder / "ready.sh").write_text(_ready_script(checks))
 
     _hospital_trust(layout, state)
-    write_documents(state / "documents", f"模拟互联网医院 simulated hospital ({layout.scenario})", date.today())
+    write_documents(state / "documents", f"模拟互联网医院 simulated hospital ({layout.scenario})", date.today(),
+                    spec.mlps_report)
     if spec.pilot is not None:
         pilot_records.write(state, state / BOX_DIR / spec.pilot.database, state / BOX_DIR / spec.pilot.audit_host,
                             date.today(), lapsed=spec.pilot.lapsed, edited_seq=spec.pilot.edited_record)

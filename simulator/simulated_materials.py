@@ -17,13 +17,14 @@ from checker.catalogue.materials_checklist import ITEMS
 BANNER = "SIMULATED DOCUMENT (ihcheck simulator) — 模拟材料，非真实文件\n"
 
 
-def write_documents(folder: Path, hospital: str, today: date) -> Path:
-    """Write one file per required item (third-party agreement excepted) and the materials.yaml index."""
+def write_documents(folder: Path, hospital: str, today: date, mlps_conclusion: str | None = "符合") -> Path:
+    """Write one file per required item (third-party agreement excepted) and the materials.yaml index; the MLPS
+    assessment report states `mlps_conclusion` as its 测评结论 (None: no report in the folder)."""
     folder.mkdir(parents=True, exist_ok=True)
     opened = today - timedelta(days=20)
     entries = []
     for item in ITEMS:
-        if item.third_party_only:
+        if item.third_party_only or (item.id == "mlps-assessment-report" and mlps_conclusion is None):
             continue
         name = f"{item.id}.txt"
         (folder / name).write_text(f"{BANNER}{item.title_zh}\n{item.title_en}\n{hospital}\n", encoding="utf-8")
@@ -31,6 +32,10 @@ def write_documents(folder: Path, hospital: str, today: date) -> Path:
                  "issued": (opened - timedelta(days=10)).isoformat()}
         if item.annual:  # the yearly MLPS scans: submitted to the platform on opening (三.2(4))
             entry["submitted"] = opened.isoformat()
+        if item.id == "mlps-certificate":  # a simulated 备案编号, in the form the index takes
+            entry["number"] = "44010099001-26001"
+        if item.id == "mlps-assessment-report" and mlps_conclusion is not None:
+            entry["conclusion"] = mlps_conclusion
         entries.append(entry)
     index = {"hospital": hospital, "opened_on": opened.isoformat(), "registered_on": opened.isoformat(),
              "third_party": False, "documents": entries}

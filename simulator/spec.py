@@ -83,6 +83,9 @@ class Host(_Strict):
     uplinks: tuple[str, ...] | None = None  # default: every uplink, in spec order
     power: Power = Power()
     sshd: Literal["up", "down"] = "up"
+    # where its database engines listen: the LAN address and loopback (as a DB server behind the boundary should),
+    # or every address, its uplinks' included (a fault: GB/T 22239 8.1.3.1 a), the host's part)
+    db_listen: Literal["lan", "all"] = "lan"
 
     @field_validator("services")
     @classmethod
@@ -160,6 +163,8 @@ class Scenario(_Strict):
     mlps: Literal["hardened", "defaults"] = "hardened"
     # Documents every host names for MLPS items it cannot show itself (unit → the document's text).
     mlps_evidence: dict[str, str] = {}
+    # The 测评结论 the simulated 等级测评报告 in the documents folder states (None: no report in the folder).
+    mlps_report: Literal["符合", "基本符合", "不符合"] | None = "符合"
     hospital: dict[str, HospitalSystem] = {}
     platform: Platform | None = None
     pilot: Pilot | None = None

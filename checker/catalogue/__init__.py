@@ -17,10 +17,12 @@ from checker.catalogue import (
     gd2020_domestic,
     gd2020_exchange,
     gd2020_materials,
+    gd2020_mlps_report,
     gd2020_network,
     gd2020_power,
     gd2020_servers,
     mlps,
+    mlps_boundary,
 )
 from checker.model import Rule, Status
 
@@ -33,8 +35,10 @@ CATALOGUE: tuple[Rule, ...] = (  # by the notice's clauses, a module's rules tog
     # 一(二)1–2 after 一(二)3–5: the hardware rules keep the first places that reports, tests and users rely on
     *gd2020_exchange.RULES,  # 一(二)1–2, 三.2(1)
     *gd2020_materials.RULES,  # 二(二), 三.2(2)–(3)
+    *gd2020_mlps_report.RULES,  # 一(二)1, 二(二)2: the assessor's report and the filing certificate
     *bj2026_pilot.RULES,  # Beijing 2026 first-visit pilot: only where ihcheck_programmes declares it
     *mlps.MLPS_RULES,  # 一(二)1: the MLPS level 3 host baseline, one rule per GB/T 22239-2019 §8.1.4 item
+    *mlps_boundary.RULES,  # 一(二)1: GB/T 22239-2019 §8.1.3 as far as a host shows it
 )
 
 # The catalogue's version: a rule's `since` names the version that first had it; bump it when a rule is added,

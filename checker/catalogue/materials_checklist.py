@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Group = Literal["materials", "policies", "emergency-plans"]
+Group = Literal["materials", "policies", "emergency-plans", "assessment"]
 
 
 class Item(BaseModel):
@@ -53,6 +53,10 @@ ITEMS: tuple[Item, ...] = (
     Item(id="data-access-certificate", group="materials", title_zh="广东省互联网医疗服务监管平台数据接入证明",
          title_en="Certificate of data access to the Guangdong supervision platform", clause="二(三)3",
          deadline_days=None),
+    # 一(二)1 实施第三级信息安全等级保护: the assessor's report, read by GD2020-1.2.1-mlps-report (not a paper the
+    # platform's checklist of 二(二) asks for, so in a group of its own that the materials rule does not judge)
+    Item(id="mlps-assessment-report", group="assessment", title_zh="网络安全等级测评报告",
+         title_en="MLPS level assessment report (等级测评报告)", clause="一(二)1", deadline_days=None),
     _policy("internet-medical-service", "互联网医疗服务管理制度", "Internet medical service management"),
     _policy("information-system", "互联网医院信息系统使用管理制度", "Internet hospital information system use"),
     _policy("quality-control", "互联网医疗质量控制和评价制度", "Internet medical quality control and evaluation"),

@@ -31,6 +31,19 @@ CONCLUSION_ZH = {
 # why several items cannot be shown by a host, said once
 DESIGN_AND_DATABASE = Said("属于设计和数据库问题", "a design and database matter")
 APPLICATION_AND_POLICY = Said("属于应用系统和制度问题", "an application and policy matter")
+# What the host baseline covers, said in every MLPS finding (details scope/scope_zh) and in the report: a pass of
+# every item here is not 等保三级 achieved, which only the 测评机构's 等级测评报告 and the 备案证明 establish.
+SCOPE = Said(
+    "范围：仅 GB/T 22239-2019 §8.1.4 安全计算环境中主机可显示的测评项（及 §8.1.3.1 a) 中主机可显示的部分）；"
+    "安全物理环境、安全通信网络、安全区域边界的网络设备、安全管理中心和全部安全管理要求不在其内。全部符合也不等于等保三级测评通过，"
+    "后者以测评机构出具的等级测评报告（测评结论）和公安机关的备案证明为准。",
+    "Scope: only the items of GB/T 22239-2019 §8.1.4 安全计算环境 (computing environment) a host can show (and the "
+    "host's part of §8.1.3.1 a)); the physical environment, the communication network, the boundary's network "
+    "equipment, the security management centre and every management requirement are outside it. Passing every "
+    "item is not MLPS level 3 achieved: that is established only by the assessor's 等级测评报告 (its 测评结论) "
+    "and the public-security 备案证明.",
+)
+SCOPE_DETAILS = (("scope", SCOPE.en), ("scope_zh", SCOPE.zh))
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,7 @@ class Check:
     title_zh: str = ""
     playbook: str = ""  # the reports.remediate.PLAYBOOKS builder of this item's tasks; "" for a manual step
     reading: Said | None = None  # how ihcheck reads the item, in both languages, where the generic words fall short
+    read_with: tuple[str, ...] = ()  # ids of other sources' passages that ask the same (e.g. Qinghai 2019 四(三))
 
 
 CHECKS: tuple[Check, ...] = (
@@ -327,6 +341,7 @@ CHECKS: tuple[Check, ...] = (
         "https); attach the design",
         j.transit_confidentiality,
         needs=("baseline", "exchange"),
+        read_with=("QH2019:safeguard-3",),  # Qinghai 2019 四(三): 强化加密和密钥管理，保证……传输安全
         reading=Said(
             "逐台主机判定，依据本次检查中该主机与医院系统的实际交互（HL7 v2/MLLP、DICOM、FHIR、省监管平台）：观测到任"
             "何一个承载医疗数据的交互以明文进行（对端按其协议应答且不在 TLS 内）即为不符合，证明文件不能替代；ECG 等"
@@ -529,6 +544,8 @@ def _rule(check: Check) -> Rule:
             update={"ref": f"{item.ref} ({item.unit}, GB/T 28448-2019)"}),
         severity=check.severity,
         tags=("mlps",),
+        finding_details=SCOPE_DETAILS,
+        read_with=tuple(cite(i) for i in check.read_with),
         needs=check.needs,
         # listening sockets only add to what the baseline shows; without them the judge says inconclusive itself
         optional=tuple(f for f in check.needs if f in ("services", "exchange")),

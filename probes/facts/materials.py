@@ -18,6 +18,8 @@ class DocumentFile(Record):
     issued: date | None = None
     expires: date | None = None
     submitted: date | None = None  # when it was last submitted to the platform (the yearly MLPS scans, 三.2(4))
+    conclusion: str | None = None  # an 等级测评报告's 测评结论 as the index states it (符合 / 基本符合 / 不符合)
+    number: str | None = None  # a certificate's number as the index states it (the 备案证明's 备案编号)
     size: int | None = None
     sha256: str | None = None
     sm3: str | None = None

@@ -73,9 +73,11 @@ def test_every_rule_has_a_chinese_title() -> None:
         servers.id, servers.id]
     for rule in CATALOGUE:
         assert rule.describe()["title_zh"] == rule.title_zh  # in `rules --format json` and every bundle
-        if rule.standard is not None:  # an MLPS item: its unit and family as the standard names them
+        if rule.standard is not None and "(" in rule.standard.ref:  # an §8.1.4 item: its GB/T 28448 unit first
             unit = rule.standard.ref.split("(")[1].split(",")[0]
             assert rule.title_zh.startswith(unit) and rule.title.startswith(unit), rule.id
+        elif rule.standard is not None:  # a host's part of another item: the item's number first
+            assert rule.title_zh.startswith(rule.standard.ref) and rule.title.startswith(rule.standard.ref), rule.id
 
 
 def test_rules_need_only_fact_families_that_exist() -> None:

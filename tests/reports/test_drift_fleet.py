@@ -66,7 +66,7 @@ def test_diff_names_a_database_appearing_on_the_application_host(bundles: dict[s
     split = next(r for r in data["rules"] if r["rule_id"] == "GD2020-1.2.3-db-app-split")
     facts = {(c["host"], c["fact"]): c["new"] for c in split["facts"]}
     assert facts[("app1", "services.services[mysql]")] == "present"
-    assert facts[("app1", "services.sockets[tcp/0.0.0.0:3306]")] == "present"  # the new listening port
+    assert facts[("app1", "services.sockets[tcp/10.89.0.10:3306]")] == "present"  # the new port, on the LAN
 
 
 def test_diff_takes_result_json_too(bundles: dict[str, Path], tmp_path: Path,

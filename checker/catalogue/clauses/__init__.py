@@ -7,12 +7,12 @@ date, public address) in one `Document`. Adding a passage is a row in its docume
 
 from __future__ import annotations
 
-from checker.catalogue.clauses import bj2026, gbt22239, gd2020, qh2019
+from checker.catalogue.clauses import bj2026, gbt22239, gbt22239_boundary, gd2020, qh2019
 from checker.model import Clause, Document, Said
 
 DOCUMENTS: tuple[Document, ...] = (gd2020.GD2020, bj2026.BJ2026, qh2019.QH2019, gbt22239.GB22239)
 CLAUSES: dict[str, Clause] = {
-    c.id: c for module in (gd2020, bj2026, qh2019, gbt22239) for c in module.CLAUSES
+    c.id: c for module in (gd2020, bj2026, qh2019, gbt22239, gbt22239_boundary) for c in module.CLAUSES
 }
 
 

@@ -1,5 +1,5 @@
 install -d -o mysql -g mysql /run/mysqld
-(mariadbd --user=mysql >/var/log/ihc-mariadb.log 2>&1 &)
+(mariadbd --user=mysql --bind-address="${IHC_DB_LISTEN:-*}" >/var/log/ihc-mariadb.log 2>&1 &)
 # The application servers' login (IHC_DB_PASSWORD is generated per boot), once the server answers.
 if [ -n "${IHC_DB_PASSWORD:-}" ]; then
     (

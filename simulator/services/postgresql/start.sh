@@ -1,3 +1,6 @@
+# Listen where the scenario says (IHC_DB_LISTEN: loopback and the LAN address, or * for every address).
+sed -i "s/^#\?listen_addresses\s*=.*/listen_addresses = '${IHC_DB_LISTEN:-*}'/" \
+    "/etc/postgresql/$(ls /etc/postgresql | sort -n | tail -1)/main/postgresql.conf"
 pg_ctlcluster "$(ls /etc/postgresql | sort -n | tail -1)" main start
 # The application servers' login (IHC_DB_PASSWORD is generated per boot); pg_ctlcluster waited for start-up.
 if [ -n "${IHC_DB_PASSWORD:-}" ]; then

@@ -79,6 +79,18 @@ def examples(rule_id: str) -> dict[str, tuple[str, Callable[[DeploymentFacts], D
                      f"; constructed: {docs[rule_id]}… taken out of the folder"),
             "inconclusive": ("compliant", without_documents, "; constructed: no documents folder declared"),
         }
+    if rule_id == "GD2020-1.2.1-mlps-report":
+        return {
+            "pass": ("compliant", lambda f: f, ""),
+            "fail": ("mlps-report-fails", lambda f: f, ""),
+            "inconclusive": ("compliant", without_documents, "; constructed: no documents folder declared"),
+        }
+    if rule_id == "GD2020-1.2.1-boundary-db-listen":
+        return {
+            "pass": ("compliant", lambda f: f, ""),
+            "fail": ("db-listens-outside", lambda f: f, ""),
+            "inconclusive": ("compliant", lambda f: unreachable(f, "db1"), "; constructed: db1 made unreachable"),
+        }
     fail = {"GD2020-1.2.3-servers": "single-server", "GD2020-1.2.3-db-app-split": "db-on-app-host",
             "GD2020-1.2.3-power": "no-power-redundancy", "GD2020-1.2.4-av-systems": "single-av-system"}[rule_id]
     return {
