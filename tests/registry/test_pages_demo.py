@@ -20,7 +20,10 @@ def test_the_demo_serves_a_province_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     env.pop("IHCHECK_REGISTRY_DATABASE", None)
     process = subprocess.Popen([sys.executable, "-m", "ihcheck", "registry", "demo", "--hospitals", "8", "--weeks",
                                 "2", "--port", "0"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               # a terminal's Ctrl-C: CI may start the tests with SIGINT ignored (a background
+                               # job), which the child would inherit and keep ignoring, as Python does
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert process.stdout is not None
         lines: list[str] = []

@@ -41,8 +41,8 @@ def judge(root: Path, port: int, *, lapsed: bool = False, edited_seq: int | None
     declared = pilot_records.programme(root / "state", "db1", "app1")
     programme = Programme.model_validate(declared)
     roster = read_roster(files.roster, TODAY, key)
-    # as the read-only role would (here the test cluster's superuser on loopback trust)
-    query = SqlQuery(host="db1", database="his", user="postgres", address="127.0.0.1", port=port,
+    # as the simulated hospital's read-only role (SELECT on one table; the guard refuses a superuser)
+    query = SqlQuery(host="db1", database="his", user=pilot_records.ROLE, address="127.0.0.1", port=port,
                      sql=pilot_records.VISITS_QUERY)
     visits = query_visits(local_session(), query, "visits", TODAY, key)
     events: dict[str, list[str]] = {}
