@@ -428,6 +428,25 @@ def rules_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def mlps_observed_markdown() -> str:
+    """Per MLPS item: what the host baseline observes, and what only a document can show (README, issue 20)."""
+    from checker.catalogue.mlps import CHECKS, rule_id
+
+    lines = ["| Rule | Observed on the host | Only a document (`ihcheck_mlps_evidence`) can show |", "|---|---|---|"]
+    for check in CHECKS:
+        if check.judge is None:
+            why = check.why_not_observable.en if check.why_not_observable else "the host cannot show it"
+            observed, attested = f"nothing: {why}", "the whole item (attested, never observed)"
+        else:
+            observed = check.standard
+            attested = ("what the host could not show, and also in place of a failing observation (e.g. a bastion's "
+                        "two-factor login), beside what the host showed" if check.attestable else
+                        "only what the host could not show (an inconclusive observation, e.g. kernel audit inside a "
+                        "container); a failing observation stands")
+        lines.append(f"| `{rule_id(check.unit)}` | {observed} | {attested} |")
+    return "\n".join(lines) + "\n"
+
+
 def _mount_optional() -> None:
     """Sub-commands owned by other packages; each is optional so the checker works without them."""
     try:

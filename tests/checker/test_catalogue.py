@@ -113,6 +113,9 @@ def test_readme_rule_table_is_generated_from_the_catalogue() -> None:
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert rules_markdown() in readme, "README rule table is stale: run `ihcheck rules --format markdown`"
+    from ihcheck.cli import mlps_observed_markdown
+
+    assert mlps_observed_markdown() in readme, "README's observed/attested table of the MLPS items is stale"
 
 
 def test_every_rule_has_tags_a_version_and_a_status() -> None:
