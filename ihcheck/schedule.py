@@ -160,7 +160,7 @@ def run(config: ScheduleConfig, say: Any = print) -> int:
     from reports.keys import SigningKeys
 
     started_wall, started = time.time(), time.monotonic()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")  # two runs in one second keep apart
     folder = config.state_dir / "runs" / stamp
     folder.mkdir(parents=True, exist_ok=False)
     previous = next((p / "result.json" for p in reversed(_runs(config.state_dir)) if p != folder
