@@ -87,6 +87,8 @@ def sshd(workdir: Path, path_prefix: Path | None = None) -> Iterator[Sshd]:
         f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nAuthorizedKeysFile {authorized}\n"
         "PermitRootLogin prohibit-password\nPasswordAuthentication no\nUsePAM no\nStrictModes no\n"
         f"PidFile {workdir / 'sshd.pid'}\n"
+        # root's ~/.bashrc here runs `pyenv init`, whose rehash waits 60 s on a lock concurrent logins hold
+        "SetEnv PYENV_REHASH_TIMEOUT=1\n"
         + (f'ForceCommand PATH={path_prefix}:/usr/local/bin:/usr/bin:/bin exec sh -c "$SSH_ORIGINAL_COMMAND"\n'
            if path_prefix else "")
     )
