@@ -21,17 +21,12 @@ latest verdict per rule) and of a hospital's history (`queries.history`), each o
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
-import gzip
-import io
-import json
 import os
 import random
 import resource
 import statistics
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Iterator
@@ -41,9 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reports import attestation
-from reports.bundle import KEY_ED25519, KEY_SM2, MANIFEST, SIG_ED25519, SIG_SM2, UNSIGNED, dump_json
-from reports.keys import SigningKeys, ed25519_public_pem
+from reports.keys import SigningKeys
 
 FAULTS = ("single-isp", "slow-uplink", "db-on-app-host", "no-power-redundancy")
 
@@ -57,41 +50,7 @@ def base_contents(folder: Path) -> dict[str, dict[str, bytes]]:
     return {name: read_bundle(scenario_bundle(name, folder, keys)) for name in ("compliant", *FAULTS)}
 
 
-def _digests(data: bytes) -> dict[str, object]:
-    import hashlib
-
-    return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "sm3": hashlib.new("sm3", data).hexdigest()}
-
-
-def signed(base: dict[str, bytes], keys: SigningKeys, created_at: datetime, top: str) -> bytes:
-    """`base` signed by `keys` at `created_at`: the hospital's keys in keys/, attestation and manifest re-signed,
-    packed as a .tar.gz the way reports.bundle.write_tarball packs one."""
-    files = dict(base)
-    public = keys.public()
-    files[KEY_ED25519] = ed25519_public_pem(public.ed25519)
-    files[KEY_SM2] = public.sm2.pem()
-    envelope = json.loads(files[attestation.ATTESTATION])
-    predicate = json.loads(base64.b64decode(envelope["payload"]))["predicate"]
-    others = {rel: data for rel, data in files.items() if rel not in UNSIGNED and rel != attestation.ATTESTATION}
-    files[attestation.ATTESTATION] = attestation.sign(attestation.statement(others, predicate), keys.ed25519)
-    manifest = json.loads(files[MANIFEST])
-    manifest["created_at"] = created_at.isoformat()
-    ed, sm2 = public.fingerprints()
-    manifest["signer"].update({"ed25519": ed, "sm2": sm2, "ephemeral": False})
-    for rel in (KEY_ED25519, KEY_SM2, attestation.ATTESTATION):
-        manifest["files"][rel] = _digests(files[rel])
-    raw = dump_json(manifest)
-    files[MANIFEST] = raw
-    files[SIG_ED25519] = keys.ed25519.sign(raw)
-    files[SIG_SM2] = keys.sm2.sign(raw)
-    out = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=6) as gz, \
-            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for rel in sorted(files):
-            info = tarfile.TarInfo(f"{top}/{rel}")
-            info.size, info.mode = len(files[rel]), 0o644
-            tar.addfile(info, io.BytesIO(files[rel]))
-    return out.getvalue()
+from ihcheck.registry.province import signed  # noqa: E402  (the demo's re-signing: one copy)
 
 
 def rss_mb() -> float:
