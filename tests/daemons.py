@@ -82,13 +82,17 @@ def sshd(workdir: Path, path_prefix: Path | None = None) -> Iterator[Sshd]:
     authorized.write_text(client_key.with_suffix(".pub").read_text())
     authorized.chmod(0o600)
     port = free_port()
+    home = workdir / "home"
+    home.mkdir(exist_ok=True)
     config = workdir / "sshd_config"
     config.write_text(
         f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nAuthorizedKeysFile {authorized}\n"
         "PermitRootLogin prohibit-password\nPasswordAuthentication no\nUsePAM no\nStrictModes no\n"
         f"PidFile {workdir / 'sshd.pid'}\n"
-        # root's ~/.bashrc here runs `pyenv init`, whose rehash waits 60 s on a lock concurrent logins hold
-        "SetEnv PYENV_REHASH_TIMEOUT=1\n"
+        # A home of its own for the sessions, so the login shell does not read this machine's ~/.bashrc: root's here
+        # runs `pyenv init`, whose rehash takes a lock that concurrent logins (and sessions ended at a deadline)
+        # hold, and its complaints land in the stderr the tests compare. A host under test has its own rc files.
+        f"SetEnv HOME={home}\n"
         + (f'ForceCommand PATH={path_prefix}:/usr/local/bin:/usr/bin:/bin exec sh -c "$SSH_ORIGINAL_COMMAND"\n'
            if path_prefix else "")
     )

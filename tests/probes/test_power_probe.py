@@ -12,6 +12,7 @@ from checker.catalogue.gd2020_power import on_line_power
 from probes import power
 from probes.facts.declared import BmcAccess, Declarations
 from probes.facts.power import PowerFacts
+from probes.transport.wrap import unwrap
 from tests.probes.conftest import AC_LOST, FAILED, PRESENT, ipmi_sim, local_session, nut_ups
 
 
@@ -160,4 +161,4 @@ def test_over_ssh_host_commands_run_on_the_host_and_the_bmc_from_the_checker(tmp
     commands = [o.command for o in log.all()]
     [ipmi] = [c for c in commands if c.startswith("ipmitool")]
     assert ipmi.endswith("# run on the checker; password from IPMI_PASSWORD") and bmc.password.get_secret_value() not in ipmi
-    assert any(c.startswith("timeout -k 3 30 sh -c 'upsc ") for c in commands)  # upsc ran on the host, through SSH
+    assert any(unwrap(c).startswith("upsc ") and "timeout -k 3 30 sh -c 'upsc " in c for c in commands)  # upsc ran on the host, through SSH

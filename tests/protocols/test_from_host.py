@@ -23,7 +23,7 @@ def test_c_echo_and_hl7_from_the_host_over_ssh(tmp_path):
     observations = {o.id: o for o in session.observations}
     record = observations[echo.observations[0]]
     assert record.transport == "paramiko" and record.host_key_fingerprint
-    assert record.command.startswith("timeout ") and "ihcheck wire" in record.command
+    assert " timeout -k " in f" {record.command}" and "ihcheck wire" in record.command
     assert "C-ECHO-RQ (Verification only)" in record.command
 
 

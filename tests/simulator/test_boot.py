@@ -72,7 +72,10 @@ def test_every_host_answers_ssh_as_itself(deployment: Deployment,
 
 def test_database_and_application_daemons(deployment: Deployment,
                                           ssh: dict[str, paramiko.SSHClient]) -> None:
-    assert '"postgres"' in next(line for line in listeners(ssh["db1"]).splitlines() if "0.0.0.0:5432" in line)
+    db_lines = [line for line in listeners(ssh["db1"]).splitlines() if ":5432 " in line]
+    # the default deployment's database listens on loopback and its LAN address only, not on every interface
+    assert any(f"{deployment.host_address('db1')}:5432 " in line and '"postgres"' in line for line in db_lines), db_lines
+    assert not any("0.0.0.0:5432 " in line or "*:5432 " in line for line in db_lines), db_lines
     assert run(ssh["db1"], "su postgres -c \"psql -Atc 'select 1'\"").strip() == "1"
     assert '"nginx"' in listeners(ssh["app1"])
     with urllib.request.urlopen(f"http://{deployment.host_address('app1')}/api/health", timeout=5) as answer:
