@@ -275,8 +275,14 @@ def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | No
     if v.problems:
         return v
 
-    # 5. consistency: findings stand on observations the bundle carries
-    _consistency(content, v)
+    # 5. consistency: findings stand on observations the bundle carries. The signer wrote these files: one that
+    # is not shaped as ihcheck writes it (an evidence item that is a string, hosts that are a number) is a problem
+    # found, never a crash of the verifier.
+    try:
+        _consistency(content, v)
+    except (AttributeError, TypeError, KeyError) as exc:
+        v.problems.append(Problem("inconsistent", "findings.json", f"findings or facts not shaped as ihcheck writes "
+                                  f"them ({type(exc).__name__}: {str(exc)[:120]})"))
     if v.problems:
         return v
     # 5b. a hospital's registered key signs only that hospital's bundles: with a keyring of hospitals by name

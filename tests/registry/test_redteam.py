@@ -1,0 +1,83 @@
+"""The registry attacked as a hostile hospital (a valid key and upload token), a read-only inspector and an
+unauthenticated visitor (benchmarks/redteam_registry.py lists every case tried). Each test here failed on the
+code before its fix."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ihcheck.registry.models import Action, Bundle, Finding, Hospital
+from ihcheck.registry.services import intake
+from tests.registry.conftest import USCC_A, Signed, stored_blobs
+from tests.registry.conftest import enrol as enrol_hospital
+
+
+def _digests(data: bytes) -> dict[str, Any]:
+    return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "sm3": hashlib.new("sm3", data).hexdigest()}
+
+
+def hostile(signed: Signed, edit: Any, *, scenario: str = "compliant", when: datetime | None = None) -> bytes:
+    """A correctly signed bundle of `signed`'s hospital whose JSON files `edit(files)` changed: what a hospital
+    holding its own key can hand in."""
+    from ihcheck.registry.province import signed as resign
+    from reports.verify import read_bundle
+
+    files = read_bundle(signed.tar(scenario))
+    docs = {rel: json.loads(files[rel]) for rel in ("result.json", "findings.json", "facts.json")}
+    edit(docs)
+    manifest = json.loads(files["manifest.json"])
+    for rel, doc in docs.items():
+        files[rel] = json.dumps(doc, ensure_ascii=False).encode()
+        manifest["files"][rel] = _digests(files[rel])
+    files["manifest.json"] = json.dumps(manifest).encode()
+    return resign(files, signed.keys, when or datetime.now(UTC), "hostile")
+
+
+@pytest.fixture
+def hospital(db, hospital_a: Signed) -> Hospital:
+    return enrol_hospital(USCC_A, hospital_a)
+
+
+def _finding(d: dict[str, Any], key: str, value: Any) -> None:
+    d["findings.json"][0][key] = value
+
+
+def _rule(d: dict[str, Any], rule: str, verdict: str = "pass") -> None:
+    d["result.json"]["summary"]["rules"][rule] = verdict
+
+
+# What a hospital signing its own bundle can put in it that no column holds (PostgreSQL refused the row halfway
+# through intake, after the blob was written; SQLite took some of it in).
+INSANE = {
+    "NUL in a reason": (lambda d: _finding(d, "reason", "a\x00b"), "finding 0: reason: .*NUL"),
+    "NUL in a rule id": (lambda d: _rule(d, "GD\x00"), r"result.json: summary.rules.*NUL"),
+    "a verdict that is none": (lambda d: _finding(d, "verdict", "x" * 40), "finding 0: verdict"),
+    "a summary verdict that is none": (lambda d: _rule(d, "GD2020-1.2.5-isps", "passed-by-me"), "summary.rules"),
+    "a 200-character rule id": (lambda d: _rule(d, "R" * 200), "at most 80 characters"),
+    "hosts that are a number": (lambda d: _finding(d, "hosts", 5), "finding 0: hosts"),
+    "an evidence item that is a string": (lambda d: _finding(d, "evidence", ["x"]), "not shaped as ihcheck"),
+    "a finish time that is not one": (lambda d: d["result.json"].__setitem__("finished_at", "yesterday"),
+                                      "result.json: finished_at"),
+    "a trail head seq that is text": (
+        lambda d: d["facts.json"]["pilot"]["trail"]["check"].__setitem__("last_seq", "many"), "last_seq"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INSANE))
+def test_a_signed_bundle_no_column_can_hold_is_refused_naming_the_field(
+        case: str, hospital: Hospital, hospital_a: Signed, registry_data: Path) -> None:
+    import re
+
+    edit, pattern = INSANE[case]
+    with pytest.raises(intake.Refused) as refused:
+        intake.take(hostile(hospital_a, edit), name="h.tar.gz", via="http", actor="t", hospital=hospital)
+    reason = str(refused.value)
+    assert re.search(pattern, reason) and reason.startswith("h.tar.gz: ") and "\n" not in reason, reason
+    assert Bundle.objects.count() == 0 and Finding.objects.count() == 0 and stored_blobs(registry_data) == []
+    assert Action.objects.get(event="refuse").detail["reason"] == reason.replace("\x00", "\ufffd")
