@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +81,29 @@ def test_a_signed_bundle_no_column_can_hold_is_refused_naming_the_field(
     assert re.search(pattern, reason) and reason.startswith("h.tar.gz: ") and "\n" not in reason, reason
     assert Bundle.objects.count() == 0 and Finding.objects.count() == 0 and stored_blobs(registry_data) == []
     assert Action.objects.get(event="refuse").detail["reason"] == reason.replace("\x00", "\ufffd")
+
+
+def test_a_bundle_signed_in_the_future_is_refused(hospital: Hospital, hospital_a: Signed, registry_data: Path) -> None:
+    """Taken in, a bundle dated 2099 stayed the hospital's latest for ever: never stale, every later one hidden."""
+    future = datetime(2099, 1, 1, tzinfo=UTC)
+    with pytest.raises(intake.Refused, match="later than the registry's clock"):
+        intake.take(hostile(hospital_a, lambda d: None, when=future), name="h.tar.gz", via="http", actor="t",
+                    hospital=hospital)
+    assert Bundle.objects.count() == 0 and stored_blobs(registry_data) == []
+    soon = datetime.now(UTC) + timedelta(minutes=2)  # a hospital clock a little ahead is fine
+    assert intake.take(hostile(hospital_a, lambda d: None, when=soon), name="h.tar.gz", via="http", actor="t",
+                       hospital=hospital).created
+
+
+def test_a_trail_head_stated_in_the_future_is_refused(hospital: Hospital, hospital_a: Signed, tmp_path: Path) -> None:
+    from ihcheck.registry.models import TrailAnchor
+    from ihcheck.registry.services import anchor
+    from probes.trail import write_trail
+    from reports import trail_head
+
+    log = tmp_path / "audit.jsonl"
+    write_trail(log, [{"at": "2026-11-01T09:00:00+08:00", "event": "visit.start", "visit": "V1"}])
+    with pytest.raises(intake.Refused, match="later than the registry's clock"):
+        anchor.submit_head(hospital, trail_head.make(log, hospital_a.keys, at=datetime(2099, 1, 1, tzinfo=UTC)),
+                           actor="t")
+    assert not TrailAnchor.objects.exists()

@@ -16,7 +16,7 @@ from checker.errors import InputError
 from ihcheck.registry.models import Bundle, Hospital, TrailAnchor
 from ihcheck.registry.services import actions
 from ihcheck.registry.services.enrol import key_valid_at
-from ihcheck.registry.services.intake import Refused
+from ihcheck.registry.services.intake import Refused, from_the_future
 
 
 def last_trusted(hospital: Hospital) -> TrailAnchor | None:
@@ -84,6 +84,8 @@ def submit_head(hospital: Hospital, envelope: Any, *, actor: str, log: bytes | N
         when = trail_head.stated_at(envelope)
         if when is None:
             raise InputError("trail head: no stated_at")
+        if future := from_the_future(when):
+            raise InputError(f"trail head: {future}")
         pinned = {p for k in hospital.keys.all() if key_valid_at(k, when) for p in k.fingerprints()}
         head = trail_head.verify(envelope, pinned)
         if log is not None and len(log) > int(settings.IHCHECK_MAX_UPLOAD_BYTES):

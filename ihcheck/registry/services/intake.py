@@ -13,7 +13,7 @@ import hashlib
 import json
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,19 @@ def _signer_key(content: dict[str, bytes]) -> SigningKey | None:
     return None
 
 
+CLOCK_SKEW = timedelta(minutes=10)  # how far ahead of the registry's clock a hospital's clock may run
+
+
+def from_the_future(when: datetime | None) -> str | None:
+    """Why a signing time cannot be taken, or None. A bundle signed "in 2099" would stay the hospital's latest
+    for ever: never stale, and every real bundle after it hidden behind it."""
+    now = datetime.now(UTC)
+    if when is not None and when > now + CLOCK_SKEW:
+        return (f"signed on {when.isoformat()}, later than the registry's clock ({now.isoformat(timespec='seconds')}) "
+                f"allows")
+    return None
+
+
 def _why_not_valid(key: SigningKey, when: datetime) -> str:
     if key.revoked_at is not None:
         return f"signed with key {key.ed25519}, revoked on {key.revoked_at.isoformat()}"
@@ -127,6 +140,8 @@ def _verify_as(content: dict[str, bytes], name: str, hospital: Hospital,
     from reports.verify import verify_content
 
     when = _signed_at(content)
+    if future := from_the_future(when):
+        raise Refused(f"{name}: {future}")
     keys = list(hospital.keys.all())
     valid = [k for k in keys if when is not None and key_valid_at(k, when)]
     keyring = {f"{hospital.uscc}#{k.pk}": k.fingerprints() for k in valid}
