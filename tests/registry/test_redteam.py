@@ -137,3 +137,49 @@ def test_the_xlsx_heading_is_text_too(hospital: Hospital, hospital_a: Signed) ->
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     text = exports.province_csv(actor="t")
     assert "'" + FORMULA.replace('"', '""') in text
+
+
+def _visits(n: int, edited: int | None = None) -> list[dict[str, str]]:
+    return [{"at": f"2026-11-01T09:{i:02d}:00+08:00", "event": "visit.start",
+             "visit": "V-edited" if i == edited else f"V{i}"} for i in range(n)]
+
+
+def test_a_rewritten_trail_cannot_be_laundered_through_a_head_sent_alone(
+        hospital: Hospital, hospital_a: Signed, tmp_path: Path) -> None:
+    """The head a new one had to extend was the last anchor not flagged, proven or not: a rewritten trail's head
+    sent alone (not provable, so not flagged) became the base its log was checked against next, and the rewrite
+    was never flagged."""
+    from ihcheck.registry.services import anchor, queries
+    from probes.trail import write_trail
+    from reports import trail_head
+
+    log = tmp_path / "audit.jsonl"
+    write_trail(log, _visits(5))
+    honest = anchor.submit_head(hospital, trail_head.make(log, hospital_a.keys), actor="t", log=log.read_bytes())
+    assert honest.extends is True
+    write_trail(log, _visits(8, edited=2))  # record 3 rewritten, the hashes after it recomputed
+    alone = anchor.submit_head(hospital, trail_head.make(log, hospital_a.keys), actor="t")
+    assert alone.extends is None  # a head alone further on: not provable either way
+    write_trail(log, _visits(6, edited=2))  # behind the head just anchored: flagged at once
+    assert anchor.submit_head(hospital, trail_head.make(log, hospital_a.keys), actor="t").extends is False
+    write_trail(log, _visits(10, edited=2))
+    laundered = anchor.submit_head(hospital, trail_head.make(log, hospital_a.keys), actor="t", log=log.read_bytes())
+    assert laundered.extends is False and "record seq 5 now hashes to" in laundered.problem
+    assert laundered.previous == honest
+    assert queries.province()[0]["trail_flagged"]
+
+
+def test_a_log_that_does_not_hold_a_head_anchored_since_is_flagged(
+        hospital: Hospital, hospital_a: Signed, tmp_path: Path) -> None:
+    from ihcheck.registry.services import anchor
+    from probes.trail import write_trail
+    from reports import trail_head
+
+    log, other = tmp_path / "audit.jsonl", tmp_path / "other.jsonl"
+    write_trail(log, _visits(5))
+    anchor.submit_head(hospital, trail_head.make(log, hospital_a.keys), actor="t", log=log.read_bytes())
+    write_trail(other, _visits(8, edited=6))  # a second trail sharing the first five records
+    assert anchor.submit_head(hospital, trail_head.make(other, hospital_a.keys), actor="t").extends is None
+    write_trail(log, _visits(9))  # the first trail, grown: it passes through seq 5 but not the head at seq 8
+    grown = anchor.submit_head(hospital, trail_head.make(log, hospital_a.keys), actor="t", log=log.read_bytes())
+    assert grown.extends is False and "record seq 8 now hashes to" in grown.problem
