@@ -183,3 +183,47 @@ def test_a_log_that_does_not_hold_a_head_anchored_since_is_flagged(
     write_trail(log, _visits(9))  # the first trail, grown: it passes through seq 5 but not the head at seq 8
     grown = anchor.submit_head(hospital, trail_head.make(log, hospital_a.keys), actor="t", log=log.read_bytes())
     assert grown.extends is False and "record seq 8 now hashes to" in grown.problem
+
+
+def test_nothing_dropped_in_the_folder_stops_the_watcher_or_reaches_beyond_it(
+        hospital: Hospital, hospital_a: Signed, tmp_path: Path, registry_data: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A broken link, a folder, a FIFO, a link to a file elsewhere and a name with a line break, dropped by
+    whoever may write the folder: before, the first of them stopped `registry watch` with a traceback (and a
+    link was followed); now each is refused in one line and set aside, and the good bundle beside them taken in."""
+    import os
+    import shutil
+
+    from ihcheck.cli import main
+
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "0-broken.tar.gz").symlink_to(tmp_path / "nowhere")
+    (drop / "1-folder.tar.gz").mkdir()
+    (drop / "1-folder.tar.gz" / "x").symlink_to("/etc/hostname")
+    os.mkfifo(drop / "2-fifo.tar.gz")
+    (drop / "3-link.tar.gz").symlink_to(hospital_a.tar("compliant"))  # a file the dropper could not put here
+    shutil.copy(hospital_a.tar("single-isp"), drop / "4-forged\ntaken in: x.tar.gz.tar.gz")
+    shutil.copy(hospital_a.tar("compliant"), drop / "5-good.tar.gz")
+    assert main(["registry", "watch", str(drop), "--once", "--data", str(registry_data)]) == 0
+    said = capsys.readouterr()
+    assert sorted(p.name for p in (drop / "taken").iterdir()) == ["4-forged\ntaken in: x.tar.gz.tar.gz", "5-good.tar.gz"]
+    assert sorted(p.name for p in (drop / "refused").iterdir()) == [
+        "0-broken.tar.gz", "1-folder.tar.gz", "2-fifo.tar.gz", "3-link.tar.gz"]
+    assert not [line for line in said.out.splitlines() if line.startswith("taken in: x.tar.gz")], said.out
+    assert "4-forged\ufffdtaken in" in said.out
+    assert Bundle.objects.count() == 2 and set(Bundle.objects.values_list("via", flat=True)) == {"drop"}
+    refusals = Action.objects.filter(event="refuse")
+    assert refusals.count() == 4 and all(a.actor.startswith("drop:uid ") for a in refusals)
+
+
+def test_a_drop_folder_whose_taken_is_a_link_is_refused(db, tmp_path: Path, registry_data: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from ihcheck.cli import main
+
+    drop, elsewhere = tmp_path / "drop", tmp_path / "elsewhere"
+    drop.mkdir()
+    elsewhere.mkdir()
+    (drop / "taken").symlink_to(elsewhere)  # put there by whoever may write the drop folder
+    assert main(["registry", "watch", str(drop), "--once", "--data", str(registry_data)]) == 65
+    assert "taken: a symbolic link" in capsys.readouterr().err
