@@ -84,6 +84,7 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
         ],
         MIDDLEWARE=[
             "django.middleware.security.SecurityMiddleware",
+            "ihcheck.registry.guard.RefuseNul",  # %00 in a path or query: 400 on SQLite and PostgreSQL alike
             "whitenoise.middleware.WhiteNoiseMiddleware",  # the admin's (and the pages') static files, no web server
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.middleware.common.CommonMiddleware",

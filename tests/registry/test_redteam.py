@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from ihcheck.registry.models import Action, Bundle, Finding, Hospital
-from ihcheck.registry.services import intake
+from ihcheck.registry.services import enrol, intake
 from tests.registry.conftest import USCC_A, Signed, stored_blobs
 from tests.registry.conftest import enrol as enrol_hospital
 
@@ -227,3 +228,43 @@ def test_a_drop_folder_whose_taken_is_a_link_is_refused(db, tmp_path: Path, regi
     (drop / "taken").symlink_to(elsewhere)  # put there by whoever may write the drop folder
     assert main(["registry", "watch", str(drop), "--once", "--data", str(registry_data)]) == 65
     assert "taken: a symbolic link" in capsys.readouterr().err
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def inspector(hospital: Hospital, hospital_a: Signed) -> Client:
+    intake.take_file(hospital_a.tar("compliant"), via="cli", actor="t")
+    enrol.create_account("inspector1", PASSWORD, "inspector", actor="t")
+    client = Client(raise_request_exception=False)
+    assert client.login(username="inspector1", password=PASSWORD)
+    return client
+
+
+NUL_PATHS = ("/api/hospitals?city=%00", f"/api/deadlines?uscc={USCC_A}%00", "/hospitals/%00/", "/?city=%00",
+             "/api/rules/x%00/hospitals", "/api/rules/GD2020-1.2.5-isps/hospitals?verdict=%00",
+             f"/api/hospitals/{USCC_A}/drift?bundle=%00", f"/api/hospitals/{USCC_A}/oscal?bundle=%00",
+             "/api/bundles/%00/findings/0", "/bundles/%00/findings/0/", "/rules/%00/",
+             f"/hospitals/{USCC_A}/drift/%00/", "/api/export/province.csv?city=%00")
+HUGE_DAYS = ("/api/hospitals?stale_days=99999999999", "/api/hospitals/stale?days=-99999999999",
+             "/api/deadlines?horizon_days=99999999999")
+
+
+def test_nul_in_a_path_or_query_is_a_400_on_both_databases(inspector: Client, backend: str) -> None:
+    """PostgreSQL's text cannot hold NUL: each of these was a 500 there (SQLite said 404)."""
+    assert {path: inspector.get(path).status_code for path in NUL_PATHS} == dict.fromkeys(NUL_PATHS, 400)
+
+
+def test_a_period_of_days_is_bounded(inspector: Client) -> None:
+    """10**11 days overflowed the date arithmetic: a 500."""
+    assert {path: inspector.get(path).status_code for path in HUGE_DAYS} == dict.fromkeys(HUGE_DAYS, 422)
+    assert inspector.get("/api/deadlines?horizon_days=365").status_code == 200
+
+
+def test_the_openapi_document_is_for_regulators_only(inspector: Client) -> None:
+    """"There is no unauthenticated path": the API's schema and its browser were one."""
+    anonymous = Client()
+    for path in ("/api/openapi.json", "/api/docs"):
+        assert anonymous.get(path).status_code == 401, path
+        assert inspector.get(path).status_code == 200, path
