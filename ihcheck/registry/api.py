@@ -206,7 +206,7 @@ def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
 def submit_bundle(request: HttpRequest, name: str = "upload.tar.gz") -> Status[IntakeOut]:
     token: UploadToken = request.auth
     _rate(token)
-    label = f"{name[:100]} (token {token.prefix}…)"
+    label = intake.one_line(f"{name[:100]} (token {token.prefix}…)")  # the sender's name: one line, never two
     try:
         data = _limited_body(request, label)
     except intake.Refused as exc:

@@ -268,3 +268,17 @@ def test_the_openapi_document_is_for_regulators_only(inspector: Client) -> None:
     for path in ("/api/openapi.json", "/api/docs"):
         assert anonymous.get(path).status_code == 401, path
         assert inspector.get(path).status_code == 200, path
+
+
+def test_a_name_with_a_line_break_cannot_split_a_refusal(hospital: Hospital, hospital_a: Signed) -> None:
+    """?name= is the sender's: a refusal quoting it was two lines (the second one of the sender's choosing)."""
+    from django.test import override_settings
+
+    token = enrol.issue_token(hospital, actor="t")
+    data = intake.pack(hospital_a.tar("compliant"))
+    with override_settings(IHCHECK_MAX_UPLOAD_BYTES=len(data) - 1):  # refused before intake reads it
+        response = Client().post("/api/bundles?name=x%0Aaccepted:%20all%20rules%20pass", data=data,
+                                 content_type="application/gzip", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 422
+    for reason in (response.json()["refused"], Action.objects.get(event="refuse").detail["reason"]):
+        assert "\n" not in reason and "x\ufffdaccepted" in reason, reason
