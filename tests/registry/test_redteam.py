@@ -282,3 +282,29 @@ def test_a_name_with_a_line_break_cannot_split_a_refusal(hospital: Hospital, hos
     assert response.status_code == 422
     for reason in (response.json()["refused"], Action.objects.get(event="refuse").detail["reason"]):
         assert "\n" not in reason and "x\ufffdaccepted" in reason, reason
+
+
+def _many_members(count: int, folders: bool) -> bytes:
+    import gzip
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as gz, tarfile.open(fileobj=gz, mode="w") as tar:
+        for i in range(count):
+            info = tarfile.TarInfo(f"b/d{i}" if folders else f"b/observations/{i}.json")
+            info.type = tarfile.DIRTYPE if folders else tarfile.REGTYPE
+            tar.addfile(info, None if folders else io.BytesIO(b""))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("folders", [False, True], ids=["files", "folders"])
+def test_an_upload_of_many_empty_members_is_refused_before_it_is_parsed_whole(
+        folders: bool, hospital: Hospital, registry_data: Path) -> None:
+    """199,000 empty members gzip to under 1 MB and cost half a minute's CPU to parse; folders were not counted."""
+    from django.test import override_settings
+
+    with override_settings(IHCHECK_MAX_BUNDLE_MEMBERS=1_000), \
+            pytest.raises(intake.Refused, match="more than 1000 members"):
+        intake.take(_many_members(5_000, folders), name="many.tar.gz", via="http", actor="t", hospital=hospital)
+    assert stored_blobs(registry_data) == []

@@ -62,7 +62,8 @@ def _read(data: bytes, name: str) -> dict[str, bytes]:
         handle.write(data)
         handle.flush()
         try:
-            content = read_bundle(Path(handle.name), max_bytes=int(settings.IHCHECK_MAX_BUNDLE_BYTES))
+            content = read_bundle(Path(handle.name), max_bytes=int(settings.IHCHECK_MAX_BUNDLE_BYTES),
+                                  max_files=int(settings.IHCHECK_MAX_BUNDLE_MEMBERS))
         except InputError as exc:
             raise Refused(str(exc).replace(handle.name, name)) from None
     return content
