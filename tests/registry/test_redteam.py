@@ -308,3 +308,24 @@ def test_an_upload_of_many_empty_members_is_refused_before_it_is_parsed_whole(
             pytest.raises(intake.Refused, match="more than 1000 members"):
         intake.take(_many_members(5_000, folders), name="many.tar.gz", via="http", actor="t", hospital=hospital)
     assert stored_blobs(registry_data) == []
+
+
+def test_django_admin_writes_no_account_the_action_log_does_not_see(hospital: Hospital) -> None:
+    """An administrator could make a superuser or change a password at /admin/auth/user/, unlogged."""
+    from django.contrib.auth.models import Group, User
+
+    enrol.create_account("admin1", PASSWORD, "administrator", actor="t")
+    client = Client()
+    assert client.login(username="admin1", password=PASSWORD)
+    before = Action.objects.count()
+    assert client.get("/admin/auth/user/").status_code == 200  # seen, read-only
+    user = User.objects.get(username="admin1")
+    for path, data in (("/admin/auth/user/add/", {"username": "mallory", "password1": PASSWORD,
+                                                   "password2": PASSWORD}),
+                       (f"/admin/auth/user/{user.pk}/password/", {"password1": "x" * 20, "password2": "x" * 20}),
+                       (f"/admin/auth/user/{user.pk}/delete/", {"post": "yes"}),
+                       ("/admin/auth/group/add/", {"name": "administrator2"})):
+        assert client.post(path, data).status_code in (302, 403), path  # refused, or no such page: never done
+    assert not User.objects.filter(username="mallory").exists() and Action.objects.count() == before
+    assert User.objects.filter(username="admin1").exists() and not Group.objects.filter(name="administrator2")
+    assert Client().login(username="admin1", password=PASSWORD)
