@@ -107,6 +107,7 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
         # Argon2id first: memory-hard, what OWASP's password storage sheet recommends; Django verifies and
         # upgrades older hashes on login.
+        AUTHENTICATION_BACKENDS=["ihcheck.registry.throttle.ThrottledBackend"],  # password guessing slowed down
         PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher",
                           "django.contrib.auth.hashers.PBKDF2PasswordHasher"],
         AUTH_PASSWORD_VALIDATORS=[{"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",

@@ -329,3 +329,18 @@ def test_django_admin_writes_no_account_the_action_log_does_not_see(hospital: Ho
     assert not User.objects.filter(username="mallory").exists() and Action.objects.count() == before
     assert User.objects.filter(username="admin1").exists() and not Group.objects.filter(name="administrator2")
     assert Client().login(username="admin1", password=PASSWORD)
+
+
+def test_password_guessing_is_stopped_after_a_run_of_failures(hospital: Hospital) -> None:
+    """No limit before: an unauthenticated visitor could guess for ever, each guess an Argon2id hash."""
+    from django.core.cache import cache
+
+    cache.clear()
+    enrol.create_account("guessed", PASSWORD, "inspector", actor="t")
+    visitor = Client()
+    for n in range(10):
+        assert visitor.post("/login/", {"username": "guessed", "password": f"guess {n}"}).status_code == 200
+    right = visitor.post("/login/", {"username": "guessed", "password": PASSWORD})
+    assert right.status_code == 200 and "_auth_user_id" not in visitor.session, "refused while blocked"
+    cache.clear()  # the window over
+    assert Client().post("/login/", {"username": "guessed", "password": PASSWORD}).status_code == 302
