@@ -57,7 +57,7 @@ def _rule(d: dict[str, Any], rule: str, verdict: str = "pass") -> None:
 # through intake, after the blob was written; SQLite took some of it in).
 INSANE = {
     "NUL in a reason": (lambda d: _finding(d, "reason", "a\x00b"), "finding 0: reason: .*NUL"),
-    "NUL in a rule id": (lambda d: _rule(d, "GD\x00"), r"result.json: summary.rules.*NUL"),
+    "NUL in a rule id": (lambda d: _rule(d, "GD\x00"), r"result.json: summary.rules"),
     "a verdict that is none": (lambda d: _finding(d, "verdict", "x" * 40), "finding 0: verdict"),
     "a summary verdict that is none": (lambda d: _rule(d, "GD2020-1.2.5-isps", "passed-by-me"), "summary.rules"),
     "a 200-character rule id": (lambda d: _rule(d, "R" * 200), "at most 80 characters"),
