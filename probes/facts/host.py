@@ -17,6 +17,7 @@ from probes.facts.identity import MachineIdentity
 from probes.facts.materials import DocumentFacts
 from probes.facts.pilot import PilotFacts
 from probes.facts.power import PowerFacts
+from probes.facts.public_pages import PublicPageFacts
 from probes.facts.services import ServiceFacts
 from probes.facts.uplinks import UplinkFacts
 
@@ -69,6 +70,8 @@ class DeploymentFacts(Record):
     hosts: tuple[HostFacts, ...]
     documents: DocumentFacts | None = Field(default=None, description="the documents folder (attested, not observed)")
     pilot: PilotFacts | None = Field(default=None, description="the declared programme's records (probes.programmes)")
+    public_pages: PublicPageFacts | None = Field(
+        default=None, description="the declared patient-facing pages as fetched from the checker (probes.public_pages)")
 
     def reachable(self) -> list[HostFacts]:
         return [h for h in self.hosts if h.reachable]
