@@ -28,7 +28,8 @@ _MONEY = r"(?:\d+(?:\.\d+)?\s*元|[¥￥]\s*\d+(?:\.\d+)?)"
 _DAYS = r"(?:周[一二三四五六日天]|星期[一二三四五六日天]|[上下]午|\d{1,2}\s*[:：]\s*\d{2})"
 # What counts as each item, as a patient would read it: a word the notice uses and the figure that makes it real.
 PATTERNS: dict[str, re.Pattern[str]] = {
-    "schedule": re.compile(rf"(?:出诊|排班|坐诊)[^\n]{{0,80}}?{_DAYS}|{_DAYS}[^\n]{{0,40}}?(?:出诊|坐诊)"),
+    # a schedule is often a table: its heading and its first time slot may stand on different lines
+    "schedule": re.compile(rf"(?:出诊|排班|坐诊)[\s\S]{{0,120}}?{_DAYS}|{_DAYS}[^\n]{{0,40}}?(?:出诊|坐诊)"),
     "reply_time_limit": re.compile(rf"(?:回复|答复|响应)[^\n]{{0,30}}?{_TIME}|{_TIME}[^\n]{{0,12}}?(?:回复|答复|响应)"),
     "fees": re.compile(rf"(?:收费|费用|诊查费|咨询费|挂号费|价格|诊金)[^\n]{{0,40}}?{_MONEY}"),
 }
