@@ -23,6 +23,7 @@ from probes import (
     av,
     baseline,
     connections,
+    dependencies,
     egress,
     exchange,
     identity,
@@ -37,6 +38,7 @@ from probes.facts.av import AvFacts
 from probes.facts.base import Record
 from probes.facts.baseline import BaselineFacts
 from probes.facts.connections import ConnectionFacts
+from probes.facts.dependencies import DependencyFacts
 from probes.facts.egress import EgressFacts
 from probes.facts.exchange import ExchangeFacts
 from probes.facts.identity import MachineIdentity
@@ -103,6 +105,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("uplinks", UplinkFacts, Scope.HOST, probe=Probe("uplinks", uplinks.collect, slow=True, plan=uplinks.plan)),
     Family("connections", ConnectionFacts, Scope.HOST,
            probe=Probe("connections", connections.collect, plan=connections.plan)),
+    Family("dependencies", DependencyFacts, Scope.HOST,
+           probe=Probe("dependencies", dependencies.collect, plan=dependencies.plan)),
     Family("av", AvFacts, Scope.HOST, probe=Probe("av", av.collect, plan=av.plan)),
     Family("power", PowerFacts, Scope.HOST, probe=Probe("power", power.collect, plan=power.plan)),
     # its dialogues depend on the declarations: nothing to batch

@@ -19,6 +19,7 @@ from checker.catalogue import (
     gd2020_materials,
     gd2020_mlps_report,
     gd2020_network,
+    gd2020_offshore,
     gd2020_power,
     gd2020_public_page,
     gd2020_servers,
@@ -31,6 +32,7 @@ CATALOGUE: tuple[Rule, ...] = (  # by the notice's clauses, a module's rules tog
     *gd2020_servers.RULES,  # 一(二)3: servers, database apart
     *gd2020_power.RULES,  # 一(二)3: machine-room power
     *gd2020_domestic.RULES,  # 一(二)3: not abroad
+    *gd2020_offshore.RULES,  # 一(二)3: nothing the hosts depend on abroad
     *gd2020_av.RULES,  # 一(二)4
     *gd2020_network.RULES,  # 一(二)5
     # 一(二)1–2 after 一(二)3–5: the hardware rules keep the first places that reports, tests and users rely on

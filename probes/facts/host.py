@@ -10,6 +10,7 @@ from probes.facts.av import AvFacts
 from probes.facts.base import Record
 from probes.facts.baseline import BaselineFacts
 from probes.facts.connections import ConnectionFacts
+from probes.facts.dependencies import DependencyFacts
 from probes.facts.declared import Declarations
 from probes.facts.egress import EgressFacts
 from probes.facts.exchange import ExchangeFacts
@@ -42,6 +43,7 @@ class HostFacts(Record):
     power: PowerFacts | None = None
     av: AvFacts | None = None
     connections: ConnectionFacts | None = None
+    dependencies: DependencyFacts | None = None
     exchange: ExchangeFacts | None = None
     baseline: BaselineFacts | None = None
 
