@@ -92,11 +92,11 @@ class Placer:
         used = (*seen, *((obs_id,) if obs_id else ()))
         fields = {"kind": kind, "name": name, "target": target, "source": source, "basis": basis}
         if not addresses:
-            return [Dependency(**fields, error=error, observations=used)]  # type: ignore[arg-type]
+            return [Dependency(**fields, error=error, observations=used)]
         found = []
         for address in addresses:
             identity, place_obs = self.place(address)
-            found.append(Dependency(**fields, address=address, identity=identity,  # type: ignore[arg-type]
+            found.append(Dependency(**fields, address=address, identity=identity,
                                     observations=(*used, place_obs)))
         return found
 

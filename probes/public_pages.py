@@ -82,7 +82,8 @@ def _browser(session: Session, page: PublicPage, pin: str | None, what: str) -> 
                                  error="" if done.returncode == 0 else done.stderr_with_note(
                                      done.stderr.decode("utf-8", "replace")[-2000:]) or "chromium failed")
             if done.returncode != 0 or not done.stdout.strip():
-                return None, obs.id, f"Chromium did not render the page ({done.note if done.ended else 'exit ' + str(done.returncode)})"
+                how = done.note if done.ended else f"exit {done.returncode}"
+                return None, obs.id, f"Chromium did not render the page ({how})"
             return done.stdout, obs.id, None
         png = shot.read_bytes() if shot.is_file() else b""
         ok = done.returncode == 0 and png.startswith(b"\x89PNG")
@@ -102,7 +103,7 @@ def fetch(session: Session, page: PublicPage) -> FetchedPage:
     used = [reply.observation] if reply.observation else []
 
     def failed(error: str, **known: object) -> FetchedPage:
-        return FetchedPage(page=page, error=error, observations=tuple(used), **known)  # type: ignore[arg-type]
+        return FetchedPage(page=page, error=error, observations=tuple(used), **known)
 
     unreached = reply.unreached("http", request.target)
     if unreached is not None:
@@ -137,7 +138,7 @@ def fetch(session: Session, page: PublicPage) -> FetchedPage:
             return failed(note + "a script-rendered page cannot be read", **known)
         return FetchedPage(page=page, text=visible_text(response.body, response.headers.get("content-type")),
                            text_from="body", error=None, observations=tuple(used),
-                           **known)  # type: ignore[arg-type]
+                           **known)
     text, text_from, rendered_sha, error = "", "body", None, None
     if page.rendering == "script":
         dom, obs_id, error = _browser(session, page, pin, "dom")
@@ -152,7 +153,7 @@ def fetch(session: Session, page: PublicPage) -> FetchedPage:
     return FetchedPage(page=page, text=text, text_from=text_from if error is None else "", error=error,
                        rendered_sha256=rendered_sha, screenshot_sha256=shot[0], screenshot_sm3=shot[1],
                        screenshot_observation=shot_id if png is not None else None, observations=tuple(used),
-                       **known)  # type: ignore[arg-type]
+                       **known)
 
 
 def collect(session: Session) -> PublicPageFacts:

@@ -139,10 +139,10 @@ def judge_public_page(facts: DeploymentFacts) -> list[Finding]:
                         details=details)]
 
     if fetched is None or not fetched.pages:
-        why = "; ".join(fetched.notes) if fetched is not None and fetched.notes else ""
+        notes = "; ".join(fetched.notes) if fetched is not None and fetched.notes else ""
         return finding(Verdict.INCONCLUSIVE, Said(
-            "清单未声明面向患者的公示页面（ihcheck_public_pages）" + (f"：{why}" if why else ""),
-            "no patient-facing page is declared (ihcheck_public_pages)" + (f": {why}" if why else "")), [], {})
+            "清单未声明面向患者的公示页面（ihcheck_public_pages）" + (f"：{notes}" if notes else ""),
+            "no patient-facing page is declared (ihcheck_public_pages)" + (f": {notes}" if notes else "")), [], {})
     docs = facts.documents
     licences = [d for d in docs.for_item(LICENCE_ITEM) if d.present] if docs is not None else []
     number = next((d.number for d in licences if d.number), None)
@@ -168,9 +168,9 @@ def judge_public_page(facts: DeploymentFacts) -> list[Finding]:
                        evidence, details)
     absent = Said.join((ITEMS[k] for k in missing), "、", ", ")
     if not unread and (number or "licence" not in missing):
-        return finding(Verdict.FAIL, Said("所有声明页面均已读取，未公示：", "every declared page was read; not published: ")
-                       + absent + (Said("（已找到：", " (found: ") + where + Said("）", ")") if found else ""),
-                       evidence, details)
+        read_all = Said("所有声明页面均已读取，未公示：", "every declared page was read; not published: ")
+        also = Said("（已找到：", " (found: ") + where + Said("）", ")") if found else Said("", "")
+        return finding(Verdict.FAIL, read_all + absent + also, evidence, details)
     why: list[Said] = []
     if number is None:
         why.append(Said("材料索引未注明《医疗机构执业许可证》的登记号（在 materials.yaml 中为 practice-licence 写明 "

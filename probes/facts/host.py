@@ -10,8 +10,8 @@ from probes.facts.av import AvFacts
 from probes.facts.base import Record
 from probes.facts.baseline import BaselineFacts
 from probes.facts.connections import ConnectionFacts
-from probes.facts.dependencies import DependencyFacts
 from probes.facts.declared import Declarations
+from probes.facts.dependencies import DependencyFacts
 from probes.facts.egress import EgressFacts
 from probes.facts.exchange import ExchangeFacts
 from probes.facts.identity import MachineIdentity

@@ -93,7 +93,7 @@ def test_a_page_without_the_licence_number_fails_even_with_the_number_in_a_scrip
     [finding] = judge_public_page(facts)
     assert finding.verdict is Verdict.FAIL, finding.reason
     assert "practice licence" in finding.reason and "《医疗机构执业许可证》" in finding.reason_zh
-    assert set(finding.details["found"]) == {"schedule", "reply_time_limit", "fees"}  # type: ignore[arg-type]
+    assert set(finding.details["found"]) == {"schedule", "reply_time_limit", "fees"}
 
 
 @needs_chromium
@@ -105,7 +105,7 @@ def test_a_script_rendered_page_is_read_from_chromiums_dom(site: str) -> None:
     assert facts.public_pages is not None and facts.public_pages.pages[0].text_from == "rendered-dom"
     [finding] = judge_public_page(facts)
     assert finding.verdict is Verdict.PASS, finding.reason
-    assert "12 小时内答复" in finding.details["found"]["reply_time_limit"]["excerpt"]  # type: ignore[index]
+    assert "12 小时内答复" in finding.details["found"]["reply_time_limit"]["excerpt"]
 
 
 def test_a_page_that_cannot_be_fetched_is_inconclusive_never_pass(site: str) -> None:
