@@ -23,13 +23,14 @@ READING = Said(
     "对端——都以离线地址库（geoip2fast，或模拟器的身份表）定位，并注明来源。境外指中国大陆以外（含港澳台）。"
     "符合：每个依赖都位于境内，或是私有/环回地址（部署内部）。不符合：任一依赖位于境外。无法判定：有依赖无法解析或"
     "地址库无法定位，或某个来源无法读取。",
-    "Not only the inventory's hosts: every system a host depends on — the declared A/V endpoints (vendor clouds), "
-    "the platform, the HIS/PACS/LIS and FHIR/HL7 peers, the DNS and NTP servers of the host's configuration "
+    "Not only the inventory's hosts: every system a host depends on — the declared A/V endpoints (vendor clouds),"
+    " the platform, the HIS/PACS/LIS and FHIR/HL7 peers, the DNS and NTP servers of the host's configuration "
     "(read-only: /etc/resolv.conf, chrony/ntpd/timesyncd configuration) and the peers of established outbound "
-    "connections in the socket table — is placed by the offline geo data (geoip2fast, or the simulator's identity "
-    "table), its source named. Abroad means outside the Chinese mainland (Hong Kong, Macao and Taiwan included). Pass: every dependency "
-    "is on the mainland or at a private/loopback address (inside the deployment). Fail: any dependency is abroad. "
-    "Inconclusive: a dependency could not be resolved or placed by the data, or a source could not be read.",
+    "connections in the socket table — is placed by the offline geo data (geoip2fast, or the simulator's identity"
+    " table), its source named. Abroad means outside the Chinese mainland (Hong Kong, Macao and Taiwan included)."
+    " Pass: every dependency is on the mainland or at a private/loopback address (inside the deployment). Fail: "
+    "any dependency is abroad. Inconclusive: a dependency could not be resolved or placed by the data, or a "
+    "source could not be read.",
 )
 
 
