@@ -189,7 +189,7 @@ PUBLIC_PAGE = Rule(
     title_zh="亮证经营：公布执业许可证、出诊排班、问诊咨询回复时限和收费",
     clause=cite("GD2020:4.2.2", interpretation=READING),
     severity=Severity.MEDIUM,
-    tags=("public-page", "documents"),
+    tags=("public-page",),
     needs=("public_pages", "documents"),
     judge=judge_public_page,
     since="2026.12",
