@@ -5,7 +5,8 @@ Sources, each named in the fact it yields:
 * declared: the host's `ihcheck_av_endpoints` (a vendor's A/V cloud among them) and `ihcheck_exchange` (the
   platform, the HIS/PACS/LIS, FHIR and HL7 peers), as addresses or names;
 * observed, read-only: the nameservers of /etc/resolv.conf, the NTP servers of chrony/ntpd/timesyncd
-  configuration, and the peers of established outbound TCP connections (`ss`, the socket table).
+  configuration, the remote places backup jobs in the crontabs write to (rsync/scp `host:/path`, `ssh://`,
+  `sftp:`, `s3:https://` …), and the peers of established outbound TCP connections (`ss`, the socket table).
 
 Names are resolved on the host (`getent ahosts`, the host's own resolver, as its software would), never from the
 checker. Every address is placed by probes.geo (the simulator's identity table, else geoip2fast's bundled data;
@@ -31,18 +32,45 @@ from probes.protocols import http as http_probe
 from probes.transport import Session
 
 RESOLV = "cat /etc/resolv.conf"
+CRONTABS = "cat /etc/crontab /etc/cron.d/* /var/spool/cron/crontabs/* /var/spool/cron/root 2>/dev/null; true"
+_BACKUP_JOB = re.compile(r"rsync|borg|restic|scp|rclone|duplicity|pg_basebackup|backup", re.IGNORECASE)
+_REMOTE = re.compile(
+    r"(?:ssh|sftp|rsync|s3|https?|ftp)://(?:[^@/\s]+@)?(\[[0-9A-Fa-f:]+\]|[^/:\s\]]+)"  # a URL's host
+    r"|(?<![\w/.-])(?:[\w.-]+@)?(\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z][\w-]*(?:\.[\w-]+)+)::?/"  # scp/rsync host:/path
+)
 _NAMESERVER = re.compile(r"^\s*nameserver\s+(\S+)", re.MULTILINE)
 MAX_NAMES = 32  # names resolved per host: a configuration listing more is not a hospital's
 MAX_ADDRESSES = 4  # addresses kept per name
 
 
 def parse_nameservers(text: str) -> list[str]:
-    """The nameserver addresses of a resolv.conf.
+    r"""The nameserver addresses of a resolv.conf.
 
-    >>> parse_nameservers("# x\\nnameserver 10.0.0.2\\nsearch lan\\nnameserver 2001:db8::53\\n")
+    >>> parse_nameservers("# x\nnameserver 10.0.0.2\nsearch lan\nnameserver 2001:db8::53\n")
     ['10.0.0.2', '2001:db8::53']
     """
     return list(dict.fromkeys(_NAMESERVER.findall(text)))
+
+
+def parse_backup_targets(crontab: str) -> list[tuple[str, str]]:
+    r"""(host, the job's line) of every remote place a backup job in the crontabs writes to.
+
+    >>> parse_backup_targets("0 2 * * * root rsync -a /var/backups/ backup@10.8.0.5:/srv/hospital/\n"
+    ...     "30 3 * * * root restic -r sftp:bk@store.example.hk:/repo backup\n"
+    ...     "15 1 * * * root borg create ssh://borg@203.198.7.66/./repo::pg /data  # 10:30 no\n"
+    ...     "*/5 * * * * root curl -s http://127.0.0.1/health\n")  # doctest: +ELLIPSIS
+    [('10.8.0.5', '0 2 ...'), ('store.example.hk', '30 3 ...'), ('203.198.7.66', '15 1 ...')]
+    """
+    found: list[tuple[str, str]] = []
+    for line in crontab.splitlines():
+        text = line.strip()
+        if not text or text.startswith("#") or not _BACKUP_JOB.search(text):
+            continue
+        for match in _REMOTE.finditer(text.split(" #", 1)[0]):
+            host = (match.group(1) or match.group(2)).strip("[]")
+            if (host, text) not in found:
+                found.append((host, text))
+    return found
 
 
 def _is_address(value: str) -> bool:
@@ -54,7 +82,7 @@ def _is_address(value: str) -> bool:
 
 
 def plan(session: Session) -> tuple[str, ...]:
-    return (RESOLV, NTP_CONFIG, SS_TCP)
+    return (RESOLV, NTP_CONFIG, CRONTABS, SS_TCP)
 
 
 class Placer:
@@ -134,6 +162,10 @@ def collect(session: Session) -> DependencyFacts:
     for server in parse_ntp_servers(ntp.stdout):
         found += placer.dependencies("ntp", "NTP server", server, server, "observed: chrony/ntpd/timesyncd "
                                      "configuration", "observed", (ntp.id,))
+    cron = session.run(CRONTABS)
+    for host, line in parse_backup_targets(cron.stdout):
+        found += placer.dependencies("backup", "backup job", line[:160], host, "observed: crontab (backup job)",
+                                     "observed", (cron.id,))
     sockets = session.run(SS_TCP)
     if sockets.ok:
         outbound, _ = summarise(parse_ss_tcp(sockets.stdout))
@@ -145,4 +177,4 @@ def collect(session: Session) -> DependencyFacts:
         notes.append(f"`{SS_TCP}` failed (exit {sockets.exit_status}): outbound connections not observed")
     used = tuple(dict.fromkeys(o for d in found for o in d.observations))
     return DependencyFacts(dependencies=tuple(found), notes=tuple(notes),
-                           observations=tuple(dict.fromkeys((resolv.id, ntp.id, sockets.id, *used))))
+                           observations=tuple(dict.fromkeys((resolv.id, ntp.id, cron.id, sockets.id, *used))))

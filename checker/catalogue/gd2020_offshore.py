@@ -14,23 +14,25 @@ RULE_ID = "GD2020-1.2.3-offshore"
 KIND: dict[str, Said] = {
     "av-endpoint": Said("音视频端点", "A/V endpoint"), "platform": Said("监管平台", "platform"),
     "exchange-peer": Said("数据交换对端", "exchange peer"), "dns": Said("DNS 服务器", "DNS server"),
-    "ntp": Said("NTP 服务器", "NTP server"), "outbound": Said("外连", "outbound connection"),
+    "ntp": Said("NTP 服务器", "NTP server"), "backup": Said("备份目标", "backup target"),
+    "outbound": Said("外连", "outbound connection"),
 }
 
 READING = Said(
     "不仅清单中的主机：主机所依赖的每个系统——声明的音视频端点（含厂商云）、监管平台、HIS/PACS/LIS、FHIR/HL7 对端，"
-    "主机配置中的 DNS、NTP 服务器（只读 /etc/resolv.conf 与 chrony/ntpd/timesyncd 配置），以及套接字表中已建立的外连"
+    "主机配置中的 DNS、NTP 服务器和备份任务的远程目标（只读 /etc/resolv.conf、chrony/ntpd/timesyncd 配置与 "
+    "crontab），以及套接字表中已建立的外连"
     "对端——都以离线地址库（geoip2fast，或模拟器的身份表）定位，并注明来源。境外指中国大陆以外（含港澳台）。"
     "符合：每个依赖都位于境内，或是私有/环回地址（部署内部）。不符合：任一依赖位于境外。无法判定：有依赖无法解析或"
     "地址库无法定位，或某个来源无法读取。",
     "Not only the inventory's hosts: every system a host depends on — the declared A/V endpoints (vendor clouds),"
-    " the platform, the HIS/PACS/LIS and FHIR/HL7 peers, the DNS and NTP servers of the host's configuration "
-    "(read-only: /etc/resolv.conf, chrony/ntpd/timesyncd configuration) and the peers of established outbound "
-    "connections in the socket table — is placed by the offline geo data (geoip2fast, or the simulator's identity"
-    " table), its source named. Abroad means outside the Chinese mainland (Hong Kong, Macao and Taiwan included)."
-    " Pass: every dependency is on the mainland or at a private/loopback address (inside the deployment). Fail: "
-    "any dependency is abroad. Inconclusive: a dependency could not be resolved or placed by the data, or a "
-    "source could not be read.",
+    " the platform, the HIS/PACS/LIS and FHIR/HL7 peers, the DNS and NTP servers of the host's configuration and "
+    "the backup jobs' remote targets (read-only: /etc/resolv.conf, chrony/ntpd/timesyncd configuration, crontabs)"
+    " and the peers of established outbound connections in the socket table — is placed by the offline geo data "
+    "(geoip2fast, or the simulator's identity table), its source named. Abroad means outside the Chinese mainland"
+    " (Hong Kong, Macao and Taiwan included). Pass: every dependency is on the mainland or at a private/loopback "
+    "address (inside the deployment). Fail: any dependency is abroad. Inconclusive: a dependency could not be "
+    "resolved or placed by the data, or a source could not be read.",
 )
 
 

@@ -15,7 +15,7 @@ from pydantic import Field
 from probes.facts.base import Fact, Observed
 from probes.facts.geo import GeoIdentity
 
-Kind = Literal["av-endpoint", "platform", "exchange-peer", "dns", "ntp", "outbound"]
+Kind = Literal["av-endpoint", "platform", "exchange-peer", "dns", "ntp", "backup", "outbound"]
 
 
 class Dependency(Observed):
