@@ -37,3 +37,53 @@ def test_page_text_in_a_finding_is_escaped_in_the_html_report(tmp_path: Path) ->
     bundle = write_bundle(checked, inventory, tmp_path / "bundle", keys=SigningKeys.generate()).directory
     html = render(load_bundle(bundle), Format.html).decode()
     assert HOSTILE not in html and "&lt;i x&gt;PDY-77" in html
+
+
+def test_the_bundle_carries_each_screenshot_as_the_png_its_digests_name(tmp_path: Path) -> None:
+    import functools
+    import hashlib
+    import shutil
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    import pytest
+
+    from probes import public_pages
+    from probes.facts.declared import Declarations
+    from reports.bundle import screenshot_path
+    from reports.verify import verify_bundle
+    from probes.inventory import InventoryHost
+    from probes.observation import ObservationLog
+    from probes.transport import Session, open_transport
+
+    if shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed")
+    pages = Path(__file__).resolve().parents[1] / "data" / "public_pages"
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SimpleHTTPRequestHandler, directory=str(pages)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/licence.html"
+        app1 = InventoryHost(name="app1", address="192.0.2.4", connection="local",
+                             declared=Declarations(public_pages=(PublicPage(url=url),)))
+        log = ObservationLog()
+        for _ in range(3):  # app1#1..3 are the factories' observations already in the result: number on from 4
+            log.record(host="app1", transport="local", command="true", exit_status=0, stdout="", stderr="",
+                       started_at=WHEN)
+        session = Session(host=app1, transport=open_transport(app1), log=log)
+        fetched = public_pages.collect(session)
+    finally:
+        server.shutdown()
+    result, inventory = make_result(tmp_path)
+    facts = result.facts.model_copy(update={"public_pages": fetched})
+    checked = CheckResult.build(rules=CATALOGUE, facts=facts, findings=evaluate(facts, CATALOGUE),
+                                observations=[*result.observations, *session.observations], started_at=WHEN,
+                                finished_at=result.finished_at)
+    bundle = write_bundle(checked, inventory, tmp_path / "bundle", keys=SigningKeys.generate())
+    page = fetched.pages[0]
+    assert page.screenshot_observation is not None
+    rel = screenshot_path(page.screenshot_observation)
+    png = (bundle.directory / rel).read_bytes()
+    assert png.startswith(b"\x89PNG") and hashlib.sha256(png).hexdigest() == page.screenshot_sha256
+    assert bundle.manifest["files"][rel]["sm3"] == page.screenshot_sm3
+    verified = verify_bundle(bundle.directory)
+    assert verified.ok, verified.problems
