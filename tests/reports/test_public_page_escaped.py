@@ -50,11 +50,11 @@ def test_the_bundle_carries_each_screenshot_as_the_png_its_digests_name(tmp_path
 
     from probes import public_pages
     from probes.facts.declared import Declarations
-    from reports.bundle import screenshot_path
-    from reports.verify import verify_bundle
     from probes.inventory import InventoryHost
     from probes.observation import ObservationLog
     from probes.transport import Session, open_transport
+    from reports.bundle import screenshot_path
+    from reports.verify import verify_bundle
 
     if shutil.which("chromium") is None:
         pytest.skip("Debian's chromium is not installed")
