@@ -124,3 +124,42 @@ def test_no_declared_page_is_inconclusive() -> None:
     [finding] = judge_public_page(facts)
     assert (finding.rule_id, finding.verdict) == (RULE_ID, Verdict.INCONCLUSIVE)
     assert "ihcheck_public_pages" in finding.reason
+
+
+@pytest.fixture(scope="module")
+def tls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    import ssl
+
+    from simulator import platform_ca
+
+    ca, cert, key = platform_ca.make(tmp_path_factory.mktemp("pki"), "127.0.0.1", "valid", name="ih.hospital.test",
+                                     ca_common="test hospital CA")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(PAGES)))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}", str(ca)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@needs_chromium
+def test_https_pages_are_verified_against_the_declared_ca_and_chromium_trusts_only_that_key(
+        tls_site: tuple[str, str]) -> None:
+    base, ca = tls_site
+    facts = fetch(PublicPage(url=f"{base}/rendered.html", rendering="script", ca_file=ca))
+    assert facts.public_pages is not None
+    page = facts.public_pages.pages[0]
+    assert page.tls_verified and page.text_from == "rendered-dom", page.error
+    [finding] = judge_public_page(facts)
+    assert finding.verdict is Verdict.PASS, finding.reason
+    unverified = fetch(PublicPage(url=f"{base}/licence.html"))  # the system store does not know the test CA
+    assert unverified.public_pages is not None
+    refused = unverified.public_pages.pages[0]
+    assert refused.tls_verified is False and refused.error and "not verified" in refused.error and not refused.text
+    [inconclusive] = judge_public_page(unverified)
+    assert inconclusive.verdict is Verdict.INCONCLUSIVE
