@@ -133,6 +133,7 @@ def test_the_xlsx_heading_is_text_too(hospital: Hospital, hospital_a: Signed) ->
     intake.take_file(hospital_a.tar("compliant"), via="cli", actor="t")
     Bundle.objects.update(rules={FORMULA: "fail", "GD2020-1.2.5-isps": "pass"})  # a row from before the check
     sheet = load_workbook(io.BytesIO(exports.province_xlsx(actor="t"))).active
+    assert sheet is not None
     cells = [c for row in sheet.iter_rows() for c in row]
     assert FORMULA in [c.value for c in cells]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
