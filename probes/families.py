@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from probes import av, baseline, connections, egress, exchange, identity, power, programmes, services, uplinks
+from probes import av, baseline, connections, egress, exchange, identity, power, programmes, services, staff, uplinks
 from probes.collectors import DeploymentWork, Probe
 from probes.facts.av import AvFacts
 from probes.facts.base import Record
@@ -32,6 +32,7 @@ from probes.facts.materials import DocumentFacts
 from probes.facts.pilot import PilotFacts
 from probes.facts.power import PowerFacts
 from probes.facts.services import ServiceFacts
+from probes.facts.staff import StaffFacts
 from probes.facts.uplinks import UplinkFacts
 from probes.inventory import Inventory
 from probes.materials_folder import load_documents
@@ -77,6 +78,11 @@ def _pilot(preparing: Preparing) -> DeploymentWork | None:
     return None if prepared is None else programmes.work(prepared)
 
 
+def _staff(preparing: Preparing) -> DeploymentWork | None:
+    """The staff roster: a file read and checked first, or a query checked first and run on its host."""
+    return staff.work(preparing.inventory, preparing.as_of)
+
+
 IDENTITY = Probe("identity", identity.collect, plan=identity.plan)  # always runs: how a host is found and told apart
 FAMILIES: tuple[Family, ...] = (
     Family("identity", MachineIdentity, Scope.HOST, probe=IDENTITY),
@@ -92,6 +98,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("baseline", BaselineFacts, Scope.HOST, probe=Probe("baseline", baseline.collect, plan=baseline.plan)),
     Family("documents", DocumentFacts, Scope.DEPLOYMENT, prepare=_documents),
     Family("pilot", PilotFacts, Scope.DEPLOYMENT, prepare=_pilot),
+    Family("staff", StaffFacts, Scope.DEPLOYMENT, prepare=_staff),
 )
 BY_NAME: dict[str, Family] = {f.name: f for f in FAMILIES}
 PROBES: tuple[Probe, ...] = tuple(f.probe for f in FAMILIES if f.probe is not None and f.probe is not IDENTITY)

@@ -303,7 +303,7 @@ def _attested_file(path: Path, table: Table) -> Source:
 # ---------------------------------------------------------------------------------------------- queries
 
 PERSONAL = {"name": "name", "licence_no": "licence", "visit_id": "visit", "physician_licence": "licence",
-            "guardian": "guardian"}
+            "guardian": "guardian", "qualification_no": "licence"}
 
 
 def scrubber(columns: tuple[Column, ...], pseudonym: Pseudonymiser) -> Scrub:
@@ -322,8 +322,9 @@ def scrubber(columns: tuple[Column, ...], pseudonym: Pseudonymiser) -> Scrub:
     return scrub
 
 
-def _query_table(session: Session, query: SqlQuery, where: str, columns: tuple[Column, ...],
-                 pseudonym: Pseudonymiser) -> tuple[Table, Source]:
+def query_table(session: Session, query: SqlQuery, where: str, columns: tuple[Column, ...],
+                pseudonym: Pseudonymiser) -> tuple[Table, Source]:
+    """A declared read-only query's rows as a table of `columns` (personal columns pseudonymised first)."""
     sql = check_select(query.sql, where)
     output, obs = run_query(session, query, sql, scrubber(columns, pseudonym))
     description = f"read-only query on {session.host.name} (database {query.database})"
@@ -335,10 +336,10 @@ def _query_table(session: Session, query: SqlQuery, where: str, columns: tuple[C
 
 def query_roster(session: Session, query: SqlQuery, where: str, as_of: date, pseudonym: Pseudonymiser) -> Roster:
     """The roster from a declared read-only query: observed on the host, with the query's observation."""
-    table, source = _query_table(session, query, where, ROSTER_COLUMNS, pseudonym)
+    table, source = query_table(session, query, where, ROSTER_COLUMNS, pseudonym)
     return Roster(source=source, physicians=physicians_from(table, as_of, pseudonym))
 
 
 def query_visits(session: Session, query: SqlQuery, where: str, as_of: date, pseudonym: Pseudonymiser) -> Visits:
-    table, source = _query_table(session, query, where, VISIT_COLUMNS, pseudonym)
+    table, source = query_table(session, query, where, VISIT_COLUMNS, pseudonym)
     return Visits(source=source, visits=visits_from(table, as_of, pseudonym))

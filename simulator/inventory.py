@@ -9,7 +9,8 @@ roles, power and uplinks itself and only compares with what is declared here.
                 ihcheck_known_hosts, ihcheck_simulated_identities, ihcheck_echo_url,
                 ihcheck_simulated_separate_servers (the containers, one kernel, stand for separate servers),
                 ihcheck_documents_dir (simulated materials, see simulator/simulated_materials.py),
-                ihcheck_programmes (only when the spec declares `pilot:`, see simulator/pilot_records.py)
+                ihcheck_programmes (only when the spec declares `pilot:`, see simulator/pilot_records.py),
+                ihcheck_staff (only when the spec declares `staff:`, see simulator/staff_roster.py)
     host vars   ansible_host, ihcheck_role (list), ihcheck_measure_endpoint (application
                 hosts; one iperf3 HOST:PORT per uplink), ihcheck_bmc {address, port, interface, user,
                 password}, ihcheck_ups (list of NUT names, only with a UPS),
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from simulator import pilot_records
+from simulator import pilot_records, staff_roster
 from simulator.power import BMC_PORT
 from simulator.render import HOSPITAL_CA, PLATFORM_CA, PUSH_LOG, mlps_evidence_path
 
@@ -162,6 +163,8 @@ def build(deployment: Deployment) -> dict[str, Any]:
     if pilot is not None:  # the simulated hospital declares the Beijing 2026 first-visit pilot
         inventory["all"]["vars"]["ihcheck_programmes"] = [
             pilot_records.programme(deployment.state, pilot.database, pilot.audit_host)]
+    if deployment.spec.staff is not None:  # the simulated hospital's staff roster (simulator/staff_roster.py)
+        inventory["all"]["vars"]["ihcheck_staff"] = staff_roster.declaration(deployment.state)
     return inventory
 
 

@@ -18,7 +18,7 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from simulator import pilot_records, platform_ca, power, sshkeys
+from simulator import pilot_records, platform_ca, power, sshkeys, staff_roster
 from simulator.layout import Box, Layout
 from simulator.services import BMC, HOSPITAL_SERVICES, INTERNET, MLPS, PUSHJOB, ROUTER, SERVICES, SSHD, UPS, Service
 from simulator.simulated_materials import write_documents
@@ -283,6 +283,8 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
     if spec.pilot is not None:
         pilot_records.write(state, state / BOX_DIR / spec.pilot.database, state / BOX_DIR / spec.pilot.audit_host,
                             date.today(), lapsed=spec.pilot.lapsed, edited_seq=spec.pilot.edited_record)
+    if spec.staff is not None:
+        staff_roster.write(state, no_it=spec.staff.no_it)
     known_hosts = state / "known_hosts"
     known_hosts.write_text("\n".join(known) + "\n")
     identities = state / "identities.json"

@@ -151,6 +151,12 @@ class Pilot(_Strict):
     edited_record: Annotated[int | None, Field(ge=1)] = None  # trail-edited: this audit record changed afterwards
 
 
+class Staff(_Strict):
+    """The simulated hospital's staff roster (simulator.staff_roster), handed to the checker as a file."""
+
+    no_it: bool = False  # staff-short: the only information technology professional has left
+
+
 class Scenario(_Strict):
     """A whole simulated deployment and the verdicts the checker should reach on it."""
 
@@ -168,6 +174,7 @@ class Scenario(_Strict):
     hospital: dict[str, HospitalSystem] = {}
     platform: Platform | None = None
     pilot: Pilot | None = None
+    staff: Staff | None = None
     # The full expectation, derived by `load` from the catalogue and the file's (and its bases') `expect`.
     expect: dict[str, Expected]
 

@@ -23,6 +23,7 @@ from checker.catalogue import (
     gd2020_servers,
     mlps,
     mlps_boundary,
+    staff,
 )
 from checker.model import Rule, Status
 
@@ -36,6 +37,7 @@ CATALOGUE: tuple[Rule, ...] = (  # by the notice's clauses, a module's rules tog
     *gd2020_exchange.RULES,  # 一(二)1–2, 三.2(1)
     *gd2020_materials.RULES,  # 二(二), 三.2(2)–(3)
     *gd2020_mlps_report.RULES,  # 一(二)1, 二(二)2: the assessor's report and the filing certificate
+    *staff.RULES,  # 一(一)3, 一(二)1, 四(三): staff and the principal, from the declared roster (attested)
     *bj2026_pilot.RULES,  # Beijing 2026 first-visit pilot: only where ihcheck_programmes declares it
     *mlps.MLPS_RULES,  # 一(二)1: the MLPS level 3 host baseline, one rule per GB/T 22239-2019 §8.1.4 item
     *mlps_boundary.RULES,  # 一(二)1: GB/T 22239-2019 §8.1.3 as far as a host shows it

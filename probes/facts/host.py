@@ -18,6 +18,7 @@ from probes.facts.materials import DocumentFacts
 from probes.facts.pilot import PilotFacts
 from probes.facts.power import PowerFacts
 from probes.facts.services import ServiceFacts
+from probes.facts.staff import StaffFacts
 from probes.facts.uplinks import UplinkFacts
 
 
@@ -69,6 +70,7 @@ class DeploymentFacts(Record):
     hosts: tuple[HostFacts, ...]
     documents: DocumentFacts | None = Field(default=None, description="the documents folder (attested, not observed)")
     pilot: PilotFacts | None = Field(default=None, description="the declared programme's records (probes.programmes)")
+    staff: StaffFacts | None = Field(default=None, description="the declared staff roster (probes.staff; attested)")
 
     def reachable(self) -> list[HostFacts]:
         return [h for h in self.hosts if h.reachable]
