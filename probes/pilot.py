@@ -92,6 +92,9 @@ VISIT_COLUMNS: tuple[Column, ...] = (
     Column(id="terminated", zh="是否终止", en="terminated", aliases=("终止诊疗", "terminated early")),
     Column(id="referral", zh="转诊去向", en="referral", aliases=("线下转诊", "referred to")),
     Column(id="prescribed", zh="是否开具处方", en="prescribed", aliases=("处方", "prescription"), required=False),
+    # QH2019 1 (医师掌握患者病历资料后，允许在线开具…处方): the physician held the patient's records
+    Column(id="records", zh="病历资料", en="records held", aliases=("复诊依据", "既往病历", "patient records"),
+           required=False),
 )
 
 _TITLES: dict[str, Title] = {
@@ -272,7 +275,8 @@ def visits_from(table: Table, as_of: date, pseudonym: Pseudonymiser) -> tuple[Vi
             guardian_recorded=_cell(table, row, COL["guardian"], _recorded),
             terminated=_cell(table, row, COL["terminated"], parse_bool),
             referral_recorded=_cell(table, row, COL["referral"], _recorded),
-            prescribed=_cell(table, row, COL["prescribed"], parse_bool) if "prescribed" in table.columns else None))
+            prescribed=_cell(table, row, COL["prescribed"], parse_bool) if "prescribed" in table.columns else None,
+            records_held=_cell(table, row, COL["records"], _recorded) if "records" in table.columns else None))
     return tuple(result)
 
 

@@ -10,7 +10,8 @@ roster is a GBK CSV — what Excel on a Chinese Windows saves — handed to the 
 
 Faults (spec `pilot:`): `lapsed` puts a physician under three years of independent practice and one
 without passed training on the whitelist; `edited_record` changes one audit record after the fact
-(its `at` moved by an hour), leaving its hash as written — what a quiet edit looks like.
+(its `at` moved by an hour), leaving its hash as written — what a quiet edit looks like; `unreviewed_prescription`
+dispenses one visit's prescription without the pharmacist's review event.
 """
 
 from __future__ import annotations
@@ -132,12 +133,15 @@ READY_CHECK = (f'test "$(psql -X -At -h 127.0.0.1 -U {ROLE} -d {DATABASE} -c "SE
                f'= {len(visits())}')
 
 
-def audit_events() -> list[dict[str, Any]]:
-    """Each visit's events in time order: start, consent, a prescription for some, end or termination."""
+def audit_events(unreviewed: int | None = None) -> list[dict[str, Any]]:
+    """Each visit's events in time order: start, consent, for some a prescription with the pharmacist's review and
+    then its dispensing, end or termination. `unreviewed` (a visit's number, from 1) dispenses without a review."""
     events: list[tuple[datetime, dict[str, Any]]] = []
-    for v in visits():
+    for number, v in enumerate(visits(), start=1):
         at: datetime = v["at"]
-        steps = ["visit.start", "visit.consent"] + (["visit.prescription"] if v["prescribed"] else [])
+        review = [] if number == unreviewed else ["prescription.review"]
+        steps = ["visit.start", "visit.consent"] + (["visit.prescription", *review, "prescription.dispense"]
+                                                    if v["prescribed"] else [])
         steps.append("visit.terminate" if v["terminated"] else "visit.end")
         for minute, event in enumerate(steps):
             record: dict[str, Any] = {"at": (at + timedelta(minutes=4 * minute)).isoformat() + "+08:00",
@@ -148,12 +152,12 @@ def audit_events() -> list[dict[str, Any]]:
     return [record for _, record in sorted(events, key=lambda e: e[0])]
 
 
-def write_audit_log(path: Path, edited_seq: int | None) -> str:
+def write_audit_log(path: Path, edited_seq: int | None, unreviewed: int | None = None) -> str:
     """Write the log; returns the head as written (what a hospital keeps elsewhere, or hands to the platform)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as out:
         writer = TrailWriter(out)
-        for fields in audit_events():
+        for fields in audit_events(unreviewed):
             writer.append(**fields)
     head = writer.head
     if edited_seq is not None:  # changed after the fact: its `at` an hour later, its hash left as written
@@ -167,7 +171,7 @@ def write_audit_log(path: Path, edited_seq: int | None) -> str:
 
 
 def write(state: Path, database_box: Path, audit_box: Path, today: date, *, lapsed: bool,
-          edited_seq: int | None) -> PilotFiles:
+          edited_seq: int | None, unreviewed: int | None = None) -> PilotFiles:
     """Write the checker's files into `state/pilot/` and each host's into its box folder's `pilot/`."""
     folder = state / "pilot"
     folder.mkdir(parents=True, exist_ok=True)
@@ -182,7 +186,7 @@ def write(state: Path, database_box: Path, audit_box: Path, today: date, *, laps
     (database_box / "pilot").mkdir(parents=True, exist_ok=True)
     (database_box / "pilot" / "visits.sql").write_text(visits_sql(password), encoding="utf-8")
     (database_box / "pilot" / "pgpass").write_text(f"127.0.0.1:5432:{DATABASE}:{ROLE}:{password}\n")
-    head = write_audit_log(audit_box / "pilot" / "audit.jsonl", edited_seq)
+    head = write_audit_log(audit_box / "pilot" / "audit.jsonl", edited_seq, unreviewed)
     (folder / HEAD_FILE).write_text(head + "\n", encoding="ascii")
     return PilotFiles(roster=roster, key=key, password=password,
                       lapsed=("110000201001010006", "110000201001010007") if lapsed else (), edited_seq=edited_seq)

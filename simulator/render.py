@@ -282,7 +282,8 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
                     spec.mlps_report)
     if spec.pilot is not None:
         pilot_records.write(state, state / BOX_DIR / spec.pilot.database, state / BOX_DIR / spec.pilot.audit_host,
-                            date.today(), lapsed=spec.pilot.lapsed, edited_seq=spec.pilot.edited_record)
+                            date.today(), lapsed=spec.pilot.lapsed, edited_seq=spec.pilot.edited_record,
+                            unreviewed=spec.pilot.unreviewed_prescription)
     if spec.staff is not None:
         staff_roster.write(state, no_it=spec.staff.no_it)
     known_hosts = state / "known_hosts"

@@ -149,6 +149,8 @@ class Pilot(_Strict):
     audit_host: str  # the host keeping the hash-chained audit log
     lapsed: bool = False  # whitelist-lapsed: one physician under three years, one without training
     edited_record: Annotated[int | None, Field(ge=1)] = None  # trail-edited: this audit record changed afterwards
+    # rx-unreviewed: this visit's (numbered from 1) prescription is dispensed without a pharmacist's review
+    unreviewed_prescription: Annotated[int | None, Field(ge=1)] = None
 
 
 class Staff(_Strict):
@@ -256,6 +258,11 @@ def _pilot_cross_check(scenario: Scenario) -> tuple[str, str] | None:
 
     if pilot.edited_record is not None and pilot.edited_record > len(audit_events()):
         return "pilot.edited_record", f"the audit log has {len(audit_events())} records"
+    from simulator.pilot_records import visits
+
+    number = pilot.unreviewed_prescription
+    if number is not None and (number > len(visits()) or not visits()[number - 1]["prescribed"]):
+        return "pilot.unreviewed_prescription", f"visit {number} is not one of the simulated visits that prescribe"
     missing = [r for r in pilot_rules if r not in scenario.expect]
     return ("expect", f"missing expected verdict for {', '.join(missing)}") if missing else None
 
