@@ -162,7 +162,7 @@ def build(deployment: Deployment) -> dict[str, Any]:
     pilot = deployment.spec.pilot
     if pilot is not None:  # the simulated hospital declares the Beijing 2026 first-visit pilot
         inventory["all"]["vars"]["ihcheck_programmes"] = [
-            pilot_records.programme(deployment.state, pilot.database, pilot.audit_host)]
+            pilot_records.programme(deployment.state, pilot.database, pilot.audit_host, pilot.programme)]
     if deployment.spec.staff is not None:  # the simulated hospital's staff roster (simulator/staff_roster.py)
         inventory["all"]["vars"]["ihcheck_staff"] = staff_roster.declaration(deployment.state)
     return inventory

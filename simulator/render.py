@@ -63,7 +63,8 @@ def _services_of(box: Box, spec: Scenario) -> list[Service]:
     if box.kind == "hospital":
         stopped = spec.hospital[box.key].stopped
         return [HOSPITAL_SERVICES[name] for name in box.services if name not in stopped]
-    pushes = spec.platform is not None and "application" in spec.hosts[box.key].declared_roles()
+    pushes = (spec.platform is not None and spec.platform.pushes
+              and "application" in spec.hosts[box.key].declared_roles())
     return [SERVICES[name] for name in box.services] + ([PUSHJOB] if pushes else [])
 
 
@@ -283,7 +284,7 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
     if spec.pilot is not None:
         pilot_records.write(state, state / BOX_DIR / spec.pilot.database, state / BOX_DIR / spec.pilot.audit_host,
                             date.today(), lapsed=spec.pilot.lapsed, edited_seq=spec.pilot.edited_record,
-                            unreviewed=spec.pilot.unreviewed_prescription)
+                            unreviewed=spec.pilot.unreviewed_prescription, qinghai=spec.pilot.programme == "QH2019")
     if spec.staff is not None:
         staff_roster.write(state, no_it=spec.staff.no_it)
     known_hosts = state / "known_hosts"

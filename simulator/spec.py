@@ -140,10 +140,14 @@ class Platform(_Strict):
 
     certificate: Literal["valid", "expired"] = "valid"
     max_push_age_minutes: Annotated[float, Field(gt=0)] = 15
+    pushes: bool = True  # qh-no-push: no push job runs, so the declared push log holds no push record
 
 
 class Pilot(_Strict):
-    """The simulated hospital takes part in the Beijing 2026 first-visit pilot (simulator.pilot_records)."""
+    """The simulated hospital's declared programme (simulator.pilot_records): the Beijing 2026 first-visit pilot, or a
+    Qinghai hospital under the 2019 opinion (the same records, declared as `QH2019`)."""
+
+    programme: Literal["BJ2026-first-visit", "QH2019"] = "BJ2026-first-visit"
 
     database: str  # the host whose PostgreSQL keeps the first-visit table
     audit_host: str  # the host keeping the hash-chained audit log

@@ -24,6 +24,7 @@ from checker.catalogue import (
     mlps,
     mlps_boundary,
     prescriptions,
+    qh2019,
     staff,
 )
 from checker.model import Rule, Status
@@ -40,6 +41,7 @@ CATALOGUE: tuple[Rule, ...] = (  # by the notice's clauses, a module's rules tog
     *gd2020_mlps_report.RULES,  # 一(二)1, 二(二)2: the assessor's report and the filing certificate
     *staff.RULES,  # 一(一)3, 一(二)1, 四(三): staff and the principal, from the declared roster (attested)
     *bj2026_pilot.RULES,  # Beijing 2026 first-visit pilot: only where ihcheck_programmes declares it
+    *qh2019.RULES,  # Qinghai 2019: only where ihcheck_programmes declares QH2019
     *prescriptions.RULES,  # QH2019 1, BJ2026 二: online prescriptions, from a programme's visit records and trail
     *mlps.MLPS_RULES,  # 一(二)1: the MLPS level 3 host baseline, one rule per GB/T 22239-2019 §8.1.4 item
     *mlps_boundary.RULES,  # 一(二)1: GB/T 22239-2019 §8.1.3 as far as a host shows it

@@ -11,9 +11,9 @@ from probes.facts import DeploymentFacts
 from probes.facts.pilot import PilotFacts, Visit
 from tests.rules.pilot_factories import deployment_with, pilot, trail, visit
 
-REVIEWED = ("visit.start", "visit.consent", "visit.prescription", "prescription.review", "prescription.dispense",
+REVIEWED: tuple[str, ...] = ("visit.start", "visit.consent", "visit.prescription", "prescription.review", "prescription.dispense",
             "visit.end")
-PLAIN = ("visit.start", "visit.consent", "visit.end")
+PLAIN: tuple[str, ...] = ("visit.start", "visit.consent", "visit.end")
 
 
 def visits() -> list[Visit]:
