@@ -82,7 +82,12 @@ def exchange_declarations(deployment: Deployment) -> dict[str, Any]:
         entries.append({"name": "platform", "system": "platform", "protocol": "https",
                         "address": deployment.layout.internet().address("inet"), "port": 443,
                         "ca_file": PLATFORM_CA, "push_log": {"path": PUSH_LOG, "success": "platform push OK",
-                                                             "max_age_minutes": platform.max_push_age_minutes}})
+                                                             "max_age_minutes": platform.max_push_age_minutes},
+                        "environment": "production"})
+        # the platform's test environment (二(三)2), on its own port of the simulated platform
+        entries.append({"name": "platform-test", "system": "platform", "protocol": "https",
+                        "address": deployment.layout.internet().address("inet"), "port": 8443,
+                        "ca_file": PLATFORM_CA, "environment": "test"})
     names = {e["name"] for e in entries}
     values: dict[str, Any] = {"ihcheck_exchange": entries} if entries else {}
     functions = {f: system for f, system in TELEMEDICINE.items() if system in names}

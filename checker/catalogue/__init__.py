@@ -13,6 +13,7 @@ import json
 
 from checker.catalogue import (
     bj2026_pilot,
+    gd2020_access,
     gd2020_av,
     gd2020_domestic,
     gd2020_exchange,
@@ -38,6 +39,7 @@ CATALOGUE: tuple[Rule, ...] = (  # by the notice's clauses, a module's rules tog
     # 一(二)1–2 after 一(二)3–5: the hardware rules keep the first places that reports, tests and users rely on
     *gd2020_exchange.RULES,  # 一(二)1–2, 三.2(1)
     *gd2020_materials.RULES,  # 二(二), 三.2(2)–(3)
+    *gd2020_access.RULES,  # 二(三): the platform's test and production environments, the 数据接入证明
     *gd2020_mlps_report.RULES,  # 一(二)1, 二(二)2: the assessor's report and the filing certificate
     *staff.RULES,  # 一(一)3, 一(二)1, 四(三): staff and the principal, from the declared roster (attested)
     *bj2026_pilot.RULES,  # Beijing 2026 first-visit pilot: only where ihcheck_programmes declares it
