@@ -9,13 +9,15 @@ materials folder (item `data-access-certificate`: attested, never observed; the 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from checker.catalogue.clauses import cite
 from checker.catalogue.common import all_hosts
 from checker.catalogue.gd2020_exchange import _entries
 from checker.model import VERDICT_ZH, Basis, Evidence, Finding, Rule, Said, Severity, Status, Verdict, worst
-from probes.facts import DeploymentFacts
+from probes.facts import DeploymentFacts, HostFacts
+from probes.facts.declared_exchange import ExchangeEndpoint
 
 RULE_ID = "GD2020-2.3-platform-access"
 ITEM = "data-access-certificate"
@@ -40,13 +42,17 @@ def _certificate(facts: DeploymentFacts) -> tuple[Verdict, Said, Evidence | None
         basis=Basis.ATTESTED, statement=f"{docs.directory}/{doc.file}: {ITEM}, sha256 {doc.sha256}")
 
 
+def _in_environment(environment: str, _host: HostFacts, endpoint: ExchangeEndpoint) -> bool:
+    return endpoint.system == "platform" and endpoint.environment == environment
+
+
 def judge_access(facts: DeploymentFacts) -> list[Finding]:
     hosts = all_hosts(facts)
     parts: list[tuple[Verdict, Said]] = []
     evidence: list[Evidence] = []
     details: dict[str, Any] = {}
     for environment in ("test", "production"):
-        entries = _entries(facts, lambda _h, e, env=environment: e.system == "platform" and e.environment == env)
+        entries = _entries(facts, functools.partial(_in_environment, environment))
         label = Said(ENVIRONMENT_ZH[environment], f"{environment} environment")
         if not entries:
             parts.append((Verdict.INCONCLUSIVE, label + Said(
