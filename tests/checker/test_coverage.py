@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from checker.catalogue import CATALOGUE
-from checker.catalogue.coverage import REQUIREMENTS, resolve
 from checker.catalogue.clauses import DOCUMENTS
+from checker.catalogue.coverage import REQUIREMENTS, resolve
 
 ROOT = Path(__file__).resolve().parents[2]
 IDS = [r.id for r in CATALOGUE]
