@@ -1,9 +1,9 @@
 """Add the staff family to the recorded scenarios, gathered as a live run gathers it: the simulator writes the
 scenario's roster (simulator.staff_roster, a checker-side file, no container involved) and probes.staff reads it.
 
-The recordings predate the roster; their host facts are untouched. `staff-short` differs from `compliant` only in
-that checker-side file, so its recording is compliant's host facts with staff-short's roster read (said in its
-`note`). Run from the repository root: `.venv/bin/python tests/data/scenarios/add_staff.py`.
+Recordings made before the roster have it added, their host facts untouched; one recorded since has it already.
+Without a recording of its own, `staff-short` (which differs from `compliant` only in that checker-side file) is
+compliant's host facts with staff-short's roster read (said in its `note`). Run from the repository root: `.venv/bin/python tests/data/scenarios/add_staff.py`.
 """
 
 from __future__ import annotations
@@ -44,17 +44,26 @@ def staff_facts(name: str, collected_at: str) -> dict[str, object] | None:
 
 
 def main() -> None:
+    """Fill the staff family where a recording lacks it (one recorded since the roster has it already)."""
+    if not (HERE / "staff-short.json").exists():
+        _short_from_compliant()
+    for path in sorted(HERE.glob("*.json")):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if record["facts"].get("staff") is not None:
+            continue
+        record["facts"]["staff"] = staff_facts(path.stem, record["facts"]["collected_at"])
+        path.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _short_from_compliant() -> None:
     compliant = json.loads((HERE / "compliant.json").read_text(encoding="utf-8"))
     short = json.loads(json.dumps(compliant))
     short["scenario"] = "staff-short"
     short["note"] = ("host facts from compliant's recording: staff-short changes only the checker-side roster file, "
                      "read here as a live run reads it")
     short["expect"] = compliant["expect"] | {"GD2020-1.1.3-staff": "fail", "GD2020-4.3-principal": "pass"}
+    short["facts"]["staff"] = None  # read below from staff-short's own roster
     (HERE / "staff-short.json").write_text(json.dumps(short, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    for path in sorted(HERE.glob("*.json")):
-        record = json.loads(path.read_text(encoding="utf-8"))
-        record["facts"]["staff"] = staff_facts(path.stem, record["facts"]["collected_at"])
-        path.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
