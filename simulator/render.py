@@ -240,8 +240,12 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
         if spec.platform is not None and box.kind == "internet":
             ca, _, _ = platform_ca.make(folder / "platform", box.address("inet"), spec.platform.certificate)
             shutil.copyfile(ca, state / "platform-ca.pem")
-        if PUSHJOB in _services_of(box, spec):
+        # the application host trusts the platform's CA (its exchanges verify it) whether or not its push job runs
+        declares_platform = (spec.platform is not None and box.kind == "host"
+                             and "application" in spec.hosts[box.key].declared_roles())
+        if declares_platform:
             shutil.copyfile(state / "platform-ca.pem", folder / "platform-ca.pem")
+        if PUSHJOB in _services_of(box, spec):
             env |= {"IHC_PLATFORM_URL": f"https://{layout.internet().address('inet')}/upload",
                     "IHC_PLATFORM_CA": PLATFORM_CA, "IHC_PUSH_LOG": PUSH_LOG}
         if box.kind == "host":
