@@ -10,6 +10,7 @@ JSON and the reports are not touched. Chinese first, English beside it, as in ev
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -110,21 +111,44 @@ def print_short(result: CheckResult, console: Console) -> None:
                   f"{_text(_short_path(result.inventory))}")
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1), expand=True)
     # the id, the verdict and the counts are never cut (they name what failed); the title takes what is left
-    ids = [clean(x.rule_id) for x in lines]
-    verdicts = [f"{VERDICT_ZH.get(x.verdict, '')} {x.verdict}" for x in lines]
-    counts = [x.counts() for x in lines]
+    rows = collapsed(lines)
+    ids = [clean(x.rule_id if n == 1 else f"{x.rule_id}…{last[-2:]}") for x, n, last in rows]
+    verdicts = [f"{VERDICT_ZH.get(x.verdict, '')} {x.verdict}" for x, _, _ in rows]
+    counts = [x.counts() for x, _, _ in rows]
     table.add_column("规则 Rule", no_wrap=True, min_width=max(map(cell_len, ids), default=8))
     table.add_column("判定 Verdict", no_wrap=True, min_width=max(map(cell_len, verdicts), default=8))
     table.add_column("主机 Hosts", no_wrap=True, min_width=max(map(cell_len, counts), default=4))
     table.add_column("检查内容 What", no_wrap=True, overflow="ellipsis", ratio=1)
-    for line, rule_id, verdict, count in zip(lines, ids, verdicts, counts, strict=True):
-        title_zh, title = titles.get(line.rule_id, ("", ""))
+    for (line, run, _), rule_id, verdict, count in zip(rows, ids, verdicts, counts, strict=True):
+        title_zh, title = titles.get(line.rule_id, ("", "")) if run == 1 else (
+            f"等保三级主机基线 {run} 项均符合", f"{run} MLPS host-baseline items, each passing")
         what = " ".join(part for part in (_text(title_zh), f"[dim]{_text(title)}[/dim]" if title else "") if part)
         table.add_row(escape(rule_id), f"[{VERDICT_STYLE[line.verdict]}]{verdict}[/]", count, what)
     console.print(table)
     _print_problems(lines, titles, console)
     _print_unreached(result, console)
     print_summary(result, console)
+
+
+MLPS_ITEM = re.compile(r"^(?P<family>.+-l3-ces1-)\d\d$")
+
+
+def collapsed(lines: list[RuleLine]) -> list[tuple[RuleLine, int, str]]:
+    """The rows of the rule table: a line per rule, except that consecutive MLPS items that pass with the same host
+    counts share one row (its first line, how many, the last id), so the table stays one screen as the catalogue
+    grows; an item that did not pass, or passed differently, keeps its own row; `--detail` lists every finding."""
+    rows: list[tuple[RuleLine, int, str]] = []
+    for line in lines:
+        match = MLPS_ITEM.match(line.rule_id)
+        if rows and match:
+            first, run, _ = rows[-1]
+            same = MLPS_ITEM.match(first.rule_id)
+            if same and same["family"] == match["family"] and line.verdict == "pass" and (
+                    first.verdict, first.counts()) == (line.verdict, line.counts()):
+                rows[-1] = (first, run + 1, line.rule_id)
+                continue
+        rows.append((line, 1, line.rule_id))
+    return rows
 
 
 @dataclass
