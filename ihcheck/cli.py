@@ -338,6 +338,8 @@ def rules(
         "--explain", metavar="ID", help="One rule in full: clause, reading, verdicts, examples.")] = None,
     docs: Annotated[Path | None, typer.Option(
         "--docs", metavar="DIR", help="Write a page per rule to DIR (the repository's docs/rules).")] = None,
+    coverage: Annotated[bool, typer.Option(
+        "--coverage", help="Every requirement of the three notices and the rule that checks it (markdown).")] = False,
 ) -> None:
     """List the rule catalogue with the clause each rule cites."""
     import json
@@ -358,6 +360,9 @@ def rules(
             sys.stdout.write(text)
         else:
             out.print(Markdown(text))
+        return
+    if coverage:
+        sys.stdout.write(coverage_markdown())
         return
     if docs is not None:
         from ihcheck.rule_docs import write
@@ -409,6 +414,14 @@ def remediate(
     else:
         out_file.write_text(text, encoding="utf-8")
         err.print(f"playbook written to {out_file}")
+
+
+def coverage_markdown() -> str:
+    """The README's coverage table (checker/catalogue/coverage.py), against the catalogue's ids."""
+    from checker.catalogue import CATALOGUE
+    from checker.catalogue.coverage import markdown
+
+    return markdown([r.id for r in CATALOGUE])
 
 
 def rules_markdown() -> str:

@@ -31,6 +31,7 @@ from probes import (
     programmes,
     public_pages,
     services,
+    staff,
     uplinks,
 )
 from probes.collectors import DeploymentWork, Probe
@@ -47,6 +48,7 @@ from probes.facts.pilot import PilotFacts
 from probes.facts.power import PowerFacts
 from probes.facts.public_pages import PublicPageFacts
 from probes.facts.services import ServiceFacts
+from probes.facts.staff import StaffFacts
 from probes.facts.uplinks import UplinkFacts
 from probes.inventory import Inventory
 from probes.materials_folder import load_documents
@@ -97,6 +99,11 @@ def _public_pages(preparing: Preparing) -> DeploymentWork | None:
     return public_pages.work(preparing.inventory)
 
 
+def _staff(preparing: Preparing) -> DeploymentWork | None:
+    """The staff roster: a file read and checked first, or a query checked first and run on its host."""
+    return staff.work(preparing.inventory, preparing.as_of)
+
+
 IDENTITY = Probe("identity", identity.collect, plan=identity.plan)  # always runs: how a host is found and told apart
 FAMILIES: tuple[Family, ...] = (
     Family("identity", MachineIdentity, Scope.HOST, probe=IDENTITY),
@@ -115,6 +122,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("documents", DocumentFacts, Scope.DEPLOYMENT, prepare=_documents),
     Family("pilot", PilotFacts, Scope.DEPLOYMENT, prepare=_pilot),
     Family("public_pages", PublicPageFacts, Scope.DEPLOYMENT, prepare=_public_pages),
+    Family("staff", StaffFacts, Scope.DEPLOYMENT, prepare=_staff),
 )
 BY_NAME: dict[str, Family] = {f.name: f for f in FAMILIES}
 PROBES: tuple[Probe, ...] = tuple(f.probe for f in FAMILIES if f.probe is not None and f.probe is not IDENTITY)

@@ -92,6 +92,9 @@ VISIT_COLUMNS: tuple[Column, ...] = (
     Column(id="terminated", zh="是否终止", en="terminated", aliases=("终止诊疗", "terminated early")),
     Column(id="referral", zh="转诊去向", en="referral", aliases=("线下转诊", "referred to")),
     Column(id="prescribed", zh="是否开具处方", en="prescribed", aliases=("处方", "prescription"), required=False),
+    # QH2019 1 (医师掌握患者病历资料后，允许在线开具…处方): the physician held the patient's records
+    Column(id="records", zh="病历资料", en="records held", aliases=("复诊依据", "既往病历", "patient records"),
+           required=False),
 )
 
 _TITLES: dict[str, Title] = {
@@ -272,7 +275,8 @@ def visits_from(table: Table, as_of: date, pseudonym: Pseudonymiser) -> tuple[Vi
             guardian_recorded=_cell(table, row, COL["guardian"], _recorded),
             terminated=_cell(table, row, COL["terminated"], parse_bool),
             referral_recorded=_cell(table, row, COL["referral"], _recorded),
-            prescribed=_cell(table, row, COL["prescribed"], parse_bool) if "prescribed" in table.columns else None))
+            prescribed=_cell(table, row, COL["prescribed"], parse_bool) if "prescribed" in table.columns else None,
+            records_held=_cell(table, row, COL["records"], _recorded) if "records" in table.columns else None))
     return tuple(result)
 
 
@@ -303,7 +307,7 @@ def _attested_file(path: Path, table: Table) -> Source:
 # ---------------------------------------------------------------------------------------------- queries
 
 PERSONAL = {"name": "name", "licence_no": "licence", "visit_id": "visit", "physician_licence": "licence",
-            "guardian": "guardian"}
+            "guardian": "guardian", "qualification_no": "licence"}
 
 
 def scrubber(columns: tuple[Column, ...], pseudonym: Pseudonymiser) -> Scrub:
@@ -322,8 +326,9 @@ def scrubber(columns: tuple[Column, ...], pseudonym: Pseudonymiser) -> Scrub:
     return scrub
 
 
-def _query_table(session: Session, query: SqlQuery, where: str, columns: tuple[Column, ...],
-                 pseudonym: Pseudonymiser) -> tuple[Table, Source]:
+def query_table(session: Session, query: SqlQuery, where: str, columns: tuple[Column, ...],
+                pseudonym: Pseudonymiser) -> tuple[Table, Source]:
+    """A declared read-only query's rows as a table of `columns` (personal columns pseudonymised first)."""
     sql = check_select(query.sql, where)
     output, obs = run_query(session, query, sql, scrubber(columns, pseudonym))
     description = f"read-only query on {session.host.name} (database {query.database})"
@@ -335,10 +340,10 @@ def _query_table(session: Session, query: SqlQuery, where: str, columns: tuple[C
 
 def query_roster(session: Session, query: SqlQuery, where: str, as_of: date, pseudonym: Pseudonymiser) -> Roster:
     """The roster from a declared read-only query: observed on the host, with the query's observation."""
-    table, source = _query_table(session, query, where, ROSTER_COLUMNS, pseudonym)
+    table, source = query_table(session, query, where, ROSTER_COLUMNS, pseudonym)
     return Roster(source=source, physicians=physicians_from(table, as_of, pseudonym))
 
 
 def query_visits(session: Session, query: SqlQuery, where: str, as_of: date, pseudonym: Pseudonymiser) -> Visits:
-    table, source = _query_table(session, query, where, VISIT_COLUMNS, pseudonym)
+    table, source = query_table(session, query, where, VISIT_COLUMNS, pseudonym)
     return Visits(source=source, visits=visits_from(table, as_of, pseudonym))

@@ -9,7 +9,8 @@ roles, power and uplinks itself and only compares with what is declared here.
                 ihcheck_known_hosts, ihcheck_simulated_identities, ihcheck_echo_url,
                 ihcheck_simulated_separate_servers (the containers, one kernel, stand for separate servers),
                 ihcheck_documents_dir (simulated materials, see simulator/simulated_materials.py),
-                ihcheck_programmes (only when the spec declares `pilot:`, see simulator/pilot_records.py)
+                ihcheck_programmes (only when the spec declares `pilot:`, see simulator/pilot_records.py),
+                ihcheck_staff (only when the spec declares `staff:`, see simulator/staff_roster.py)
     host vars   ansible_host, ihcheck_role (list), ihcheck_measure_endpoint (application
                 hosts; one iperf3 HOST:PORT per uplink), ihcheck_bmc {address, port, interface, user,
                 password}, ihcheck_ups (list of NUT names, only with a UPS),
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from simulator import pilot_records, public_page
+from simulator import pilot_records, public_page, staff_roster
 from simulator.power import BMC_PORT
 from simulator.render import HOSPITAL_CA, PLATFORM_CA, PUSH_LOG, mlps_evidence_path
 
@@ -82,7 +83,12 @@ def exchange_declarations(deployment: Deployment) -> dict[str, Any]:
         entries.append({"name": "platform", "system": "platform", "protocol": "https",
                         "address": deployment.layout.internet().address("inet"), "port": 443,
                         "ca_file": PLATFORM_CA, "push_log": {"path": PUSH_LOG, "success": "platform push OK",
-                                                             "max_age_minutes": platform.max_push_age_minutes}})
+                                                             "max_age_minutes": platform.max_push_age_minutes},
+                        "environment": "production"})
+        # the platform's test environment (二(三)2), on its own port of the simulated platform
+        entries.append({"name": "platform-test", "system": "platform", "protocol": "https",
+                        "address": deployment.layout.internet().address("inet"), "port": 8443,
+                        "ca_file": PLATFORM_CA, "environment": "test"})
     names = {e["name"] for e in entries}
     values: dict[str, Any] = {"ihcheck_exchange": entries} if entries else {}
     functions = {f: system for f, system in TELEMEDICINE.items() if system in names}
@@ -164,7 +170,9 @@ def build(deployment: Deployment) -> dict[str, Any]:
     pilot = deployment.spec.pilot
     if pilot is not None:  # the simulated hospital declares the Beijing 2026 first-visit pilot
         inventory["all"]["vars"]["ihcheck_programmes"] = [
-            pilot_records.programme(deployment.state, pilot.database, pilot.audit_host)]
+            pilot_records.programme(deployment.state, pilot.database, pilot.audit_host, pilot.programme)]
+    if deployment.spec.staff is not None:  # the simulated hospital's staff roster (simulator/staff_roster.py)
+        inventory["all"]["vars"]["ihcheck_staff"] = staff_roster.declaration(deployment.state)
     return inventory
 
 

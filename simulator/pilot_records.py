@@ -10,7 +10,8 @@ roster is a GBK CSV — what Excel on a Chinese Windows saves — handed to the 
 
 Faults (spec `pilot:`): `lapsed` puts a physician under three years of independent practice and one
 without passed training on the whitelist; `edited_record` changes one audit record after the fact
-(its `at` moved by an hour), leaving its hash as written — what a quiet edit looks like.
+(its `at` moved by an hour), leaving its hash as written — what a quiet edit looks like; `unreviewed_prescription`
+dispenses one visit's prescription without the pharmacist's review event.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ AUDIT_LOG = "/ihc/pilot/audit.jsonl"
 # The simulated deployment stands for one of the hospitals the approval names (the pilot's rules judge no other);
 # its roster and visits say plainly that they are simulated (模拟医师…).
 HOSPITAL = "首都医科大学附属北京儿童医院"
+QH_HOSPITAL = "青海省模拟互联网医院"  # the simulated hospital when it declares the Qinghai 2019 opinion instead
 HEAD_FILE = "audit.head"  # the head the simulated hospital kept when it wrote the log: its anchored head
 SPECIALTIES = ("儿童生长发育", "儿童营养", "儿童皮肤疾病")
 
@@ -74,16 +76,20 @@ def roster_rows(today: date, lapsed: bool) -> list[tuple[str, ...]]:
     return rows
 
 
-def visits() -> list[dict[str, Any]]:
+def visits(qinghai: bool = False) -> list[dict[str, Any]]:
     """Twelve visits of 2026: first visits (children with guardians, one terminated and referred) and one
-    follow-up, each by a physician in good standing."""
+    follow-up, each by a physician in good standing. A Qinghai hospital has no first-visit pilot: its twelve are
+    follow-ups, each with the patient's records held (病历资料)."""
     licences = list(VISIT_SPECIALTY)
     result = []
     for n in range(12):
         licence = licences[n % 3]
         started = datetime(2026, 2 + n % 9, 3 + n, 9 + n % 6, 15)
+        first = n != 11 and not qinghai
         result.append({"id": f"SIM-V{n + 1:04d}", "licence": licence, "specialty": VISIT_SPECIALTY[licence],
-                       "at": started, "first": n != 11, "age": 3 + n % 13, "guardian": ("母亲", "父亲", "祖母")[n % 3],
+                       "at": started, "first": first,
+                       "records": None if first else f"本院门诊病历（{(started - timedelta(days=30)).date()}）",
+                       "age": 3 + n % 13, "guardian": ("母亲", "父亲", "祖母")[n % 3],
                        "terminated": n == 7, "referral": "北京儿童医院门诊 (线下就诊)" if n == 7 else None,
                        "prescribed": n % 2 == 0})
     return result
@@ -101,15 +107,17 @@ def _sql_literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def visits_sql(password: str) -> str:
-    columns = ("id", "licence", "specialty", "at", "first", "age", "guardian", "terminated", "referral", "prescribed")
-    rows = ",\n".join("(" + ", ".join(_sql_literal(v[k]) for k in columns) + ")" for v in visits())
+def visits_sql(password: str, qinghai: bool = False) -> str:
+    columns = ("id", "licence", "specialty", "at", "first", "age", "guardian", "terminated", "referral", "prescribed",
+               "records")
+    rows = ",\n".join("(" + ", ".join(_sql_literal(v[k]) for k in columns) + ")" for v in visits(qinghai))
     return f"""-- The simulated hospital's first-visit records (ihcheck simulator).
 CREATE DATABASE {DATABASE};
 \\connect {DATABASE}
 CREATE TABLE first_visits (visit_no text PRIMARY KEY, doctor_licence text NOT NULL, specialty text NOT NULL,
                            started_at timestamp NOT NULL, is_first boolean NOT NULL, patient_age int,
-                           guardian text, terminated boolean NOT NULL, referral text, prescribed boolean NOT NULL);
+                           guardian text, terminated boolean NOT NULL, referral text, prescribed boolean NOT NULL,
+                           records text);
 INSERT INTO first_visits VALUES
 {rows};
 DROP ROLE IF EXISTS {ROLE};
@@ -123,7 +131,8 @@ VISITS_QUERY = ("SELECT visit_no AS 就诊编号, doctor_licence AS 接诊医师
                 "started_at AS 就诊时间, CASE WHEN is_first THEN '是' ELSE '否' END AS 是否首诊, "
                 "patient_age AS 患者年龄, guardian AS 监护人, "
                 "CASE WHEN terminated THEN '是' ELSE '否' END AS 是否终止, "
-                "referral AS 转诊去向, CASE WHEN prescribed THEN '是' ELSE '否' END AS 是否开具处方 "
+                "referral AS 转诊去向, CASE WHEN prescribed THEN '是' ELSE '否' END AS 是否开具处方, "
+                "records AS 病历资料 "
                 "FROM first_visits ORDER BY visit_no")
 
 
@@ -132,12 +141,15 @@ READY_CHECK = (f'test "$(psql -X -At -h 127.0.0.1 -U {ROLE} -d {DATABASE} -c "SE
                f'= {len(visits())}')
 
 
-def audit_events() -> list[dict[str, Any]]:
-    """Each visit's events in time order: start, consent, a prescription for some, end or termination."""
+def audit_events(unreviewed: int | None = None) -> list[dict[str, Any]]:
+    """Each visit's events in time order: start, consent, for some a prescription with the pharmacist's review and
+    then its dispensing, end or termination. `unreviewed` (a visit's number, from 1) dispenses without a review."""
     events: list[tuple[datetime, dict[str, Any]]] = []
-    for v in visits():
+    for number, v in enumerate(visits(), start=1):
         at: datetime = v["at"]
-        steps = ["visit.start", "visit.consent"] + (["visit.prescription"] if v["prescribed"] else [])
+        review = [] if number == unreviewed else ["prescription.review"]
+        steps = ["visit.start", "visit.consent"] + (["visit.prescription", *review, "prescription.dispense"]
+                                                    if v["prescribed"] else [])
         steps.append("visit.terminate" if v["terminated"] else "visit.end")
         for minute, event in enumerate(steps):
             record: dict[str, Any] = {"at": (at + timedelta(minutes=4 * minute)).isoformat() + "+08:00",
@@ -148,12 +160,12 @@ def audit_events() -> list[dict[str, Any]]:
     return [record for _, record in sorted(events, key=lambda e: e[0])]
 
 
-def write_audit_log(path: Path, edited_seq: int | None) -> str:
+def write_audit_log(path: Path, edited_seq: int | None, unreviewed: int | None = None) -> str:
     """Write the log; returns the head as written (what a hospital keeps elsewhere, or hands to the platform)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as out:
         writer = TrailWriter(out)
-        for fields in audit_events():
+        for fields in audit_events(unreviewed):
             writer.append(**fields)
     head = writer.head
     if edited_seq is not None:  # changed after the fact: its `at` an hour later, its hash left as written
@@ -167,7 +179,7 @@ def write_audit_log(path: Path, edited_seq: int | None) -> str:
 
 
 def write(state: Path, database_box: Path, audit_box: Path, today: date, *, lapsed: bool,
-          edited_seq: int | None) -> PilotFiles:
+          edited_seq: int | None, unreviewed: int | None = None, qinghai: bool = False) -> PilotFiles:
     """Write the checker's files into `state/pilot/` and each host's into its box folder's `pilot/`."""
     folder = state / "pilot"
     folder.mkdir(parents=True, exist_ok=True)
@@ -180,9 +192,9 @@ def write(state: Path, database_box: Path, audit_box: Path, today: date, *, laps
     key.chmod(0o600)
     password = secrets.token_hex(12)
     (database_box / "pilot").mkdir(parents=True, exist_ok=True)
-    (database_box / "pilot" / "visits.sql").write_text(visits_sql(password), encoding="utf-8")
+    (database_box / "pilot" / "visits.sql").write_text(visits_sql(password, qinghai), encoding="utf-8")
     (database_box / "pilot" / "pgpass").write_text(f"127.0.0.1:5432:{DATABASE}:{ROLE}:{password}\n")
-    head = write_audit_log(audit_box / "pilot" / "audit.jsonl", edited_seq)
+    head = write_audit_log(audit_box / "pilot" / "audit.jsonl", edited_seq, unreviewed)
     (folder / HEAD_FILE).write_text(head + "\n", encoding="ascii")
     return PilotFiles(roster=roster, key=key, password=password,
                       lapsed=("110000201001010006", "110000201001010007") if lapsed else (), edited_seq=edited_seq)
@@ -194,9 +206,11 @@ def _anchored_head(state: Path) -> dict[str, str]:
     return {"head": path.read_text(encoding="ascii").strip()} if path.exists() else {}
 
 
-def programme(state: Path, database_host: str, audit_host: str) -> dict[str, Any]:
-    """The `ihcheck_programmes` entry of the simulated hospital's inventory."""
-    return {"id": "BJ2026-first-visit", "hospital": HOSPITAL, "specialties": list(SPECIALTIES),
+def programme(state: Path, database_host: str, audit_host: str, declared: str = "BJ2026-first-visit"
+              ) -> dict[str, Any]:
+    """The `ihcheck_programmes` entry of the simulated hospital's inventory (as a Qinghai hospital: `QH2019`)."""
+    hospital = HOSPITAL if declared == "BJ2026-first-visit" else QH_HOSPITAL
+    return {"id": declared, "hospital": hospital, "specialties": list(SPECIALTIES),
             "roster": {"file": str(state / "pilot" / "roster.csv")},
             "visits": {"query": {"host": database_host, "database": DATABASE, "user": ROLE, "address": "127.0.0.1",
                                  "sql": VISITS_QUERY}},

@@ -19,7 +19,7 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from simulator import pilot_records, platform_ca, power, public_page, sshkeys
+from simulator import pilot_records, platform_ca, power, public_page, sshkeys, staff_roster
 from simulator.layout import Box, Layout
 from simulator.services import BMC, HOSPITAL_SERVICES, INTERNET, MLPS, PUSHJOB, ROUTER, SERVICES, SSHD, UPS, Service
 from simulator.simulated_materials import write_documents
@@ -64,7 +64,8 @@ def _services_of(box: Box, spec: Scenario) -> list[Service]:
     if box.kind == "hospital":
         stopped = spec.hospital[box.key].stopped
         return [HOSPITAL_SERVICES[name] for name in box.services if name not in stopped]
-    pushes = spec.platform is not None and "application" in spec.hosts[box.key].declared_roles()
+    pushes = (spec.platform is not None and spec.platform.pushes
+              and "application" in spec.hosts[box.key].declared_roles())
     return [SERVICES[name] for name in box.services] + ([PUSHJOB] if pushes else [])
 
 
@@ -264,8 +265,12 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
         if spec.platform is not None and box.kind == "internet":
             ca, _, _ = platform_ca.make(folder / "platform", box.address("inet"), spec.platform.certificate)
             shutil.copyfile(ca, state / "platform-ca.pem")
-        if PUSHJOB in _services_of(box, spec):
+        # the application host trusts the platform's CA (its exchanges verify it) whether or not its push job runs
+        declares_platform = (spec.platform is not None and box.kind == "host"
+                             and "application" in spec.hosts[box.key].declared_roles())
+        if declares_platform:
             shutil.copyfile(state / "platform-ca.pem", folder / "platform-ca.pem")
+        if PUSHJOB in _services_of(box, spec):
             env |= {"IHC_PLATFORM_URL": f"https://{layout.internet().address('inet')}/upload",
                     "IHC_PLATFORM_CA": PLATFORM_CA, "IHC_PUSH_LOG": PUSH_LOG}
         if box.kind == "host":
@@ -311,7 +316,10 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
                     spec.mlps_report)
     if spec.pilot is not None:
         pilot_records.write(state, state / BOX_DIR / spec.pilot.database, state / BOX_DIR / spec.pilot.audit_host,
-                            date.today(), lapsed=spec.pilot.lapsed, edited_seq=spec.pilot.edited_record)
+                            date.today(), lapsed=spec.pilot.lapsed, edited_seq=spec.pilot.edited_record,
+                            unreviewed=spec.pilot.unreviewed_prescription, qinghai=spec.pilot.programme == "QH2019")
+    if spec.staff is not None:
+        staff_roster.write(state, no_it=spec.staff.no_it)
     known_hosts = state / "known_hosts"
     known_hosts.write_text("\n".join(known) + "\n")
     identities = state / "identities.json"

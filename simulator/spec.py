@@ -140,15 +140,27 @@ class Platform(_Strict):
 
     certificate: Literal["valid", "expired"] = "valid"
     max_push_age_minutes: Annotated[float, Field(gt=0)] = 15
+    pushes: bool = True  # qh-no-push: no push job runs, so the declared push log holds no push record
 
 
 class Pilot(_Strict):
-    """The simulated hospital takes part in the Beijing 2026 first-visit pilot (simulator.pilot_records)."""
+    """The simulated hospital's declared programme (simulator.pilot_records): the Beijing 2026 first-visit pilot, or a
+    Qinghai hospital under the 2019 opinion (the same records, declared as `QH2019`)."""
+
+    programme: Literal["BJ2026-first-visit", "QH2019"] = "BJ2026-first-visit"
 
     database: str  # the host whose PostgreSQL keeps the first-visit table
     audit_host: str  # the host keeping the hash-chained audit log
     lapsed: bool = False  # whitelist-lapsed: one physician under three years, one without training
     edited_record: Annotated[int | None, Field(ge=1)] = None  # trail-edited: this audit record changed afterwards
+    # rx-unreviewed: this visit's (numbered from 1) prescription is dispensed without a pharmacist's review
+    unreviewed_prescription: Annotated[int | None, Field(ge=1)] = None
+
+
+class Staff(_Strict):
+    """The simulated hospital's staff roster (simulator.staff_roster), handed to the checker as a file."""
+
+    no_it: bool = False  # staff-short: the only information technology professional has left
 
 
 class DnsAbroad(_Strict):
@@ -179,6 +191,7 @@ class Scenario(_Strict):
     # the licence number (a fault); and a host whose DNS server is abroad (a fault), or none.
     public_page: Literal["complete", "no-licence"] = "complete"
     dns_abroad: DnsAbroad | None = None
+    staff: Staff | None = None
     # The full expectation, derived by `load` from the catalogue and the file's (and its bases') `expect`.
     expect: dict[str, Expected]
 
@@ -262,6 +275,11 @@ def _pilot_cross_check(scenario: Scenario) -> tuple[str, str] | None:
 
     if pilot.edited_record is not None and pilot.edited_record > len(audit_events()):
         return "pilot.edited_record", f"the audit log has {len(audit_events())} records"
+    from simulator.pilot_records import visits
+
+    number = pilot.unreviewed_prescription
+    if number is not None and (number > len(visits()) or not visits()[number - 1]["prescribed"]):
+        return "pilot.unreviewed_prescription", f"visit {number} is not one of the simulated visits that prescribe"
     missing = [r for r in pilot_rules if r not in scenario.expect]
     return ("expect", f"missing expected verdict for {', '.join(missing)}") if missing else None
 

@@ -13,6 +13,7 @@ import json
 
 from checker.catalogue import (
     bj2026_pilot,
+    gd2020_access,
     gd2020_av,
     gd2020_domestic,
     gd2020_exchange,
@@ -25,6 +26,9 @@ from checker.catalogue import (
     gd2020_servers,
     mlps,
     mlps_boundary,
+    prescriptions,
+    qh2019,
+    staff,
 )
 from checker.model import Rule, Status
 
@@ -38,9 +42,13 @@ CATALOGUE: tuple[Rule, ...] = (  # by the notice's clauses, a module's rules tog
     # 一(二)1–2 after 一(二)3–5: the hardware rules keep the first places that reports, tests and users rely on
     *gd2020_exchange.RULES,  # 一(二)1–2, 三.2(1)
     *gd2020_materials.RULES,  # 二(二), 三.2(2)–(3)
+    *gd2020_access.RULES,  # 二(三): the platform's test and production environments, the 数据接入证明
     *gd2020_mlps_report.RULES,  # 一(二)1, 二(二)2: the assessor's report and the filing certificate
     *gd2020_public_page.RULES,  # 四(二): 亮证经营, the patient-facing pages
+    *staff.RULES,  # 一(一)3, 一(二)1, 四(三): staff and the principal, from the declared roster (attested)
     *bj2026_pilot.RULES,  # Beijing 2026 first-visit pilot: only where ihcheck_programmes declares it
+    *qh2019.RULES,  # Qinghai 2019: only where ihcheck_programmes declares QH2019
+    *prescriptions.RULES,  # QH2019 1, BJ2026 二: online prescriptions, from a programme's visit records and trail
     *mlps.MLPS_RULES,  # 一(二)1: the MLPS level 3 host baseline, one rule per GB/T 22239-2019 §8.1.4 item
     *mlps_boundary.RULES,  # 一(二)1: GB/T 22239-2019 §8.1.3 as far as a host shows it
 )

@@ -380,6 +380,11 @@ def missing_events(events: tuple[str, ...], terminated: bool, prescribed: bool |
 def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
     if (na := _not_declared(TRACEABILITY_ID, facts) or _unapproved(TRACEABILITY_ID, facts)) is not None:
         return na
+    return traceability(facts, TRACEABILITY_ID)
+
+
+def traceability(facts: DeploymentFacts, rule_id: str) -> list[Finding]:
+    """The declared programme's audit trail judged (whichever programme's rule asks: Beijing 一, Qinghai 30)."""
     pilot = facts.pilot
     assert pilot is not None
     hosts = all_hosts(facts)
@@ -390,7 +395,7 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
                           "no audit trail declared (ihcheck_programmes[].audit_log: host and path of a hash-chained "
                           "log, README \"Audit trail format\"); that the activity is 全程留痕、可追溯 cannot be "
                           "observed")
-        return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts,
+        return [Finding(rule_id=rule_id, verdict=Verdict.INCONCLUSIVE, hosts=hosts,
                         **_missing(pilot, "trail", undeclared).reason())]
     check = trail.check
     head = Evidence(host=trail.host, observations=trail.observations,
@@ -406,18 +411,18 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
     if check.broken is not None:
         said = Said(f"审计日志 {log} 不是完整的哈希链：{check.broken.describe_zh()}",
                     f"the audit log {log} is not an intact hash chain: {check.broken.describe()}")
-        return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.FAIL, hosts=(trail.host,), evidence=(head,),
+        return [Finding(rule_id=rule_id, verdict=Verdict.FAIL, hosts=(trail.host,), evidence=(head,),
                         details=details, **said.reason())]
     if check.records == 0:
         said = Said(f"审计日志 {log} 中没有任何记录", f"the audit log {log} holds no record")
-        return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.INCONCLUSIVE, hosts=(trail.host,), evidence=(head,),
+        return [Finding(rule_id=rule_id, verdict=Verdict.INCONCLUSIVE, hosts=(trail.host,), evidence=(head,),
                         details=details, **said.reason())]
     if pilot.visits is None:
         why = _missing(pilot, "visits", Said("清单未声明就诊记录", "no visit records declared"))
         said = Said(f"审计日志的哈希链完整，但缺少就诊记录，无法判断每次就诊是否均已记入日志：{why.zh}",
                     "the audit log's chain is intact, but without the visit records it cannot be told whether "
                     f"every visit is in it: {why.en}")
-        return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=(head,),
+        return [Finding(rule_id=rule_id, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=(head,),
                         details=details, **said.reason())]
     incomplete: list[dict[str, Any]] = []
     for v in pilot.visits.visits:
@@ -433,7 +438,7 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
                                f"{i['visit']} (row {i['row']}): no {', '.join(i['missing'])}") for i in incomplete])
         said = Said(f"{count} 次就诊中有 {len(incomplete)} 次在审计日志中缺少事件：{listed.zh}",
                     f"{len(incomplete)} of {count} visit(s) lack events in the audit log: {listed.en}")
-        return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.FAIL, hosts=hosts, evidence=evidence, details=details,
+        return [Finding(rule_id=rule_id, verdict=Verdict.FAIL, hosts=hosts, evidence=evidence, details=details,
                         **said.reason())]
     anchor = pilot.programme.audit_log.head if pilot.programme.audit_log is not None else None
     details["anchored_head"] = anchor
@@ -447,7 +452,7 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
                     "whoever can rewrite the file can recompute every hash, so append-only (只增不改) is not shown; "
                     f"declare the head kept at the last check or held by the platform (today's is {check.head}) as "
                     "audit_log.head")
-        return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=evidence,
+        return [Finding(rule_id=rule_id, verdict=Verdict.INCONCLUSIVE, hosts=hosts, evidence=evidence,
                         details=details, **said.reason())]
     evidence = (*evidence, Evidence(host=trail.host, basis=Basis.DECLARED,
                                     statement=f"anchored head {anchor} declared in "
@@ -458,7 +463,7 @@ def judge_traceability(facts: DeploymentFacts) -> list[Finding]:
                 f"every one of the {count} visit(s) has its start, consent, prescription where one was issued, and "
                 "end or termination in it") + Said(f"；日志结束于声明的锚定链头 {anchor[:16]}…",
                                                     f"; it ends at the declared anchored head {anchor[:16]}…")
-    return [Finding(rule_id=TRACEABILITY_ID, verdict=Verdict.PASS, hosts=hosts, evidence=evidence, details=details,
+    return [Finding(rule_id=rule_id, verdict=Verdict.PASS, hosts=hosts, evidence=evidence, details=details,
                     **said.reason())]
 
 

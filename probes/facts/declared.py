@@ -11,6 +11,7 @@ from probes.facts.base import Record
 from probes.facts.declared_exchange import ExchangeEndpoint, Function, known_systems, unique_names
 from probes.facts.pilot import Programme
 from probes.facts.public_pages import PublicPage
+from probes.facts.staff import StaffDeclaration
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -90,6 +91,7 @@ class Declarations(Record):
     def _known(cls, value: dict[Function, str], info: ValidationInfo) -> dict[Function, str]:
         return known_systems(value, info.data.get("exchange", ()))
     programmes: tuple[Programme, ...] = ()  # programmes the hospital takes part in (probes.programmes)
+    staff: StaffDeclaration | None = None  # the staff roster (probes.staff): attested, never observed
     mlps_evidence: dict[Annotated[str, Field(pattern=r"^L3-CES1-(0[1-9]|1[0-57-9]|2[0-9]|3[0-5])$")], Path] = Field(
         default_factory=dict, description="MLPS item (L3-CES1-xx) → a document attesting what the host cannot show")
     # the patient-facing pages showing the licence, schedules, reply time limit and fees (GD2020 四(二)): fetched

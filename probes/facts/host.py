@@ -20,6 +20,7 @@ from probes.facts.pilot import PilotFacts
 from probes.facts.power import PowerFacts
 from probes.facts.public_pages import PublicPageFacts
 from probes.facts.services import ServiceFacts
+from probes.facts.staff import StaffFacts
 from probes.facts.uplinks import UplinkFacts
 
 
@@ -74,6 +75,7 @@ class DeploymentFacts(Record):
     pilot: PilotFacts | None = Field(default=None, description="the declared programme's records (probes.programmes)")
     public_pages: PublicPageFacts | None = Field(
         default=None, description="the declared patient-facing pages as fetched from the checker (probes.public_pages)")
+    staff: StaffFacts | None = Field(default=None, description="the declared staff roster (probes.staff; attested)")
 
     def reachable(self) -> list[HostFacts]:
         return [h for h in self.hosts if h.reachable]

@@ -27,6 +27,9 @@ EVENT_CONSENT = "visit.consent"
 EVENT_PRESCRIPTION = "visit.prescription"
 EVENT_END = "visit.end"
 EVENT_TERMINATE = "visit.terminate"
+# A prescription's way from the physician to the patient: the pharmacist's review (审核), then dispensing (调配/发药).
+EVENT_REVIEW = "prescription.review"
+EVENT_DISPENSE = "prescription.dispense"
 
 
 
@@ -74,6 +77,8 @@ class Visit(Record):
     terminated: bool
     referral_recorded: bool
     prescribed: bool | None = Field(default=None, description="None when the records do not say (no such column)")
+    records_held: bool | None = Field(default=None, description="the physician held the patient's records (病历资料); "
+                                      "None when the records do not say (no such column)")
 
 
 class Source(Record):
@@ -142,6 +147,7 @@ class TrailCheck(Record):
 
 
 BJ2026_FIRST_VISIT = "BJ2026-first-visit"
+QH2019_PROGRAMME = "QH2019"  # a Qinghai hospital: the rules citing the Qinghai 2019 opinion apply
 BJ2026_SPECIALTIES = ("儿童生长发育", "儿童营养", "儿童皮肤疾病")
 BJ2026_HOSPITALS = ("首都医科大学附属北京儿童医院", "首都医科大学附属首都儿童医学中心")
 
@@ -180,7 +186,7 @@ class AuditLogDeclaration(Record):
 class Programme(Record):
     """One entry of `ihcheck_programmes`: a programme the hospital declares it takes part in."""
 
-    id: Literal["BJ2026-first-visit"]
+    id: Literal["BJ2026-first-visit", "QH2019"]
     hospital: str = Field(min_length=1)
     specialties: tuple[str, ...] = BJ2026_SPECIALTIES
     start: date = date(2026, 1, 1)

@@ -102,6 +102,8 @@ class Endpoint(Record):
     origin: Literal["host", "checker"] = Field(default="host", alias="from")
     timeout: Annotated[float, Field(gt=0, le=60)] = 10.0
     push_log: PushLog | None = None
+    # the supervision platform's environments (GD2020 二(三)2: 测试环境、正式环境), each declared as its own entry
+    environment: Literal["test", "production"] | None = None
 
     @model_validator(mode="before")
     @classmethod

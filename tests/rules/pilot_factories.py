@@ -64,8 +64,8 @@ def pilot(*, physicians: list[Physician] | None = None, visits: list[Visit] | No
     visits = visits if visits is not None else [visit(1), visit(2, patient_age=30, guardian_recorded=False),
                                                 visit(3, terminated=True, referral_recorded=True),
                                                 visit(4, first_visit=False, specialty="儿童内分泌")]
-    fields: dict[str, Any] = {"hospital": "首都医科大学附属北京儿童医院"} | programme_fields
-    programme = Programme(id="BJ2026-first-visit", **fields,
+    fields: dict[str, Any] = {"id": "BJ2026-first-visit", "hospital": "首都医科大学附属北京儿童医院"} | programme_fields
+    programme = Programme(**fields,
                           audit_log=AuditLogDeclaration(host="app1", path="/var/lib/ih/audit.jsonl", head=head))
     return PilotFacts(programme=programme, as_of=AS_OF, pseudonyms="pseudonymised (test key)",
                       roster=Roster(source=ROSTER_SOURCE, physicians=tuple(physicians)) if roster else None,

@@ -32,6 +32,15 @@ CLAUSES: tuple[Clause, ...] = (
         "recorded throughout and traceable.",
     ),
     BJ2026.passage(
+        "2", "二",
+        "二、要将互联网诊疗(含首诊服务,下同)纳入质量控制体系。开展线上线下一体化监管,确保试点医院遵守医疗质量、"
+        "医疗安全、处方管理办法、网络安全等有关法律法规和规定,落实医疗质量安全核心制度,保障医疗质量安全和网络数据安全。",
+        "2. Bring internet diagnosis and treatment (first visits included) into the quality control system. "
+        "Supervise online and offline as one, ensuring that pilot hospitals observe the laws and rules on medical "
+        "quality, medical safety, prescription management (处方管理办法), cybersecurity and the like, apply the core "
+        "systems of medical quality and safety, and safeguard medical quality and safety and network data security.",
+    ),
+    BJ2026.passage(
         "3", "三",
         "三、要加强对试点医院和医务人员管理。规范互联网诊疗行为,医师开展互联网诊疗应当依法取得相应执业资质,"
         "具有3年以上独立临床工作经验,实行“白名单”动态管理。为儿童提供互联网首诊服务时,应当确定患儿有监护人陪伴。",

@@ -26,6 +26,12 @@ GD2020 = Document(
 
 CLAUSES: tuple[Clause, ...] = (
     GD2020.passage(
+        "1.1.3", "一(一)3",
+        "具有与所开展的业务相适应并符合规定的卫生技术人员、场所和设施设备。",
+        "Have health professionals, premises, facilities and equipment appropriate to the services provided and "
+        "meeting the regulations.",
+    ),
+    GD2020.passage(
         "1.2.1", "一(二)1",
         "符合《网络安全法》《国家健康医疗大数据标准、安全和服务管理办法（试行）》《互联网医院基本标准》等法律法规要求，"
         "配备信息专业技术人员，实施第三级信息安全等级保护，并与实体医疗机构的HIS、PACS/RIS、LIS系统实现数据交换与共享；",
@@ -115,5 +121,25 @@ CLAUSES: tuple[Clause, ...] = (
         "internet hospital information system, the internet hospital's Medical Institution Practice Licence, the "
         "consultation schedules of its internet diagnosis and treatment staff, the time limit for replying to "
         "consultations and enquiries, its fees and other such information.",
+    ),
+    GD2020.passage(
+        "2.3.2", "二(三)2",
+        "省监管平台运营部门协助接入机构完成测试环境、正式环境数据对接验证。",
+        "The platform's operator helps the connecting institution complete the verification of the data connection "
+        "in the test environment and in the production environment.",
+    ),
+    GD2020.passage(
+        "2.3.3", "二(三)3",
+        "正式环境数据完成对接并通过测试验证后，由省监管平台运营部门出具《广东省互联网医疗服务监管平台数据接入证明》，"
+        "并上传到省监管平台。",
+        "Once the production environment's data connection is complete and has passed its test verification, the "
+        "platform's operator issues the Certificate of data access to the Guangdong internet medical service "
+        "supervision platform, which is uploaded to the platform.",
+    ),
+    GD2020.passage(
+        "4.3", "四(三)",
+        "各互联网医院是互联网医院信息系统管理的责任主体，主要负责人是第一责任人。",
+        "Each internet hospital is the party responsible for managing its information system, and its principal "
+        "person in charge is the first person responsible.",
     ),
 )

@@ -3,3 +3,4 @@ for port in $IHC_IPERF_PORTS; do
     ss -Hlntp "sport = :$port" | grep -q iperf3 || exit 1
 done
 [ ! -f /ihc/platform/cert.pem ] || ss -Hlnt "sport = :443" | grep -q LISTEN || exit 1
+[ ! -f /ihc/platform/cert.pem ] || ss -Hlnt "sport = :8443" | grep -q LISTEN || exit 1

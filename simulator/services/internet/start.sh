@@ -12,6 +12,7 @@ if [ -f /ihc/platform/cert.pem ]; then  # the provincial supervision platform's 
 cat > /etc/nginx/sites-enabled/platform <<'CONF'
 server {
     listen 443 ssl;
+    listen 8443 ssl;  # the platform's test environment (测试环境), apart from production's 443 (GD2020 二(三)2)
     ssl_certificate /ihc/platform/cert.pem;
     ssl_certificate_key /ihc/platform/key.pem;
     ssl_protocols TLSv1.2 TLSv1.3;
