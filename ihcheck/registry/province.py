@@ -71,9 +71,13 @@ def scenario_bundle(name: str, folder: Path, keys: SigningKeys) -> dict[str, byt
     inventory = folder / f"{name}.yml"
     inventory.write_text("all:\n  hosts:\n" + "".join(f"    {h['name']}:\n      ansible_host: {h['address']}\n"
                                                       for h in recorded["facts"]["hosts"]), encoding="utf-8")
-    facts = DeploymentFacts.model_validate(recorded["facts"])
-    facts = facts.model_copy(update={"documents": None, "inventory": str(inventory), "hosts": tuple(
-        h.model_copy(update={"baseline": None}) for h in facts.hosts)})  # every scenario: the same fact families
+    # The facts as recorded, host baselines and documents included: a hospital's bundle is judged on all it
+    # showed (without them every MLPS item and the materials were inconclusive, and so was every hospital).
+    facts = DeploymentFacts.model_validate(recorded["facts"]).model_copy(update={"inventory": str(inventory)})
+    if facts.documents is not None:
+        folder_found = documents_folder(facts.documents, folder / "documents")
+        facts = facts.model_copy(update={"documents": None if folder_found is None else facts.documents.model_copy(
+            update={"directory": str(folder_found)})})
     findings = evaluate(facts, CATALOGUE)
     when = datetime.fromisoformat(recorded["facts"]["collected_at"].replace("Z", "+00:00")).astimezone(UTC)
     stand_in = "(recorded facts: the raw output of this command was not kept in tests/data/scenarios)\n"
@@ -85,6 +89,26 @@ def scenario_bundle(name: str, folder: Path, keys: SigningKeys) -> dict[str, byt
                                started_at=when, finished_at=when + timedelta(seconds=9))
     written = write_bundle(result, inventory, folder / name, keys=keys)
     return read_bundle(written.directory.with_name(name + ".tar.gz"))
+
+
+def documents_folder(documents: Any, folder: Path) -> Path | None:
+    """The documents folder the simulator wrote for the recorded deployment, written again
+    (simulator.simulated_materials: deterministic from the hospital's name, its opening day and the assessment
+    report's conclusion), or None when the rebuilt index does not hash to the recorded one (a recording made
+    with an older simulator): the bundle then carries no documents, as a hospital that handed in none."""
+    from probes.facts.materials import INDEX
+    from probes.materials_folder import digests
+    from simulator.simulated_materials import write_documents
+
+    report = [d for d in documents.documents if "mlps-assessment-report" in d.items]
+    opened = documents.opened_on
+    if opened is None:
+        return None
+    write_documents(folder, documents.hospital or "", opened + timedelta(days=20),
+                    report[0].conclusion if report else None)
+    if digests((folder / INDEX).read_bytes())[0] != documents.index_sha256:
+        return None
+    return folder
 
 
 def base_bundles(folder: Path, names: tuple[str, ...] = SCENARIOS) -> dict[str, dict[str, bytes]]:

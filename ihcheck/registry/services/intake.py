@@ -144,6 +144,12 @@ def _json(content: dict[str, bytes], rel: str, default: Any) -> Any:
         return default
 
 
+def evidence_basis(finding: dict[str, Any]) -> str:
+    """The bases its evidence rests on (Finding.basis): sorted, comma-joined, each as the bundle states it."""
+    bases = {str(e.get("basis") or "observed") for e in finding.get("evidence") or () if isinstance(e, dict)}
+    return ",".join(sorted(bases))[:48]
+
+
 def _trail(facts: dict[str, Any]) -> tuple[str, int | None]:
     trail = ((facts.get("pilot") or {}).get("trail") or {}).get("check") or {}
     if trail.get("broken") is None and trail.get("head"):
@@ -210,7 +216,7 @@ def _index(content: dict[str, bytes], hospital: Hospital, key: SigningKey, verif
         Finding(bundle=bundle, index=i, rule_id=str(f.get("rule_id", "")), verdict=str(f.get("verdict", "")),
                 hosts=list(f.get("hosts") or ()), reason=str(f.get("reason") or "")[:4000],
                 observations=sorted({o for e in f.get("evidence") or () for o in e.get("observations") or ()}
-                                    | set(f.get("observations") or ())))
+                                    | set(f.get("observations") or ())), basis=evidence_basis(f))
         for i, f in enumerate(findings) if isinstance(f, dict)])
     documents = (facts.get("documents") or {}).get("documents") or ()
     Document.objects.bulk_create([
