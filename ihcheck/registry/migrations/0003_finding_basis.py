@@ -2,31 +2,19 @@
 """Finding.basis (how each finding's evidence is known) kept at intake, filled here for the bundles already held
 by reading each stored bundle's findings.json once; and the indexes the overview and the rule page use."""
 
-import hashlib
 import json
-import tempfile
-from pathlib import Path
 
 from django.db import migrations, models
 
 
 def fill_basis(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from django.core.files.storage import default_storage
-
-    from ihcheck.registry.services.intake import evidence_basis
-    from reports.bundle import MANIFEST
-    from reports.verify import read_bundle
+    # read back as intake stores them, checked against the digest they were taken in under
+    from ihcheck.registry.services.intake import bundle_files, evidence_basis
 
     Bundle = apps.get_model("registry", "Bundle")
     Finding = apps.get_model("registry", "Finding")
     for bundle in Bundle.objects.only("pk", "blob", "digest").iterator(chunk_size=500):
-        with default_storage.open(bundle.blob, "rb") as handle, \
-                tempfile.NamedTemporaryFile(suffix=".tar.gz") as copy:
-            copy.write(handle.read())
-            copy.flush()
-            content = read_bundle(Path(copy.name))
-        if hashlib.sha256(content[MANIFEST]).hexdigest() != bundle.digest:
-            raise RuntimeError(f"{bundle.blob}: the stored bundle is not the one taken in (storage altered)")
+        content = bundle_files(bundle)
         findings = json.loads(content["findings.json"])
         rows = list(Finding.objects.filter(bundle_id=bundle.pk))
         for row in rows:
