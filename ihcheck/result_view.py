@@ -106,8 +106,9 @@ def print_short(result: CheckResult, console: Console) -> None:
     titles = _titles()
     lines = rule_lines(result)
     hosts = len(result.facts.hosts)
+    # one line, the inventory's path cut short at the edge: every line of the screen is a rule's
     console.print(f"[bold]ihcheck {result.tool.version}[/bold] · {hosts} 台主机 hosts · {len(lines)} 条规则 rules · "
-                  f"{_text(_short_path(result.inventory))}")
+                  f"{_text(_short_path(result.inventory))}", no_wrap=True, overflow="ellipsis")
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1), expand=True)
     # the id, the verdict and the counts are never cut (they name what failed); the title takes what is left
     ids = [clean(x.rule_id) for x in lines]
