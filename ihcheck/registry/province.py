@@ -92,22 +92,39 @@ def scenario_bundle(name: str, folder: Path, keys: SigningKeys) -> dict[str, byt
 
 
 def documents_folder(documents: Any, folder: Path) -> Path | None:
-    """The documents folder the simulator wrote for the recorded deployment, written again
-    (simulator.simulated_materials: deterministic from the hospital's name, its opening day and the assessment
-    report's conclusion), or None when the rebuilt index does not hash to the recorded one (a recording made
-    with an older simulator): the bundle then carries no documents, as a hospital that handed in none."""
+    """The documents folder the simulator wrote for the recorded deployment, written again: each file by
+    simulator.simulated_materials (its text depends on the item and the hospital's name only) and the index
+    from the recorded entries, in the simulator's layout. Used only when every file and the index hash to the
+    digests recorded; otherwise None, and the bundle carries no documents, as a hospital that handed in none."""
+    import yaml
+
     from probes.facts.materials import INDEX
     from probes.materials_folder import digests
     from simulator.simulated_materials import write_documents
 
-    report = [d for d in documents.documents if "mlps-assessment-report" in d.items]
-    opened = documents.opened_on
-    if opened is None:
+    if documents.opened_on is None:
         return None
-    write_documents(folder, documents.hospital or "", opened + timedelta(days=20),
-                    report[0].conclusion if report else None)
+    write_documents(folder, documents.hospital or "", documents.opened_on + timedelta(days=20))
+    entries = []
+    for d in documents.documents:
+        entry: dict[str, Any] = {"file": d.file, "items": list(d.items), "title": d.title,
+                                 "issued": d.issued.isoformat() if d.issued else None}
+        for key in ("submitted", "number", "conclusion"):  # in the simulator's order, when it wrote them
+            value = getattr(d, key)
+            if value is not None:
+                entry[key] = value.isoformat() if isinstance(value, date) else value
+        entries.append(entry)
+    index = {"hospital": documents.hospital, "opened_on": documents.opened_on.isoformat(),
+             "registered_on": documents.registered_on.isoformat() if documents.registered_on else None,
+             "third_party": documents.third_party, "documents": entries}
+    (folder / INDEX).write_text("# Simulated documents index, written by the ihcheck simulator.\n"
+                                + yaml.safe_dump(index, allow_unicode=True, sort_keys=False), encoding="utf-8")
     if digests((folder / INDEX).read_bytes())[0] != documents.index_sha256:
         return None
+    for d in documents.documents:
+        path = folder / d.file
+        if d.present and (not path.is_file() or digests(path.read_bytes())[0] != d.sha256):
+            return None
     return folder
 
 
