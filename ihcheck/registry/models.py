@@ -122,10 +122,15 @@ class Finding(models.Model):
     hosts = models.JSONField(default=list)
     reason = models.TextField(blank=True)
     observations = models.JSONField(default=list, help_text="observation ids the finding cites")
+    # How its evidence is known (checker.model.Basis: observed, declared, attested, simulated), every basis its
+    # statements rest on, sorted and comma-joined ("attested,observed"); empty when it cites no evidence. A pass
+    # resting on a document is attested, not observed. Kept at intake so that a rule across the province is
+    # one query, not its hospitals' bundles opened again.
+    basis = models.CharField(max_length=48, blank=True)
 
     class Meta:
         ordering = ("bundle_id", "index",)
-        indexes = (models.Index(fields=["rule_id", "verdict"]),)
+        indexes = (models.Index(fields=["rule_id", "verdict"]), models.Index(fields=["bundle", "rule_id"]))
 
 
 class Document(models.Model):
@@ -182,6 +187,8 @@ class Action(models.Model):
 
     class Meta:
         ordering = ("seq",)
+        # the overview asks, for every hospital, whether an upload was refused after its latest bundle
+        indexes = (models.Index(fields=["hospital", "event", "at"]),)
 
 
 class UploadAttempt(models.Model):

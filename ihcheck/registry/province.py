@@ -71,9 +71,13 @@ def scenario_bundle(name: str, folder: Path, keys: SigningKeys) -> dict[str, byt
     inventory = folder / f"{name}.yml"
     inventory.write_text("all:\n  hosts:\n" + "".join(f"    {h['name']}:\n      ansible_host: {h['address']}\n"
                                                       for h in recorded["facts"]["hosts"]), encoding="utf-8")
-    facts = DeploymentFacts.model_validate(recorded["facts"])
-    facts = facts.model_copy(update={"documents": None, "inventory": str(inventory), "hosts": tuple(
-        h.model_copy(update={"baseline": None}) for h in facts.hosts)})  # every scenario: the same fact families
+    # The facts as recorded, host baselines and documents included: a hospital's bundle is judged on all it
+    # showed (without them every MLPS item and the materials were inconclusive, and so was every hospital).
+    facts = DeploymentFacts.model_validate(recorded["facts"]).model_copy(update={"inventory": str(inventory)})
+    if facts.documents is not None:
+        folder_found = documents_folder(facts.documents, folder / "documents")
+        facts = facts.model_copy(update={"documents": None if folder_found is None else facts.documents.model_copy(
+            update={"directory": str(folder_found)})})
     findings = evaluate(facts, CATALOGUE)
     when = datetime.fromisoformat(recorded["facts"]["collected_at"].replace("Z", "+00:00")).astimezone(UTC)
     stand_in = "(recorded facts: the raw output of this command was not kept in tests/data/scenarios)\n"
@@ -85,6 +89,43 @@ def scenario_bundle(name: str, folder: Path, keys: SigningKeys) -> dict[str, byt
                                started_at=when, finished_at=when + timedelta(seconds=9))
     written = write_bundle(result, inventory, folder / name, keys=keys)
     return read_bundle(written.directory.with_name(name + ".tar.gz"))
+
+
+def documents_folder(documents: Any, folder: Path) -> Path | None:
+    """The documents folder the simulator wrote for the recorded deployment, written again: each file by
+    simulator.simulated_materials (its text depends on the item and the hospital's name only) and the index
+    from the recorded entries, in the simulator's layout. Used only when every file and the index hash to the
+    digests recorded; otherwise None, and the bundle carries no documents, as a hospital that handed in none."""
+    import yaml
+
+    from probes.facts.materials import INDEX
+    from probes.materials_folder import digests
+    from simulator.simulated_materials import write_documents
+
+    if documents.opened_on is None:
+        return None
+    write_documents(folder, documents.hospital or "", documents.opened_on + timedelta(days=20))
+    entries = []
+    for d in documents.documents:
+        entry: dict[str, Any] = {"file": d.file, "items": list(d.items), "title": d.title,
+                                 "issued": d.issued.isoformat() if d.issued else None}
+        for key in ("submitted", "number", "conclusion"):  # in the simulator's order, when it wrote them
+            value = getattr(d, key)
+            if value is not None:
+                entry[key] = value.isoformat() if isinstance(value, date) else value
+        entries.append(entry)
+    index = {"hospital": documents.hospital, "opened_on": documents.opened_on.isoformat(),
+             "registered_on": documents.registered_on.isoformat() if documents.registered_on else None,
+             "third_party": documents.third_party, "documents": entries}
+    (folder / INDEX).write_text("# Simulated documents index, written by the ihcheck simulator.\n"
+                                + yaml.safe_dump(index, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    if digests((folder / INDEX).read_bytes())[0] != documents.index_sha256:
+        return None
+    for d in documents.documents:
+        path = folder / d.file
+        if d.present and (not path.is_file() or digests(path.read_bytes())[0] != d.sha256):
+            return None
+    return folder
 
 
 def base_bundles(folder: Path, names: tuple[str, ...] = SCENARIOS) -> dict[str, dict[str, bytes]]:

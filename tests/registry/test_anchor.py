@@ -16,6 +16,8 @@ from reports import trail_head
 from tests.registry.conftest import USCC_A, Signed
 from tests.registry.conftest import enrol as enrol_hospital
 
+SCENARIOS = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+
 
 def _records(n: int, edited: int | None = None) -> list[dict[str, str]]:
     return [{"at": f"2026-11-{1 + i // 10:02d}T09:{i % 60:02d}:00+08:00", "event": "visit.start",
@@ -95,12 +97,16 @@ def test_trail_heads_over_http_with_the_hospitals_token(db, hospital_a: Signed, 
 
 def test_a_bundles_trail_head_is_anchored_and_a_later_head_that_contradicts_it_is_flagged(
         db, hospital_a: Signed) -> None:
-    """The compliant scenario's pilot facts carry the verified head of its audit trail (seq 42)."""
+    """The compliant scenario's pilot facts carry the verified head of its audit trail, and its last sequence number."""
     hospital = enrol_hospital(USCC_A, hospital_a)
     bundle = intake.take_file(hospital_a.tar("compliant"), via="cli", actor="t").bundle
     anchored = TrailAnchor.objects.get(hospital=hospital)
     assert anchored.source == "bundle" and anchored.bundle == bundle and anchored.extends is True
-    assert (anchored.head, anchored.last_seq) == (bundle.trail_head, 42)
+    recorded = json.loads((SCENARIOS / "compliant.json").read_text(encoding="utf-8"))
+    check = recorded["facts"]["pilot"]["trail"]["check"]
+    assert check["broken"] is None and check["last_seq"] > 0
+    assert (anchored.head, anchored.last_seq) == (bundle.trail_head, check["last_seq"]) == (check["head"],
+                                                                                            check["last_seq"])
     intake.take_file(hospital_a.tar("single-isp"), via="cli", actor="t")  # its facts hold no trail: nothing anchored
     assert TrailAnchor.objects.filter(hospital=hospital).count() == 1
     from django.utils import timezone

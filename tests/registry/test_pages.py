@@ -189,3 +189,52 @@ def test_a_bundle_whose_key_was_revoked_since_is_flagged_on_the_overview(provinc
     assert "签名密钥已吊销" not in _client("inspector1").get("/").content.decode()
     enrol.revoke_key(key, actor="t", reason="leaked")
     assert "签名密钥已吊销" in _client("inspector1").get("/", {"city": "深圳"}).content.decode()
+
+
+def test_the_overview_and_a_rule_cost_the_same_queries_whatever_the_provinces_size(
+        province: None, hospital_b: Signed) -> None:
+    """The number of SQL queries of `/` (also filtered and paged) and `/rules/<id>/` does not grow with the
+    hospitals: 2 enrolled (one failing), then 7 (a stale one, a refused upload, one with nothing handed in)."""
+    from datetime import UTC, datetime, timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ihcheck.registry.province import signed, tampered
+    from reports.keys import SigningKeys
+    from reports.verify import read_bundle
+
+    base = read_bundle(hospital_b.tar("compliant"))
+    client = _client("inspector1")
+    paths = ("/", "/?city=深圳&verdict=pass", f"/?rule={RULE}&verdict=fail", "/?city=广州", f"/rules/{RULE}/",
+             "/rules/GD2020-2.2-materials/")
+
+    def queries() -> list[int]:
+        counts = []
+        for path in paths:
+            client.get(path)  # the deadlines of the hospitals shown are kept between renders: count a warm one
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(path)
+            assert response.status_code == 200
+            counts.append(len(captured.captured_queries))
+        return counts
+
+    small = queries()
+    now = datetime.now(UTC)
+    for n in range(5):
+        keys = SigningKeys.generate()
+        uscc = f"12440300MB{n:07d}X"
+        hospital = enrol.enrol_hospital(name=f"测试医院 {n}", uscc=uscc, city="深圳", actor="t")
+        enrol.add_key(hospital, " ".join(keys.public().fingerprints()), actor="t", valid_from=now - timedelta(weeks=60))
+        if n == 4:
+            continue  # nothing handed in yet
+        data = signed(base, keys, now - timedelta(weeks=20 if n == 0 else 1), f"b{n}")
+        intake.take(data, name=f"b{n}.tar.gz", via="http", actor="t", hospital=hospital)
+        if n == 1:
+            with pytest.raises(intake.Refused):
+                intake.take(tampered(signed(base, keys, now, "t")), name="t.tar.gz", via="http", actor="t",
+                            hospital=hospital)
+    assert queries() == small
+    page = client.get("/").content.decode()
+    assert page.index("12440300MB0000001X") < page.index("12440300MB0000000X") < page.index(USCC_A), \
+        "refused first, then stale, then failing"

@@ -40,6 +40,7 @@ class _Loose(BaseModel):
 
 class Evidence(_Loose):
     observations: list[Name] = Field(default_factory=list, max_length=10_000)
+    basis: str | None = Field(default="observed", max_length=48)  # observed, declared, attested, simulated
 
 
 class FindingIn(_Loose):
@@ -52,6 +53,10 @@ class FindingIn(_Loose):
 
     def cited(self) -> list[str]:
         return sorted({o for e in self.evidence for o in e.observations} | set(self.observations))
+
+    def bases(self) -> str:
+        """What its evidence rests on (Finding.basis): the bases sorted, comma-joined, as the bundle states them."""
+        return ",".join(sorted({e.basis or "observed" for e in self.evidence}))[:48]
 
 
 class Summary(_Loose):

@@ -159,6 +159,13 @@ def _verify_as(content: dict[str, bytes], name: str, hospital: Hospital,
     return hospital, key, verification
 
 
+def evidence_basis(finding: dict[str, Any]) -> str:
+    """The bases a finding's evidence rests on (Finding.basis) from the bundle's JSON as it stands (migration 0003
+    reads bundles already held): sorted, comma-joined, each as the bundle states it."""
+    bases = {str(e.get("basis") or "observed") for e in finding.get("evidence") or () if isinstance(e, dict)}
+    return ",".join(sorted(bases))[:48]
+
+
 def take(data: bytes, *, name: str, via: str, actor: str, hospital: Hospital | None = None) -> Intake:
     """Verify, store and index one uploaded bundle (a .tar.gz); raises Refused, logged, with nothing stored."""
     from ihcheck.registry.services import indexed
@@ -224,7 +231,7 @@ def _index(parsed: Any, hospital: Hospital, key: SigningKey, verification: Any, 
         warnings=list(verification.warnings))
     Finding.objects.bulk_create([
         Finding(bundle=bundle, index=i, rule_id=f.rule_id, verdict=f.verdict, hosts=list(f.hosts),
-                reason=(f.reason or "")[:4000], observations=f.cited())
+                reason=(f.reason or "")[:4000], observations=f.cited(), basis=f.bases())
         for i, f in enumerate(parsed.findings)])
     Document.objects.bulk_create([
         Document(bundle=bundle, file=d.file, items=list(d.items), title=d.title or "", issued=d.issued,

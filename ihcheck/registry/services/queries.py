@@ -174,7 +174,8 @@ def evidence(digest: str, index: int) -> dict[str, Any]:
             "finding": finding, "observations": observations}
 
 
-def deadlines(*, today: date | None = None, horizon_days: int = 30, uscc: str | None = None) -> list[dict[str, Any]]:
+def deadlines(*, today: date | None = None, horizon_days: int = 30, uscc: str | None = None,
+              usccs: list[str] | None = None) -> list[dict[str, Any]]:
     """What is due or overdue within the horizon: the 30/90-day uploads after 执业登记 (GD2020 三(一)/(二)), the
     yearly 等保 submission (三.2(4): due a year after its last submission, not by the certificate's age), and documents
     expiring. An item counts as handed in when the latest verified bundle carries it present and unexpired
@@ -188,6 +189,8 @@ def deadlines(*, today: date | None = None, horizon_days: int = 30, uscc: str | 
     hospitals = Hospital.objects.select_related("latest_bundle").order_by("city", "name")
     if uscc:
         hospitals = hospitals.filter(uscc=uscc.strip().upper())
+    if usccs is not None:
+        hospitals = hospitals.filter(uscc__in=usccs)
     latest = {h.latest_bundle_id for h in hospitals if h.latest_bundle_id}
     docs: dict[int, list[Any]] = {}
     for d in Document.objects.filter(bundle_id__in=latest):

@@ -5,33 +5,19 @@ so a page costs the same at the 52nd bundle a hospital as at the first."""
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
-from django.db.models import Max
 from django.utils import timezone
 
-from ihcheck.registry.models import Action, Bundle, Finding, Hospital
+from ihcheck.registry.models import Bundle, Finding, Hospital
+from ihcheck.registry.web.overview import finding_href, hospital_href, rule_verdict
 
 # The verdicts in the order a regulator reads them (worst first), with the Chinese the reports use.
 ORDER = ("fail", "error", "inconclusive", "attested", "pass", "not_applicable")
 MLPS_ITEMS = "GD2020-1.2.1-l3-"  # the 等保 level-3 items: shown folded, they would drown the notice's own rules
-
-
-def refused_since_latest() -> dict[int, dict[str, Any]]:
-    """hospital id → the last refusal, for hospitals whose last upload was refused after their latest bundle."""
-    last = dict(Action.objects.filter(event="refuse", hospital__isnull=False).values("hospital_id")
-                .annotate(seq=Max("seq")).values_list("hospital_id", "seq"))
-    if not last:
-        return {}
-    rows = Action.objects.filter(seq__in=last.values()).values("hospital_id", "at", "detail")
-    latest = dict(Hospital.objects.filter(pk__in=last).values_list("pk", "latest_bundle__received_at"))
-    return {r["hospital_id"]: r for r in rows
-            if latest.get(r["hospital_id"]) is None or r["at"] > latest[r["hospital_id"]]}
 
 
 def verdict_changes(bundles: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -41,7 +27,11 @@ def verdict_changes(bundles: list[dict[str, Any]]) -> list[dict[str, Any]]:
         changed = sorted((rule, older["rules"].get(rule), verdict) for rule, verdict in newer["rules"].items()
                          if older["rules"].get(rule) != verdict)
         gone = sorted((rule, verdict, None) for rule, verdict in older["rules"].items() if rule not in newer["rules"])
-        out.append({"digest": newer["digest"], "previous": older["digest"], "changes": changed + gone})
+        every = changed + gone
+        # the notice's own rules first; the 等保 items (one per host and item) folded apart, not to drown them
+        out.append({"digest": newer["digest"], "previous": older["digest"], "changes": every,
+                    "notice": [c for c in every if not c[0].startswith(MLPS_ITEMS)],
+                    "mlps": [c for c in every if c[0].startswith(MLPS_ITEMS)]})
     return out
 
 
@@ -57,33 +47,36 @@ def not_passing(bundle_id: int) -> list[Finding]:
                 .order_by("index"))
 
 
-@lru_cache(maxsize=4096)
-def _attested_rules(digest: str) -> frozenset[str]:
-    """Rules a bundle passes on a document's word only (evidence basis `attested`): bundles are immutable, so
-    this is read from the stored findings once per bundle and process."""
-    from ihcheck.registry.services.intake import bundle_files
-
-    bundle = Bundle.objects.get(digest=digest)
-    findings = json.loads(bundle_files(bundle)["findings.json"])
-    return frozenset(f["rule_id"] for f in findings if f.get("verdict") == "pass"
-                     and any(e.get("basis") == "attested" for e in f.get("evidence") or ()))
-
-
 def rule_across(rule_id: str) -> dict[str, list[dict[str, Any]]]:
-    """The province on one rule: each hospital under the verdict its latest bundle gives it (attested passes
-    apart), with the finding to open."""
+    """The province on one rule: each hospital under the verdict its latest bundle gives it (passes resting on
+    a document apart, as `attested`: Finding.basis, kept at intake), with the finding to open. Two queries,
+    whatever the number of hospitals; no bundle is opened."""
     by: dict[str, list[dict[str, Any]]] = {v: [] for v in ORDER}
     by["none"] = []
-    hospitals = Hospital.objects.select_related("latest_bundle").order_by("city", "name")
-    latest = [h.latest_bundle_id for h in hospitals if h.latest_bundle_id]
-    index = {b: i for b, i in Finding.objects.filter(bundle_id__in=latest, rule_id=rule_id)
-             .values("bundle_id").annotate(first=Max("index")).values_list("bundle_id", "first")}
+    hospitals = list(Hospital.objects.order_by("city", "name").values(
+        "pk", "uscc", "name", "city", "latest_bundle_id", "latest_bundle__digest", "latest_bundle__signed_at",
+        "latest_bundle__catalogue_version", verdict=rule_verdict(rule_id)))
+    index: dict[int, int] = {}
+    attested: set[int] = set()
+    latest = Hospital.objects.filter(latest_bundle__isnull=False).values("latest_bundle_id")
+    for bundle_id, i, verdict, basis in (Finding.objects.filter(bundle_id__in=latest, rule_id=rule_id)
+                                         .order_by("bundle_id", "index")
+                                         .values_list("bundle_id", "index", "verdict", "basis")):
+        index[bundle_id] = i  # the last of the rule's findings, as before
+        if verdict == "pass" and "attested" in basis.split(","):
+            attested.add(bundle_id)
     for h in hospitals:
-        b = h.latest_bundle
-        verdict = b.rules.get(rule_id) if b else None
-        if b is not None and verdict == "pass" and rule_id in _attested_rules(b.digest):
+        b = h["latest_bundle_id"]
+        verdict = h["verdict"] if b else None
+        if b in attested and verdict == "pass":
             verdict = "attested"
-        row = {"hospital": h, "bundle": b, "finding": index.get(b.pk) if b else None}
+        h["href"] = hospital_href(h["uscc"])
+        if b:
+            h["finding_href"] = finding_href(h["latest_bundle__digest"], index[b]) if b in index else None
+        row = {"hospital": h, "bundle": {"digest": h["latest_bundle__digest"],
+                                         "signed_at": h["latest_bundle__signed_at"],
+                                         "catalogue_version": h["latest_bundle__catalogue_version"]} if b else None,
+               "finding": index.get(b) if b else None}
         by.get(verdict or "none", by["none"]).append(row)
     return by
 
@@ -158,7 +151,8 @@ class _DueCounts:
     """Deadlines due per hospital (services.queries.deadlines), kept per process and recomputed only for the
     hospitals whose inputs changed: a hospital's deadlines depend on its registration date, the documents of its
     latest bundle (immutable: its digest names them) and the day, so (digest, registration date) is the key.
-    Computing them for 1,000 hospitals on every overview was most of its time."""
+    Computing them for 1,000 hospitals on every overview was most of its time; the overview now asks only for
+    the hospitals of the page it shows."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -166,22 +160,20 @@ class _DueCounts:
         self.keys: dict[str, tuple[str | None, date | None]] = {}
         self.counts: dict[str, int] = {}
 
-    def get(self, today: date, horizon_days: int) -> dict[str, int]:
+    def get(self, today: date, horizon_days: int, usccs: list[str]) -> dict[str, int]:
         from ihcheck.registry.services import queries
 
         state = {uscc: (bundle, registered) for uscc, bundle, registered in
-                 Hospital.objects.values_list("uscc", "latest_bundle__digest", "registered_on")}
+                 Hospital.objects.filter(uscc__in=usccs).values_list("uscc", "latest_bundle__digest",
+                                                                    "registered_on")}
         with self.lock:
             if self.day != (today, horizon_days):
                 self.day, self.keys, self.counts = (today, horizon_days), {}, {}
             changed = [uscc for uscc, key in state.items() if self.keys.get(uscc) != key]
-            if len(changed) > 20:  # a cold start or a busy week: one pass over the province
-                self.counts = dict.fromkeys(state, 0)
-                for row in queries.deadlines(today=today, horizon_days=horizon_days):
-                    self.counts[row["uscc"]] = self.counts.get(row["uscc"], 0) + 1
-            else:
-                for uscc in changed:
-                    self.counts[uscc] = len(queries.deadlines(today=today, horizon_days=horizon_days, uscc=uscc))
+            if changed:  # one pass over the hospitals whose inputs changed (two queries)
+                self.counts.update(dict.fromkeys(changed, 0))
+                for row in queries.deadlines(today=today, horizon_days=horizon_days, usccs=changed):
+                    self.counts[row["uscc"]] += 1
             self.keys.update((uscc, state[uscc]) for uscc in changed)
             return {uscc: self.counts.get(uscc, 0) for uscc in state}
 
@@ -189,19 +181,8 @@ class _DueCounts:
 _DUE = _DueCounts()
 
 
-def due_counts(today: date, horizon_days: int = 30) -> dict[str, int]:
-    return _DUE.get(today, horizon_days)
-
-
-def city_bars(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Hospitals per city by their state: failing, stale, inconclusive at worst, passing everything."""
-    cities = sorted({r["city"] for r in rows})
-    states = ("fail", "stale", "inconclusive", "pass")
-    count = {s: dict.fromkeys(cities, 0) for s in states}
-    for r in rows:
-        state = "stale" if r["stale"] else ("fail" if r["worst"] in ("fail", "error") else
-                                            "inconclusive" if r["worst"] == "inconclusive" else "pass")
-        count[state][r["city"]] += 1
-    return {"cities": cities, "states": states,
-            "series": [{"state": s, "counts": [count[s][c] for c in cities]} for s in states],
-            "rows": [{"city": c, "counts": [count[s][c] for s in states]} for c in cities]}
+def due_counts(today: date, horizon_days: int = 30, usccs: list[str] | None = None) -> dict[str, int]:
+    """Deadlines due per hospital (those of `usccs`, by default every one)."""
+    if usccs is None:
+        usccs = list(Hospital.objects.values_list("uscc", flat=True))
+    return _DUE.get(today, horizon_days, usccs)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -18,6 +17,8 @@ from ihcheck.registry.models import Action, Document, Hospital
 from ihcheck.registry.services import queries
 from ihcheck.registry.web import queries as web_queries
 from ihcheck.registry.web.access import context, regulator
+from ihcheck.registry.web.overview import Filters
+from ihcheck.registry.web.overview import overview as province_overview
 
 PER_PAGE = 100  # rows of the overview a page (the worst first): a province of 1,000 is ten pages, filters narrow it
 ECHARTS = "registry/vendor/echarts/echarts.min.js"  # Apache ECharts 6.1.0 (VERSION beside it)
@@ -41,45 +42,21 @@ def _flag(value: str | None) -> bool:
     return value in ("1", "on", "true", "yes")
 
 
-def overview_rows(*, city: str = "", rule: str = "", verdict: str = "", stale_only: bool = False,
-                  now: Any = None) -> dict[str, Any]:
-    """The overview's data (also what `render_times` measures): rows sorted refused, stale, failing first."""
-    now = now or timezone.now()
-    every = queries.province(now=now, with_rules=bool(rule))
-    refused = web_queries.refused_since_latest()
-    ids = dict(Hospital.objects.values_list("uscc", "pk"))
-    due = web_queries.due_counts(timezone.localdate(now), 30)
-    for row in every:
-        row["refused"] = refused.get(ids[row["uscc"]])
-        row["due"] = due.get(row["uscc"], 0)
-        row.setdefault("rules", {})
-        row["shown_verdict"] = row["rules"].get(rule) if rule else row["worst"]
-    rows = [r for r in every if (not city or r["city"] == city) and (not stale_only or r["stale"])
-            and (not verdict or r["shown_verdict"] == verdict or (verdict == "none" and r["shown_verdict"] is None))
-            and (not rule or rule in r["rules"] or not r["rules"])]
-    rows.sort(key=lambda r: (r["refused"] is None, not r["stale"], not r["trail_flagged"],
-                             r["worst"] not in ("fail", "error"), r["city"], r["name"]))
-    return {"rows": rows, "every": every, "cities": sorted({r["city"] for r in every})}
-
-
 @regulator
 def overview(request: HttpRequest) -> HttpResponse:
-    city, rule = request.GET.get("city", ""), request.GET.get("rule", "")
-    verdict, stale_only = request.GET.get("verdict", ""), _flag(request.GET.get("stale"))
-    data = overview_rows(city=city, rule=rule, verdict=verdict, stale_only=stale_only)
-    shown = Paginator(data["rows"], PER_PAGE).get_page(request.GET.get("p"))
+    filters = Filters(city=request.GET.get("city", ""), rule=request.GET.get("rule", ""),
+                      verdict=request.GET.get("verdict", ""), stale_only=_flag(request.GET.get("stale")))
     titles = _rule_titles()
-    every = data["every"]
+    if filters.rule and filters.rule not in titles:
+        filters = Filters(city=filters.city, verdict=filters.verdict, stale_only=filters.stale_only)
+    data = province_overview(filters, page=request.GET.get("p"), per_page=PER_PAGE)
     return page(request, "registry/overview.html", {
-        **data, "shown": shown, "city": city, "rule": rule, "verdict": verdict, "stale_only": stale_only,
+        **data, "city": filters.city, "rule": filters.rule, "verdict": filters.verdict,
+        "stale_only": filters.stale_only,
         "rules": [(r, titles[r].title_zh if r in titles else r) for r in sorted(titles)],
-        "rule_obj": titles.get(rule), "verdicts": [v for v in web_queries.ORDER if v != "attested"] + ["none"],
-        "totals": {"hospitals": len(every), "stale": sum(r["stale"] for r in every),
-                   "failing": sum(r["worst"] in ("fail", "error") for r in every),
-                   "refused": sum(r["refused"] is not None for r in every),
-                   "flagged": sum(r["trail_flagged"] for r in every)},
-        "chart_rates": web_queries.pass_rate_by_week(rules=[rule] if rule else None),
-        "chart_cities": web_queries.city_bars(every)})
+        "rule_obj": titles.get(filters.rule),
+        "verdicts": [v for v in web_queries.ORDER if v != "attested"] + ["none"],
+        "chart_rates": web_queries.pass_rate_by_week(rules=[filters.rule] if filters.rule else None)})
 
 
 def _hospital(uscc: str) -> Hospital:
