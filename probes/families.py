@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from probes import av, baseline, connections, egress, exchange, identity, power, programmes, services, uplinks
+from probes import (av, baseline, connections, egress, exchange, firewall, identity, power, programmes, services,
+                    uplinks)
 from probes.collectors import DeploymentWork, Probe
 from probes.facts.av import AvFacts
 from probes.facts.base import Record
@@ -27,6 +28,7 @@ from probes.facts.baseline import BaselineFacts
 from probes.facts.connections import ConnectionFacts
 from probes.facts.egress import EgressFacts
 from probes.facts.exchange import ExchangeFacts
+from probes.facts.firewall import FirewallFacts
 from probes.facts.identity import MachineIdentity
 from probes.facts.materials import DocumentFacts
 from probes.facts.pilot import PilotFacts
@@ -89,6 +91,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("power", PowerFacts, Scope.HOST, probe=Probe("power", power.collect, plan=power.plan)),
     # its dialogues depend on the declarations: nothing to batch
     Family("exchange", ExchangeFacts, Scope.HOST, probe=Probe("exchange", exchange.collect)),
+    Family("firewall", FirewallFacts, Scope.HOST, probe=Probe("firewall", firewall.collect, plan=firewall.plan)),
     Family("baseline", BaselineFacts, Scope.HOST, probe=Probe("baseline", baseline.collect, plan=baseline.plan)),
     Family("documents", DocumentFacts, Scope.DEPLOYMENT, prepare=_documents),
     Family("pilot", PilotFacts, Scope.DEPLOYMENT, prepare=_pilot),

@@ -13,6 +13,7 @@ from probes.facts.connections import ConnectionFacts
 from probes.facts.declared import Declarations
 from probes.facts.egress import EgressFacts
 from probes.facts.exchange import ExchangeFacts
+from probes.facts.firewall import FirewallFacts
 from probes.facts.identity import MachineIdentity
 from probes.facts.materials import DocumentFacts
 from probes.facts.pilot import PilotFacts
@@ -39,6 +40,7 @@ class HostFacts(Record):
     egress: EgressFacts | None = None
     uplinks: UplinkFacts | None = None
     power: PowerFacts | None = None
+    firewall: FirewallFacts | None = None
     av: AvFacts | None = None
     connections: ConnectionFacts | None = None
     exchange: ExchangeFacts | None = None
