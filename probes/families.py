@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from probes import (av, baseline, connections, egress, exchange, firewall, identity, power, programmes, services,
-                    uplinks)
+from probes import av, baseline, connections, egress, exchange, firewall, identity, power, programmes, services, uplinks
 from probes.collectors import DeploymentWork, Probe
 from probes.facts.av import AvFacts
 from probes.facts.base import Record

@@ -29,7 +29,7 @@ class FilterRule(Record):
                 and not self.states and not self.unread)
 
     def describe(self) -> str:
-        parts = [self.verdict]
+        parts: list[str] = [self.verdict]
         if self.protocol:
             parts.append(self.protocol)
         if self.ports:

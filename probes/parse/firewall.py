@@ -124,10 +124,10 @@ def _nft_match(match: _Match, stmt: Mapping[str, Any]) -> None:
             return
         if key == "nfproto" and isinstance(right, str):
             return  # the family the rule applies to: the chain's family already says it for ip/ip6
-    if isinstance(left, dict) and "ct" in left and left["ct"].get("key") == "state":
-        if (states := _states(right)) is not None:
-            match.states = states
-            return
+    if isinstance(left, dict) and "ct" in left and left["ct"].get("key") == "state" \
+            and (states := _states(right)) is not None:
+        match.states = states
+        return
     match.unread.append(shown)
 
 
@@ -293,7 +293,7 @@ def parse_iptables_save(text: str) -> list[InputChain]:
             if verdict in ("accept", "drop", "reject"):
                 out.append(match.rule(verdict, line))
             elif target:
-                if depth >= MAX_DEPTH or target not in rules and target not in policies:
+                if depth >= MAX_DEPTH or (target not in rules and target not in policies):
                     match.unread.append(f"-j {target} (not followed)")
                     out.append(match.rule("accept", line))
                 else:
@@ -301,7 +301,8 @@ def parse_iptables_save(text: str) -> list[InputChain]:
         return out
 
     policy = "drop" if policies["INPUT"] == "DROP" else "accept"
-    return [InputChain(family="ip", table="filter", name="INPUT", policy=policy, rules=tuple(walk("INPUT", _Match(), 0)))]
+    rules_in = tuple(walk("INPUT", _Match(), 0))
+    return [InputChain(family="ip", table="filter", name="INPUT", policy=policy, rules=rules_in)]
 
 
 def ports_of(values: Iterable[str]) -> list[tuple[int, int]]:

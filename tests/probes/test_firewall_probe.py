@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from probes import firewall
+from probes.facts.firewall import FirewallFacts
 from probes.inventory import InventoryHost
-from probes.observation import ObservationLog
+from probes.observation import Observation, ObservationLog
 from probes.transport import Session
 from probes.transport.base import TransportOptions
 from probes.transport.process import _ProcessTransport
@@ -89,11 +90,11 @@ def _only(tmp_path: Path, *tools: str) -> str:
     return str(only)
 
 
-def _collect(netns: str, path: str = "/usr/sbin:/usr/bin:/sbin:/bin", user: int | None = None) -> tuple:
+def _collect(netns: str, path: str = "/usr/sbin:/usr/bin:/sbin:/bin", user: int | None = None) -> tuple[FirewallFacts, list[Observation]]:
     host = InventoryHost(name="fw", address="fw", connection="local")
     log = ObservationLog()
     facts = firewall.collect(Session(host=host, transport=_InNamespace(netns, path, user), log=log))
-    return facts, log.all()
+    return facts, list(log.all())
 
 
 def test_default_deny_ruleset_lists_what_it_lets_in(netns: str) -> None:
