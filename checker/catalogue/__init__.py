@@ -23,6 +23,7 @@ from checker.catalogue import (
     gd2020_servers,
     mlps,
     mlps_boundary,
+    mlps_firewall,
 )
 from checker.model import Rule, Status
 
@@ -39,6 +40,7 @@ CATALOGUE: tuple[Rule, ...] = (  # by the notice's clauses, a module's rules tog
     *bj2026_pilot.RULES,  # Beijing 2026 first-visit pilot: only where ihcheck_programmes declares it
     *mlps.MLPS_RULES,  # 一(二)1: the MLPS level 3 host baseline, one rule per GB/T 22239-2019 §8.1.4 item
     *mlps_boundary.RULES,  # 一(二)1: GB/T 22239-2019 §8.1.3 as far as a host shows it
+    *mlps_firewall.RULES,  # 一(二)1: §8.1.3.2 and §8.1.2.1 d): the host's packet filter and management ports
 )
 
 # The catalogue's version: a rule's `since` names the version that first had it; bump it when a rule is added,

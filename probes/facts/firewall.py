@@ -8,7 +8,7 @@ from pydantic import Field
 
 from probes.facts.base import Fact, Record
 
-Family = Literal["ip", "ip6", "inet"]
+AddressFamily = Literal["ip", "ip6", "inet"]
 
 
 class FilterRule(Record):
@@ -48,7 +48,7 @@ class FilterRule(Record):
 class InputChain(Record):
     """A base chain hooked on input (nft) or the filter table's INPUT chain (iptables)."""
 
-    family: Family
+    family: AddressFamily
     table: str
     name: str
     policy: Literal["accept", "drop"]
