@@ -259,9 +259,9 @@ def judge_management_ports(host: HostFacts) -> Finding:
 
 HOST_FIREWALL = Rule(
     id=FIREWALL_ID,
-    title="8.1.3.2 a), c) Access control: the host's own packet filter denies incoming traffic by default (the "
-          "host's part)",
-    title_zh="8.1.3.2 a)、c) 访问控制：主机自身包过滤默认拒绝进入流量（主机可显示的部分）",
+    title="8.1.3.2 a)、8.1.3.2 c) Access control: the host's own packet filter denies incoming traffic by default "
+          "(the host's part)",
+    title_zh="8.1.3.2 a)、8.1.3.2 c) 访问控制：主机自身包过滤默认拒绝进入流量（主机可显示的部分）",
     clause=cite("GD2020:1.2.1", interpretation=FIREWALL_READING),
     standard=cite("GB/T 22239-2019:8.1.3.2a", "GB/T 22239-2019:8.1.3.2c", interpretation=FIREWALL_READING),
     severity=Severity.HIGH,
@@ -275,7 +275,7 @@ HOST_FIREWALL = Rule(
 
 MANAGEMENT_PORTS = Rule(
     id=MANAGEMENT_ID,
-    title="8.1.2.1 d), 8.1.3.2 c) Management ports (SSH, database, BMC) reachable only from the management "
+    title="8.1.2.1 d)、8.1.3.2 c) Management ports (SSH, database, BMC) reachable only from the management "
           "networks (the host's part)",
     title_zh="8.1.2.1 d)、8.1.3.2 c) 管理端口（SSH、数据库、BMC）只对管理网络开放（主机可显示的部分）",
     clause=cite("GD2020:1.2.1", interpretation=MANAGEMENT_READING),
