@@ -1,4 +1,5 @@
-"""The host's packet filter, read-only: `nft -j list ruleset`, or `iptables-save` where nft is absent.
+"""The host's packet filter, read-only: `nft -j list ruleset`, or `iptables-save` and `ip6tables-save` where nft
+is absent.
 
 Both only list; neither changes a rule. Reading the ruleset needs CAP_NET_ADMIN (root): a login without it is
 told "Operation not permitted", and the fact then says so (`readable` False with the reason) instead of an
@@ -15,6 +16,7 @@ from probes.transport import Session
 
 NFT = "nft -j list ruleset"
 IPTABLES = "iptables-save -t filter"
+IP6TABLES = "ip6tables-save -t filter"
 _DENIED = ("Operation not permitted", "Permission denied", "must be root")
 
 
@@ -29,12 +31,18 @@ def _why(obs: Observation, tool: str) -> str:
     return f"`{tool}` failed (exit {obs.exit_status}): {err[:160]}"
 
 
-def _iptables(session: Session, used: list[str]) -> tuple[list[InputChain] | None, str]:
+def _iptables(session: Session, used: list[str]) -> tuple[list[InputChain] | None, bool, str]:
+    """The filter tables as iptables-save and ip6tables-save print them: (chains or None, IPv6 seen, why not)."""
     obs = session.run(IPTABLES)
     used.append(obs.id)
     if not obs.ok or obs.truncated:
-        return None, _why(obs, "iptables-save")
-    return parse_iptables_save(obs.stdout), ""
+        return None, False, _why(obs, "iptables-save")
+    chains = parse_iptables_save(obs.stdout)
+    six = session.run(IP6TABLES)
+    used.append(six.id)
+    if not six.ok or six.truncated:
+        return chains, False, _why(six, "ip6tables-save")
+    return chains + parse_iptables_save(six.stdout, "ip6"), True, ""
 
 
 def plan(session: Session) -> tuple[str, ...]:
@@ -53,21 +61,23 @@ def collect(session: Session) -> FirewallFacts:
         except RulesetError as exc:
             return FirewallFacts(readable=False, tool="nft", reason=str(exc), observations=tuple(used))
         if '"xt"' in obs.stdout:
-            legacy, why = _iptables(session, used)
+            legacy, v6, why = _iptables(session, used)
             if legacy is None:
                 notes.append(f"nft shows iptables extensions it cannot spell out and {why}: those matches are "
                              "kept as unread")
             else:
-                chains = [c for c in chains if not (c.family == "ip" and c.table == "filter")] + legacy
-                notes.append("the ip filter table was written by iptables-nft: read with iptables-save")
+                replaced = {"ip", "ip6"} if v6 else {"ip"}
+                chains = [c for c in chains if not (c.family in replaced and c.table == "filter")] + legacy
+                notes.append("the filter tables iptables-nft wrote were read with iptables-save"
+                             + (" and ip6tables-save" if v6 else f" ({why})"))
         return FirewallFacts(tool="nft", readable=True, ipv6_seen=True, chains=tuple(chains),
                              observations=tuple(used), notes=tuple(notes))
     nft_why = _why(obs, "nft")
     if obs.exit_status != 127:
         return FirewallFacts(readable=False, tool="nft", reason=nft_why, observations=tuple(used))
-    legacy, why = _iptables(session, used)
+    legacy, v6, why = _iptables(session, used)
     if legacy is None:
         return FirewallFacts(readable=False, reason=f"{nft_why}; {why}", observations=tuple(used))
-    notes.append(f"{nft_why}: read with iptables-save, which shows IPv4 only (ip6tables-save was not asked)")
-    return FirewallFacts(tool="iptables-save", readable=True, ipv6_seen=False, chains=tuple(legacy),
+    notes.append(f"{nft_why}: read with iptables-save" + (" and ip6tables-save" if v6 else f"; IPv6 not seen ({why})"))
+    return FirewallFacts(tool="iptables-save", readable=True, ipv6_seen=v6, chains=tuple(legacy),
                          observations=tuple(used), notes=tuple(notes))

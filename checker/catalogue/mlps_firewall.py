@@ -183,13 +183,29 @@ def _open_from(chain: InputChain, port: _Port) -> list[str]:
     return sources if chain.policy == "drop" else [*sources, "any"]
 
 
-def _outside_sources(facts: FirewallFacts, port: _Port, networks: tuple[Network, ...]) -> list[str]:
-    """The sources outside the management networks that every IPv4 input chain lets reach `port`."""
-    chains = _ipv4(facts)
-    if not chains:
-        return ["any"]
-    per_chain = [[s for s in _open_from(c, port) if s == "any" or not _inside(s, networks)] for c in chains]
-    return per_chain[0] if all(per_chain) else []
+def _families(port: _Port) -> tuple[str, ...]:
+    """The address families a listener answers: an IPv6 wildcard takes IPv4 too (dual stack, the default)."""
+    address = port.sock.address.strip("[]")
+    if address in ("::", "*", ""):
+        return ("ipv4", "ipv6")
+    return ("ipv6",) if ":" in address else ("ipv4",)
+
+
+def _outside_sources(facts: FirewallFacts, port: _Port, networks: tuple[Network, ...]) -> list[str] | None:
+    """The sources outside the management networks that every input chain of the listener's families lets reach
+    `port`; None when its IPv6 side cannot be judged (the IPv6 filter was not seen)."""
+    outside: list[str] = []
+    for family in _families(port):
+        if family == "ipv6" and not facts.ipv6_seen:
+            return None
+        chains = _ipv4(facts) if family == "ipv4" else [c for c in facts.chains if c.family in ("ip6", "inet")]
+        if not chains:
+            outside.append("any")
+            continue
+        per_chain = [[s for s in _open_from(c, port) if s == "any" or not _inside(s, networks)] for c in chains]
+        if all(per_chain):
+            outside += per_chain[0]
+    return list(dict.fromkeys(outside))
 
 
 def judge_management_ports(host: HostFacts) -> Finding:
@@ -224,7 +240,10 @@ def judge_management_ports(host: HostFacts) -> Finding:
                                 f"{port.label} {port.where} (packet filter not readable)"))
             continue
         outside = _outside_sources(host.firewall, port, networks)
-        if outside:
+        if outside is None:
+            unknown.append(Said(f"{port.label} {port.where}（IPv6 包过滤不可见）",
+                                f"{port.label} {port.where} (the IPv6 packet filter was not seen)"))
+        elif outside:
             shown = ", ".join(dict.fromkeys(outside))
             exposed.append(Said(f"{port.label} {port.where} 对管理网络以外的来源开放（{shown}）",
                                 f"{port.label} {port.where} is open to sources outside the management networks "

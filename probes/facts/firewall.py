@@ -73,5 +73,5 @@ class FirewallFacts(Fact):
     tool: Literal["nft", "iptables-save"] | None = Field(default=None, description="the tool the ruleset came from")
     readable: bool
     reason: str | None = Field(default=None, description="why the ruleset could not be read")
-    ipv6_seen: bool = Field(default=False, description="whether IPv6 filtering was visible (iptables-save: IPv4 only)")
+    ipv6_seen: bool = Field(default=False, description="whether IPv6 filtering could be read (nft, or ip6tables-save)")
     chains: tuple[InputChain, ...] = ()

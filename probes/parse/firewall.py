@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from probes.facts.firewall import FilterRule, InputChain
 
@@ -255,8 +255,8 @@ def _iptables_rule(args: list[str], match: _Match) -> tuple[str | None, str | No
     return verdict, target
 
 
-def parse_iptables_save(text: str) -> list[InputChain]:
-    """The filter table's INPUT chain of `iptables-save` (IPv4), with jumps into user chains followed.
+def parse_iptables_save(text: str, family: Literal["ip", "ip6"] = "ip") -> list[InputChain]:
+    """The filter table's INPUT chain of `iptables-save` (family ip) or `ip6tables-save` (ip6), jumps followed.
 
     >>> out = "*filter\\n:INPUT DROP [0:0]\\n-A INPUT -s 10.0.0.0/8 -p tcp -m tcp --dport 22 -j ACCEPT\\nCOMMIT\\n"
     >>> [r.describe() for r in parse_iptables_save(out)[0].rules]
@@ -302,7 +302,7 @@ def parse_iptables_save(text: str) -> list[InputChain]:
 
     policy = "drop" if policies["INPUT"] == "DROP" else "accept"
     rules_in = tuple(walk("INPUT", _Match(), 0))
-    return [InputChain(family="ip", table="filter", name="INPUT", policy=policy, rules=rules_in)]
+    return [InputChain(family=family, table="filter", name="INPUT", policy=policy, rules=rules_in)]
 
 
 def ports_of(values: Iterable[str]) -> list[tuple[int, int]]:

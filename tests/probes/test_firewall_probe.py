@@ -84,7 +84,7 @@ def _load(netns: str, ruleset: str) -> None:
 def _only(tmp_path: Path, *tools: str) -> str:
     """A PATH holding the shell and what the session's command wrapper uses, plus `tools` (nft left out)."""
     only = tmp_path / "bin"
-    only.mkdir()
+    only.mkdir(parents=True)
     for tool in ("sh", "env", "timeout", "grep", *tools):
         (only / tool).symlink_to(shutil.which(tool) or "")
     return str(only)
@@ -133,17 +133,21 @@ def test_iptables_nft_rules_are_read_with_iptables_save(netns: str) -> None:
                  ["-A", "INPUT", "-p", "tcp", "-m", "multiport", "--dports", "80,443", "-j", "ACCEPT"]):
         subprocess.run(["ip", "netns", "exec", netns, "iptables", *rule], check=True)
     facts, observations = _collect(netns)
-    assert facts.tool == "nft" and len(observations) == 2 and firewall.IPTABLES in observations[1].command
-    [chain] = facts.chains
-    assert chain.policy == "drop"
+    assert facts.tool == "nft" and [firewall.IPTABLES in observations[1].command, firewall.IP6TABLES in
+                                    observations[2].command] == [True, True]
+    chain, six = facts.chains
+    assert (chain.family, chain.policy, six.family, six.policy) == ("ip", "drop", "ip6", "accept") and facts.ipv6_seen
     assert [r.describe() for r in chain.rules] == ["accept state related,established", "accept tcp port 80,443"]
 
 
-def test_without_nft_iptables_save_reads_ipv4(netns: str, tmp_path: Path) -> None:
+def test_without_nft_iptables_save_reads_ipv4_and_ip6tables_save_ipv6(netns: str, tmp_path: Path) -> None:
     subprocess.run(["ip", "netns", "exec", netns, "iptables", "-P", "INPUT", "DROP"], check=True)
+    subprocess.run(["ip", "netns", "exec", netns, "ip6tables", "-P", "INPUT", "DROP"], check=True)
     facts, _ = _collect(netns, path=_only(tmp_path, "iptables-save"))
     assert facts.readable and facts.tool == "iptables-save" and not facts.ipv6_seen
-    assert facts.chains[0].policy == "drop" and "nft is not installed" in facts.notes[0]
+    assert facts.chains[0].policy == "drop" and "IPv6 not seen (ip6tables-save is not installed)" in facts.notes[0]
+    both, _ = _collect(netns, path=_only(tmp_path / "both", "iptables-save", "ip6tables-save"))
+    assert both.ipv6_seen and [(c.family, c.policy) for c in both.chains] == [("ip", "drop"), ("ip6", "drop")]
 
 
 def test_without_either_tool_the_reason_is_kept(netns: str, tmp_path: Path) -> None:

@@ -136,3 +136,16 @@ def test_undeclared_networks_or_unreadable_filter_are_inconclusive() -> None:
 def test_loopback_only_listeners_pass_without_a_declaration() -> None:
     found = judge_management_ports(host(firewall(""), sockets(("tcp", "127.0.0.1", 5432, "postgres")), networks=()))
     assert found.verdict is Verdict.PASS and "on loopback" in found.reason
+
+
+def test_an_ipv6_listener_is_judged_by_the_ipv6_filter_or_not_at_all() -> None:
+    ssh6 = sockets(("tcp", "::", 22, "sshd"))
+    # iptables-save alone: the IPv4 side is contained, the IPv6 side unseen
+    found = judge_management_ports(host(firewall(DEFAULT_DENY), ssh6))
+    assert found.verdict is Verdict.INCONCLUSIVE and "IPv6 packet filter was not seen" in found.reason
+    six_deny = "*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -p ipv6-icmp -j ACCEPT\nCOMMIT\n"
+    six_open = "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n"
+    for six, verdict in ((six_deny, Verdict.PASS), (six_open, Verdict.FAIL)):
+        fw = FirewallFacts(readable=True, tool="iptables-save", ipv6_seen=True, observations=("h#1",),
+                           chains=(*parse_iptables_save(DEFAULT_DENY), *parse_iptables_save(six, "ip6")))
+        assert judge_management_ports(host(fw, ssh6)).verdict is verdict
