@@ -31,14 +31,14 @@ FIREWALL_READING = Said(
     "本条只判定主机能显示的部分：主机自身的包过滤（nftables，无 nft 时 iptables）对进入流量是否默认拒绝。IPv4 的"
     "输入链策略为 drop，或链末有无条件的 drop/reject，即符合，并列出放行的规则（协议、端口、来源）；没有输入链、"
     "或策略为 accept 且无兜底拒绝（全部放行），即不符合。读不到规则集（非 root、工具缺失）则无法判定并说明原因。"
-    "IPv6 的过滤只在 nft 可读时看到，写入说明而不作判定。边界防火墙本身属于网络设备，主机无法显示：本条的符合不等于 "
-    "8.1.3.2 a)、c) 的符合，更不等于等保三级测评通过。",
+    "IPv6 的过滤（nft 或 ip6tables-save 可读时）写入说明而不作判定。边界防火墙本身属于网络设备，主机无法显示："
+    "本条的符合不等于 8.1.3.2 a)、c) 的符合，更不等于等保三级测评通过。",
     "This rule judges only the part a host can show: whether its own packet filter (nftables, or iptables where nft "
     "is absent) refuses incoming traffic by default. An IPv4 input chain with policy drop, or ending in an "
     "unconditional drop/reject, passes, and the rules it lets traffic in by (protocol, ports, sources) are listed; "
     "no input chain, or policy accept with no final deny (everything let in), fails. A ruleset that cannot be read "
-    "(not root, tool missing) is inconclusive with the reason. IPv6 filtering is seen only when nft can be read; it "
-    "is reported, not judged. The boundary firewall itself is network equipment no host shows: a pass here is not a "
+    "(not root, tool missing) is inconclusive with the reason. IPv6 filtering (where nft or ip6tables-save can be "
+    "read) is reported, not judged. The boundary firewall itself is network equipment no host shows: a pass here is not a "
     "pass of 8.1.3.2 a) and c), still less an MLPS level 3 assessment.",
 )
 
@@ -101,7 +101,7 @@ def judge_host_firewall(host: HostFacts) -> Finding:
                                           f"{host.name}: input chain {names} has policy accept and no final deny: "
                                           "traffic no rule allows is let in too"))
     if not facts.ipv6_seen:
-        v6_said = Said("（只看到 IPv4：iptables-save）", " (IPv4 only seen: iptables-save)")
+        v6_said = Said("（只看到 IPv4）", " (IPv4 only seen)")
     elif details["ipv6_denies_by_default"]:
         v6_said = Said("；IPv6 同样默认拒绝", "; IPv6 is denied by default too")
     else:
