@@ -38,8 +38,8 @@ FIREWALL_READING = Said(
     "unconditional drop/reject, passes, and the rules it lets traffic in by (protocol, ports, sources) are listed; "
     "no input chain, or policy accept with no final deny (everything let in), fails. A ruleset that cannot be read "
     "(not root, tool missing) is inconclusive with the reason. IPv6 filtering (where nft or ip6tables-save can be "
-    "read) is reported, not judged. The boundary firewall itself is network equipment no host shows: a pass here is not a "
-    "pass of 8.1.3.2 a) and c), still less an MLPS level 3 assessment.",
+    "read) is reported, not judged. The boundary firewall itself is network equipment no host shows: a pass here is "
+    "not a pass of 8.1.3.2 a) and c), still less an MLPS level 3 assessment.",
 )
 
 MANAGEMENT_READING = Said(
