@@ -20,7 +20,6 @@ from checker.model import Basis, Evidence, Finding, Rule, Said, Severity, Status
 from probes.facts import HostFacts
 from probes.facts.firewall import FilterRule, FirewallFacts, InputChain
 from probes.facts.services import ListeningSocket
-from probes.parse.firewall import ports_of
 
 FIREWALL_ID = "GD2020-1.2.1-boundary-host-firewall"
 MANAGEMENT_ID = "GD2020-1.2.1-boundary-mgmt-ports"
@@ -167,7 +166,7 @@ def _admits(rule: FilterRule, port: _Port) -> bool:
         return False
     if rule.protocol not in (None, port.sock.protocol, "all"):
         return False
-    return not rule.ports or any(low <= port.sock.port <= high for low, high in ports_of(rule.ports))
+    return rule.covers(port.sock.port)
 
 
 def _open_from(chain: InputChain, port: _Port) -> list[str]:
@@ -177,8 +176,7 @@ def _open_from(chain: InputChain, port: _Port) -> list[str]:
         if rule.verdict == "accept" and _admits(rule, port):
             sources += list(rule.sources) or ["any"]
         elif rule.verdict != "accept" and not rule.sources and not rule.interface and not rule.states \
-                and not rule.unread and rule.protocol in (None, port.sock.protocol) \
-                and (not rule.ports or any(lo <= port.sock.port <= hi for lo, hi in ports_of(rule.ports))):
+                and not rule.unread and rule.protocol in (None, port.sock.protocol) and rule.covers(port.sock.port):
             return sources  # every later rule is out of reach for this port
     return sources if chain.policy == "drop" else [*sources, "any"]
 

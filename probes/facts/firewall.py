@@ -23,6 +23,17 @@ class FilterRule(Record):
     unread: tuple[str, ...] = Field(default=(), description="matches ihcheck does not read: the rule may be narrower")
     text: str = Field(description="the rule as the tool printed it (or a rendering of its JSON)")
 
+    def covers(self, port: int) -> bool:
+        """Whether the rule's destination ports (any, when it names none) include `port`; a port given by a name
+        ihcheck cannot resolve covers nothing."""
+        if not self.ports:
+            return True
+        for value in self.ports:
+            low, _, high = value.partition("-")
+            if low.isdigit() and (not high or high.isdigit()) and int(low) <= port <= int(high or low):
+                return True
+        return False
+
     @property
     def unconditional(self) -> bool:
         return (self.protocol is None and not self.ports and not self.sources and self.interface is None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from probes.facts.firewall import FilterRule, InputChain
@@ -26,28 +26,31 @@ class RulesetError(ValueError):
     """The tool's output is not a ruleset this parser can read."""
 
 
-def _ports(right: Any) -> tuple[str, ...] | None:
-    if isinstance(right, bool):
-        return None
-    if isinstance(right, int):
-        return (str(right),)
-    if isinstance(right, str) and right.isdigit():
-        return (right,)
-    if isinstance(right, dict) and "range" in right:
-        low, high = right["range"]
-        return (f"{low}-{high}",)
+def _each(right: Any, one: Callable[[Any], tuple[str, ...] | None]) -> tuple[str, ...] | None:
+    """A match's right-hand side read by `one`, or each member of an anonymous set; None if any is unread."""
     if isinstance(right, dict) and "set" in right:
         found: list[str] = []
         for item in right["set"]:
-            one = _ports(item)
-            if one is None:
+            value = one(item)
+            if value is None:
                 return None
-            found += one
+            found += value
         return tuple(found)
+    return one(right)
+
+
+def _port(right: Any) -> tuple[str, ...] | None:
+    if isinstance(right, bool):
+        return None
+    if isinstance(right, int) or (isinstance(right, str) and right.isdigit()):
+        return (str(right),)
+    if isinstance(right, dict) and "range" in right:
+        low, high = right["range"]
+        return (f"{low}-{high}",)
     return None
 
 
-def _addresses(right: Any) -> tuple[str, ...] | None:
+def _address(right: Any) -> tuple[str, ...] | None:
     if isinstance(right, str):
         return (right,)
     if isinstance(right, dict) and "prefix" in right:
@@ -55,14 +58,6 @@ def _addresses(right: Any) -> tuple[str, ...] | None:
     if isinstance(right, dict) and "range" in right:
         low, high = right["range"]
         return (f"{low}-{high}",)
-    if isinstance(right, dict) and "set" in right:
-        found: list[str] = []
-        for item in right["set"]:
-            one = _addresses(item)
-            if one is None:
-                return None
-            found += one
-        return tuple(found)
     return None
 
 
@@ -107,11 +102,11 @@ def _nft_match(match: _Match, stmt: Mapping[str, Any]) -> None:
     if isinstance(left, dict) and "payload" in left:
         field = left["payload"].get("field")
         proto = left["payload"].get("protocol")
-        if field == "dport" and (ports := _ports(right)) is not None:
+        if field == "dport" and (ports := _each(right, _port)) is not None:
             match.protocol = match.protocol or proto
             match.ports = ports
             return
-        if field == "saddr" and proto in ("ip", "ip6") and (sources := _addresses(right)) is not None:
+        if field == "saddr" and proto in ("ip", "ip6") and (sources := _each(right, _address)) is not None:
             match.sources = sources
             return
     if isinstance(left, dict) and "meta" in left:
@@ -303,13 +298,3 @@ def parse_iptables_save(text: str, family: Literal["ip", "ip6"] = "ip") -> list[
     policy = "drop" if policies["INPUT"] == "DROP" else "accept"
     rules_in = tuple(walk("INPUT", _Match(), 0))
     return [InputChain(family=family, table="filter", name="INPUT", policy=policy, rules=rules_in)]
-
-
-def ports_of(values: Iterable[str]) -> list[tuple[int, int]]:
-    """Port strings as (low, high) ranges; names ihcheck cannot resolve are left out."""
-    found = []
-    for value in values:
-        low, _, high = value.partition("-")
-        if low.isdigit() and (not high or high.isdigit()):
-            found.append((int(low), int(high or low)))
-    return found
