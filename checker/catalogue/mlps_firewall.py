@@ -243,7 +243,8 @@ def judge_management_ports(host: HostFacts) -> Finding:
                                 f"{port.label} {port.where} (the IPv6 packet filter was not seen)"))
         elif outside:
             shown = ", ".join(dict.fromkeys(outside))
-            exposed.append(Said(f"{port.label} {port.where} 对管理网络以外的来源开放（{shown}）",
+            shown_zh = "、".join("任意来源" if s == "any" else s for s in dict.fromkeys(outside))
+            exposed.append(Said(f"{port.label} {port.where} 对管理网络以外的来源开放（{shown_zh}）",
                                 f"{port.label} {port.where} is open to sources outside the management networks "
                                 f"({shown})"))
         else:
