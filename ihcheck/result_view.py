@@ -106,13 +106,9 @@ def print_short(result: CheckResult, console: Console) -> None:
     titles = _titles()
     lines = rule_lines(result)
     hosts = len(result.facts.hosts)
-    head = f"ihcheck {result.tool.version} · {hosts} 台主机 hosts · {len(lines)} 条规则 rules · "
-    path = _short_path(result.inventory)
-    room = console.width - cell_len(head)
-    if cell_len(path) > room > 8:  # the header stays one line: the inventory's end names it, its start is elided
-        path = "…" + path[len(path) - room + 1:]
+    # one line, the inventory's path cut short at the edge: every line of the screen is a rule's
     console.print(f"[bold]ihcheck {result.tool.version}[/bold] · {hosts} 台主机 hosts · {len(lines)} 条规则 rules · "
-                  f"{_text(path)}")
+                  f"{_text(_short_path(result.inventory))}", no_wrap=True, overflow="ellipsis")
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1), expand=True)
     # the id, the verdict and the counts are never cut (they name what failed); the title takes what is left
     ids = [clean(x.rule_id) for x in lines]
