@@ -13,7 +13,8 @@ runtime_pkgs=(podman runc netavark aardvark-dns catatonit debootstrap iproute2 i
               fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
               chromium)  # renders declared script pages and photographs the public pages (GD2020-4.2-public-page)
 dev_pkgs=(openssh-server postgresql mariadb-server nginx coturn kamailio janus nut-server nut-client openipmi
-          iperf3 dmidecode procps poppler-utils openssl dcmtk)
+          iperf3 dmidecode procps poppler-utils openssl dcmtk
+          nftables)  # nftables: the firewall probe's test loads a real ruleset in a network namespace of its own
 
 want=("${runtime_pkgs[@]}")
 [ "$dev" = 1 ] && want+=("${dev_pkgs[@]}")

@@ -26,6 +26,7 @@ from probes import (
     dependencies,
     egress,
     exchange,
+    firewall,
     identity,
     power,
     programmes,
@@ -42,6 +43,7 @@ from probes.facts.connections import ConnectionFacts
 from probes.facts.dependencies import DependencyFacts
 from probes.facts.egress import EgressFacts
 from probes.facts.exchange import ExchangeFacts
+from probes.facts.firewall import FirewallFacts
 from probes.facts.identity import MachineIdentity
 from probes.facts.materials import DocumentFacts
 from probes.facts.pilot import PilotFacts
@@ -118,6 +120,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("power", PowerFacts, Scope.HOST, probe=Probe("power", power.collect, plan=power.plan)),
     # its dialogues depend on the declarations: nothing to batch
     Family("exchange", ExchangeFacts, Scope.HOST, probe=Probe("exchange", exchange.collect)),
+    Family("firewall", FirewallFacts, Scope.HOST, probe=Probe("firewall", firewall.collect, plan=firewall.plan)),
     Family("baseline", BaselineFacts, Scope.HOST, probe=Probe("baseline", baseline.collect, plan=baseline.plan)),
     Family("documents", DocumentFacts, Scope.DEPLOYMENT, prepare=_documents),
     Family("pilot", PilotFacts, Scope.DEPLOYMENT, prepare=_pilot),

@@ -160,9 +160,11 @@ SECRET_FORMS: tuple[SecretForm, ...] = (
                 ("vault login --token hvs.Tok", "hvs.Tok"))),
     # -P VALUE / -p VALUE / -pVALUE outside the known clients (a password for many of them), unless the value is
     # a number or a host:port (a port), or a path: `ssh -p 22`, `mysql -P 3306`, `kamailio -P /run/k.pid` stay,
-    # and so does an audit rule's permission set (`-w /etc/passwd -p wa`), which the MLPS items must read.
+    # and so does an audit rule's permission set (`-w /etc/passwd -p wa`), which the MLPS items must read, and a
+    # packet filter rule's protocol (`-A INPUT -p tcp --dport 22`), which the firewall rules read.
     SecretForm("cli_password", r"(?P<bigp>(?<![\w-])-[Pp](?:[ \t]+|(?=[^\s\d\"'-])))"
                                r"(?P<bigpv>(?![0-9.:]+(?:[\s\"';|&]|\Z))(?![rwxa]{1,4}(?:[\s\"';|&]|\Z))"
+                               r"(?!(?:tcp|udp|udplite|sctp|dccp|icmp|icmpv6|ipv6-icmp|esp|ah|gre|all)(?:[\s\"';|&]|\Z))"
                                r"(?![-/~.$])" + _VALUE + ")",
                (("somecli -H bmc -U admin -P Bmcpw", "Bmcpw"), ("backup-agent -P 'two words'", "two words"),
                 ("redis-cli -h cache -pAttachedPw ping", "AttachedPw"), ("agent -p Spaced1 run", "Spaced1"))),

@@ -104,6 +104,8 @@ def _host_vars(deployment: Deployment, name: str) -> dict[str, Any]:
     values: dict[str, Any] = {
         "ansible_host": address,
         "ihcheck_role": list(host.declared_roles()),
+        # management (the checker's SSH, the BMC, database administration) comes from the hospital LAN
+        **({"ihcheck_management_networks": [deployment.layout.lan_subnet]} if deployment.layout.lan_subnet else {}),
         # The BMC answers on the host's LAN address (what the checker asks, from outside, as it
         # would a real BMC's management address) and on 127.0.0.1 inside the host.
         # ipmi_sim does not answer ipmitool's cipher-suite query, which costs a 1 s timeout per call;

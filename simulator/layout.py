@@ -74,6 +74,7 @@ class Box:
 class Layout:
     scenario: str
     networks: dict[str, str]  # key -> podman network name
+    lan_subnet: str = ""  # the hospital LAN (also its management network, declared in the inventory)
     boxes: dict[str, Box] = field(default_factory=dict)
 
     def hosts(self) -> list[Box]:
@@ -120,7 +121,7 @@ def _at(subnet: ipaddress.IPv4Network, offset: int) -> str:
 
 def plan(scenario: str, spec: Scenario, subnets: dict[str, ipaddress.IPv4Network]) -> Layout:
     """Every container's networks and addresses, from the subnets of the created networks."""
-    layout = Layout(scenario=scenario, networks=network_names(scenario, spec))
+    layout = Layout(scenario=scenario, networks=network_names(scenario, spec), lan_subnet=str(subnets["lan"]))
     inet = subnets["inet"]
     layout.boxes[INTERNET] = Box(INTERNET, "internet", container_name(scenario, INTERNET),
                                  (Nic("inet", "eth0", _at(inet, 2)),))

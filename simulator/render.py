@@ -21,7 +21,19 @@ from pathlib import Path
 
 from simulator import pilot_records, platform_ca, power, public_page, sshkeys, staff_roster
 from simulator.layout import Box, Layout
-from simulator.services import BMC, HOSPITAL_SERVICES, INTERNET, MLPS, PUSHJOB, ROUTER, SERVICES, SSHD, UPS, Service
+from simulator.services import (
+    BMC,
+    FIREWALL,
+    HOSPITAL_SERVICES,
+    INTERNET,
+    MLPS,
+    PUSHJOB,
+    ROUTER,
+    SERVICES,
+    SSHD,
+    UPS,
+    Service,
+)
 from simulator.simulated_materials import write_documents
 from simulator.spec import Scenario
 
@@ -88,6 +100,20 @@ def _database_env(box: Box, spec: Scenario, layout: Layout, password: str) -> di
     return env
 
 
+# The ports a host serves to anyone (the internet-facing application, the A/V systems): its firewall lets them in
+# from every source; everything else only from the management network.
+PUBLIC_PORTS: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {  # service -> (tcp, udp)
+    "nginx": ((80, 443), ()), "coturn": ((3478,), (3478,)), "kamailio": ((5060,), (5060,)), "janus": ((8088,), ()),
+}
+
+
+def _firewall_env(box: Box, firewall: str, layout: Layout) -> dict[str, str]:
+    tcp = sorted({p for s in box.services for p in PUBLIC_PORTS.get(s, ((), ()))[0]})
+    udp = sorted({p for s in box.services for p in PUBLIC_PORTS.get(s, ((), ()))[1]})
+    return {"IHC_FIREWALL": firewall, "IHC_MGMT_NET": layout.lan_subnet,
+            "IHC_PUBLIC_TCP": ",".join(map(str, tcp)), "IHC_PUBLIC_UDP": ",".join(map(str, udp))}
+
+
 def _start_script(box: Box, spec: Scenario, layout: Layout) -> str:
     lines = [
         "#!/bin/sh",
@@ -114,6 +140,7 @@ def _start_script(box: Box, spec: Scenario, layout: Layout) -> str:
             lines += ["# --- ups ---", UPS.snippet("start")]
         lines += ["# --- bmc ---", BMC.snippet("start")]
         lines += [f"# --- mlps baseline ({spec.mlps}) ---", MLPS.snippet("start")]
+        lines += [f"# --- firewall ({host.firewall}) ---", FIREWALL.snippet("start")]
     for service in _services_of(box, spec):
         lines += [f"# --- {service.name} ---", service.snippet("start")]
     lines.append("touch /run/ihc-started")
@@ -133,6 +160,7 @@ def _checks(box: Box, spec: Scenario, layout: Layout) -> list[tuple[str, str]]:
             checks.append(("upsd", UPS.snippet("check")))
         checks.append(("ipmi_sim", BMC.snippet("check")))
         checks.append(("mlps", MLPS.snippet("check")))
+        checks.append(("firewall", FIREWALL.snippet("check")))
     checks += [(s.name, s.snippet("check")) for s in _services_of(box, spec) if s.snippet("check")]
     if spec.pilot is not None and box.key == spec.pilot.database:
         checks.append(("pilot-visits", pilot_records.READY_CHECK))
@@ -275,6 +303,7 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
                     "IHC_PLATFORM_CA": PLATFORM_CA, "IHC_PUSH_LOG": PUSH_LOG}
         if box.kind == "host":
             host = spec.hosts[box.key]
+            env |= _firewall_env(box, host.firewall, layout)
             env |= {"IHC_MLPS": spec.mlps, "IHC_LAN_ADDRESS": box.address("lan"),
                     "IHC_LOG_SERVER": layout.internet().address("inet")}
             for unit, text in spec.mlps_evidence.items():

@@ -86,6 +86,9 @@ class Host(_Strict):
     # where its database engines listen: the LAN address and loopback (as a DB server behind the boundary should),
     # or every address, its uplinks' included (a fault: GB/T 22239 8.1.3.1 a), the host's part)
     db_listen: Literal["lan", "all"] = "lan"
+    # its own packet filter: default deny, letting in its management network (the LAN) and its public service
+    # ports; or none, the kernel's accept-all (a fault: GB/T 22239 8.1.3.2 a) and 8.1.2.1 d), the host's part)
+    firewall: Literal["default-deny", "none"] = "default-deny"
 
     @field_validator("services")
     @classmethod

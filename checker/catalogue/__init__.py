@@ -26,6 +26,7 @@ from checker.catalogue import (
     gd2020_servers,
     mlps,
     mlps_boundary,
+    mlps_firewall,
     prescriptions,
     qh2019,
     staff,
@@ -51,6 +52,7 @@ CATALOGUE: tuple[Rule, ...] = (  # by the notice's clauses, a module's rules tog
     *prescriptions.RULES,  # QH2019 1, BJ2026 二: online prescriptions, from a programme's visit records and trail
     *mlps.MLPS_RULES,  # 一(二)1: the MLPS level 3 host baseline, one rule per GB/T 22239-2019 §8.1.4 item
     *mlps_boundary.RULES,  # 一(二)1: GB/T 22239-2019 §8.1.3 as far as a host shows it
+    *mlps_firewall.RULES,  # 一(二)1: §8.1.3.2 and §8.1.2.1 d): the host's packet filter and management ports
 )
 
 # The catalogue's version: a rule's `since` names the version that first had it; bump it when a rule is added,

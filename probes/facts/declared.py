@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -99,6 +100,9 @@ class Declarations(Record):
     public_pages: tuple[PublicPage, ...] = ()
     backup_dirs: tuple[Annotated[str, Field(pattern=r"^/[\w./-]*$")], ...] = Field(
         default=(), description="directories on the host where backups land: their newest file's age is observed")
+    management_networks: tuple[IPv4Network | IPv6Network, ...] = Field(
+        default=(), description="the networks management (SSH, database administration, the BMC) comes from: "
+                                "declared; a management port open beyond them fails the boundary rules")
 
     @field_validator("known_hosts", "simulated_identities", "power_attestation", "documents_dir")
     @classmethod
@@ -125,7 +129,7 @@ class Declarations(Record):
     def _expand_all(cls, value: dict[str, Path]) -> dict[str, Path]:
         return {k: v.expanduser() for k, v in value.items()}
 
-    @field_validator("role", "ups", "measure_endpoint", "backup_dirs", mode="before")
+    @field_validator("role", "ups", "measure_endpoint", "backup_dirs", "management_networks", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return () if value is None else (value,) if isinstance(value, str) else value

@@ -14,6 +14,7 @@ from probes.facts.declared import Declarations
 from probes.facts.dependencies import DependencyFacts
 from probes.facts.egress import EgressFacts
 from probes.facts.exchange import ExchangeFacts
+from probes.facts.firewall import FirewallFacts
 from probes.facts.identity import MachineIdentity
 from probes.facts.materials import DocumentFacts
 from probes.facts.pilot import PilotFacts
@@ -42,6 +43,7 @@ class HostFacts(Record):
     egress: EgressFacts | None = None
     uplinks: UplinkFacts | None = None
     power: PowerFacts | None = None
+    firewall: FirewallFacts | None = None
     av: AvFacts | None = None
     connections: ConnectionFacts | None = None
     dependencies: DependencyFacts | None = None

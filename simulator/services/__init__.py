@@ -78,6 +78,8 @@ BMC = Service("bmc", ())
 ROUTER = Service("router", ())
 INTERNET = Service("internet", ())  # runs in the nginx image, with its own site
 MLPS = Service("mlps", ())  # hardens a hospital host for 等保三级, or leaves distribution defaults
+FIREWALL = Service("firewall", ())  # the host's own packet filter, default deny (iptables: in the common image)
 PUSHJOB = Service("pushjob", ())  # an application host's push to the supervision platform, logged
 
-COMPONENTS: dict[str, Service] = {s.name: s for s in (COMMON, SSHD, UPS, BMC, ROUTER, INTERNET, PUSHJOB, MLPS)}
+COMPONENTS: dict[str, Service] = {s.name: s for s in (COMMON, SSHD, UPS, BMC, ROUTER, INTERNET, PUSHJOB, MLPS,
+                                                       FIREWALL)}

@@ -85,6 +85,8 @@ def test_secret_is_removed(text: str, secret: str, kind: str) -> None:
     # audit watches and OpenSSH's security-key algorithm names, which the MLPS items read
     "-w /etc/passwd -p wa -k identity",
     "-a always,exit -F path=/usr/bin/sudo -F perm=x -k priv\n-w /etc/shadow -p rwxa -k identity",
+    # a packet filter's rules (iptables-save), which the firewall rules read
+    "-A INPUT -s 10.20.0.0/24 -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -p udp --dport 623 -j DROP",
     "pubkeyacceptedalgorithms sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,sk-ssh-ed25519@openssh.com",
 ])
 def test_evidence_that_is_not_secret_stays(text: str) -> None:

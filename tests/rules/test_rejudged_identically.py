@@ -25,7 +25,8 @@ from probes.facts import DeploymentFacts
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GOLDEN = DATA / "rejudged" / "findings.json"
-FAMILIES = ("identity", "services", "egress", "uplinks", "connections", "av", "power", "exchange", "baseline")
+FAMILIES = ("identity", "services", "egress", "uplinks", "connections", "av", "power", "exchange", "baseline",
+            "firewall")
 
 
 def _blind_variants(record: dict[str, Any]) -> dict[str, dict[str, Any]]:

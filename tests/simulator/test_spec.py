@@ -33,6 +33,7 @@ FAULTS = {  # scenario -> the rules it must fail (all others pass unless noted i
     "whitelist-lapsed": {"BJ2026-3-physicians"},
     "trail-edited": {"BJ2026-1-traceability"},
     "db-listens-outside": set(),  # fails GD2020-1.2.1-boundary-db-listen (since 2026.12), as its file says
+    "firewall-open": set(),  # fails the three boundary rules (since 2026.12), as its file says
     "mlps-report-fails": set(),  # fails GD2020-1.2.1-mlps-report (since 2026.12), as its file says
     "public-page-no-licence": set(),  # fails GD2020-4.2-public-page (since 2026.12), as its file says
     "dns-abroad": set(),  # fails GD2020-1.2.3-offshore (since 2026.12), as its file says

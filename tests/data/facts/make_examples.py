@@ -57,6 +57,27 @@ def without_file(facts: DeploymentFacts, prefix: str) -> DeploymentFacts:
     return facts.model_copy(update={"documents": docs})
 
 
+def firewall_unreadable(facts: DeploymentFacts, name: str) -> DeploymentFacts:
+    """`name`'s packet filter as a login without CAP_NET_ADMIN sees it: not readable, with iptables-save's words."""
+    def blind(h: HostFacts) -> HostFacts:
+        if h.name != name or h.firewall is None:
+            return h
+        return h.model_copy(update={"firewall": h.firewall.model_copy(update={
+            "readable": False, "chains": (), "notes": (), "tool": None,
+            "reason": "nft is not installed; iptables-save may not read the ruleset as this user (needs root or "
+                      "CAP_NET_ADMIN): iptables-save v1.8.9 (nf_tables): Could not fetch rule set generation id: "
+                      "Permission denied (you must be root)"})})
+    return facts.model_copy(update={"hosts": tuple(blind(h) for h in facts.hosts)})
+
+
+def undeclared_networks(facts: DeploymentFacts, name: str) -> DeploymentFacts:
+    def bare(h: HostFacts) -> HostFacts:
+        if h.name != name:
+            return h
+        return h.model_copy(update={"declared": h.declared.model_copy(update={"management_networks": ()})})
+    return facts.model_copy(update={"hosts": tuple(bare(h) for h in facts.hosts)})
+
+
 def without_documents(facts: DeploymentFacts) -> DeploymentFacts:
     return facts.model_copy(update={"documents": None})
 
@@ -90,6 +111,20 @@ def examples(rule_id: str) -> dict[str, tuple[str, Callable[[DeploymentFacts], D
             "pass": ("compliant", lambda f: f, ""),
             "fail": ("db-listens-outside", lambda f: f, ""),
             "inconclusive": ("compliant", lambda f: unreachable(f, "db1"), "; constructed: db1 made unreachable"),
+        }
+    if rule_id == "GD2020-1.2.1-boundary-host-firewall":
+        return {
+            "pass": ("compliant", lambda f: f, ""),
+            "fail": ("firewall-open", lambda f: f, ""),
+            "inconclusive": ("compliant", lambda f: firewall_unreadable(f, "db1"),
+                             "; constructed: db1's ruleset read by a login without CAP_NET_ADMIN"),
+        }
+    if rule_id == "GD2020-1.2.1-boundary-mgmt-ports":
+        return {
+            "pass": ("compliant", lambda f: f, ""),
+            "fail": ("firewall-open", lambda f: f, ""),
+            "inconclusive": ("compliant", lambda f: undeclared_networks(f, "db1"),
+                             "; constructed: db1 declares no ihcheck_management_networks"),
         }
     fail = {"GD2020-1.2.3-servers": "single-server", "GD2020-1.2.3-db-app-split": "db-on-app-host",
             "GD2020-1.2.3-power": "no-power-redundancy", "GD2020-1.2.4-av-systems": "single-av-system"}[rule_id]
