@@ -38,7 +38,13 @@ def test_a_bundle_is_taken_in_once_and_indexed(db, hospital_a: Signed, registry_
     bundle = first.bundle
     assert bundle.hospital == hospital and bundle.key.ed25519 == hospital_a.keys.public().fingerprints()[0]
     assert bundle.catalogue_version and bundle.rules and sum(bundle.counts.values()) == len(bundle.rules)
-    assert Finding.objects.filter(bundle=bundle).count() > 0
+    import json
+
+    carried = json.loads((hospital_a.bundles["compliant"] / "findings.json").read_text(encoding="utf-8"))
+    indexed = list(Finding.objects.filter(bundle=bundle).order_by("index"))
+    assert carried and [(f.rule_id, f.verdict, f.hosts, f.reason) for f in indexed] == [  # as carried (COPY on
+        (c["rule_id"], c["verdict"], list(c.get("hosts") or ()), c.get("reason") or "") for c in carried]  # PostgreSQL)
+    assert all(isinstance(f.observations, list) for f in indexed) and any(f.observations for f in indexed)
     assert Hospital.objects.get(pk=hospital.pk).latest_bundle == bundle
     assert oct(stored_blobs(registry_data)[0].stat().st_mode & 0o777) == "0o444"  # immutable on disk
 

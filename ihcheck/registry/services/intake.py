@@ -20,7 +20,8 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import JSONField, Model
 
 from checker.errors import InputError
 from ihcheck.registry.models import Bundle, Document, Finding, Hospital, SigningKey
@@ -206,14 +207,14 @@ def _index(content: dict[str, bytes], hospital: Hospital, key: SigningKey, verif
         catalogue_sha256=str((manifest.get("catalogue") or {}).get("sha256", "")),
         tool_version=str((manifest.get("tool") or {}).get("version", "")), rules=rules, counts=counts,
         worst=worst, trail_head=head, trail_last_seq=last_seq, warnings=list(verification.warnings))
-    Finding.objects.bulk_create([
+    _insert(Finding, [
         Finding(bundle=bundle, index=i, rule_id=str(f.get("rule_id", "")), verdict=str(f.get("verdict", "")),
                 hosts=list(f.get("hosts") or ()), reason=str(f.get("reason") or "")[:4000],
                 observations=sorted({o for e in f.get("evidence") or () for o in e.get("observations") or ()}
                                     | set(f.get("observations") or ())))
         for i, f in enumerate(findings) if isinstance(f, dict)])
     documents = (facts.get("documents") or {}).get("documents") or ()
-    Document.objects.bulk_create([
+    _insert(Document, [
         Document(bundle=bundle, file=str(d.get("file", "")), items=list(d.get("items") or ()),
                  title=str(d.get("title") or ""), issued=d.get("issued"), expires=d.get("expires"),
                  submitted=d.get("submitted"), sha256=str(d.get("sha256") or ""))
@@ -224,6 +225,26 @@ def _index(content: dict[str, bytes], hospital: Hospital, key: SigningKey, verif
     if latest is None or latest <= signed_at:
         Hospital.objects.filter(pk=hospital.pk).update(latest_bundle=bundle)
     return bundle
+
+
+def _insert(model: type[Model], rows: list[Any]) -> None:
+    """Insert a bundle's findings or documents in one statement. PostgreSQL: COPY, a JSON field's value as
+    JSON text (what jsonb reads), every other value as the row holds it (numbers, text, dates); the ORM's
+    bulk_create quoted every value into one large INSERT … UNNEST and took a third of the intake's CPU.
+    Elsewhere (SQLite): bulk_create."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(rows)  # type: ignore[attr-defined]
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    as_json = [isinstance(f, JSONField) and not f.null for f in fields]  # None is JSON null, not NULL
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            values = [getattr(row, f.attname) for f in fields]
+            copy.write_row([json.dumps(v) if j else v for v, j in zip(values, as_json, strict=True)])
 
 
 def bundle_files(bundle: Bundle) -> dict[str, bytes]:
