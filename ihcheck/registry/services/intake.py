@@ -235,7 +235,7 @@ def _insert(model: type[Model], rows: list[Any]) -> None:
     if not rows:
         return
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(rows)  # type: ignore[attr-defined]
+        model.objects.bulk_create(rows)
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     as_json = [isinstance(f, JSONField) and not f.null for f in fields]  # None is JSON null, not NULL
