@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/registry.py [--hospitals 1000] [--bundles 52] [--database postgresql://…]
                                            [--queries 40] [--workers 1] [--deadline MIN] [--data DIR]
+                                           [--pages N]
 
 Starts a PostgreSQL of its own from Debian's packages (as the tests do) unless --database is given, enrols N
 hospitals each with its own Ed25519 + SM2 keys, and hands each M weekly bundles (a year of them): mostly the
@@ -86,6 +87,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=40, help="runs of each query for the percentiles")
     parser.add_argument("--workers", type=int, default=1, help="intake processes (>1: each week's bundles are made "
                         "first, into a spool folder, then taken in by this many processes at once)")
+    parser.add_argument("--pages", type=int, default=0, help="then render the overview and a hospital page this many "
+                        "times each (ihcheck.registry.web.perf, as benchmarks/registry_pages.py does) at this volume")
     parser.add_argument("--deadline", type=float, default=0, help="minutes: make no new week after this long; "
                         "the queries then run on what was taken in (a partial run says so)")
     parser.add_argument("--data", type=Path, help="keep the stored bundles in this folder (default: a temporary "
@@ -134,6 +137,12 @@ def run(args: argparse.Namespace, work: Path, url: str, data: Path) -> None:
     else:
         held = serial_intake(args, bases, hospitals, first_week, rng)
     query(args, hospitals, rng, held // args.hospitals)
+    if args.pages:
+        from ihcheck.registry.web.perf import render_times, summary
+
+        times = render_times(runs=args.pages)
+        print(f"overview page (/, {args.hospitals} hospitals):  {summary(times['overview'])}")
+        print(f"hospital page ({held // args.hospitals} bundles):       {summary(times['hospital'])}", flush=True)
 
 
 def parallel_intake(args: argparse.Namespace, work: Path, url: str, bases: dict[str, dict[str, bytes]],
