@@ -73,6 +73,33 @@ def database(url: str | None) -> Iterator[str]:
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
+def postgres_cpu(url: str) -> float:
+    """CPU seconds PostgreSQL has spent so far (the postmaster listening on the URL's port, its live backends and
+    those that ended): the share of intake a worker's own CPU time does not show. 0 when not found."""
+    from urllib.parse import urlsplit
+
+    import psutil
+
+    port = urlsplit(url).port
+    for proc in psutil.process_iter(["name"]):
+        try:
+            parent = proc.parent()
+            if proc.info["name"] != "postgres" or (parent is not None and parent.name() == "postgres"):
+                continue
+            if not any(c.laddr.port == port and c.status == psutil.CONN_LISTEN for c in proc.net_connections("tcp")):
+                continue
+            own = proc.cpu_times()
+            total = own.user + own.system + own.children_user + own.children_system
+            for child in proc.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    t = child.cpu_times()
+                    total += t.user + t.system
+            return total
+        except psutil.Error:
+            continue
+    return 0.0
+
+
 def percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -163,7 +190,7 @@ def parallel_intake(args: argparse.Namespace, work: Path, url: str, bases: dict[
     connections.close_all()
     context = multiprocessing.get_context("spawn")
     total = args.hospitals * args.bundles
-    wall = cpu = 0.0
+    wall = cpu = pg_cpu = 0.0
     done = 0
     started = time.monotonic()
     with context.Pool(args.workers, initializer=_start_worker,
@@ -181,9 +208,10 @@ def parallel_intake(args: argparse.Namespace, work: Path, url: str, bases: dict[
                                                                                       minutes=rng.randrange(600)),
                                         path.name.removesuffix(".tar.gz")))
                 paths.append(str(path))
-            t0 = time.perf_counter()
+            t0, pg0 = time.perf_counter(), postgres_cpu(url)
             results = pool.map(_take_in, paths, chunksize=max(1, len(paths) // (8 * args.workers)))
             wall += time.perf_counter() - t0
+            pg_cpu += postgres_cpu(url) - pg0
             cpu += sum(r[1] for r in results)
             assert all(r[0] for r in results), "a bundle was not taken in as new"
             done += len(results)
@@ -191,12 +219,14 @@ def parallel_intake(args: argparse.Namespace, work: Path, url: str, bases: dict[
                 Path(done_path).unlink()
             if week % max(1, args.bundles // 13) == 0 or week == args.bundles - 1:
                 print(f"  week {week + 1:2d}: {done:6d} taken in, {done / wall:6.1f} bundles/s wall (intake only), "
-                      f"{done / cpu:6.1f} per worker CPU second; worker RSS now "
+                      f"CPU {cpu / done * 1000:4.1f} ms a bundle in the workers + {pg_cpu / done * 1000:4.1f} in "
+                      f"PostgreSQL; worker RSS now "
                       f"{', '.join(f'{r:.0f}' for r in sorted({round(r[2]) for r in results}))} MB; "
                       f"load {os.getloadavg()[0]:.1f}", flush=True)
     print(f"intake: {done} bundles in {wall:.1f} s of intake with {args.workers} processes = "
-          f"{done / wall:.1f} bundles/s wall, {done / cpu:.1f} per worker CPU second (PostgreSQL's own CPU not "
-          f"counted); peak RSS of a worker {max(r[3] for r in results):.0f} MB", flush=True)
+          f"{done / wall:.1f} bundles/s wall; CPU a bundle {cpu / done * 1000:.1f} ms in the workers + "
+          f"{pg_cpu / done * 1000:.1f} ms in PostgreSQL = {done / (cpu + pg_cpu):.1f} bundles per CPU second; peak RSS "
+          f"of a worker {max(r[3] for r in results):.0f} MB", flush=True)
     return done
 
 
