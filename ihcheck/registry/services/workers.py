@@ -34,11 +34,11 @@ class Outcome:
 def take_one(path: str, *, via: str, actor: str) -> Outcome:
     from ihcheck.registry.services import intake
 
-    name = Path(path).name
+    name = intake.one_line(Path(path).name)
     try:
         taken = intake.take_file(Path(path), via=via, actor=actor)
     except intake.Refused as exc:
-        return Outcome(path, False, False, str(exc))
+        return Outcome(path, False, False, intake.one_line(str(exc)))
     b = taken.bundle
     return Outcome(path, True, taken.created, f"{'taken in' if taken.created else 'already held'}: {name} → "
                    f"{b.hospital.uscc} {b.digest[:16]}… signed {b.signed_at.isoformat()} worst {b.worst}")
