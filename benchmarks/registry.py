@@ -1,7 +1,8 @@
 """The registry at a province's scale: N hospitals × M bundles into PostgreSQL, verification included.
 
     .venv/bin/python benchmarks/registry.py [--hospitals 1000] [--bundles 52] [--database postgresql://…]
-                                           [--queries 40] [--workers 1]
+                                           [--queries 40] [--workers 1] [--deadline MIN] [--data DIR]
+                                           [--pages N]
 
 Starts a PostgreSQL of its own from Debian's packages (as the tests do) unless --database is given, enrols N
 hospitals each with its own Ed25519 + SM2 keys, and hands each M weekly bundles (a year of them): mostly the
@@ -72,6 +73,33 @@ def database(url: str | None) -> Iterator[str]:
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
+def postgres_cpu(url: str) -> float:
+    """CPU seconds PostgreSQL has spent so far (the postmaster listening on the URL's port, its live backends and
+    those that ended): the share of intake a worker's own CPU time does not show. 0 when not found."""
+    from urllib.parse import urlsplit
+
+    import psutil
+
+    port = urlsplit(url).port
+    for proc in psutil.process_iter(["name"]):
+        try:
+            parent = proc.parent()
+            if proc.info["name"] != "postgres" or (parent is not None and parent.name() == "postgres"):
+                continue
+            if not any(c.laddr.port == port and c.status == psutil.CONN_LISTEN for c in proc.net_connections("tcp")):
+                continue
+            own = proc.cpu_times()
+            total = own.user + own.system + own.children_user + own.children_system
+            for child in proc.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    t = child.cpu_times()
+                    total += t.user + t.system
+            return total
+        except psutil.Error:
+            continue
+    return 0.0
+
+
 def percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -84,24 +112,30 @@ def main() -> None:
     parser.add_argument("--bundles", type=int, default=52, help="bundles per hospital (weekly: 52 is a year)")
     parser.add_argument("--database", help="an existing PostgreSQL (default: start one from Debian's packages)")
     parser.add_argument("--queries", type=int, default=40, help="runs of each query for the percentiles")
-    parser.add_argument("--workers", type=int, default=1, help="intake processes (>1: the bundles are made first, "
-                        "into a spool folder, then taken in by this many processes at once)")
+    parser.add_argument("--workers", type=int, default=1, help="intake processes (>1: each week's bundles are made "
+                        "first, into a spool folder, then taken in by this many processes at once)")
+    parser.add_argument("--pages", type=int, default=0, help="then render the overview and a hospital page this many "
+                        "times each (ihcheck.registry.web.perf, as benchmarks/registry_pages.py does) at this volume")
+    parser.add_argument("--deadline", type=float, default=0, help="minutes: make no new week after this long; "
+                        "the queries then run on what was taken in (a partial run says so)")
+    parser.add_argument("--data", type=Path, help="keep the stored bundles in this folder (default: a temporary "
+                        "one, removed); with --database, the pages benchmark can run on the same registry")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ihcheck-bench-registry-"))
     try:
         with database(args.database) as url:
-            run(args, work, url)
+            run(args, work, url, args.data or work / "data")
     finally:
         import shutil
 
         shutil.rmtree(work, ignore_errors=True)  # the stored bundles: hundreds of MB at a province's scale
 
 
-def run(args: argparse.Namespace, work: Path, url: str) -> None:
+def run(args: argparse.Namespace, work: Path, url: str, data: Path) -> None:
     from ihcheck.registry.settings import configure, migrate
 
     os.environ.setdefault("IHCHECK_REGISTRY_UPLOADS_PER_HOUR", "1000000")
-    configure(data=work / "data", database=url)
+    configure(data=data, database=url)
     migrate()
     from ihcheck.registry.services import enrol
 
@@ -126,60 +160,88 @@ def run(args: argparse.Namespace, work: Path, url: str) -> None:
     print(f"  enrolled {args.hospitals} hospitals and keys in {time.perf_counter() - started:.1f} s", flush=True)
 
     if args.workers > 1:
-        parallel_intake(args, work, url, bases, hospitals, first_week, rng)
+        held = parallel_intake(args, work, url, bases, hospitals, first_week, rng)
     else:
-        serial_intake(args, bases, hospitals, first_week, rng)
-    query(args, hospitals, rng)
+        held = serial_intake(args, bases, hospitals, first_week, rng)
+    query(args, hospitals, rng, held // args.hospitals)
+    if args.pages:
+        from ihcheck.registry.web.perf import render_times, summary
+
+        times = render_times(runs=args.pages)
+        print(f"overview page (/, {args.hospitals} hospitals):  {summary(times['overview'])}")
+        print(f"hospital page ({held // args.hospitals} bundles):       {summary(times['hospital'])}", flush=True)
 
 
 def parallel_intake(args: argparse.Namespace, work: Path, url: str, bases: dict[str, dict[str, bytes]],
-                    hospitals: list[tuple[Any, SigningKeys]], first_week: datetime, rng: random.Random) -> None:
-    """Bundles made first into a spool folder, then taken in by N processes at once (as N workers would)."""
+                    hospitals: list[tuple[Any, SigningKeys]], first_week: datetime, rng: random.Random) -> int:
+    """A week at a time: the province's bundles of that week made into a spool folder (not timed), then taken
+    in by N worker processes at once, as `ihcheck registry intake --workers N` does (services.workers: the
+    enrolled key says whose a bundle is). Returns how many were taken in (fewer than planned after --deadline)."""
     import multiprocessing
+
+    from django.conf import settings
+    from django.db import connections
+
+    from ihcheck.registry.services.workers import _start_worker
 
     spool = work / "spool"
     spool.mkdir()
-    order = []
-    for week in range(args.bundles):
-        for hospital, keys in hospitals:
-            scenario = FAULTS[rng.randrange(len(FAULTS))] if rng.random() < 0.2 else "compliant"
-            path = spool / f"{hospital.uscc}-{week:02d}.tar.gz"
-            path.write_bytes(signed(bases[scenario], keys, first_week + timedelta(weeks=week,
-                                                                                  minutes=rng.randrange(600)),
-                                    path.name.removesuffix(".tar.gz")))
-            order.append(str(path))
-    print(f"  {len(order)} bundles made into {spool}; taking them in with {args.workers} processes", flush=True)
+    database = dict(connections["default"].settings_dict)
+    connections.close_all()
     context = multiprocessing.get_context("spawn")
-    started = time.perf_counter()
-    with context.Pool(args.workers) as pool:
-        results = pool.starmap(_worker, [(str(work / "data"), url, order[i::args.workers])
-                                         for i in range(args.workers)])
-    wall = time.perf_counter() - started
-    cpu = sum(r[1] for r in results)
-    print(f"intake: {len(order)} bundles in {wall:.1f} s with {args.workers} processes = "
-          f"{len(order) / wall:.1f} bundles/s wall, {len(order) / cpu:.1f} per CPU second; "
-          f"peak RSS of a worker {max(r[2] for r in results):.0f} MB", flush=True)
+    total = args.hospitals * args.bundles
+    wall = cpu = pg_cpu = 0.0
+    done = 0
+    started = time.monotonic()
+    with context.Pool(args.workers, initializer=_start_worker,
+                      initargs=(str(settings.IHCHECK_REGISTRY_DATA), database)) as pool:
+        for week in range(args.bundles):
+            if args.deadline and time.monotonic() - started > args.deadline * 60:
+                print(f"  --deadline of {args.deadline} min reached after week {week}: {done} of {total} taken in; "
+                      "the queries run on what is held", flush=True)
+                break
+            paths = []
+            for hospital, keys in hospitals:
+                scenario = FAULTS[rng.randrange(len(FAULTS))] if rng.random() < 0.2 else "compliant"
+                path = spool / f"{hospital.uscc}-{week:02d}.tar.gz"
+                path.write_bytes(signed(bases[scenario], keys, first_week + timedelta(weeks=week,
+                                                                                      minutes=rng.randrange(600)),
+                                        path.name.removesuffix(".tar.gz")))
+                paths.append(str(path))
+            t0, pg0 = time.perf_counter(), postgres_cpu(url)
+            results = pool.map(_take_in, paths, chunksize=max(1, len(paths) // (8 * args.workers)))
+            wall += time.perf_counter() - t0
+            pg_cpu += postgres_cpu(url) - pg0
+            cpu += sum(r[1] for r in results)
+            assert all(r[0] for r in results), "a bundle was not taken in as new"
+            done += len(results)
+            for done_path in paths:
+                Path(done_path).unlink()
+            if week % max(1, args.bundles // 13) == 0 or week == args.bundles - 1:
+                print(f"  week {week + 1:2d}: {done:6d} taken in, {done / wall:6.1f} bundles/s wall (intake only), "
+                      f"CPU {cpu / done * 1000:4.1f} ms a bundle in the workers + {pg_cpu / done * 1000:4.1f} in "
+                      f"PostgreSQL; worker RSS now "
+                      f"{', '.join(f'{r:.0f}' for r in sorted({round(r[2]) for r in results}))} MB; "
+                      f"load {os.getloadavg()[0]:.1f}", flush=True)
+    print(f"intake: {done} bundles in {wall:.1f} s of intake with {args.workers} processes = "
+          f"{done / wall:.1f} bundles/s wall; CPU a bundle {cpu / done * 1000:.1f} ms in the workers + "
+          f"{pg_cpu / done * 1000:.1f} ms in PostgreSQL = {done / (cpu + pg_cpu):.1f} bundles per CPU second; peak RSS "
+          f"of a worker {max(r[3] for r in results):.0f} MB", flush=True)
+    return done
 
 
-def _worker(data: str, url: str, paths: list[str]) -> tuple[int, float, float]:
-    """One intake process: Django configured on the same database and storage, bundles taken in by file."""
-    from ihcheck.registry.settings import configure
+def _take_in(path: str) -> tuple[bool, float, float, float]:
+    """In a worker: one bundle taken in; (new record, CPU seconds, RSS MB now, peak RSS MB)."""
+    from ihcheck.registry.services.workers import take_one
 
-    configure(data=Path(data), database=url)
-    from ihcheck.registry.models import Hospital
-    from ihcheck.registry.services import intake
-
-    cpu0 = time.process_time()
-    for path in paths:
-        uscc = Path(path).name.rsplit("-", 1)[0]
-        taken = intake.take(Path(path).read_bytes(), name=Path(path).name, via="http", actor="bench",
-                            hospital=Hospital.objects.get(uscc=uscc))
-        assert taken.created
-    return len(paths), time.process_time() - cpu0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    c0 = time.process_time()
+    outcome = take_one(path, via="drop", actor="bench")
+    return (outcome.created, time.process_time() - c0, rss_mb(),
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def serial_intake(args: argparse.Namespace, bases: dict[str, dict[str, bytes]],
-                  hospitals: list[tuple[Any, SigningKeys]], first_week: datetime, rng: random.Random) -> None:
+                  hospitals: list[tuple[Any, SigningKeys]], first_week: datetime, rng: random.Random) -> int:
     """Each bundle made, then taken in and timed, one at a time: memory shows whether intake keeps anything."""
     from ihcheck.registry.services import intake
 
@@ -188,7 +250,12 @@ def serial_intake(args: argparse.Namespace, bases: dict[str, dict[str, bytes]],
     quarters = {max(1, total * q // 4) for q in (1, 2, 3, 4)}
     done = 0
     cpu0 = time.process_time()
+    started = time.monotonic()
     for week in range(args.bundles):  # a week at a time across the province, as uploads would arrive
+        if args.deadline and time.monotonic() - started > args.deadline * 60:
+            print(f"  --deadline of {args.deadline} min reached after week {week}: {done} of {total} taken in",
+                  flush=True)
+            break
         for hospital, keys in hospitals:
             scenario = FAULTS[rng.randrange(len(FAULTS))] if rng.random() < 0.2 else "compliant"
             data = signed(bases[scenario], keys, first_week + timedelta(weeks=week, minutes=rng.randrange(600)),
@@ -206,9 +273,10 @@ def serial_intake(args: argparse.Namespace, bases: dict[str, dict[str, bytes]],
     print(f"intake: {done} bundles in {intake_wall:.1f} s of intake = {done / intake_wall:.1f} bundles/s wall, "
           f"{done / intake_cpu:.1f} bundles/s per CPU second; whole run CPU {time.process_time() - cpu0:.0f} s; "
           f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB", flush=True)
+    return done
 
 
-def query(args: argparse.Namespace, hospitals: list[tuple[Any, SigningKeys]], rng: random.Random) -> None:
+def query(args: argparse.Namespace, hospitals: list[tuple[Any, SigningKeys]], rng: random.Random, weeks: int) -> None:
     from ihcheck.registry.services import queries
 
     province = []
@@ -224,8 +292,8 @@ def query(args: argparse.Namespace, hospitals: list[tuple[Any, SigningKeys]], rn
         t0 = time.perf_counter()
         timeline = queries.history(hospital.uscc)
         history.append(time.perf_counter() - t0)
-    assert len(timeline["bundles"]) == args.bundles
-    print(f"hospital history ({args.bundles} bundles, refusals, anchors, keys): {percentiles(history)}")
+    assert len(timeline["bundles"]) == weeks
+    print(f"hospital history ({weeks} bundles, refusals, anchors, keys): {percentiles(history)}")
     print(f"load average after {os.getloadavg()[0]:.2f}")
 
 

@@ -8,3 +8,6 @@ class RegistryConfig(AppConfig):
     label = "registry"
     verbose_name = "ihcheck registry 证据登记"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ihcheck.registry.services import logins  # noqa: F401  (connects the lockout to the action log)

@@ -206,29 +206,32 @@ def token(uscc: str, out_file: Annotated[Path | None, typer.Option("--out", help
     out.print(f"token for {hospital.uscc} written to {_text(out_file)}")
 
 
+WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="Intake processes (each verifies bundles on "
+                         "its own core; the database keeps one record a bundle and one action log).")]
+
+
 @registry_app.command("intake")
 def intake_cmd(bundles: Annotated[list[Path], typer.Argument(help="Bundles (directories or .tar.gz).")],
-               data: DataOption = None, database: DatabaseOption = None) -> None:
+               data: DataOption = None, database: DatabaseOption = None, workers: WorkersOption = 1) -> None:
     """Take in bundles delivered offline (the enrolled key says whose each is). Exit 1 if any was refused."""
     _open(data, database)
-    refused = sum(not _take_one(path, "cli") for path in bundles)
+    refused = sum(not _report(outcome) for outcome in _take_all(bundles, "cli", workers))
     if refused:
         raise typer.Exit(1)
 
 
-def _take_one(path: Path, via: str) -> bool:
-    from ihcheck.registry.services import intake
+def _take_all(paths: list[Path], via: str, workers: int) -> Any:
+    from ihcheck.registry.services.workers import take_all
 
-    try:
-        taken = intake.take_file(path, via=via, actor=_operator())
-    except intake.Refused as exc:
-        err.print(f"refused: {_text(exc)}", soft_wrap=True)
-        return False
-    b = taken.bundle
-    name = intake.one_line(path.name)
-    out.print(f"{'taken in' if taken.created else 'already held'}: {_text(name)} → {b.hospital.uscc} "
-              f"{b.digest[:16]}… signed {b.signed_at.isoformat()} worst {b.worst}", soft_wrap=True)
-    return True
+    return take_all(paths, via=via, actor=_operator(), workers=workers)
+
+
+def _report(outcome: Any) -> bool:
+    if outcome.taken:
+        out.print(_text(outcome.line), soft_wrap=True)
+    else:
+        err.print(f"refused: {_text(outcome.line)}", soft_wrap=True)
+    return bool(outcome.taken)
 
 
 @registry_app.command("watch")

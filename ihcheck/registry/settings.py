@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -84,6 +85,7 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
             "django.contrib.sessions", "django.contrib.messages", "django.contrib.staticfiles",
             "ihcheck.registry.apps.RegistryConfig",
             "ihcheck.registry.web.apps.RegistryWebConfig",  # the regulator's pages (ihcheck/registry/web)
+            "axes",  # failed-login throttling (services/logins.py)
         ],
         MIDDLEWARE=[
             "django.middleware.security.SecurityMiddleware",
@@ -95,7 +97,14 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
             "django.contrib.auth.middleware.AuthenticationMiddleware",
             "django.contrib.messages.middleware.MessageMiddleware",
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
+            "axes.middleware.AxesMiddleware",  # answers a locked-out login with the lockout page (HTTP 429)
         ],
+        # django-axes first: it refuses a locked account before a password is checked (services/logins.py)
+        AUTHENTICATION_BACKENDS=["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"],
+        AXES_FAILURE_LIMIT=int(os.environ.get("IHCHECK_REGISTRY_LOGIN_FAILURES", 5)),
+        AXES_COOLOFF_TIME=timedelta(minutes=int(os.environ.get("IHCHECK_REGISTRY_LOCKOUT_MINUTES", 15))),
+        AXES_LOCKOUT_PARAMETERS=["username"],  # an account, from any address (a botnet has many)
+        AXES_RESET_ON_SUCCESS=True, AXES_LOCKOUT_TEMPLATE="registry/locked.html", AXES_VERBOSE=False,
         ROOT_URLCONF="ihcheck.registry.urls",
         TEMPLATES=[{
             "BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [], "APP_DIRS": True,
@@ -107,7 +116,6 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
         # Argon2id first: memory-hard, what OWASP's password storage sheet recommends; Django verifies and
         # upgrades older hashes on login.
-        AUTHENTICATION_BACKENDS=["ihcheck.registry.throttle.ThrottledBackend"],  # password guessing slowed down
         PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher",
                           "django.contrib.auth.hashers.PBKDF2PasswordHasher"],
         AUTH_PASSWORD_VALIDATORS=[{"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",

@@ -38,7 +38,13 @@ def test_a_bundle_is_taken_in_once_and_indexed(db, hospital_a: Signed, registry_
     bundle = first.bundle
     assert bundle.hospital == hospital and bundle.key.ed25519 == hospital_a.keys.public().fingerprints()[0]
     assert bundle.catalogue_version and bundle.rules and sum(bundle.counts.values()) == len(bundle.rules)
-    assert Finding.objects.filter(bundle=bundle).count() > 0
+    import json
+
+    carried = json.loads((hospital_a.bundles["compliant"] / "findings.json").read_text(encoding="utf-8"))
+    indexed = list(Finding.objects.filter(bundle=bundle).order_by("index"))
+    assert carried and [(f.rule_id, f.verdict, f.hosts, f.reason) for f in indexed] == [  # as carried (COPY on
+        (c["rule_id"], c["verdict"], list(c.get("hosts") or ()), c.get("reason") or "") for c in carried]  # PostgreSQL)
+    assert all(isinstance(f.observations, list) for f in indexed) and any(f.observations for f in indexed)
     assert Hospital.objects.get(pk=hospital.pk).latest_bundle == bundle
     assert oct(stored_blobs(registry_data)[0].stat().st_mode & 0o777) == "0o444"  # immutable on disk
 
@@ -174,3 +180,34 @@ def test_workers_taking_in_at_once_keep_one_record_a_bundle_and_one_chain(db, ho
     assert Bundle.objects.count() == 3
     assert Hospital.objects.get(uscc=USCC_A).latest_bundle.digest == Bundle.objects.order_by("-signed_at")[0].digest
     assert actions.verify()[0] and Action.objects.filter(event="upload").count() == 6
+
+
+def test_intake_in_several_processes_keeps_one_record_a_bundle_and_every_finding_once(
+        db, hospital_a: Signed, tmp_path: Path, registry_data: Path, capsys) -> None:
+    """`ihcheck registry intake --workers 2`: two processes, each bundle handed in twice under two names (so the
+    two copies may be verified at once by the two workers); one record each, each finding indexed once."""
+    import json
+    import shutil
+
+    enrol_hospital(USCC_A, hospital_a)
+    names = ("compliant", "single-isp", "slow-uplink")
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for name in names:
+        shutil.copy(hospital_a.tar(name), inbox / f"{name}.tar.gz")
+        shutil.copy(hospital_a.tar(name), inbox / f"{name}-again.tar.gz")
+    paths = [str(p) for p in sorted(inbox.iterdir())]
+    assert main(["registry", "intake", *paths, "--workers", "2", "--data", str(registry_data)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("taken in:") == 3 and out.count("already held:") == 3
+    assert Bundle.objects.count() == 3 and len(stored_blobs(registry_data)) == 3
+    carried = {name: json.loads((hospital_a.bundles[name] / "findings.json").read_text(encoding="utf-8"))
+               for name in names}
+    counts = sorted(Finding.objects.filter(bundle=b).count() for b in Bundle.objects.all())
+    assert counts == sorted(len(f) for f in carried.values())  # none lost, none twice
+    pairs = list(Finding.objects.values_list("bundle_id", "index"))
+    assert len(pairs) == len(set(pairs))
+    assert actions.verify()[0] and Action.objects.filter(event="upload").count() == 6
+    assert Action.objects.filter(event="upload", detail__duplicate=True).count() == 3
+    newest = Bundle.objects.order_by("-signed_at")[0]
+    assert Hospital.objects.get(uscc=USCC_A).latest_bundle == newest

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 
 from ihcheck.registry.models import Action, Hospital, UploadToken
@@ -31,7 +32,7 @@ def province(db, hospital_a: Signed, hospital_b: Signed) -> None:
 def _client(username: str | None, csrf: bool = False) -> Client:
     client = Client(enforce_csrf_checks=csrf)
     if username:
-        assert client.login(username=username, password=PASSWORD)
+        assert client.login(request=HttpRequest(), username=username, password=PASSWORD)
     return client
 
 
@@ -97,7 +98,7 @@ def test_forms_need_csrf_and_destructive_actions_a_confirmation(province: None) 
     events = list(Action.objects.filter(hospital__uscc=USCC_A).values_list("event", flat=True))
     assert "token.issue" in events and "token.revoke" in events
     admin.post("/manage/accounts/inspector1/deactivate/", {"confirm": "yes"})
-    assert not Client().login(username="inspector1", password=PASSWORD)
+    assert not Client().login(request=HttpRequest(), username="inspector1", password=PASSWORD)
     assert Action.objects.filter(event="account.deactivate").exists()
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 from django.utils import timezone
 
@@ -115,7 +116,7 @@ def test_api_roles_csrf_and_openapi(province: None) -> None:
     anonymous = Client()
     assert anonymous.get("/api/hospitals").status_code == 401
     inspector = Client(enforce_csrf_checks=True)
-    assert inspector.login(username="inspector1", password="correct horse battery")
+    assert inspector.login(request=HttpRequest(), username="inspector1", password="correct horse battery")
     rows = inspector.get("/api/hospitals").json()
     assert {r["uscc"] for r in rows} == {USCC_A, USCC_B}
     assert inspector.get(f"/api/rules/{RULE}/hospitals").json()[0]["uscc"] == USCC_A
@@ -139,7 +140,7 @@ def test_api_roles_csrf_and_openapi(province: None) -> None:
     body = {"name": "x", "uscc": "91440101MA5C0000C3", "city": "珠海"}
     assert inspector.post("/api/hospitals", data=body, content_type="application/json").status_code in (401, 403)
     admin = Client(enforce_csrf_checks=True)
-    assert admin.login(username="admin1", password="correct horse battery staple")
+    assert admin.login(request=HttpRequest(), username="admin1", password="correct horse battery staple")
     assert admin.post("/api/hospitals", data=body, content_type="application/json").status_code == 403  # no CSRF
     admin.get("/admin/")  # any page sets the CSRF cookie
     token = admin.cookies["csrftoken"].value
@@ -161,8 +162,8 @@ def test_administrators_manage_keys_and_tokens_over_the_api_and_inspectors_canno
     assert main(["registry", "account", "root1", "--role", "administrator", "--password-file", str(secret)]) == 0
     assert main(["registry", "account", "insp1", "--role", "inspector", "--password-file", str(secret)]) == 0
     admin, inspector = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
-    assert admin.login(username="root1", password="a long enough passphrase")
-    assert inspector.login(username="insp1", password="a long enough passphrase")
+    assert admin.login(request=HttpRequest(), username="root1", password="a long enough passphrase")
+    assert inspector.login(request=HttpRequest(), username="insp1", password="a long enough passphrase")
     admin.get("/admin/")  # a page with a form sets the CSRF cookie
     inspector.get("/admin/login/")  # (an inspector is sent there from /admin/)
 

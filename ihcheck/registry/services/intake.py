@@ -20,7 +20,8 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import JSONField, Model
 
 from checker.errors import InputError
 from ihcheck.registry.models import Bundle, Document, Finding, Hospital, SigningKey
@@ -229,11 +230,11 @@ def _index(parsed: Any, hospital: Hospital, key: SigningKey, verification: Any, 
         tool_version=parsed.manifest.tool.version, rules=rules, counts=counts,
         worst=worst, trail_head=trail.head if anchored else "", trail_last_seq=trail.last_seq if anchored else None,
         warnings=list(verification.warnings))
-    Finding.objects.bulk_create([
+    _insert(Finding, [
         Finding(bundle=bundle, index=i, rule_id=f.rule_id, verdict=f.verdict, hosts=list(f.hosts),
                 reason=(f.reason or "")[:4000], observations=f.cited(), basis=f.bases())
         for i, f in enumerate(parsed.findings)])
-    Document.objects.bulk_create([
+    _insert(Document, [
         Document(bundle=bundle, file=d.file, items=list(d.items), title=d.title or "", issued=d.issued,
                  expires=d.expires, submitted=d.submitted, sha256=d.sha256 or "")
         for d in parsed.documents])
@@ -243,6 +244,26 @@ def _index(parsed: Any, hospital: Hospital, key: SigningKey, verification: Any, 
     if latest is None or latest <= signed_at:
         Hospital.objects.filter(pk=hospital.pk).update(latest_bundle=bundle)
     return bundle
+
+
+def _insert(model: type[Model], rows: list[Any]) -> None:
+    """Insert a bundle's findings or documents in one statement. PostgreSQL: COPY, a JSON field's value as
+    JSON text (what jsonb reads), every other value as the row holds it (numbers, text, dates); the ORM's
+    bulk_create quoted every value into one large INSERT … UNNEST and took a third of the intake's CPU.
+    Elsewhere (SQLite): bulk_create."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(rows)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    as_json = [isinstance(f, JSONField) and not f.null for f in fields]  # None is JSON null, not NULL
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            values = [getattr(row, f.attname) for f in fields]
+            copy.write_row([json.dumps(v) if j else v for v, j in zip(values, as_json, strict=True)])
 
 
 def bundle_files(bundle: Bundle) -> dict[str, bytes]:
