@@ -1,7 +1,7 @@
 """Fleet scale: N real sshd hosts on this machine, checked by each engine and by `ansible -m setup`.
 
     sudo .venv/bin/python benchmarks/fleet.py --hosts 200 [--forks 64] [--engines direct,ansible,setup]
-                                             [--without-baseline]
+                                             [--without-baseline] [--profile] [--keep DIR]
 
 Starts N hosts of the fleet lab (simulator/netns_fleet.py: a network namespace per host, sshd in its own
 PID, mount and UTS namespaces, a per-host machine-id and host key, strict host-key checking), then in
@@ -16,6 +16,13 @@ largest sum of the tree's RSS, sampled every 0.1 s) and hosts per second, plus h
 reached, how many probe errors the result holds, and the machine's load average before and after (the
 machine is shared: a figure means little without it). Everything is torn down at the end, on an error or
 on Ctrl-C. Addresses are in 10.213.0.0/16 on a bridge the lab creates; no packet leaves the machine.
+
+The run takes the machine's heavy lock (the one the container and fleet test fixtures take), so two big
+measurements never share the cores. `--profile` runs each ihcheck engine under py-spy (a sampling
+profiler: another process, so the checker runs unchanged) and keeps, in the output directory
+(`--keep DIR`, else the lab's own), `profile-ENGINE.txt` (collapsed stacks: the flame graph's input, for
+speedscope or flamegraph.pl) and `profile-ENGINE-summary.txt` (the functions with the most samples, own
+and inclusive). py-spy's own CPU is in that run's figures: compare profiled runs only with each other.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ class Figures:
     problems: int
     exit_code: int
     load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average before and after the run
+    result_bytes: int = 0  # the size of the result JSON (ihcheck runs)
 
 
 def _tree_rss(pid: int) -> int:
@@ -94,8 +102,31 @@ def measure(name: str, argv: list[str], env: dict[str, str], out: Path) -> tuple
     return figures, err.decode("utf-8", "replace")
 
 
+def summarise_profile(collapsed: Path, top: int = 40) -> str:
+    """The functions with the most samples in py-spy's collapsed stacks: own (the frame on top) and inclusive."""
+    own: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in collapsed.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        samples = int(count)
+        total += samples
+        frames = stack.split(";")
+        own[frames[-1]] = own.get(frames[-1], 0) + samples
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + samples
+    lines = [f"{total} samples"]
+    for title, table in (("own", own), ("inclusive", inclusive)):
+        lines.append(f"\n-- {title} --")
+        for frame, samples in sorted(table.items(), key=lambda kv: -kv[1])[:top]:
+            lines.append(f"{100 * samples / max(total, 1):6.1f}%  {frame}")
+    return "\n".join(lines) + "\n"
+
+
 def ihcheck_run(engine: str, inventory: Path, workdir: Path, forks: int | None, host_timeout: float | None,
-                env: dict[str, str], rules: list[str] | None = None) -> Figures:
+                env: dict[str, str], rules: list[str] | None = None, profile: bool = False) -> Figures:
     out = workdir / f"result-{engine}.json"
     argv = [str(VENV_BIN / "ihcheck"), "check", "-i", str(inventory), "--engine", engine,
             "--format", "json", "--out", str(out)]
@@ -105,7 +136,18 @@ def ihcheck_run(engine: str, inventory: Path, workdir: Path, forks: int | None, 
         argv += ["--forks", str(forks)]
     if host_timeout:
         argv += ["--host-timeout", str(host_timeout)]
-    figures, err = measure(f"ihcheck --engine {engine}", argv, env, workdir / f"stdout-{engine}.txt")
+    collapsed = workdir / f"profile-{engine}.txt"
+    if profile:  # py-spy starts ihcheck, samples the thread holding the GIL 67 times a second: where Python spends CPU
+        argv = [str(VENV_BIN / "py-spy"), "record", "--rate", "67", "--gil", "--subprocesses", "--format", "raw",
+                "--output", str(collapsed), "--", *argv]
+    figures, err = measure(f"ihcheck --engine {engine}" + (" (py-spy)" if profile else ""), argv, env,
+                           workdir / f"stdout-{engine}.txt")
+    if profile and collapsed.is_file():
+        summary = workdir / f"profile-{engine}-summary.txt"
+        summary.write_text(summarise_profile(collapsed))
+        print(f"fleet: profile of {engine}: {collapsed} (collapsed stacks), {summary}", file=sys.stderr)
+    with contextlib.suppress(OSError):
+        figures.result_bytes = out.stat().st_size
     try:
         result = json.loads(out.read_text())
     except (OSError, json.JSONDecodeError):
@@ -141,6 +183,7 @@ def main() -> int:
                         help="comma-separated: direct, ansible, setup (ansible -m setup)")
     parser.add_argument("--host-timeout", type=float, default=None)
     parser.add_argument("--keep", type=Path, default=None, help="write results into DIR and keep them")
+    parser.add_argument("--profile", action="store_true", help="run ihcheck under py-spy; keep its stacks")
     parser.add_argument("--without-baseline", action="store_true",
                         help="every rule but the MLPS host baseline's (its commands cost each host about 0.5 s of "
                              "CPU, and here all hosts share this machine's cores)")
@@ -163,7 +206,9 @@ def main() -> int:
         rules = [r.id for r in CATALOGUE if "baseline" not in r.needs]
     started = time.monotonic()
     try:
-        with Fleet(args.hosts, workdir=args.keep) as fleet:
+        from simulator.paths import state_lock
+
+        with state_lock("tests-heavy.lock"), Fleet(args.hosts, workdir=args.keep) as fleet:
             if args.keep:
                 args.keep.mkdir(parents=True, exist_ok=True)
             print(f"fleet: {args.hosts} hosts up in {time.monotonic() - started:.1f} s", file=sys.stderr)
@@ -173,7 +218,8 @@ def main() -> int:
                     rows.append(setup_run(inventory, fleet.workdir, args.setup_forks, env))
                 else:
                     forks = args.ansible_forks if engine == "ansible" and args.ansible_forks else args.forks
-                    rows.append(ihcheck_run(engine, inventory, fleet.workdir, forks, args.host_timeout, env, rules))
+                    rows.append(ihcheck_run(engine, inventory, fleet.workdir, forks, args.host_timeout, env, rules,
+                                            args.profile))
                 print(f"fleet: {rows[-1].name} done in {rows[-1].wall:.1f} s", file=sys.stderr)
     except KeyboardInterrupt:
         print("fleet: interrupted; torn down", file=sys.stderr)
@@ -181,10 +227,13 @@ def main() -> int:
     scope = "every rule but the MLPS baseline's" if rules else "every rule"
     print(f"\nN = {args.hosts} hosts, {scope} (this machine: {os.cpu_count()} cores)\n")
     print(f"{'run':34} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} {'hosts/s':>8} {'reached':>8} {'problems':>8} exit"
-          "  load before/after")
+          "  load before/after  result kB/host")
     for r in rows:
         print(f"{r.name:34} {r.wall:8.1f} {r.cpu:8.1f} {r.peak_mb:8.0f} {args.hosts / r.wall:8.1f} "
-              f"{r.reached:8d} {r.problems:8d} {r.exit_code:4d}  {r.load[0]:.1f}/{r.load[1]:.1f}")
+              f"{r.reached:8d} {r.problems:8d} {r.exit_code:4d}  {r.load[0]:.1f}/{r.load[1]:.1f}"
+              + (f"  {r.result_bytes / 1000 / args.hosts:.1f}" if r.result_bytes else ""))
+        print(f"{'':34} checker CPU {1000 * r.cpu / args.hosts:.0f} ms a host, peak {r.peak_mb / args.hosts:.2f} MB "
+              "a host")
     setup = next((r for r in rows if r.name.startswith("ansible all")), None)
     if setup:
         for r in rows:
