@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from reports.result import CheckResult, FindingOut
 
 # fields an observation keeps in /2: everything but its output (`stdout_sha256` is the reference's digest)
-OUTPUT_FIELDS = frozenset({"stdout", "stderr"})
+OUTPUT_FIELDS: set[str] = {"stdout", "stderr"}
 
 
 def shared_details(findings: Sequence[FindingOut]) -> dict[str, dict[str, Any]]:
