@@ -59,3 +59,19 @@ def test_a_detail_that_differs_between_findings_stays_with_each(tmp_path: Path) 
              first.model_copy(update={"details": {"same": 1, "own": "b"}}))
     assert shared_details(twins) == {first.rule_id: {"same": 1}}
     assert shared_details(twins[:1]) == {}  # one finding: nothing to share
+
+
+def test_diff_reads_either_form_alike_and_the_replay_asks_for_the_full_one(tmp_path: Path) -> None:
+    import pytest
+
+    from checker.errors import InputError
+    from probes.recorded import Recording
+    from reports.drift import load_side
+
+    _, refs, full = _both(tmp_path)
+    (tmp_path / "v2.json").write_bytes(refs)
+    (tmp_path / "v1.json").write_bytes(full)
+    v2, v1 = load_side(tmp_path / "v2.json"), load_side(tmp_path / "v1.json")
+    assert (v2.rules, v2.findings, v2.facts) == (v1.rules, v1.findings, v1.facts)
+    with pytest.raises(InputError, match="--full-observations"):
+        Recording.from_result(tmp_path / "v2.json")
