@@ -179,3 +179,44 @@ def test_issue_21_forms_never_reach_an_observation_or_the_bundles_data(text: str
     assert json.loads(json_obs.stdout)[0]["pid"] == 2  # still the JSON the parser reads
     red = Redactor()
     assert secret not in json.dumps(red.data({"processes": [text], "note": {"cmd": text}}), ensure_ascii=False)
+
+
+# --- client flags: only the commands that may name a program are read ------------------------------------------
+
+from collections import Counter  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from probes.redact import _SEGMENT, CLIENT_FLAGS, _client_flags, _command_flags  # noqa: E402
+
+_WORDS = ["ipmitool", "/usr/bin/ipmitool", "ipmi-sensors", "bmc-config", "sshpass", "mysql", "xmysql", "mysql.d/",
+          "mariadb-dump", "redis-cli", "redis-server", "valkey-cli", "mongosh", "curl", "libcurl4", "curl-7",
+          "-P", "-p", "-pS3cret", "-a", "--pass", "--password=pw", "-u", "-su", "user:pw", "-k", "gkey",
+          "--requirepass", "x", "'q w'", "\"dq\"", "ssh", "-e", "none", "=", " ", "  ", "\t", "\n", ";", "|", "&", "/"]
+
+
+def _reference(text: str) -> tuple[str, Counter[str]]:
+    """Every command read, as `_client_flags` was before it searched for the programs first."""
+    counts: Counter[str] = Counter()
+    return _SEGMENT.sub(lambda m: _command_flags(m.group(0), counts), text), counts
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=14).map("".join))
+def test_client_flags_read_only_where_a_program_may_be_named_same_as_every_command(text: str) -> None:
+    counts: Counter[str] = Counter()
+    assert (_client_flags(text, counts), counts) == _reference(text)
+
+
+def test_every_program_of_client_flags_masks_in_a_long_text() -> None:
+    """A program in the middle of thousands of lines is still found, masked and counted."""
+    filler = "\n".join(f"package-{i}" for i in range(3000))
+    for programs, flags in CLIENT_FLAGS:
+        program = programs.split("|")[0].replace("[a-z-]+", "x")
+        flag = next(f for f in flags if not f.startswith("re:"))
+        text = f"{filler}\n{program} {flag} Hunter2secret; echo\n{filler}"
+        counts: Counter[str] = Counter()
+        out = _client_flags(text, counts)
+        assert "Hunter2secret" not in out and counts["cli_password"] == 1, program
+        assert (out, counts) == _reference(text)
