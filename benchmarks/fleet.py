@@ -17,7 +17,8 @@ reached, how many probe errors the result holds, and the machine's load average 
 machine is shared: a figure means little without it). Everything is torn down at the end, on an error or
 on Ctrl-C. Addresses are in 10.213.0.0/16 on a bridge the lab creates; no packet leaves the machine.
 
-The run takes the machine's heavy lock (the one the container and fleet test fixtures take), so two big
+The ARP table's limits are raised to fit 2 × N neighbours (`raise_lab_limits`; machine-wide, only ever
+raised). The run takes the machine's heavy lock (the one the container and fleet test fixtures take), so two big
 measurements never share the cores. `--profile` runs each ihcheck engine under py-spy (a sampling
 profiler: another process, so the checker runs unchanged) and keeps, in the output directory
 (`--keep DIR`, else the lab's own), `profile-ENGINE.txt` (collapsed stacks: the flame graph's input, for
@@ -100,6 +101,26 @@ def measure(name: str, argv: list[str], env: dict[str, str], out: Path) -> tuple
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     figures = Figures(name, wall, cpu, peak / 2**20, 0, 0, proc.returncode, (load_before, os.getloadavg()[0]))
     return figures, err.decode("utf-8", "replace")
+
+
+NEIGH = Path("/proc/sys/net/ipv4/neigh/default")
+
+
+def raise_lab_limits(hosts: int) -> list[str]:
+    """The kernel limits a lab of `hosts` namespaces would hit, raised (never lowered); what was changed.
+
+    The ARP table's thresholds are one machine-wide table across network namespaces: each host holds an entry
+    for its gateway and the checker's namespace one for each host, 2 × N entries against a default hard limit
+    (gc_thresh3) of 1024, beyond which the kernel drops new neighbours ("neighbour table overflow")."""
+    changed = []
+    for name, wanted in (("gc_thresh1", 2 * hosts), ("gc_thresh2", 4 * hosts), ("gc_thresh3", 8 * hosts)):
+        path = NEIGH / name
+        with contextlib.suppress(OSError, ValueError):
+            current = int(path.read_text())
+            if current < wanted:
+                path.write_text(f"{wanted}\n")
+                changed.append(f"net.ipv4.neigh.default.{name} {current} → {wanted}")
+    return changed
 
 
 def summarise_profile(collapsed: Path, top: int = 40) -> str:
@@ -204,6 +225,8 @@ def main() -> int:
         from checker.catalogue import CATALOGUE
 
         rules = [r.id for r in CATALOGUE if "baseline" not in r.needs]
+    for change in raise_lab_limits(args.hosts):
+        print(f"fleet: raised {change}", file=sys.stderr)
     started = time.monotonic()
     try:
         from simulator.paths import state_lock
