@@ -258,7 +258,9 @@ def main() -> int:
                                           args.profile, tag)
                     row.hosts = size
                     rows.append(row)
-                    print(f"fleet: {size} hosts: {row.name} done in {row.wall:.1f} s", file=sys.stderr)
+                    print(f"fleet: {size} hosts: {row.name} done in {row.wall:.1f} s, CPU {row.cpu:.1f} s, peak "
+                          f"{row.peak_mb:.0f} MB, reached {row.reached}, problems {row.problems}, result "
+                          f"{row.result_bytes / 1000 / size:.1f} kB a host, exit {row.exit_code}", file=sys.stderr)
     except KeyboardInterrupt:
         print("fleet: interrupted; torn down", file=sys.stderr)
         return 130
