@@ -1,7 +1,8 @@
 """Fleet scale: N real sshd hosts on this machine, checked by each engine and by `ansible -m setup`.
 
     sudo .venv/bin/python benchmarks/fleet.py --hosts 200 [--forks 64] [--engines direct,ansible,setup]
-                                             [--without-baseline]
+                                             [--without-baseline] [--profile] [--keep DIR]
+                                             [--sizes 200:direct+setup,1000:direct]
 
 Starts N hosts of the fleet lab (simulator/netns_fleet.py: a network namespace per host, sshd in its own
 PID, mount and UTS namespaces, a per-host machine-id and host key, strict host-key checking), then in
@@ -16,6 +17,16 @@ largest sum of the tree's RSS, sampled every 0.1 s) and hosts per second, plus h
 reached, how many probe errors the result holds, and the machine's load average before and after (the
 machine is shared: a figure means little without it). Everything is torn down at the end, on an error or
 on Ctrl-C. Addresses are in 10.213.0.0/16 on a bridge the lab creates; no packet leaves the machine.
+
+`--sizes` boots the lab once, at the largest size, and runs each size's engines on its first N hosts
+(`N:engine+engine`, or the `--engines` when a size names none): 100, 500 and 1,000 hosts of one lab, in
+one run. The ARP table's limits are raised to fit 2 × N neighbours (`raise_lab_limits`; machine-wide, only ever
+raised). The run takes the machine's heavy lock (the one the container and fleet test fixtures take), so two big
+measurements never share the cores. `--profile` runs each ihcheck engine under py-spy (a sampling
+profiler: another process, so the checker runs unchanged) and keeps, in the output directory
+(`--keep DIR`, else the lab's own), `profile-ENGINE.txt` (collapsed stacks: the flame graph's input, for
+speedscope or flamegraph.pl) and `profile-ENGINE-summary.txt` (the functions with the most samples, own
+and inclusive). py-spy's own CPU is in that run's figures: compare profiled runs only with each other.
 """
 
 from __future__ import annotations
@@ -50,6 +61,8 @@ class Figures:
     problems: int
     exit_code: int
     load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average before and after the run
+    result_bytes: int = 0  # the size of the result JSON (ihcheck runs)
+    hosts: int = 0  # how many of the lab's hosts the run checked
 
 
 def _tree_rss(pid: int) -> int:
@@ -94,9 +107,53 @@ def measure(name: str, argv: list[str], env: dict[str, str], out: Path) -> tuple
     return figures, err.decode("utf-8", "replace")
 
 
+NEIGH = Path("/proc/sys/net/ipv4/neigh/default")
+
+
+def raise_lab_limits(hosts: int) -> list[str]:
+    """The kernel limits a lab of `hosts` namespaces would hit, raised (never lowered); what was changed.
+
+    The ARP table's thresholds are one machine-wide table across network namespaces: each host holds an entry
+    for its gateway and the checker's namespace one for each host, 2 × N entries against a default hard limit
+    (gc_thresh3) of 1024, beyond which the kernel drops new neighbours ("neighbour table overflow")."""
+    changed = []
+    for name, wanted in (("gc_thresh1", 2 * hosts), ("gc_thresh2", 4 * hosts), ("gc_thresh3", 8 * hosts)):
+        path = NEIGH / name
+        with contextlib.suppress(OSError, ValueError):
+            current = int(path.read_text())
+            if current < wanted:
+                path.write_text(f"{wanted}\n")
+                changed.append(f"net.ipv4.neigh.default.{name} {current} → {wanted}")
+    return changed
+
+
+def summarise_profile(collapsed: Path, top: int = 40) -> str:
+    """The functions with the most samples in py-spy's collapsed stacks: own (the frame on top) and inclusive."""
+    own: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in collapsed.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        samples = int(count)
+        total += samples
+        frames = stack.split(";")
+        own[frames[-1]] = own.get(frames[-1], 0) + samples
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + samples
+    lines = [f"{total} samples"]
+    for title, table in (("own", own), ("inclusive", inclusive)):
+        lines.append(f"\n-- {title} --")
+        for frame, samples in sorted(table.items(), key=lambda kv: -kv[1])[:top]:
+            lines.append(f"{100 * samples / max(total, 1):6.1f}%  {frame}")
+    return "\n".join(lines) + "\n"
+
+
 def ihcheck_run(engine: str, inventory: Path, workdir: Path, forks: int | None, host_timeout: float | None,
-                env: dict[str, str], rules: list[str] | None = None) -> Figures:
-    out = workdir / f"result-{engine}.json"
+                env: dict[str, str], rules: list[str] | None = None, profile: bool = False,
+                tag: str = "") -> Figures:
+    out = workdir / f"result-{engine}{tag}.json"
     argv = [str(VENV_BIN / "ihcheck"), "check", "-i", str(inventory), "--engine", engine,
             "--format", "json", "--out", str(out)]
     for rule in rules or ():
@@ -105,7 +162,18 @@ def ihcheck_run(engine: str, inventory: Path, workdir: Path, forks: int | None, 
         argv += ["--forks", str(forks)]
     if host_timeout:
         argv += ["--host-timeout", str(host_timeout)]
-    figures, err = measure(f"ihcheck --engine {engine}", argv, env, workdir / f"stdout-{engine}.txt")
+    collapsed = workdir / f"profile-{engine}{tag}.txt"
+    if profile:  # py-spy starts ihcheck, samples the thread holding the GIL 67 times a second: where Python spends CPU
+        argv = [str(VENV_BIN / "py-spy"), "record", "--rate", "67", "--gil", "--subprocesses", "--format", "raw",
+                "--output", str(collapsed), "--", *argv]
+    figures, err = measure(f"ihcheck --engine {engine}" + (" (py-spy)" if profile else ""), argv, env,
+                           workdir / f"stdout-{engine}{tag}.txt")
+    if profile and collapsed.is_file():
+        summary = workdir / f"profile-{engine}{tag}-summary.txt"
+        summary.write_text(summarise_profile(collapsed))
+        print(f"fleet: profile of {engine}: {collapsed} (collapsed stacks), {summary}", file=sys.stderr)
+    with contextlib.suppress(OSError):
+        figures.result_bytes = out.stat().st_size
     try:
         result = json.loads(out.read_text())
     except (OSError, json.JSONDecodeError):
@@ -121,9 +189,9 @@ def ihcheck_run(engine: str, inventory: Path, workdir: Path, forks: int | None, 
     return figures
 
 
-def setup_run(inventory: Path, workdir: Path, forks: int, env: dict[str, str]) -> Figures:
+def setup_run(inventory: Path, workdir: Path, forks: int, env: dict[str, str], tag: str = "") -> Figures:
     argv = [str(VENV_BIN / "ansible"), "all", "-i", str(inventory), "-m", "setup", "-f", str(forks)]
-    out = workdir / "stdout-setup.txt"
+    out = workdir / f"stdout-setup{tag}.txt"
     figures, _ = measure(f"ansible all -m setup -f {forks}", argv, env, out)
     text = out.read_text(errors="replace")
     figures.reached = text.count(" | SUCCESS")
@@ -141,6 +209,8 @@ def main() -> int:
                         help="comma-separated: direct, ansible, setup (ansible -m setup)")
     parser.add_argument("--host-timeout", type=float, default=None)
     parser.add_argument("--keep", type=Path, default=None, help="write results into DIR and keep them")
+    parser.add_argument("--sizes", default=None, help="N:engine+engine,… on one lab of the largest N")
+    parser.add_argument("--profile", action="store_true", help="run ihcheck under py-spy; keep its stacks")
     parser.add_argument("--without-baseline", action="store_true",
                         help="every rule but the MLPS host baseline's (its commands cost each host about 0.5 s of "
                              "CPU, and here all hosts share this machine's cores)")
@@ -161,35 +231,57 @@ def main() -> int:
         from checker.catalogue import CATALOGUE
 
         rules = [r.id for r in CATALOGUE if "baseline" not in r.needs]
+    plan: list[tuple[int, list[str]]] = []  # (hosts, engines), run in this order on the lab's first hosts
+    for part in (args.sizes or str(args.hosts)).split(","):
+        size, _, engines = part.partition(":")
+        plan.append((int(size), engines.split("+") if engines else args.engines.split(",")))
+    lab = max(size for size, _ in plan)
+    for change in raise_lab_limits(lab):
+        print(f"fleet: raised {change}", file=sys.stderr)
     started = time.monotonic()
     try:
-        with Fleet(args.hosts, workdir=args.keep) as fleet:
+        from simulator.paths import state_lock
+
+        with state_lock("tests-heavy.lock"), Fleet(lab, workdir=args.keep) as fleet:
             if args.keep:
                 args.keep.mkdir(parents=True, exist_ok=True)
-            print(f"fleet: {args.hosts} hosts up in {time.monotonic() - started:.1f} s", file=sys.stderr)
-            inventory = fleet.inventory(fleet.workdir / "inventory.yml")
-            for engine in args.engines.split(","):
-                if engine == "setup":
-                    rows.append(setup_run(inventory, fleet.workdir, args.setup_forks, env))
-                else:
-                    forks = args.ansible_forks if engine == "ansible" and args.ansible_forks else args.forks
-                    rows.append(ihcheck_run(engine, inventory, fleet.workdir, forks, args.host_timeout, env, rules))
-                print(f"fleet: {rows[-1].name} done in {rows[-1].wall:.1f} s", file=sys.stderr)
+            print(f"fleet: {lab} hosts up in {time.monotonic() - started:.1f} s", file=sys.stderr)
+            for size, engines in plan:
+                tag = f"-{size}" if args.sizes else ""
+                inventory = fleet.inventory(fleet.workdir / f"inventory{tag}.yml", first=size)
+                for engine in engines:
+                    if engine == "setup":
+                        row = setup_run(inventory, fleet.workdir, args.setup_forks, env, tag)
+                    else:
+                        forks = args.ansible_forks if engine == "ansible" and args.ansible_forks else args.forks
+                        row = ihcheck_run(engine, inventory, fleet.workdir, forks, args.host_timeout, env, rules,
+                                          args.profile, tag)
+                    row.hosts = size
+                    rows.append(row)
+                    print(f"fleet: {size} hosts: {row.name} done in {row.wall:.1f} s, CPU {row.cpu:.1f} s, peak "
+                          f"{row.peak_mb:.0f} MB, reached {row.reached}, problems {row.problems}, result "
+                          f"{row.result_bytes / 1000 / size:.1f} kB a host, exit {row.exit_code}", file=sys.stderr)
     except KeyboardInterrupt:
         print("fleet: interrupted; torn down", file=sys.stderr)
         return 130
     scope = "every rule but the MLPS baseline's" if rules else "every rule"
-    print(f"\nN = {args.hosts} hosts, {scope} (this machine: {os.cpu_count()} cores)\n")
-    print(f"{'run':34} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} {'hosts/s':>8} {'reached':>8} {'problems':>8} exit"
-          "  load before/after")
+    print(f"\n{scope}, lab of {lab} hosts (this machine: {os.cpu_count()} cores)\n")
+    print(f"{'N':>5} {'run':34} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} {'hosts/s':>8} {'reached':>8} "
+          f"{'problems':>8} exit  load before/after  result kB/host")
     for r in rows:
-        print(f"{r.name:34} {r.wall:8.1f} {r.cpu:8.1f} {r.peak_mb:8.0f} {args.hosts / r.wall:8.1f} "
-              f"{r.reached:8d} {r.problems:8d} {r.exit_code:4d}  {r.load[0]:.1f}/{r.load[1]:.1f}")
-    setup = next((r for r in rows if r.name.startswith("ansible all")), None)
-    if setup:
-        for r in rows:
+        print(f"{r.hosts:5d} {r.name:34} {r.wall:8.1f} {r.cpu:8.1f} {r.peak_mb:8.0f} {r.hosts / r.wall:8.1f} "
+              f"{r.reached:8d} {r.problems:8d} {r.exit_code:4d}  {r.load[0]:.1f}/{r.load[1]:.1f}"
+              + (f"  {r.result_bytes / 1000 / r.hosts:.1f}" if r.result_bytes else ""))
+        print(f"{'':40} {60 * r.hosts / r.wall:.0f} hosts/min, CPU {1000 * r.cpu / r.hosts:.0f} ms a host, "
+              f"peak {r.peak_mb / r.hosts:.2f} MB a host")
+    for size in dict.fromkeys(r.hosts for r in rows):
+        same = [r for r in rows if r.hosts == size]
+        setup = next((r for r in same if r.name.startswith("ansible all")), None)
+        if setup is None:
+            continue
+        for r in same:
             if r is not setup:
-                print(f"{r.name}: {r.wall / setup.wall:.3f} × the time of `{setup.name}`")
+                print(f"{size} hosts: {r.name}: {r.wall / setup.wall:.3f} × the time of `{setup.name}`")
     return 0
 
 

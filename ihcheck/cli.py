@@ -6,11 +6,14 @@ once, for every sub-command.
 
 from __future__ import annotations
 
+import functools
+import io
 import os
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 from rich.console import Console
@@ -121,6 +124,11 @@ def check(
                                   "directory (playbook, per-host batches, artifacts) in DIR, e.g. for AWX/AAP.")
     ] = None,
     detail: Annotated[bool, typer.Option("--detail", "-v", help=DETAIL_HELP)] = False,
+    full_observations: Annotated[
+        bool, typer.Option("--full-observations", help="--format json: write schema ihcheck.result/1, every "
+                           "command's output inside the result (default /2: outputs referenced by observation id "
+                           "and digest, held whole by --bundle)")
+    ] = False,
 ) -> None:
     """Probe the inventory's hosts, judge the facts against the rules, print the verdicts."""
     from ihcheck.run import run_check
@@ -153,10 +161,11 @@ def check(
         if out_file:
             from reports.files import write_atomic
 
-            write_atomic(out_file, result.write_json)  # piece by piece: at fleet scale the text is the largest thing
+            # piece by piece: at fleet scale the text is the largest thing
+            write_atomic(out_file, functools.partial(result.write_json, full=full_observations))
             print_summary(result)  # the table was not asked for: at fleet scale it is megabytes
         else:
-            sys.stdout.write(result.to_json() + "\n")
+            _write_stdout(functools.partial(result.write_json, full=full_observations), newline=full_observations)
     else:
         print_result(result, detail=detail)
         if out_file:  # the file keeps every finding: it is read later, not scrolled past
@@ -172,6 +181,21 @@ def check(
                   markup=False)
         raise typer.Exit(ExitCode.INTERRUPTED)
     raise typer.Exit(result.exit_code)
+
+
+def _write_stdout(write: Callable[[BinaryIO], None], *, newline: bool) -> None:
+    """Bytes a writer streams, onto standard output (its binary buffer, or decoded where it has none)."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sink = io.BytesIO()
+        write(sink)
+        sys.stdout.write(sink.getvalue().decode("utf-8") + ("\n" if newline else ""))
+        return
+    write(buffer)
+    if newline:
+        buffer.write(b"\n")
+    buffer.flush()
 
 
 def _spool_dir(bundle: Path | None) -> Path | None:

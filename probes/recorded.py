@@ -108,6 +108,9 @@ class Recording:
         """Read an `ihcheck.result/1` JSON file: its facts name the hosts, its observations are the answers."""
         try:
             result = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(result, dict) and result.get("schema") == "ihcheck.result/2":
+                raise InputError(f"{path}: schema ihcheck.result/2 references the commands' output (it is in the "
+                                 "bundle): record with `ihcheck check --format json --full-observations`")
             hosts = [_RecordedHost.model_validate(h).beside(path.parent) for h in result["facts"]["hosts"]]
             observations = [Observation.model_validate(o) for o in result["observations"]]
         except (OSError, ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError is a ValueError

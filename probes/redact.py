@@ -85,29 +85,50 @@ _CLIENT_GROUPS = tuple(
     for programs, flags in CLIENT_FLAGS
 )
 _SEGMENT = re.compile(r"[^\n;|&]+")  # one simple command (a line of a process list, or up to a shell separator)
+_SEPARATORS = "\n;|&"
+# What every program's name starts with (`ipmi`, `bmc-`, `mysql`, `curl`…): a command that names a program holds
+# one of these, and no literal holds a separator, so the commands to look at are found by one fast search.
+_NAME_STARTS = tuple(sorted({re.match(r"[\w-]*", name).group(0)  # type: ignore[union-attr]
+                             for programs, _ in CLIENT_FLAGS for name in programs.split("|")}))
+_ANY_NAME = re.compile("|".join(re.escape(start) for start in _NAME_STARTS))
+
+
+def _command_flags(part: str, counts: Counter[str]) -> str:
+    """One command (a run of _SEGMENT) with the password flags of the programs it names masked."""
+    for program, flag in _CLIENT_GROUPS:
+        found = program.search(part)
+        if found is None:
+            continue
+        head, tail = part[: found.end()], part[found.end():]
+
+        def mask(f: re.Match[str]) -> str:
+            if f.group("value").strip("\"'").lower() in _HARMLESS:
+                return f.group(0)
+            counts["cli_password"] += 1
+            return f"{f.group('flag')}{f.group('sep')}{_mask_quoted(f.group('value'))}"
+
+        part = head + flag.sub(mask, tail)
+    return part
 
 
 def _client_flags(text: str, counts: Counter[str]) -> str:
-    """Mask the password flags of CLIENT_FLAGS wherever they follow their program within one command."""
+    """Mask the password flags of CLIENT_FLAGS wherever they follow their program within one command: what
+    `_SEGMENT.sub` of `_command_flags` over every command gives (tests/reports/test_redact.py holds it to that).
 
-    def segment(m: re.Match[str]) -> str:
-        part = m.group(0)
-        for program, flag in _CLIENT_GROUPS:
-            found = program.search(part)
-            if found is None:
-                continue
-            head, tail = part[: found.end()], part[found.end():]
-
-            def mask(f: re.Match[str]) -> str:
-                if f.group("value").strip("\"'").lower() in _HARMLESS:
-                    return f.group(0)
-                counts["cli_password"] += 1
-                return f"{f.group('flag')}{f.group('sep')}{_mask_quoted(f.group('value'))}"
-
-            part = head + flag.sub(mask, tail)
-        return part
-
-    return _SEGMENT.sub(segment, text)
+    Only the commands that may name a program are read: a package list or a config file is thousands of lines
+    (a third of the checker's CPU a host went to reading each one), and one search of the whole text finds the
+    few that can; each is then read whole, bounded by separators as _SEGMENT cuts it."""
+    pieces: list[str] = []
+    done = 0
+    for found in _ANY_NAME.finditer(text):
+        if found.start() < done:
+            continue  # in the command masked already
+        start = max(text.rfind(sep, 0, found.start()) for sep in _SEPARATORS) + 1
+        ends = [i for i in (text.find(sep, found.end()) for sep in _SEPARATORS) if i >= 0]
+        end = min(ends) if ends else len(text)
+        pieces += [text[done:start], _command_flags(text[start:end], counts)]
+        done = end
+    return "".join([*pieces, text[done:]]) if pieces else text
 
 
 @dataclass(frozen=True)
@@ -197,6 +218,35 @@ _PATTERNS: tuple[tuple[str, str], ...] = tuple((form.kind, form.pattern) for for
 
 _COMBINED = re.compile("|".join(f"(?P<k{i}>{rx})" for i, (_, rx) in enumerate(_PATTERNS)), re.DOTALL)
 _KINDS = {f"k{i}": kind for i, (kind, _) in enumerate(_PATTERNS)}
+# The same patterns apart: `_substitute` finds what `_COMBINED.sub` finds, a third faster (see there).
+_EACH = tuple((kind, re.compile(rx, re.DOTALL)) for kind, rx in _PATTERNS)
+
+
+def _substitute(text: str, replace: Callable[[str, re.Match[str]], str]) -> str:
+    """`_COMBINED.sub` with `replace(kind, match)`: the leftmost match of any pattern, the first pattern's at a tie,
+    then on after it, as the alternation scans.
+
+    One alternation tries every pattern at every position of the text; each pattern alone searches with its own
+    fast scan, and its next match is kept until the text is replaced past its start (a match ahead of `pos` is
+    the one a search from `pos` finds: no match of it starts in between). Lookbehinds and `\\b` see the same
+    text either way. No pattern matches an empty string (tests/reports/test_redact.py), so each step advances."""
+    ahead = [pattern.search(text) for _, pattern in _EACH]
+    pieces: list[str] = []
+    pos = 0
+    while True:
+        first: int | None = None
+        for i, found in enumerate(ahead):
+            if found is not None and found.start() < pos:
+                found = ahead[i] = _EACH[i][1].search(text, pos)
+            if found is not None and (first is None or found.start() < ahead[first].start()):  # type: ignore[union-attr]
+                first = i
+        if first is None:
+            break
+        found = ahead[first]
+        assert found is not None
+        pieces += [text[pos:found.start()], replace(_EACH[first][0], found)]
+        pos = found.end()
+    return "".join([*pieces, text[pos:]]) if pieces else text
 _KEY = re.compile(rf"^{_SECRET_NAME}$")
 # A cheap pre-filter: text with none of these cannot match any pattern (most command output).
 _HINT = re.compile(r"(?i)private key|ansible_vault|://[^\s@/]*:|authori|ipmi|bmc-|sshpass|--|mysql|maria|redis|valkey"
@@ -248,9 +298,7 @@ def redact_text(text: str) -> Redacted:
         return Redacted(text)
     counts: Counter[str] = Counter()
 
-    def replace(m: re.Match[str]) -> str:
-        group = m.lastgroup or ""
-        kind = _KINDS.get(group, "")
+    def replace(kind: str, m: re.Match[str]) -> str:
         g = m.groupdict()
         whole = m.group(0)
         if MASK in whole and kind in ("private_key", "url_credentials", "authorization") \
@@ -292,7 +340,7 @@ def redact_text(text: str) -> Redacted:
         return MASK
 
     def generic(part: str) -> str:
-        return _COMBINED.sub(replace, _client_flags(part, counts)) if _HINT.search(part) else part
+        return _substitute(_client_flags(part, counts), replace) if _HINT.search(part) else part
 
     pieces: list[str] = []
     end = 0

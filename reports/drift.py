@@ -2,7 +2,7 @@
 and which facts changed under them.
 
 Either side is a bundle (verified first: drift is only told from evidence that holds) or the
-JSON of `ihcheck check --format json` (ihcheck.result/1, taken as given). For every rule whose
+JSON of `ihcheck check --format json` (ihcheck.result/1 or /2, taken as given). For every rule whose
 verdict changed, the facts of the domains the rule needs (the catalogue's `needs`; documents for
 the materials rules) are compared host by host. Fact noise is left out so the change that
 matters stands out: observation ids, process ids, notes, and the statistics around a
@@ -53,13 +53,18 @@ class Side:
 
 
 def load_side(path: Path, pinned: set[str] | None = None, keyring: dict[str, set[str]] | None = None) -> Side:
-    """A bundle (directory or .tar.gz, verified) or an ihcheck.result/1 JSON file."""
+    """A bundle (directory or .tar.gz, verified) or an ihcheck.result/1 or /2 JSON file."""
     if path.suffix == ".json":
         from probes.limits import load_json_limited
 
         data = load_json_limited(path, "result JSON", 256 * 1024 * 1024)  # a FIFO, /dev/zero, 100,000 [ refused
-        if not isinstance(data, dict) or data.get("schema") != "ihcheck.result/1":
-            raise InputError(f"{path}: schema: expected ihcheck.result/1 (the output of `ihcheck check --format json`)")
+        from reports.result import SCHEMAS
+        from reports.result_refs import expand
+
+        if not isinstance(data, dict) or data.get("schema") not in SCHEMAS:
+            raise InputError(f"{path}: schema: expected {' or '.join(SCHEMAS)} (the output of `ihcheck check "
+                             "--format json`)")
+        data = expand(data)  # /2: each finding's details whole again
         for key, kind in (("summary", dict), ("findings", list), ("facts", dict), ("catalogue", dict)):
             if not isinstance(data.get(key) or kind(), kind):
                 raise InputError(f"{path}: {key}: expected a JSON {'object' if kind is dict else 'array'}")

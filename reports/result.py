@@ -1,6 +1,7 @@
 """The result of one check run: the stable JSON schema scripts and CI parse.
 
-Schema `ihcheck.result/1` (additions are backwards compatible; removals bump the number):
+`ihcheck check --format json` writes schema `ihcheck.result/2` (below, after /1): the result that scales. The
+full form `ihcheck.result/1` (`--full-observations`) is what the model holds and serialises:
 
     {
       "schema": "ihcheck.result/1",
@@ -17,6 +18,20 @@ Schema `ihcheck.result/1` (additions are backwards compatible; removals bump the
       "observations": [{"id", "host", "transport", "command", "exit_status", "stdout", "stderr",
                         "started_at", "ended_at", "stdout_sha256", "host_key_fingerprint"}]
     }
+
+Schema `ihcheck.result/2` is /1 without what a fleet's result repeated (285 kB a host at 200 hosts, most of it
+outputs already in the bundle, and text every finding of a rule carried again):
+
+* `observations`: each observation's metadata without `stdout` and `stderr`: the output is referenced by
+  `id` and `stdout_sha256` (the digest taken when it was recorded); the bundle (`--bundle`) holds it whole.
+* `catalogue.rules[].finding_details`: the `details` entries that every finding of the rule carries with the
+  same value (an MLPS item's scope, requirement, standard and remediation); each finding's `details` holds
+  only the rest. `expand()` puts them back: a finding's details are `{**finding_details, **details}`.
+* written compact: a line per host's facts, finding and observation (`jq`, `grep` and a stream reader
+  take it a line at a time).
+
+`expand()` turns a /2 document into /1's shape (outputs stay absent: `observations[].stdout` is missing);
+`ihcheck diff`, `ihcheck remediate` and the replay transport read either through it.
 """
 
 from __future__ import annotations
@@ -27,7 +42,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, BinaryIO, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from checker import __version__
 from checker.catalogue import CATALOGUE_VERSION, catalogue_sha256
@@ -36,7 +51,9 @@ from checker.model import Finding, Rule, Verdict, Waiver
 from probes.facts import DeploymentFacts
 from probes.observation import Observation, Observations
 
-SCHEMA: Literal["ihcheck.result/1"] = "ihcheck.result/1"
+SCHEMA: Literal["ihcheck.result/1"] = "ihcheck.result/1"  # the full form the model holds
+SCHEMA_REFS: Literal["ihcheck.result/2"] = "ihcheck.result/2"  # outputs by reference (`write_json`'s default)
+SCHEMAS = (SCHEMA, SCHEMA_REFS)
 
 
 class ToolInfo(BaseModel):
@@ -78,7 +95,8 @@ class FindingOut(BaseModel):
 class CheckResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    schema_: Literal["ihcheck.result/1"] = Field(default=SCHEMA, alias="schema")
+    # /2 when read from a /2 document (its observations' stdout and stderr are then empty: see expand)
+    schema_: Literal["ihcheck.result/1", "ihcheck.result/2"] = Field(default=SCHEMA, alias="schema")
     tool: ToolInfo = ToolInfo()
     catalogue: CatalogueInfo
     inventory: str
@@ -87,6 +105,21 @@ class CheckResult(BaseModel):
     facts: DeploymentFacts
     findings: tuple[FindingOut, ...]
     observations: Observations  # read back from the run's spool one at a time; serialised as a list
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_refs(cls, data: Any) -> Any:
+        """A /2 document read back: details whole again, each observation's output empty (it is in the bundle)."""
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA_REFS:
+            return data
+        from reports.result_refs import expand
+
+        data = expand(data)
+        observations = data.get("observations")
+        if isinstance(observations, list):
+            data = {**data, "observations": [{"stdout": "", "stderr": "", **o} if isinstance(o, dict) else o
+                                             for o in observations]}
+        return data
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -111,14 +144,20 @@ class CheckResult(BaseModel):
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2)
 
-    def write_json(self, sink: BinaryIO) -> None:
-        """The bytes of `to_json()` in UTF-8, written a host's facts, a finding or an observation at a time.
+    def write_json(self, sink: BinaryIO, *, full: bool = False) -> None:
+        """Schema /2 (or with `full` the bytes of `to_json()`, /1), written a host's facts, a finding or an
+        observation at a time.
 
         At fleet scale the text at once is the largest thing a run holds: 250 kB a host, twice that as a
         Python str once any Chinese text is in it, again as the encoded bytes. Written piece by piece the
         run needs only the largest piece beside the result."""
-        for chunk in _pieces(self, _SPLIT, 0):
-            sink.write(chunk)
+        if full:
+            for chunk in _pieces(self, _SPLIT, 0):
+                sink.write(chunk)
+            return
+        from reports.result_refs import write_refs
+
+        write_refs(self, sink)
 
     @classmethod
     def build(cls, *, rules: tuple[Rule, ...], facts: DeploymentFacts, findings: list[Finding],

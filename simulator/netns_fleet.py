@@ -250,11 +250,11 @@ class Fleet:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
     # -- what a check needs -----------------------------------------------------------------------------
-    def inventory(self, path: Path, extra_vars: dict[str, object] | None = None) -> Path:
-        """An Ansible YAML inventory of the fleet, usable by both `ihcheck check` and `ansible`."""
+    def inventory(self, path: Path, extra_vars: dict[str, object] | None = None, first: int | None = None) -> Path:
+        """An Ansible YAML inventory of the fleet (of its `first` hosts), usable by `ihcheck check` and `ansible`."""
         import yaml
 
-        hosts = {h.name: {"ansible_host": h.address} for h in self.hosts}
+        hosts = {h.name: {"ansible_host": h.address} for h in self.hosts[:first]}
         group_vars: dict[str, object] = {
             "ansible_user": "root",
             "ansible_ssh_private_key_file": str(self.client_key),

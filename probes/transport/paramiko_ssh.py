@@ -12,6 +12,22 @@ from probes.bounded import Bounded
 from probes.inventory import InventoryHost
 from probes.transport.base import CLIENT_SLACK, TransportOptions, _known_hosts_name, known_host_keys
 
+AEAD = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
+
+
+def _aead_first(sock: Any, **kwargs: Any) -> Any:
+    """A paramiko transport that offers AES-GCM first (the others after it, for a server without it).
+
+    paramiko's own order puts AES-CTR with HMAC first, and checks each packet's HMAC in a Python loop over its
+    bytes (`constant_time_bytes_eq`): at fleet scale the largest part of the checker's SSH CPU after the
+    crypto itself. GCM authenticates in the cryptography library, and is the stronger construction too."""
+    import paramiko
+
+    transport = paramiko.Transport(sock, **kwargs)
+    options = transport.get_security_options()
+    options.ciphers = (*[c for c in AEAD if c in options.ciphers], *[c for c in options.ciphers if c not in AEAD])
+    return transport
+
 
 class _ParamikoTransport:
     """SSH through paramiko, verifying host keys against known_hosts, reading each channel under a deadline."""
@@ -46,6 +62,7 @@ class _ParamikoTransport:
                 channel_timeout=options.connect_timeout,
                 allow_agent=host.private_key_file is None,
                 look_for_keys=host.private_key_file is None,
+                transport_factory=_aead_first,
             )
         except paramiko.BadHostKeyException as exc:
             client.close()

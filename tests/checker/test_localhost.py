@@ -17,7 +17,8 @@ def test_localhost_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     with nginx(tmp_path / "nginx") as port:
         code = main(["check", "-i", str(ROOT / "inventories/localhost.yml"), "--format", "json"])
     result = json.loads(capsys.readouterr().out)
-    assert result["schema"] == "ihcheck.result/1"
+    assert result["schema"] == "ihcheck.result/2"  # outputs by reference: no observation carries its output
+    assert result["observations"] and not any("stdout" in o or "stderr" in o for o in result["observations"])
     rules = result["summary"]["rules"]
     assert rules["GD2020-1.2.3-servers"] == "fail"
     split = next(f for f in result["findings"] if f["rule_id"] == "GD2020-1.2.3-db-app-split")
@@ -45,3 +46,9 @@ def test_localhost_table_and_out_file(tmp_path: Path, capsys: pytest.CaptureFixt
     counts = ", ".join(f"{n} {v}" for v, n in summary["verdicts"].items() if n)
     assert printed.strip().splitlines() == [f"{len(written['findings'])} findings: {counts}; exit code 1"]
     assert summary["exit_code"] == code == 1
+    full = tmp_path / "full.json"
+    main(["check", "-i", str(ROOT / "inventories/localhost.yml"), "--format", "json", "--out", str(full),
+          "--full-observations"])
+    whole = json.loads(full.read_text())
+    assert whole["schema"] == "ihcheck.result/1" and all("stdout" in o for o in whole["observations"])
+    assert any(o["stdout"] for o in whole["observations"])

@@ -33,6 +33,9 @@ def test_known_host_key_connects_and_is_recorded(server: Sshd) -> None:
     transport = open_transport(_host(server, server.known_hosts))
     session = Session(host=_host(server, server.known_hosts), transport=transport, log=ObservationLog())
     obs = session.run("echo hello; echo oops >&2; exit 3")
+    ssh = transport._client.get_transport()  # type: ignore[attr-defined]
+    # AES-GCM negotiated: paramiko's default (AES-CTR + HMAC) checks every packet's MAC in a Python loop
+    assert (ssh.local_cipher, ssh.remote_cipher) == ("aes128-gcm@openssh.com", "aes128-gcm@openssh.com")
     transport.close()
     assert (obs.exit_status, obs.stdout, obs.stderr) == (3, "hello\n", "oops\n")
     assert obs.stdout_sha256 == sha256_text("hello\n")

@@ -1,4 +1,4 @@
-"""The result JSON written piece by piece (`CheckResult.write_json`) is byte for byte the JSON of the whole."""
+"""The full result JSON (schema /1) written piece by piece (`write_json(full=True)`) is the JSON of the whole."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tests.reports.conftest import make_result
 
 def _streamed(result: CheckResult) -> bytes:
     sink = io.BytesIO()
-    result.write_json(sink)
+    result.write_json(sink, full=True)
     return sink.getvalue()
 
 

@@ -85,8 +85,8 @@ def test_a_recorded_run_gives_the_same_bytes_spooled_as_in_memory(tmp_path: Path
 
     assert spooled.to_json() == whole.to_json()
     streamed, at_once = io.BytesIO(), io.BytesIO()
-    spooled.write_json(streamed)
-    whole.write_json(at_once)
+    spooled.write_json(streamed, full=True)
+    whole.write_json(at_once, full=True)
     assert streamed.getvalue() == at_once.getvalue() == whole.to_json().encode("utf-8")
     assert json.loads(streamed.getvalue())["observations"] == json.loads(whole.to_json())["observations"]
     assert CheckResult.model_validate_json(streamed.getvalue()).to_json() == whole.to_json()  # read back too
