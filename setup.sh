@@ -10,9 +10,10 @@ dev=0
 
 # netavark, aardvark-dns and catatonit are only recommended by podman, and --no-install-recommends skips them.
 runtime_pkgs=(podman runc netavark aardvark-dns catatonit debootstrap iproute2 iptables openssh-client curl ca-certificates python3 python3-venv graphviz ipmitool
-              fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0)
+              fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+              chromium)  # renders declared script pages and photographs the public pages (GD2020-4.2-public-page)
 dev_pkgs=(openssh-server postgresql mariadb-server nginx coturn kamailio janus nut-server nut-client openipmi
-          iperf3 dmidecode procps chromium poppler-utils openssl dcmtk)
+          iperf3 dmidecode procps poppler-utils openssl dcmtk)
 
 want=("${runtime_pkgs[@]}")
 [ "$dev" = 1 ] && want+=("${dev_pkgs[@]}")

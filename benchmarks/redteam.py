@@ -13,7 +13,8 @@ Every case runs `ihcheck` as a user would (a subprocess, its own HOME, a hard ti
     .venv/bin/python benchmarks/redteam.py [--quick] [--only GROUP]
 
 Cases of other surfaces live beside it and are added here: benchmarks/redteam_wire.py (protocol exchanges and
-the read-only SQL guard).
+the read-only SQL guard), benchmarks/redteam_sec.py (issue 21), benchmarks/redteam_registry.py (the regulator's
+registry: hostile hospital, inspector, visitor, drop folder; `--only registry`).
 
 prints the table; every column but "clean" must be zero. Hosts are this machine (local transport) with
 PATH shims in front of the real programs; nothing leaves loopback.
@@ -380,10 +381,12 @@ def main() -> int:
     started = time.monotonic()
     try:
         sys.path.insert(0, str(ROOT))  # the surfaces' cases use the tests' real peers (tests/protocols/peers.py)
+        from benchmarks.redteam_registry import cases as registry_cases  # issues 22/23's registry (registry)
         from benchmarks.redteam_sec import cases as sec_cases  # issue 21's host-to-code classes (sec)
         from benchmarks.redteam_wire import wire_cases  # the protocol surfaces (wire)
 
-        cases = input_cases() + host_cases() + bundle_cases(args.quick) + wire_cases() + sec_cases()
+        cases = (input_cases() + host_cases() + bundle_cases(args.quick) + wire_cases() + sec_cases()
+                 + registry_cases())
         (work / "flip-source").mkdir()
         (work / "flip-source" / "home").mkdir()
         flips = [] if args.only else [Case("bundle", name, go, bundle_tamper=True)

@@ -2,10 +2,12 @@
 
 The full table (every finding of every host with its evidence) ran to some 2,000 lines on the default
 deployment, and the three lines that matter (what failed, where, what to do) scrolled away. So the default is:
-one line per rule (its worst verdict and how many hosts pass, fail, are inconclusive or rest on a document),
-then each rule that did not pass with its reasons grouped by host and the fix where the catalogue has one, then
-the hosts that could not be reached, then the one-line summary. `--detail` prints the full table as before;
-JSON and the reports are not touched. Chinese first, English beside it, as in every other output.
+one line per rule (its worst verdict and how many hosts pass, fail, are inconclusive or rest on a document;
+MLPS items of one §8.1.4 family that all pass alike share a line, so a growing catalogue still fits a screen,
+while an item that did not pass always has its own), then each rule that did not pass with its reasons
+grouped by host and the fix where the catalogue has one, then the hosts that could not be reached, then the
+one-line summary. `--detail` prints the full table as before; JSON and the reports are not touched. Chinese
+first, English beside it, as in every other output.
 """
 
 from __future__ import annotations
@@ -84,6 +86,73 @@ def rule_lines(result: CheckResult) -> list[RuleLine]:
     return list(lines.values())
 
 
+@dataclass
+class FoldedLine:
+    """Consecutive MLPS items of one GB/T 22239 §8.1.4 family that all passed with the same counts, as one row:
+    each is named by the range of ids, and the title says how many items the row stands for."""
+
+    lines: list[RuleLine]
+    family_zh: str
+    family_en: str
+
+    @property
+    def rule_id(self) -> str:
+        first, last = self.lines[0].rule_id, self.lines[-1].rule_id
+        return f"{first}…{last.rsplit('-', 1)[-1]}"
+
+    @property
+    def verdict(self) -> str:
+        return self.lines[0].verdict
+
+    def counts(self) -> str:
+        return self.lines[0].counts()
+
+    def titles(self) -> tuple[str, str]:
+        n = len(self.lines)  # the id already names the range of items: at 80 columns the family's name is what fits
+        return f"{self.family_zh}（{n} 项）", f"{self.family_en} ({n} items)"
+
+
+def _mlps_families() -> dict[str, tuple[str, str, str]]:
+    """rule id -> (section, family in Chinese, in English) for the MLPS items of the catalogue."""
+    from checker.catalogue import CATALOGUE
+    from checker.catalogue.clauses.gbt22239 import ITEMS
+
+    by_clause = {item.clause_id: item for item in ITEMS}
+    families = {}
+    for rule in CATALOGUE:
+        item = by_clause.get(rule.standard.id) if rule.standard is not None and "mlps" in rule.tags else None
+        if item is not None:
+            families[rule.id] = (item.section, item.family_zh, item.family_en)
+    return families
+
+
+def fold(lines: list[RuleLine]) -> list[RuleLine | FoldedLine]:
+    """Runs of two or more passing MLPS items of one family with equal counts become one row; the rest stay."""
+    families = _mlps_families()
+    rows: list[RuleLine | FoldedLine] = []
+    run: list[RuleLine] = []
+
+    def close() -> None:
+        if len(run) > 1:
+            _, zh, en = families[run[0].rule_id]
+            rows.append(FoldedLine(list(run), zh, en))
+        else:
+            rows.extend(run)
+        run.clear()
+
+    for line in lines:
+        family = families.get(line.rule_id)
+        foldable = family is not None and line.verdict == "pass"
+        if run and not (foldable and family == families[run[0].rule_id] and line.counts() == run[0].counts()):
+            close()
+        if foldable:
+            run.append(line)
+        else:
+            rows.append(line)
+    close()
+    return rows
+
+
 def _short_path(path: str) -> str:
     """The inventory as the user would type it from here."""
     import os
@@ -106,21 +175,23 @@ def print_short(result: CheckResult, console: Console) -> None:
     titles = _titles()
     lines = rule_lines(result)
     hosts = len(result.facts.hosts)
+    # one line, the inventory's path cut short at the edge: every line of the screen is a rule's
     console.print(f"[bold]ihcheck {result.tool.version}[/bold] · {hosts} 台主机 hosts · {len(lines)} 条规则 rules · "
-                  f"{_text(_short_path(result.inventory))}")
+                  f"{_text(_short_path(result.inventory))}", no_wrap=True, overflow="ellipsis")
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1), expand=True)
+    rows = fold(lines)
     # the id, the verdict and the counts are never cut (they name what failed); the title takes what is left
-    ids = [clean(x.rule_id) for x in lines]
-    verdicts = [f"{VERDICT_ZH.get(x.verdict, '')} {x.verdict}" for x in lines]
-    counts = [x.counts() for x in lines]
+    ids = [clean(x.rule_id) for x in rows]
+    verdicts = [f"{VERDICT_ZH.get(x.verdict, '')} {x.verdict}" for x in rows]
+    counts = [x.counts() for x in rows]
     table.add_column("规则 Rule", no_wrap=True, min_width=max(map(cell_len, ids), default=8))
     table.add_column("判定 Verdict", no_wrap=True, min_width=max(map(cell_len, verdicts), default=8))
     table.add_column("主机 Hosts", no_wrap=True, min_width=max(map(cell_len, counts), default=4))
     table.add_column("检查内容 What", no_wrap=True, overflow="ellipsis", ratio=1)
-    for line, rule_id, verdict, count in zip(lines, ids, verdicts, counts, strict=True):
-        title_zh, title = titles.get(line.rule_id, ("", ""))
+    for row, rule_id, verdict, count in zip(rows, ids, verdicts, counts, strict=True):
+        title_zh, title = row.titles() if isinstance(row, FoldedLine) else titles.get(row.rule_id, ("", ""))
         what = " ".join(part for part in (_text(title_zh), f"[dim]{_text(title)}[/dim]" if title else "") if part)
-        table.add_row(escape(rule_id), f"[{VERDICT_STYLE[line.verdict]}]{verdict}[/]", count, what)
+        table.add_row(escape(rule_id), f"[{VERDICT_STYLE[row.verdict]}]{verdict}[/]", count, what)
     console.print(table)
     _print_problems(lines, titles, console)
     _print_unreached(result, console)

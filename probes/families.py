@@ -19,18 +19,33 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from probes import av, baseline, connections, egress, exchange, identity, power, programmes, services, uplinks
+from probes import (
+    av,
+    baseline,
+    connections,
+    dependencies,
+    egress,
+    exchange,
+    identity,
+    power,
+    programmes,
+    public_pages,
+    services,
+    uplinks,
+)
 from probes.collectors import DeploymentWork, Probe
 from probes.facts.av import AvFacts
 from probes.facts.base import Record
 from probes.facts.baseline import BaselineFacts
 from probes.facts.connections import ConnectionFacts
+from probes.facts.dependencies import DependencyFacts
 from probes.facts.egress import EgressFacts
 from probes.facts.exchange import ExchangeFacts
 from probes.facts.identity import MachineIdentity
 from probes.facts.materials import DocumentFacts
 from probes.facts.pilot import PilotFacts
 from probes.facts.power import PowerFacts
+from probes.facts.public_pages import PublicPageFacts
 from probes.facts.services import ServiceFacts
 from probes.facts.uplinks import UplinkFacts
 from probes.inventory import Inventory
@@ -77,6 +92,11 @@ def _pilot(preparing: Preparing) -> DeploymentWork | None:
     return None if prepared is None else programmes.work(prepared)
 
 
+def _public_pages(preparing: Preparing) -> DeploymentWork | None:
+    """The declared patient-facing pages: fetched from the checker within the declaring hosts' runs."""
+    return public_pages.work(preparing.inventory)
+
+
 IDENTITY = Probe("identity", identity.collect, plan=identity.plan)  # always runs: how a host is found and told apart
 FAMILIES: tuple[Family, ...] = (
     Family("identity", MachineIdentity, Scope.HOST, probe=IDENTITY),
@@ -85,6 +105,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("uplinks", UplinkFacts, Scope.HOST, probe=Probe("uplinks", uplinks.collect, slow=True, plan=uplinks.plan)),
     Family("connections", ConnectionFacts, Scope.HOST,
            probe=Probe("connections", connections.collect, plan=connections.plan)),
+    Family("dependencies", DependencyFacts, Scope.HOST,
+           probe=Probe("dependencies", dependencies.collect, plan=dependencies.plan)),
     Family("av", AvFacts, Scope.HOST, probe=Probe("av", av.collect, plan=av.plan)),
     Family("power", PowerFacts, Scope.HOST, probe=Probe("power", power.collect, plan=power.plan)),
     # its dialogues depend on the declarations: nothing to batch
@@ -92,6 +114,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("baseline", BaselineFacts, Scope.HOST, probe=Probe("baseline", baseline.collect, plan=baseline.plan)),
     Family("documents", DocumentFacts, Scope.DEPLOYMENT, prepare=_documents),
     Family("pilot", PilotFacts, Scope.DEPLOYMENT, prepare=_pilot),
+    Family("public_pages", PublicPageFacts, Scope.DEPLOYMENT, prepare=_public_pages),
 )
 BY_NAME: dict[str, Family] = {f.name: f for f in FAMILIES}
 PROBES: tuple[Probe, ...] = tuple(f.probe for f in FAMILIES if f.probe is not None and f.probe is not IDENTITY)

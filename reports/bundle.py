@@ -24,6 +24,8 @@ fixed mtimes and owners), so the regulator can verify either. Layout (format `ih
                                   `db1#3` → `db1%233.json`)
     waivers.json                  each waiver and what became of it (applied, expired, unknown rule, unmatched)
     waivers/<file>                the waivers file as given, redacted
+    screenshots/<id>.png          each public page's screenshot (GD2020-4.2-public-page), the PNG whose SHA-256/SM3
+                                  the facts hold and whose base64 its observation <id> holds
     documents/materials.yaml, documents/<file>
                                   the hospital's documents folder (Basis.ATTESTED), byte for byte
 
@@ -214,6 +216,7 @@ def write_bundle(
             kinds.update(obs.redacted)
             files.add(observation_path(obs.id), dump_json(raw), red.total + at_source)
 
+        skipped += _screenshots(result, files)
         facts = result.facts.model_dump(mode="json")
         add_redacted_json("facts.json", facts)
         add_redacted_json("findings.json", [f.model_dump(mode="json") for f in result.findings])
@@ -283,6 +286,38 @@ def write_bundle(
         if tar_path is not None:
             write_tarball(staging, sorted(files.names), root.name, tar_path)
     return Written(directory=root, tarball=tar_path, manifest=manifest)
+
+
+def screenshot_path(observation_id: str) -> str:
+    return f"screenshots/{quote(observation_id, safe='')}.png"
+
+
+def _screenshots(result: CheckResult, files: _Files) -> list[str]:
+    """Each public page's screenshot as a PNG a person opens (its observation keeps the same bytes as base64), written
+    only when the bytes are the ones whose digests the fact holds; otherwise the reason is listed as skipped."""
+    import base64
+    import binascii
+
+    pages = result.facts.public_pages
+    if pages is None:
+        return []
+    stdout = {o.id: o.stdout for o in result.observations
+              if o.id in {p.screenshot_observation for p in pages.pages if p.screenshot_observation}}
+    skipped: list[str] = []
+    for page in pages.pages:
+        if page.screenshot_observation is None or page.screenshot_observation not in stdout:
+            continue
+        rel = screenshot_path(page.screenshot_observation)
+        try:
+            png = base64.b64decode(stdout[page.screenshot_observation], validate=True)
+        except (binascii.Error, ValueError):
+            png = b""
+        if hashlib.sha256(png).hexdigest() != page.screenshot_sha256:
+            skipped.append(f"{rel}: the observation's bytes differ from the screenshot's digest, left out")
+            continue
+        if rel not in files.names:
+            files.add(rel, png)
+    return skipped
 
 
 def write_tarball(folder: Path, names: list[str], top: str, path: Path) -> None:

@@ -78,12 +78,14 @@ MAX_BUNDLE_BYTES = 1024 * 1024 * 1024
 MAX_BUNDLE_FILES = 200_000
 
 
-def read_bundle(path: Path, max_bytes: int = MAX_BUNDLE_BYTES) -> dict[str, bytes]:
+def read_bundle(path: Path, max_bytes: int = MAX_BUNDLE_BYTES,
+                max_files: int = MAX_BUNDLE_FILES) -> dict[str, bytes]:
     """Every regular file of a bundle directory or .tar.gz, by its path inside the bundle.
 
     Read with limits: regular files only (a FIFO would block, a device never ends), each file and the
     whole within a size (`max_bytes`, lower in a registry that takes many at once), archive members
-    checked by their declared size before a byte is read."""
+    checked by their declared size before a byte is read, and counted (folders too: each costs parsing) against
+    `max_files`, lower in a registry, where a small upload of many empty members cost half a minute's CPU."""
     from probes.limits import read_bytes_limited
 
     total = 0
@@ -108,8 +110,8 @@ def read_bundle(path: Path, max_bytes: int = MAX_BUNDLE_BYTES) -> dict[str, byte
                 data = read_bytes_limited(entry, "bundle file", MAX_BUNDLE_FILE)
                 count(len(data), entry.name)
                 out[entry.relative_to(path).as_posix()] = data
-                if len(out) > MAX_BUNDLE_FILES:
-                    raise InputError(f"{path}: more than {MAX_BUNDLE_FILES} files")
+                if len(out) > max_files:
+                    raise InputError(f"{path}: more than {max_files} files")
         return out
     if path.exists():
         data = _archive_bytes(path, read_bytes_limited, max_bytes)
@@ -117,7 +119,9 @@ def read_bundle(path: Path, max_bytes: int = MAX_BUNDLE_BYTES) -> dict[str, byte
             with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
                 out = {}
                 tops: set[str] = set()
-                for member in tar:
+                for number, member in enumerate(tar, start=1):
+                    if number > max_files:
+                        raise InputError(f"{path}: more than {max_files} members in the archive")
                     parts = PurePosixPath(member.name).parts
                     if member.name.strip("/"):
                         tops.add(parts[0])
@@ -137,8 +141,6 @@ def read_bundle(path: Path, max_bytes: int = MAX_BUNDLE_BYTES) -> dict[str, byte
                     if rel in out:
                         raise InputError(f"{path}: {member.name!r} appears twice in the archive")
                     out[rel] = handle.read(member.size)
-                    if len(out) > MAX_BUNDLE_FILES:
-                        raise InputError(f"{path}: more than {MAX_BUNDLE_FILES} files")
                 if len(tops) != 1:
                     raise InputError(f"{path}: expected one top-level bundle directory in the archive")
                 return out
@@ -275,8 +277,14 @@ def verify_content(content: dict[str, bytes], source: str, pinned: set[str] | No
     if v.problems:
         return v
 
-    # 5. consistency: findings stand on observations the bundle carries
-    _consistency(content, v)
+    # 5. consistency: findings stand on observations the bundle carries. The signer wrote these files: one that
+    # is not shaped as ihcheck writes it (an evidence item that is a string, hosts that are a number) is a problem
+    # found, never a crash of the verifier.
+    try:
+        _consistency(content, v)
+    except (AttributeError, TypeError, KeyError) as exc:
+        v.problems.append(Problem("inconsistent", "findings.json", f"findings or facts not shaped as ihcheck writes "
+                                  f"them ({type(exc).__name__}: {str(exc)[:120]})"))
     if v.problems:
         return v
     # 5b. a hospital's registered key signs only that hospital's bundles: with a keyring of hospitals by name

@@ -17,7 +17,8 @@ roles, power and uplinks itself and only compares with what is declared here.
                 ihcheck_av_endpoints (A/V hosts: [{name, kind, address, port, transport, path?}]),
                 ihcheck_exchange and ihcheck_telemedicine (application hosts, when the spec simulates the
                 hospital's systems or the platform: see `exchange_declarations`),
-                ihcheck_mlps_evidence (the scenario's documents for MLPS items a host cannot show)
+                ihcheck_mlps_evidence (the scenario's documents for MLPS items a host cannot show),
+                ihcheck_public_pages (hosts running nginx: the patient-facing page it serves)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from simulator import pilot_records
+from simulator import pilot_records, public_page
 from simulator.power import BMC_PORT
 from simulator.render import HOSPITAL_CA, PLATFORM_CA, PUSH_LOG, mlps_evidence_path
 
@@ -110,6 +111,8 @@ def _host_vars(deployment: Deployment, name: str) -> dict[str, Any]:
         # 2 s gave ±6 Mbps on a loaded 2-core machine, deciding nothing.
         values["ihcheck_measure_endpoint"] = list(deployment.measure_endpoints)
         values |= exchange_declarations(deployment)
+    if "nginx" in host.services:  # the patient-facing page its nginx serves (simulator/public_page.py)
+        values["ihcheck_public_pages"] = [{"url": f"http://{address}{public_page.PAGE}"}]
     if host.power.ups:
         values["ihcheck_ups"] = ["ups@localhost"]
     if name in deployment.attestations:

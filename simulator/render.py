@@ -8,6 +8,7 @@ look-alike. The image holds only what is common, so one image serves many hosts.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
 import shlex
@@ -18,7 +19,7 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from simulator import pilot_records, platform_ca, power, sshkeys
+from simulator import pilot_records, platform_ca, power, public_page, sshkeys
 from simulator.layout import Box, Layout
 from simulator.services import BMC, HOSPITAL_SERVICES, INTERNET, MLPS, PUSHJOB, ROUTER, SERVICES, SSHD, UPS, Service
 from simulator.simulated_materials import write_documents
@@ -86,7 +87,7 @@ def _database_env(box: Box, spec: Scenario, layout: Layout, password: str) -> di
     return env
 
 
-def _start_script(box: Box, spec: Scenario) -> str:
+def _start_script(box: Box, spec: Scenario, layout: Layout) -> str:
     lines = [
         "#!/bin/sh",
         f"# Start script of {box.key} ({box.kind}), written by the ihcheck simulator.",
@@ -104,6 +105,10 @@ def _start_script(box: Box, spec: Scenario) -> str:
         ]
     if box.kind == "host":
         host = spec.hosts[box.key]
+        if "nginx" in box.services:
+            lines += public_page.start_lines()
+        if spec.dns_abroad is not None and spec.dns_abroad.host == box.key:
+            lines += public_page.resolver_lines(dns_abroad_address(layout))
         if host.power.ups:
             lines += ["# --- ups ---", UPS.snippet("start")]
         lines += ["# --- bmc ---", BMC.snippet("start")]
@@ -176,6 +181,26 @@ def _write_checks(folder: Path, checks: list[tuple[str, str]]) -> None:
     (folder / "checks").mkdir()
     for index, (name, body) in enumerate(checks):
         (folder / "checks" / f"{index:02d}-{name}.sh").write_text(". /ihc/env\n" + body.strip() + "\n")
+
+
+def dns_abroad_address(layout: Layout) -> str:
+    """The address the dns_abroad fault's resolver points at: on the inet network, held by no container."""
+    inet = ipaddress.ip_address(layout.internet().address("inet"))
+    return str(inet - 2 + public_page.DNS_ABROAD_OFFSET)
+
+
+# The simulated internet's address stands for the provincial platform and the echo service: on the mainland.
+PLATFORM_IDENTITY = {"country": "CN", "region": "Guangdong", "city": "Guangzhou", "asn": 4134,
+                     "as_org": "CHINANET-BACKBONE", "isp": "Guangdong supervision platform (simulated)",
+                     "simulated": True}
+
+
+def _identities(spec: Scenario, layout: Layout) -> dict[str, dict[str, object]]:
+    table = {layout.egress_address(u): _identity_entry(spec, u) for u in spec.uplinks}
+    table[layout.internet().address("inet")] = PLATFORM_IDENTITY
+    if spec.dns_abroad is not None:
+        table[dns_abroad_address(layout)] = {**spec.dns_abroad.identity.model_dump(), "simulated": True}
+    return table
 
 
 def _identity_entry(spec: Scenario, uplink: str) -> dict[str, object]:
@@ -272,12 +297,16 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
                 if item.name.endswith(".py"):
                     (folder / item.name).write_text(item.read_text(encoding="utf-8"), encoding="utf-8")
         (folder / "env").write_text(_env_file(env))
-        (folder / "start.sh").write_text(_start_script(box, spec))
+        (folder / "start.sh").write_text(_start_script(box, spec, layout))
         checks = _checks(box, spec, layout)
         _write_checks(folder, checks)
         (folder / "ready.sh").write_text(_ready_script(checks))
 
     _hospital_trust(layout, state)
+    hospital_name = f"模拟互联网医院 simulated hospital ({layout.scenario})"
+    for box in layout.boxes.values():
+        if box.kind == "host" and "nginx" in box.services:
+            public_page.write(state / BOX_DIR / box.key, hospital_name, spec.public_page == "complete")
     write_documents(state / "documents", f"模拟互联网医院 simulated hospital ({layout.scenario})", date.today(),
                     spec.mlps_report)
     if spec.pilot is not None:
@@ -286,9 +315,8 @@ def render(layout: Layout, spec: Scenario, state: Path) -> Rendered:
     known_hosts = state / "known_hosts"
     known_hosts.write_text("\n".join(known) + "\n")
     identities = state / "identities.json"
-    identities.write_text(json.dumps(
-        {layout.egress_address(u): _identity_entry(spec, u) for u in spec.uplinks}, indent=2, ensure_ascii=False
-    ) + "\n", encoding="utf-8")
+    identities.write_text(json.dumps(_identities(spec, layout), indent=2, ensure_ascii=False) + "\n",
+                          encoding="utf-8")
     (state / "bmc.json").write_text(json.dumps(
         {name: {"address": layout.boxes[name].address("lan"), "address_in_host": "127.0.0.1", "port": power.BMC_PORT,
                 "interface": "lanplus", "user": c.user, "password": c.password}

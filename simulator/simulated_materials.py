@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from checker.catalogue.materials_checklist import ITEMS
+from simulator.public_page import LICENCE_NUMBER
 
 BANNER = "SIMULATED DOCUMENT (ihcheck simulator) — 模拟材料，非真实文件\n"
 
@@ -32,6 +33,8 @@ def write_documents(folder: Path, hospital: str, today: date, mlps_conclusion: s
                  "issued": (opened - timedelta(days=10)).isoformat()}
         if item.annual:  # the yearly MLPS scans: submitted to the platform on opening (三.2(4))
             entry["submitted"] = opened.isoformat()
+        if item.id == "practice-licence":  # its 登记号, which the simulated patient-facing page shows
+            entry["number"] = LICENCE_NUMBER
         if item.id == "mlps-certificate":  # a simulated 备案编号, in the form the index takes
             entry["number"] = "44010099001-26001"
         if item.id == "mlps-assessment-report" and mlps_conclusion is not None:

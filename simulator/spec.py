@@ -151,6 +151,13 @@ class Pilot(_Strict):
     edited_record: Annotated[int | None, Field(ge=1)] = None  # trail-edited: this audit record changed afterwards
 
 
+class DnsAbroad(_Strict):
+    """One host's resolver pointed at an address of the simulated internet that the identity table places abroad."""
+
+    host: str
+    identity: Identity
+
+
 class Scenario(_Strict):
     """A whole simulated deployment and the verdicts the checker should reach on it."""
 
@@ -168,6 +175,10 @@ class Scenario(_Strict):
     hospital: dict[str, HospitalSystem] = {}
     platform: Platform | None = None
     pilot: Pilot | None = None
+    # The patient-facing page the application host's nginx serves (simulator/public_page.py): complete, or without
+    # the licence number (a fault); and a host whose DNS server is abroad (a fault), or none.
+    public_page: Literal["complete", "no-licence"] = "complete"
+    dns_abroad: DnsAbroad | None = None
     # The full expectation, derived by `load` from the catalogue and the file's (and its bases') `expect`.
     expect: dict[str, Expected]
 
@@ -222,6 +233,8 @@ def _cross_check(scenario: Scenario) -> tuple[str, str] | None:
         for index, service in enumerate(hospital_system.stopped):
             if service not in hospital_system.services:
                 return f"hospital.{name}.stopped[{index}]", f"{service!r} is not one of its services"
+    if scenario.dns_abroad is not None and scenario.dns_abroad.host not in scenario.hosts:
+        return "dns_abroad.host", f"unknown host {scenario.dns_abroad.host!r}"
     for name, system in scenario.av_systems.items():
         if system.host not in scenario.hosts:
             return f"av_systems.{name}.host", f"unknown host {system.host!r}"

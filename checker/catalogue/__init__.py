@@ -19,7 +19,9 @@ from checker.catalogue import (
     gd2020_materials,
     gd2020_mlps_report,
     gd2020_network,
+    gd2020_offshore,
     gd2020_power,
+    gd2020_public_page,
     gd2020_servers,
     mlps,
     mlps_boundary,
@@ -30,12 +32,14 @@ CATALOGUE: tuple[Rule, ...] = (  # by the notice's clauses, a module's rules tog
     *gd2020_servers.RULES,  # 一(二)3: servers, database apart
     *gd2020_power.RULES,  # 一(二)3: machine-room power
     *gd2020_domestic.RULES,  # 一(二)3: not abroad
+    *gd2020_offshore.RULES,  # 一(二)3: nothing the hosts depend on abroad
     *gd2020_av.RULES,  # 一(二)4
     *gd2020_network.RULES,  # 一(二)5
     # 一(二)1–2 after 一(二)3–5: the hardware rules keep the first places that reports, tests and users rely on
     *gd2020_exchange.RULES,  # 一(二)1–2, 三.2(1)
     *gd2020_materials.RULES,  # 二(二), 三.2(2)–(3)
     *gd2020_mlps_report.RULES,  # 一(二)1, 二(二)2: the assessor's report and the filing certificate
+    *gd2020_public_page.RULES,  # 四(二): 亮证经营, the patient-facing pages
     *bj2026_pilot.RULES,  # Beijing 2026 first-visit pilot: only where ihcheck_programmes declares it
     *mlps.MLPS_RULES,  # 一(二)1: the MLPS level 3 host baseline, one rule per GB/T 22239-2019 §8.1.4 item
     *mlps_boundary.RULES,  # 一(二)1: GB/T 22239-2019 §8.1.3 as far as a host shows it

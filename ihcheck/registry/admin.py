@@ -2,6 +2,7 @@
 is logged and nothing is overwritten)."""
 
 from django.contrib import admin
+from django.contrib.auth.models import Group, User
 
 from ihcheck.registry import models
 
@@ -44,3 +45,20 @@ class TrailAnchorAdmin(ReadOnly):
 class ActionAdmin(ReadOnly):
     list_display = ("seq", "at", "event", "actor", "hospital")
     list_filter = ("event",)
+
+
+# Accounts are made, given a role and deactivated through the registry (enrol.create_account, the pages), each in
+# the action log; Django's own user and group admin wrote them (a new superuser, a changed password) unlogged.
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class AccountAdmin(ReadOnly):
+    list_display = ("username", "is_active", "is_superuser", "last_login", "date_joined")
+    exclude = ("password",)
+
+
+@admin.register(Group)
+class RoleAdmin(ReadOnly):
+    list_display = ("name",)

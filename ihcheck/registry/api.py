@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -49,8 +49,20 @@ class HospitalToken(HttpBearer):
         return enrol.token_hospital(token)
 
 
+def _regulators_only(view: Any) -> Any:
+    """The OpenAPI document and its browser, for regulator accounts only, as every other route of the API."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if enrol.role_of(request.user) is None:
+            return HttpResponse('{"detail": "Unauthorized"}', status=401, content_type="application/json")
+        return view(request, *args, **kwargs)
+    return wrapped
+
+
 api = NinjaAPI(title="ihcheck registry 互联网医院证据登记", version="1", urls_namespace="registry-api",
-               auth=Regulator(), description=__doc__)
+               auth=Regulator(), description=__doc__, docs_decorator=_regulators_only)
 admin_only = Administrator()
 hospital_token = HospitalToken()
 
@@ -63,6 +75,9 @@ def _input_error(request: HttpRequest, exc: InputError) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- schemas
+
+# A period in days a query may ask for: a century at most (10**11 days overflowed the date arithmetic into a 500).
+Days = Annotated[int, Field(ge=0, le=36_500)]
 
 
 class IntakeOut(Schema):
@@ -191,7 +206,7 @@ def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
 def submit_bundle(request: HttpRequest, name: str = "upload.tar.gz") -> Status[IntakeOut]:
     token: UploadToken = request.auth
     _rate(token)
-    label = f"{name[:100]} (token {token.prefix}…)"
+    label = intake.one_line(f"{name[:100]} (token {token.prefix}…)")  # the sender's name: one line, never two
     try:
         data = _limited_body(request, label)
     except intake.Refused as exc:
@@ -224,12 +239,12 @@ def submit_trail_head(request: HttpRequest) -> Status[AnchorOut]:
 
 
 @api.get("/hospitals", response=list[ProvinceRow], summary="The province: every hospital, latest verdict per rule")
-def province(request: HttpRequest, city: str | None = None, stale_days: int | None = None) -> list[dict[str, Any]]:
+def province(request: HttpRequest, city: str | None = None, stale_days: Days | None = None) -> list[dict[str, Any]]:
     return queries.province(city=city, stale_days=stale_days)
 
 
 @api.get("/hospitals/stale", response=list[ProvinceRow], summary="No verified bundle within the period")
-def stale(request: HttpRequest, days: int | None = None) -> list[dict[str, Any]]:
+def stale(request: HttpRequest, days: Days | None = None) -> list[dict[str, Any]]:
     return queries.stale(stale_days=days)
 
 
@@ -262,7 +277,7 @@ def by_rule(request: HttpRequest, rule_id: str, verdict: str = "fail") -> list[d
 
 
 @api.get("/deadlines", response=list[DeadlineRow], summary="30/90-day uploads, yearly 等保, expiring documents")
-def deadlines(request: HttpRequest, horizon_days: int = 30, uscc: str | None = None) -> list[dict[str, Any]]:
+def deadlines(request: HttpRequest, horizon_days: Days = 30, uscc: str | None = None) -> list[dict[str, Any]]:
     return queries.deadlines(horizon_days=horizon_days, uscc=uscc)
 
 

@@ -18,6 +18,9 @@ from checker.errors import InputError
 DEFAULT_DATA = Path(os.environ.get("IHCHECK_REGISTRY_DATA", "ihcheck-registry"))
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # one upload: the largest bundle a hospital hands in over HTTP
 MAX_BUNDLE_BYTES = 256 * 1024 * 1024  # one bundle decompressed (a decompression bomb stops here)
+# members of one bundle: a 500-host bundle holds ~5,000 (benchmarks/bundle_10k.py); 199,000 empty members made a
+# 1 MB upload that cost half a minute's CPU to parse
+MAX_BUNDLE_MEMBERS = 20_000
 MAX_UPLOADS_PER_HOUR = 120  # per token: a hospital submits weekly; more than this is a script gone wrong
 
 
@@ -84,6 +87,7 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
         ],
         MIDDLEWARE=[
             "django.middleware.security.SecurityMiddleware",
+            "ihcheck.registry.guard.RefuseNul",  # %00 in a path or query: 400 on SQLite and PostgreSQL alike
             "whitenoise.middleware.WhiteNoiseMiddleware",  # the admin's (and the pages') static files, no web server
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.middleware.common.CommonMiddleware",
@@ -103,6 +107,7 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
         # Argon2id first: memory-hard, what OWASP's password storage sheet recommends; Django verifies and
         # upgrades older hashes on login.
+        AUTHENTICATION_BACKENDS=["ihcheck.registry.throttle.ThrottledBackend"],  # password guessing slowed down
         PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher",
                           "django.contrib.auth.hashers.PBKDF2PasswordHasher"],
         AUTH_PASSWORD_VALIDATORS=[{"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -123,6 +128,7 @@ def configure(*, data: Path | None = None, database: str | None = None, debug: b
         IHCHECK_REGISTRY_DATA=str(data),
         IHCHECK_MAX_UPLOAD_BYTES=int(os.environ.get("IHCHECK_REGISTRY_MAX_UPLOAD", MAX_UPLOAD_BYTES)),
         IHCHECK_MAX_BUNDLE_BYTES=int(os.environ.get("IHCHECK_REGISTRY_MAX_BUNDLE", MAX_BUNDLE_BYTES)),
+        IHCHECK_MAX_BUNDLE_MEMBERS=int(os.environ.get("IHCHECK_REGISTRY_MAX_MEMBERS", MAX_BUNDLE_MEMBERS)),
         IHCHECK_UPLOADS_PER_HOUR=int(os.environ.get("IHCHECK_REGISTRY_UPLOADS_PER_HOUR", MAX_UPLOADS_PER_HOUR)),
         IHCHECK_STALE_DAYS=int(os.environ.get("IHCHECK_REGISTRY_STALE_DAYS", 35)),
     )

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from probes.facts.base import Record
 from probes.facts.declared_exchange import ExchangeEndpoint, Function, known_systems, unique_names
 from probes.facts.pilot import Programme
+from probes.facts.public_pages import PublicPage
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -91,6 +92,9 @@ class Declarations(Record):
     programmes: tuple[Programme, ...] = ()  # programmes the hospital takes part in (probes.programmes)
     mlps_evidence: dict[Annotated[str, Field(pattern=r"^L3-CES1-(0[1-9]|1[0-57-9]|2[0-9]|3[0-5])$")], Path] = Field(
         default_factory=dict, description="MLPS item (L3-CES1-xx) → a document attesting what the host cannot show")
+    # the patient-facing pages showing the licence, schedules, reply time limit and fees (GD2020 四(二)): fetched
+    # from the checker, read-only (probes.public_pages)
+    public_pages: tuple[PublicPage, ...] = ()
     backup_dirs: tuple[Annotated[str, Field(pattern=r"^/[\w./-]*$")], ...] = Field(
         default=(), description="directories on the host where backups land: their newest file's age is observed")
 

@@ -11,12 +11,14 @@ from probes.facts.base import Record
 from probes.facts.baseline import BaselineFacts
 from probes.facts.connections import ConnectionFacts
 from probes.facts.declared import Declarations
+from probes.facts.dependencies import DependencyFacts
 from probes.facts.egress import EgressFacts
 from probes.facts.exchange import ExchangeFacts
 from probes.facts.identity import MachineIdentity
 from probes.facts.materials import DocumentFacts
 from probes.facts.pilot import PilotFacts
 from probes.facts.power import PowerFacts
+from probes.facts.public_pages import PublicPageFacts
 from probes.facts.services import ServiceFacts
 from probes.facts.uplinks import UplinkFacts
 
@@ -41,6 +43,7 @@ class HostFacts(Record):
     power: PowerFacts | None = None
     av: AvFacts | None = None
     connections: ConnectionFacts | None = None
+    dependencies: DependencyFacts | None = None
     exchange: ExchangeFacts | None = None
     baseline: BaselineFacts | None = None
 
@@ -69,6 +72,8 @@ class DeploymentFacts(Record):
     hosts: tuple[HostFacts, ...]
     documents: DocumentFacts | None = Field(default=None, description="the documents folder (attested, not observed)")
     pilot: PilotFacts | None = Field(default=None, description="the declared programme's records (probes.programmes)")
+    public_pages: PublicPageFacts | None = Field(
+        default=None, description="the declared patient-facing pages as fetched from the checker (probes.public_pages)")
 
     def reachable(self) -> list[HostFacts]:
         return [h for h in self.hosts if h.reachable]

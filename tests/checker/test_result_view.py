@@ -28,8 +28,9 @@ def _shown(result: CheckResult, width: int, *, detail: bool = False) -> list[str
     return buffer.getvalue().splitlines()
 
 
-def _all_pass(tmp_path: Path) -> CheckResult:
-    """Every rule of the catalogue passing on four hosts, its MLPS items attested on two of them."""
+def _all_pass(tmp_path: Path, failing: tuple[str, str] | None = None) -> CheckResult:
+    """Every rule of the catalogue passing on four hosts, its MLPS items attested on two of them; `failing`
+    (rule id, host) fails that one finding."""
     base = scenario_result("compliant", tmp_path / "inventory.yml")
     hosts = [h.name for h in base.facts.hosts]
     findings = []
@@ -40,6 +41,10 @@ def _all_pass(tmp_path: Path) -> CheckResult:
             continue
         for i, host in enumerate(hosts):
             basis = "attested" if i % 2 else "observed"
+            if failing == (rule.id, host):
+                findings.append(Finding(rule_id=rule.id, verdict=Verdict.FAIL, hosts=(host,),
+                                        reason=f"{host}: an empty password", reason_zh=f"{host}：空口令"))
+                continue
             findings.append(Finding(rule_id=rule.id, verdict=Verdict.PASS, hosts=(host,), reason="ok", reason_zh="符合",
                                     evidence=(Evidence(host=host, statement="seen", basis=basis),)))
     return CheckResult.build(rules=CATALOGUE, facts=base.facts, findings=findings, observations=[],
@@ -52,10 +57,38 @@ def test_every_rule_passing_fits_one_screen_and_each_rule_has_its_line(width: in
     assert max(cell_len(line) for line in lines) <= width
     assert len(lines) <= 60 - 2, len(lines)  # the demo adds its two closing lines
     for rule in CATALOGUE:
-        row = next(line for line in lines if line.startswith(rule.id + " "))
+        row = _row_of(lines, rule.id)
         assert "符合 pass" in row, row
     tail = " ".join(lines[-3:])
     assert f"{len(_all_pass(tmp_path).findings)} findings: " in tail and "attested, not observed" in tail
+
+
+def _row_of(lines: list[str], rule_id: str) -> str:
+    """The rule's own row, or the row of passing MLPS items whose range of ids (`…-01…04`) includes it."""
+    for line in lines:
+        first = line.split(" ", 1)[0]
+        if first == rule_id:
+            return line
+        if "…" in first:
+            start, end = first.split("…")
+            stem, low = start.rsplit("-", 1)
+            if rule_id.startswith(stem + "-") and low <= rule_id.rsplit("-", 1)[-1] <= end:
+                return line
+    raise AssertionError(f"no row for {rule_id}")
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_an_mlps_item_that_did_not_pass_keeps_its_own_row_between_its_folded_siblings(width: int,
+                                                                                      tmp_path: Path) -> None:
+    failing_id = "GD2020-1.2.1-l3-ces1-07"
+    lines = _shown(_all_pass(tmp_path, failing=(failing_id, "db1")), width)
+    assert max(cell_len(line) for line in lines) <= width
+    own = [line for line in lines if line.startswith(failing_id + " ")]
+    assert len(own) == 1 and "不符合 fail" in own[0], own
+    ids = [line.split(" ", 1)[0] for line in lines]
+    # its family (items 05-11) folds on either side of it, never over it
+    assert "GD2020-1.2.1-l3-ces1-05…06" in ids and "GD2020-1.2.1-l3-ces1-08…11" in ids, ids
+    assert "空口令" in "\n".join(lines)
 
 
 @pytest.mark.parametrize("scenario", ["single-isp", "slow-uplink", "pacs-down", "whitelist-lapsed"])

@@ -34,6 +34,8 @@ FAULTS = {  # scenario -> the rules it must fail (all others pass unless noted i
     "trail-edited": {"BJ2026-1-traceability"},
     "db-listens-outside": set(),  # fails GD2020-1.2.1-boundary-db-listen (since 2026.12), as its file says
     "mlps-report-fails": set(),  # fails GD2020-1.2.1-mlps-report (since 2026.12), as its file says
+    "public-page-no-licence": set(),  # fails GD2020-4.2-public-page (since 2026.12), as its file says
+    "dns-abroad": set(),  # fails GD2020-1.2.3-offshore (since 2026.12), as its file says
 }
 COMPLIANT = (spec.scenario_dir() / "compliant.yaml").read_text(encoding="utf-8")
 
@@ -66,7 +68,7 @@ def test_every_shipped_scenario_loads_and_states_every_rule() -> None:
         assert loaded_name == name
         pilot = set(spec.tagged("pilot")) if scenario.pilot is not None else set()
         mlps = set(spec.tagged("mlps"))
-        everywhere = {r for t in ("hardware", "network", "exchange") for r in spec.tagged(t)}
+        everywhere = {r for t in ("hardware", "network", "exchange", "public-page") for r in spec.tagged(t)}
         assert set(scenario.expect) - mlps == everywhere | pilot
         assert scenario.description and "\n" not in scenario.description
 
@@ -353,3 +355,34 @@ def test_a_pilot_hospital_gets_its_records_and_declares_the_pilot(tmp_path: Path
     plain_path = tmp_path / "plain.yml"
     inventory.write(plain, plain_path)
     assert "ihcheck_programmes" not in plain_path.read_text(encoding="utf-8")
+
+
+def test_the_public_page_and_the_resolver_abroad_are_rendered_and_declared(tmp_path: Path) -> None:
+    import json
+
+    from probes.inventory import load_inventory
+    from simulator.public_page import LICENCE_NUMBER
+
+    _, compliant = _rendered(tmp_path, "compliant")
+    page = (compliant.state / "boxes" / "app1" / "patient" / "licence.html").read_text(encoding="utf-8")
+    assert LICENCE_NUMBER in page and "24 小时内回复" in page and "30 元" in page
+    start = (compliant.state / "boxes" / "app1" / "start.sh").read_text()
+    assert start.index("cp /ihc/patient/licence.html") < start.index("nginx")  # published before nginx starts
+    path = tmp_path / "compliant.yml"
+    inventory.write(compliant, path)
+    app1 = next(h for h in load_inventory(path).hosts if h.name == "app1")
+    assert [p.url for p in app1.declared.public_pages] == [f"http://{app1.address}/patient/licence.html"]
+    materials = (compliant.state / "documents" / "materials.yaml").read_text(encoding="utf-8")
+    assert f"number: {LICENCE_NUMBER}" in materials
+    assert "resolv.conf" not in (compliant.state / "boxes" / "db1" / "start.sh").read_text()
+
+    _, missing = _rendered(tmp_path / "b", "public-page-no-licence")
+    assert LICENCE_NUMBER not in (missing.state / "boxes" / "app1" / "patient" / "licence.html").read_text()
+
+    _, abroad = _rendered(tmp_path / "c", "dns-abroad")
+    identities = json.loads((abroad.state / "identities.json").read_text(encoding="utf-8"))
+    inet = abroad.layout.internet().address("inet")
+    resolver = inet.rsplit(".", 1)[0] + ".250"
+    assert identities[resolver]["country"] == "SG" and identities[inet]["country"] == "CN"
+    assert resolver not in {a for box in abroad.layout.boxes.values() for a in box.addresses()}  # held by nobody
+    assert f"nameserver {resolver}" in (abroad.state / "boxes" / "db1" / "start.sh").read_text()

@@ -107,4 +107,13 @@ CLAUSES: tuple[Clause, ...] = (
         "(3) emergency plans for sudden events such as power loss, network loss, equipment failure and network "
         "and information security incidents;",
     ),
+    GD2020.passage(
+        "4.2.2", "四(二)",
+        "互联网医院应实行“亮证经营”。在互联网医院信息系统主要位置公布互联网医院《医疗机构执业许可证》、"
+        "互联网诊疗服务人员出诊排班、问诊咨询回复时限、收费等信息。",
+        "Internet hospitals shall practise \"licence-displayed operation\": publish, in a prominent place of the "
+        "internet hospital information system, the internet hospital's Medical Institution Practice Licence, the "
+        "consultation schedules of its internet diagnosis and treatment staff, the time limit for replying to "
+        "consultations and enquiries, its fees and other such information.",
+    ),
 )

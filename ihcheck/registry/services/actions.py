@@ -32,10 +32,23 @@ def record(event: str, actor: str, *, hospital: Hospital | None = None, **detail
         fields: dict[str, Any] = {"at": at.isoformat(), "event": f"registry.{event}", "actor": actor}
         if hospital is not None:
             fields["hospital"] = hospital.uscc
+        detail = _storable(detail)
         fields.update(detail)
         line, digest = record_line(prev, seq, fields)
         return Action.objects.create(seq=seq, prev=prev, hash=digest, line=line, at=at, event=event, actor=actor,
                                      hospital=hospital, detail=detail)
+
+
+def _storable(value: Any) -> Any:
+    """A detail as PostgreSQL's jsonb can hold it: NUL (which a refused bundle's name or reason may quote) as
+    U+FFFD, in keys and values alike, so the line and the row say the same."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_storable(v) for v in value]
+    return value
 
 
 def lines() -> Iterator[bytes]:

@@ -70,12 +70,11 @@ def province_xlsx(*, actor: str, city: str | None = None) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "province 全省"
-    sheet.append(heading)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for number, row in enumerate(body, start=2):
+    for number, row in enumerate([heading, *body], start=1):  # the heading too: it names the bundles' rule ids
         for column, value in enumerate(row, start=1):
             set_xlsx_text(sheet.cell(row=number, column=column), value)  # a string, never a formula
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
     sheet.freeze_panes = "C2"
     out = io.BytesIO()
     book.save(out)

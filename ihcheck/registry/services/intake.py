@@ -13,7 +13,7 @@ import hashlib
 import json
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,12 @@ from ihcheck.registry.services import actions
 from ihcheck.registry.services.enrol import key_valid_at
 from reports.bundle import KEY_ED25519, KEY_SM2, MANIFEST
 from reports.drift import RANK
+
+
+def one_line(name: str) -> str:
+    """A name a sender chose (a file name, ?name=) as it goes into a one-line reason and the action log: line
+    breaks and other control characters shown as U+FFFD, so it can neither split a refusal nor forge a line."""
+    return "".join("\ufffd" if ord(c) < 32 or 0x7f <= ord(c) < 0xa0 or c in "\u2028\u2029" else c for c in name)
 
 
 class Refused(InputError):
@@ -56,7 +62,8 @@ def _read(data: bytes, name: str) -> dict[str, bytes]:
         handle.write(data)
         handle.flush()
         try:
-            content = read_bundle(Path(handle.name), max_bytes=int(settings.IHCHECK_MAX_BUNDLE_BYTES))
+            content = read_bundle(Path(handle.name), max_bytes=int(settings.IHCHECK_MAX_BUNDLE_BYTES),
+                                  max_files=int(settings.IHCHECK_MAX_BUNDLE_MEMBERS))
         except InputError as exc:
             raise Refused(str(exc).replace(handle.name, name)) from None
     return content
@@ -86,6 +93,19 @@ def _signer_key(content: dict[str, bytes]) -> SigningKey | None:
                or SigningKey.objects.select_related("hospital").filter(sm2=fingerprint).first())
         if key is not None:
             return key
+    return None
+
+
+CLOCK_SKEW = timedelta(minutes=10)  # how far ahead of the registry's clock a hospital's clock may run
+
+
+def from_the_future(when: datetime | None) -> str | None:
+    """Why a signing time cannot be taken, or None. A bundle signed "in 2099" would stay the hospital's latest
+    for ever: never stale, and every real bundle after it hidden behind it."""
+    now = datetime.now(UTC)
+    if when is not None and when > now + CLOCK_SKEW:
+        return (f"signed on {when.isoformat()}, later than the registry's clock ({now.isoformat(timespec='seconds')}) "
+                f"allows")
     return None
 
 
@@ -121,6 +141,8 @@ def _verify_as(content: dict[str, bytes], name: str, hospital: Hospital,
     from reports.verify import verify_content
 
     when = _signed_at(content)
+    if future := from_the_future(when):
+        raise Refused(f"{name}: {future}")
     keys = list(hospital.keys.all())
     valid = [k for k in keys if when is not None and key_valid_at(k, when)]
     keyring = {f"{hospital.uscc}#{k.pk}": k.fingerprints() for k in valid}
@@ -137,25 +159,18 @@ def _verify_as(content: dict[str, bytes], name: str, hospital: Hospital,
     return hospital, key, verification
 
 
-def _json(content: dict[str, bytes], rel: str, default: Any) -> Any:
-    try:
-        return json.loads(content[rel])
-    except (KeyError, ValueError):
-        return default
-
-
-def _trail(facts: dict[str, Any]) -> tuple[str, int | None]:
-    trail = ((facts.get("pilot") or {}).get("trail") or {}).get("check") or {}
-    if trail.get("broken") is None and trail.get("head"):
-        return str(trail["head"]), trail.get("last_seq")
-    return "", None
-
-
 def take(data: bytes, *, name: str, via: str, actor: str, hospital: Hospital | None = None) -> Intake:
     """Verify, store and index one uploaded bundle (a .tar.gz); raises Refused, logged, with nothing stored."""
+    from ihcheck.registry.services import indexed
+
+    name = one_line(name)
     try:
         content = _read(data, name)
         hospital, key, verification = verify_for(content, name, hospital)
+        try:  # signed is not sane: what the rows hold is parsed within their bounds before anything is stored
+            parsed = indexed.parse(verification.manifest, content)
+        except InputError as exc:
+            raise Refused(f"{name}: {exc}") from None
     except Refused as exc:
         actions.record("refuse", actor, hospital=exc.hospital or hospital, source=name, via=via, size=len(data),
                        sha256=hashlib.sha256(data).hexdigest(), reason=str(exc))
@@ -166,58 +181,55 @@ def take(data: bytes, *, name: str, via: str, actor: str, hospital: Hospital | N
         actions.record("upload", actor, hospital=hospital, source=name, via=via, bundle=digest, duplicate=True)
         return Intake(existing, created=False)
     blob = f"bundles/{digest[:2]}/{digest}.tar.gz"
+    wrote = False
     if not default_storage.exists(blob):  # content-addressed: the same name always holds the same bytes
         saved = default_storage.save(blob, ContentFile(data))
+        wrote = saved == blob
         if saved != blob:  # another worker stored the same bundle meanwhile; storage gave this copy another name
             default_storage.delete(saved)
     try:
         with transaction.atomic():
-            bundle = _index(content, hospital, key, verification, digest, blob, len(data), via)
+            bundle = _index(parsed, hospital, key, verification, digest, blob, len(data), via, _signed_at(content))
             actions.record("upload", actor, hospital=hospital, source=name, via=via, bundle=digest,
                            signed_at=bundle.signed_at.isoformat(), worst=bundle.worst)
     except IntegrityError:  # another worker took the same bundle in meanwhile
         actions.record("upload", actor, hospital=hospital, source=name, via=via, bundle=digest, duplicate=True)
         return Intake(Bundle.objects.get(digest=digest), created=False)
+    except BaseException:  # no row holds the blob: it goes too (nothing stored but what is indexed)
+        if wrote:
+            default_storage.delete(blob)
+        raise
     from ihcheck.registry.services.anchor import anchor_from_bundle
 
     anchor_from_bundle(bundle, actor=actor)
     return Intake(bundle, created=True)
 
 
-def _index(content: dict[str, bytes], hospital: Hospital, key: SigningKey, verification: Any, digest: str,
-           blob: str, size: int, via: str) -> Bundle:
-    manifest = verification.manifest
-    result = _json(content, "result.json", {})
-    facts = _json(content, "facts.json", {})
-    findings = _json(content, "findings.json", [])
-    rules = dict((result.get("summary") or {}).get("rules") or {})
+def _index(parsed: Any, hospital: Hospital, key: SigningKey, verification: Any, digest: str, blob: str,
+           size: int, via: str, signed_at: datetime | None) -> Bundle:
+    rules = dict(parsed.result.summary.rules)
     counts: dict[str, int] = {}
     for verdict in rules.values():
         counts[verdict] = counts.get(verdict, 0) + 1
     worst = max(rules.values(), key=lambda v: RANK.get(v, 1), default="inconclusive")
-    head, last_seq = _trail(facts)
-    signed_at = _signed_at(content)
+    trail = parsed.trail
+    anchored = trail.broken is None and trail.head is not None and trail.last_seq is not None
     assert signed_at is not None  # verify_for found a key valid at it
-    finished = result.get("finished_at")
     bundle = Bundle.objects.create(
         hospital=hospital, key=key, digest=digest, blob=blob, size=size, files=verification.files,
-        signed_at=signed_at, checked_at=datetime.fromisoformat(finished) if finished else None, via=via,
-        catalogue_version=str((manifest.get("catalogue") or {}).get("version", "")),
-        catalogue_sha256=str((manifest.get("catalogue") or {}).get("sha256", "")),
-        tool_version=str((manifest.get("tool") or {}).get("version", "")), rules=rules, counts=counts,
-        worst=worst, trail_head=head, trail_last_seq=last_seq, warnings=list(verification.warnings))
+        signed_at=signed_at, checked_at=parsed.result.finished_at, via=via,
+        catalogue_version=parsed.manifest.catalogue.version, catalogue_sha256=parsed.manifest.catalogue.sha256,
+        tool_version=parsed.manifest.tool.version, rules=rules, counts=counts,
+        worst=worst, trail_head=trail.head if anchored else "", trail_last_seq=trail.last_seq if anchored else None,
+        warnings=list(verification.warnings))
     Finding.objects.bulk_create([
-        Finding(bundle=bundle, index=i, rule_id=str(f.get("rule_id", "")), verdict=str(f.get("verdict", "")),
-                hosts=list(f.get("hosts") or ()), reason=str(f.get("reason") or "")[:4000],
-                observations=sorted({o for e in f.get("evidence") or () for o in e.get("observations") or ()}
-                                    | set(f.get("observations") or ())))
-        for i, f in enumerate(findings) if isinstance(f, dict)])
-    documents = (facts.get("documents") or {}).get("documents") or ()
+        Finding(bundle=bundle, index=i, rule_id=f.rule_id, verdict=f.verdict, hosts=list(f.hosts),
+                reason=(f.reason or "")[:4000], observations=f.cited())
+        for i, f in enumerate(parsed.findings)])
     Document.objects.bulk_create([
-        Document(bundle=bundle, file=str(d.get("file", "")), items=list(d.get("items") or ()),
-                 title=str(d.get("title") or ""), issued=d.get("issued"), expires=d.get("expires"),
-                 submitted=d.get("submitted"), sha256=str(d.get("sha256") or ""))
-        for d in documents if isinstance(d, dict) and d.get("sha256")])
+        Document(bundle=bundle, file=d.file, items=list(d.items), title=d.title or "", issued=d.issued,
+                 expires=d.expires, submitted=d.submitted, sha256=d.sha256 or "")
+        for d in parsed.documents])
     # the newest by signing time; the hospital's row is locked so two workers taking in its bundles decide in turn
     locked = Hospital.objects.select_for_update().get(pk=hospital.pk)
     latest = Bundle.objects.filter(pk=locked.latest_bundle_id).values_list("signed_at", flat=True).first()

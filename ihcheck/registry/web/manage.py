@@ -185,7 +185,7 @@ def upload(request: HttpRequest, uscc: str) -> HttpResponse:
         return _hospital_page(request, h, 400, upload_form=form)
     file = form.cleaned_data["bundle"]
     limit = int(settings.IHCHECK_MAX_UPLOAD_BYTES)
-    name = f"{str(file.name)[:100]} (web upload by {_username(request)})"
+    name = intake.one_line(f"{str(file.name)[:100]} (web upload by {_username(request)})")
     try:
         if file.size > limit:
             actions.record("refuse", _username(request), hospital=h, source=name, via="web",

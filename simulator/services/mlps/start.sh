@@ -44,6 +44,8 @@ RULES
   sed -i 's/^\(\s*\)rotate [0-9]\+/\1rotate 26/; s/^\(\s*\)daily$/\1weekly/' /etc/logrotate.d/rsyslog
   rsyslogd
   # 安全审计 b: time from the hospital's NTP server (chronyd -x: a container must not set the clock)
+  # only from it: Debian's default pool (servers worldwide, some abroad) is not a hospital's time source
+  sed -i 's/^pool /#pool /' /etc/chrony/chrony.conf
   printf 'server %s iburst\n' "${IHC_LOG_SERVER}" > /etc/chrony/sources.d/ihcheck.sources
   chronyd -x
   # 入侵防范 f: file-integrity database (over /etc here, see build.sh)
