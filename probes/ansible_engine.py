@@ -9,10 +9,7 @@ How the two engines stay indistinguishable to rules, evidence and reports:
 
 1. For every host, the commands its probes always run (`probes.gather.plan`) are framed into the same
    batch envelope the direct engine sends (probes.batch), written to `project/batches/<sha1 of name>.sh`.
-2. One play runs that script on every host with `ansible.builtin.shell` (no fact gathering), with the
-   `free` strategy: the `linear` one keeps every host's result (its output, twice: `stdout` and
-   `stdout_lines`) in the controller until the task ends on all hosts, and each fork started later is a
-   copy of that controller (at 200 hosts 136 MB of RSS a process, against 64 at 50 hosts). The
+2. One play runs that script on every host with `ansible.builtin.shell` (no fact gathering). The
    event stream (`runner_on_ok`, `runner_on_failed`, `runner_on_unreachable`, each with
    `event_data.res`) gives each host's raw stdout, stderr and times.
 3. Each host's output is split command by command into the same Observations (same command lines,
@@ -61,7 +58,6 @@ PLAYBOOK = """\
 - name: ihcheck probes
   hosts: all
   gather_facts: false
-  strategy: free  # linear would hold every host's result in the controller (and each later fork) to the task's end
   tasks:
     - name: ihcheck batch
       ansible.builtin.shell:
@@ -130,7 +126,6 @@ FOLLOW_UP_PLAY = """\
 - name: ihcheck follow-ups, round %(round)d
   hosts: all
   gather_facts: false
-  strategy: free  # linear would hold every host's result in the controller (and each later fork) to the task's end
   tasks:
     - name: ihcheck follow-up batch
       ansible.builtin.shell:
