@@ -26,7 +26,7 @@ from ihcheck import formats
 from ihcheck.examples import attach as attach_examples
 from ihcheck.formats import DEFAULT_CHECK, DEFAULT_REMEDIATE, DEFAULT_RULES, CheckFormat, RemediateFormat, RulesFormat
 from ihcheck.terminal import clean, console
-from probes.fleet_defaults import CONNECT_TIMEOUT, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
+from probes.fleet_defaults import CONNECT_TIMEOUT, DEFAULT_ANSIBLE_FORKS, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 
 
 def _text(value: object) -> str:
@@ -110,7 +110,11 @@ def check(
         Engine, typer.Option("--engine", help="Who reaches the hosts: ihcheck itself (direct), Ansible through "
                              "ansible-runner (ansible), or by fleet size (auto).")
     ] = Engine.direct,
-    forks: Annotated[int, typer.Option("--forks", min=1, max=1024, help="Hosts probed at once.")] = DEFAULT_FORKS,
+    forks: Annotated[
+        int | None, typer.Option("--forks", min=1, max=1024, show_default=False,
+                                 help=f"Hosts probed at once (default {DEFAULT_FORKS}; with --engine ansible, "
+                                 f"Ansible's forks, default {DEFAULT_ANSIBLE_FORKS}).")
+    ] = None,
     host_timeout: Annotated[
         float, typer.Option("--host-timeout", min=0, help="Seconds one host may take; its unfinished probes are "
                             "then inconclusive (0: no limit).")

@@ -121,7 +121,7 @@ def run_check(
     waivers_file: Path | None = None,
     progress_console: Console | None = None,
     engine: str = "direct",
-    forks: int = DEFAULT_FORKS,
+    forks: int | None = None,  # None: the engine's own default (DEFAULT_FORKS, Ansible's DEFAULT_ANSIBLE_FORKS)
     host_timeout: float | None = DEFAULT_HOST_TIMEOUT,
     ansible_dir: Path | None = None,
     allow_inventory_lookups: bool = False,
@@ -149,6 +149,8 @@ def run_check(
     refuse_checker_side([h for h in inventory.hosts if engine == "ansible" or h.connection == "ansible"],
                         "--engine ansible" if engine == "ansible" else "ihcheck_transport: ansible")
     gather_hosts: Callable[..., Gathered] = gather
+    if engine != "ansible" and forks is None:
+        forks = DEFAULT_FORKS
     if engine == "ansible":
         from probes.ansible_engine import gather_with_ansible
 

@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import shutil
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,7 +46,7 @@ from checker.errors import HostUnreachable
 from probes import batch
 from probes.ansible_trust import ANSIBLE_INVENTORY_PLUGINS
 from probes.bounded import Bounded, decode
-from probes.fleet_defaults import DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
+from probes.fleet_defaults import DEFAULT_ANSIBLE_FORKS, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.gather import PROBES, DeploymentWork, Gathered, Probe, gather, plan
 from probes.inventory import Inventory, InventoryHost
 from probes.observation import ObservationLog, now
@@ -214,11 +215,10 @@ class FollowUpRounds:
                 delivered.add(host)
             _answer(asks[host], outcome, nonce)
 
-        outcomes = _run_play(self._dir, self._inventory, list(asks), self._forks, self._envvars,
-                             playbook=f"followups/{number}/play.yml", rotate=0, timeout=int(longest) + 60,
-                             on_host=deliver)
+        _run_play(self._dir, self._inventory, list(asks), self._forks, self._envvars,
+                  playbook=f"followups/{number}/play.yml", rotate=0, timeout=int(longest) + 60, on_host=deliver)
         for host in asks:
-            deliver(host, outcomes.get(host))
+            deliver(host, None)  # no result for it: its commands fail as unreachable, none waits forever
 
 
 def _answer(waiting: list[_Ask], outcome: HostOutcome | None, nonce: str) -> None:
@@ -250,14 +250,12 @@ def _time(value: Any) -> datetime | None:
 
 
 def _run_play(private_dir: Path, inventory: str, hosts: list[str], forks: int, envvars: dict[str, str], *,
-              playbook: str = "ihcheck.yml", rotate: int = 1, timeout: int | None = None,
-              on_host: Callable[[str, HostOutcome], None] | None = None) -> dict[str, HostOutcome]:
-    """One play through ansible-runner; each host's outcome from the event stream (handed to `on_host` as it
-    comes, while the play goes on with the other hosts)."""
+              on_host: Callable[[str, HostOutcome], None], playbook: str = "ihcheck.yml", rotate: int = 1,
+              timeout: int | None = None, stop: threading.Event | None = None) -> None:
+    """One play through ansible-runner, each host's outcome handed to `on_host` as its event comes in, while the
+    play goes on with the other hosts. Nothing is kept here: ansible-runner's callback writes each event to the
+    artifacts directory, ansible-runner reads it back one at a time, and the handler keeps only the outcome."""
     import ansible_runner
-
-    outcomes: dict[str, HostOutcome] = {}
-    lock = threading.Lock()
 
     def handler(event: dict[str, Any]) -> bool:
         kind = event.get("event")
@@ -274,16 +272,64 @@ def _run_play(private_dir: Path, inventory: str, hosts: list[str], forks: int, e
         else:
             detail = str(res.get("msg") or res.get("module_stderr") or res.get("module_stdout") or kind).strip()
             outcome = HostOutcome(ok=False, message=f"ansible: {detail.splitlines()[0] if detail else kind}")
-        with lock:
-            outcomes[host] = outcome
-        if on_host is not None:
-            on_host(host, outcome)
-        return False  # the events are consumed here; nothing kept in the artifacts
+        on_host(host, outcome)
+        return False  # consumed here: the full event (the output twice, the script twice) is not written again
 
     ansible_runner.run(private_data_dir=str(private_dir), inventory=inventory, playbook=playbook,
                        forks=forks, limit=",".join(hosts), quiet=True, envvars=envvars, event_handler=handler,
-                       suppress_env_files=True, rotate_artifacts=rotate, timeout=timeout)
-    return outcomes
+                       suppress_env_files=True, rotate_artifacts=rotate, timeout=timeout,
+                       cancel_callback=stop.is_set if stop is not None else None)
+
+
+class _Arrivals:
+    """The first play's outcomes as they arrive, and the hosts in that order: a host is probed (its output split
+    and parsed, its follow-ups asked) while Ansible is still running the others, not after the whole play.
+
+    An outcome is handed over once and then dropped (`take`), so the checker holds the raw output of the hosts
+    being parsed, not the fleet's."""
+
+    def __init__(self, hosts: list[InventoryHost]) -> None:
+        self._hosts = {h.name: h for h in hosts}
+        self._outcomes: dict[str, HostOutcome] = {}
+        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self.failure: BaseException | None = None
+        self.stop = threading.Event()  # set when the gathering ends early (Ctrl-C, an error): the play is cancelled
+
+    def arrived(self, host: str, outcome: HostOutcome) -> None:
+        with self._lock:
+            if host not in self._hosts or host in self._outcomes:
+                return
+            self._outcomes[host] = outcome
+        self._queue.put(host)
+
+    def play(self, run: Callable[[], None]) -> threading.Thread:
+        def body() -> None:
+            try:
+                run()
+            except BaseException as exc:  # raised again by `order`, in the gathering thread
+                self.failure = exc
+            finally:
+                self._queue.put(None)
+
+        thread = threading.Thread(target=body, name="ansible-play", daemon=True)
+        thread.start()
+        return thread
+
+    def order(self) -> Iterator[InventoryHost]:
+        """The hosts as Ansible finishes them, then those it never reported (they fail as unreachable)."""
+        waiting = dict(self._hosts)
+        while (name := self._queue.get()) is not None:
+            host = waiting.pop(name, None)
+            if host is not None:
+                yield host
+        if self.failure is not None:
+            raise self.failure
+        yield from waiting.values()
+
+    def take(self, host: str) -> HostOutcome | None:
+        with self._lock:
+            return self._outcomes.pop(host, None)
 
 
 def ansible_env(options: TransportOptions) -> dict[str, str]:
@@ -311,7 +357,7 @@ def gather_with_ansible(
     probes: tuple[Probe, ...] = PROBES,
     deployment: tuple[DeploymentWork, ...] = (),
     progress: ProgressLike | None = None,
-    forks: int = DEFAULT_FORKS,
+    forks: int | None = None,
     host_timeout: float | None = DEFAULT_HOST_TIMEOUT,
     private_dir: Path | None = None,
     spool_dir: Path | None = None,
@@ -337,11 +383,15 @@ def gather_with_ansible(
             (root / "project" / "batches" / f"{name}.sh").write_text(batch.script(plans[host.name], nonce) + "\n")
         envvars = ansible_env(options)
         inventory_source = str(Path(inventory_path).resolve())
-        outcomes = _run_play(root, inventory_source, [h.name for h in inventory.hosts], forks, envvars)
-        rounds = FollowUpRounds(root, inventory_source, envvars, forks)
+        arrivals = _Arrivals(list(inventory.hosts))
+        ansible_forks = forks if forks is not None else DEFAULT_ANSIBLE_FORKS
+        playing = arrivals.play(lambda: _run_play(root, inventory_source, [h.name for h in inventory.hosts],
+                                                  ansible_forks, envvars, on_host=arrivals.arrived, stop=arrivals.stop))
+        rounds = FollowUpRounds(root, inventory_source, envvars, ansible_forks)
 
         def opener(host: InventoryHost, opts: TransportOptions, log: ObservationLog) -> Session:
-            outcome = outcomes.get(host.name)
+            outcome = arrivals.take(host.name)
+            wrapped_commands = plans.pop(host.name)
             if outcome is None:
                 raise HostUnreachable("ansible: no result for this host")
             if not outcome.ok:
@@ -351,15 +401,21 @@ def gather_with_ansible(
             framed = {f.index: f for f in batch.split(outcome.stdout.encode() + b"\n", outcome.stderr.encode() + b"\n",
                                                       nonce)}
             started = outcome.started or now()
-            for index, wrapped in enumerate(plans[host.name]):
-                part = framed.get(index)
+            del outcome
+            for index, wrapped in enumerate(wrapped_commands):
+                part = framed.pop(index, None)
                 if part is None:  # the batch ended early: these commands are run again by the probes that need them
                     continue
                 session.preload(wrapped, part.exit_status, decode(part.stdout), decode(part.stderr), started)
             return session
 
-        return gather(inventory, options=options, probes=probes, deployment=deployment, progress=progress,
-                      forks=forks, host_timeout=host_timeout, opener=opener, spool_dir=spool_dir)
+        try:
+            return gather(inventory, options=options, probes=probes, deployment=deployment, progress=progress,
+                          forks=max(forks or DEFAULT_FORKS, ansible_forks), host_timeout=host_timeout, opener=opener,
+                          spool_dir=spool_dir, order=arrivals.order())
+        finally:  # normally the play has ended already; after an error it is cancelled before its folder goes
+            arrivals.stop.set()
+            playing.join(timeout=30)
     finally:
         if own_dir:
             shutil.rmtree(root, ignore_errors=True)

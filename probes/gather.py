@@ -17,8 +17,8 @@ host, and benchmarks/check_time.py shows the figures unchanged.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -238,13 +238,17 @@ def gather(
     connect: Connect = open_transport,
     opener: Opener | None = None,
     spool_dir: Path | None = None,
+    order: Iterable[InventoryHost] | None = None,
 ) -> Gathered:
     """Probe every host, `forks` at a time, each within `host_timeout` seconds (None: no limit), then assemble the
     `deployment` families from their parts' outcomes (each part ran in its host's run, after its probes).
 
     `connect` opens a host's transport (a recording replays one); `opener` replaces the whole
-    connection step (the Ansible engine hands over sessions holding what Ansible already ran). The commands'
-    output is spooled to a directory made in `spool_dir` (the system's temporary directory when None)."""
+    connection step (the Ansible engine hands over sessions holding what Ansible already ran); `order`, the
+    inventory's hosts in the order to start them (the Ansible engine's: as its play finishes them, each host
+    started the moment its output is in; its deadline counts from then). The commands' output is spooled to a
+    directory made in `spool_dir` (the system's temporary directory when None). Hosts come back in inventory
+    order whatever the order they ran in."""
     if opener is None:
         def opener(host: InventoryHost, opts: TransportOptions, log: ObservationLog) -> Session:
             return Session(host=host, transport=connect(host, opts), log=log, options=opts)
@@ -264,10 +268,14 @@ def gather(
                 raise ValueError(f"{work.family}: part {part.key} is named twice (a part's key is the run's)")
             parts.setdefault(part.host, []).append(part)
     note = HostsReport(progress, [h.name for h in inventory.hosts]) if progress is not None else None
+    running: dict[str, Future[tuple[HostFacts, dict[str, Outcome]]]] = {}
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
-        results = list(pool.map(
-            lambda h: _probe_host(h, probes, options, log, note, host_timeout, opener, shared,
-                                  tuple(parts.get(h.name, ()))), inventory.hosts))
+        for host in inventory.hosts if order is None else order:
+            if host.name not in names or host.name in running:
+                raise ValueError(f"gather: {host.name!r} is not a host of the inventory, or comes twice")
+            running[host.name] = pool.submit(_probe_host, host, probes, options, log, note, host_timeout, opener,
+                                             shared, tuple(parts.get(host.name, ())))
+    results = [running[h.name].result() for h in inventory.hosts]
     outcomes = {key: value for _, found in results for key, value in found.items()}
     finished = {work.family: work.finish({p.key: outcomes[p.key] for p in work.parts}) for work in deployment}
     facts = DeploymentFacts(inventory=inventory.source, collected_at=started, hosts=tuple(h for h, _ in results),
