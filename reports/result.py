@@ -50,9 +50,10 @@ from checker.engine import exit_code, rule_verdicts
 from checker.model import Finding, Rule, Verdict, Waiver
 from probes.facts import DeploymentFacts
 from probes.observation import Observation, Observations
+from reports.result_refs import OUTPUT_FIELDS, expand, json_lines, shared_details
+from reports.result_refs import SCHEMA_REFS as SCHEMA_REFS  # the schemas are listed here
 
 SCHEMA: Literal["ihcheck.result/1"] = "ihcheck.result/1"  # the full form the model holds
-SCHEMA_REFS: Literal["ihcheck.result/2"] = "ihcheck.result/2"  # outputs by reference (`write_json`'s default)
 SCHEMAS = (SCHEMA, SCHEMA_REFS)
 
 
@@ -112,7 +113,6 @@ class CheckResult(BaseModel):
         """A /2 document read back: details whole again, each observation's output empty (it is in the bundle)."""
         if not isinstance(data, dict) or data.get("schema") != SCHEMA_REFS:
             return data
-        from reports.result_refs import expand
 
         data = expand(data)
         observations = data.get("observations")
@@ -155,7 +155,6 @@ class CheckResult(BaseModel):
             for chunk in _pieces(self, _SPLIT, 0):
                 sink.write(chunk)
             return
-        from reports.result_refs import write_refs
 
         write_refs(self, sink)
 
@@ -214,3 +213,36 @@ def _pieces(model: BaseModel, split: dict[str, Any], depth: int) -> Iterator[byt
             yield (b"\n" if first else b",\n") + b"  " * depth + _indented(whole[2:-2], depth)
         first = False
     yield b"\n" + b"  " * depth + b"}" if not first else b"}"
+
+
+def write_refs(result: CheckResult, sink: BinaryIO) -> None:
+    """`result` as schema /2, written a piece at a time (no piece larger than one host's facts)."""
+
+    shared = shared_details(result.findings)
+    rules = [{**rule, "finding_details": shared[rule["id"]]} if rule.get("id") in shared else rule
+             for rule in result.catalogue.rules]
+    head = json.loads(result.__pydantic_serializer__.to_json(
+        result, exclude={"facts", "findings", "observations"}, by_alias=True))
+    head["schema"] = SCHEMA_REFS
+    head["catalogue"]["rules"] = rules
+    sink.write(json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1].encode("utf-8"))
+    facts = result.facts
+    rest = facts.__pydantic_serializer__.to_json(facts, exclude={"hosts"}, by_alias=True)
+    sink.write(b',\n"facts":' + (rest[:-1] + b"," if rest != b"{}" else b"{") + b'"hosts":')
+    for chunk in json_lines(h.__pydantic_serializer__.to_json(h, by_alias=True) for h in facts.hosts):
+        sink.write(chunk)
+    sink.write(b'},\n"findings":')
+
+    def finding(f: FindingOut) -> bytes:
+        common = shared.get(f.rule_id)
+        if common:
+            f = f.model_copy(update={"details": {k: v for k, v in f.details.items() if k not in common}})
+        return f.__pydantic_serializer__.to_json(f, by_alias=True)
+
+    for chunk in json_lines(finding(f) for f in result.findings):
+        sink.write(chunk)
+    sink.write(b',\n"observations":')
+    for chunk in json_lines(o.__pydantic_serializer__.to_json(o, by_alias=True, exclude=OUTPUT_FIELDS)
+                       for o in result.observations.metadata()):
+        sink.write(chunk)
+    sink.write(b"}\n")
