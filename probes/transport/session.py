@@ -231,7 +231,16 @@ class Session:
     def record(self, call: str, output: str, *, error: str = "") -> Observation:
         """Keep something the checker itself did about this host (a psutil call, a handshake sent from the
         checker, a BMC query, reading an attestation) as evidence. Its transport is `checker`: it did not
-        travel over the host's connection, so it carries no host key fingerprint."""
+        travel over the host's connection, so it carries no host key fingerprint.
+
+        It waits for the host's commands already under way (a batch sent by `prefetch`) to be kept first: an
+        observation's id is its place in the host's sequence, and a batch's outputs arrive while the probes run,
+        so without the wait a checker-side record took a place that depended on timing (and differed from the
+        Ansible engine's, whose batch is kept before any probe runs)."""
+        with self.shared.lock:
+            pending = [future for future in self.shared.runs.values() if not future.done()]
+        for future in pending:  # each ends by its own deadline; an error is the command's, not this record's
+            future.exception()
         obs = self._keep(call, 0 if not error else 1, output, error, now(), transport="checker")
         self.observations.append(obs)
         return obs
