@@ -8,6 +8,7 @@ line naming the file and the field, instead of failing halfway through the index
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -55,8 +56,13 @@ class FindingIn(_Loose):
         return sorted({o for e in self.evidence for o in e.observations} | set(self.observations))
 
     def bases(self) -> str:
-        """What its evidence rests on (Finding.basis): the bases sorted, comma-joined, as the bundle states them."""
-        return ",".join(sorted({e.basis or "observed" for e in self.evidence}))[:48]
+        """What its evidence rests on (Finding.basis)."""
+        return join_bases(e.basis for e in self.evidence)
+
+
+def join_bases(bases: Iterable[object]) -> str:
+    """Finding.basis: the bases a finding's evidence states, sorted and comma-joined (none stated: observed)."""
+    return ",".join(sorted({str(b or "observed") for b in bases}))[:48]
 
 
 class Summary(_Loose):

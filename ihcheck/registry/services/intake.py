@@ -27,6 +27,7 @@ from checker.errors import InputError
 from ihcheck.registry.models import Bundle, Document, Finding, Hospital, SigningKey
 from ihcheck.registry.services import actions
 from ihcheck.registry.services.enrol import key_valid_at
+from ihcheck.registry.services.indexed import join_bases
 from reports.bundle import KEY_ED25519, KEY_SM2, MANIFEST
 from reports.drift import RANK
 
@@ -163,8 +164,7 @@ def _verify_as(content: dict[str, bytes], name: str, hospital: Hospital,
 def evidence_basis(finding: dict[str, Any]) -> str:
     """The bases a finding's evidence rests on (Finding.basis) from the bundle's JSON as it stands (migration 0003
     reads bundles already held): sorted, comma-joined, each as the bundle states it."""
-    bases = {str(e.get("basis") or "observed") for e in finding.get("evidence") or () if isinstance(e, dict)}
-    return ",".join(sorted(bases))[:48]
+    return join_bases(e.get("basis") for e in finding.get("evidence") or () if isinstance(e, dict))
 
 
 def take(data: bytes, *, name: str, via: str, actor: str, hospital: Hospital | None = None) -> Intake:
