@@ -435,7 +435,8 @@ def remediate(
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise InputError(f"{result_file}: {where}: {first['msg']} (expected an ihcheck.result/1 or /2 JSON result)") from None
+        raise InputError(f"{result_file}: {where}: {first['msg']} (expected an ihcheck.result/1 or /2 JSON "
+                         "result)") from None
     text = render_ansible(result)
     if out_file is None:
         sys.stdout.write(text)

@@ -359,9 +359,10 @@ def submit(bundle: Annotated[Path, typer.Argument(help="The bundle (directory or
     """Hand a signed bundle in to the regulator's registry (token-authenticated HTTP upload)."""
     from urllib.parse import quote
 
-    from ihcheck.registry.services.intake import pack
+    from reports.bundle import pack_bundle  # not the intake's module: a hospital's machine has no registry
 
-    answer = _post(to, f"/api/bundles?name={quote(bundle.name)}", token_file, pack(bundle), "application/gzip")
+    answer = _post(to, f"/api/bundles?name={quote(bundle.name)}", token_file, pack_bundle(bundle),
+                   "application/gzip")
     out.print(f"{'taken in' if answer.get('created') else 'already held'}: bundle {answer.get('bundle')} "
               f"for {answer.get('hospital')}, worst verdict {answer.get('worst')}", soft_wrap=True)
 
