@@ -272,14 +272,10 @@ def demo(
         expected = dict(deployment.spec.expect)
         (out_dir / "result.json").write_text(result.to_json(), encoding="utf-8")
         report = _demo_evidence(run, inventory, out_dir)  # while the simulated documents still exist
-    print_result(result, detail=detail)
-    got = result.summary["rules"]
-    differ = {rule_id: (verdict, got[rule_id]) for rule_id, verdict in expected.items()
-              if rule_id in got and got[rule_id] != verdict}  # a rule left out by --rule was not checked
-    for rule_id, (want, have) in differ.items():
-        out.print(f"[red]unexpected:[/] {rule_id}: scenario {deployment.scenario!r} expects {want}, got {have}")
-    out.print(f"报告 report: {report} · 证据 evidence: {out_dir / 'bundle'} · 结果 {out_dir / 'result.json'}")
-    out.print(f"每条结论 every finding: --detail · 模拟部署 {deployment.scenario!r} 已拆除 torn down")
+    from ihcheck.result_view import print_demo
+
+    print_demo(result, out, scenario=deployment.scenario, expected=expected, report=report, out_dir=out_dir,
+               detail=detail)
     raise typer.Exit(result.exit_code)
 
 
