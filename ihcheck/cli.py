@@ -25,6 +25,7 @@ from checker.errors import ExitCode, IhcheckError, InputError
 from ihcheck import formats
 from ihcheck.examples import attach as attach_examples
 from ihcheck.formats import DEFAULT_CHECK, DEFAULT_REMEDIATE, DEFAULT_RULES, CheckFormat, RemediateFormat, RulesFormat
+from ihcheck.help_format import install as install_help_format
 from ihcheck.terminal import clean, console
 from probes.fleet_defaults import CONNECT_TIMEOUT, DEFAULT_ANSIBLE_FORKS, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 
@@ -539,28 +540,7 @@ def _mount_schedule() -> None:
 _mount_schedule()
 
 
-def _help_types_as_users_type_them() -> None:
-    """typer labels each option in --help with its Python type (`<bool>`, `<list[str]>`, `<path>`);
-    show what a user types instead, as click does: nothing for a flag, PATH, TEXT, table|json."""
-    from typer.core import TyperArgument, TyperOption
-
-    def display_type(self: TyperOption | TyperArgument, ctx: object) -> str:
-        if getattr(self, "is_flag", False):
-            return ""
-        label = base(self, ctx)  # type: ignore[arg-type]
-        inner = label[1:-1] if label.startswith("<") and label.endswith(">") else label
-        if inner.startswith("list[") and inner.endswith("]"):
-            inner = inner[5:-1]
-        if "|" in inner:
-            return inner
-        return {"str": "TEXT", "int": "INTEGER", "float": "FLOAT"}.get(inner, inner.upper())
-
-    base = TyperOption.display_type
-    TyperOption.display_type = display_type  # type: ignore[method-assign,assignment]
-    TyperArgument.display_type = display_type  # type: ignore[method-assign,assignment]
-
-
-_help_types_as_users_type_them()
+install_help_format()
 attach_examples(app)
 
 
