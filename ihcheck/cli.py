@@ -347,7 +347,8 @@ def init(
     else:
         if not sys.stdin.isatty():
             raise InputError("init: no terminal to ask on: give --answers FILE")
-        collected = interview(lambda q, d: typer.prompt(q, default=d, show_default=d not in (None, "")),
+        collected = interview(lambda q, d: typer.prompt(q, default=d, show_default=d not in (None, ""),
+                                                        hide_input="password" in q),  # the BMC's, not echoed
                               lambda line: err.print(line, markup=False, soft_wrap=True), live=not no_connect)
     text = render(collected)
     check_written(text, out_file)
