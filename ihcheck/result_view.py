@@ -348,6 +348,7 @@ def _print_problems(lines: list[RuleLine], titles: dict[str, tuple[str, str]], c
 
 
 _NO_LINE_START = frozenset("，。、；：？！）】」』》〉”’·…")  # closing marks stay with what they close
+_NO_LINE_END = frozenset("（【「『《〈“‘")  # opening marks with what they open
 
 
 def wrap_mixed(text: Text, width: int, *, first: int = 2, indent: int = 2) -> list[Text]:
@@ -359,7 +360,8 @@ def wrap_mixed(text: Text, width: int, *, first: int = 2, indent: int = 2) -> li
     i = 0
     while i < len(plain):
         cells = cell_len(plain[i])
-        if (plain[i] == " " or cells == 2 or after_wide) and plain[i] not in _NO_LINE_START:
+        if (plain[i] == " " or cells == 2 or after_wide) and plain[i] not in _NO_LINE_START and (
+                i == 0 or plain[i - 1] not in _NO_LINE_END):
             allowed = i  # a line may end just before this character
         if used + cells > limit and i > start:
             cut = allowed if allowed > start else i
@@ -378,9 +380,11 @@ def wrap_mixed(text: Text, width: int, *, first: int = 2, indent: int = 2) -> li
     return [Text(" " * (first if n == 0 else indent)) + line for n, line in enumerate(lines)]
 
 
-def _say(console: Console, markup: str, *, first: int = 2) -> None:
-    """A line of a problem's block, wrapped by `wrap_mixed`, its continuation lines indented two."""
-    for line in wrap_mixed(Text.from_markup(markup), console.width, first=first):
+def _say(console: Console, markup: str, *, first: int = 2, indent: int = 2) -> None:
+    """A line of a problem's block, wrapped by `wrap_mixed`, its continuation lines indented two (a bullet's
+    four, under its text)."""
+    indent = 4 if markup.startswith("• ") else indent
+    for line in wrap_mixed(Text.from_markup(markup), console.width, first=first, indent=indent):
         line.rstrip()
         console.print(line, no_wrap=True, overflow="ignore", crop=False)
 
@@ -394,33 +398,53 @@ def _print_unreached(result: CheckResult, console: Console) -> None:
             console.print(f"[magenta]探针出错 probe error:[/] {_text(host.name)} {probe}: {_text(problem)}")
 
 
+def _finding_lines(finding: FindingOut, titles: dict[str, tuple[str, str]]) -> list[str]:
+    """What a finding checks, why it was judged so and the evidence, as lines of markup."""
+    # what the rule checks in Chinese first, its English beside it (a result from another catalogue has neither)
+    title_zh, title = titles.get(finding.rule_id, ("", ""))
+    lines = ([f"[bold]{escape(title_zh)}[/bold]"] if title_zh else []) + ([f"[dim]{escape(title)}[/dim]"]
+                                                                          if title else [])
+    if finding.reason_zh:  # the reason in Chinese first, its English dimmed beneath
+        lines += [_text(finding.reason_zh), f"[dim]{_text(finding.reason)}[/dim]"]
+    else:
+        lines.append(_text(finding.reason))
+    for item in finding.evidence:
+        obs = f" [dim]\\[{', '.join(item['observations'])}][/dim]" if item["observations"] else ""
+        basis = "" if item["basis"] == "observed" else f" [italic]({item['basis']})[/italic]"
+        lines.append(f"• {_text(item['statement'])}{basis}{obs}")
+    return lines
+
+
 def print_detail(result: CheckResult, console: Console) -> None:
-    """`--detail`: every finding of every host, with the evidence behind it."""
+    """`--detail`: every finding of every host, with the evidence behind it: a table from 120 columns; below, a
+    block a finding (in a table of 80 columns the reason had 27 of them, and a finding ran to 40 lines)."""
     titles = _titles()
+    if console.width < WIDE:
+        console.print(f"[bold]ihcheck {result.tool.version}[/bold] — {_text(result.inventory)}")
+        for finding in result.findings:
+            verdict = str(finding.verdict)
+            waived = f" [dim]waived ({_text(finding.waiver.ticket)})[/dim]" if finding.waiver else ""
+            console.print()
+            _say(console, f"[{VERDICT_STYLE[verdict]}]{_MARK[verdict]} {VERDICT_ZH.get(verdict, '')} {verdict}[/] "
+                          f"[bold]{escape(finding.rule_id)}[/bold]{waived} [dim]主机 hosts:[/dim] "
+                          f"{_text(', '.join(finding.hosts))}", first=0)
+            for line in _finding_lines(finding, titles):
+                _say(console, line)
+        console.print()
+        _print_unreached(result, console)
+        print_summary(result, console)
+        return
     table = Table(title=f"ihcheck {result.tool.version} — {_text(result.inventory)}", show_lines=True)
-    # at 80 columns a full rule id (26 cells) would leave the reason 24: fold the id instead
     table.add_column("规则\nRule", overflow="fold", max_width=max(16, console.width // 5))
     table.add_column("判定\nVerdict", no_wrap=True)
-    table.add_column("主机\nHosts", max_width=max(12, console.width // 8))  # leaves the reason room at 80 columns
+    table.add_column("主机\nHosts", max_width=max(12, console.width // 8))
     # fold, not ellipsis: a Chinese title has no spaces to wrap at (rich measures its double-width cells)
     table.add_column("检查内容与理由\nWhat and why", overflow="fold")
     for finding in result.findings:
-        # what the rule checks in Chinese first, its English beside it (a result from another catalogue has neither)
-        title_zh, title = titles.get(finding.rule_id, ("", ""))
-        lines = ([f"[bold]{escape(title_zh)}[/bold]"] if title_zh else []) + ([f"[dim]{escape(title)}[/dim]"]
-                                                                              if title else [])
-        if finding.reason_zh:  # the reason in Chinese first, its English dimmed beneath
-            lines += [_text(finding.reason_zh), f"[dim]{_text(finding.reason)}[/dim]"]
-        else:
-            lines.append(_text(finding.reason))
-        for item in finding.evidence:
-            obs = f" [dim]\\[{', '.join(item['observations'])}][/dim]" if item["observations"] else ""
-            basis = "" if item["basis"] == "observed" else f" [italic]({item['basis']})[/italic]"
-            lines.append(f"• {_text(item['statement'])}{basis}{obs}")
         verdict = str(finding.verdict)
         waived = f"\n[dim]waived ({_text(finding.waiver.ticket)})[/dim]" if finding.waiver else ""
         table.add_row(finding.rule_id, f"[{VERDICT_STYLE[verdict]}]{VERDICT_ZH.get(verdict, '')}\n{verdict}[/]{waived}",
-                      _text(", ".join(finding.hosts)), "\n".join(lines))
+                      _text(", ".join(finding.hosts)), "\n".join(_finding_lines(finding, titles)))
     console.print(table)
     _print_unreached(result, console)
     print_summary(result, console)

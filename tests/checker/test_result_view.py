@@ -169,11 +169,15 @@ def test_every_rule_that_did_not_pass_is_named_with_its_reason(scenario: str, wi
     assert re.sub(r"\s+", "", passing.reason)[:40] not in flat or passing.rule_id in failing
 
 
-def test_detail_gives_every_finding_with_its_evidence(tmp_path: Path) -> None:
+@pytest.mark.parametrize("width", [80, 200])
+def test_detail_gives_every_finding_with_its_evidence(width: int, tmp_path: Path) -> None:
     result = scenario_result("single-isp", tmp_path / "inventory.yml")
-    short, detail = _shown(result, 200), _shown(result, 200, detail=True)
+    short, detail = _shown(result, width), _shown(result, width, detail=True)
     flat = re.sub(r"\s+", "", "\n".join(detail))
-    assert len(detail) > len(short)
+    assert len(detail) > len(short) and max(cell_len(line) for line in detail) <= width
+    if width < WIDE:  # a block a finding, headed by its verdict and rule
+        heads = [line for line in detail if line.split(" ", 3)[2:3] in ([f.verdict.value] for f in result.findings)]
+        assert len(heads) == len(result.findings)
     for finding in result.findings:
         assert re.sub(r"\s+", "", finding.reason)[:40] in flat
         for item in finding.evidence:
