@@ -322,7 +322,8 @@ def preflight(
     options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys, connect_timeout=connect_timeout)
     found = check_all(list(parsed.hosts), options)
     endpoints = check_endpoints(parsed.hosts)
-    raise typer.Exit(show(found, endpoints, out, time.monotonic() - started))
+    declared = {h.name: h.declared for h in parsed.hosts}  # a gap weighed against what else the host declares
+    raise typer.Exit(show(found, endpoints, out, time.monotonic() - started, declared))
 
 
 @app.command()

@@ -330,18 +330,18 @@ def _print_problems(lines: list[RuleLine], titles: dict[str, tuple[str, str]], c
             title = f" {_text(title_zh)} [dim]{_text(title_en)}[/dim]"
         console.print()
         # what follows the mark is indented, its wrapped lines too: each block reads apart at 80 columns
-        _say(console, f"[{style}]{_MARK[problem.verdict]} {VERDICT_ZH.get(problem.verdict, '')} {problem.verdict}[/] "
-                      f"[bold]{rules}[/bold]{title}", first=0)
+        mark = f"{_MARK[problem.verdict]} {VERDICT_ZH.get(problem.verdict, '')} {problem.verdict}"
+        print_wrapped(console, f"[{style}]{mark}[/] [bold]{rules}[/bold]{title}", first=0)
         names = problem.hosts or ["—"]
         shown = ", ".join(_text(n) for n in names[:_HOSTS_SHOWN])
         more = f" +{len(names) - _HOSTS_SHOWN}" if len(names) > _HOSTS_SHOWN else ""
         if with_hosts:
-            _say(console, f"[dim]主机 hosts:[/dim] {shown}{more}")
-        _say(console, _text(problem.reason_zh or problem.reason))
+            print_wrapped(console, f"[dim]主机 hosts:[/dim] {shown}{more}")
+        print_wrapped(console, _text(problem.reason_zh or problem.reason))
         if problem.reason_zh:
-            _say(console, f"[dim]{_text(problem.reason)}[/dim]")
+            print_wrapped(console, f"[dim]{_text(problem.reason)}[/dim]")
         if problem.fix:
-            _say(console, f"[cyan]整改 Fix:[/cyan] {_text(problem.fix)}")
+            print_wrapped(console, f"[cyan]整改 Fix:[/cyan] {_text(problem.fix)}")
     if left:
         counted = ", ".join(f"{_text(rule)} ({n})" for rule, n in left.items())
         console.print(f"\n[dim]其他理由 more reasons: {counted}: --detail[/dim]")
@@ -380,7 +380,7 @@ def wrap_mixed(text: Text, width: int, *, first: int = 2, indent: int = 2) -> li
     return [Text(" " * (first if n == 0 else indent)) + line for n, line in enumerate(lines)]
 
 
-def _say(console: Console, markup: str, *, first: int = 2, indent: int = 2) -> None:
+def print_wrapped(console: Console, markup: str, *, first: int = 2, indent: int = 2) -> None:
     """A line of a problem's block, wrapped by `wrap_mixed`, its continuation lines indented two (a bullet's
     four, under its text)."""
     indent = 4 if markup.startswith("• ") else indent
@@ -425,11 +425,11 @@ def print_detail(result: CheckResult, console: Console) -> None:
             verdict = str(finding.verdict)
             waived = f" [dim]waived ({_text(finding.waiver.ticket)})[/dim]" if finding.waiver else ""
             console.print()
-            _say(console, f"[{VERDICT_STYLE[verdict]}]{_MARK[verdict]} {VERDICT_ZH.get(verdict, '')} {verdict}[/] "
-                          f"[bold]{escape(finding.rule_id)}[/bold]{waived} [dim]主机 hosts:[/dim] "
-                          f"{_text(', '.join(finding.hosts))}", first=0)
+            mark = f"{_MARK[verdict]} {VERDICT_ZH.get(verdict, '')} {verdict}"
+            print_wrapped(console, f"[{VERDICT_STYLE[verdict]}]{mark}[/] [bold]{escape(finding.rule_id)}[/bold]"
+                          f"{waived} [dim]主机 hosts:[/dim] {_text(', '.join(finding.hosts))}", first=0)
             for line in _finding_lines(finding, titles):
-                _say(console, line)
+                print_wrapped(console, line)
         console.print()
         _print_unreached(result, console)
         print_summary(result, console)
