@@ -384,7 +384,7 @@ def print_wrapped(console: Console, markup: str, *, first: int = 2, indent: int 
     """A line of a problem's block, wrapped by `wrap_mixed`, its continuation lines indented two (a bullet's
     four, under its text)."""
     indent = 4 if markup.startswith("• ") else indent
-    for line in wrap_mixed(Text.from_markup(markup), console.width, first=first, indent=indent):
+    for line in wrap_mixed(Text.from_markup(markup, emoji=False), console.width, first=first, indent=indent):
         line.rstrip()
         console.print(line, no_wrap=True, overflow="ignore", crop=False)
 
