@@ -331,7 +331,7 @@ def init(
     out_file: Annotated[Path, typer.Option("--out", metavar="FILE", help="The inventory to write.")] = Path(
         "inventory.yml"),
     answers: Annotated[Path | None, typer.Option("--answers", metavar="FILE", help="Answers as YAML instead of "
-                                                  "questions (see ihcheck/init.py `Answers`).")] = None,
+                                                  "questions, e.g. inventories/example-answers.yml.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
     no_connect: Annotated[bool, typer.Option("--no-connect", help="Do not resolve names or try SSH ports while "
                                               "asking.")] = False,

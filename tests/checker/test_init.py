@@ -15,7 +15,7 @@ from probes.inventory import load_inventory
 from tests.daemons import free_port, sshd
 
 ROOT = Path(__file__).resolve().parents[2]
-ANSWERS = ROOT / "tests" / "data" / "init" / "example-answers.yml"
+ANSWERS = ROOT / "inventories" / "example-answers.yml"  # shipped beside the inventory it means
 
 
 def _meaning(path: Path) -> dict[str, dict[str, object]]:
