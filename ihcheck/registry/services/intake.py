@@ -31,8 +31,7 @@ from ihcheck.registry.services.indexed import join_bases
 from ihcheck.registry.services.refusals import Refused as Refused  # re-exported: callers say intake.Refused
 from ihcheck.registry.services.refusals import from_the_future
 from ihcheck.registry.services.refusals import one_line as one_line
-from reports.bundle import KEY_ED25519, KEY_SM2, MANIFEST
-from reports.bundle import pack_bundle as pack  # the registry's API names it `pack` (ihcheck.registry)
+from reports.bundle import KEY_ED25519, KEY_SM2, MANIFEST, pack_bundle
 from reports.drift import RANK
 
 
@@ -256,6 +255,9 @@ def bundle_files(bundle: Bundle) -> dict[str, bytes]:
     if hashlib.sha256(content[MANIFEST]).hexdigest() != bundle.digest:
         raise InputError(f"{bundle.blob}: the stored bundle is not the one taken in (storage altered)")
     return content
+
+
+pack = pack_bundle  # the registry's API names it `pack` (ihcheck.registry); it lives where `submit` can reach it
 
 
 def take_file(path: Path, *, via: str, actor: str, hospital: Hospital | None = None) -> Intake:
