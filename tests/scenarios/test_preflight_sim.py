@@ -12,7 +12,6 @@ Each run's own "in N s" line is printed (the issue asks for seconds; the brief k
 
 from __future__ import annotations
 
-import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -48,7 +47,8 @@ def _without_power_sources(inventory: Path, host: str, out: Path) -> Path:
 def _preflight(inventory: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     code = main(["preflight", "-i", str(inventory), "--accept-unknown-host-keys"])
     shown = capsys.readouterr().out
-    print(re.findall(r"\d+ 台主机 hosts in [\d.]+ s[^\n]*", shown))  # with -s: the seconds preflight took
+    with capsys.disabled():  # with -s: what preflight said and the seconds it took, not in the next run's output
+        print(shown)
     return code, " ".join(shown.split())
 
 
