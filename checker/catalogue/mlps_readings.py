@@ -10,11 +10,12 @@ _ACCOUNTS = Said(
     "账户取自 /etc/passwd、/etc/group 及 /etc/shadow 摘要（空/锁定/已设置，不含散列）。输出脱敏按格式进行：只遮盖账户行"
     "第二个字段中的口令散列，账户名即使含 password、token、secret 等字样也原样保留，空口令不会因脱敏而被隐藏（判为不"
     "符合）；"
-    "账户文件无法读取或格式有误时为无法判断。",
+    "账户文件可读、且满足本项其余要求时为符合；账户文件无法读取或格式有误时为无法判断。",
     "Accounts come from /etc/passwd, /etc/group and the /etc/shadow summary (empty/locked/set, never a hash). The "
     "output's redaction reads these rows by their format: only a password hash in the second field is masked; an "
     "account named with password, token or secret in it is kept whole, so an empty password never hides behind it "
-    "(it fails); account files that cannot be read or are malformed make the item inconclusive.")
+    "(it fails); readable account files that meet the item's other requirements pass; account files that cannot be "
+    "read or are malformed make the item inconclusive.")
 
 READINGS: dict[str, Said] = {
     "L3-CES1-01": _ACCOUNTS,
@@ -33,12 +34,16 @@ READINGS: dict[str, Said] = {
         "written). Passes with 0 < TMOUT ≤ 600 and the lockout met; a file that cannot be read makes it inconclusive."),
     "L3-CES1-08": Said(
         "sudoers 原样交给解析器：NOPASSWD:/PASSWD: 是标签而非口令，脱敏不会改动（`%wheel ALL=(ALL) NOPASSWD: ALL` "
-        "与 `NOPASSWD:ALL` 均判为无需口令授予 ALL，不符合）。",
+        "与 `NOPASSWD:ALL` 均判为无需口令授予 ALL，不符合）。没有这样的规则、且 su 受 pam_wheel 限制时为符合；"
+        "sudoers 或其 include 无法读取或解析时为无法判断。",
         "sudoers reaches its parser as written: NOPASSWD:/PASSWD: are tags, not passwords, and redaction leaves them "
-        "(`%wheel ALL=(ALL) NOPASSWD: ALL` and `NOPASSWD:ALL` are ALL without a password, and fail)."),
+        "(`%wheel ALL=(ALL) NOPASSWD: ALL` and `NOPASSWD:ALL` are ALL without a password, and fail). Passes with no "
+        "such rule and su restricted by pam_wheel; a sudoers file or include that cannot be read or parsed makes it "
+        "inconclusive."),
     "L3-CES1-14": Said(
         "远程日志按守护进程自身的语法判定：rsyslog 只读 rsyslog.conf 及其 $IncludeConfig / include() 引用的文件，"
-        "注释掉的 action 不算；旧语法 @host 为 UDP、@@host 为 TCP；action(type=\"omfwd\"/\"omrelp\") 的参数名不区分大"
+        "注释掉的 action 不算（# 注释与 C 风格 /* */ 注释，均按 rsyslog 词法）；"
+        "旧语法 @host 为 UDP、@@host 为 TCP（含 @@(z5,o)host 选项）；action(type=\"omfwd\"/\"omrelp\") 的参数名不区分大"
         "小写，"
         "protocol 按所写报告（默认 udp）；syslog-ng 只计入被 log 路径引用的 network/syslog/tcp/udp 目的地（source 不"
         "算）。"
@@ -46,7 +51,8 @@ READINGS: dict[str, Said] = {
         "户开放时为符合，"
         "否则不符合；配置文件无法读取时为无法判断。",
         "Remote logging follows each daemon's own grammar: rsyslog reads rsyslog.conf and what its $IncludeConfig / "
-        "include() name, a commented-out action is none; legacy @host is UDP, @@host TCP; action(type=\"omfwd\" or "
+        "include() name, a commented-out action is none (`#` and C-style `/* */` comments, as rsyslog's lexer skips "
+        "them); legacy @host is UDP, @@host TCP (options such as @@(z5,o)host included); action(type=\"omfwd\" or "
         "\"omrelp\") parameters in any case, the protocol reported as written (udp by default); syslog-ng counts a "
         "network/syslog/tcp/udp destination only when a log path uses it (a source never). A loopback target "
         "(127.0.0.0/8, ::1, localhost) stays on the host and does not count. Passes with an off-host target, logs "

@@ -115,6 +115,19 @@ CASES = [
                             "/etc/syslog-ng/conf.d/remote.conf":  # not included: syslog-ng never reads it
                             'destination d_net { network("10.0.0.6"); };\nlog { source(s_src); destination(d_net); };\n'}),
     ("L3-CES1-14", "pass", {"/etc/rsyslog.d/90-remote.conf": "*.* @@(o)logs.hospital.lan:6514\n"}),
+    # rsyslog's own forwarding guide writes `#` comments inside action(); its lexer also skips C-style comments,
+    # and RainerScript's include() reads rsyslog.d as $IncludeConfig does
+    ("L3-CES1-14", "pass", {"/etc/rsyslog.d/60-forward.conf":
+                            'action(\n    type="omfwd"            # forwarding output\n    protocol="tcp"          # '
+                            'reliable transport\n    target="logs.hospital.lan"\n    port="514"\n'
+                            '    queue.type="linkedList" # do not block local logging\n)\n'}),
+    ("L3-CES1-14", "fail", {"/etc/rsyslog.d/60-forward.conf":
+                            '/* off until the collector is back\naction(type="omfwd" protocol="tcp" '
+                            'target="logs.hospital.lan" port="514")\n*/\n'}),
+    ("L3-CES1-14", "pass", {"/etc/rsyslog.conf": (DEBIAN / "rsyslog.conf").read_text().replace(
+                                "$IncludeConfig /etc/rsyslog.d/*.conf", 'include(file="/etc/rsyslog.d/*.conf" mode="optional")'),
+                            "/etc/rsyslog.d/90-remote.conf": "*.* @@(z5,o)10.0.0.9:1400\n"}),
+    ("L3-CES1-14", "fail", {"/etc/rsyslog.d/90-remote.conf": "*.* @@[::1]:514\n"}),  # loopback, IPv6 in brackets
     # audit: Debian's auditd.service runs augenrules --load; its rules.d/audit.rules has no -e
     ("L3-CES1-15", "fail", {}),
     ("L3-CES1-15", "pass", {"/etc/audit/rules.d/99-finalize.rules": "-e 2\n"}),

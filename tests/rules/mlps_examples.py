@@ -246,6 +246,12 @@ EXAMPLES: list[Example] = [
     ("L3-CES1-14", "pass", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf":
                                                              'action(Type="omfwd" Target="10.0.0.9" Protocol="TCP")\n'}))),
     ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.conf": 'module(load="imuxsock")\n'}))),
+    # rsyslog's lexer skips C-style comments too (grammar/lexer.l), and omfwd's legacy options are comma-separated
+    ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf":
+                                                             '/* disabled during the migration\n*.* @@10.0.0.9\n'
+                                                             'action(type="omfwd" target="10.0.0.9") */\n'}))),
+    ("L3-CES1-14", "pass", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf":
+                                                             "*.* @@(z5,o)10.0.0.9:1400\n"}))),
     ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf": None,
                                                              "/etc/syslog-ng/syslog-ng.conf":
                                                              'source s_net { tcp(ip("0.0.0.0")); };\n'

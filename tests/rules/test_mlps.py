@@ -157,3 +157,31 @@ def test_the_rarer_paths_are_said_in_chinese_too(index: int) -> None:
     finding = judge_host(CHECKS_BY_UNIT[unit], facts)
     assert finding.verdict.value == verdict, finding.reason
     assert says_the_same(finding) == [] and finding.details["actual_zh"], finding.reason_zh
+
+
+@pytest.mark.parametrize(("conf", "shown"), [
+    ("*.* @logs.hospital.lan:514\n", "logs.hospital.lan:514 (UDP)"),  # one @: UDP (rsyslog's legacy forwarding)
+    ("*.* @@logs.hospital.lan:514\n", "logs.hospital.lan:514 (TCP)"),
+    ('action(type="omfwd" target="10.0.0.9" port="514")\n', "10.0.0.9:514 (UDP)"),  # omfwd's default protocol
+    ('action(TYPE="omfwd" TARGET="10.0.0.9" PROTOCOL="TCP")\n', "10.0.0.9 (TCP)"),  # parameter names any case
+    ('action(type="omrelp" target="10.0.0.9" port="2514")\n', "10.0.0.9:2514 (TCP (RELP))"),
+])
+def test_remote_logging_reports_the_transport_rsyslog_uses(conf: str, shown: str) -> None:
+    """TCP was reported as UDP (issue 20): the finding names each target with the transport its daemon uses."""
+    finding = judge_host(CHECKS_BY_UNIT["L3-CES1-14"], host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf": conf})))
+    assert finding.verdict.value == "pass", finding.reason
+    assert f"logs forwarded off-host to {shown};" in finding.reason
+    assert f"日志转发至主机之外：{shown.replace(' (', '（', 1)[:-1]}）" in finding.reason_zh
+
+
+@pytest.mark.parametrize(("destination", "shown"), [
+    ('network("10.0.0.6")', "10.0.0.6 (TCP)"),  # network()'s default transport is tcp (syslog-ng.conf(5))
+    ('network("10.0.0.6" transport("UDP") port(514))', "10.0.0.6 (UDP)"),
+    ('udp("10.0.0.6")', "10.0.0.6 (UDP)"),
+    ('syslog("10.0.0.6" transport("tls") port(6514))', "10.0.0.6 (TLS)"),
+])
+def test_remote_logging_reports_the_transport_syslog_ng_uses(destination: str, shown: str) -> None:
+    conf = f"destination d_net {{ {destination}; }};\nlog {{ source(s_src); destination(d_net); }};\n"
+    finding = judge_host(CHECKS_BY_UNIT["L3-CES1-14"], host(hardened(files_edit={
+        "/etc/rsyslog.d/90-remote.conf": None, "/etc/syslog-ng/syslog-ng.conf": conf})))
+    assert finding.verdict.value == "pass" and f"logs forwarded off-host to {shown};" in finding.reason, finding.reason

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from probes.facts.baseline import Problem, RemoteTarget, Retention, Setting, as_int
 from probes.parse.baseline.common import logical_lines
 
-_LEGACY = re.compile(r"^\S+\s+(?:-?)(@@?)(\([a-z0-9]+\))?\[?([\w.:-]+?)\]?(?::(\d+))?(?:;\S+)?$")  # @@(o)host, @(z9)
+# @@(o)host, @(z9)host, @@(z5,o)host: omfwd's options, comma-separated (rsyslog tools/omfwd.c, parseSelectorAct)
+_LEGACY = re.compile(r"^\S+\s+(?:-?)(@@?)(\([a-z0-9,]+\))?\[?([\w.:-]+?)\]?(?::(\d+))?(?:;\S+)?$")
 _ACTION = re.compile(r"\baction\s*\(([^)]*)\)", re.S | re.I)
 _PARAM = re.compile(r"([A-Za-z][\w.]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|\[([^\]]*)\])", re.S)
 _INCLUDE = re.compile(r"^\$IncludeConfig\s+(\S+)|\binclude\s*\(\s*file\s*=\s*\"([^\"]+)\"", re.I | re.M)
@@ -22,6 +23,24 @@ RSYSLOG_MAIN = "/etc/rsyslog.conf"
 def _uncommented(text: str) -> str:
     """The text without `#` comments (a `#` at a line's start or after a blank), lines kept for numbering."""
     return "\n".join(re.split(r"(?:^|(?<=\s))#", line, maxsplit=1)[0] for line in text.split("\n"))
+
+
+# What rsyslog's lexer skips (grammar/lexer.l): a `#` comment and a C-style `/* */` comment (unterminated: to the
+# end of the file) where a token starts, in the legacy lines and the RainerScript objects alike. A quoted string
+# and a `$Directive` line (`$IncludeConfig /etc/rsyslog.d/*.conf`) are tokens whole: a `#` or `/*` inside is text.
+# Tried left to right, as the lexer scans.
+_RSYSLOG_COMMENT = re.compile(r'(?P<keep>"(?:[^"\\\n]|\\.)*"|^[ \t]*\$[^\n]*)'
+                              r'|(?:^|(?<=[\s(,]))(?:#[^\n]*|/\*.*?(?:\*/|\Z))', re.S | re.M)
+
+
+def _rsyslog_uncommented(text: str) -> str:
+    """rsyslog's text without its comments, blanked so that every line keeps its number.
+
+    >>> _rsyslog_uncommented('$IncludeConfig /etc/rsyslog.d/*.conf\\na /* b\\n@@c */ d # e\\nx="#/*"')
+    '$IncludeConfig /etc/rsyslog.d/*.conf\\na     \\n       d    \\nx="#/*"'
+    """
+    return _RSYSLOG_COMMENT.sub(lambda m: m.group(0) if m.group("keep") is not None
+                                else re.sub(r"[^\n]", " ", m.group(0)), text)
 
 
 def _target(daemon: str, host: str, port: str | None, protocol: str, path: str, line: int) -> RemoteTarget:
@@ -38,7 +57,7 @@ def _rsyslog_files(files: Mapping[str, str | None]) -> list[str]:
         if path in order:
             return
         order.append(path)
-        for match in _INCLUDE.finditer(_uncommented(files.get(path) or "")):
+        for match in _INCLUDE.finditer(_rsyslog_uncommented(files.get(path) or "")):
             pattern = match.group(1) or match.group(2)
             for name in sorted(p for p in files if fnmatch.fnmatch(p, pattern)):
                 read(name)
@@ -50,12 +69,12 @@ def _rsyslog_files(files: Mapping[str, str | None]) -> list[str]:
 
 def _rsyslog(path: str, text: str) -> list[RemoteTarget]:
     found: list[RemoteTarget] = []
-    for number, line in logical_lines(text):
+    clean = _rsyslog_uncommented(text)
+    for number, line in logical_lines(clean, comment=""):
         legacy = _LEGACY.match(line)
         if legacy:
             found.append(_target("rsyslog", legacy.group(3), legacy.group(4),
                                  "tcp" if legacy.group(1) == "@@" else "udp", path, number))
-    clean = _uncommented(text)
     for match in _ACTION.finditer(clean):
         params: dict[str, str] = {}
         for p in _PARAM.finditer(match.group(1)):  # parameter names are case-insensitive (rsyslog's omfwd docs)
