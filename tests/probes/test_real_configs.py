@@ -7,6 +7,9 @@ Each case is a pass or a fail the rule must reach from what the files say (issue
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -157,3 +160,52 @@ def test_debians_pam_parses_without_problems(tmp_path: Path) -> None:
     assert [(r.who, r.nopasswd_all) for r in b.sudoers.rules] == [("root", False), ("%sudo", False)]
     assert not b.profile_problems and b.tmout is None
     assert b.audit.loader == "augenrules --load (/lib/systemd/system/auditd.service)"
+
+
+# --- TMOUT as bash itself ends with it ------------------------------------------------------------------------
+
+PROFILE_FILES = ("/etc/profile", "/etc/bash.bashrc", "/root/.profile")
+BASH_CASES = [
+    {},  # Debian sets none
+    {"/etc/profile.d/tmout.sh": TMOUT, "/root/.bashrc": "TMOUT=0\n"},  # readonly holds against root's .bashrc
+    {"/etc/profile.d/tmout.sh": "TMOUT=600\nexport TMOUT\n", "/root/.bashrc": "TMOUT=0\n"},  # the later 0 wins
+    {"/etc/profile.d/a.sh": "TMOUT=300\n", "/etc/profile.d/z.sh": "TMOUT=1800\n"},  # glob order, the last wins
+    {"/etc/profile.d/tmout.sh": "TMOUT=900\n", "/etc/bash.bashrc": "TMOUT=300\n"},  # bash.bashrc before profile.d
+    {"/root/.bash_profile": "export TMOUT=300\n", "/root/.profile": "TMOUT=0\n"},  # .profile not read
+    {"/etc/profile.d/tmout.sh": "TMOUT=600\n", "/root/.bashrc": "unset TMOUT\n"},
+    {"/etc/profile.d/tmout.sh": "declare -r TMOUT=600\n", "/root/.bashrc": "TMOUT=0\n"},
+    {"/etc/profile.d/tmout.sh": "export TMOUT=600; readonly TMOUT\n", "/root/.bashrc": "export TMOUT=7200\n"},
+    {"/etc/profile.d/tmout.sh": "if [ \"$(id -u)\" -eq 0 ]; then\n  TMOUT=300\nfi\n"},
+    {"/etc/profile": (DEBIAN / "profile").read_text() + "readonly TMOUT=\"600\"\n", "/etc/profile.d/z.sh": "TMOUT=0\n"},
+    {"/etc/profile.d/tmout.sh": "typeset -r TMOUT=480\n", "/root/.profile": "TMOUT=0\n"},
+    {"/etc/profile.d/tmout.sh": "TMOUT=600 && export TMOUT\n", "/root/.bashrc": "TMOUT=700\n"},  # a later 700
+]
+
+
+def _bash_login(root: Path) -> str:
+    """What an interactive bash login shell of root ends with on this machine, its profile files replaced by those
+    under `root` in a mount namespace of its own (the machine's own files are untouched)."""
+    (root / "etc" / "profile.d").mkdir(parents=True, exist_ok=True)
+    binds = [(root / p.lstrip("/"), p) for p in (*PROFILE_FILES[:2], "/etc/profile.d", "/root")]
+    script = "; ".join(f"mount --bind {src} {dst}" for src, dst in binds) + \
+        "; exec env -i HOME=/root TERM=dumb bash -il -c 'echo \"@@TMOUT=${TMOUT-unset}\"' </dev/null"
+    run = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                         capture_output=True, text=True, timeout=60)
+    if run.returncode != 0 and "unshare" in run.stderr:
+        pytest.skip(f"no mount namespace here: {run.stderr.strip()}")
+    values = [line.removeprefix("@@TMOUT=") for line in run.stdout.splitlines() if line.startswith("@@TMOUT=")]
+    assert len(values) == 1, (run.stdout, run.stderr)
+    return values[0]
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root and unshare(1)")
+@pytest.mark.parametrize("edits", BASH_CASES, ids=[f"profile-{i}" for i in range(len(BASH_CASES))])
+def test_the_tmout_ihcheck_reads_is_the_one_bash_ends_with(tmp_path: Path, edits: dict[str, str]) -> None:
+    """Debian's shipped profiles plus `edits`, read once by the probe's files command and parsed, and once by bash
+    itself as an interactive login shell: the value the MLPS item judges is the value the shell has."""
+    files = {**BASE, **{p: (DEBIAN / n).read_text() for p, n in SHIPPED.items()}, **edits}
+    out = _read_on_host(tmp_path, files)
+    text = "".join(f"{MARK} output {k}\n{v}\n" for k, v in DEFAULT_STATE.items())
+    b = build_facts(out, text, (0, HARDENED_SSHD_T, ""), DEFAULT_UPDATES, MARK, {}, NOW)
+    parsed = b.tmout.value if b.tmout is not None else "unset"
+    assert parsed == _bash_login(tmp_path)
