@@ -64,8 +64,9 @@ def _read_on_host(root: Path, files: Mapping[str, str | None]) -> str:
 
 def _verdict(root: Path, unit: str, edits: dict[str, str | None], state: dict[str, str] | None = None) -> str:
     files = {**BASE, **{p: (DEBIAN / n).read_text() for p, n in SHIPPED.items()}, **edits}
-    if unit == "L3-CES1-02":  # the lockout half of the item as ihcheck requires it, so the timeout decides
-        files.update({p: str(HARDENING_FILES[p]) for p in ("/etc/pam.d/common-auth", "/etc/security/faillock.conf")})
+    if unit == "L3-CES1-02":  # the lockout half of the item as ihcheck requires it (unless a case writes its own)
+        files.update({p: str(HARDENING_FILES[p]) for p in ("/etc/pam.d/common-auth", "/etc/security/faillock.conf")
+                      if p not in edits})
     files = {p: t for p, t in files.items() if t is not None}
     out = _read_on_host(root, files)
     out = out.split(f"{MARK} output shadow")[0] + f"{MARK} output shadow\n{SHADOW}{MARK} output modes\n"
@@ -79,6 +80,15 @@ def _verdict(root: Path, unit: str, edits: dict[str, str | None], state: dict[st
 
 
 TMOUT = "TMOUT=600\nreadonly TMOUT\nexport TMOUT\n"
+LOGIN_DEFS = "PASS_MAX_DAYS\t90\nPASS_MIN_DAYS\t0\nPASS_WARN_AGE\t7\n"
+PWQUALITY = ("password\trequisite\t\t\tpam_pwquality.so retry=3\n"
+             "password\t[success=1 default=ignore]\tpam_unix.so obscure use_authtok try_first_pass yescrypt\n"
+             "password\trequisite\t\t\tpam_deny.so\npassword\trequired\t\t\tpam_permit.so\n")
+FAILLOCK = ("auth\trequired\t\t\tpam_faillock.so preauth\n"
+            "auth\t[success=1 default=bad]\tpam_unix.so\n"
+            "auth\t[default=die]\t\t\tpam_faillock.so authfail\n"
+            "auth\tsufficient\t\t\tpam_faillock.so authsucc\n"
+            "auth\trequisite\t\t\tpam_deny.so\nauth\trequired\t\t\tpam_permit.so\n")
 CASES = [
     # sudoers: Debian's own (root and %sudo, both with a password) passes; cloud-init's and the sudoers(5) forms fail
     ("L3-CES1-08", "pass", {"/etc/pam.d/su": "auth required pam_wheel.so use_uid\n@include common-auth\n"}),
@@ -93,6 +103,22 @@ CASES = [
     ("L3-CES1-02", "fail", {"/etc/profile.d/tmout.sh": "TMOUT=600\nexport TMOUT\n", "/root/.bashrc": "TMOUT=0\n"}),
     ("L3-CES1-02", "fail", {"/etc/profile.d/a.sh": TMOUT.replace("600", "300").replace("readonly TMOUT\n", ""),
                             "/etc/profile.d/z.sh": "TMOUT=1800\n"}),
+    # PAM: Debian's common-password (pam_unix alone) and what pam-auth-update writes once libpam-pwquality is
+    # installed, with pwquality.conf(5) settings; pam_faillock as faillock(8) and pam_faillock(8) lay it out
+    ("L3-CES1-01", "fail", {"/etc/login.defs": LOGIN_DEFS}),
+    ("L3-CES1-01", "pass", {"/etc/login.defs": LOGIN_DEFS, "/etc/pam.d/common-password": PWQUALITY,
+                            "/etc/security/pwquality.conf": "# minlen = 8\nminlen = 8\nminclass = 3\n"}),
+    ("L3-CES1-01", "fail", {"/etc/login.defs": LOGIN_DEFS, "/etc/pam.d/common-password": PWQUALITY,
+                            "/etc/security/pwquality.conf": "minlen = 8\n"}),  # minclass 0: any one class will do
+    ("L3-CES1-01", "fail", {"/etc/login.defs": LOGIN_DEFS, "/etc/pam.d/common-password":  # commented out: not used
+                            PWQUALITY.replace("password\trequisite", "#password\trequisite"),
+                            "/etc/security/pwquality.conf": "minlen = 8\nminclass = 3\n"}),
+    ("L3-CES1-02", "pass", {"/etc/profile.d/tmout.sh": TMOUT, "/etc/pam.d/common-auth": FAILLOCK,
+                            "/etc/security/faillock.conf": "# deny = 3\ndeny = 5\nunlock_time = 600\n"}),
+    ("L3-CES1-02", "fail", {"/etc/profile.d/tmout.sh": TMOUT, "/etc/pam.d/common-auth": FAILLOCK,
+                            "/etc/security/faillock.conf": "deny = 10\nunlock_time = 600\n"}),
+    ("L3-CES1-02", "fail", {"/etc/profile.d/tmout.sh": TMOUT,  # Debian's own common-auth: no lockout at all
+                            "/etc/pam.d/common-auth": (DEBIAN / "pam.common-auth").read_text()}),
     # rsyslog: Debian's rsyslog.conf includes rsyslog.d; the omfwd forms of rsyslog's documentation
     ("L3-CES1-14", "fail", {}),
     ("L3-CES1-14", "pass", {"/etc/rsyslog.d/90-remote.conf": "*.* @@logs.hospital.lan:514\n"}),
