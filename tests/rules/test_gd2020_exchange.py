@@ -181,3 +181,12 @@ def test_an_answer_that_is_not_a_capability_statement_of_a_known_fhir_version_fa
         [finding] = evaluate(_his_over_fhir({**NODE_FHIR_SERVER_CORE, **change}), [rules.EXCHANGE])
         his = finding.details["parts"]["HIS"]
         assert his["verdict"] == "fail", (change, his["reason"])
+
+
+def test_the_exchange_reading_says_the_fhir_leniency_in_both_languages() -> None:
+    clause = rules.EXCHANGE.clause
+    assert "node-fhir-server-core" in clause.interpretation and "node-fhir-server-core" in clause.interpretation_zh
+    assert "reported beside it" in clause.interpretation and "偏差随结论列出" in clause.interpretation_zh
+    assert "CapabilityStatement of a known FHIR version" in clause.interpretation
+    assert "不是已知 FHIR 版本的 CapabilityStatement" in clause.interpretation_zh
+    assert all(w in clause.interpretation_zh for w in ("符合：", "不符合：", "无法判定："))
