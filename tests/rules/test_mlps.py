@@ -6,6 +6,9 @@ run through the probe's own parsing, so a verdict here is what a real host with 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Literal
+
 import pytest
 
 from checker.catalogue import CATALOGUE
@@ -185,3 +188,46 @@ def test_remote_logging_reports_the_transport_syslog_ng_uses(destination: str, s
     finding = judge_host(CHECKS_BY_UNIT["L3-CES1-14"], host(hardened(files_edit={
         "/etc/rsyslog.d/90-remote.conf": None, "/etc/syslog-ng/syslog-ng.conf": conf})))
     assert finding.verdict.value == "pass" and f"logs forwarded off-host to {shown};" in finding.reason, finding.reason
+
+
+def _answered(h: HostFacts, entry: Mapping[str, object], target: str, *, tls: bool,
+              outcome: Literal["ok", "refused"] = "ok") -> HostFacts:
+    from probes.facts.declared_exchange import declare
+    from probes.facts.exchange import ExchangeFacts, ExchangeResult, ObservedExchange, TlsSession
+
+    endpoint = declare(entry)
+    session = TlsSession(version="TLSv1.3", cipher="TLS_AES_256_GCM_SHA384", verified=True) if tls else None
+    result = ExchangeResult(protocol=endpoint.protocol, target=target, origin=h.name, outcome=outcome,
+                            detail="answered", tls=session, observations=("h#7",))
+    return h.model_copy(update={"exchange": ExchangeFacts(exchanges=(ObservedExchange(endpoint=endpoint,
+                                                                                      results=(result,)),),
+                                                          observations=("h#7",))})
+
+
+PACS: dict[str, object] = {"name": "pacs", "system": "pacs", "protocol": "dicom", "address": "10.0.1.30", "port": 104,
+        "called_ae_title": "PACS"}
+EMR: dict[str, object] = {"name": "emr", "system": "emr", "protocol": "fhir", "url": "http://10.0.1.40:8080/fhir"}
+ECG: dict[str, object] = {"name": "ecg", "system": "ecg", "protocol": "http", "url": "http://10.0.1.50/health"}
+
+
+@pytest.mark.parametrize(("entry", "target"), [(PACS, "10.0.1.30:104"), (EMR, "10.0.1.40:8080")])
+def test_medical_data_seen_in_clear_fails_transit_whatever_a_document_says(entry: dict[str, object],
+                                                                            target: str) -> None:
+    """L3-CES1-27 (issue 20): a DICOM association or a FHIR read over http:// that the peer answered outside TLS
+    fails the item, the design document beside it notwithstanding; inside TLS the document decides."""
+    clear = judge_host(CHECKS_BY_UNIT["L3-CES1-27"],
+                       _answered(host(attested(hardened(), "L3-CES1-27")), entry, target, tls=False))
+    assert clear.verdict.value == "fail", clear.reason
+    assert f"{entry['name']} ({str(entry['protocol']).upper()} {target})" in clear.reason
+    assert "本次检查观测到医疗数据以明文传输" in clear.reason_zh
+    sealed = judge_host(CHECKS_BY_UNIT["L3-CES1-27"],
+                        _answered(host(attested(hardened(), "L3-CES1-27")), entry, target, tls=True))
+    assert sealed.verdict.value == "pass", sealed.reason
+
+
+def test_a_health_endpoint_in_clear_carries_no_medical_data_and_a_refused_one_carried_nothing() -> None:
+    ecg = judge_host(CHECKS_BY_UNIT["L3-CES1-27"], _answered(host(hardened()), ECG, "10.0.1.50:80", tls=False))
+    assert ecg.verdict.value == "inconclusive", ecg.reason
+    refused = judge_host(CHECKS_BY_UNIT["L3-CES1-27"],
+                         _answered(host(hardened()), PACS, "10.0.1.30:104", tls=False, outcome="refused"))
+    assert refused.verdict.value == "inconclusive", refused.reason
