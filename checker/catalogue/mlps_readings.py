@@ -34,10 +34,14 @@ READINGS: dict[str, Said] = {
         "written). Passes with 0 < TMOUT ≤ 600 and the lockout met; a file that cannot be read makes it inconclusive."),
     "L3-CES1-08": Said(
         "sudoers 原样交给解析器：NOPASSWD:/PASSWD: 是标签而非口令，脱敏不会改动（`%wheel ALL=(ALL) NOPASSWD: ALL` "
-        "与 `NOPASSWD:ALL` 均判为无需口令授予 ALL，不符合）。没有这样的规则、且 su 受 pam_wheel 限制时为符合；"
+        "与 `NOPASSWD:ALL` 均判为无需口令授予 ALL，不符合）；别名名称（Host_Alias TOKEN_HOSTS、Cmnd_Alias PASSWD_CMDS）"
+        "含 token、passwd 等字样也原样保留，经 Cmnd_Alias 授予的 ALL 同样计入。"
+        "没有这样的规则、且 su 受 pam_wheel 限制时为符合；"
         "sudoers 或其 include 无法读取或解析时为无法判断。",
         "sudoers reaches its parser as written: NOPASSWD:/PASSWD: are tags, not passwords, and redaction leaves them "
-        "(`%wheel ALL=(ALL) NOPASSWD: ALL` and `NOPASSWD:ALL` are ALL without a password, and fail). Passes with no "
+        "(`%wheel ALL=(ALL) NOPASSWD: ALL` and `NOPASSWD:ALL` are ALL without a password, and fail); an alias named "
+        "with token or passwd in it (Host_Alias TOKEN_HOSTS, Cmnd_Alias PASSWD_CMDS) is kept as written, and ALL "
+        "granted through a Cmnd_Alias counts the same. Passes with no "
         "such rule and su restricted by pam_wheel; a sudoers file or include that cannot be read or parsed makes it "
         "inconclusive."),
     "L3-CES1-14": Said(

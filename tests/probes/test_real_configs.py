@@ -97,6 +97,18 @@ CASES = [
                                                                   "debian ALL=(ALL) NOPASSWD:ALL\n"}),
     ("L3-CES1-08", "fail", {"/etc/pam.d/su": "auth required pam_wheel.so use_uid\n",
                             "/etc/sudoers.d/wheel": "%wheel ALL=(ALL) NOPASSWD: ALL\n"}),
+    # sudoers(5)'s aliases, read through the probe's redaction: ALL granted through a Cmnd_Alias, and a host alias
+    # whose name holds a secret word (its runas list and NOPASSWD: ALL were masked away)
+    ("L3-CES1-08", "fail", {"/etc/pam.d/su": "auth required pam_wheel.so use_uid\n",
+                            "/etc/sudoers.d/ops": "Cmnd_Alias PASSWD_CMDS = /usr/bin/passwd : EVERYTHING = ALL\n"
+                                                  "%ops ALL = (root) NOPASSWD: EVERYTHING\n"}),
+    ("L3-CES1-08", "fail", {"/etc/pam.d/su": "auth required pam_wheel.so use_uid\n",
+                            "/etc/sudoers.d/ops": "Host_Alias TOKEN_HOSTS = app1, db1\n"
+                                                  "ops TOKEN_HOSTS=(ALL) NOPASSWD: ALL\n"}),
+    ("L3-CES1-08", "pass", {"/etc/pam.d/su": "auth required pam_wheel.so use_uid\n",
+                            "/etc/sudoers.d/ops": "Cmnd_Alias PASSWD_CMDS = /usr/bin/passwd\n"
+                                                  "Host_Alias TOKEN_HOSTS = app1, db1\n"
+                                                  "ops TOKEN_HOSTS=(root) NOPASSWD: PASSWD_CMDS\n"}),
     # shell profiles: Debian's /etc/profile runs profile.d; root's .profile sources .bashrc
     ("L3-CES1-02", "fail", {}),  # Debian sets no TMOUT
     ("L3-CES1-02", "pass", {"/etc/profile.d/tmout.sh": TMOUT, "/root/.bashrc": "TMOUT=0\n"}),
