@@ -237,6 +237,11 @@ EXAMPLES: list[Example] = [
         AUDITD_UNIT: DEBIAN_AUDITD.replace("ExecStartPost=-/sbin/augenrules --load\n", "")
         .replace("#ExecStartPost", "ExecStartPost"), "/etc/audit/audit.rules": "-w /etc/passwd -p wa\n-e 2\n"}))),
     ("L3-CES1-15", "fail", lambda: host(hardened(state_edit={"auditctl-s": "enabled 1\nfailure 1\npid 321\n"}))),
+    # no unit read: the RHEL init script's /etc/sysconfig/auditd says whether augenrules builds what is loaded
+    ("L3-CES1-15", "pass", lambda: host(hardened(state_edit=NO_AUDITCTL, files_edit={
+        "/etc/sysconfig/auditd": 'USE_AUGENRULES="yes"\n', "/etc/audit/audit.rules": "-w /etc/passwd -p wa\n"}))),
+    ("L3-CES1-15", "fail", lambda: host(hardened(state_edit=NO_AUDITCTL, files_edit={
+        "/etc/sysconfig/auditd": 'USE_AUGENRULES="no"\n', "/etc/audit/audit.rules": "-w /etc/passwd -p wa\n"}))),
     # remote logging as rsyslog and syslog-ng read it (issue 20)
     ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf":
                                                              '#*.* action(type="omfwd" target="10.0.0.9")\n'}))),
