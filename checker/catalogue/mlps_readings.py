@@ -26,12 +26,17 @@ READINGS: dict[str, Said] = {
         "*.sh"
         "（按文件名顺序），再是 root 的 ~/.bash_profile、~/.bash_login、~/.profile 中第一个存在的文件及其引用的 "
         "~/.bashrc），后面的赋值覆盖前面的；readonly 之后的赋值无效；unset 清除；TMOUT=0 表示不超时，判为不符合。"
-        "条件语句不求值，按书写顺序处理。0 < TMOUT ≤ 600 且登录失败处理符合要求时为符合；文件无法读取时为无法判断。",
+        "条件语句不求值，按书写顺序处理；最终值取决于条件下的赋值或 unset（if 块内、&& 或 || 之后，且在 readonly 之前、"
+        "其后没有无条件赋值覆盖）时为无法判断（例如 root 的 shell 会跳过 `if [ \"$(id -u)\" -ne 0 ]`）。"
+        "0 < TMOUT ≤ 600 且登录失败处理符合要求时为符合；文件无法读取时为无法判断。",
         "TMOUT is the value a login shell ends with: its files in the order bash reads them (/etc/profile and what it "
         "sources, /etc/bash.bashrc and /etc/profile.d/*.sh in glob order, then the first of root's ~/.bash_profile, "
         "~/.bash_login, ~/.profile and the ~/.bashrc it sources); a later assignment wins, none after `readonly`; "
         "`unset` clears; TMOUT=0 disables the timeout and fails. Conditions are not evaluated (statements in the order "
-        "written). Passes with 0 < TMOUT ≤ 600 and the lockout met; a file that cannot be read makes it inconclusive."),
+        "written): when the value rests on an assignment or `unset` under a condition (inside an if block, after && or "
+        "||, before any readonly and not overridden by a later plain assignment) it is inconclusive (a root shell "
+        "skips `if [ \"$(id -u)\" -ne 0 ]`). Passes with 0 < TMOUT ≤ 600 and the lockout met; a file that cannot be "
+        "read makes it inconclusive."),
     "L3-CES1-08": Said(
         "sudoers 原样交给解析器：NOPASSWD:/PASSWD: 是标签而非口令，脱敏不会改动（`%wheel ALL=(ALL) NOPASSWD: ALL` "
         "与 `NOPASSWD:ALL` 均判为无需口令授予 ALL，不符合）；别名名称（Host_Alias TOKEN_HOSTS、Cmnd_Alias PASSWD_CMDS）"

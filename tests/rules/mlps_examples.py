@@ -273,6 +273,15 @@ EXAMPLES: list[Example] = [
     ("L3-CES1-02", "pass", lambda: host(hardened(files_edit={"/root/.profile": "[ -f ~/.bashrc ] && . ~/.bashrc\n",
                                                              "/root/.bashrc": "TMOUT=0\n"}))),  # readonly holds
     ("L3-CES1-02", "fail", lambda: host(hardened(files_edit={"/etc/profile": "export PATH\n"}))),  # never sourced
+    # a condition ihcheck does not evaluate decides the value: a root shell skips `-ne 0`, so the files cannot show it
+    ("L3-CES1-02", "inconclusive", lambda: host(hardened(files_edit={"/etc/profile.d/ihcheck-tmout.sh":
+                                                                     'if [ "$(id -u)" -ne 0 ]; then\n  TMOUT=600\n'
+                                                                     '  readonly TMOUT\nfi\n'}))),
+    ("L3-CES1-02", "inconclusive", lambda: host(hardened(files_edit={"/etc/profile.d/zz-site.sh":
+                                                                     '[ -n "$SSH_TTY" ] || TMOUT=0\n',
+                                                                     "/etc/profile.d/ihcheck-tmout.sh": "TMOUT=600\n"}))),
+    ("L3-CES1-02", "pass", lambda: host(hardened(files_edit={"/etc/profile.d/zz-site.sh":  # readonly held it already
+                                                             '[ -n "$SSH_TTY" ] || TMOUT=0\n'}))),
     ("L3-CES1-02", "pass", lambda: host(hardened(files_edit={"/etc/profile.d/ihcheck-tmout.sh": None,
                                                              "/root/.bash_profile": "export TMOUT=300\n",
                                                              "/root/.profile": "TMOUT=0\n"}))),  # not read

@@ -8,7 +8,8 @@ from checker.catalogue.mlps import MLPS_RULES, rule_id
 
 SAID: dict[str, tuple[tuple[str, str], ...]] = {
     "L3-CES1-02": (("TMOUT=0 表示不超时", "TMOUT=0 disables"), ("readonly 之后的赋值无效", "none after `readonly`"),
-                   ("后面的赋值覆盖前面的", "a later assignment wins")),
+                   ("后面的赋值覆盖前面的", "a later assignment wins"),
+                   ("条件下的赋值或 unset", "under a condition")),
     "L3-CES1-08": (("NOPASSWD:ALL", "NOPASSWD:ALL"), ("脱敏不会改动", "redaction leaves them"),
                    ("经 Cmnd_Alias 授予的 ALL 同样计入", "granted through a Cmnd_Alias counts the same"),
                    ("无法判断", "inconclusive")),

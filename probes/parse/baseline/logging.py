@@ -242,7 +242,7 @@ def _retention(log: str, settings: dict[str, Setting]) -> Retention:
 # where it says so), then the first of root's ~/.bash_profile, ~/.bash_login, ~/.profile (which may source ~/.bashrc).
 PROFILE = "/etc/profile"
 USER_PROFILES = ("/root/.bash_profile", "/root/.bash_login", "/root/.profile")
-_STATEMENT = re.compile(r"\s*(?:;|&&|\|\||\bthen\b|\bdo\b|\belse\b|\bfi\b|\bdone\b)\s*")
+_STATEMENT = re.compile(r"\s*(;|&&|\|\||\bthen\b|\bdo\b|\belse\b|\bfi\b|\bdone\b)\s*")  # separators kept
 _ASSIGN = re.compile(r"^(?P<words>(?:(?:export|readonly|declare|typeset|local)(?:\s+-\w+)*\s+)*)TMOUT=(?P<value>\S*)$")
 _READONLY = re.compile(r"^(?:readonly|declare\s+-\w*r\w*|typeset\s+-\w*r\w*)(?:\s+-\w+)*\s+(?:\w+\s+)*TMOUT\b")
 _SOURCE = re.compile(r"^(?:\.|source)\s+[\"']?(?P<path>[/~$][^\s\"';]*)")
@@ -253,7 +253,10 @@ def shell_timeout(files: Mapping[str, str | None]) -> tuple[Setting | None, bool
     """The TMOUT a bash login shell ends with: its files in the order bash reads them, the last assignment winning,
     `readonly` holding against later ones, `unset` clearing; `TMOUT=0` (kept as 0) disables the timeout.
 
-    Conditions (`if [ "$UID" -ne 0 ]`) are not evaluated: the statements are taken in the order written.
+    Conditions (`if [ "$UID" -ne 0 ]`, `[ … ] && TMOUT=…`) are not evaluated: the statements are taken in the order
+    written, and when the value a shell ends with rests on an assignment or `unset` under a condition (one no later
+    plain assignment overrides, made before any `readonly`), that is a problem naming it — bash may end with
+    another value (a root shell skips `if [ "$(id -u)" -ne 0 ]`), so the files alone cannot show it.
 
     >>> s, ro, _ = shell_timeout({"/etc/profile": "for i in /etc/profile.d/*.sh; do . $i; done\\n",
     ...     "/etc/profile.d/tmout.sh": "TMOUT=600\\nreadonly TMOUT\\nexport TMOUT\\n",
@@ -263,7 +266,7 @@ def shell_timeout(files: Mapping[str, str | None]) -> tuple[Setting | None, bool
     >>> shell_timeout({"/etc/profile": "TMOUT=300\\nTMOUT=900\\n"})[0].value
     '900'
     """
-    state: dict[str, Setting | None] = {"value": None}
+    state: dict[str, Setting | None] = {"value": None, "conditional": None}
     readonly: list[Setting] = []
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -276,12 +279,24 @@ def shell_timeout(files: Mapping[str, str | None]) -> tuple[Setting | None, bool
         if text is None:
             problems.append(Problem.unreadable(path))
             return
+        depth = 0  # `if` blocks open in this file
         for number, line in logical_lines(text, continuation=True):
-            for statement in _STATEMENT.split(line):
-                statement = statement.strip()
-                if statement.startswith(("if ", "while ", "[ ", "test ")):
+            tokens = _STATEMENT.split(line)
+            for index in range(0, len(tokens), 2):
+                separator = tokens[index - 1] if index else ""
+                if separator == "fi":
+                    depth = max(0, depth - 1)
+                statement = tokens[index].strip()
+                if statement.startswith("if "):
+                    depth += 1
+                conditional = depth > 0 or separator in ("&&", "||")
+                if statement.startswith(("if ", "elif ", "while ", "[ ", "test ")):
                     statement = ""
                 assign = _ASSIGN.match(statement)
+                unset = re.match(r"^unset\s+(?:-v\s+)?(?:\w+\s+)*TMOUT\b", statement)
+                if (assign or unset) and not readonly:
+                    state["conditional"] = Setting(key="TMOUT", value=statement, file=path, line=number) \
+                        if conditional else None
                 if assign:
                     value = assign.group("value").strip("\"'")
                     if not readonly:
@@ -291,7 +306,7 @@ def shell_timeout(files: Mapping[str, str | None]) -> tuple[Setting | None, bool
                     continue
                 if _READONLY.match(statement):
                     readonly.append(Setting(key="readonly", value="TMOUT", file=path, line=number))
-                elif re.match(r"^unset\s+(?:-v\s+)?(?:\w+\s+)*TMOUT\b", statement) and not readonly:
+                elif unset and not readonly:
                     state["value"] = None
                 elif (source := _SOURCE.match(statement)) is not None:
                     read(source.group("path").replace("~", "/root").replace("$HOME", "/root"))
@@ -303,7 +318,11 @@ def shell_timeout(files: Mapping[str, str | None]) -> tuple[Setting | None, bool
     first = next((p for p in USER_PROFILES if p in files), None)
     if first is not None:
         read(first)
-    value = state["value"]
+    value, conditional = state["value"], state["conditional"]
+    if conditional is not None:
+        problems.append(Problem(file=conditional.file, line=conditional.line,
+                                message=f"`{conditional.value}` runs only under a condition ihcheck does not evaluate: "
+                                        "the TMOUT a login shell ends with depends on it"))
     if value is not None and as_int(value.value) is None:
         problems.append(Problem(file=value.file, line=value.line, message=f"TMOUT={value.value} is not a number"))
     return value, bool(readonly), problems
