@@ -231,3 +231,13 @@ def test_a_health_endpoint_in_clear_carries_no_medical_data_and_a_refused_one_ca
     refused = judge_host(CHECKS_BY_UNIT["L3-CES1-27"],
                          _answered(host(hardened()), PACS, "10.0.1.30:104", tls=False, outcome="refused"))
     assert refused.verdict.value == "inconclusive", refused.reason
+
+
+@pytest.mark.parametrize("destination", ['network("127.0.0.1" transport("tcp"))', 'syslog("localhost")',
+                                         'udp("::1" port(514))', 'network("LOCALHOST")'])
+def test_a_syslog_ng_destination_on_the_host_itself_is_not_off_host(destination: str) -> None:
+    conf = f"destination d_net {{ {destination}; }};\nlog {{ source(s_src); destination(d_net); }};\n"
+    finding = judge_host(CHECKS_BY_UNIT["L3-CES1-14"], host(hardened(files_edit={
+        "/etc/rsyslog.d/90-remote.conf": None, "/etc/syslog-ng/syslog-ng.conf": conf})))
+    assert finding.verdict.value == "fail" and "logs forwarded off-host to nowhere" in finding.reason, finding.reason
+    assert any("loopback, stays on the host" in e.statement for e in finding.evidence)
