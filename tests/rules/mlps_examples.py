@@ -257,6 +257,8 @@ EXAMPLES: list[Example] = [
                                                              'action(type="omfwd" target="10.0.0.9") */\n'}))),
     ("L3-CES1-14", "pass", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf":
                                                              "*.* @@(z5,o)10.0.0.9:1400\n"}))),
+    # `$IncludeConfig DIR/` reads the whole directory (rsyslog's sample configuration: "must contain the final slash")
+    ("L3-CES1-14", "pass", lambda: host(hardened(files_edit={"/etc/rsyslog.conf": "$IncludeConfig /etc/rsyslog.d/\n"}))),
     ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf": None,
                                                              "/etc/syslog-ng/syslog-ng.conf":
                                                              'source s_net { tcp(ip("0.0.0.0")); };\n'

@@ -59,6 +59,8 @@ def _rsyslog_files(files: Mapping[str, str | None]) -> list[str]:
         order.append(path)
         for match in _INCLUDE.finditer(_rsyslog_uncommented(files.get(path) or "")):
             pattern = match.group(1) or match.group(2)
+            if pattern.endswith("/"):  # a whole directory ("must contain the final slash", rsyslog's example)
+                pattern += "*"
             for name in sorted(p for p in files if fnmatch.fnmatch(p, pattern)):
                 read(name)
 
