@@ -80,6 +80,8 @@ def _verdict(root: Path, unit: str, edits: dict[str, str | None], state: dict[st
 
 
 TMOUT = "TMOUT=600\nreadonly TMOUT\nexport TMOUT\n"
+STIG_RULES: dict[str, str | None] = {f"/etc/audit/rules.d/{n}.rules": (DEBIAN / f"audit.examples.{n}.rules").read_text()
+                                     for n in ("10-base-config", "30-stig", "99-finalize")}
 LOGIN_DEFS = "PASS_MAX_DAYS\t90\nPASS_MIN_DAYS\t0\nPASS_WARN_AGE\t7\n"
 PWQUALITY = ("password\trequisite\t\t\tpam_pwquality.so retry=3\n"
              "password\t[success=1 default=ignore]\tpam_unix.so obscure use_authtok try_first_pass yescrypt\n"
@@ -176,6 +178,10 @@ CASES = [
     ("L3-CES1-15", "fail", {"/etc/audit/rules.d/99-finalize.rules": "-e 2\n", "/etc/audit/audit.rules": "-D\n",
                             "/etc/systemd/system/auditd.service.d/override.conf":
                             "[Service]\nExecStartPost=\nExecStartPost=-/sbin/auditctl -R /etc/audit/audit.rules\n"}),
+    # auditd's own sample rules as its README-rules says to install them: 99-finalize ships `-e 2` commented out
+    ("L3-CES1-15", "fail", STIG_RULES),
+    ("L3-CES1-15", "pass", {**STIG_RULES, "/etc/audit/rules.d/99-finalize.rules":
+                            (DEBIAN / "audit.examples.99-finalize.rules").read_text().replace("#-e 2", "-e 2")}),
     # backups: Debian ships none; a job that names where it writes is looked for there
     ("L3-CES1-29", "fail", {}),
     ("L3-CES1-29", "pass", {"/etc/cron.d/pg": "30 2 * * * postgres pg_dump -Fc -f /var/backups/his-$(date +\\%F).dump his\n"}),
