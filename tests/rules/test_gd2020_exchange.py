@@ -4,6 +4,7 @@ tests/rules/test_examples.py."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -143,13 +144,13 @@ def test_the_transit_clause_of_qinghai_is_cited_as_si_san() -> None:
     assert rules.PLATFORM_FEED.clause.interpretation_zh.startswith("结合青海 2019")
 
 
-def _his_over_fhir(statement: dict[str, object]) -> DeploymentFacts:
+def _his_over_fhir(statement: Mapping[str, object]) -> DeploymentFacts:
     """The pass example with HIS reached only through its EMR's FHIR server, which answered `statement` on a real
     HTTP socket to the FHIR probe's own request and interpretation."""
     from probes.protocols import base, fhir
     from tests.protocols import peers
 
-    with peers.http_server(lambda h: peers.capability(h, statement)) as port:
+    with peers.http_server(lambda h: peers.capability(h, dict(statement))) as port:
         request = fhir.request(f"http://127.0.0.1:{port}", timeout=5)
         result = fhir.interpret(base.from_checker(request), request.target)
     facts = load(rules.EXCHANGE_ID, "pass")
