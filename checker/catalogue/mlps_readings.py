@@ -54,8 +54,8 @@ READINGS: dict[str, Said] = {
         "注释掉的 action 不算（# 注释与 C 风格 /* */ 注释，均按 rsyslog 词法）；"
         "旧语法 @host 为 UDP、@@host 为 TCP（含 @@(z5,o)host 选项）；action(type=\"omfwd\"/\"omrelp\") 的参数名不区分大"
         "小写，"
-        "protocol 按所写报告（默认 udp）；syslog-ng 只计入被 log 路径引用的 network/syslog/tcp/udp 目的地（source 不"
-        "算）。"
+        "protocol 按所写报告（默认 udp）；syslog-ng 只计入被 log 路径引用的 network/syslog/tcp/udp 目的地（含写在 log "
+        "路径内的内联目的地；source 不算）。"
         "回环目标（127.0.0.0/8、::1、localhost）不出主机，不计入。有主机外目标、保存期限 ≥180 天且日志文件不对其他用"
         "户开放时为符合，"
         "否则不符合；配置文件无法读取时为无法判断。",
@@ -63,7 +63,8 @@ READINGS: dict[str, Said] = {
         "include() name, a commented-out action is none (`#` and C-style `/* */` comments, as rsyslog's lexer skips "
         "them); legacy @host is UDP, @@host TCP (options such as @@(z5,o)host included); action(type=\"omfwd\" or "
         "\"omrelp\") parameters in any case, the protocol reported as written (udp by default); syslog-ng counts a "
-        "network/syslog/tcp/udp destination only when a log path uses it (a source never). A loopback target "
+        "network/syslog/tcp/udp destination only when a log path uses it (an in-line one written inside the log path "
+        "included; a source never). A loopback target "
         "(127.0.0.0/8, ::1, localhost) stays on the host and does not count. Passes with an off-host target, logs "
         "kept ≥ 180 days and log files closed to others, fails otherwise; a file that cannot be read makes it "
         "inconclusive."),

@@ -241,3 +241,17 @@ def test_a_syslog_ng_destination_on_the_host_itself_is_not_off_host(destination:
         "/etc/rsyslog.d/90-remote.conf": None, "/etc/syslog-ng/syslog-ng.conf": conf})))
     assert finding.verdict.value == "fail" and "logs forwarded off-host to nowhere" in finding.reason, finding.reason
     assert any("loopback, stays on the host" in e.statement for e in finding.evidence)
+
+
+@pytest.mark.parametrize(("conf", "verdict"), [
+    ('log { source(s_src); destination { network("10.0.0.6" transport("tcp") port(514)); }; };\n', "pass"),
+    ('#log { source(s_src); destination { network("10.0.0.6"); }; };\n', "fail"),
+    # a named destination after an in-line source in the same log path is used too
+    ('destination d_net { network("10.0.0.7" port(6514) transport("tls")); };\n'
+     'log {\n  source { system(); internal(); };\n  destination(d_net);\n};\n', "pass"),
+])
+def test_a_syslog_ng_in_line_destination_is_used_by_its_log_path(conf: str, verdict: str) -> None:
+    """syslog-ng's in-line objects: a destination written inside the log path has no name, and sends."""
+    finding = judge_host(CHECKS_BY_UNIT["L3-CES1-14"], host(hardened(files_edit={
+        "/etc/rsyslog.d/90-remote.conf": None, "/etc/syslog-ng/syslog-ng.conf": conf})))
+    assert finding.verdict.value == verdict, finding.reason

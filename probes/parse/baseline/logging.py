@@ -91,22 +91,21 @@ def _rsyslog(path: str, text: str) -> list[RemoteTarget]:
     return found
 
 
-_NG_DEST = re.compile(r"\bdestination\s+([\w-]+)\s*\{(.*?)\}\s*;", re.S)
-_NG_LOG = re.compile(r"\blog\s*\{(.*?)\}\s*;", re.S)
+# A named destination, or an in-line one (no name: it can only stand inside the log path that uses it)
+_NG_DEST = re.compile(r"\bdestination(?:\s+([\w-]+))?\s*\{(.*?)\}\s*;", re.S)
 _NG_DRIVER = re.compile(r"\b(network|tcp6?|udp6?|syslog)\s*\(\s*\"?([^\"\s)]+)\"?", re.S)
 
 
 def _syslog_ng(files: Mapping[str, str]) -> list[RemoteTarget]:
     """Network destinations that a log path uses: syslog-ng sends a message to "every destination listed in the log
     path" (syslog-ng.conf(5)); a destination no `log { }` names, or a network *source*, sends nothing."""
-    used: set[str] = set()
-    for text in files.values():
-        for block in _NG_LOG.finditer(text):
-            used |= set(re.findall(r"\bdestination\s*\(\s*([\w-]+)\s*\)", block.group(1)))
+    used: set[str] = set()  # `destination(NAME)` is a reference, and a reference stands only in a log path (one
+    for text in files.values():  # with in-line objects too, whose braces a regular expression cannot pair)
+        used |= set(re.findall(r"\bdestination\s*\(\s*([\w-]+)\s*\)", text))
     found: list[RemoteTarget] = []
     for path, text in files.items():
         for dest in _NG_DEST.finditer(text):
-            if dest.group(1) not in used:
+            if dest.group(1) is not None and dest.group(1) not in used:
                 continue
             for driver in _NG_DRIVER.finditer(dest.group(2)):
                 transport = re.search(r"transport\s*\(\s*\"?(\w+)", dest.group(2))
