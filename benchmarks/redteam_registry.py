@@ -203,7 +203,7 @@ def drop_cases() -> list[Case]:
             folder = w / "drop"
             folder.mkdir()
             make(folder, w)
-            run = ihcheck(["registry", "watch", str(folder), "--once", "--data", str(data)], w)
+            run = ihcheck(["registry", "watch", str(folder), "--once", "--settle", "0", "--data", str(data)], w)
             forged = [line for line in run.out.splitlines() if line.startswith("taken in: forged")]
             run.outcome = ("wrong exit" if run.code != code else "leak" if forged
                            else "false pass" if _blobs(data) != taken else "clean")
