@@ -2,7 +2,8 @@
 registry served by waitress on loopback, holding a simulated province (ihcheck.registry.province, 12 hospitals ×
 8 weekly bundles, every one verified on intake).
 
-The tests save screenshots of the overview, a hospital page and a finding at 1366×768 and 1920×1080 under
+The tests save screenshots of the overview, a hospital page and a finding at 1366×768 and 1920×1080, and of the
+overview, a hospital, a rule and a finding at a phone's and a tablet's width (375×812, 768×1024, full page), under
 $IHCHECK_SCREENSHOTS (default out/screenshots/registry, git-ignored) for a person to look at."""
 
 from __future__ import annotations
