@@ -179,3 +179,15 @@ def test_the_claims_of_a_watcher_that_stopped_mid_intake_are_taken_in_by_the_nex
     assert "left.tar.gz: handed back from a watcher that stopped mid-intake" in said and "taken in: left" in said
     assert not claims.exists() and (elsewhere / "theirs.tar.gz").exists()
     assert [p.name for p in (drop / "taken").iterdir()] == ["left.tar.gz"] and Bundle.objects.count() == 1
+
+
+def test_a_claims_folder_made_a_link_by_a_writer_stops_the_watcher_before_it_moves_anything(
+        db: str, hospital_a: Signed, tmp_path: Path, registry_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    drop, elsewhere = tmp_path / "drop", tmp_path / "elsewhere"
+    drop.mkdir()
+    elsewhere.mkdir()
+    (drop / "working").symlink_to(elsewhere)  # put there by whoever may write the drop folder
+    shutil.copy(hospital_a.tar("compliant"), drop / "a.tar.gz")
+    assert main(["registry", "watch", str(drop), "--once", "--settle", "0", "--data", str(registry_data)]) == 65
+    assert "working: a symbolic link" in capsys.readouterr().err
+    assert (drop / "a.tar.gz").exists() and not list(elsewhere.iterdir()) and not Bundle.objects.exists()
