@@ -16,9 +16,9 @@ or options it runs on the checker before any host is reached. From a hospital's 
 
 A host whose connection is `local` is the checker itself: there the variables that name what Ansible runs "on the
 host" — `ansible_shell_executable`, `ansible_become_exe`, `ansible_*_interpreter` (put into a shell command line
-whole) — run on the checker too, so each must name a program the checker itself runs by that name (its own
-interpreter, the program its PATH finds, a program of /usr/bin and the like), never a script the inventory's folder carries; and
-`ansible_become_flags`, spliced into that command line, may hold only plain flags.
+whole) — run on the checker too, so each must name a program the checker itself runs (its own interpreter, the
+program its PATH finds by that name, a program of /usr/bin and the like), never a script the inventory's folder
+carries; and `ansible_become_flags`, spliced into that command line, may hold only plain flags.
 
 Such a host is refused (one line naming host and variable) before Ansible is started, unless the user
 passes `--allow-inventory-lookups` for an inventory they trust. Ansible is also told to read inventories
