@@ -5,10 +5,11 @@
                   a leak if the planted secret reaches the JSON result or any file of the bundle
     sec/input     the inputs the first round did not aim at: the pseudonym key file (FIFO, /dev/zero, sparse
                   4 GiB), a staff roster (FIFO, zip bomb), a bundle whose JSON is nested 100,000 deep or holds a
-                  5,000-digit number (verify, report, fleet), and the audit log a FIFO on the host under
+                  5,000-digit number (verify, report, diff, fleet), and the audit log a FIFO on the host under
                   `--host-timeout 20` (both engines): a hang past the deadline, a traceback or a pass is a failure
+    sec/topology  markup in the other fields the diagram draws (data centre, OS, uplinks, audio/video systems)
 
-    .venv/bin/python benchmarks/redteam.py --only sec/secrets,sec/input [--verbose]
+    .venv/bin/python benchmarks/redteam.py --only sec/secrets,sec/input,sec/topology [--verbose]
 """
 
 from __future__ import annotations
@@ -192,8 +193,40 @@ def input_cases() -> list[Case]:
     return cases
 
 
+def topology_cases() -> list[Case]:
+    """Markup from a host in the fields the diagram draws besides a provider's name (redteam_sec's cases). A host's
+    name is not among them: a bundle whose facts name a host its inventory snapshot lacks does not verify, so the
+    diagram is never drawn (tests/security/test_topology_inert.py holds the name to the same rule)."""
+    from benchmarks.redteam_sec import MARKUP, _active_svg, _forged
+
+    where = {
+        "a host's declared data centre": "h.setdefault('declared', {})['datacenter'] = m",
+        "a host's operating system": "h.setdefault('identity', {})['os'] = m",
+        "an uplink's gateway and address": ("h['uplinks'] = {'uplinks': [{'interface': m, 'gateways': [m], "
+                                            "'addresses': [m], 'egress': {'address': m, 'identity': None}}]}"),
+        "an audio/video system's name": ("h['av'] = {'systems': [{'name': m, 'source': 'declared', "
+                                         "'handshakes': [{'outcome': m}], 'not_attempted': m}]}"),
+    }
+
+    def go(edit: str, markup: str) -> Callable[[Path], Run]:
+        def run(w: Path) -> Run:
+            bundle = _forged(w, f"m = {markup!r}\nfor h in facts['hosts']:\n    " + edit)
+            out = w / "r.html"
+            result = ihcheck(["report", str(bundle), "--format", "html", "--out", str(out)], w)
+            if out.is_file():
+                html = out.read_text(encoding="utf-8")
+                start, end = html.find("<svg"), html.find("</svg>")
+                if start == -1 or _active_svg(html[start:end + len("</svg>")]):
+                    result.outcome = "code execution"  # a link, script or handler in the SVG (or no diagram)
+            return result
+        return run
+
+    return [Case("sec/topology", f"markup in {field}: {m[:30]}", go(edit, m), must_not_pass=False)
+            for field, edit in where.items() for m in (MARKUP[0], MARKUP[2])]
+
+
 def cases() -> list[Case]:
-    return [*secret_cases(), *input_cases()]
+    return [*secret_cases(), *input_cases(), *topology_cases()]
 
 
 if __name__ == "__main__":
