@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from django.http import HttpRequest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ihcheck.registry.models import Action, Hospital
 from ihcheck.registry.services import enrol, exports, intake, queries
