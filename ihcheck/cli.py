@@ -271,7 +271,8 @@ def demo(
         result = run.result
         _report_waivers(run)
         expected = dict(deployment.spec.expect)
-        (out_dir / "result.json").write_text(result.to_json(), encoding="utf-8")
+        with (out_dir / "result.json").open("wb") as sink:  # schema /2, as `check --format json` writes it
+            result.write_json(sink)
         report = _demo_evidence(run, inventory, out_dir)  # while the simulated documents still exist
     from ihcheck.result_view import print_demo
 

@@ -15,6 +15,7 @@ import pytest
 
 from checker.catalogue import CATALOGUE
 from ihcheck.cli import main
+from reports.result import CheckResult
 from reports.verify import verify_bundle
 from simulator import podman, spec
 
@@ -29,7 +30,10 @@ def test_the_default_demo_twice_in_a_row_both_exit_0(tmp_path: Path, capsys: pyt
         shown = capsys.readouterr()
         assert code == 0, shown.out[-3000:] + shown.err[-2000:]
         assert "unexpected:" not in shown.out, shown.out[-3000:]
-        result = json.loads((out / "result.json").read_text(encoding="utf-8"))
+        written = json.loads((out / "result.json").read_text(encoding="utf-8"))
+        assert written["schema"] == "ihcheck.result/2"  # as `check --format json` writes it
+        # read back whole (a rule's shared details in place again), as a script reading /2 with the model does
+        result = CheckResult.model_validate(written).model_dump(mode="json", by_alias=True)
         assert set(result["summary"]["rules"]) == {r.id for r in CATALOGUE}
         # every rule passes, but a programme the default hospital (Guangdong, in the Beijing pilot) does not declare:
         # Qinghai's rules do not apply to it, and say so
