@@ -109,11 +109,11 @@ def test_catalogue_hash_is_stable_and_content_addressed() -> None:
 
 
 def test_readme_rule_table_is_generated_from_the_catalogue() -> None:
-    from ihcheck.cli import rules_markdown
+    from ihcheck.rule_tables import rules_markdown
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert rules_markdown() in readme, "README rule table is stale: run `ihcheck rules --format markdown`"
-    from ihcheck.cli import mlps_observed_markdown
+    from ihcheck.rule_tables import mlps_observed_markdown
 
     assert mlps_observed_markdown() in readme, "README's observed/attested table of the MLPS items is stale"
 
