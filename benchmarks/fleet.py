@@ -169,8 +169,8 @@ def ihcheck_run(engine: str, inventory: Path, workdir: Path, forks: int | None, 
         tag += "-" + _commit(checkout)
         env = {**env, "PYTHONPATH": os.pathsep.join([str(checkout), *filter(None, [env.get("PYTHONPATH")])])}
     out = workdir / f"result-{engine}{tag}.json"
-    program = [str(VENV_BIN / "ihcheck")] if checkout is None else \
-        [sys.executable, "-P", "-c", "import sys; from ihcheck.cli import main; sys.argv[0] = 'ihcheck'; sys.exit(main())"]
+    start = "import sys; from ihcheck.cli import main; sys.argv[0] = 'ihcheck'; sys.exit(main())"
+    program = [str(VENV_BIN / "ihcheck")] if checkout is None else [sys.executable, "-P", "-c", start]
     argv = [*program, "check", "-i", str(inventory), "--engine", engine,
             "--format", "json", "--out", str(out)]
     for rule in rules or ():
