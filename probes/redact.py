@@ -368,6 +368,8 @@ def redact_text(text: str) -> Redacted:
         return MASK
 
     def generic(part: str) -> str:
+        if len(part) < 2:  # the gap between two account rows: no pattern or hint matches under two characters
+            return part
         return _substitute(_client_flags(part, counts), replace) if _hinted(part) else part
 
     pieces: list[str] = []
@@ -465,9 +467,12 @@ class Redactor:
         if whole is not None:
             return self._restructured(value, whole)
         lines = value.split("\n")
-        documents = [_json_document(line) if line.strip() else "" for line in lines]
-        if len(lines) < 2 or any(doc is None for doc in documents):
-            return self.text(value)  # not JSON Lines: a secret may span lines (a PEM key), so the text as a whole
+        documents: list[Any] = []
+        for line in lines:  # the first line that is no JSON document ends the look (a package list is thousands)
+            document = _json_document(line) if line.strip() else ""
+            if document is None or len(lines) < 2:
+                return self.text(value)  # not JSON Lines: a secret may span lines (a PEM key), so the text whole
+            documents.append(document)
         return "\n".join(self._restructured(line, doc) if line.strip() else line
                          for line, doc in zip(lines, documents, strict=True))
 
