@@ -6,6 +6,10 @@ updates are mostly the same records. Held once per host they are the bulk of a l
 before its values). Frozen records that are equal in every value, down to each value's type, are the
 same fact, so the run keeps one and every host refers to it; what serialises, and so every output,
 evidence and digest, is unchanged. A record unlike any other host's costs a table entry and nothing else.
+
+Records are shared from the leaves up, so by the time a record is looked up its records and tuples are the run's
+own instances: it is keyed by its type, the identity of those and its plain values, hashed once. Hashing the
+record itself would hash its whole subtree again at every level (pydantic's frozen models cache no hash).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 T = TypeVar("T")
+_HELD = object()  # marks a part of a key that is a held instance's id, never equal to a plain value
 
 
 class SharedRecords:
@@ -24,6 +29,7 @@ class SharedRecords:
 
     def __init__(self) -> None:
         self._table: dict[Any, Any] = {}
+        self._held: set[int] = set()  # ids of the table's instances (the table keeps them alive for the run)
         self._lock = threading.Lock()
 
     def share(self, value: T) -> T:
@@ -51,12 +57,30 @@ class SharedRecords:
         return value
 
     def _one(self, value: Any) -> Any:
+        key = self._key(value)
         try:
             with self._lock:
-                found = self._table.setdefault(value, value)
+                found = self._table.setdefault(key, value)
+                if found is value:
+                    self._held.add(id(value))
         except TypeError:  # holds a mapping or another unhashable value: kept as it is
             return value
         return found if found is value or _same(found, value) else value
+
+    def _key(self, value: Any) -> Any:
+        """What the table finds `value` by: its type and each part, a held instance by identity (equal held
+        instances are one), a plain value as itself; the value itself when a part is neither (a mapping, a list,
+        a record no other was equal to in every written form), which the table then hashes whole, as before."""
+        parts = [value.__dict__[n] for n in type(value).model_fields] if isinstance(value, BaseModel) else value
+        key: list[Any] = [type(value)]
+        for part in parts:
+            if id(part) in self._held:
+                key.append((_HELD, id(part)))
+            elif isinstance(part, BaseModel | tuple | list | dict | set | frozenset):
+                return value
+            else:
+                key.append(part)
+        return tuple(key)
 
 
 def _same(a: Any, b: Any) -> bool:
