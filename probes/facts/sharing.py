@@ -6,14 +6,11 @@ updates are mostly the same records. Held once per host they are the bulk of a l
 before its values). Frozen records that are equal in every value, down to each value's type, are the
 same fact, so the run keeps one and every host refers to it; what serialises, and so every output,
 evidence and digest, is unchanged. A record unlike any other host's costs a table entry and nothing else.
-
-Records are shared from the leaves up, so by the time a record is looked up its records and tuples are the run's
-own instances: it is keyed by its type, the identity of those and its plain values, hashed once. Hashing the
-record itself would hash its whole subtree again at every level (pydantic's frozen models cache no hash).
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from datetime import datetime
 from typing import Any, TypeVar
@@ -21,7 +18,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 T = TypeVar("T")
-_HELD = object()  # marks a part of a key that is a held instance's id, never equal to a plain value
+_PLAIN = frozenset({str, int, float, bool, type(None), bytes, datetime})  # values with no record inside
+
+
+@functools.cache
+def _fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """A model's field names, read once per class (pydantic's `model_fields` is a property that builds a view)."""
+    return tuple(model.model_fields)
 
 
 class SharedRecords:
@@ -29,7 +32,6 @@ class SharedRecords:
 
     def __init__(self) -> None:
         self._table: dict[Any, Any] = {}
-        self._held: set[int] = set()  # ids of the table's instances (the table keeps them alive for the run)
         self._lock = threading.Lock()
 
     def share(self, value: T) -> T:
@@ -39,8 +41,10 @@ class SharedRecords:
     def _share(self, value: Any) -> Any:
         if isinstance(value, BaseModel):
             changed = {}
-            for name in type(value).model_fields:
+            for name in _fields(type(value)):
                 child = value.__dict__[name]
+                if type(child) in _PLAIN:
+                    continue
                 shared = self._share(child)
                 if shared is not child:
                     changed[name] = shared
@@ -48,6 +52,8 @@ class SharedRecords:
                 value = value.model_copy(update=changed)  # the same values, no validation
             return self._one(value) if value.model_config.get("frozen") and not value.__pydantic_extra__ else value
         if type(value) is tuple:
+            if all(type(v) in _PLAIN for v in value):  # names, lines: nothing in it to share but itself
+                return self._one(value)
             items = tuple(self._share(v) for v in value)
             return self._one(items if any(a is not b for a, b in zip(items, value, strict=True)) else value)
         if type(value) is list:
@@ -57,30 +63,12 @@ class SharedRecords:
         return value
 
     def _one(self, value: Any) -> Any:
-        key = self._key(value)
         try:
             with self._lock:
-                found = self._table.setdefault(key, value)
-                if found is value:
-                    self._held.add(id(value))
+                found = self._table.setdefault(value, value)
         except TypeError:  # holds a mapping or another unhashable value: kept as it is
             return value
         return found if found is value or _same(found, value) else value
-
-    def _key(self, value: Any) -> Any:
-        """What the table finds `value` by: its type and each part, a held instance by identity (equal held
-        instances are one), a plain value as itself; the value itself when a part is neither (a mapping, a list,
-        a record no other was equal to in every written form), which the table then hashes whole, as before."""
-        parts = [value.__dict__[n] for n in type(value).model_fields] if isinstance(value, BaseModel) else value
-        key: list[Any] = [type(value)]
-        for part in parts:
-            if id(part) in self._held:
-                key.append((_HELD, id(part)))
-            elif isinstance(part, BaseModel | tuple | list | dict | set | frozenset):
-                return value
-            else:
-                key.append(part)
-        return tuple(key)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -91,7 +79,7 @@ def _same(a: Any, b: Any) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, BaseModel):
-        return all(_same(a.__dict__[n], b.__dict__[n]) for n in type(a).model_fields)
+        return all(_same(a.__dict__[n], b.__dict__[n]) for n in _fields(type(a)))
     if isinstance(a, tuple):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, float):

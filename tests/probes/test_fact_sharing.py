@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-import pytest
-
 from probes.facts.base import Record
 from probes.facts.baseline import LoginDefs, Pending, Setting, UpdateState
 from probes.facts.sharing import SharedRecords
@@ -61,32 +59,3 @@ def test_values_equal_in_python_but_written_differently_are_not_shared() -> None
     assert shared.share(Reading(value=1, at=beijing)).model_dump_json().endswith('T12:00:00+08:00"}')
     first = shared.share(Labelled(labels={"a": "b"}))
     assert shared.share(Labelled(labels={"a": "b"})) is not first  # holds a mapping: never shared
-
-
-class Leaf(Record):
-    value: str
-
-
-class Branch(Record):
-    leaf: Leaf
-    leaves: tuple[Leaf, ...]
-
-
-def test_a_record_is_found_by_its_held_parts_without_hashing_them_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Shared from the leaves up, a record's parts are the run's instances by the time it is looked up: it is
-    keyed by their identity, so no part is hashed again at each level above it (frozen models cache no hash)."""
-    shared = SharedRecords()
-    first = shared.share(Branch(leaf=Leaf(value="a"), leaves=(Leaf(value="a"), Leaf(value="b"))))
-    assert first.leaves[0] is first.leaf
-    hashed: list[str] = []
-
-    def counting(self: Leaf) -> int:
-        hashed.append(self.value)
-        return hash(self.value)
-
-    monkeypatch.setattr(Leaf, "__hash__", counting)
-    again = shared.share(Branch(leaf=Leaf(value="a"), leaves=(Leaf(value="a"), Leaf(value="b"))))
-    other = shared.share(Branch(leaf=Leaf(value="b"), leaves=(Leaf(value="a"),)))
-    assert again is first and hashed == []
-    assert other.leaf is first.leaves[1] and other.leaves[0] is first.leaf
-    assert other.model_dump_json() == Branch(leaf=Leaf(value="b"), leaves=(Leaf(value="a"),)).model_dump_json()
