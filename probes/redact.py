@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from probes.redact_scan import Finder, any_needle, lowered
+from probes.redact_scan import Finder, any_needle, lowered, words
 
 MASK = "[REDACTED]"
 
@@ -277,9 +277,12 @@ _HINT_NEEDLES = ("private key", "ansible_vault", "://", "authori", "ipmi", "bmc-
                  "credential", "_auth", "identified", "密码", "口令", "密钥")
 
 
+_HINT_WORDS = words(_HINT_NEEDLES)
+
+
 def _hinted(text: str) -> bool:
     """Whether `text` may hold a secret: what `_HINT.search` finds, by plain search where lowering allows."""
-    return any_needle(text, lowered(text), _HINT_NEEDLES, _HINT)
+    return any_needle(text, lowered(text), _HINT_WORDS, _HINT)
 
 
 @dataclass

@@ -77,8 +77,15 @@ class Finder:
                 pos = at + 1
 
 
-def any_needle(text: str, low: str | None, needles: tuple[str, ...], fallback: re.Pattern[str]) -> bool:
-    """Whether `text` may hold one of `needles` (when lowering stands for it), else whether `fallback` finds one."""
+def any_needle(text: str, low: str | None, needles: re.Pattern[str], fallback: re.Pattern[str]) -> bool:
+    """Whether `text` may hold one of the literal words `needles` matches (searched in the text lowered, when
+    lowering stands for it: one pass in C, where a test of each word in turn cost three times as much on the short
+    strings of a JSON document), else whether `fallback` finds one in the text itself."""
     if low is None:
         return fallback.search(text) is not None
-    return any(needle in low for needle in needles)
+    return needles.search(low) is not None
+
+
+def words(needles: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern of literal words, for `any_needle`."""
+    return re.compile("|".join(re.escape(needle) for needle in needles))
