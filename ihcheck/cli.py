@@ -25,6 +25,7 @@ from checker.errors import ExitCode, IhcheckError, InputError
 from ihcheck import formats
 from ihcheck.examples import attach as attach_examples
 from ihcheck.formats import DEFAULT_CHECK, DEFAULT_REMEDIATE, DEFAULT_RULES, CheckFormat, RemediateFormat, RulesFormat
+from ihcheck.help_format import install as install_help_format
 from ihcheck.terminal import clean, console
 from probes.fleet_defaults import CONNECT_TIMEOUT, DEFAULT_ANSIBLE_FORKS, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 
@@ -273,14 +274,10 @@ def demo(
         expected = dict(deployment.spec.expect)
         (out_dir / "result.json").write_text(result.to_json(), encoding="utf-8")
         report = _demo_evidence(run, inventory, out_dir)  # while the simulated documents still exist
-    print_result(result, detail=detail)
-    got = result.summary["rules"]
-    differ = {rule_id: (verdict, got[rule_id]) for rule_id, verdict in expected.items()
-              if rule_id in got and got[rule_id] != verdict}  # a rule left out by --rule was not checked
-    for rule_id, (want, have) in differ.items():
-        out.print(f"[red]unexpected:[/] {rule_id}: scenario {deployment.scenario!r} expects {want}, got {have}")
-    out.print(f"报告 report: {report} · 证据 evidence: {out_dir / 'bundle'} · 结果 {out_dir / 'result.json'}")
-    out.print(f"每条结论 every finding: --detail · 模拟部署 {deployment.scenario!r} 已拆除 torn down")
+    from ihcheck.result_view import print_demo
+
+    print_demo(result, out, scenario=deployment.scenario, expected=expected, report=report, out_dir=out_dir,
+               detail=detail)
     raise typer.Exit(result.exit_code)
 
 
@@ -326,7 +323,8 @@ def preflight(
     options = TransportOptions(accept_unknown_host_keys=accept_unknown_host_keys, connect_timeout=connect_timeout)
     found = check_all(list(parsed.hosts), options)
     endpoints = check_endpoints(parsed.hosts)
-    raise typer.Exit(show(found, endpoints, out, time.monotonic() - started))
+    declared = {h.name: h.declared for h in parsed.hosts}  # a gap weighed against what else the host declares
+    raise typer.Exit(show(found, endpoints, out, time.monotonic() - started, declared))
 
 
 @app.command()
@@ -334,7 +332,7 @@ def init(
     out_file: Annotated[Path, typer.Option("--out", metavar="FILE", help="The inventory to write.")] = Path(
         "inventory.yml"),
     answers: Annotated[Path | None, typer.Option("--answers", metavar="FILE", help="Answers as YAML instead of "
-                                                  "questions (see ihcheck/init.py `Answers`).")] = None,
+                                                  "questions, e.g. inventories/example-answers.yml.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
     no_connect: Annotated[bool, typer.Option("--no-connect", help="Do not resolve names or try SSH ports while "
                                               "asking.")] = False,
@@ -351,7 +349,8 @@ def init(
     else:
         if not sys.stdin.isatty():
             raise InputError("init: no terminal to ask on: give --answers FILE")
-        collected = interview(lambda q, d: typer.prompt(q, default=d, show_default=d not in (None, "")),
+        collected = interview(lambda q, d: typer.prompt(q, default=d, show_default=d not in (None, ""),
+                                                        hide_input="password" in q),  # the BMC's, not echoed
                               lambda line: err.print(line, markup=False, soft_wrap=True), live=not no_connect)
     text = render(collected)
     check_written(text, out_file)
@@ -440,7 +439,8 @@ def remediate(
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise InputError(f"{result_file}: {where}: {first['msg']} (expected an ihcheck.result/1 JSON result)") from None
+        raise InputError(f"{result_file}: {where}: {first['msg']} (expected an ihcheck.result/1 or /2 JSON "
+                         "result)") from None
     text = render_ansible(result)
     if out_file is None:
         sys.stdout.write(text)
@@ -503,28 +503,7 @@ def _mount_schedule() -> None:
 _mount_schedule()
 
 
-def _help_types_as_users_type_them() -> None:
-    """typer labels each option in --help with its Python type (`<bool>`, `<list[str]>`, `<path>`);
-    show what a user types instead, as click does: nothing for a flag, PATH, TEXT, table|json."""
-    from typer.core import TyperArgument, TyperOption
-
-    def display_type(self: TyperOption | TyperArgument, ctx: object) -> str:
-        if getattr(self, "is_flag", False):
-            return ""
-        label = base(self, ctx)  # type: ignore[arg-type]
-        inner = label[1:-1] if label.startswith("<") and label.endswith(">") else label
-        if inner.startswith("list[") and inner.endswith("]"):
-            inner = inner[5:-1]
-        if "|" in inner:
-            return inner
-        return {"str": "TEXT", "int": "INTEGER", "float": "FLOAT"}.get(inner, inner.upper())
-
-    base = TyperOption.display_type
-    TyperOption.display_type = display_type  # type: ignore[method-assign,assignment]
-    TyperArgument.display_type = display_type  # type: ignore[method-assign,assignment]
-
-
-_help_types_as_users_type_them()
+install_help_format()
 attach_examples(app)
 
 

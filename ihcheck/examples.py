@@ -1,7 +1,10 @@
-"""Examples at the end of each command's help: what a person types first, checked by a test against the real options.
+"""Examples at the end of each command's help, and the line each command has in its group's list.
 
-One table, attached to the commands once they are all registered (`attach`), so no command is left without and a
-renamed option fails tests/checker/test_help.py instead of living on in a help text.
+Examples: what a person types first, checked by a test against the real options. Summaries: click lists a group's
+commands by the first sentence of each one's help, cut to the width left ("Probe the inventory's hosts, judge the
+facts against the..."); each command gets a line that fits 80 columns whole instead, its help keeping the rest.
+Both are tables attached to the commands once they are all registered (`attach`), so no command is left without,
+and a renamed option or command fails tests/checker/test_help.py instead of living on in a help text.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 import typer
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
+    "": ("ihcheck demo", "ihcheck init", "ihcheck preflight -i inventory.yml", "ihcheck check -i inventory.yml",
+         "ihcheck rules --explain GD2020-1.2.5-isps"),
     "check": (
         "ihcheck check -i inventories/example.yml",
         "ihcheck check -i hosts.ini --limit db --detail",
@@ -44,6 +49,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "registry demo": ("ihcheck registry demo", "ihcheck registry demo --hospitals 60 --weeks 26 --port 8800"),
     "schedule install": ("ihcheck schedule install -i /etc/ihcheck/inventory.yml --on-calendar daily",),
     "schedule run": ("ihcheck schedule run --config /etc/ihcheck/schedule.yml",),
+    "registry": ("ihcheck registry demo", "ihcheck registry serve",
+                 "ihcheck registry intake evidence.tar.gz"),
+    "schedule": ("ihcheck schedule install -i /etc/ihcheck/inventory.yml", "ihcheck schedule run"),
+    "trail": ("ihcheck trail verify audit.jsonl",),
+    "keys": ("ihcheck keys new --out keys/",),
+    "sim": ("ihcheck sim scenarios", "ihcheck sim up compliant", "ihcheck sim down compliant"),
     "sim up": ("ihcheck sim up compliant",),
     "sim down": ("ihcheck sim down compliant",),
     "sim status": ("ihcheck sim status",),
@@ -53,18 +64,71 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 }
 
 
+# A command's line in its group's list: at most 60 cells, so it fits whole at 80 columns beside the longest name.
+SUMMARIES: dict[str, str] = {
+    "check": "Probe the hosts, judge the rules, print the verdicts.",
+    "demo": "Boot a simulated hospital, check it, tear it down.",
+    "preflight": "In seconds: can each host be checked; what a gap costs.",
+    "init": "Write an inventory with you, checking each answer.",
+    "rules": "The rule catalogue and the clause each rule cites.",
+    "remediate": "An Ansible playbook fixing the MLPS items that failed.",
+    "verify": "Check a bundle's digests and both signatures, offline.",
+    "report": "Render a report (HTML, PDF, …) from a verified bundle.",
+    "diff": "Rules whose verdict changed between two checks, and why.",
+    "fleet": "Verify many hospitals' bundles; one table of verdicts.",
+    "submit": "Hand a signed bundle in to the regulator's registry.",
+    "sim": "Simulated hospitals: real containers, real services.",
+    "sim up": "Boot a scenario; wait until every daemon answers.",
+    "sim down": "Remove a scenario's containers, networks and state.",
+    "sim status": "What the simulator runs: scenarios, containers.",
+    "sim inventory": "Print or write a running scenario's inventory.",
+    "sim prune": "Remove cached images no scenario or container uses.",
+    "sim scenarios": "The shipped scenarios and what each simulates.",
+    "keys": "Signing keys for evidence bundles (Ed25519, SM2).",
+    "keys new": "Make Ed25519 and SM2 key pairs; print fingerprints.",
+    "trail": "Hash-chained audit logs (全程留痕) and their verifier.",
+    "trail verify": "Verify the chain, streaming; name the first break.",
+    "trail head": "Sign an audit log's head for the regulator to keep.",
+    "registry": "The regulator's registry (监管证据登记): serve, enrol.",
+    "registry serve": "Migrate the schema; serve the JSON API and admin.",
+    "registry demo": "A registry with a simulated province, to try.",
+    "registry account": "Create a regulator account (Argon2id password).",
+    "registry enrol": "Enrol a hospital (and its first key pair).",
+    "registry key": "Enrol one more key pair for a hospital.",
+    "registry rotate": "Rotate a hospital's key; its old signatures stand.",
+    "registry revoke": "Revoke a key for good.",
+    "registry token": "Issue or revoke a hospital's upload token.",
+    "registry intake": "Take in bundles delivered offline.",
+    "registry watch": "Take in each bundle dropped into a folder.",
+    "registry actions": "Export the registry's action log (a trail).",
+    "schedule": "The check on a systemd timer: bundles, metrics.",
+    "schedule install": "Install the systemd service and timer.",
+    "schedule run": "One scheduled run: check, bundle, metrics, drift.",
+}
+
+
 def epilog(lines: tuple[str, ...]) -> str:
     """Click's epilog, kept as typed: `\\b` stops click from re-wrapping the block."""
     return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def attach(app: typer.Typer, prefix: str = "") -> None:
-    """Give every registered command its examples (its name as typed after `ihcheck`)."""
+    """Give every registered command and group its examples and its summary (its name as typed after
+    `ihcheck`)."""
+    if not prefix and "" in EXAMPLES:
+        app.info.epilog = epilog(EXAMPLES[""])
     for command in app.registered_commands:
         name = command.name or (command.callback.__name__.replace("_", "-") if command.callback else "")
         path = f"{prefix}{name}"
         if path in EXAMPLES and command.epilog is None:
             command.epilog = epilog(EXAMPLES[path])
+        if path in SUMMARIES and command.short_help is None:
+            command.short_help = SUMMARIES[path]
     for group in app.registered_groups:
         if group.typer_instance is not None:
-            attach(group.typer_instance, f"{prefix}{group.name} ")
+            path = f"{prefix}{group.name}"
+            if path in EXAMPLES:
+                group.epilog = epilog(EXAMPLES[path])
+            if path in SUMMARIES:
+                group.short_help = SUMMARIES[path]
+            attach(group.typer_instance, f"{path} ")

@@ -7,7 +7,7 @@ the host cannot be reached — and the fix, before anyone waits for a long run t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rich.console import Console
@@ -15,7 +15,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from checker.catalogue import CATALOGUE
+from ihcheck.result_view import print_wrapped
 from ihcheck.terminal import clean
+from probes.facts.declared import Declarations
 from probes.preflight import TOOLS, Endpoint, Readiness
 
 # Families whose probe reads what only root may read (/etc/shadow, audit rules, SMBIOS): a login that is neither
@@ -54,9 +56,37 @@ class Gap:
     fix: str
     rules: tuple[str, ...]
     blind: bool = True
+    note: str = ""  # what still decides, or still shows, the rules judged without it
 
 
-def gaps(found: list[Readiness]) -> list[Gap]:
+POWER_ID = "GD2020-1.2.3-power"
+
+
+def _power_gap(host: Readiness, tool: str, declared: Declarations | None) -> tuple[bool, str] | None:
+    """What a missing power tool costs, as probes.power reads power: None when the probe will not run it (in-band
+    IPMI is read only when no BMC is declared; the BMC is asked from the checker), else (blind, note): blind when
+    nothing else can show the server's supplies; the note says what still can, or that an attestation decides."""
+    if declared is None:  # nothing known of the host's other sources: judged without it, as the probe reads
+        return (False, "")
+    if tool == "ipmitool" and declared.bmc is not None:
+        return None
+    if declared.power_attestation is not None:
+        return (False, "证明文件 ihcheck_power_attestation 决定判定，本工具只提供佐证观测 "
+                       "the attestation decides the verdict; this tool only adds supporting observations")
+    privileged = bool(host.root or host.sudo)
+    others = {"BMC (ihcheck_bmc)": declared.bmc is not None,
+              "in-band ipmitool": tool != "ipmitool" and declared.bmc is None and bool(host.tools.get("ipmitool")),
+              "dmidecode (SMBIOS)": tool != "dmidecode" and privileged and bool(host.tools.get("dmidecode")),
+              "UPS (ihcheck_ups)": tool != "upsc" and bool(declared.ups) and bool(host.tools.get("upsc"))}
+    left = [name for name, usable in others.items() if usable]
+    if not left:
+        return (True, "没有其他来源能读到服务器电源 nothing else can read the server's supplies")
+    return (False, f"仍可读 still read by: {', '.join(left)} (若其读不到电源则无法判定 inconclusive if it shows none)")
+
+
+def gaps(found: list[Readiness], declared: Mapping[str, Declarations] | None = None) -> list[Gap]:
+    """Each host's gaps; `declared` (the inventory's declarations by host) lets a gap be weighed against what
+    else the host declares (a BMC, an attestation, a UPS)."""
     out: list[Gap] = []
     for host in found:
         if not host.reachable:
@@ -73,14 +103,21 @@ def gaps(found: list[Readiness]) -> list[Gap]:
         for family, tools in TOOLS.items():
             for tool, use in tools.items():
                 if host.tools.get(tool) is False:
-                    blind = use.effect == "blind"
+                    blind, note = use.effect == "blind", ""
                     rules = rules_needing([family]) if blind else rules_reading(family, use.rules)
+                    if family == "power":
+                        cost = _power_gap(host, tool, None if declared is None else declared.get(host.host))
+                        if cost is None:
+                            continue
+                        blind, note = cost
+                        rules = [POWER_ID]
                     out.append(Gap(host.host, f"缺少 missing {tool} ({use.why})",
-                                   f"apt-get install {INSTALL.get(tool, tool)}", tuple(rules), blind))
+                                   f"apt-get install {INSTALL.get(tool, tool)}", tuple(rules), blind, note))
     return out
 
 
-def show(found: list[Readiness], endpoints: list[Endpoint], console: Console, seconds: float) -> int:
+def show(found: list[Readiness], endpoints: list[Endpoint], console: Console, seconds: float,
+         declared: Mapping[str, Declarations] | None = None) -> int:
     """Print the hosts, the endpoints and the gaps; the exit code: 0 ready, 2 some rules will be inconclusive."""
     table = Table(title="ihcheck preflight — 检查前自检", show_lines=False)
     table.add_column("主机 Host", no_wrap=True)
@@ -99,12 +136,15 @@ def show(found: list[Readiness], endpoints: list[Endpoint], console: Console, se
     for ep in endpoints:
         mark = "✓" if ep.answered else ("✗" if ep.answered is False else "·")
         console.print(f"{mark} {_text(ep.host)}: {_text(ep.what)} {_text(ep.address)}:{ep.port} — {_text(ep.detail)}")
-    found_gaps = gaps(found)
+    found_gaps = gaps(found, declared)
     for gap in found_gaps:
-        console.print(f"\n[yellow]{_text(gap.host)}[/yellow]: {_text(gap.what)}")
+        console.print()
+        print_wrapped(console, f"[yellow]{_text(gap.host)}[/yellow]: {_text(gap.what)}", first=0)
         cost = "将无法判定 will be inconclusive" if gap.blind else "判定时缺少这部分观测 judged without it"
-        console.print(f"  {cost} ({len(gap.rules)}): {_text(', '.join(gap.rules))}")
-        console.print(f"  [cyan]修复 Fix:[/cyan] {_text(gap.fix)}")
+        print_wrapped(console, f"{cost} ({len(gap.rules)}): {_text(', '.join(gap.rules))}")
+        if gap.note:
+            print_wrapped(console, _text(gap.note))
+        print_wrapped(console, f"[cyan]修复 Fix:[/cyan] {_text(gap.fix)}")
     unanswered = [e for e in endpoints if e.answered is False]
     console.print(f"\n{len(found)} 台主机 hosts in {seconds:.1f} s: "
                   f"{sum(h.reachable for h in found)} reachable, {len(found_gaps)} gap(s), "

@@ -116,11 +116,14 @@ class PlainProgress:
 
 
 def progress_for(console: Console) -> ProgressLike:
-    """rich's live bar on a terminal; plain lines every few seconds anywhere else (CI logs, files, pipes)."""
+    """rich's live bar on a terminal; plain lines every few seconds anywhere else (CI logs, files, pipes).
+
+    The bar goes when the work is done (transient): a finished boot left a line per image, network and container
+    above the demo's result, pushing its one screen past 60 lines; the line saying the deployment is up stays."""
     if not console.is_terminal:
         return PlainProgress(console)
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console)
+                    TimeElapsedColumn(), console=console, transient=True)
 
 
 PROGRESS_ROWS = 50  # beyond this many hosts a row per host is noise: a terminal then shows nothing

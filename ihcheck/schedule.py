@@ -157,6 +157,7 @@ def run(config: ScheduleConfig, say: Any = print) -> int:
     """One scheduled run; returns the check's exit code."""
     from ihcheck.run import run_check
     from reports.bundle import write_bundle
+    from reports.files import write_atomic
     from reports.keys import SigningKeys
 
     started_wall, started = time.time(), time.monotonic()
@@ -171,7 +172,8 @@ def run(config: ScheduleConfig, say: Any = print) -> int:
     keys = SigningKeys.load(config.sign_key) if config.sign_key else SigningKeys.generate(ephemeral=True)
     written = write_bundle(result, config.inventory, folder / "bundle", keys=keys, waivers=list(checked.waivers),
                            waivers_file=checked.waivers_file)
-    (folder / "result.json").write_text(result.to_json(), encoding="utf-8")
+    # schema /2, as `ihcheck check --format json` writes it: outputs by reference (the bundle beside holds them)
+    write_atomic(folder / "result.json", result.write_json)
     seconds = time.monotonic() - started
     for line in drift_lines(previous, folder / "result.json"):
         say(line)

@@ -339,3 +339,24 @@ def write_tarball(folder: Path, names: list[str], top: str, path: Path) -> None:
                     tar.addfile(info, data)
 
     write_atomic(path, pack)
+
+
+def pack_bundle(path: Path) -> bytes:
+    """A bundle as upload bytes: a .tar.gz as it is, a directory packed reproducibly (write_tarball).
+
+    Here, not in the registry's intake: the hospital's `ihcheck submit` packs a bundle on a machine with no
+    registry (no Django settings) at all."""
+    import tempfile
+
+    from probes.limits import read_bytes_limited
+
+    if path.is_dir():
+        links = [p for p in path.rglob("*") if p.is_symlink()]
+        if links:
+            raise InputError(f"{links[0]}: a bundle holds no symbolic links")
+        names = sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "bundle.tar.gz"
+            write_tarball(path, names, path.name, out)
+            return out.read_bytes()
+    return read_bytes_limited(path, "bundle", 1 << 30)

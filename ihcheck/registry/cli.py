@@ -61,7 +61,7 @@ def _when(value: str | None, option: str) -> datetime | None:
 @registry_app.command("serve")
 def serve(data: DataOption = None, database: DatabaseOption = None,
           host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option("--port")] = 8750,
+          port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8750,
           threads: Annotated[int, typer.Option("--threads", help="Worker threads of this process.")] = 4) -> None:
     """Migrate the schema, then serve the JSON API (/api/docs) and the admin (/admin/). Stateless: run several
     against one PostgreSQL behind a proxy for a province."""
@@ -95,7 +95,8 @@ _demo_command()
 
 
 @registry_app.command("account")
-def account(username: str, role: Annotated[str, typer.Option("--role", help="administrator or inspector")],
+def account(username: Annotated[str, typer.Argument(help="The login name.")],
+            role: Annotated[str, typer.Option("--role", help="administrator or inspector")],
             data: DataOption = None, database: DatabaseOption = None,
             password_file: Annotated[Path | None, typer.Option("--password-file", help="Read the password from "
                                      "this file (else it is asked for).")] = None) -> None:
@@ -114,10 +115,11 @@ def account(username: str, role: Annotated[str, typer.Option("--role", help="adm
 
 
 @registry_app.command("enrol")
-def enrol_cmd(name: Annotated[str, typer.Option("--name", help="名称")],
-              uscc: Annotated[str, typer.Option("--uscc", help="统一社会信用代码 (18 characters)")],
-              city: Annotated[str, typer.Option("--city")],
-              licence: Annotated[str, typer.Option("--licence", help="执业许可证号")] = "",
+def enrol_cmd(name: Annotated[str, typer.Option("--name", help="名称 The hospital's registered name.")],
+              uscc: Annotated[str, typer.Option("--uscc", help="统一社会信用代码 Unified social credit code "
+                                                          "(18 characters).")],
+              city: Annotated[str, typer.Option("--city", help="所在地市 The city (地级市) it is in.")],
+              licence: Annotated[str, typer.Option("--licence", help="执业许可证号 Licence number.")] = "",
               registered_on: Annotated[str | None, typer.Option("--registered-on", help="执业登记日期 YYYY-MM-DD "
                                        "(the 30/90-day deadlines run from it)")] = None,
               keys: Annotated[str | None, typer.Option("--keys", help="Its signing keys: a keys directory, a "
@@ -144,10 +146,13 @@ def enrol_cmd(name: Annotated[str, typer.Option("--name", help="名称")],
 
 
 @registry_app.command("key")
-def key_cmd(uscc: str, keys: Annotated[str, typer.Argument(help="keys directory, fingerprints file, or the two "
+def key_cmd(uscc: Annotated[str, typer.Argument(help="The hospital's 统一社会信用代码 (USCC).")],
+            keys: Annotated[str, typer.Argument(help="keys directory, fingerprints file, or the two "
                                                            "fingerprints")],
-            valid_from: Annotated[str | None, typer.Option("--valid-from")] = None,
-            valid_until: Annotated[str | None, typer.Option("--valid-until")] = None,
+            valid_from: Annotated[str | None, typer.Option("--valid-from", help="From when it may sign, "
+                                                           "YYYY-MM-DD or ISO time (default now).")] = None,
+            valid_until: Annotated[str | None, typer.Option("--valid-until", help="Until when it may sign "
+                                                            "(default: no end).")] = None,
             data: DataOption = None, database: DatabaseOption = None) -> None:
     """Enrol one more key pair for a hospital, with its validity period."""
     _open(data, database)
@@ -159,8 +164,9 @@ def key_cmd(uscc: str, keys: Annotated[str, typer.Argument(help="keys directory,
 
 
 @registry_app.command("rotate")
-def rotate(uscc: str, keys: Annotated[str, typer.Argument(help="the new keys: directory, file or fingerprints")],
-           reason: Annotated[str, typer.Option("--reason")] = "scheduled rotation",
+def rotate(uscc: Annotated[str, typer.Argument(help="The hospital's 统一社会信用代码 (USCC).")],
+           keys: Annotated[str, typer.Argument(help="the new keys: directory, file or fingerprints")],
+           reason: Annotated[str, typer.Option("--reason", help="Why (kept in the record).")] = "scheduled rotation",
            at: Annotated[str | None, typer.Option("--at", help="when the new key takes over (default now)")] = None,
            data: DataOption = None, database: DatabaseOption = None) -> None:
     """Rotate a hospital's key: the new one from now, the old one retired (what it signed before stays valid)."""
@@ -172,7 +178,9 @@ def rotate(uscc: str, keys: Annotated[str, typer.Argument(help="the new keys: di
 
 
 @registry_app.command("revoke")
-def revoke(fingerprint: str, reason: Annotated[str, typer.Option("--reason", help="why (kept in the record)")],
+def revoke(fingerprint: Annotated[str, typer.Argument(help="The key's fingerprint, ed25519:SHA256:… or "
+                                                           "sm2:SM3:….")],
+           reason: Annotated[str, typer.Option("--reason", help="why (kept in the record)")],
            data: DataOption = None, database: DatabaseOption = None) -> None:
     """Revoke a key for good: nothing signed with it is accepted from now on."""
     _open(data, database)
@@ -183,7 +191,8 @@ def revoke(fingerprint: str, reason: Annotated[str, typer.Option("--reason", hel
 
 
 @registry_app.command("token")
-def token(uscc: str, out_file: Annotated[Path | None, typer.Option("--out", help="Write the token to this file "
+def token(uscc: Annotated[str, typer.Argument(help="The hospital's 统一社会信用代码 (USCC).")],
+          out_file: Annotated[Path | None, typer.Option("--out", help="Write the token to this file "
                                          "(mode 0600) instead of printing it.")] = None,
           revoke_all: Annotated[bool, typer.Option("--revoke", help="Revoke the hospital's tokens instead.")] = False,
           data: DataOption = None, database: DatabaseOption = None) -> None:
@@ -234,7 +243,8 @@ def _report(outcome: Any) -> bool:
 
 
 @registry_app.command("watch")
-def watch(folder: Path, data: DataOption = None, database: DatabaseOption = None,
+def watch(folder: Annotated[Path, typer.Argument(help="The drop folder to watch.")],
+          data: DataOption = None, database: DatabaseOption = None,
           interval: Annotated[float, typer.Option("--interval", help="Seconds between looks.")] = 5.0,
           once: Annotated[bool, typer.Option("--once", help="Take in what is there now, then stop.")] = False,
           settle: Annotated[float, typer.Option("--settle", min=0, help="Seconds a file must have been left "
@@ -303,9 +313,10 @@ def submit(bundle: Annotated[Path, typer.Argument(help="The bundle (directory or
     """Hand a signed bundle in to the regulator's registry (token-authenticated HTTP upload)."""
     from urllib.parse import quote
 
-    from ihcheck.registry.services.intake import pack
+    from reports.bundle import pack_bundle  # not the intake's module: a hospital's machine has no registry
 
-    answer = _post(to, f"/api/bundles?name={quote(bundle.name)}", token_file, pack(bundle), "application/gzip")
+    answer = _post(to, f"/api/bundles?name={quote(bundle.name)}", token_file, pack_bundle(bundle),
+                   "application/gzip")
     out.print(f"{'taken in' if answer.get('created') else 'already held'}: bundle {answer.get('bundle')} "
               f"for {answer.get('hospital')}, worst verdict {answer.get('worst')}", soft_wrap=True)
 
@@ -313,7 +324,8 @@ def submit(bundle: Annotated[Path, typer.Argument(help="The bundle (directory or
 def trail_head(log: Annotated[Path, typer.Argument(help="The audit log (ihcheck.trail/1).")],
                keys: Annotated[Path, typer.Option("--keys", help="The hospital's signing-key directory.")],
                to: Annotated[str | None, typer.Option("--to", metavar="URL", help="Send it to this registry.")] = None,
-               token_file: Annotated[Path | None, typer.Option("--token-file")] = None,
+               token_file: Annotated[Path | None, typer.Option("--token-file", help="The upload token (a file), "
+                                                   "with --to.")] = None,
                with_log: Annotated[bool, typer.Option("--with-log", help="Send the log too, so the registry can "
                                    "prove it extends the head anchored before.")] = False,
                out_file: Annotated[Path | None, typer.Option("--out", help="Write the signed head here.")] = None,

@@ -11,7 +11,8 @@ import typer
 def demo(data: Annotated[Path | None, typer.Option("--data", metavar="DIR", help="An empty folder for the demo "
                          "registry (default: a new temporary folder, removed when the demo stops).")] = None,
          port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8751,
-         hospitals: Annotated[int, typer.Option("--hospitals", min=8, max=2000)] = 32,
+         hospitals: Annotated[int, typer.Option("--hospitals", min=8, max=2000,
+                                                help="Hospitals in the simulated province.")] = 32,
          weeks: Annotated[int, typer.Option("--weeks", min=2, max=104, help="Bundles per hospital, one a week.")] = 10,
          ) -> None:
     """Start a registry on the embedded SQLite with a simulated province (hospitals across Guangdong, each its own

@@ -4,7 +4,6 @@ as it is given against a real sshd, a wrong one refused at once with a one-line 
 
 from __future__ import annotations
 
-import socket
 import sys
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from probes.inventory import load_inventory
 from tests.daemons import free_port, sshd
 
 ROOT = Path(__file__).resolve().parents[2]
-ANSWERS = ROOT / "tests" / "data" / "init" / "example-answers.yml"
+ANSWERS = ROOT / "inventories" / "example-answers.yml"  # shipped beside the inventory it means
 
 
 def _meaning(path: Path) -> dict[str, dict[str, object]]:
@@ -67,7 +66,7 @@ def test_interactively_for_two_hosts_each_wrong_answer_is_caught_at_once(tmp_pat
     closed = free_port()
     with sshd(tmp_path / "sshd") as server:
         child = pexpect.spawn(sys.executable, ["-m", "ihcheck", "init", "--out", str(out)], cwd=str(ROOT),
-                              encoding="utf-8", timeout=90, dimensions=(40, 200))
+                              encoding="utf-8", timeout=90, dimensions=(24, 80))
         child.logfile_read = open(tmp_path / "transcript.txt", "w")  # noqa: SIM115
         def answer(prompt: str, text: str) -> None:
             child.expect_exact(prompt)
@@ -111,7 +110,12 @@ def test_interactively_for_two_hosts_each_wrong_answer_is_caught_at_once(tmp_pat
         answer("SSH 端口 port", str(server.port))
         answer("角色 role", "database")
         answer("机房 machine room", "")
-        answer("BMC 地址 address", "")
+        answer("BMC 地址 address", "127.0.0.1")  # nothing speaks IPMI there: said at once, asked again
+        answer("BMC 端口 port", str(closed))
+        answer("BMC 只读用户 read-only user", "ro")
+        answer("BMC 密码 password", "s3cret-pw")
+        child.expect_exact(f"✗ BMC 127.0.0.1:{closed}")
+        answer("BMC 地址 address (Enter: none)", " ")
         answer("UPS 名称", "ups@127.0.0.1")
         answer("主机名 name", "")
         answer("回显服务 echo URL", "")
@@ -125,10 +129,10 @@ def test_interactively_for_two_hosts_each_wrong_answer_is_caught_at_once(tmp_pat
         child.expect(pexpect.EOF)
         child.close()
     assert child.exitstatus == 0, child.before
+    assert "s3cret-pw" not in (tmp_path / "transcript.txt").read_text(encoding="utf-8")  # the password not echoed
     hosts = load_inventory(out).hosts
     assert [(h.name, h.address, h.port, h.declared.role) for h in hosts] == [
         ("app1", "127.0.0.1", server.port, ("application",)), ("db1", "127.0.0.1", server.port, ("database",))]
     app1 = hosts[0]
     assert [e.name for e in app1.declared.exchange] == ["his"] and hosts[1].declared.ups == ("ups@127.0.0.1",)
     assert main(["preflight", "-i", str(out), "--accept-unknown-host-keys"]) in (0, 2)  # check's parser reads it
-    assert socket  # the live checks above talked to a real sshd

@@ -66,6 +66,8 @@ def test_the_service_command_keeps_bundles_writes_metrics_and_logs_drift(tmp_pat
     verdicts = {s.labels["verdict"]: s.value for s in families["ihcheck_rule_verdict"].samples
                 if s.labels["rule"] == RULE}
     result = json.loads((kept[-1] / "result.json").read_text())
+    # the schema `check --format json` writes: outputs by reference, held whole by the bundle beside it
+    assert result["schema"] == "ihcheck.result/2" and all("stdout" not in o for o in result["observations"])
     assert verdicts[result["summary"]["rules"][RULE]] == 1 and sum(verdicts.values()) == 1
     assert families["ihcheck_hosts"].samples[0].value == 1
     assert families["ihcheck_hosts_unreachable"].samples[0].value == 0

@@ -12,6 +12,7 @@ from rich.cells import cell_len
 from checker.catalogue import CATALOGUE
 from checker.model import Verdict
 from ihcheck.cli import main, print_result
+from ihcheck.result_view import WIDE
 from ihcheck.terminal import clean, console
 from tests.reports.conftest import make_result
 
@@ -56,12 +57,17 @@ def test_rule_titles_show_in_chinese_first_then_english_whole_at_any_width(width
     print_result(result, console(file=buffer, width=width, color_system=None), detail=True)
     lines = buffer.getvalue().splitlines()
     assert max(cell_len(line) for line in lines) <= width
-    # the last column's cells, top to bottom, without the spaces wrapping and padding put there
-    last_column = re.sub(r"\s+", "", "".join(line.split("│")[-2] for line in lines if line.count("│") == 5))
+    if width >= WIDE:  # the last column's cells, top to bottom, without the spaces wrapping and padding put there
+        text = re.sub(r"\s+", "", "".join(line.split("│")[-2] for line in lines if line.count("│") == 5))
+    else:  # a block a finding: its heading names the rule, then the titles, wrapped to the full width
+        text = re.sub(r"\s+", "", "\n".join(lines))
     rules = {r.id: r for r in CATALOGUE}
+    at = 0
     for finding in result.findings:
         rule = rules[finding.rule_id]
-        zh = last_column.index(re.sub(r"\s+", "", rule.title_zh))
-        assert zh < last_column.index(re.sub(r"\s+", "", rule.title), zh), rule.id
-    assert "…" not in last_column
+        if width < WIDE:
+            at = text.index(finding.rule_id, at)
+        zh = text.index(re.sub(r"\s+", "", rule.title_zh), at)
+        at = text.index(re.sub(r"\s+", "", rule.title), zh)
+    assert "…" not in text
     assert {"符合", "pass"} <= set(buffer.getvalue().split())

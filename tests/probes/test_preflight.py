@@ -4,6 +4,7 @@ transport (a real shell, a PATH without some tools) and a real listening socket.
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 from pathlib import Path
@@ -12,9 +13,11 @@ import pytest
 
 from checker.catalogue import CATALOGUE
 from ihcheck.cli import main
-from ihcheck.preflight import gaps, rules_needing, rules_reading
+from ihcheck.preflight import gaps, rules_needing, rules_reading, show
+from ihcheck.terminal import console
+from probes.facts.declared import BmcAccess, Declarations
 from probes.inventory import load_inventory
-from probes.preflight import ALL_TOOLS, TOOLS, check_all, check_endpoints
+from probes.preflight import ALL_TOOLS, TOOLS, Readiness, check_all, check_endpoints
 from probes.transport import TransportOptions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +66,7 @@ def test_a_missing_tool_names_the_rules_it_costs_and_a_refused_endpoint_is_said(
     hosts = list(load_inventory(inventory).hosts)
     [found] = check_all(hosts, TransportOptions())
     assert found.reachable and found.user == os.environ.get("USER", found.user)
-    assert found.tools["iperf3"] is False and found.tools["ipmitool"] is False and found.tools["sh" if False else "ps"]
+    assert found.tools["iperf3"] is False and found.tools["ipmitool"] is False and found.tools["ps"]
     assert set(found.tools) == set(ALL_TOOLS)
     costs = {g.what.split(" (")[0]: g for g in gaps([found])}
     assert costs["缺少 missing iperf3"].rules == ("GD2020-1.2.5-bandwidth",)
@@ -89,3 +92,33 @@ def test_an_unreachable_host_costs_every_host_rule(tmp_path: Path) -> None:
     assert not found.reachable and found.error
     [gap] = gaps([found])
     assert set(gap.rules) == {r.id for r in CATALOGUE if r.scope == "host"}
+
+
+def _ready(**missing: bool) -> Readiness:
+    return Readiness(host="app1", address="192.0.2.10", transport="paramiko", reachable=True, user="root", root=True,
+                     tools={tool: not missing.get(tool, False) for tool in ALL_TOOLS})
+
+
+@pytest.mark.parametrize(("declared", "missing", "expected"), [
+    # the BMC is asked from the checker: in-band ipmitool is then never run, its absence costs nothing
+    ({"bmc": BmcAccess(address="192.0.2.110", user="ro", password="x")}, {"ipmitool": True}, None),
+    # an attestation decides: judged without the tool, nothing goes inconclusive for it
+    ({"power_attestation": Path("/etc/ihcheck/power.pdf")}, {"ipmitool": True}, "judged without it"),
+    # SMBIOS can still show the supplies: judged without it, saying what still reads them
+    ({}, {"ipmitool": True}, "dmidecode (SMBIOS)"),
+    # nothing else can read the server's supplies: the power rule will be inconclusive
+    ({}, {"ipmitool": True, "dmidecode": True}, "will be inconclusive"),
+    ({"bmc": BmcAccess(address="192.0.2.110", user="ro", password="x")}, {"dmidecode": True}, "BMC (ihcheck_bmc)"),
+])
+def test_a_missing_power_tool_is_weighed_against_what_else_the_host_declares(
+        declared: dict[str, object], missing: dict[str, bool], expected: str | None) -> None:
+    host = _ready(**missing)
+    found = [g for g in gaps([host], {"app1": Declarations(**declared)}) if g.rules == ("GD2020-1.2.3-power",)]
+    if expected is None:
+        assert [g for g in found if "ipmitool" in g.what] == []
+        return
+    shown = io.StringIO()
+    show([host], [], console(file=shown, width=80, color_system=None), 0.5, {"app1": Declarations(**declared)})
+    text = " ".join(shown.getvalue().split())
+    assert found and "GD2020-1.2.3-power" in text and expected in text, text
+    assert all(g.blind == (expected == "will be inconclusive") for g in found)

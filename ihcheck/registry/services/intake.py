@@ -31,7 +31,7 @@ from ihcheck.registry.services.indexed import join_bases
 from ihcheck.registry.services.refusals import Refused as Refused  # re-exported: callers say intake.Refused
 from ihcheck.registry.services.refusals import from_the_future
 from ihcheck.registry.services.refusals import one_line as one_line
-from reports.bundle import KEY_ED25519, KEY_SM2, MANIFEST
+from reports.bundle import KEY_ED25519, KEY_SM2, MANIFEST, pack_bundle
 from reports.drift import RANK
 
 
@@ -257,23 +257,9 @@ def bundle_files(bundle: Bundle) -> dict[str, bytes]:
     return content
 
 
+pack = pack_bundle  # the registry's API names it `pack` (ihcheck.registry); it lives where `submit` can reach it
+
+
 def take_file(path: Path, *, via: str, actor: str, hospital: Hospital | None = None) -> Intake:
     """A bundle from disk (a directory is packed as `ihcheck` writes it)."""
     return take(pack(path), name=path.name, via=via, actor=actor, hospital=hospital)
-
-
-def pack(path: Path) -> bytes:
-    """A bundle as upload bytes: a .tar.gz as it is, a directory packed reproducibly (reports.bundle)."""
-    from probes.limits import read_bytes_limited
-    from reports.bundle import write_tarball
-
-    if path.is_dir():
-        links = [p for p in path.rglob("*") if p.is_symlink()]
-        if links:
-            raise InputError(f"{links[0]}: a bundle holds no symbolic links")
-        names = sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "bundle.tar.gz"
-            write_tarball(path, names, path.name, out)
-            return out.read_bytes()
-    return read_bytes_limited(path, "bundle", 1 << 30)
