@@ -2,7 +2,7 @@
 
     sudo .venv/bin/python benchmarks/fleet.py --hosts 200 [--forks 64] [--engines direct,ansible,setup]
                                              [--without-baseline] [--profile] [--keep DIR]
-                                             [--sizes 200:direct+setup,1000:direct]
+                                             [--sizes 200:direct+setup,1000:direct] [--against CHECKOUT]
 
 Starts N hosts of the fleet lab (simulator/netns_fleet.py: a network namespace per host, sshd in its own
 PID, mount and UTS namespaces, a per-host machine-id and host key, strict host-key checking), then in
@@ -27,6 +27,11 @@ profiler: another process, so the checker runs unchanged) and keeps, in the outp
 (`--keep DIR`, else the lab's own), `profile-ENGINE.txt` (collapsed stacks: the flame graph's input, for
 speedscope or flamegraph.pl) and `profile-ENGINE-summary.txt` (the functions with the most samples, own
 and inclusive). py-spy's own CPU is in that run's figures: compare profiled runs only with each other.
+
+`--against CHECKOUT` runs each ihcheck engine twice on the same hosts, first from another checkout of the
+repository (`git worktree add --detach /tmp/base main`: its code first on PYTHONPATH, this environment's
+dependencies), then from this one: the commit before and after a change, side by side in one run, under the
+same load.
 """
 
 from __future__ import annotations
@@ -150,11 +155,23 @@ def summarise_profile(collapsed: Path, top: int = 40) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _commit(checkout: Path) -> str:
+    done = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return done.stdout.strip() or checkout.name
+
+
 def ihcheck_run(engine: str, inventory: Path, workdir: Path, forks: int | None, host_timeout: float | None,
                 env: dict[str, str], rules: list[str] | None = None, profile: bool = False,
-                tag: str = "") -> Figures:
+                tag: str = "", checkout: Path | None = None) -> Figures:
+    label = ""
+    if checkout is not None:  # another checkout's code, ahead of this one's on the path (-P: not the working directory)
+        label = f" @{_commit(checkout)}"
+        tag += "-" + _commit(checkout)
+        env = {**env, "PYTHONPATH": os.pathsep.join([str(checkout), *filter(None, [env.get("PYTHONPATH")])])}
     out = workdir / f"result-{engine}{tag}.json"
-    argv = [str(VENV_BIN / "ihcheck"), "check", "-i", str(inventory), "--engine", engine,
+    start = "import sys; from ihcheck.cli import main; sys.argv[0] = 'ihcheck'; sys.exit(main())"
+    program = [str(VENV_BIN / "ihcheck")] if checkout is None else [sys.executable, "-P", "-c", start]
+    argv = [*program, "check", "-i", str(inventory), "--engine", engine,
             "--format", "json", "--out", str(out)]
     for rule in rules or ():
         argv += ["--rule", rule]
@@ -166,7 +183,7 @@ def ihcheck_run(engine: str, inventory: Path, workdir: Path, forks: int | None, 
     if profile:  # py-spy starts ihcheck, samples the thread holding the GIL 67 times a second: where Python spends CPU
         argv = [str(VENV_BIN / "py-spy"), "record", "--rate", "67", "--gil", "--subprocesses", "--format", "raw",
                 "--output", str(collapsed), "--", *argv]
-    figures, err = measure(f"ihcheck --engine {engine}" + (" (py-spy)" if profile else ""), argv, env,
+    figures, err = measure(f"ihcheck --engine {engine}{label}" + (" (py-spy)" if profile else ""), argv, env,
                            workdir / f"stdout-{engine}{tag}.txt")
     if profile and collapsed.is_file():
         summary = workdir / f"profile-{engine}{tag}-summary.txt"
@@ -211,6 +228,8 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, default=None, help="write results into DIR and keep them")
     parser.add_argument("--sizes", default=None, help="N:engine+engine,… on one lab of the largest N")
     parser.add_argument("--profile", action="store_true", help="run ihcheck under py-spy; keep its stacks")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="another checkout (the commit before): each ihcheck engine run from it first, same hosts")
     parser.add_argument("--without-baseline", action="store_true",
                         help="every rule but the MLPS host baseline's (its commands cost each host about 0.5 s of "
                              "CPU, and here all hosts share this machine's cores)")
@@ -239,6 +258,12 @@ def main() -> int:
     for change in raise_lab_limits(lab):
         print(f"fleet: raised {change}", file=sys.stderr)
     started = time.monotonic()
+
+    def report(row: Figures) -> None:
+        print(f"fleet: {row.hosts} hosts: {row.name} done in {row.wall:.1f} s, CPU {row.cpu:.1f} s, peak "
+              f"{row.peak_mb:.0f} MB, reached {row.reached}, problems {row.problems}, result "
+              f"{row.result_bytes / 1000 / row.hosts:.1f} kB a host, exit {row.exit_code}", file=sys.stderr)
+
     try:
         from simulator.paths import state_lock
 
@@ -254,13 +279,17 @@ def main() -> int:
                         row = setup_run(inventory, fleet.workdir, args.setup_forks, env, tag)
                     else:
                         forks = args.ansible_forks if engine == "ansible" and args.ansible_forks else args.forks
+                        if args.against is not None:
+                            before = ihcheck_run(engine, inventory, fleet.workdir, forks, args.host_timeout, env,
+                                                 rules, args.profile, tag, checkout=args.against.resolve())
+                            before.hosts = size
+                            rows.append(before)
+                            report(before)
                         row = ihcheck_run(engine, inventory, fleet.workdir, forks, args.host_timeout, env, rules,
                                           args.profile, tag)
                     row.hosts = size
                     rows.append(row)
-                    print(f"fleet: {size} hosts: {row.name} done in {row.wall:.1f} s, CPU {row.cpu:.1f} s, peak "
-                          f"{row.peak_mb:.0f} MB, reached {row.reached}, problems {row.problems}, result "
-                          f"{row.result_bytes / 1000 / size:.1f} kB a host, exit {row.exit_code}", file=sys.stderr)
+                    report(row)
     except KeyboardInterrupt:
         print("fleet: interrupted; torn down", file=sys.stderr)
         return 130

@@ -136,7 +136,7 @@ def check(
     ] = False,
 ) -> None:
     """Probe the inventory's hosts, judge the facts against the rules, print the verdicts."""
-    from ihcheck.run import run_check
+    from ihcheck.run import long_lived_so_far, run_check
 
     if vault_password_file is not None:  # Ansible's own variable: the parser and the ansible transport read it
         os.environ["ANSIBLE_VAULT_PASSWORD_FILE"] = str(vault_password_file.expanduser().resolve())
@@ -147,11 +147,12 @@ def check(
         from ihcheck.outputs import validate_help_uri
 
         validate_help_uri(sarif_help_uri)
-    run = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
-                    waivers_file=waivers, progress_console=err, engine=engine.value, forks=forks,
-                    host_timeout=host_timeout or None, ansible_dir=ansible_dir,
-                    allow_inventory_lookups=allow_inventory_lookups, connect_timeout=connect_timeout,
-                    spool_dir=_spool_dir(bundle))
+    with long_lived_so_far():  # a fleet's millions of short-lived objects beside the start-up's
+        run = run_check(inventory, limit=limit, rule_ids=rule, accept_unknown_host_keys=accept_unknown_host_keys,
+                        waivers_file=waivers, progress_console=err, engine=engine.value, forks=forks,
+                        host_timeout=host_timeout or None, ansible_dir=ansible_dir,
+                        allow_inventory_lookups=allow_inventory_lookups, connect_timeout=connect_timeout,
+                        spool_dir=_spool_dir(bundle))
     result = run.result
     _report_waivers(run)
     if bundle is not None:

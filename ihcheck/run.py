@@ -11,11 +11,13 @@ progress sink the shell's ihcheck.progress picks for the console.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -110,6 +112,23 @@ def choose_engine(engine: str, hosts: int) -> str:
     if engine not in ("direct", "ansible"):
         raise InputError(f"--engine: expected direct, ansible or auto, got {engine!r}")
     return engine
+
+
+@contextlib.contextmanager
+def long_lived_so_far() -> Iterator[None]:
+    """The objects that exist on entry (modules, the catalogue, pydantic's schemas, the inventory: hundreds of
+    thousands) set aside from the cyclic collector, and its youngest generation collected every 20,000 allocations
+    instead of 700, until the block ends. A fleet check allocates millions of short-lived objects while it holds
+    the start-up's; with the defaults the collector walked those again and again (some 8% of the checker's CPU at
+    20 lab hosts, its own clock per collection). Only when the collector runs changes: nothing it frees."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(20_000, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def run_check(

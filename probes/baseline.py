@@ -10,7 +10,6 @@ the package manager's cache (no network, no lock). Judging is left to the rules
 from __future__ import annotations
 
 import hashlib
-import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Literal
@@ -18,6 +17,7 @@ from typing import Literal
 from checker.errors import ProbeError
 from probes import backups as backup_evidence
 from probes.facts.baseline import (
+    PACKAGES_ASKED_ABOUT,
     Attestation,
     AuditState,
     BackupState,
@@ -118,7 +118,6 @@ MODES = [
     "/var/log/secure",
 ]
 
-MAX_PACKAGES = 20_000  # installed package names kept per host; a server has a few thousand at most
 
 
 SHADOW_SUMMARY = (
@@ -380,10 +379,8 @@ def build_facts(
             synced = line.split("=", 1)[1].strip() == "yes"
     time_daemon = next((d for d in ("chronyd", "systemd-timesyn", "ntpd") if d in processes), None)
 
-    names = sorted({sys.intern(p.strip()) for p in out.get("packages", "").splitlines() if p.strip()})
-    installed = tuple(names[:MAX_PACKAGES])
-    package_notes = (f"{len(names)} installed packages listed; only the first {MAX_PACKAGES} kept",) \
-        if len(names) > MAX_PACKAGES else ()
+    names = {p.strip() for p in out.get("packages", "").splitlines() if p.strip()}
+    installed = tuple(sorted(names.intersection(PACKAGES_ASKED_ABOUT)))  # what a rule reads; the output has all
 
     updates = _updates(updates_out, host_now)
 
@@ -474,7 +471,7 @@ def build_facts(
         time=TimeState(servers=tuple(servers), daemon=time_daemon, synchronized=synced),
         processes=processes,
         installed=installed,
-        notes=package_notes,
+        packages_listed=len(names),
         updates=updates,
         malware=malware,
         integrity=integrity,

@@ -18,6 +18,26 @@ NOLOGIN = frozenset({"/sbin/nologin", "/usr/sbin/nologin", "/bin/false", "/usr/b
                      "/sbin/shutdown", "/sbin/halt", "/usr/sbin/shutdown", "/usr/sbin/halt", "/bin/nologin",
                      "/usr/bin/nologin", ""})
 PasswordState = Literal["empty", "locked", "set", "unknown"]
+# The package names a rule asks about (L3-CES1-17's components a server should not carry: telnet, rsh, TFTP, NIS,
+# talk, an X server; checker.catalogue.mlps_judges judges them). Of a host's installed packages only these are kept
+# in its facts: the whole list is some 14 kB a host that no rule reads (issue 26); its output stays in the evidence.
+PACKAGES_ASKED_ABOUT = (
+    "telnetd",
+    "inetutils-telnetd",
+    "telnetd-ssl",
+    "telnet-server",
+    "rsh-server",
+    "rsh-redone-server",
+    "xinetd",
+    "tftpd-hpa",
+    "tftp-server",
+    "nis",
+    "ypserv",
+    "talkd",
+    "talk-server",
+    "xserver-xorg-core",
+    "xorg-x11-server-Xorg",
+)
 
 
 def as_int(value: str | None) -> int | None:
@@ -364,7 +384,10 @@ class BaselineFacts(Fact):
     time: TimeState = TimeState()
     processes: tuple[str, ...] = ()
     installed: tuple[str, ...] = Field(
-        default=(), description="every installed package's name (dpkg 'ii' or rpm), sorted; judged by the rules"
+        default=(), description="the installed packages (dpkg 'ii' or rpm) among PACKAGES_ASKED_ABOUT, sorted"
+    )
+    packages_listed: int | None = Field(
+        default=None, description="how many installed packages the host listed (None: a record from before the count)"
     )
     updates: UpdateState = UpdateState()
     malware: MalwareState = MalwareState()

@@ -10,6 +10,7 @@ evidence and digest, is unchanged. A record unlike any other host's costs a tabl
 
 from __future__ import annotations
 
+import functools
 import threading
 from datetime import datetime
 from typing import Any, TypeVar
@@ -17,6 +18,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 T = TypeVar("T")
+_PLAIN = frozenset({str, int, float, bool, type(None), bytes, datetime})  # values with no record inside
+
+
+@functools.cache
+def _fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """A model's field names, read once per class (pydantic's `model_fields` is a property that builds a view)."""
+    return tuple(model.model_fields)
 
 
 class SharedRecords:
@@ -33,8 +41,10 @@ class SharedRecords:
     def _share(self, value: Any) -> Any:
         if isinstance(value, BaseModel):
             changed = {}
-            for name in type(value).model_fields:
+            for name in _fields(type(value)):
                 child = value.__dict__[name]
+                if type(child) in _PLAIN:
+                    continue
                 shared = self._share(child)
                 if shared is not child:
                     changed[name] = shared
@@ -42,6 +52,8 @@ class SharedRecords:
                 value = value.model_copy(update=changed)  # the same values, no validation
             return self._one(value) if value.model_config.get("frozen") and not value.__pydantic_extra__ else value
         if type(value) is tuple:
+            if all(type(v) in _PLAIN for v in value):  # names, lines: nothing in it to share but itself
+                return self._one(value)
             items = tuple(self._share(v) for v in value)
             return self._one(items if any(a is not b for a, b in zip(items, value, strict=True)) else value)
         if type(value) is list:
@@ -67,7 +79,7 @@ def _same(a: Any, b: Any) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, BaseModel):
-        return all(_same(a.__dict__[n], b.__dict__[n]) for n in type(a).model_fields)
+        return all(_same(a.__dict__[n], b.__dict__[n]) for n in _fields(type(a)))
     if isinstance(a, tuple):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, float):

@@ -56,3 +56,18 @@ def test_a_bad_waiver_file_fails_before_any_host_is_contacted(tmp_path: Path) ->
     bad.write_text("waivers: [{rule: x}]\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"waivers\.yml"):
         run_check(ROOT / "inventories" / "example.yml", waivers_file=bad)  # example.yml's hosts do not exist
+
+
+def test_the_collector_sets_start_up_objects_aside_during_a_check_and_is_as_it_was_after() -> None:
+    import gc
+
+    from ihcheck.run import long_lived_so_far
+
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with long_lived_so_far():
+        assert gc.get_freeze_count() > frozen and gc.get_threshold()[0] == 20_000
+        cycle: list[object] = []
+        cycle.append(cycle)
+        del cycle
+        assert gc.collect() >= 1  # what the run drops is still collected
+    assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0

@@ -113,3 +113,26 @@ def test_build_facts_needs_the_passwd_section() -> None:
     with pytest.raises(ProbeError, match="no /etc/passwd"):
         from datetime import UTC, datetime
         build_facts("garbage", "", (0, "", ""), "none\n", "@@m", {}, datetime.now(UTC))
+
+
+@pytest.mark.skipif(shutil.which("dpkg-query") is None, reason="needs dpkg")
+def test_facts_keep_the_packages_a_rule_asks_about_and_judge_as_the_whole_list_did() -> None:
+    """The facts keep, of this machine's installed packages, the ones a rule reads and how many were listed; the
+    whole list stays in the evidence, and L3-CES1-17 judges the kept ones exactly as it judged the whole list."""
+    from checker.catalogue.mlps_judges.intrusion import minimal_installation
+    from probes.facts import HostFacts
+    from probes.facts.baseline import PACKAGES_ASKED_ABOUT
+
+    session = local_session()
+    facts = collect(session)
+    listed = subprocess.run(["dpkg-query", "-W", "-f", "${db:Status-Abbrev} ${Package}\\n"], capture_output=True,
+                            text=True, check=True).stdout.splitlines()
+    every = sorted({line.split()[1] for line in listed if line.startswith("ii")})
+    assert facts.packages_listed == len(every) > 100
+    assert facts.installed == tuple(p for p in every if p in PACKAGES_ASKED_ABOUT)
+    assert any(all(p in o.stdout for p in every[:50]) for o in session.observations)  # the evidence has them all
+    for planted in ((), ("telnetd",), ("xinetd", "nis")):  # what the rule sees with the whole list and the kept one
+        whole = facts.model_copy(update={"installed": tuple(sorted({*every, *planted}))})
+        kept = facts.model_copy(update={"installed": tuple(sorted({*facts.installed, *planted}))})
+        judged = [minimal_installation(HostFacts(name="h", address="127.0.0.1", reachable=True, baseline=b), b) for b in (whole, kept)]
+        assert judged[0] == judged[1] and judged[0].verdict.value == ("fail" if planted else "pass")

@@ -122,3 +122,12 @@ def test_region_table_places_hong_kong_regions_abroad() -> None:
     assert geo.region_country("aws", "cn-north-1") == "CN"
     assert geo.region_country("alibaba", "cn-shenzhen") == "CN"
     assert geo.region_country("alibaba", "cn-nowhere-9") is None
+
+
+def test_source_names_the_data_file_as_its_full_description_does() -> None:
+    """The source is read from the loaded data file once, not from get_database_info() on every lookup (which
+    gunzips the file again each time): the same words either way."""
+    found = geo.geoip_lookup("8.8.8.8")
+    with geo._LOCK:
+        info = geo._geoip().get_database_info()
+    assert info["source_info"] and found.source == f"geoip2fast {info['source_info']}"

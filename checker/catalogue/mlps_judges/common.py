@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from checker.engine import why_missing
 from checker.model import Evidence, Said, Verdict
 from probes.facts import HostFacts
-from probes.facts.baseline import BaselineFacts, Problem, Setting, SshdConfig
+from probes.facts.baseline import PACKAGES_ASKED_ABOUT, BaselineFacts, Problem, Setting, SshdConfig
 
 # Accounts a Linux distribution ships, which 访问控制 b asks to be removed, renamed or made unusable.
 DISTRIBUTION_ACCOUNTS = frozenset(
@@ -95,23 +95,7 @@ WEAK_KEX = (
     "gss-group1-sha1",
     "gss-gex-sha1",
 )
-UNNECESSARY_PACKAGES = (
-    "telnetd",
-    "inetutils-telnetd",
-    "telnetd-ssl",
-    "telnet-server",
-    "rsh-server",
-    "rsh-redone-server",
-    "xinetd",
-    "tftpd-hpa",
-    "tftp-server",
-    "nis",
-    "ypserv",
-    "talkd",
-    "talk-server",
-    "xserver-xorg-core",
-    "xorg-x11-server-Xorg",
-)
+UNNECESSARY_PACKAGES = PACKAGES_ASKED_ABOUT  # the facts keep exactly these of a host's packages
 
 
 # The judges' shared sentences, written once in both languages (issue 13: a regulator reads the Chinese first).
