@@ -50,6 +50,7 @@ from typing import Any
 from checker.errors import HostUnreachable
 from probes import batch
 from probes.ansible_trust import ANSIBLE_INVENTORY_PLUGINS
+from probes.arenas import fewer_malloc_arenas
 from probes.bounded import Bounded, decode
 from probes.fleet_defaults import DEFAULT_ANSIBLE_FORKS, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.gather import PROBES, DeploymentWork, Gathered, Probe, gather, plan
@@ -400,6 +401,7 @@ def gather_with_ansible(
     from probes.ansible_trust import refuse_checker_side
 
     refuse_checker_side(inventory.hosts, "--engine ansible")  # before Ansible reads a single variable
+    fewer_malloc_arenas()  # before the play's and the gathering's threads (probes/arenas.py)
     options = options or TransportOptions(ansible_inventory=inventory_path)
     own_dir = private_dir is None
     root = private_dir or Path(tempfile.mkdtemp(prefix="ihcheck-ansible-"))
