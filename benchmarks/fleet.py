@@ -13,7 +13,9 @@ the same run, on the same hosts:
 * `ansible all -m setup -f 16` (what an Ansible user would run to gather facts: the yardstick)
 
 and prints, for each, wall time, CPU time (user + system of the whole process tree), peak memory (the
-largest sum of the tree's RSS, sampled every 0.1 s) and hosts per second, plus how many hosts were
+largest sum of the tree's RSS, sampled every 0.1 s, where each of Ansible's forks counts the pages it shares
+with its controller again; and the largest sum of its PSS, sampled each second, which counts them once) and
+hosts per second, plus how many hosts were
 reached, how many probe errors the result holds, and the machine's load average before and after (the
 machine is shared: a figure means little without it). Everything is torn down at the end, on an error or
 on Ctrl-C. Addresses are in 10.213.0.0/16 on a bridge the lab creates; no packet leaves the machine.
@@ -63,9 +65,11 @@ class Figures:
     load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average before and after the run
     result_bytes: int = 0  # the size of the result JSON (ihcheck runs)
     hosts: int = 0  # how many of the lab's hosts the run checked
+    peak_pss_mb: float = 0.0  # the largest sum of the tree's PSS (shared pages counted once), sampled each second
 
 
-def _tree_rss(pid: int) -> int:
+def _tree_rss(pid: int, pss: bool = False) -> int:
+    """The sum of the process tree's RSS, or of its PSS (each shared page divided among its sharers: slower to read)."""
     import psutil
 
     try:
@@ -76,7 +80,7 @@ def _tree_rss(pid: int) -> int:
     total = 0
     for p in procs:
         with contextlib.suppress(psutil.Error):
-            total += p.memory_info().rss
+            total += p.memory_full_info().pss if pss else p.memory_info().rss
     return total
 
 
@@ -86,13 +90,17 @@ def measure(name: str, argv: list[str], env: dict[str, str], out: Path) -> tuple
     started = time.monotonic()
     with open(out, "wb") as sink:
         proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE, env=env)
-        peak = 0
+        peak = peak_pss = 0
         stop = threading.Event()
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak, peak_pss
+            count = 0
             while not stop.is_set():
                 peak = max(peak, _tree_rss(proc.pid))
+                if count % 10 == 0:
+                    peak_pss = max(peak_pss, _tree_rss(proc.pid, pss=True))
+                count += 1
                 stop.wait(0.1)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -103,7 +111,8 @@ def measure(name: str, argv: list[str], env: dict[str, str], out: Path) -> tuple
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    figures = Figures(name, wall, cpu, peak / 2**20, 0, 0, proc.returncode, (load_before, os.getloadavg()[0]))
+    figures = Figures(name, wall, cpu, peak / 2**20, 0, 0, proc.returncode, (load_before, os.getloadavg()[0]),
+                      peak_pss_mb=peak_pss / 2**20)
     return figures, err.decode("utf-8", "replace")
 
 
@@ -259,7 +268,8 @@ def main() -> int:
                     row.hosts = size
                     rows.append(row)
                     print(f"fleet: {size} hosts: {row.name} done in {row.wall:.1f} s, CPU {row.cpu:.1f} s, peak "
-                          f"{row.peak_mb:.0f} MB, reached {row.reached}, problems {row.problems}, result "
+                          f"{row.peak_mb:.0f} MB (PSS {row.peak_pss_mb:.0f}), reached {row.reached}, problems "
+                          f"{row.problems}, result "
                           f"{row.result_bytes / 1000 / size:.1f} kB a host, exit {row.exit_code}", file=sys.stderr)
     except KeyboardInterrupt:
         print("fleet: interrupted; torn down", file=sys.stderr)
@@ -273,7 +283,7 @@ def main() -> int:
               f"{r.reached:8d} {r.problems:8d} {r.exit_code:4d}  {r.load[0]:.1f}/{r.load[1]:.1f}"
               + (f"  {r.result_bytes / 1000 / r.hosts:.1f}" if r.result_bytes else ""))
         print(f"{'':40} {60 * r.hosts / r.wall:.0f} hosts/min, CPU {1000 * r.cpu / r.hosts:.0f} ms a host, "
-              f"peak {r.peak_mb / r.hosts:.2f} MB a host")
+              f"peak {r.peak_mb / r.hosts:.2f} MB a host, peak PSS {r.peak_pss_mb:.0f} MB")
     for size in dict.fromkeys(r.hosts for r in rows):
         same = [r for r in rows if r.hosts == size]
         setup = next((r for r in same if r.name.startswith("ansible all")), None)
@@ -281,7 +291,9 @@ def main() -> int:
             continue
         for r in same:
             if r is not setup:
-                print(f"{size} hosts: {r.name}: {r.wall / setup.wall:.3f} × the time of `{setup.name}`")
+                print(f"{size} hosts: {r.name}: {r.wall / setup.wall:.3f} × the time of `{setup.name}`, "
+                      f"{r.peak_mb / setup.peak_mb:.2f} × its tree's peak RSS, "
+                      f"{r.peak_pss_mb / setup.peak_pss_mb:.2f} × its peak PSS")
     return 0
 
 
