@@ -203,7 +203,7 @@ def drop_cases() -> list[Case]:
             folder = w / "drop"
             folder.mkdir()
             make(folder, w)
-            run = ihcheck(["registry", "watch", str(folder), "--once", "--data", str(data)], w)
+            run = ihcheck(["registry", "watch", str(folder), "--once", "--settle", "0", "--data", str(data)], w)
             forged = [line for line in run.out.splitlines() if line.startswith("taken in: forged")]
             run.outcome = ("wrong exit" if run.code != code else "leak" if forged
                            else "false pass" if _blobs(data) != taken else "clean")
@@ -218,6 +218,11 @@ def drop_cases() -> list[Case]:
         (folder / "taken").symlink_to(w / "elsewhere")
         copy_good(folder, "g.tar.gz")
 
+    def claims_link(folder: Path, w: Path) -> None:  # where a watcher claims files before reading them
+        (w / "elsewhere").mkdir()
+        (folder / "working").symlink_to(w / "elsewhere")
+        copy_good(folder, "g.tar.gz")
+
     makers: list[tuple[str, Callable[[Path, Path], object], int, int]] = [
         # was: each of the first four stopped the watcher with a traceback, or was followed and taken in (6cf8edb)
         ("a broken symbolic link", lambda f, w: (f / "x.tar.gz").symlink_to(w / "nowhere"), 0, 0),
@@ -227,6 +232,7 @@ def drop_cases() -> list[Case]:
                                                                                    "ok.tar.gz"), 0, 0),
         ("a name with a line break", lambda f, w: copy_good(f, "a\ntaken in: forged.tar.gz"), 1, 0),  # was: forged
         ("taken/ made a link beforehand", taken_link, 0, 65),  # was: every bundle moved where the link pointed
+        ("working/ (the claims) made a link beforehand", claims_link, 0, 65),
     ]
     return [Case("registry/drop", name, drop(make, taken, code), must_not_pass=False)
             for name, make, taken, code in makers]

@@ -39,7 +39,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "registry revoke": ("ihcheck registry revoke ed25519:SHA256:AbC --reason 'key leaked'",),
     "registry token": ("ihcheck registry token 91440101MA5C0000A1 --out token",),
     "registry intake": ("ihcheck registry intake evidence.tar.gz",),
-    "registry watch": ("ihcheck registry watch /srv/drop",),
+    "registry watch": ("ihcheck registry watch /srv/drop", "ihcheck registry watch /srv/drop --workers 4"),
     "registry actions": ("ihcheck registry actions actions.jsonl",),
     "registry demo": ("ihcheck registry demo", "ihcheck registry demo --hospitals 60 --weeks 26 --port 8800"),
     "schedule install": ("ihcheck schedule install -i /etc/ihcheck/inventory.yml --on-calendar daily",),

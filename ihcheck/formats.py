@@ -51,7 +51,7 @@ FORMATS: tuple[OutputFormat, ...] = (
                                    "rules": "checker.model:Rule.describe", "diff": "reports.drift:diff",
                                    **dict.fromkeys(REPORT, "reports.render:render_json")},
                  summary="for programs"),
-    OutputFormat("markdown", ".md", {"rules": "ihcheck.cli:rules_markdown"}, summary="the catalogue as a page"),
+    OutputFormat("markdown", ".md", {"rules": "ihcheck.rule_tables:rules_markdown"}, summary="the catalogue as a page"),
     OutputFormat("csv", ".csv", {"fleet": "reports.fleet:to_csv"}, summary="a spreadsheet's rows"),
     OutputFormat("html", ".html", {"fleet": "reports.fleet:to_html",
                                    **dict.fromkeys(REPORT, "reports.render:render_html")},

@@ -332,7 +332,8 @@ def redact_text(text: str) -> Redacted:
             return f"{prefix}{_mask_quoted(value)}"
         if kind == "assignment":
             key, value = g["key"], g["val"]
-            if _NOT_SECRET.search(key) or value.strip("\"'").lower() in _HARMLESS or _sudoers_tag(key, g["sep"], value):
+            if _NOT_SECRET.search(key) or value.strip("\"'").lower() in _HARMLESS \
+                    or _sudoers_tag(key, g["sep"], value) or _sudoers_name(m):
                 return whole
             counts[kind] += 1
             return f"{key}{g['sep']}{_mask_quoted(value)}"
@@ -365,6 +366,29 @@ def _masked_line(line: str) -> str:
 
 def _sudoers_tag(key: str, sep: str, value: str) -> bool:
     return key in ("NOPASSWD", "PASSWD") and sep.strip() == ":" and bool(_SUDO_COMMAND.fullmatch(value))
+
+
+# sudoers' own grammar (sudoers(5)) puts names, not secrets, where a secret word may appear: an alias definition
+# (`Host_Alias TOKEN_HOSTS = app1`, `Cmnd_Alias PASSWD_CMDS = ALL`: an upper-case name, then hosts, users or
+# commands) and a user specification's host list before its runas list and commands (`ops TOKEN_HOSTS=(ALL)
+# NOPASSWD: ALL`). Masking either rewrote the rule L3-CES1-08 reads (the runas list and the NOPASSWD: ALL after it
+# were lost); a password flag inside a command is still masked by its own form.
+_SUDOERS_ALIAS_HEAD = re.compile(r"[ \t]*(?:User|Runas|Host|Cmnd|Cmd)_Alias[ \t]+(?:[^\n:]*:[ \t]*)*")
+_SUDOERS_SPEC_HEAD = re.compile(r"[ \t]*[%+]?[\w.@-]+(?:[ \t]*,[ \t]*[%+]?[\w.@-]+)*[ \t]+(?:[\w.!-]+[ \t]*,[ \t]*)*")
+_SUDOERS_SPEC_TAIL = re.compile(r"(?:\([^)\n]*\)[ \t]*|(?=[A-Z]+:))(?:[A-Z_]+[ \t]*:[ \t]*)*(?:ALL|sudoedit|[/!]|[A-Z])"
+                                r"|ALL(?=[ \t]*(?:[,:#\n]|\Z))")
+
+
+def _sudoers_name(m: re.Match[str]) -> bool:
+    """Whether an assignment-shaped match is sudoers' alias definition or a user specification's host list."""
+    key, sep = m.group("key"), m.group("sep")
+    if sep.strip() != "=":
+        return False
+    line = m.string.rfind("\n", 0, m.start()) + 1
+    head = m.string[line:m.start()]
+    if re.fullmatch(r"[A-Z][A-Z0-9_]*", key) and _SUDOERS_ALIAS_HEAD.fullmatch(head):
+        return True
+    return bool(_SUDOERS_SPEC_HEAD.fullmatch(head)) and bool(_SUDOERS_SPEC_TAIL.match(m.string, m.start("val")))
 
 
 # Rows of the account tables, whole lines, recognised by their shape wherever they appear (the baseline probe's

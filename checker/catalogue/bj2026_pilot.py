@@ -549,7 +549,7 @@ TRACEABILITY = Rule(
                   "without one an intact chain is reported as 'intact chain, not anchored' (inconclusive). And an "
                   "append-only log ihcheck cannot observe proves nothing. The Qinghai 2019 opinion (30) asks the "
                   "same of all internet-hospital data: "
-                  "“…服務產生的數據應當全程留痕,可查詢、可追溯,滿足行業監管需求”.")),
+                  "“…服务产生的数据应当全程留痕,可查询、可追溯,满足行业监管需求”.")),
     severity=Severity.HIGH,
     tags=("pilot", "traceability"),
     read_with=(cite("QH2019:30"),),

@@ -30,7 +30,18 @@ OUTCOME_ZH: dict[Outcome, str] = {
 }
 
 EXCHANGE_ID = "GD2020-1.2.1-exchange"
-EXCHANGE_INTERPRETATION = (
+EXCHANGE_INTERPRETATION = Said(
+    "分 HIS（系统 his 或 emr）、PACS/RIS（pacs 或 ris）、LIS（lis）三部分判定，结论合并为一条：各系统由声明它的主机在"
+    "其 ihcheck_exchange 中声明，并以其自身协议的真实交互证实——能从声明主机（经其路由和防火墙）发起时从该主机发起，"
+    "否则从检查端发起：DICOM 关联 + C-ECHO（仅 Verification），记录协商的 AE 标题与状态；"
+    "经 MLLP 的 HL7 v2 查询（NMQ^N01 或 QRY^A19，处理 ID 为 D 或 T，不写入任何数据），"
+    "ACK 的 MSA-1 为 AA/CA 且 MSA-2 为所发控制 ID；FHIR GET "
+    "[base]/metadata 返回已发布 FHIR 版本（3.0.x、4.0.x、4.3.0、5.0.0）且 rest.mode=server 的 CapabilityStatement——"
+    "与该版本 schema 的偏差（如 node-fhir-server-core 把 resource.profile 写成 Reference 对象）不影响符合，"
+    "偏差随结论列出。"
+    "符合：该系统每个声明的交互都如此应答。不符合：有交互被拒绝（A-ASSOCIATE-RJ、ACK AE/AR）、连接被拒、无应答、以其他"
+    "协议应答，或返回的不是已知 FHIR 版本的 CapabilityStatement。无法判定：未声明，或无法尝试（主机或系统不可达）。"
+    "条款中的三级等保部分由其他规则判定。",
     "Judged for the exchange part of the clause, in three parts reported in the one finding: HIS (system "
     "his or emr), PACS/RIS (pacs or ris) and LIS (lis), declared in ihcheck_exchange on the hosts that "
     "exchange with them. Each "
@@ -38,9 +49,12 @@ EXCHANGE_INTERPRETATION = (
     "transport (its routes and firewalls) where it can run one, else from the checker: DICOM association + "
     "C-ECHO (Verification only) with the negotiated AE titles and status; an HL7 v2 query (NMQ^N01 or "
     "QRY^A19, processing ID D or T: nothing is stored) over MLLP, ACK MSA-1 AA/CA with MSA-2 = the control "
-    "id sent; FHIR GET [base]/metadata returning a valid CapabilityStatement with rest.mode=server. Pass: "
+    "id sent; FHIR GET [base]/metadata returning a CapabilityStatement of a released FHIR version (3.0.x, 4.0.x, "
+    "4.3.0, 5.0.0) with rest.mode=server — a deviation from that version's schema (node-fhir-server-core's "
+    "resource.profile written as a Reference object) does not stop the pass and is reported beside it. Pass: "
     "every declared exchange of that system answered so. Fail: one was rejected (A-ASSOCIATE-RJ, ACK AE/AR), "
-    "refused, silent or answered in another protocol. Inconclusive: none declared, or one could not be "
+    "refused, silent, answered in another protocol, or answered with something other than a CapabilityStatement "
+    "of a known FHIR version. Inconclusive: none declared, or one could not be "
     "tried (host or system unreachable). The level-3 protection part of the clause is judged elsewhere."
 )
 SYSTEMS: dict[str, tuple[str, ...]] = {"HIS": ("his", "emr"), "PACS/RIS": ("pacs", "ris"), "LIS": ("lis",)}

@@ -36,14 +36,19 @@ SPLIT_READING = Said(
     "某台机器上运行数据库引擎即为数据库服务器，运行应用服务器即为应用服务器（见角色表）；任何一台机器都不得兼任两者，"
     "且两者各至少观测到一台。机器的区分同上一条：运行在同一个内核上的主机（boot_id 相同）是同一台机器，所以同一台机器上"
     "的两个容器不能算作“划分”。模拟部署声明 ihcheck_simulated_separate_servers 时，按声明划分并注明“模拟，不是观测”。"
-    "其他主机到另一台主机上数据库引擎的连接列为佐证。",
+    "其他主机到另一台主机上数据库引擎的连接列为佐证。符合：两者各在不同机器上观测到，且没有一台机器兼任两者。不符合："
+    "数据库与应用服务器运行在同一台机器上（含同一内核上的两个容器）。无法判定：未观测到数据库或应用服务器、角色只能从"
+    "端口号推断，或有主机无法观测。",
     "A machine is a database server when a database engine runs on it, an application server when an "
     "application server runs on it (see the role table); no machine may be both, and at least one of each must "
     "be observed. Machines are told apart as for the servers rule: hosts on one running kernel (the same "
     "boot_id) are one machine, so two containers of one box are not a split. Where a simulated deployment "
     "declares ihcheck_simulated_separate_servers, the split follows the declaration and the finding says "
     "\"simulated, not observed\". Connections a host holds open to a database engine on another host are listed "
-    "as supporting evidence.",
+    "as supporting evidence. Pass: each observed on its own machine, no machine running both. Fail: a database "
+    "and an application server run on one machine (two containers on one kernel included). Inconclusive: no "
+    "database or no application server observed, roles inferred from port numbers only, or a host that could "
+    "not be observed.",
 )
 
 SERVERS_ID = "GD2020-1.2.3-servers"

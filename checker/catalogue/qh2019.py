@@ -192,10 +192,14 @@ TRACEABILITY = Rule(
     title_zh="“互联网+医疗健康”服务产生的数据全程留痕，可查询、可追溯（只增不改、哈希链接的审计记录）",
     clause=cite("QH2019:30", interpretation=Said(
         _ONLY[0] + "与北京试点的 BJ2026-1-traceability 判定方法相同：按 ihcheck.trail/1 哈希链校验，锚定链头，每次就诊"
-        "须有开始、知情同意、开具处方（如有）以及结束或终止事件。",
+        "须有开始、知情同意、开具处方（如有）以及结束或终止事件。符合：哈希链完整、结束于锚定链头，且每次就诊的事件齐全。"
+        "不符合：记录被修改、删除或重排，或就诊缺少事件。无法判定：没有锚定链头（“哈希链完整，未锚定”），或日志未声明、"
+        "无法读取。",
         _ONLY[1] + "Judged as BJ2026-1-traceability judges the Beijing pilot's: the ihcheck.trail/1 hash chain "
         "verified to an anchored head, every visit with its start, consent, prescription where one was issued, and "
-        "end or termination events.")),
+        "end or termination events. Pass: an intact chain ending at the anchored head, every visit with its events. "
+        "Fail: a changed, removed or reordered record, or a visit missing an event. Inconclusive: no anchored head "
+        "('intact chain, not anchored'), or a trail not declared or not readable.")),
     severity=Severity.HIGH, tags=("qinghai", "traceability"), needs=("pilot",), judge=judge_traceability,
     since="2026.12", status=Status.PREVIEW,
 )

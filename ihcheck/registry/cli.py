@@ -10,7 +10,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -237,79 +236,24 @@ def _report(outcome: Any) -> bool:
 @registry_app.command("watch")
 def watch(folder: Path, data: DataOption = None, database: DatabaseOption = None,
           interval: Annotated[float, typer.Option("--interval", help="Seconds between looks.")] = 5.0,
-          once: Annotated[bool, typer.Option("--once", help="Take in what is there now, then stop.")] = False) -> None:
-    """A drop folder for offline delivery: each *.tar.gz put there is taken in and moved to taken/ or refused/."""
+          once: Annotated[bool, typer.Option("--once", help="Take in what is there now, then stop.")] = False,
+          settle: Annotated[float, typer.Option("--settle", min=0, help="Seconds a file must have been left "
+                            "unwritten before it is taken (a copy still under way waits for a later look).")] = 2.0,
+          workers: WorkersOption = 1) -> None:
+    """A drop folder for offline delivery: each *.tar.gz put there is claimed (one watcher, one worker), taken in
+    and moved to taken/ or refused/. Several watchers may share the folder."""
+    import contextlib
+
+    from ihcheck.registry.services import dropfolder
+
     _open(data, database)
-    for sub in ("taken", "refused"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-        if (folder / sub).is_symlink():  # whoever may write the folder could point it anywhere the registry writes
-            raise InputError(f"{folder / sub}: a symbolic link; the drop folder's {sub}/ must be a folder of its own")
-    while True:
-        for path in sorted(folder.glob("*.tar.gz")):
-            _take_dropped(folder, path, settle=not once)
-        if once:
-            return
-        time.sleep(interval)
-
-
-def _take_dropped(folder: Path, path: Path, *, settle: bool) -> None:
-    """One file of the drop folder, taken in or set aside; nothing one drop holds (a link, a folder, a FIFO, a
-    name with a line break, a file gone meanwhile) stops the watcher or reaches beyond the folder."""
-    import stat
-
-    from ihcheck.registry.services import actions, intake
-
-    name = intake.one_line(path.name)
-    try:
-        info = path.lstat()
-    except FileNotFoundError:
-        return  # another watcher took it meanwhile
-    if settle and time.time() - info.st_mtime < 2:
-        return  # still being written
-    actor = f"drop:uid {info.st_uid}"  # who put it there, not the registry's operator
-    ok = False
-    if not stat.S_ISREG(info.st_mode):
-        reason = f"{name}: not a regular file (a link, a folder or a device): a drop is a bundle file put here"
-        actions.record("refuse", actor, source=name, via="drop", reason=reason)
-        err.print(f"refused: {_text(reason)}", soft_wrap=True)
-    else:
-        try:
-            taken = intake.take(_read_dropped(path), name=name, via="drop", actor=actor)
-        except InputError as exc:  # Refused (logged by intake), or the file could not be read as it was put
-            if not isinstance(exc, intake.Refused):
-                actions.record("refuse", actor, source=name, via="drop", reason=str(exc))
-            err.print(f"refused: {_text(intake.one_line(str(exc)))}", soft_wrap=True)
-        else:
-            ok = True
-            b = taken.bundle
-            out.print(f"{'taken in' if taken.created else 'already held'}: {_text(name)} → {b.hospital.uscc} "
-                      f"{b.digest[:16]}… signed {b.signed_at.isoformat()} worst {b.worst}", soft_wrap=True)
-    try:
-        path.rename(folder / ("taken" if ok else "refused") / path.name)
-    except OSError as exc:  # gone, or not ours to move: said, and the watcher goes on
-        err.print(f"{_text(name)}: could not be moved aside ({exc.strerror or exc})", soft_wrap=True)
-
-
-def _read_dropped(path: Path) -> bytes:
-    """The bytes of a dropped file, opened without following a link put there after it was looked at."""
-    import stat
-
-    from django.conf import settings
-
-    from ihcheck.registry.services.intake import one_line
-
-    limit, name = int(settings.IHCHECK_MAX_UPLOAD_BYTES), one_line(path.name)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as exc:
-        raise InputError(f"{name}: cannot be opened ({exc.strerror or exc})") from None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise InputError(f"{name}: not a regular file")
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise InputError(f"{name}: more than the {limit} bytes an upload may hold")
-    return data
+    with contextlib.closing(dropfolder.watch(folder, settle=settle, interval=interval, once=once,
+                                             workers=workers)) as looks:
+        for outcome, note, problem in looks:
+            if outcome is not None:
+                _report(outcome)
+            if note:
+                (err if problem else out).print(_text(note), soft_wrap=True)
 
 
 @registry_app.command("actions")

@@ -19,7 +19,9 @@ def demo(data: Annotated[Path | None, typer.Option("--data", metavar="DIR", help
     import shutil
     import time
 
-    from ihcheck.registry.cli import err, out
+    from ihcheck.terminal import console
+
+    out, err = console(highlight=False), console(stderr=True, highlight=False)
 
     started = time.perf_counter()
     err.print(f"loading a simulated province: {hospitals} hospitals × {weeks} weekly bundles, each verified on "

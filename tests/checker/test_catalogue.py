@@ -109,11 +109,11 @@ def test_catalogue_hash_is_stable_and_content_addressed() -> None:
 
 
 def test_readme_rule_table_is_generated_from_the_catalogue() -> None:
-    from ihcheck.cli import rules_markdown
+    from ihcheck.rule_tables import rules_markdown
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert rules_markdown() in readme, "README rule table is stale: run `ihcheck rules --format markdown`"
-    from ihcheck.cli import mlps_observed_markdown
+    from ihcheck.rule_tables import mlps_observed_markdown
 
     assert mlps_observed_markdown() in readme, "README's observed/attested table of the MLPS items is stale"
 
@@ -143,3 +143,19 @@ def test_a_rule_new_since_the_first_catalogue_says_so() -> None:
     first = {rule for verdicts in json.loads((ROOT / "tests" / "data" / "catalogue" / "rejudged-before.json")
                                              .read_text(encoding="utf-8")).values() for rule in verdicts}
     assert {r.id for r in CATALOGUE if r.since == "2026.11"} <= first
+
+
+def test_readme_says_for_every_rule_what_is_observed_and_what_only_an_attestation_shows() -> None:
+    """Issue 20: the README's "What is observed, and what only a document can show" names every rule of the
+    catalogue, each row with both columns filled (the MLPS items' rows are generated, the others written)."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("### What is observed, and what only a document can show")
+    section = readme[start:readme.index("\n## ", start)]
+    named: set[str] = set()
+    for row in re.findall(r"^\| (`[^|]+`) \|([^|]*)\|([^|]*)\|$", section, re.M):
+        rules, observed, attested = row
+        assert observed.strip() and attested.strip(), rules
+        named |= set(re.findall(r"`([^`]+)`", rules))
+    assert [r.id for r in CATALOGUE if r.id not in named] == []

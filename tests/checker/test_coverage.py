@@ -43,7 +43,7 @@ def test_rows_cite_the_catalogues_sources() -> None:
 
 
 def test_readme_coverage_table_is_generated() -> None:
-    from ihcheck.cli import coverage_markdown
+    from ihcheck.rule_tables import coverage_markdown
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "<!-- coverage:begin -->\n" + coverage_markdown() + "<!-- coverage:end -->" in readme, (

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import grimp
 
-PACKAGES = ("checker", "probes", "simulator", "reports")
+PACKAGES = ("checker", "probes", "simulator", "reports", "ihcheck")
 
 
 def _cycles() -> list[list[str]]:

@@ -130,7 +130,11 @@ def test_facts_from_redacted_output_equal_facts_from_raw_output(
     legacy = f"legacy{name}:$6$salt${hashed}:1002:1002::/home/legacy:/bin/sh\n"  # a hash left in /etc/passwd
     files["/etc/passwd"] = PASSWD + f"{name}:x:1001:1001:{name}:/home/{name}:/bin/bash\n" + legacy
     files["/etc/group"] = f"root:x:0:\nwheel:x:10:{name}\n{name}:x:1001:\n"
-    files["/etc/sudoers"] = f"root ALL=(ALL:ALL) ALL\n%wheel ALL={who} {tag}\n{name} ALL={who} {tag}\n"
+    alias = name.upper().replace(".", "_")  # aliases named like secrets (sudoers(5): a capital letter first)
+    files["/etc/sudoers"] = (f"root ALL=(ALL:ALL) ALL\n%wheel ALL={who} {tag}\n{name} ALL={who} {tag}\n"
+                             f"Host_Alias H{alias} = app1, db1\nCmnd_Alias C{alias} = /usr/bin/passwd, ALL\n"
+                             f"Runas_Alias R{alias} = postgres\n{name} H{alias}={who} {tag}\n"
+                             f"%wheel H{alias}=(R{alias}) NOPASSWD: C{alias}\n")
     shadow = SHADOW + f"{name}:{state}:20750:90\nlegacy{name}:set:20750:90\n"
     planted: list[str] = []
     for (where, line), value in plants:
@@ -150,12 +154,17 @@ def test_passwordless_sudo_reaches_the_judge_through_redaction() -> None:
     from tests.rules.mlps_examples import host
 
     files = {**DEFAULT_FILES, **HARDENING_FILES,
-             "/etc/sudoers": "root ALL=(ALL:ALL) ALL\n%wheel ALL=(ALL) NOPASSWD: ALL\nci ALL=(ALL) NOPASSWD:ALL\n"}
+             "/etc/sudoers": "root ALL=(ALL:ALL) ALL\n%wheel ALL=(ALL) NOPASSWD: ALL\nci ALL=(ALL) NOPASSWD:ALL\n"
+                             "Host_Alias TOKEN_HOSTS = app1\nops TOKEN_HOSTS=(ALL) NOPASSWD: ALL\n"
+                             "Cmnd_Alias PASSWD_CMDS = ALL\ndba ALL=(ALL) NOPASSWD: PASSWD_CMDS\n"}
     raw = files_output(files) + f"{MARK} output shadow\n{SHADOW}{MARK} output modes\n{MODES}"
     state = "".join(f"{MARK} output {k}\n{v}\n" for k, v in {**DEFAULT_STATE, **HARDENING_STATE}.items())
     sources = {"files": ("h#1",), "state": ("h#2",), "sshd": ("h#3", "h#1"), "updates": ("h#4",)}
     b = build_facts(_recorded(raw), _recorded(state), (0, HARDENED_SSHD_T, ""), DEFAULT_UPDATES, MARK, sources, NOW)
-    assert b.sudoers is not None and [r.who for r in b.sudoers.rules if r.nopasswd_all] == ["%wheel", "ci"]
+    # (ops: its host alias TOKEN_HOSTS and runas list were masked as `TOKEN_HOSTS=[REDACTED]`; dba: ALL through
+    # a Cmnd_Alias, which the parser did not follow)
+    assert b.sudoers is not None
+    assert [r.who for r in b.sudoers.rules if r.nopasswd_all] == ["%wheel", "ci", "ops", "dba"]
     finding = judge_host(CHECKS_BY_UNIT["L3-CES1-08"], host(b))
     assert finding.verdict.value == "fail" and "%wheel" in finding.reason
 

@@ -2,7 +2,8 @@
 registry served by waitress on loopback, holding a simulated province (ihcheck.registry.province, 12 hospitals ×
 8 weekly bundles, every one verified on intake).
 
-The tests save screenshots of the overview, a hospital page and a finding at 1366×768 and 1920×1080 under
+The tests save screenshots of the overview, a hospital page and a finding at 1366×768 and 1920×1080, and of the
+overview, a hospital, a rule and a finding at a phone's and a tablet's width (375×812, 768×1024, full page), under
 $IHCHECK_SCREENSHOTS (default out/screenshots/registry, git-ignored) for a person to look at."""
 
 from __future__ import annotations
@@ -266,3 +267,71 @@ def test_the_pages_read_without_javascript(province: dict[str, Any], browser: An
     page.goto(f"{province['url']}/hospitals/{new}/")
     assert "尚未提交" in page.content()
     page.context.close()
+
+
+NARROW = ((375, 812), (768, 1024))  # a phone and a tablet, held upright
+
+# What overflows, as the browser laid it out (against the device's width: a phone's browser zooms out to show a
+# page wider than itself, so window.innerWidth grows with the overflow): the page wider than the window; a table
+# not inside a container that scrolls sideways (.scroll), such a container wider than the window, or a caption
+# cut at its edge; an element (other than inside such a container) whose right edge lies beyond the window; text
+# cut: an element clipping its own content sideways (overflow hidden/clip, or an ellipsis) that is wider than
+# its box. Each as one line a person can find.
+OVERFLOWS = """(width) => {
+  const doc = document.documentElement, found = [];
+  const where = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+      (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '') +
+      ' «' + (e.innerText || '').trim().slice(0, 40).replace(/\\s+/g, ' ') + '»';
+  if (doc.scrollWidth > width || window.innerWidth > width)  // a phone zooms out to fit a page too wide for it
+    found.push(`page: ${Math.max(doc.scrollWidth, window.innerWidth)} px wide in a ${width} px window`);
+  for (const table of document.querySelectorAll('main table')) {
+    if (table.closest('noscript')) continue;
+    const box = table.closest('.scroll');
+    if (!box) { found.push('table outside a scrolling container: ' + where(table)); continue; }
+    const style = getComputedStyle(box);
+    if (!['auto', 'scroll'].includes(style.overflowX)) found.push('container does not scroll: ' + where(box));
+    if (box.getBoundingClientRect().right > width + 0.5) found.push('container wider than the window: ' + where(box));
+    const caption = table.querySelector('caption');
+    if (caption && caption.getBoundingClientRect().right > box.getBoundingClientRect().right + 0.5)
+      found.push('caption cut at the edge of its container: ' + where(caption));
+  }
+  for (const e of document.querySelectorAll('body *')) {
+    if (e.closest('.scroll, noscript, .skip, .chart') || e.getClientRects().length === 0) continue;
+    const r = e.getBoundingClientRect(), style = getComputedStyle(e);
+    if (r.right > width + 0.5) found.push(`beyond the window by ${Math.round(r.right - width)} px: ` + where(e));
+    const clips = ['hidden', 'clip'].includes(style.overflowX) || style.textOverflow === 'ellipsis';
+    if (clips && e.scrollWidth > e.clientWidth + 1 && (e.innerText || '').trim())
+      found.push(`text cut (${e.scrollWidth} px in ${e.clientWidth}): ` + where(e));
+  }
+  return found;
+}"""
+
+
+def test_the_pages_fit_a_phone_and_a_tablet(province: dict[str, Any], browser: Any) -> None:
+    """The overview, a hospital, a rule and a finding at a phone's and a tablet's width: nothing wider than the
+    window, every table scrolling inside its own container, no text cut; full-page screenshots for a person."""
+    from ihcheck.registry.models import Finding, Hospital
+    from ihcheck.registry.province import TURNED_RED
+
+    url, loaded = province["url"], province["loaded"]
+    red = Hospital.objects.get(uscc=loaded.first(TURNED_RED))
+    finding = (Finding.objects.filter(bundle=red.latest_bundle, verdict="fail").exclude(observations=[])
+               .order_by("index").first())
+    assert finding is not None
+    pages = {"overview": "/", "hospital": f"/hospitals/{red.uscc}/", "rule": f"/rules/{finding.rule_id}/",
+             "finding": f"/bundles/{red.latest_bundle.digest}/findings/{finding.index}/"}
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    for width, height in NARROW:
+        page = _page(browser, width, height, is_mobile=True, has_touch=True, device_scale_factor=1)
+        _login(page, url, province["logins"].inspector)
+        for name, path in pages.items():
+            response = page.goto(url + path)
+            assert response.status == 200, path
+            if name == "overview":
+                page.locator("#chart-cities svg").first.wait_for()
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(SHOTS / f"{name}-{width}x{height}.png"), full_page=True)
+            problems += [f"{name} at {width} px: {p}" for p in page.evaluate(OVERFLOWS, width)]
+        page.context.close()
+    assert not problems, "\n".join(problems)

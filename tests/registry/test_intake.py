@@ -152,7 +152,7 @@ def test_the_drop_folder_takes_in_what_verifies_and_sets_aside_what_does_not(
     drop.mkdir()
     shutil.copy(hospital_a.tar("compliant"), drop / "a.tar.gz")
     shutil.copy(hospital_b.tar("compliant"), drop / "b.tar.gz")  # hospital B is not enrolled
-    assert main(["registry", "watch", str(drop), "--once", "--data", str(registry_data)]) == 0
+    assert main(["registry", "watch", str(drop), "--once", "--settle", "0", "--data", str(registry_data)]) == 0
     assert [p.name for p in (drop / "taken").iterdir()] == ["a.tar.gz"]
     assert [p.name for p in (drop / "refused").iterdir()] == ["b.tar.gz"]
     assert Bundle.objects.get().via == "drop"

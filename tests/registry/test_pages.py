@@ -171,7 +171,7 @@ def test_deadline_counts_kept_between_renders_match_a_fresh_computation(province
     from django.utils import timezone
 
     from ihcheck.registry.services import queries
-    from ihcheck.registry.web.queries import due_counts
+    from ihcheck.registry.web.due import due_counts
 
     today = timezone.localdate()
 

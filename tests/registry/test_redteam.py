@@ -208,7 +208,7 @@ def test_nothing_dropped_in_the_folder_stops_the_watcher_or_reaches_beyond_it(
     (drop / "3-link.tar.gz").symlink_to(hospital_a.tar("compliant"))  # a file the dropper could not put here
     shutil.copy(hospital_a.tar("single-isp"), drop / "4-forged\ntaken in: x.tar.gz.tar.gz")
     shutil.copy(hospital_a.tar("compliant"), drop / "5-good.tar.gz")
-    assert main(["registry", "watch", str(drop), "--once", "--data", str(registry_data)]) == 0
+    assert main(["registry", "watch", str(drop), "--once", "--settle", "0", "--data", str(registry_data)]) == 0
     said = capsys.readouterr()
     assert sorted(p.name for p in (drop / "taken").iterdir()) == ["4-forged\ntaken in: x.tar.gz.tar.gz", "5-good.tar.gz"]
     assert sorted(p.name for p in (drop / "refused").iterdir()) == [
@@ -228,7 +228,7 @@ def test_a_drop_folder_whose_taken_is_a_link_is_refused(db, tmp_path: Path, regi
     drop.mkdir()
     elsewhere.mkdir()
     (drop / "taken").symlink_to(elsewhere)  # put there by whoever may write the drop folder
-    assert main(["registry", "watch", str(drop), "--once", "--data", str(registry_data)]) == 65
+    assert main(["registry", "watch", str(drop), "--once", "--settle", "0", "--data", str(registry_data)]) == 65
     assert "taken: a symbolic link" in capsys.readouterr().err
 
 

@@ -170,7 +170,8 @@ def test_help_uri_only_where_the_catalogue_is_published_and_its_anchors_exist(
         sarif: dict[str, Any], rich_bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """ihcheck has no documentation site: without --sarif-help-uri no rule gets a helpUri (none invented);
     with it, URL#rule-id, an anchor the rule table of `ihcheck rules --format markdown` (the README) carries."""
-    from ihcheck.cli import main, rules_markdown
+    from ihcheck.cli import main
+    from ihcheck.rule_tables import rules_markdown
 
     driver = sarif["runs"][0]["tool"]["driver"]
     assert "informationUri" not in driver and not any("helpUri" in r for r in driver["rules"])

@@ -237,6 +237,11 @@ EXAMPLES: list[Example] = [
         AUDITD_UNIT: DEBIAN_AUDITD.replace("ExecStartPost=-/sbin/augenrules --load\n", "")
         .replace("#ExecStartPost", "ExecStartPost"), "/etc/audit/audit.rules": "-w /etc/passwd -p wa\n-e 2\n"}))),
     ("L3-CES1-15", "fail", lambda: host(hardened(state_edit={"auditctl-s": "enabled 1\nfailure 1\npid 321\n"}))),
+    # no unit read: the RHEL init script's /etc/sysconfig/auditd says whether augenrules builds what is loaded
+    ("L3-CES1-15", "pass", lambda: host(hardened(state_edit=NO_AUDITCTL, files_edit={
+        "/etc/sysconfig/auditd": 'USE_AUGENRULES="yes"\n', "/etc/audit/audit.rules": "-w /etc/passwd -p wa\n"}))),
+    ("L3-CES1-15", "fail", lambda: host(hardened(state_edit=NO_AUDITCTL, files_edit={
+        "/etc/sysconfig/auditd": 'USE_AUGENRULES="no"\n', "/etc/audit/audit.rules": "-w /etc/passwd -p wa\n"}))),
     # remote logging as rsyslog and syslog-ng read it (issue 20)
     ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf":
                                                              '#*.* action(type="omfwd" target="10.0.0.9")\n'}))),
@@ -246,6 +251,14 @@ EXAMPLES: list[Example] = [
     ("L3-CES1-14", "pass", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf":
                                                              'action(Type="omfwd" Target="10.0.0.9" Protocol="TCP")\n'}))),
     ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.conf": 'module(load="imuxsock")\n'}))),
+    # rsyslog's lexer skips C-style comments too (grammar/lexer.l), and omfwd's legacy options are comma-separated
+    ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf":
+                                                             '/* disabled during the migration\n*.* @@10.0.0.9\n'
+                                                             'action(type="omfwd" target="10.0.0.9") */\n'}))),
+    ("L3-CES1-14", "pass", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf":
+                                                             "*.* @@(z5,o)10.0.0.9:1400\n"}))),
+    # `$IncludeConfig DIR/` reads the whole directory (rsyslog's sample configuration: "must contain the final slash")
+    ("L3-CES1-14", "pass", lambda: host(hardened(files_edit={"/etc/rsyslog.conf": "$IncludeConfig /etc/rsyslog.d/\n"}))),
     ("L3-CES1-14", "fail", lambda: host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf": None,
                                                              "/etc/syslog-ng/syslog-ng.conf":
                                                              'source s_net { tcp(ip("0.0.0.0")); };\n'
@@ -262,6 +275,15 @@ EXAMPLES: list[Example] = [
     ("L3-CES1-02", "pass", lambda: host(hardened(files_edit={"/root/.profile": "[ -f ~/.bashrc ] && . ~/.bashrc\n",
                                                              "/root/.bashrc": "TMOUT=0\n"}))),  # readonly holds
     ("L3-CES1-02", "fail", lambda: host(hardened(files_edit={"/etc/profile": "export PATH\n"}))),  # never sourced
+    # a condition ihcheck does not evaluate decides the value: a root shell skips `-ne 0`, so the files cannot show it
+    ("L3-CES1-02", "inconclusive", lambda: host(hardened(files_edit={"/etc/profile.d/ihcheck-tmout.sh":
+                                                                     'if [ "$(id -u)" -ne 0 ]; then\n  TMOUT=600\n'
+                                                                     '  readonly TMOUT\nfi\n'}))),
+    ("L3-CES1-02", "inconclusive", lambda: host(hardened(files_edit={"/etc/profile.d/zz-site.sh":
+                                                                     '[ -n "$SSH_TTY" ] || TMOUT=0\n',
+                                                                     "/etc/profile.d/ihcheck-tmout.sh": "TMOUT=600\n"}))),
+    ("L3-CES1-02", "pass", lambda: host(hardened(files_edit={"/etc/profile.d/zz-site.sh":  # readonly held it already
+                                                             '[ -n "$SSH_TTY" ] || TMOUT=0\n'}))),
     ("L3-CES1-02", "pass", lambda: host(hardened(files_edit={"/etc/profile.d/ihcheck-tmout.sh": None,
                                                              "/root/.bash_profile": "export TMOUT=300\n",
                                                              "/root/.profile": "TMOUT=0\n"}))),  # not read

@@ -4,6 +4,7 @@ tests/rules/test_examples.py."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -141,3 +142,52 @@ def test_a_handshake_from_the_checker_is_not_the_hosts_own_link() -> None:
 def test_the_transit_clause_of_qinghai_is_cited_as_si_san() -> None:
     assert "四(三)" in rules.PLATFORM_FEED.clause.interpretation and "三(三)" not in rules.PLATFORM_FEED.clause.interpretation
     assert rules.PLATFORM_FEED.clause.interpretation_zh.startswith("结合青海 2019")
+
+
+def _his_over_fhir(statement: Mapping[str, object]) -> DeploymentFacts:
+    """The pass example with HIS reached only through its EMR's FHIR server, which answered `statement` on a real
+    HTTP socket to the FHIR probe's own request and interpretation."""
+    from probes.protocols import base, fhir
+    from tests.protocols import peers
+
+    with peers.http_server(lambda h: peers.capability(h, dict(statement))) as port:
+        request = fhir.request(f"http://127.0.0.1:{port}", timeout=5)
+        result = fhir.interpret(base.from_checker(request), request.target)
+    facts = load(rules.EXCHANGE_ID, "pass")
+    host = facts.hosts[0]
+    assert host.exchange is not None
+    kept = tuple(e.model_copy(update={"results": tuple(r.model_copy(update={
+        "outcome": result.outcome, "detail": result.detail, "fields": result.fields}) for r in e.results)})
+        if e.endpoint.system == "emr" else e for e in host.exchange.exchanges if e.endpoint.system != "his")
+    declared = host.declared.model_copy(update={"exchange": tuple(e for e in host.declared.exchange
+                                                                  if e.system != "his")})
+    return _host(facts, declared=declared, exchange=host.exchange.model_copy(update={"exchanges": kept}))
+
+
+def test_a_stock_node_fhir_server_core_passes_the_his_exchange_with_its_schema_deviation_beside_it() -> None:
+    """@asymmetrik/node-fhir-server-core writes `resource.profile` as a Reference object: the exchange worked, so
+    the HIS part passes, and the deviation from the FHIR 4.0.1 schema is reported in the same finding."""
+    from tests.protocols.test_fhir import NODE_FHIR_SERVER_CORE
+
+    [finding] = evaluate(_his_over_fhir(NODE_FHIR_SERVER_CORE), [rules.EXCHANGE])
+    his = finding.details["parts"]["HIS"]
+    assert his["verdict"] == "pass", his["reason"]
+    assert "deviation(s) from the FHIR 4.0.1 schema, first: " in his["reason"] and "profile" in his["reason"]
+
+
+def test_an_answer_that_is_not_a_capability_statement_of_a_known_fhir_version_fails_the_his_exchange() -> None:
+    from tests.protocols.test_fhir import NODE_FHIR_SERVER_CORE
+
+    for change in ({"fhirVersion": "9.9.9"}, {"resourceType": "Patient"}):
+        [finding] = evaluate(_his_over_fhir({**NODE_FHIR_SERVER_CORE, **change}), [rules.EXCHANGE])
+        his = finding.details["parts"]["HIS"]
+        assert his["verdict"] == "fail", (change, his["reason"])
+
+
+def test_the_exchange_reading_says_the_fhir_leniency_in_both_languages() -> None:
+    clause = rules.EXCHANGE.clause
+    assert "node-fhir-server-core" in clause.interpretation and "node-fhir-server-core" in clause.interpretation_zh
+    assert "reported beside it" in clause.interpretation and "偏差随结论列出" in clause.interpretation_zh
+    assert "CapabilityStatement of a known FHIR version" in clause.interpretation
+    assert "不是已知 FHIR 版本的 CapabilityStatement" in clause.interpretation_zh
+    assert all(w in clause.interpretation_zh for w in ("符合：", "不符合：", "无法判定："))

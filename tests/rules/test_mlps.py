@@ -6,6 +6,9 @@ run through the probe's own parsing, so a verdict here is what a real host with 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Literal
+
 import pytest
 
 from checker.catalogue import CATALOGUE
@@ -157,3 +160,98 @@ def test_the_rarer_paths_are_said_in_chinese_too(index: int) -> None:
     finding = judge_host(CHECKS_BY_UNIT[unit], facts)
     assert finding.verdict.value == verdict, finding.reason
     assert says_the_same(finding) == [] and finding.details["actual_zh"], finding.reason_zh
+
+
+@pytest.mark.parametrize(("conf", "shown"), [
+    ("*.* @logs.hospital.lan:514\n", "logs.hospital.lan:514 (UDP)"),  # one @: UDP (rsyslog's legacy forwarding)
+    ("*.* @@logs.hospital.lan:514\n", "logs.hospital.lan:514 (TCP)"),
+    ('action(type="omfwd" target="10.0.0.9" port="514")\n', "10.0.0.9:514 (UDP)"),  # omfwd's default protocol
+    ('action(TYPE="omfwd" TARGET="10.0.0.9" PROTOCOL="TCP")\n', "10.0.0.9 (TCP)"),  # parameter names any case
+    ('action(type="omrelp" target="10.0.0.9" port="2514")\n', "10.0.0.9:2514 (TCP (RELP))"),
+])
+def test_remote_logging_reports_the_transport_rsyslog_uses(conf: str, shown: str) -> None:
+    """TCP was reported as UDP (issue 20): the finding names each target with the transport its daemon uses."""
+    finding = judge_host(CHECKS_BY_UNIT["L3-CES1-14"], host(hardened(files_edit={"/etc/rsyslog.d/90-remote.conf": conf})))
+    assert finding.verdict.value == "pass", finding.reason
+    assert f"logs forwarded off-host to {shown};" in finding.reason
+    assert f"日志转发至主机之外：{shown.replace(' (', '（', 1)[:-1]}）" in finding.reason_zh
+
+
+@pytest.mark.parametrize(("destination", "shown"), [
+    ('network("10.0.0.6")', "10.0.0.6 (TCP)"),  # network()'s default transport is tcp (syslog-ng.conf(5))
+    ('network("10.0.0.6" transport("UDP") port(514))', "10.0.0.6 (UDP)"),
+    ('udp("10.0.0.6")', "10.0.0.6 (UDP)"),
+    ('syslog("10.0.0.6" transport("tls") port(6514))', "10.0.0.6 (TLS)"),
+])
+def test_remote_logging_reports_the_transport_syslog_ng_uses(destination: str, shown: str) -> None:
+    conf = f"destination d_net {{ {destination}; }};\nlog {{ source(s_src); destination(d_net); }};\n"
+    finding = judge_host(CHECKS_BY_UNIT["L3-CES1-14"], host(hardened(files_edit={
+        "/etc/rsyslog.d/90-remote.conf": None, "/etc/syslog-ng/syslog-ng.conf": conf})))
+    assert finding.verdict.value == "pass" and f"logs forwarded off-host to {shown};" in finding.reason, finding.reason
+
+
+def _answered(h: HostFacts, entry: Mapping[str, object], target: str, *, tls: bool,
+              outcome: Literal["ok", "refused"] = "ok") -> HostFacts:
+    from probes.facts.declared_exchange import declare
+    from probes.facts.exchange import ExchangeFacts, ExchangeResult, ObservedExchange, TlsSession
+
+    endpoint = declare(entry)
+    session = TlsSession(version="TLSv1.3", cipher="TLS_AES_256_GCM_SHA384", verified=True) if tls else None
+    result = ExchangeResult(protocol=endpoint.protocol, target=target, origin=h.name, outcome=outcome,
+                            detail="answered", tls=session, observations=("h#7",))
+    return h.model_copy(update={"exchange": ExchangeFacts(exchanges=(ObservedExchange(endpoint=endpoint,
+                                                                                      results=(result,)),),
+                                                          observations=("h#7",))})
+
+
+PACS: dict[str, object] = {"name": "pacs", "system": "pacs", "protocol": "dicom", "address": "10.0.1.30", "port": 104,
+        "called_ae_title": "PACS"}
+EMR: dict[str, object] = {"name": "emr", "system": "emr", "protocol": "fhir", "url": "http://10.0.1.40:8080/fhir"}
+ECG: dict[str, object] = {"name": "ecg", "system": "ecg", "protocol": "http", "url": "http://10.0.1.50/health"}
+
+
+@pytest.mark.parametrize(("entry", "target"), [(PACS, "10.0.1.30:104"), (EMR, "10.0.1.40:8080")])
+def test_medical_data_seen_in_clear_fails_transit_whatever_a_document_says(entry: dict[str, object],
+                                                                            target: str) -> None:
+    """L3-CES1-27 (issue 20): a DICOM association or a FHIR read over http:// that the peer answered outside TLS
+    fails the item, the design document beside it notwithstanding; inside TLS the document decides."""
+    clear = judge_host(CHECKS_BY_UNIT["L3-CES1-27"],
+                       _answered(host(attested(hardened(), "L3-CES1-27")), entry, target, tls=False))
+    assert clear.verdict.value == "fail", clear.reason
+    assert f"{entry['name']} ({str(entry['protocol']).upper()} {target})" in clear.reason
+    assert "本次检查观测到医疗数据以明文传输" in clear.reason_zh
+    sealed = judge_host(CHECKS_BY_UNIT["L3-CES1-27"],
+                        _answered(host(attested(hardened(), "L3-CES1-27")), entry, target, tls=True))
+    assert sealed.verdict.value == "pass", sealed.reason
+
+
+def test_a_health_endpoint_in_clear_carries_no_medical_data_and_a_refused_one_carried_nothing() -> None:
+    ecg = judge_host(CHECKS_BY_UNIT["L3-CES1-27"], _answered(host(hardened()), ECG, "10.0.1.50:80", tls=False))
+    assert ecg.verdict.value == "inconclusive", ecg.reason
+    refused = judge_host(CHECKS_BY_UNIT["L3-CES1-27"],
+                         _answered(host(hardened()), PACS, "10.0.1.30:104", tls=False, outcome="refused"))
+    assert refused.verdict.value == "inconclusive", refused.reason
+
+
+@pytest.mark.parametrize("destination", ['network("127.0.0.1" transport("tcp"))', 'syslog("localhost")',
+                                         'udp("::1" port(514))', 'network("LOCALHOST")'])
+def test_a_syslog_ng_destination_on_the_host_itself_is_not_off_host(destination: str) -> None:
+    conf = f"destination d_net {{ {destination}; }};\nlog {{ source(s_src); destination(d_net); }};\n"
+    finding = judge_host(CHECKS_BY_UNIT["L3-CES1-14"], host(hardened(files_edit={
+        "/etc/rsyslog.d/90-remote.conf": None, "/etc/syslog-ng/syslog-ng.conf": conf})))
+    assert finding.verdict.value == "fail" and "logs forwarded off-host to nowhere" in finding.reason, finding.reason
+    assert any("loopback, stays on the host" in e.statement for e in finding.evidence)
+
+
+@pytest.mark.parametrize(("conf", "verdict"), [
+    ('log { source(s_src); destination { network("10.0.0.6" transport("tcp") port(514)); }; };\n', "pass"),
+    ('#log { source(s_src); destination { network("10.0.0.6"); }; };\n', "fail"),
+    # a named destination after an in-line source in the same log path is used too
+    ('destination d_net { network("10.0.0.7" port(6514) transport("tls")); };\n'
+     'log {\n  source { system(); internal(); };\n  destination(d_net);\n};\n', "pass"),
+])
+def test_a_syslog_ng_in_line_destination_is_used_by_its_log_path(conf: str, verdict: str) -> None:
+    """syslog-ng's in-line objects: a destination written inside the log path has no name, and sends."""
+    finding = judge_host(CHECKS_BY_UNIT["L3-CES1-14"], host(hardened(files_edit={
+        "/etc/rsyslog.d/90-remote.conf": None, "/etc/syslog-ng/syslog-ng.conf": conf})))
+    assert finding.verdict.value == verdict, finding.reason

@@ -6,7 +6,8 @@ registries: per scenario, the exit code, each rule's verdict and the SHA-256 of 
 hosts, both reasons, evidence, details). Beside the 15 recorded scenarios it judges three blind variants of the
 compliant one (a probe broken on a reachable host, a probe cut by the deadline, a host unreachable), which are
 what the one blindness decision decides. A change that means to change a judge regenerates the file with
-`IHCHECK_RECORD_REJUDGED=1 pytest tests/rules/test_rejudged_identically.py` and says so in its commit.
+`IHCHECK_RECORD_REJUDGED=1 pytest tests/rules/test_rejudged_identically.py` and says so in its commit. A new
+rule is not pinned here (its examples and the scenarios pin it), so adding one leaves this file alone.
 """
 
 from __future__ import annotations
@@ -88,7 +89,11 @@ def test_golden_covers_every_case() -> None:
 def test_rejudged_identically(name: str) -> None:
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))[name]
     got = _judged(CASES[name])
-    assert got["exit_code"] == golden["exit_code"]
-    assert got["verdicts"] == golden["verdicts"]
-    changed = {rule for rule, digest in got["findings_sha256"].items() if golden["findings_sha256"].get(rule) != digest}
-    assert not changed and set(got["findings_sha256"]) == set(golden["findings_sha256"]), sorted(changed)
+    # A rule added since the file was made is not pinned here (its examples and the scenarios' derived expectations
+    # pin it), so adding a rule does not touch this file; every rule pinned here is still judged, and identically.
+    new = set(got["verdicts"]) - set(golden["verdicts"])
+    assert got["exit_code"] == golden["exit_code"] or any(got["verdicts"][r] in ("fail", "error") for r in new)
+    assert {r: v for r, v in got["verdicts"].items() if r not in new} == golden["verdicts"]
+    pinned = {r: d for r, d in got["findings_sha256"].items() if r not in new}
+    changed = {rule for rule, digest in pinned.items() if golden["findings_sha256"].get(rule) != digest}
+    assert not changed and set(pinned) == set(golden["findings_sha256"]), sorted(changed)

@@ -16,7 +16,7 @@ from checker.errors import InputError
 from ihcheck.registry.models import Bundle, Hospital, TrailAnchor
 from ihcheck.registry.services import actions
 from ihcheck.registry.services.enrol import key_valid_at
-from ihcheck.registry.services.intake import Refused, from_the_future
+from ihcheck.registry.services.refusals import Refused, from_the_future
 
 
 def last_trusted(hospital: Hospital) -> TrailAnchor | None:

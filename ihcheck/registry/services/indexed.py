@@ -118,7 +118,7 @@ class Indexed(BaseModel):
 
 def _where(error: Any) -> str:
     """The field's path, each part as the bundle spells it but shortened and without control characters."""
-    from ihcheck.registry.services.intake import one_line
+    from ihcheck.registry.services.refusals import one_line
 
     parts = [one_line(str(part)) for part in error["loc"]]
     return ".".join(p if len(p) <= 40 else p[:40] + "…" for p in parts) or "(top)"

@@ -13,7 +13,7 @@ import hashlib
 import json
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,21 +28,11 @@ from ihcheck.registry.models import Bundle, Document, Finding, Hospital, Signing
 from ihcheck.registry.services import actions
 from ihcheck.registry.services.enrol import key_valid_at
 from ihcheck.registry.services.indexed import join_bases
+from ihcheck.registry.services.refusals import Refused as Refused  # re-exported: callers say intake.Refused
+from ihcheck.registry.services.refusals import from_the_future
+from ihcheck.registry.services.refusals import one_line as one_line
 from reports.bundle import KEY_ED25519, KEY_SM2, MANIFEST
 from reports.drift import RANK
-
-
-def one_line(name: str) -> str:
-    """A name a sender chose (a file name, ?name=) as it goes into a one-line reason and the action log: line
-    breaks and other control characters shown as U+FFFD, so it can neither split a refusal nor forge a line."""
-    return "".join("\ufffd" if ord(c) < 32 or 0x7f <= ord(c) < 0xa0 or c in "\u2028\u2029" else c for c in name)
-
-
-class Refused(InputError):
-    """The upload is not taken in; the message is the one-line reason (also in the action log). `hospital` is
-    whose it claimed to be, when an enrolled key or the token said so (for that hospital's timeline)."""
-
-    hospital: Hospital | None = None
 
 
 @dataclass(frozen=True)
@@ -95,19 +85,6 @@ def _signer_key(content: dict[str, bytes]) -> SigningKey | None:
                or SigningKey.objects.select_related("hospital").filter(sm2=fingerprint).first())
         if key is not None:
             return key
-    return None
-
-
-CLOCK_SKEW = timedelta(minutes=10)  # how far ahead of the registry's clock a hospital's clock may run
-
-
-def from_the_future(when: datetime | None) -> str | None:
-    """Why a signing time cannot be taken, or None. A bundle signed "in 2099" would stay the hospital's latest
-    for ever: never stale, and every real bundle after it hidden behind it."""
-    now = datetime.now(UTC)
-    if when is not None and when > now + CLOCK_SKEW:
-        return (f"signed on {when.isoformat()}, later than the registry's clock ({now.isoformat(timespec='seconds')}) "
-                f"allows")
     return None
 
 

@@ -14,11 +14,11 @@ against the same PostgreSQL and the same storage rely on the same guarantees.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,11 @@ class Outcome:
     taken: bool  # verified and held (newly or already)
     created: bool  # a new record
     line: str  # "taken in: …", "already held: …" or the refusal's one-line reason
+    settled: bool = True  # False: a dropped file still being written, handed back (services.dropfolder)
+
+
+Job = TypeVar("Job")
+Run = Callable[[Callable[[Job], Outcome], list[Job]], Iterator[Outcome]]
 
 
 def take_one(path: str, *, via: str, actor: str) -> Outcome:
@@ -46,7 +51,11 @@ def take_one(path: str, *, via: str, actor: str) -> Outcome:
 
 def _start_worker(data: str, database: dict[str, Any]) -> None:
     """A worker process: Django configured on the parent's data folder and on the parent's database as it is
-    connected (which may differ from what the environment says, e.g. in tests)."""
+    connected (which may differ from what the environment says, e.g. in tests). Ctrl-C is the parent's to
+    handle (it ends the pool), not each worker's to print a traceback for."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from ihcheck.registry.settings import configure
 
     configure(data=Path(data))
@@ -58,13 +67,17 @@ def _start_worker(data: str, database: dict[str, Any]) -> None:
         del connections["default"]
 
 
-def take_all(paths: Iterable[Path], *, via: str, actor: str, workers: int = 1) -> Iterator[Outcome]:
-    """Each bundle taken in, by this process (workers=1) or by a pool of `workers` processes; outcomes in the
-    order they finish."""
-    jobs = [str(p) for p in paths]
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            yield take_one(job, via=via, actor=actor)
+def _in_process(take: Callable[[Any], Outcome], jobs: list[Any]) -> Iterator[Outcome]:
+    for job in jobs:
+        yield take(job)
+
+
+@contextlib.contextmanager
+def pool(workers: int) -> Iterator[Run[Any]]:
+    """`run(take, jobs)`: each job taken by this process (workers=1) or by one of `workers` processes started
+    once for the pool's life (a watcher keeps them between looks); outcomes in the order they finish."""
+    if workers <= 1:
+        yield _in_process
         return
     import multiprocessing
 
@@ -74,6 +87,14 @@ def take_all(paths: Iterable[Path], *, via: str, actor: str, workers: int = 1) -
     database = dict(connections["default"].settings_dict)
     connections.close_all()  # a forked connection must never be shared; spawned workers open their own
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited connection or lock
-    with context.Pool(min(workers, len(jobs)), initializer=_start_worker,
-                      initargs=(str(settings.IHCHECK_REGISTRY_DATA), database)) as pool:
-        yield from pool.imap_unordered(partial(take_one, via=via, actor=actor), jobs)
+    with context.Pool(workers, initializer=_start_worker,
+                      initargs=(str(settings.IHCHECK_REGISTRY_DATA), database)) as processes:
+        yield lambda take, jobs: processes.imap_unordered(take, jobs)
+
+
+def take_all(paths: Iterable[Path], *, via: str, actor: str, workers: int = 1) -> Iterator[Outcome]:
+    """Each bundle taken in, by this process (workers=1) or by a pool of `workers` processes; outcomes in the
+    order they finish."""
+    jobs = [str(p) for p in paths]
+    with pool(min(workers, len(jobs))) as run:
+        yield from run(partial(take_one, via=via, actor=actor), jobs)

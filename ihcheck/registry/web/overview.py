@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from ihcheck.registry.models import Action, Bundle, Hospital, TrailAnchor
 from ihcheck.registry.services import queries
+from ihcheck.registry.web.due import due_counts
 
 BAD = ("fail", "error")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -145,8 +146,6 @@ def city_bars(cities: list[dict[str, Any]]) -> dict[str, Any]:
 def overview(f: Filters, *, page: Any = 1, per_page: int = 100, now: datetime | None = None) -> dict[str, Any]:
     """The page of rows shown (refused, stale, flagged, failing first), the number matching, the totals and the
     per-city bars: a fixed number of queries whatever the province's size."""
-    from ihcheck.registry.web.queries import due_counts
-
     now = now or timezone.now()
     every = annotated(now, f.rule)
     shown: Page[Any] = Paginator(_filtered(every, f).values(*COLUMNS), per_page).get_page(page)

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from probes.facts.baseline import Problem, RemoteTarget, Retention, Setting, as_int
 from probes.parse.baseline.common import logical_lines
 
-_LEGACY = re.compile(r"^\S+\s+(?:-?)(@@?)(\([a-z0-9]+\))?\[?([\w.:-]+?)\]?(?::(\d+))?(?:;\S+)?$")  # @@(o)host, @(z9)
+# @@(o)host, @(z9)host, @@(z5,o)host: omfwd's options, comma-separated (rsyslog tools/omfwd.c, parseSelectorAct)
+_LEGACY = re.compile(r"^\S+\s+(?:-?)(@@?)(\([a-z0-9,]+\))?\[?([\w.:-]+?)\]?(?::(\d+))?(?:;\S+)?$")
 _ACTION = re.compile(r"\baction\s*\(([^)]*)\)", re.S | re.I)
 _PARAM = re.compile(r"([A-Za-z][\w.]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|\[([^\]]*)\])", re.S)
 _INCLUDE = re.compile(r"^\$IncludeConfig\s+(\S+)|\binclude\s*\(\s*file\s*=\s*\"([^\"]+)\"", re.I | re.M)
@@ -22,6 +23,24 @@ RSYSLOG_MAIN = "/etc/rsyslog.conf"
 def _uncommented(text: str) -> str:
     """The text without `#` comments (a `#` at a line's start or after a blank), lines kept for numbering."""
     return "\n".join(re.split(r"(?:^|(?<=\s))#", line, maxsplit=1)[0] for line in text.split("\n"))
+
+
+# What rsyslog's lexer skips (grammar/lexer.l): a `#` comment and a C-style `/* */` comment (unterminated: to the
+# end of the file) where a token starts, in the legacy lines and the RainerScript objects alike. A quoted string
+# and a `$Directive` line (`$IncludeConfig /etc/rsyslog.d/*.conf`) are tokens whole: a `#` or `/*` inside is text.
+# Tried left to right, as the lexer scans.
+_RSYSLOG_COMMENT = re.compile(r'(?P<keep>"(?:[^"\\\n]|\\.)*"|^[ \t]*\$[^\n]*)'
+                              r'|(?:^|(?<=[\s(,]))(?:#[^\n]*|/\*.*?(?:\*/|\Z))', re.S | re.M)
+
+
+def _rsyslog_uncommented(text: str) -> str:
+    """rsyslog's text without its comments, blanked so that every line keeps its number.
+
+    >>> _rsyslog_uncommented('$IncludeConfig /etc/rsyslog.d/*.conf\\na /* b\\n@@c */ d # e\\nx="#/*"')
+    '$IncludeConfig /etc/rsyslog.d/*.conf\\na     \\n       d    \\nx="#/*"'
+    """
+    return _RSYSLOG_COMMENT.sub(lambda m: m.group(0) if m.group("keep") is not None
+                                else re.sub(r"[^\n]", " ", m.group(0)), text)
 
 
 def _target(daemon: str, host: str, port: str | None, protocol: str, path: str, line: int) -> RemoteTarget:
@@ -38,8 +57,10 @@ def _rsyslog_files(files: Mapping[str, str | None]) -> list[str]:
         if path in order:
             return
         order.append(path)
-        for match in _INCLUDE.finditer(_uncommented(files.get(path) or "")):
+        for match in _INCLUDE.finditer(_rsyslog_uncommented(files.get(path) or "")):
             pattern = match.group(1) or match.group(2)
+            if pattern.endswith("/"):  # a whole directory ("must contain the final slash", rsyslog's example)
+                pattern += "*"
             for name in sorted(p for p in files if fnmatch.fnmatch(p, pattern)):
                 read(name)
 
@@ -50,12 +71,12 @@ def _rsyslog_files(files: Mapping[str, str | None]) -> list[str]:
 
 def _rsyslog(path: str, text: str) -> list[RemoteTarget]:
     found: list[RemoteTarget] = []
-    for number, line in logical_lines(text):
+    clean = _rsyslog_uncommented(text)
+    for number, line in logical_lines(clean, comment=""):
         legacy = _LEGACY.match(line)
         if legacy:
             found.append(_target("rsyslog", legacy.group(3), legacy.group(4),
                                  "tcp" if legacy.group(1) == "@@" else "udp", path, number))
-    clean = _uncommented(text)
     for match in _ACTION.finditer(clean):
         params: dict[str, str] = {}
         for p in _PARAM.finditer(match.group(1)):  # parameter names are case-insensitive (rsyslog's omfwd docs)
@@ -70,22 +91,21 @@ def _rsyslog(path: str, text: str) -> list[RemoteTarget]:
     return found
 
 
-_NG_DEST = re.compile(r"\bdestination\s+([\w-]+)\s*\{(.*?)\}\s*;", re.S)
-_NG_LOG = re.compile(r"\blog\s*\{(.*?)\}\s*;", re.S)
+# A named destination, or an in-line one (no name: it can only stand inside the log path that uses it)
+_NG_DEST = re.compile(r"\bdestination(?:\s+([\w-]+))?\s*\{(.*?)\}\s*;", re.S)
 _NG_DRIVER = re.compile(r"\b(network|tcp6?|udp6?|syslog)\s*\(\s*\"?([^\"\s)]+)\"?", re.S)
 
 
 def _syslog_ng(files: Mapping[str, str]) -> list[RemoteTarget]:
     """Network destinations that a log path uses: syslog-ng sends a message to "every destination listed in the log
     path" (syslog-ng.conf(5)); a destination no `log { }` names, or a network *source*, sends nothing."""
-    used: set[str] = set()
-    for text in files.values():
-        for block in _NG_LOG.finditer(text):
-            used |= set(re.findall(r"\bdestination\s*\(\s*([\w-]+)\s*\)", block.group(1)))
+    used: set[str] = set()  # `destination(NAME)` is a reference, and a reference stands only in a log path (one
+    for text in files.values():  # with in-line objects too, whose braces a regular expression cannot pair)
+        used |= set(re.findall(r"\bdestination\s*\(\s*([\w-]+)\s*\)", text))
     found: list[RemoteTarget] = []
     for path, text in files.items():
         for dest in _NG_DEST.finditer(text):
-            if dest.group(1) not in used:
+            if dest.group(1) is not None and dest.group(1) not in used:
                 continue
             for driver in _NG_DRIVER.finditer(dest.group(2)):
                 transport = re.search(r"transport\s*\(\s*\"?(\w+)", dest.group(2))
@@ -223,7 +243,7 @@ def _retention(log: str, settings: dict[str, Setting]) -> Retention:
 # where it says so), then the first of root's ~/.bash_profile, ~/.bash_login, ~/.profile (which may source ~/.bashrc).
 PROFILE = "/etc/profile"
 USER_PROFILES = ("/root/.bash_profile", "/root/.bash_login", "/root/.profile")
-_STATEMENT = re.compile(r"\s*(?:;|&&|\|\||\bthen\b|\bdo\b|\belse\b|\bfi\b|\bdone\b)\s*")
+_STATEMENT = re.compile(r"\s*(;|&&|\|\||\bthen\b|\bdo\b|\belse\b|\bfi\b|\bdone\b)\s*")  # separators kept
 _ASSIGN = re.compile(r"^(?P<words>(?:(?:export|readonly|declare|typeset|local)(?:\s+-\w+)*\s+)*)TMOUT=(?P<value>\S*)$")
 _READONLY = re.compile(r"^(?:readonly|declare\s+-\w*r\w*|typeset\s+-\w*r\w*)(?:\s+-\w+)*\s+(?:\w+\s+)*TMOUT\b")
 _SOURCE = re.compile(r"^(?:\.|source)\s+[\"']?(?P<path>[/~$][^\s\"';]*)")
@@ -234,7 +254,10 @@ def shell_timeout(files: Mapping[str, str | None]) -> tuple[Setting | None, bool
     """The TMOUT a bash login shell ends with: its files in the order bash reads them, the last assignment winning,
     `readonly` holding against later ones, `unset` clearing; `TMOUT=0` (kept as 0) disables the timeout.
 
-    Conditions (`if [ "$UID" -ne 0 ]`) are not evaluated: the statements are taken in the order written.
+    Conditions (`if [ "$UID" -ne 0 ]`, `[ … ] && TMOUT=…`) are not evaluated: the statements are taken in the order
+    written, and when the value a shell ends with rests on an assignment or `unset` under a condition (one no later
+    plain assignment overrides, made before any `readonly`), that is a problem naming it — bash may end with
+    another value (a root shell skips `if [ "$(id -u)" -ne 0 ]`), so the files alone cannot show it.
 
     >>> s, ro, _ = shell_timeout({"/etc/profile": "for i in /etc/profile.d/*.sh; do . $i; done\\n",
     ...     "/etc/profile.d/tmout.sh": "TMOUT=600\\nreadonly TMOUT\\nexport TMOUT\\n",
@@ -244,7 +267,7 @@ def shell_timeout(files: Mapping[str, str | None]) -> tuple[Setting | None, bool
     >>> shell_timeout({"/etc/profile": "TMOUT=300\\nTMOUT=900\\n"})[0].value
     '900'
     """
-    state: dict[str, Setting | None] = {"value": None}
+    state: dict[str, Setting | None] = {"value": None, "conditional": None}
     readonly: list[Setting] = []
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -257,12 +280,24 @@ def shell_timeout(files: Mapping[str, str | None]) -> tuple[Setting | None, bool
         if text is None:
             problems.append(Problem.unreadable(path))
             return
+        depth = 0  # `if` blocks open in this file
         for number, line in logical_lines(text, continuation=True):
-            for statement in _STATEMENT.split(line):
-                statement = statement.strip()
-                if statement.startswith(("if ", "while ", "[ ", "test ")):
+            tokens = _STATEMENT.split(line)
+            for index in range(0, len(tokens), 2):
+                separator = tokens[index - 1] if index else ""
+                if separator == "fi":
+                    depth = max(0, depth - 1)
+                statement = tokens[index].strip()
+                if statement.startswith("if "):
+                    depth += 1
+                conditional = depth > 0 or separator in ("&&", "||")
+                if statement.startswith(("if ", "elif ", "while ", "[ ", "test ")):
                     statement = ""
                 assign = _ASSIGN.match(statement)
+                unset = re.match(r"^unset\s+(?:-v\s+)?(?:\w+\s+)*TMOUT\b", statement)
+                if (assign or unset) and not readonly:
+                    state["conditional"] = Setting(key="TMOUT", value=statement, file=path, line=number) \
+                        if conditional else None
                 if assign:
                     value = assign.group("value").strip("\"'")
                     if not readonly:
@@ -272,7 +307,7 @@ def shell_timeout(files: Mapping[str, str | None]) -> tuple[Setting | None, bool
                     continue
                 if _READONLY.match(statement):
                     readonly.append(Setting(key="readonly", value="TMOUT", file=path, line=number))
-                elif re.match(r"^unset\s+(?:-v\s+)?(?:\w+\s+)*TMOUT\b", statement) and not readonly:
+                elif unset and not readonly:
                     state["value"] = None
                 elif (source := _SOURCE.match(statement)) is not None:
                     read(source.group("path").replace("~", "/root").replace("$HOME", "/root"))
@@ -284,7 +319,11 @@ def shell_timeout(files: Mapping[str, str | None]) -> tuple[Setting | None, bool
     first = next((p for p in USER_PROFILES if p in files), None)
     if first is not None:
         read(first)
-    value = state["value"]
+    value, conditional = state["value"], state["conditional"]
+    if conditional is not None:
+        problems.append(Problem(file=conditional.file, line=conditional.line,
+                                message=f"`{conditional.value}` runs only under a condition ihcheck does not evaluate: "
+                                        "the TMOUT a login shell ends with depends on it"))
     if value is not None and as_int(value.value) is None:
         problems.append(Problem(file=value.file, line=value.line, message=f"TMOUT={value.value} is not a number"))
     return value, bool(readonly), problems

@@ -19,15 +19,39 @@ _MAX_DEPTH = 16
 _SPEC = re.compile(r"^(?P<who>\S+(?:\s*,\s*\S+)*)\s+(?P<hosts>[^=\s]+(?:\s*,\s*[^=\s]+)*)\s*=\s*(?P<rest>.+)$")
 
 
+_ALIAS = re.compile(r"^(?:Cmnd_Alias|Cmd_Alias)\s+(?P<body>.+)$")
 
 
+def _command_aliases(line: str) -> dict[str, list[str]]:
+    """`Cmnd_Alias NAME = cmd, cmd : NAME2 = cmd` as sudoers(5) writes it: each alias and its commands."""
+    found = _ALIAS.match(line)
+    if not found:
+        return {}
+    aliases: dict[str, list[str]] = {}
+    for definition in found.group("body").split(":"):
+        name, sep, members = definition.partition("=")
+        if sep and re.fullmatch(r"[A-Z][A-Z0-9_]*", name.strip()):
+            aliases[name.strip()] = [m.strip() for m in members.split(",") if m.strip()]
+    return aliases
 
 
-def _nopasswd_all(rest: str) -> bool:
-    """Whether a command list grants ALL without a password (tags carry over to later commands).
+def _grants_all(command: str, aliases: Mapping[str, list[str]], seen: frozenset[str] = frozenset()) -> bool:
+    """ALL itself, or a Cmnd_Alias whose commands include ALL (however deep)."""
+    if command == "ALL":
+        return True
+    if command in aliases and command not in seen:
+        return any(_grants_all(m, aliases, seen | {command}) for m in aliases[command])
+    return False
+
+
+def _nopasswd_all(rest: str, aliases: Mapping[str, list[str]] | None = None) -> bool:
+    """Whether a command list grants ALL without a password (tags carry over to later commands), ALL written
+    out or through a Cmnd_Alias.
 
     >>> _nopasswd_all("(ALL : ALL) NOPASSWD: ALL"), _nopasswd_all("(ALL) NOPASSWD: /usr/bin/systemctl, PASSWD: ALL")
     (True, False)
+    >>> _nopasswd_all("(ALL) NOPASSWD: EVERYTHING", {"EVERYTHING": ["ALL"]})
+    True
     """
     tagged = False
     for part in rest.split(","):
@@ -43,7 +67,7 @@ def _nopasswd_all(rest: str) -> bool:
             if tag.group(1) in ("NOPASSWD", "PASSWD"):
                 tagged = tag.group(1) == "NOPASSWD"
             part = part[tag.end() :]
-        if tagged and part.strip() == "ALL":
+        if tagged and _grants_all(part.strip(), aliases or {}):
             return True
     return False
 
@@ -58,7 +82,8 @@ def parse_sudoers(files: Mapping[str, str | None], root: str = ROOT) -> Sudoers:
     >>> [p.message for p in parse_sudoers({ROOT: "#include /etc/sudoers\\n"}).problems]
     ['include loop: /etc/sudoers → /etc/sudoers']
     """
-    rules: list[SudoRule] = []
+    specs: list[tuple[str, int, str, str]] = []  # file, line, the line, its command list
+    aliases: dict[str, list[str]] = {}
     problems: list[Problem] = []
 
     def read(path: str, stack: tuple[str, ...]) -> None:
@@ -74,6 +99,7 @@ def parse_sudoers(files: Mapping[str, str | None], root: str = ROOT) -> Sudoers:
             problems.append(Problem.unreadable(path))
             return
         for number, line in logical_lines(text, continuation=True):
+            aliases.update(_command_aliases(line))
             if re.match(r"^@include", line) or re.match(
                 r"^(Defaults|User_Alias|Runas_Alias|Host_Alias|Cmnd_Alias|Cmd_Alias)\b", line
             ):
@@ -82,10 +108,7 @@ def parse_sudoers(files: Mapping[str, str | None], root: str = ROOT) -> Sudoers:
             if not spec:
                 problems.append(Problem(file=path, line=number, message=f"not a sudoers line: {line[:80]!r}"))
                 continue
-            for who in (w.strip() for w in spec.group("who").split(",")):
-                rules.append(
-                    SudoRule(who=who, spec=line, file=path, line=number, nopasswd_all=_nopasswd_all(spec.group("rest")))
-                )
+            specs.append((path, number, line, spec.group("who")))
         for raw in text.splitlines():
             directive = re.match(r"^\s*[#@](include|includedir)\s+(\S+)", raw)
             if directive:
@@ -100,4 +123,9 @@ def parse_sudoers(files: Mapping[str, str | None], root: str = ROOT) -> Sudoers:
                     read(target, (*stack, path))
 
     read(root, ())
+    # a Cmnd_Alias is read wherever it is defined (sudo wants it defined before use; an alias used first is a
+    # mistake sudo reports, not a grant this check may miss)
+    rules = [SudoRule(who=who.strip(), spec=line, file=path, line=number,
+                      nopasswd_all=_nopasswd_all(_SPEC.match(line).group("rest"), aliases))  # type: ignore[union-attr]
+             for path, number, line, whos in specs for who in whos.split(",")]
     return Sudoers(rules=tuple(rules), problems=tuple(problems))

@@ -30,7 +30,7 @@
     c2.setOption({
       animation: false, aria: { enabled: true }, textStyle: { fontFamily: font },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      legend: { bottom: 0 },
+      legend: { type: "scroll", bottom: 0 },  // one line however narrow the window, never over the axis
       grid: { left: 36, right: 12, top: 16, bottom: 56 },
       xAxis: { type: "category", data: cities.cities },
       yAxis: { type: "value", minInterval: 1 },
