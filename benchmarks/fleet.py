@@ -3,6 +3,7 @@
     sudo .venv/bin/python benchmarks/fleet.py --hosts 200 [--forks 64] [--engines direct,ansible,setup]
                                              [--without-baseline] [--profile] [--keep DIR]
                                              [--sizes 200:direct+setup,1000:direct]
+                                             [--engines ansible@/work/main/.venv/bin/ihcheck,ansible,setup]
 
 Starts N hosts of the fleet lab (simulator/netns_fleet.py: a network namespace per host, sshd in its own
 PID, mount and UTS namespaces, a per-host machine-id and host key, strict host-key checking), then in
@@ -161,9 +162,12 @@ def summarise_profile(collapsed: Path, top: int = 40) -> str:
 
 def ihcheck_run(engine: str, inventory: Path, workdir: Path, forks: int | None, host_timeout: float | None,
                 env: dict[str, str], rules: list[str] | None = None, profile: bool = False,
-                tag: str = "") -> Figures:
+                tag: str = "", program: str | None = None) -> Figures:
+    """`program`: another ihcheck (say main's, `/work/main/.venv/bin/ihcheck`) on the same hosts in the same run."""
+    if program:
+        tag += "-other"
     out = workdir / f"result-{engine}{tag}.json"
-    argv = [str(VENV_BIN / "ihcheck"), "check", "-i", str(inventory), "--engine", engine,
+    argv = [program or str(VENV_BIN / "ihcheck"), "check", "-i", str(inventory), "--engine", engine,
             "--format", "json", "--out", str(out)]
     for rule in rules or ():
         argv += ["--rule", rule]
@@ -175,7 +179,8 @@ def ihcheck_run(engine: str, inventory: Path, workdir: Path, forks: int | None, 
     if profile:  # py-spy starts ihcheck, samples the thread holding the GIL 67 times a second: where Python spends CPU
         argv = [str(VENV_BIN / "py-spy"), "record", "--rate", "67", "--gil", "--subprocesses", "--format", "raw",
                 "--output", str(collapsed), "--", *argv]
-    figures, err = measure(f"ihcheck --engine {engine}" + (" (py-spy)" if profile else ""), argv, env,
+    figures, err = measure(f"ihcheck --engine {engine}" + (" (py-spy)" if profile else "") + (f" ({program})" if program
+                           else ""), argv, env,
                            workdir / f"stdout-{engine}{tag}.txt")
     if profile and collapsed.is_file():
         summary = workdir / f"profile-{engine}{tag}-summary.txt"
@@ -215,7 +220,8 @@ def main() -> int:
     parser.add_argument("--setup-forks", type=int, default=16, help="ansible -m setup -f (default 16)")
     parser.add_argument("--ansible-forks", type=int, default=None, help="ihcheck --engine ansible --forks")
     parser.add_argument("--engines", default="direct,ansible,setup",
-                        help="comma-separated: direct, ansible, setup (ansible -m setup)")
+                        help="comma-separated: direct, ansible, setup (ansible -m setup); ENGINE@PROGRAM runs another "
+                             "ihcheck (a commit before, on the same hosts in the same run)")
     parser.add_argument("--host-timeout", type=float, default=None)
     parser.add_argument("--keep", type=Path, default=None, help="write results into DIR and keep them")
     parser.add_argument("--sizes", default=None, help="N:engine+engine,… on one lab of the largest N")
@@ -262,9 +268,10 @@ def main() -> int:
                     if engine == "setup":
                         row = setup_run(inventory, fleet.workdir, args.setup_forks, env, tag)
                     else:
+                        engine, _, program = engine.partition("@")
                         forks = args.ansible_forks if engine == "ansible" and args.ansible_forks else args.forks
                         row = ihcheck_run(engine, inventory, fleet.workdir, forks, args.host_timeout, env, rules,
-                                          args.profile, tag)
+                                          args.profile, tag, program or None)
                     row.hosts = size
                     rows.append(row)
                     print(f"fleet: {size} hosts: {row.name} done in {row.wall:.1f} s, CPU {row.cpu:.1f} s, peak "
