@@ -150,6 +150,15 @@ def ansible_cases() -> list[Case]:
         "ssh executable": "ansible_ssh_executable: SCRIPT",
         "scp executable": "ansible_scp_executable: SCRIPT",
         "paramiko proxy command": "ansible_paramiko_proxy_command: \"touch MARK\"",
+        # a local connection is the checker: what Ansible runs "on the host" runs there (the audit of issue 21)
+        "shell executable, local connection": "ansible_connection: local\n      ansible_shell_executable: SCRIPT",
+        "interpreter with a command, local connection": "ansible_connection: local\n      "
+                                                        "ansible_python_interpreter: \"touch MARK; /usr/bin/python3\"",
+        "interpreter script, local connection": "ansible_connection: local\n      ansible_python_interpreter: SCRIPT",
+        "become exe, local connection": "ansible_connection: local\n      ansible_become: true\n      "
+                                        "ansible_become_exe: SCRIPT",
+        "become flags, local connection": "ansible_connection: ansible.builtin.local\n      ansible_become: true\n"
+                                          "      ansible_become_flags: \"-n; touch MARK;\"",
     }
     return [Case("sec/ansible", f"{name} ({'--engine ansible' if engine else 'ansible transport'})", go(v, engine),
                  expect=(65,)) for name, v in variables.items() for engine in (False, True)]
@@ -452,8 +461,10 @@ Path("ring.txt").write_text("甲医院 Hospital A ed25519:SHA256:AAAA sm2:SM3:aa
 
 
 def cases() -> list[Case]:
+    from benchmarks.redteam_sec_audit import cases as audited  # the classes' cases the first round lacked
+
     return [*remediate_cases(), *ansible_cases(), *topology_cases(), *spreadsheet_cases(), *input_cases(),
-            *trust_cases()]
+            *trust_cases(), *audited()]
 
 
 if __name__ == "__main__":

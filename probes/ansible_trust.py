@@ -14,6 +14,12 @@ or options it runs on the checker before any host is reached. From a hospital's 
   `ansible_scp_executable`, `ansible_sftp_executable`, `ansible_podman_executable`…, and any
   `*proxy_command` (paramiko's): a program of the inventory's choosing, run on the checker.
 
+A host whose connection is `local` is the checker itself: there the variables that name what Ansible runs "on the
+host" — `ansible_shell_executable`, `ansible_become_exe`, `ansible_*_interpreter` (put into a shell command line
+whole) — run on the checker too, so each must name a program the checker itself runs (its own interpreter, the
+program its PATH finds by that name, a program of /usr/bin and the like), never a script the inventory's folder
+carries; and `ansible_become_flags`, spliced into that command line, may hold only plain flags.
+
 Such a host is refused (one line naming host and variable) before Ansible is started, unless the user
 passes `--allow-inventory-lookups` for an inventory they trust. Ansible is also told to read inventories
 with its YAML and INI plugins only: its `script` plugin would run an executable inventory file.
@@ -21,8 +27,11 @@ with its YAML and INI plugins only: its `script` plugin would run an executable 
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import shutil
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -72,10 +81,46 @@ def _ssh_args_problem(value: str) -> str | None:
     return None
 
 
-def variable_problem(key: str, value: Any) -> str | None:
-    """Why this (rendered) variable would run something on the checker once Ansible has it; None when it would not."""
+LOCAL_CONNECTIONS = {"local", "ansible.builtin.local"}
+# Run "on the host" by Ansible: on the checker when the connection is local.
+LOCAL_PROGRAMS = re.compile(r"ansible_(shell_executable|become_exe|\w*_interpreter)")
+_PLAIN_FLAGS = re.compile(r"[A-Za-z0-9 _=,.-]*")
+
+
+SYSTEM_DIRS = ("/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/", "/usr/local/bin/", "/usr/libexec/")
+
+
+def _checkers_own(program: str) -> bool:
+    """Whether `program` is one the checker runs anyway: this interpreter, what its PATH finds by that name, or a
+    program of the system's own directories (which an inventory's folder is not)."""
+    if not os.path.isabs(program) or re.search(r"[\s'\"`$;|&<>()*?]", program):
+        return False
+    real = os.path.realpath(program)
+    found = shutil.which(os.path.basename(program))
+    return (real in (os.path.realpath(sys.executable), os.path.realpath(found) if found else None)
+            or (os.path.isfile(real) and real.startswith(SYSTEM_DIRS)))
+
+
+def local_problem(key: str, value: Any) -> str | None:
+    """Why this variable of a host whose connection is `local` (the checker itself) would run something the
+    inventory chose on the checker; None when it would not."""
+    if value is None or value == "":
+        return None
+    if LOCAL_PROGRAMS.fullmatch(key) and not (isinstance(value, str) and _checkers_own(value)):
+        return ("the connection is local: names a program Ansible runs on the checker (only the checker's own "
+                "interpreter or a program of its system directories)")
+    if key == "ansible_become_flags" and not (isinstance(value, str) and _PLAIN_FLAGS.fullmatch(value)):
+        return "the connection is local: become flags are spliced into a command line run on the checker"
+    return None
+
+
+def variable_problem(key: str, value: Any, *, local: bool = False) -> str | None:
+    """Why this (rendered) variable would run something on the checker once Ansible has it; None when it would not.
+    `local`: the host's connection is local, so what Ansible runs on the host runs on the checker."""
     if not key.startswith("ansible_") or value is None or value == "":
         return None
+    if local and (problem := local_problem(key, value)) is not None:
+        return problem
     if SSH_ARGS.fullmatch(key):
         return _ssh_args_problem(value if isinstance(value, str) else " ".join(map(str, value))
                                  if isinstance(value, list) else str(value))

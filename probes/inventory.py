@@ -299,10 +299,11 @@ def _checker_side(hostvars: dict[str, Any], loader: Any) -> tuple[str, ...]:
     from ansible.errors import AnsibleError
     from ansible.template import Templar
 
-    from probes.ansible_trust import variable_problem
+    from probes.ansible_trust import LOCAL_CONNECTIONS, variable_problem
 
     templar = Templar(loader=loader, variables=hostvars)
     reasons: list[str] = []
+    rendered_vars: dict[str, Any] = {}
     for key, value in hostvars.items():
         rendered = value
         if _templated(value):
@@ -313,7 +314,10 @@ def _checker_side(hostvars: dict[str, Any], loader: Any) -> tuple[str, ...]:
                 if _refusal(exc) is not None:
                     reasons.append(f"{key}: a template calls a lookup, which Ansible would run on the checker")
                 continue
-        problem = variable_problem(key, rendered)
+        rendered_vars[key] = rendered
+    local = str(rendered_vars.get("ansible_connection", "")).strip() in LOCAL_CONNECTIONS
+    for key, rendered in rendered_vars.items():
+        problem = variable_problem(key, rendered, local=local)
         if problem is not None:
             reasons.append(f"{key}: {problem}")
     return tuple(reasons)

@@ -174,11 +174,12 @@ SECRET_FORMS: tuple[SecretForm, ...] = (
     )),
     # Long password options of any program: --password X, --pass=X, --db-pass=X, --admin-password X, --token X.
     SecretForm("cli_password",
-               r"(?P<lopt>(?<![\w-])--(?:[A-Za-z0-9]+[-_])*(?i:pass|passwd|password|passphrase|pwd|token|secret"
-               r"|api[-_]?key|auth[-_]?token)(?:=|[ \t]+))(?P<loptv>(?!-)" + _VALUE + ")",
+               r"(?P<lopt>(?<![\w-])--(?:(?:[A-Za-z0-9]+[-_])*(?i:pass|passwd|password|passphrase|pwd|token|secret"
+               r"|api[-_]?key|auth[-_]?token)|[\w-]*(?:密码|口令|密钥))(?:=|[ \t]+))(?P<loptv>(?!-)" + _VALUE + ")",
                (("app --pass=Pw1 --port 80", "Pw1"), ("app --db-pass=DbPw2", "DbPw2"),
                 ("psql --password Pg3", "Pg3"), ("node server.js --admin-password 'a b'", "a b"),
-                ("vault login --token hvs.Tok", "hvs.Tok"))),
+                ("vault login --token hvs.Tok", "hvs.Tok"), ("/opt/pacs/server --数据库密码 Zh1 --port 104", "Zh1"),
+                ("agent --口令=Zh2", "Zh2"))),
     # -P VALUE / -p VALUE / -pVALUE outside the known clients (a password for many of them), unless the value is
     # a number or a host:port (a port), or a path: `ssh -p 22`, `mysql -P 3306`, `kamailio -P /run/k.pid` stay,
     # and so does an audit rule's permission set (`-w /etc/passwd -p wa`), which the MLPS items must read, and a
@@ -195,11 +196,15 @@ SECRET_FORMS: tuple[SecretForm, ...] = (
         ("locked:!$y$j9T$abc$def:19700::::::", "$y$j9T$abc$def"),
         ("legacy:$1$ab$cdef:1001:1001::/home/legacy:/bin/sh", "$1$ab$cdef"))),
     # A password in SQL on a command line (`mysql -e "... IDENTIFIED BY 'V'"`, `psql -c "... PASSWORD 'V'"`).
+    # MySQL's `SET PASSWORD FOR 'u'@'h' = 'V'` (or `= PASSWORD('V')`, before 8.0) names the account between.
     SecretForm("sql_password", r"(?P<sqlk>(?i:\bIDENTIFIED[ \t]+(?:WITH[ \t]+\S+[ \t]+)?BY[ \t]+(?:PASSWORD[ \t]+)?"
+                               r"|\bSET[ \t]+PASSWORD[ \t]+FOR[ \t]+[^=\n;]{1,200}?=[ \t]*(?:PASSWORD[ \t]*\([ \t]*)?"
                                r"|\bPASSWORD[ \t]*(?:=[ \t]*)?(?=')))(?P<sqlv>'[^'\n]*'|\"[^\"\n]*\"|[^\s'\";)]+)",
                (("mysql -uroot -e \"CREATE USER a@'%' IDENTIFIED BY 'My5ql'\"", "My5ql"),
                 ("mysql -e \"ALTER USER root IDENTIFIED WITH mysql_native_password BY 'Nat1ve'\"", "Nat1ve"),
-                ("psql -c \"ALTER ROLE app WITH LOGIN PASSWORD 'Pg5ql'\"", "Pg5ql"))),
+                ("psql -c \"ALTER ROLE app WITH LOGIN PASSWORD 'Pg5ql'\"", "Pg5ql"),
+                ("mysql -e \"SET PASSWORD FOR 'app'@'%' = 'S3tPw'\"", "S3tPw"),
+                ("mysql -e \"SET PASSWORD FOR app@localhost = PASSWORD('OldPw')\"", "OldPw"))),
     # Well-known token shapes, wherever they appear.
     SecretForm("token", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bLTAI[0-9A-Za-z]{12,24}\b|\bgh[pousr]_[A-Za-z0-9]{36,}\b"
                         r"|\bgithub_pat_[A-Za-z0-9_]{40,}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}\b|\bsk-[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_@-])"

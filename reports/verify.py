@@ -329,12 +329,14 @@ def _consistency(content: dict[str, bytes], v: Verification) -> None:
                 v.problems.append(Problem("inconsistent", rel, f"does not hold observation {obs_id!r}"))
                 return
             observation_ids.add(obs_id)
-    try:
-        findings = json_loads(content.get("findings.json", b"null"))
-        facts = json_loads(content.get("facts.json", b"null"))
-    except json.JSONDecodeError as exc:
-        v.problems.append(Problem("inconsistent", "findings.json", f"not JSON: {exc}"))
-        return
+    parsed: dict[str, Any] = {}
+    for name in ("findings.json", "facts.json"):  # each named as itself when it does not parse
+        try:
+            parsed[name] = json_loads(content.get(name, b"null"))
+        except json.JSONDecodeError as exc:
+            v.problems.append(Problem("inconsistent", name, f"not JSON: {exc}"))
+            return
+    findings, facts = parsed["findings.json"], parsed["facts.json"]
     if not isinstance(findings, list) or not all(isinstance(f, dict) for f in findings):
         v.problems.append(Problem("inconsistent", "findings.json", "missing or not a list of findings"))
         return

@@ -111,6 +111,8 @@ PLANTS = (
     ("/etc/sudoers.d/ops", "# vault token={s}\nDefaults:ops env_keep += \"PGPASSWORD\"\nops ALL=(ALL) NOPASSWD: ALL"),
     ("/etc/pam.d/common-auth", "# ldap bindpw secret: {s}"),
     ("ps", "redis-server *:6379 --requirepass {s}"),
+    ("ps", "mysql -e \"SET PASSWORD FOR 'his'@'%' = '{s}'\""),
+    ("ps", "/opt/pacs/server --数据库密码 {s} --port 104"),
     ("ps", "/usr/bin/redis-cli -a {s} ping"),
     ("ps", "ipmitool -I lanplus -H 10.0.0.9 -U admin -P {s} sdr"),
     ("ps", "java -Dspring.datasource.password={s} -jar his.jar"),

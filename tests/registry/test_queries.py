@@ -12,13 +12,23 @@ import pytest
 from django.http import HttpRequest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ihcheck.registry.models import Action, Hospital
 from ihcheck.registry.services import enrol, exports, intake, queries
+from reports.cells import FORMULA_STARTS
 from tests.registry.conftest import USCC_A, USCC_B, Signed
 from tests.registry.conftest import enrol as enrol_hospital
 
 RULE = "GD2020-1.2.5-isps"
+# Text a hospital may register: formula starts (ASCII and full-width), tab and CR, around plain text; no NUL
+# (PostgreSQL's text refuses it) and within the model's 64 characters.
+_FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "=WEBSERVICE(\"http://x/\")", "=cmd|' /C calc'!A0", "+1+1", "-2+3",
+             "@SUM(A1)", "\t=1", "\r=1", "＝1+1", "＋1", "－1", "＠x"]
+_HOSTILE = st.builds(lambda a, b: (a + b)[:64], st.one_of(st.sampled_from(_FORMULAS), st.just("")),
+                     st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
+                             max_size=20))
 
 
 @pytest.fixture
@@ -105,6 +115,29 @@ def test_exports_write_foreign_text_as_text(province: None) -> None:
     oscal = json.loads(exports.oscal(USCC_A, actor="t"))
     assert "assessment-results" in oscal
     assert Action.objects.filter(event="export").count() == 3
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=_HOSTILE, city=_HOSTILE, licence=_HOSTILE)
+def test_no_export_cell_is_a_formula_whatever_a_hospital_is_called(province: None, name: str, city: str,
+                                                                   licence: str) -> None:
+    """The province's CSV and xlsx with a hospital's name, city and licence drawn from formula starts, XML-forbidden
+    controls and plain text: every CSV cell and every xlsx cell is text, the foreign text kept as typed."""
+    from openpyxl import load_workbook
+
+    Hospital.objects.filter(uscc=USCC_B).update(name=name, city=city, licence=licence)
+    table = list(csv.reader(io.StringIO(exports.province_csv(actor="t"))))
+    assert not [c for row in table for c in row if c.startswith(FORMULA_STARTS)]
+    [row_b] = [row for row in table if USCC_B in row]
+    for text, typed in zip(row_b[1:4], (name, city, licence), strict=True):  # as typed, or with OWASP's apostrophe
+        assert text == typed or (text == "'" + typed and typed.startswith(FORMULA_STARTS)), (text, typed)
+    book = load_workbook(io.BytesIO(exports.province_xlsx(actor="t")))
+    sheet = book.active
+    assert sheet is not None
+    for row in sheet.iter_rows():
+        for cell in row:
+            assert cell.data_type == "s" or cell.value is None, (cell.coordinate, cell.value)
+            assert not isinstance(cell.value, str) or not cell.value.startswith(FORMULA_STARTS) or cell.quotePrefix
 
 
 def test_api_roles_csrf_and_openapi(province: None) -> None:

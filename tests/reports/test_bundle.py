@@ -160,6 +160,19 @@ def test_findings_citing_absent_observations_are_refused(bundle: Path, signing_k
     assert "db1#2" in result.first.message and "not in the bundle" in result.first.message
 
 
+@pytest.mark.parametrize("name", ["facts.json", "findings.json"])
+@pytest.mark.parametrize("hostile", [b"[" * 100_000 + b"]" * 100_000, b"[" + b"9" * 5000 + b"]"], ids=["deep", "digits"])
+def test_hostile_json_signed_by_its_key_is_named_as_the_file_it_is_in(bundle: Path, signing_keys: SigningKeys,
+                                                                    name: str, hostile: bytes) -> None:
+    """A signer's facts.json nested 100,000 deep or holding a 5,000-digit number is refused, naming that file
+    (it was reported as findings.json whichever of the two did not parse)."""
+    (bundle / name).write_bytes(hostile)
+    _reseal(bundle, signing_keys)
+    result = verify_bundle(bundle, set(signing_keys.public().fingerprints()))
+    assert result.first is not None and result.first.kind == "inconsistent"
+    assert result.first.path == name and "not JSON" in result.first.message, result.first
+
+
 def test_secrets_never_enter_the_bundle(bundle: Path) -> None:
     manifest = json.loads((bundle / MANIFEST).read_text())
     everything = [p.read_bytes() for p in bundle.rglob("*") if p.is_file()]

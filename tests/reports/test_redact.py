@@ -165,6 +165,10 @@ ISSUE_21_FORMS = [
     ("mysql -uroot -e \"CREATE USER 'his'@'%' IDENTIFIED BY 'My21secret'\"", "My21secret"),
     ("mysql -e \"ALTER USER root@localhost IDENTIFIED WITH caching_sha2_password BY 'Sh21secret'\"", "Sh21secret"),
     ("/opt/his/bin/start 密码=Mm21secret 端口=8080", "Mm21secret"),
+    # the next forms an attacker tries (the audit of issue 21): MySQL's SET PASSWORD FOR, a Chinese long option
+    ("mysql -e \"SET PASSWORD FOR 'his'@'%' = 'Sp21secret'\"", "Sp21secret"),
+    ("mysql -e \"SET PASSWORD FOR his@localhost = PASSWORD('Op21secret')\"", "Op21secret"),
+    ("/opt/pacs/server --数据库密码 Lo21secret --port 104", "Lo21secret"),
 ]
 
 

@@ -6,6 +6,8 @@ Each case would run `touch MARK` on the checker through Ansible: an OpenSSH Prox
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,15 @@ def _cases(mark: Path, script: Path) -> dict[str, str]:
         "scp executable": f"ansible_scp_executable: {script}",
         "paramiko proxy command": f"ansible_paramiko_proxy_command: \"touch {mark}\"",
         "ssh config file": "ansible_ssh_common_args: \"-F /tmp/evil_config\"",
+        # a local connection is the checker: what Ansible runs "on the host" runs here (found auditing issue 21)
+        "shell executable, local connection": f"ansible_connection: local\n      ansible_shell_executable: {script}",
+        "python interpreter, local connection": "ansible_connection: local\n      ansible_python_interpreter: "
+                                                f"\"touch {mark}; /usr/bin/python3\"",
+        "interpreter script, local connection": f"ansible_connection: local\n      ansible_python_interpreter: {script}",
+        "become exe, local connection": f"ansible_connection: local\n      ansible_become: true\n"
+                                        f"      ansible_become_exe: {script}",
+        "become flags, local connection": "ansible_connection: ansible.builtin.local\n      ansible_become: true\n"
+                                          f"      ansible_become_flags: \"-n; touch {mark};\"",
     }
 
 
@@ -74,6 +85,27 @@ def test_safe_ssh_options_and_the_direct_engine_are_untouched(tmp_path: Path) ->
     ("ansible_ssh_common_args", "-o StrictHostKeyChecking=no -C -4", False),
     ("ansible_become_exe", "sudo", False),
     ("ansible_python_interpreter", "/usr/bin/python3", False),
+    ("ansible_python_interpreter", "touch /tmp/x; /usr/bin/python3", False),  # on the host, over ssh
 ])
 def test_the_rule_variable_by_variable(key: str, value: str, refused: bool) -> None:
     assert (variable_problem(key, value) is not None) is refused
+
+
+@pytest.mark.parametrize(("key", "value", "refused"), [
+    ("ansible_python_interpreter", sys.executable, False),  # the checker's own interpreter
+    ("ansible_python_interpreter", shutil.which("sh"), False),  # what the checker's PATH finds by that name
+    ("ansible_shell_executable", "/bin/sh", False),
+    ("ansible_python_interpreter", "/usr/bin/python3", False),  # a system program
+    ("ansible_python_interpreter", "touch /tmp/x; /usr/bin/python3", True),
+    ("ansible_python_interpreter", "python3", True),  # not a path: the shell would look it up
+    ("ansible_python_interpreter", "/srv/hospital-inventory/python3", True),  # a script the inventory carries
+    ("ansible_shell_executable", "/tmp/sh.sh", True),
+    ("ansible_become_exe", "/tmp/sudo", True),
+    ("ansible_become_flags", "-H -S -n", False),
+    ("ansible_become_flags", "-n; touch /tmp/x", True),
+    ("ansible_become_flags", "-n $(id)", True),
+])
+def test_a_local_connection_runs_only_the_checkers_own_programs(key: str, value: str, refused: bool) -> None:
+    """With `ansible_connection: local` the host is the checker: the interpreter, shell and become program and
+    flags Ansible would run there must be ones the checker runs anyway."""
+    assert (variable_problem(key, value, local=True) is not None) is refused
