@@ -3,6 +3,7 @@
     sudo .venv/bin/python benchmarks/fleet.py --hosts 200 [--forks 64] [--engines direct,ansible,setup]
                                              [--without-baseline] [--profile] [--keep DIR]
                                              [--sizes 200:direct+setup,1000:direct] [--against CHECKOUT]
+                                             [--engines ansible@/work/main/.venv/bin/ihcheck,ansible,setup]
 
 Starts N hosts of the fleet lab (simulator/netns_fleet.py: a network namespace per host, sshd in its own
 PID, mount and UTS namespaces, a per-host machine-id and host key, strict host-key checking), then in
@@ -13,7 +14,9 @@ the same run, on the same hosts:
 * `ansible all -m setup -f 16` (what an Ansible user would run to gather facts: the yardstick)
 
 and prints, for each, wall time, CPU time (user + system of the whole process tree), peak memory (the
-largest sum of the tree's RSS, sampled every 0.1 s) and hosts per second, plus how many hosts were
+largest sum of the tree's RSS, sampled every 0.1 s, where each of Ansible's forks counts the pages it shares
+with its controller again; and the largest sum of its PSS, sampled each second, which counts them once) and
+hosts per second, plus how many hosts were
 reached, how many probe errors the result holds, and the machine's load average before and after (the
 machine is shared: a figure means little without it). Everything is torn down at the end, on an error or
 on Ctrl-C. Addresses are in 10.213.0.0/16 on a bridge the lab creates; no packet leaves the machine.
@@ -68,9 +71,11 @@ class Figures:
     load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average before and after the run
     result_bytes: int = 0  # the size of the result JSON (ihcheck runs)
     hosts: int = 0  # how many of the lab's hosts the run checked
+    peak_pss_mb: float = 0.0  # the largest sum of the tree's PSS (shared pages counted once), sampled each second
 
 
-def _tree_rss(pid: int) -> int:
+def _tree_rss(pid: int, pss: bool = False) -> int:
+    """The sum of the process tree's RSS, or of its PSS (each shared page divided among its sharers: slower to read)."""
     import psutil
 
     try:
@@ -81,7 +86,7 @@ def _tree_rss(pid: int) -> int:
     total = 0
     for p in procs:
         with contextlib.suppress(psutil.Error):
-            total += p.memory_info().rss
+            total += p.memory_full_info().pss if pss else p.memory_info().rss
     return total
 
 
@@ -91,13 +96,17 @@ def measure(name: str, argv: list[str], env: dict[str, str], out: Path) -> tuple
     started = time.monotonic()
     with open(out, "wb") as sink:
         proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE, env=env)
-        peak = 0
+        peak = peak_pss = 0
         stop = threading.Event()
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak, peak_pss
+            count = 0
             while not stop.is_set():
                 peak = max(peak, _tree_rss(proc.pid))
+                if count % 10 == 0:
+                    peak_pss = max(peak_pss, _tree_rss(proc.pid, pss=True))
+                count += 1
                 stop.wait(0.1)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -108,7 +117,8 @@ def measure(name: str, argv: list[str], env: dict[str, str], out: Path) -> tuple
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    figures = Figures(name, wall, cpu, peak / 2**20, 0, 0, proc.returncode, (load_before, os.getloadavg()[0]))
+    figures = Figures(name, wall, cpu, peak / 2**20, 0, 0, proc.returncode, (load_before, os.getloadavg()[0]),
+                      peak_pss_mb=peak_pss / 2**20)
     return figures, err.decode("utf-8", "replace")
 
 
@@ -162,16 +172,22 @@ def _commit(checkout: Path) -> str:
 
 def ihcheck_run(engine: str, inventory: Path, workdir: Path, forks: int | None, host_timeout: float | None,
                 env: dict[str, str], rules: list[str] | None = None, profile: bool = False,
-                tag: str = "", checkout: Path | None = None) -> Figures:
+                tag: str = "", checkout: Path | None = None, program: str | None = None) -> Figures:
+    """`checkout`: another checkout's code on this venv; `program`: another ihcheck (say main's,
+    `/work/main/.venv/bin/ihcheck`); either on the same hosts in the same run."""
     label = ""
     if checkout is not None:  # another checkout's code, ahead of this one's on the path (-P: not the working directory)
         label = f" @{_commit(checkout)}"
         tag += "-" + _commit(checkout)
         env = {**env, "PYTHONPATH": os.pathsep.join([str(checkout), *filter(None, [env.get("PYTHONPATH")])])}
+    if program:
+        label += f" ({program})"
+        tag += "-other"
     out = workdir / f"result-{engine}{tag}.json"
     start = "import sys; from ihcheck.cli import main; sys.argv[0] = 'ihcheck'; sys.exit(main())"
-    program = [str(VENV_BIN / "ihcheck")] if checkout is None else [sys.executable, "-P", "-c", start]
-    argv = [*program, "check", "-i", str(inventory), "--engine", engine,
+    chosen = [program] if program else [str(VENV_BIN / "ihcheck")]
+    program_argv = chosen if checkout is None else [sys.executable, "-P", "-c", start]
+    argv = [*program_argv, "check", "-i", str(inventory), "--engine", engine,
             "--format", "json", "--out", str(out)]
     for rule in rules or ():
         argv += ["--rule", rule]
@@ -223,7 +239,8 @@ def main() -> int:
     parser.add_argument("--setup-forks", type=int, default=16, help="ansible -m setup -f (default 16)")
     parser.add_argument("--ansible-forks", type=int, default=None, help="ihcheck --engine ansible --forks")
     parser.add_argument("--engines", default="direct,ansible,setup",
-                        help="comma-separated: direct, ansible, setup (ansible -m setup)")
+                        help="comma-separated: direct, ansible, setup (ansible -m setup); ENGINE@PROGRAM runs another "
+                             "ihcheck (a commit before, on the same hosts in the same run)")
     parser.add_argument("--host-timeout", type=float, default=None)
     parser.add_argument("--keep", type=Path, default=None, help="write results into DIR and keep them")
     parser.add_argument("--sizes", default=None, help="N:engine+engine,… on one lab of the largest N")
@@ -261,7 +278,8 @@ def main() -> int:
 
     def report(row: Figures) -> None:
         print(f"fleet: {row.hosts} hosts: {row.name} done in {row.wall:.1f} s, CPU {row.cpu:.1f} s, peak "
-              f"{row.peak_mb:.0f} MB, reached {row.reached}, problems {row.problems}, result "
+              f"{row.peak_mb:.0f} MB (PSS {row.peak_pss_mb:.0f}), reached {row.reached}, problems {row.problems}, "
+              f"result "
               f"{row.result_bytes / 1000 / row.hosts:.1f} kB a host, exit {row.exit_code}", file=sys.stderr)
 
     try:
@@ -278,6 +296,7 @@ def main() -> int:
                     if engine == "setup":
                         row = setup_run(inventory, fleet.workdir, args.setup_forks, env, tag)
                     else:
+                        engine, _, program = engine.partition("@")
                         forks = args.ansible_forks if engine == "ansible" and args.ansible_forks else args.forks
                         if args.against is not None:
                             before = ihcheck_run(engine, inventory, fleet.workdir, forks, args.host_timeout, env,
@@ -286,7 +305,7 @@ def main() -> int:
                             rows.append(before)
                             report(before)
                         row = ihcheck_run(engine, inventory, fleet.workdir, forks, args.host_timeout, env, rules,
-                                          args.profile, tag)
+                                          args.profile, tag, program=program or None)
                     row.hosts = size
                     rows.append(row)
                     report(row)
@@ -302,7 +321,7 @@ def main() -> int:
               f"{r.reached:8d} {r.problems:8d} {r.exit_code:4d}  {r.load[0]:.1f}/{r.load[1]:.1f}"
               + (f"  {r.result_bytes / 1000 / r.hosts:.1f}" if r.result_bytes else ""))
         print(f"{'':40} {60 * r.hosts / r.wall:.0f} hosts/min, CPU {1000 * r.cpu / r.hosts:.0f} ms a host, "
-              f"peak {r.peak_mb / r.hosts:.2f} MB a host")
+              f"peak {r.peak_mb / r.hosts:.2f} MB a host, peak PSS {r.peak_pss_mb:.0f} MB")
     for size in dict.fromkeys(r.hosts for r in rows):
         same = [r for r in rows if r.hosts == size]
         setup = next((r for r in same if r.name.startswith("ansible all")), None)
@@ -310,7 +329,9 @@ def main() -> int:
             continue
         for r in same:
             if r is not setup:
-                print(f"{size} hosts: {r.name}: {r.wall / setup.wall:.3f} × the time of `{setup.name}`")
+                print(f"{size} hosts: {r.name}: {r.wall / setup.wall:.3f} × the time of `{setup.name}`, "
+                      f"{r.peak_mb / setup.peak_mb:.2f} × its tree's peak RSS, "
+                      f"{r.peak_pss_mb / setup.peak_pss_mb:.2f} × its peak PSS")
     return 0
 
 

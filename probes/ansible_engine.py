@@ -9,9 +9,11 @@ How the two engines stay indistinguishable to rules, evidence and reports:
 
 1. For every host, the commands its probes always run (`probes.gather.plan`) are framed into the same
    batch envelope the direct engine sends (probes.batch), written to `project/batches/<sha1 of name>.sh`.
-2. One play runs that script on every host with `ansible.builtin.shell` (no fact gathering). The
-   event stream (`runner_on_ok`, `runner_on_failed`, `runner_on_unreachable`, each with
-   `event_data.res`) gives each host's raw stdout, stderr and times.
+2. One play runs that script on every host with `ansible.builtin.shell` (no fact gathering), through the
+   action `ihcheck_batch` (probes/ansible_plugins/ihcheck_batch.py, copied next to the playbook), which
+   hands the output back compressed, so Ansible's controller, its forks and its event stream do not grow
+   with the fleet. The event stream (`runner_on_ok`, `runner_on_failed`, `runner_on_unreachable`, each
+   with `event_data.res`) gives each host's raw stdout, stderr and times.
 3. Each host's output is split command by command into the same Observations (same command lines,
    same ids, same SHA-256 of the same output) and preloaded into that host's Session; then the very
    same probe code runs on it (probes.gather). A follow-up command a probe decides on only after
@@ -27,6 +29,8 @@ recorded is the known_hosts entry for the host that Ansible's strict checking re
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import os
 import queue
@@ -35,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -45,6 +50,7 @@ from typing import Any
 from checker.errors import HostUnreachable
 from probes import batch
 from probes.ansible_trust import ANSIBLE_INVENTORY_PLUGINS
+from probes.arenas import fewer_malloc_arenas
 from probes.bounded import Bounded, decode
 from probes.fleet_defaults import DEFAULT_ANSIBLE_FORKS, DEFAULT_FORKS, DEFAULT_HOST_TIMEOUT
 from probes.gather import PROBES, DeploymentWork, Gathered, Probe, gather, plan
@@ -60,7 +66,7 @@ PLAYBOOK = """\
   gather_facts: false
   tasks:
     - name: ihcheck batch
-      ansible.builtin.shell:
+      ihcheck_batch:  # ansible.builtin.shell, its output handed back compressed (action_plugins/ihcheck_batch.py)
         cmd: "{{ lookup('ansible.builtin.file', playbook_dir ~ '/batches/' ~ batch) }}"
         executable: /bin/sh
       vars:
@@ -75,8 +81,8 @@ class HostOutcome:
     """What the event stream said about one host."""
 
     ok: bool
-    stdout: str = ""
-    stderr: str = ""
+    stdout: bytes = b""
+    stderr: bytes = b""
     message: str = ""
     started: datetime | None = None
     ended: datetime | None = None
@@ -128,7 +134,7 @@ FOLLOW_UP_PLAY = """\
   gather_facts: false
   tasks:
     - name: ihcheck follow-up batch
-      ansible.builtin.shell:
+      ihcheck_batch:
         cmd: "{{ lookup('ansible.builtin.file', playbook_dir ~ '/' ~ batch) }}"
         executable: /bin/sh
       vars:
@@ -204,6 +210,7 @@ class FollowUpRounds:
             (folder / f"{name}.sh").write_text(batch.script([a.command for a in waiting], nonce) + "\n")
         longest = max(sum(a.timeout for a in waiting) for waiting in asks.values())
         (folder / "play.yml").write_text(FOLLOW_UP_PLAY % {"round": number, "timeout": int(longest) + 30})
+        install_action(folder)
         delivered: set[str] = set()
         lock = threading.Lock()
 
@@ -228,7 +235,7 @@ def _answer(waiting: list[_Ask], outcome: HostOutcome | None, nonce: str) -> Non
         for ask in waiting:
             ask.answer.set_exception(failure)
         return
-    framed = {f.index: f for f in batch.split(outcome.stdout.encode() + b"\n", outcome.stderr.encode() + b"\n", nonce)}
+    framed = {f.index: f for f in batch.split(outcome.stdout + b"\n", outcome.stderr + b"\n", nonce)}
     for index, ask in enumerate(waiting):
         part = framed.get(index)
         if part is None:
@@ -238,6 +245,29 @@ def _answer(waiting: list[_Ask], outcome: HostOutcome | None, nonce: str) -> Non
         ask.answer.set_result(Bounded(part.exit_status, part.stdout[:ask.cap],
                                       part.stderr[:max(0, ask.cap - min(len(part.stdout), ask.cap))],
                                       None, size > ask.cap))
+
+
+ACTION = Path(__file__).with_name("ansible_plugins") / "ihcheck_batch.py"
+
+
+def install_action(playbook_dir: Path) -> None:
+    """The `ihcheck_batch` action beside a playbook (`action_plugins/`, where Ansible, AWX and AAP look first)."""
+    (playbook_dir / "action_plugins").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ACTION, playbook_dir / "action_plugins" / "ihcheck_batch.py")
+
+
+def _unpack(res: dict[str, Any], stream: str) -> bytes:
+    """A stream of the batch's output, as `ihcheck_batch` packed it (base64 of zlib of the UTF-8 bytes).
+
+    The packing was done by Ansible's fork from the output the module had already returned in full, so the
+    unpacked size is what Ansible itself held; a value that does not unpack is an error, never empty output."""
+    packed = res.get(f"{stream}_zlib")
+    if packed is None:
+        return b""
+    try:
+        return zlib.decompress(base64.b64decode(str(packed), validate=True))
+    except (binascii.Error, zlib.error) as exc:
+        raise ValueError(f"ansible: the {stream} of ihcheck_batch does not unpack ({exc})") from exc
 
 
 def _time(value: Any) -> datetime | None:
@@ -266,9 +296,12 @@ def _run_play(private_dir: Path, inventory: str, hosts: list[str], forks: int, e
         host = data.get("host")
         if host is None:
             return False
-        if kind == "runner_on_ok" or (kind == "runner_on_failed" and "rc" in res and "stdout" in res):
-            outcome = HostOutcome(ok=True, stdout=str(res.get("stdout", "")), stderr=str(res.get("stderr", "")),
-                                  started=_time(res.get("start")), ended=_time(res.get("end")))
+        if kind == "runner_on_ok" or (kind == "runner_on_failed" and "rc" in res and "stdout_zlib" in res):
+            try:
+                outcome = HostOutcome(ok=True, stdout=_unpack(res, "stdout"), stderr=_unpack(res, "stderr"),
+                                      started=_time(res.get("start")), ended=_time(res.get("end")))
+            except ValueError as exc:  # the host's rules are inconclusive with this reason
+                outcome = HostOutcome(ok=False, message=str(exc))
         else:
             detail = str(res.get("msg") or res.get("module_stderr") or res.get("module_stdout") or kind).strip()
             outcome = HostOutcome(ok=False, message=f"ansible: {detail.splitlines()[0] if detail else kind}")
@@ -368,12 +401,14 @@ def gather_with_ansible(
     from probes.ansible_trust import refuse_checker_side
 
     refuse_checker_side(inventory.hosts, "--engine ansible")  # before Ansible reads a single variable
+    fewer_malloc_arenas()  # before the play's and the gathering's threads (probes/arenas.py)
     options = options or TransportOptions(ansible_inventory=inventory_path)
     own_dir = private_dir is None
     root = private_dir or Path(tempfile.mkdtemp(prefix="ihcheck-ansible-"))
     try:
         (root / "project" / "batches").mkdir(parents=True, exist_ok=True)
         (root / "project" / "ihcheck.yml").write_text(PLAYBOOK % {"timeout": int(host_timeout or 0)})
+        install_action(root / "project")
         nonce = batch.new_nonce()
         plans: dict[str, list[str]] = {}
         for host in inventory.hosts:
@@ -398,8 +433,7 @@ def gather_with_ansible(
                 raise HostUnreachable(outcome.message)
             session = Session(host=host, transport=AnsibleRunnerTransport(host, rounds), log=log, options=opts)
             # Ansible strips the final newline from a module's output; the envelope's last marker needs it back.
-            framed = {f.index: f for f in batch.split(outcome.stdout.encode() + b"\n", outcome.stderr.encode() + b"\n",
-                                                      nonce)}
+            framed = {f.index: f for f in batch.split(outcome.stdout + b"\n", outcome.stderr + b"\n", nonce)}
             started = outcome.started or now()
             del outcome
             for index, wrapped in enumerate(wrapped_commands):

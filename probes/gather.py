@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import HostUnreachable
+from probes.arenas import fewer_malloc_arenas
 from probes.collectors import DeploymentWork, HostPart, Outcome, Probe, Unfinished
 from probes.facts import DeploymentFacts, HostFacts
 from probes.facts.sharing import SharedRecords
@@ -249,6 +250,7 @@ def gather(
     started the moment its output is in; its deadline counts from then). The commands' output is spooled to a
     directory made in `spool_dir` (the system's temporary directory when None). Hosts come back in inventory
     order whatever the order they ran in."""
+    fewer_malloc_arenas()  # before the forks' threads: their outputs otherwise hold an arena each (probes/arenas.py)
     if opener is None:
         def opener(host: InventoryHost, opts: TransportOptions, log: ObservationLog) -> Session:
             return Session(host=host, transport=connect(host, opts), log=log, options=opts)

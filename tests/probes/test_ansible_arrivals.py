@@ -23,17 +23,17 @@ def test_hosts_come_in_the_order_ansible_finishes_them_then_the_ones_it_never_re
 
     def play() -> None:
         go.wait(5)
-        arrivals.arrived("c", HostOutcome(ok=True, stdout="from c"))
+        arrivals.arrived("c", HostOutcome(ok=True, stdout=b"from c"))
         arrivals.arrived("zz", HostOutcome(ok=True))  # not a host of the inventory: ignored
         arrivals.arrived("a", HostOutcome(ok=False, message="ansible: unreachable"))
-        arrivals.arrived("c", HostOutcome(ok=True, stdout="again"))  # a second result for c: the first stands
+        arrivals.arrived("c", HostOutcome(ok=True, stdout=b"again"))  # a second result for c: the first stands
 
     arrivals.play(play)
     order = arrivals.order()
     go.set()
     assert [h.name for h in order] == ["c", "a", "b", "d"]
     first = arrivals.take("c")
-    assert first is not None and first.stdout == "from c"
+    assert first is not None and first.stdout == b"from c"
     assert arrivals.take("c") is None  # handed over once, then not held
     assert arrivals.take("b") is None  # never reported: the opener makes it unreachable
 
