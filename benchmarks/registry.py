@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/registry.py [--hospitals 1000] [--bundles 52] [--database postgresql://…]
                                            [--queries 40] [--workers 1] [--deadline MIN] [--data DIR]
-                                           [--pages N]
+                                           [--pages N] [--reuse]
 
 Starts a PostgreSQL of its own from Debian's packages (as the tests do) unless --database is given, enrols N
 hospitals each with its own Ed25519 + SM2 keys, and hands each M weekly bundles (a year of them): mostly the
@@ -17,6 +17,9 @@ keys, storing it content-addressed and indexing its findings.
 Prints intake throughput (bundles/s, wall and CPU), the process's RSS at each quarter of the intake (flat
 memory shows as a flat line), then p50/p95 of the province query (`queries.province`, every hospital with its
 latest verdict per rule) and of a hospital's history (`queries.history`), each over --queries runs.
+
+With --reuse (and --database and --data of an earlier run) nothing is enrolled or taken in: the queries (and
+--pages) are timed again on the province that database holds, e.g. once the machine is quiet.
 """
 
 from __future__ import annotations
@@ -120,7 +123,11 @@ def main() -> None:
                         "the queries then run on what was taken in (a partial run says so)")
     parser.add_argument("--data", type=Path, help="keep the stored bundles in this folder (default: a temporary "
                         "one, removed); with --database, the pages benchmark can run on the same registry")
+    parser.add_argument("--reuse", action="store_true", help="time the queries (and --pages) again on the province "
+                        "--database and --data hold from an earlier run; nothing is taken in")
     args = parser.parse_args()
+    if args.reuse and not (args.database and args.data):
+        parser.error("--reuse needs --database and --data (the province's database and its stored bundles)")
     work = Path(tempfile.mkdtemp(prefix="ihcheck-bench-registry-"))
     try:
         with database(args.database) as url:
@@ -139,6 +146,9 @@ def run(args: argparse.Namespace, work: Path, url: str, data: Path) -> None:
     migrate()
     from ihcheck.registry.services import enrol
 
+    if args.reuse:
+        reuse(args)
+        return
     bases = base_contents(work / "scenarios")
     now = datetime.now(UTC)
     first_week = now - timedelta(weeks=args.bundles)
@@ -163,7 +173,7 @@ def run(args: argparse.Namespace, work: Path, url: str, data: Path) -> None:
         held = parallel_intake(args, work, url, bases, hospitals, first_week, rng)
     else:
         held = serial_intake(args, bases, hospitals, first_week, rng)
-    query(args, hospitals, rng, held // args.hospitals)
+    query(args, [h.uscc for h, _ in hospitals], rng, held // args.hospitals)
     if args.pages:
         from ihcheck.registry.web.perf import render_times, summary
 
@@ -276,7 +286,25 @@ def serial_intake(args: argparse.Namespace, bases: dict[str, dict[str, bytes]],
     return done
 
 
-def query(args: argparse.Namespace, hospitals: list[tuple[Any, SigningKeys]], rng: random.Random, weeks: int) -> None:
+def reuse(args: argparse.Namespace) -> None:
+    """The queries and pages timed on a province held from an earlier run (its size read from the database)."""
+    from ihcheck.registry.models import Bundle, Hospital
+
+    hospitals = list(Hospital.objects.all())
+    args.hospitals = len(hospitals)
+    weeks = Bundle.objects.count() // max(1, len(hospitals))
+    print(f"registry benchmark, reused: {len(hospitals)} hospitals × {weeks} bundles held; load average before "
+          f"{os.getloadavg()[0]:.2f}", flush=True)
+    query(args, [h.uscc for h in hospitals], random.Random(20261206), weeks)
+    if args.pages:
+        from ihcheck.registry.web.perf import render_times, summary
+
+        times = render_times(runs=args.pages)
+        print(f"overview page (/, {len(hospitals)} hospitals):  {summary(times['overview'])}")
+        print(f"hospital page ({weeks} bundles):       {summary(times['hospital'])}", flush=True)
+
+
+def query(args: argparse.Namespace, usccs: list[str], rng: random.Random, weeks: int) -> None:
     from ihcheck.registry.services import queries
 
     province = []
@@ -288,9 +316,9 @@ def query(args: argparse.Namespace, hospitals: list[tuple[Any, SigningKeys]], rn
     print(f"province query ({len(rows)} hospitals, verdict per rule):  {percentiles(province)}")
     history = []
     for _ in range(args.queries):
-        hospital = rng.choice(hospitals)[0]
+        uscc = rng.choice(usccs)
         t0 = time.perf_counter()
-        timeline = queries.history(hospital.uscc)
+        timeline = queries.history(uscc)
         history.append(time.perf_counter() - t0)
     assert len(timeline["bundles"]) == weeks
     print(f"hospital history ({weeks} bundles, refusals, anchors, keys): {percentiles(history)}")
