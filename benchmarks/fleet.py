@@ -1,7 +1,7 @@
 """Fleet scale: N real sshd hosts on this machine, checked by each engine and by `ansible -m setup`.
 
     sudo .venv/bin/python benchmarks/fleet.py --hosts 200 [--forks 64] [--engines direct,ansible,setup]
-                                             [--without-baseline] [--profile] [--keep DIR]
+                                             [--without-baseline | --infrastructure] [--profile] [--keep DIR]
                                              [--sizes 200:direct+setup,1000:direct] [--against CHECKOUT]
                                              [--engines ansible@/work/main/.venv/bin/ihcheck,ansible,setup]
 
@@ -165,6 +165,11 @@ def summarise_profile(collapsed: Path, top: int = 40) -> str:
     return "\n".join(lines) + "\n"
 
 
+# The fact families read from the hosts' infrastructure; a rule needing only these is an infrastructure rule.
+INFRASTRUCTURE = {"identity", "services", "connections", "power", "egress", "av", "uplinks", "exchange", "firewall",
+                  "dependencies"}
+
+
 def _commit(checkout: Path) -> str:
     done = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     return done.stdout.strip() or checkout.name
@@ -250,7 +255,13 @@ def main() -> int:
     parser.add_argument("--without-baseline", action="store_true",
                         help="every rule but the MLPS host baseline's (its commands cost each host about 0.5 s of "
                              "CPU, and here all hosts share this machine's cores)")
+    parser.add_argument("--infrastructure", action="store_true",
+                        help="only the rules judged from the hosts' infrastructure (GD2020 一(二)1-5: servers, split, "
+                             "power, location, audio/video, uplinks, exchanges, boundary): no MLPS baseline, "
+                             "documents, roster or programme records, as issue 12 measured")
     args = parser.parse_args()
+    if args.without_baseline and args.infrastructure:
+        parser.error("--without-baseline or --infrastructure, not both")
     if os.geteuid() != 0:
         print("fleet: needs root (network namespaces)", file=sys.stderr)
         return 69
@@ -267,6 +278,10 @@ def main() -> int:
         from checker.catalogue import CATALOGUE
 
         rules = [r.id for r in CATALOGUE if "baseline" not in r.needs]
+    if args.infrastructure:
+        from checker.catalogue import CATALOGUE
+
+        rules = [r.id for r in CATALOGUE if set(r.needs) <= INFRASTRUCTURE]
     plan: list[tuple[int, list[str]]] = []  # (hosts, engines), run in this order on the lab's first hosts
     for part in (args.sizes or str(args.hosts)).split(","):
         size, _, engines = part.partition(":")
@@ -312,7 +327,8 @@ def main() -> int:
     except KeyboardInterrupt:
         print("fleet: interrupted; torn down", file=sys.stderr)
         return 130
-    scope = "every rule but the MLPS baseline's" if rules else "every rule"
+    scope = (f"the {len(rules or ())} infrastructure rules" if args.infrastructure else
+             "every rule but the MLPS baseline's" if rules else "every rule")
     print(f"\n{scope}, lab of {lab} hosts (this machine: {os.cpu_count()} cores)\n")
     print(f"{'N':>5} {'run':34} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} {'hosts/s':>8} {'reached':>8} "
           f"{'problems':>8} exit  load before/after  result kB/host")
