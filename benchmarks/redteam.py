@@ -189,6 +189,18 @@ def shim(folder: Path, name: str, body: str) -> None:
     write(folder / name, "#!/bin/sh\n" + body).chmod(0o755)
 
 
+def checked_beside_process(w: Path, argv0: str) -> Run:
+    """The local host checked (result and bundle kept) while a process runs whose command line, as `ps` shows it, is
+    `argv0`, as a real client's would be: what reaches the evidence is what a leak test reads."""
+    proc = subprocess.Popen(["bash", "-c", 'exec -a "$0" sleep 60', argv0])
+    try:
+        time.sleep(0.3)
+        return check(w, LOCAL, "--format", "json", "--bundle", str(w / "bundle"),
+                     rules=("GD2020-1.2.3-db-app-split",), collect=[w / "bundle", w / "bundle.tar.gz"])
+    finally:
+        proc.kill()
+        proc.wait()
+
 def host_cases() -> list[Case]:
     def shimmed(bodies: dict[str, str], inventory: str = LOCAL, rules: tuple[str, ...] = ("GD2020-1.2.3-servers",),
                 fmt: str = "json") -> Callable[[Path], Run]:
@@ -199,13 +211,7 @@ def host_cases() -> list[Case]:
         return go
 
     def secret_process(w: Path) -> Run:
-        proc = subprocess.Popen(["bash", "-c", f"exec -a 'redis-cli -a {SECRET} --pass={SECRET} -p{SECRET}' sleep 60"])
-        try:
-            time.sleep(0.3)
-            return check(w, LOCAL, "--format", "json", "--bundle", str(w / "bundle"),
-                         rules=("GD2020-1.2.3-db-app-split",), collect=[w / "bundle", w / "bundle.tar.gz"])
-        finally:
-            proc.kill()
+        return checked_beside_process(w, f"redis-cli -a {SECRET} --pass={SECRET} -p{SECRET}")
 
     ups = LOCAL + "      ihcheck_ups: [ups@localhost]\n"
     iperf = LOCAL + "      ihcheck_measure_endpoint: 127.0.0.1:5201\n"

@@ -299,21 +299,26 @@ def _active_svg(svg: str) -> list[str]:
     return found
 
 
+def rendered_topology(w: Path, edit: str) -> Run:
+    """A bundle forged by `edit` (re-signed by its key) rendered as HTML: code execution if its diagram holds a
+    link, script or handler (or there is no diagram)."""
+    bundle = _forged(w, edit)
+    out = w / "r.html"
+    result = ihcheck(["report", str(bundle), "--format", "html", "--out", str(out)], w)
+    if out.is_file():
+        html = out.read_text(encoding="utf-8")
+        start, end = html.find("<svg"), html.find("</svg>")
+        if start == -1 or _active_svg(html[start:end + len("</svg>")]):
+            result.outcome = "code execution"
+    return result
+
+
 def topology_cases() -> list[Case]:
     def go(markup: str) -> Callable[[Path], Run]:
         def run(w: Path) -> Run:
-            edit = (f"m = {markup!r}\nfor h in facts['hosts']:\n    h['egress'] = {{'paths': [{{'address': "
-                    "'203.0.113.9', 'identity': {'isp': m, 'as_org': m, 'asn': None, 'country': m}}]}\n"
-                    "    h['uplinks'] = None")
-            bundle = _forged(w, edit)
-            out = w / "r.html"
-            result = ihcheck(["report", str(bundle), "--format", "html", "--out", str(out)], w)
-            if out.is_file():
-                html = out.read_text(encoding="utf-8")
-                start, end = html.find("<svg"), html.find("</svg>")
-                if start == -1 or _active_svg(html[start:end + len("</svg>")]):
-                    result.outcome = "code execution"  # a link, script or handler in the SVG (or no diagram)
-            return result
+            return rendered_topology(w, f"m = {markup!r}\nfor h in facts['hosts']:\n    h['egress'] = {{'paths': "
+                                     "[{'address': '203.0.113.9', 'identity': {'isp': m, 'as_org': m, 'asn': None, "
+                                     "'country': m}}]}\n    h['uplinks'] = None")
         return run
 
     return [Case("sec/topology", f"markup in a provider's name: {m[:40]}", go(m), must_not_pass=False)

@@ -28,7 +28,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-from benchmarks.redteam import LOCAL, SECRET, Case, Run, check, ihcheck, make_bundle, write  # noqa: E402
+from benchmarks.redteam import (  # noqa: E402
+    SECRET,
+    Case,
+    Run,
+    check,
+    checked_beside_process,
+    ihcheck,
+    make_bundle,
+    write,
+)
 
 QUICK = 20.0  # seconds: a refusal of a hostile input, start-up included, on a loaded shared machine
 HOST_TIMEOUT = 20
@@ -55,15 +64,7 @@ ARGV_SECRETS = {
 def secret_cases() -> list[Case]:
     def go(argv0: str) -> Callable[[Path], Run]:
         def run(w: Path) -> Run:
-            # argv[0] is the whole line: `ps` shows it as this process's command line, as it would a real client's
-            proc = subprocess.Popen(["bash", "-c", 'exec -a "$0" sleep 60', argv0])
-            try:
-                time.sleep(0.3)
-                return check(w, LOCAL, "--format", "json", "--bundle", str(w / "bundle"),
-                             rules=("GD2020-1.2.3-db-app-split",), collect=[w / "bundle", w / "bundle.tar.gz"])
-            finally:
-                proc.kill()
-                proc.wait()
+            return checked_beside_process(w, argv0)
         return run
 
     return [Case("sec/secrets", f"{name} in a process's command line (json + bundle)", go(argv),
@@ -197,7 +198,7 @@ def topology_cases() -> list[Case]:
     """Markup from a host in the fields the diagram draws besides a provider's name (redteam_sec's cases). A host's
     name is not among them: a bundle whose facts name a host its inventory snapshot lacks does not verify, so the
     diagram is never drawn (tests/security/test_topology_inert.py holds the name to the same rule)."""
-    from benchmarks.redteam_sec import MARKUP, _active_svg, _forged
+    from benchmarks.redteam_sec import MARKUP, rendered_topology
 
     where = {
         "a host's declared data centre": "h.setdefault('declared', {})['datacenter'] = m",
@@ -210,15 +211,7 @@ def topology_cases() -> list[Case]:
 
     def go(edit: str, markup: str) -> Callable[[Path], Run]:
         def run(w: Path) -> Run:
-            bundle = _forged(w, f"m = {markup!r}\nfor h in facts['hosts']:\n    " + edit)
-            out = w / "r.html"
-            result = ihcheck(["report", str(bundle), "--format", "html", "--out", str(out)], w)
-            if out.is_file():
-                html = out.read_text(encoding="utf-8")
-                start, end = html.find("<svg"), html.find("</svg>")
-                if start == -1 or _active_svg(html[start:end + len("</svg>")]):
-                    result.outcome = "code execution"  # a link, script or handler in the SVG (or no diagram)
-            return result
+            return rendered_topology(w, f"m = {markup!r}\nfor h in facts['hosts']:\n    " + edit)
         return run
 
     return [Case("sec/topology", f"markup in {field}: {m[:30]}", go(edit, m), must_not_pass=False)
