@@ -174,12 +174,7 @@ def run(args: argparse.Namespace, work: Path, url: str, data: Path) -> None:
     else:
         held = serial_intake(args, bases, hospitals, first_week, rng)
     query(args, [h.uscc for h, _ in hospitals], rng, held // args.hospitals)
-    if args.pages:
-        from ihcheck.registry.web.perf import render_times, summary
-
-        times = render_times(runs=args.pages)
-        print(f"overview page (/, {args.hospitals} hospitals):  {summary(times['overview'])}")
-        print(f"hospital page ({held // args.hospitals} bundles):       {summary(times['hospital'])}", flush=True)
+    pages(args, held // args.hospitals)
 
 
 def parallel_intake(args: argparse.Namespace, work: Path, url: str, bases: dict[str, dict[str, bytes]],
@@ -296,12 +291,18 @@ def reuse(args: argparse.Namespace) -> None:
     print(f"registry benchmark, reused: {len(hospitals)} hospitals × {weeks} bundles held; load average before "
           f"{os.getloadavg()[0]:.2f}", flush=True)
     query(args, [h.uscc for h in hospitals], random.Random(20261206), weeks)
-    if args.pages:
-        from ihcheck.registry.web.perf import render_times, summary
+    pages(args, weeks)
 
-        times = render_times(runs=args.pages)
-        print(f"overview page (/, {len(hospitals)} hospitals):  {summary(times['overview'])}")
-        print(f"hospital page ({weeks} bundles):       {summary(times['hospital'])}", flush=True)
+
+def pages(args: argparse.Namespace, weeks: int) -> None:
+    """With --pages N: the overview and a hospital page rendered N times each (as benchmarks/registry_pages.py)."""
+    if not args.pages:
+        return
+    from ihcheck.registry.web.perf import render_times, summary
+
+    times = render_times(runs=args.pages)
+    print(f"overview page (/, {args.hospitals} hospitals):  {summary(times['overview'])}")
+    print(f"hospital page ({weeks} bundles):       {summary(times['hospital'])}", flush=True)
 
 
 def query(args: argparse.Namespace, usccs: list[str], rng: random.Random, weeks: int) -> None:
