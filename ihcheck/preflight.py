@@ -59,9 +59,6 @@ class Gap:
     note: str = ""  # what still decides, or still shows, the rules judged without it
 
 
-POWER_ID = "GD2020-1.2.3-power"
-
-
 def _power_gap(host: Readiness, tool: str, declared: Declarations | None) -> tuple[bool, str] | None:
     """What a missing power tool costs, as probes.power reads power: None when the probe will not run it (in-band
     IPMI is read only when no BMC is declared; the BMC is asked from the checker), else (blind, note): blind when
@@ -110,7 +107,7 @@ def gaps(found: list[Readiness], declared: Mapping[str, Declarations] | None = N
                         if cost is None:
                             continue
                         blind, note = cost
-                        rules = [POWER_ID]
+                        rules = rules_needing([family])  # the rules the power facts decide, blind or not
                     out.append(Gap(host.host, f"缺少 missing {tool} ({use.why})",
                                    f"apt-get install {INSTALL.get(tool, tool)}", tuple(rules), blind, note))
     return out
