@@ -59,3 +59,21 @@ def test_values_equal_in_python_but_written_differently_are_not_shared() -> None
     assert shared.share(Reading(value=1, at=beijing)).model_dump_json().endswith('T12:00:00+08:00"}')
     first = shared.share(Labelled(labels={"a": "b"}))
     assert shared.share(Labelled(labels={"a": "b"})) is not first  # holds a mapping: never shared
+
+
+class Pair(Record):
+    first: Reading
+    note: str | None = None
+
+
+def test_records_that_differ_only_deep_inside_are_not_shared() -> None:
+    """The table is keyed level by level (a record by its shared children's identity): a difference two levels
+    down, or in how a number is written, still keeps the records apart; an absent value (None) is a value."""
+    shared = SharedRecords()
+    when = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
+    one = shared.share(Pair(first=Reading(value=1, at=when)))
+    assert shared.share(Pair(first=Reading(value=1, at=when))) is one
+    other = shared.share(Pair(first=Reading(value=1.0, at=when)))
+    assert other is not one and other.first is not one.first
+    assert other.model_dump_json() == '{"first":{"value":1.0,"at":"2026-11-30T04:00:00Z"},"note":null}'
+    assert shared.share(Pair(first=Reading(value=1, at=when), note="")) is not one
