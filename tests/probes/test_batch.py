@@ -63,6 +63,37 @@ def test_any_chunking_gives_the_same_result() -> None:
         assert got == whole
 
 
+def test_long_outputs_and_near_markers_in_any_chunking() -> None:
+    """Outputs of many chunks (the end marker is searched in what came since, not all again) and lines one
+    character from this batch's markers (its nonce with a character more, none, or a marker's own line) are output."""
+    nonce = batch.new_nonce()
+    commands = [
+        "seq 1 30000",
+        f"printf '\\n@@ihcheck-batch:{nonce}0:0:e:0\\n@@ihcheck-batch:{nonce[:-1]}:1:b\\n'",
+        "printf '\\n@@ihcheck-batch::2:e:0\\n'; seq 1 5 >&2",
+        "printf '@@ihcheck-batch:%s:9:b\\n' forged; seq 1 20000",
+    ]
+    out, err = _local(commands, nonce)
+    whole = batch.split(out, err, nonce)
+    for command, part in zip(commands, whole, strict=True):
+        assert (part.exit_status, part.stdout, part.stderr) == _alone(command), command
+    rng = random.Random(11)
+    for _ in range(10):
+        got: list[batch.Framed] = []
+        parser = batch.BatchParser(nonce, got.append)
+        i = j = 0
+        while i < len(out) or j < len(err):
+            if i < len(out) and (j >= len(err) or rng.random() < 0.7):
+                n = rng.choice([1, 7, 60, 700, 4096])
+                parser.feed_stdout(out[i:i + n])
+                i += n
+            else:
+                n = rng.randint(1, 9)
+                parser.feed_stderr(err[j:j + n])
+                j += n
+        assert got == whole
+
+
 def test_a_truncated_batch_completes_only_what_finished() -> None:
     nonce = batch.new_nonce()
     out, err = _local(["echo one", "echo two"], nonce)
