@@ -13,6 +13,10 @@ from probes.inventory import InventoryHost
 from probes.transport.base import CLIENT_SLACK, TransportOptions, _known_hosts_name, known_host_keys
 
 AEAD = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
+# How long a channel's read waits when nothing comes. Output, end of file and close wake it at once (paramiko's
+# channel pipe); the wait only bounds how late a deadline, an interrupt or an exit without end of file is seen.
+# At 0.05 s half of a fleet host's wake-ups found nothing to read: 2 ms of the checker's CPU a host (issue 26).
+_POLL = 0.25
 
 
 def _aead_first(sock: Any, **kwargs: Any) -> Any:
@@ -161,7 +165,7 @@ class _ParamikoTransport:
                         raise HostUnreachable("connection lost")
                     break
                 if not progressed:
-                    select.select([channel], [], [], 0.05)
+                    select.select([channel], [], [], _POLL)
             return None, channel.recv_exit_status() if channel.exit_status_ready() else None
         except (OSError, EOFError, paramiko.SSHException) as exc:
             raise HostUnreachable(f"connection lost: {exc or type(exc).__name__}") from None
