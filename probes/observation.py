@@ -210,6 +210,9 @@ class Observations(Sequence[Observation]):
         )
 
 
+_COMMANDS_KEPT = 1024
+
+
 class ObservationLog:
     """Numbers and keeps the observations of one run; shared by all hosts' probes (thread-safe)."""
 
@@ -220,6 +223,22 @@ class ObservationLog:
         self._spool_dir = spool_dir
         self._spool: Spool | None = None
         self._commands: dict[str, str] = {}
+        self._redacted_commands: dict[bytes, tuple[str, dict[str, int]]] = {}  # by the raw line's digest
+
+    def _redacted_command(self, command: str) -> tuple[str, dict[str, int]]:
+        """The command line redacted, and what was masked in it, worked out once per distinct line: a fleet's
+        hosts run the same lines, and redacting each host's copy again was a tenth of the redaction's CPU (a
+        line is a few hundred characters to kilobytes of script). Kept by the raw line's digest, never the line: a
+        secret in it is not held longer than its run. At most _COMMANDS_KEPT lines are kept (lines carrying a
+        host's own marker never repeat), so the table stays small whatever the fleet's size."""
+        key = hashlib.blake2b(command.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+        known = self._redacted_commands.get(key)
+        if known is None:
+            red = Redactor()
+            known = red.text(command), dict(red.counts)
+            if len(self._redacted_commands) < _COMMANDS_KEPT:
+                self._redacted_commands[key] = known
+        return known
 
     def _spool_for_output(self) -> Spool:
         if self._spool is None:  # made at the first record: a log that records nothing leaves no directory
@@ -244,8 +263,10 @@ class ObservationLog:
         """The whole observation, for the probe that ran the command to parse; the log keeps its metadata and
         writes its output to the spool."""
         # Redacted here, once: nothing downstream (table, JSON, bundle, reports) ever holds the secret.
+        command, masked = self._redacted_command(command)
         red = Redactor()
-        command, stdout, stderr = red.text(command), red.output(stdout), red.output(stderr)
+        red.counts.update(masked)
+        stdout, stderr = red.output(stdout), red.output(stderr)
         with self._lock:
             n = self._counters.get(host, 0) + 1
             self._counters[host] = n
