@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -46,10 +47,48 @@ class Transport(Protocol):
 
 
 _KNOWN_HOSTS_LOCK = threading.Lock()
-_KNOWN_HOSTS: dict[tuple[str, int, int], Any] = {}
+_KNOWN_HOSTS: dict[tuple[str, int, int], _KnownHosts] = {}
 
 
-def _parsed_known_hosts(path: Path) -> Any:
+class _KnownHosts:
+    """A known_hosts file parsed by paramiko, with its entries indexed by host name.
+
+    paramiko's `lookup` compares the name with every entry of the file: a fleet's file has a line per host, so a
+    run's lookups grew with N² (a thousand hosts: a million comparisons). Plain names are looked up in a table;
+    hashed ones (`|1|salt|hash`, which no table can index) are still tried one by one, as paramiko does."""
+
+    def __init__(self, parsed: Any) -> None:
+        self._plain: dict[str, list[int]] = {}
+        self._hashed: list[int] = []
+        self._entries = list(parsed._entries)  # paramiko's parse (its file format, its duplicates dropped)
+        for i, entry in enumerate(self._entries):
+            for name in dict.fromkeys(entry.hostnames):
+                if name.startswith("|1|"):
+                    if not self._hashed or self._hashed[-1] != i:
+                        self._hashed.append(i)
+                else:
+                    self._plain.setdefault(name, []).append(i)
+
+    def keys_for(self, hostname: str) -> list[tuple[str, Any]]:
+        """(key type, key) for `hostname`, a type's first key in the file's order: what paramiko's `lookup`
+        gives as items."""
+        import paramiko
+
+        def hashed_match(i: int) -> bool:
+            return not hostname.startswith("|1|") and any(
+                name.startswith("|1|") and hmac.compare_digest(paramiko.HostKeys.hash_host(hostname, name), name)
+                for name in self._entries[i].hostnames)
+
+        order = sorted({*self._plain.get(hostname, ()), *(i for i in self._hashed if hashed_match(i))})
+        first: dict[str, Any] = {}
+        for i in order:
+            key = self._entries[i].key
+            if key is not None:
+                first.setdefault(key.get_name(), key)
+        return list(first.items())
+
+
+def _parsed_known_hosts(path: Path) -> _KnownHosts:
     """A known_hosts file parsed once per run (while unchanged), not once per host: a fleet's file has a line
     per host, and parsing all of it for each of N hosts made a run's CPU grow with N²."""
     import paramiko
@@ -60,7 +99,7 @@ def _parsed_known_hosts(path: Path) -> Any:
         parsed = _KNOWN_HOSTS.get(key)
         if parsed is None:
             try:
-                parsed = _KNOWN_HOSTS[key] = paramiko.HostKeys(str(path))
+                parsed = _KNOWN_HOSTS[key] = _KnownHosts(paramiko.HostKeys(str(path)))
             except (OSError, paramiko.SSHException, ValueError) as exc:
                 raise HostUnreachable(f"known_hosts {path}: not readable: {exc}") from None
         return parsed
@@ -70,9 +109,8 @@ def known_host_keys(host: InventoryHost) -> list[tuple[str, Any]]:
     """(key type, key) of every known_hosts entry for this host, in the files' order of precedence."""
     found: list[tuple[str, Any]] = []
     for path in _known_hosts_files(host):
-        entry = _parsed_known_hosts(path).lookup(_known_hosts_name(host))
-        if entry:
-            found += [(kind, key) for kind, key in entry.items() if (kind, key) not in found]
+        found += [(kind, key) for kind, key in _parsed_known_hosts(path).keys_for(_known_hosts_name(host))
+                  if (kind, key) not in found]
     return found
 
 
