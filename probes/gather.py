@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import HostUnreachable
+from probes import geo
 from probes.arenas import fewer_malloc_arenas
 from probes.collectors import DeploymentWork, HostPart, Outcome, Probe, Unfinished
 from probes.facts import DeploymentFacts, HostFacts
@@ -278,6 +279,7 @@ def gather(
             running[host.name] = pool.submit(_probe_host, host, probes, options, log, note, host_timeout, opener,
                                              shared, tuple(parts.get(host.name, ())))
     results = [running[h.name].result() for h in inventory.hosts]
+    geo.release()  # the hosts are probed: no address is placed after this (a quarter of a large run's memory)
     outcomes = {key: value for _, found in results for key, value in found.items()}
     finished = {work.family: work.finish({p.key: outcomes[p.key] for p in work.parts}) for work in deployment}
     facts = DeploymentFacts(inventory=inventory.source, collected_at=started, hosts=tuple(h for h, _ in results),
