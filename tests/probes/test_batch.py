@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from probes import batch
@@ -48,19 +49,26 @@ def test_any_chunking_gives_the_same_result() -> None:
     whole = batch.split(out, err, nonce)
     rng = random.Random(7)
     for _ in range(20):
-        got: list[batch.Framed] = []
-        parser = batch.BatchParser(nonce, got.append)
-        i = j = 0
-        while i < len(out) or j < len(err):  # interleave stdout and stderr in random small pieces
-            if i < len(out) and (j >= len(err) or rng.random() < 0.5):
-                n = rng.randint(1, 9)
-                parser.feed_stdout(out[i:i + n])
-                i += n
-            else:
-                n = rng.randint(1, 9)
-                parser.feed_stderr(err[j:j + n])
-                j += n
-        assert got == whole
+        assert _fed_in_pieces(nonce, out, err, rng, lambda: rng.randint(1, 9), 0.5) == whole
+
+
+def _fed_in_pieces(nonce: str, out: bytes, err: bytes, rng: random.Random, stdout_piece: Callable[[], int],
+                   stdout_share: float) -> list[batch.Framed]:
+    """What the parser completes when stdout (pieces of `stdout_piece()` bytes) and stderr (1 to 9 bytes) come
+    interleaved at random, stdout next with chance `stdout_share`."""
+    got: list[batch.Framed] = []
+    parser = batch.BatchParser(nonce, got.append)
+    i = j = 0
+    while i < len(out) or j < len(err):
+        if i < len(out) and (j >= len(err) or rng.random() < stdout_share):
+            n = stdout_piece()
+            parser.feed_stdout(out[i:i + n])
+            i += n
+        else:
+            n = rng.randint(1, 9)
+            parser.feed_stderr(err[j:j + n])
+            j += n
+    return got
 
 
 def test_long_outputs_and_near_markers_in_any_chunking() -> None:
@@ -79,19 +87,7 @@ def test_long_outputs_and_near_markers_in_any_chunking() -> None:
         assert (part.exit_status, part.stdout, part.stderr) == _alone(command), command
     rng = random.Random(11)
     for _ in range(10):
-        got: list[batch.Framed] = []
-        parser = batch.BatchParser(nonce, got.append)
-        i = j = 0
-        while i < len(out) or j < len(err):
-            if i < len(out) and (j >= len(err) or rng.random() < 0.7):
-                n = rng.choice([1, 7, 60, 700, 4096])
-                parser.feed_stdout(out[i:i + n])
-                i += n
-            else:
-                n = rng.randint(1, 9)
-                parser.feed_stderr(err[j:j + n])
-                j += n
-        assert got == whole
+        assert _fed_in_pieces(nonce, out, err, rng, lambda: rng.choice([1, 7, 60, 700, 4096]), 0.7) == whole
 
 
 def test_a_truncated_batch_completes_only_what_finished() -> None:
