@@ -165,9 +165,12 @@ def summarise_profile(collapsed: Path, top: int = 40) -> str:
     return "\n".join(lines) + "\n"
 
 
-# The fact families read from the hosts' infrastructure; a rule needing only these is an infrastructure rule.
-INFRASTRUCTURE = {"identity", "services", "connections", "power", "egress", "av", "uplinks", "exchange", "firewall",
-                  "dependencies"}
+def infrastructure_families() -> set[str]:
+    """The fact families read from the hosts' infrastructure: every host family but the MLPS baseline's (from the
+    families' table, so a new one counts); a rule needing only these is an infrastructure rule."""
+    from probes.families import FAMILIES, Scope
+
+    return {f.name for f in FAMILIES if f.scope is Scope.HOST} - {"baseline"}
 
 
 def _commit(checkout: Path) -> str:
@@ -288,14 +291,12 @@ def main() -> int:
         compile_checkout(checkout)
     rows: list[Figures] = []
     rules = None
-    if args.without_baseline:
+    if args.without_baseline or args.infrastructure:
         from checker.catalogue import CATALOGUE
 
-        rules = [r.id for r in CATALOGUE if "baseline" not in r.needs]
-    if args.infrastructure:
-        from checker.catalogue import CATALOGUE
-
-        rules = [r.id for r in CATALOGUE if set(r.needs) <= INFRASTRUCTURE]
+        wanted = infrastructure_families()
+        rules = [r.id for r in CATALOGUE
+                 if (set(r.needs) <= wanted if args.infrastructure else "baseline" not in r.needs)]
     plan: list[tuple[int, list[str]]] = []  # (hosts, engines), run in this order on the lab's first hosts
     for part in (args.sizes or str(args.hosts)).split(","):
         size, _, engines = part.partition(":")

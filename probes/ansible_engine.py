@@ -87,6 +87,11 @@ class HostOutcome:
     started: datetime | None = None
     ended: datetime | None = None
 
+    def framed(self, nonce: str) -> dict[int, batch.Framed]:
+        """The batch's output command by command, by index. Ansible strips the final newline from a module's
+        output; the envelope's last marker needs it back."""
+        return {f.index: f for f in batch.split(self.stdout + b"\n", self.stderr + b"\n", nonce)}
+
 
 class _PlanTransport:
     """Stands in for the host's transport while its plan is computed (plans only read host and transport name)."""
@@ -235,7 +240,7 @@ def _answer(waiting: list[_Ask], outcome: HostOutcome | None, nonce: str) -> Non
         for ask in waiting:
             ask.answer.set_exception(failure)
         return
-    framed = {f.index: f for f in batch.split(outcome.stdout + b"\n", outcome.stderr + b"\n", nonce)}
+    framed = outcome.framed(nonce)
     for index, ask in enumerate(waiting):
         part = framed.get(index)
         if part is None:
@@ -432,8 +437,7 @@ def gather_with_ansible(
             if not outcome.ok:
                 raise HostUnreachable(outcome.message)
             session = Session(host=host, transport=AnsibleRunnerTransport(host, rounds), log=log, options=opts)
-            # Ansible strips the final newline from a module's output; the envelope's last marker needs it back.
-            framed = {f.index: f for f in batch.split(outcome.stdout + b"\n", outcome.stderr + b"\n", nonce)}
+            framed = outcome.framed(nonce)
             started = outcome.started or now()
             del outcome
             for index, wrapped in enumerate(wrapped_commands):

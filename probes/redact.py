@@ -88,6 +88,7 @@ _CLIENT_GROUPS = tuple(
 )
 _SEGMENT = re.compile(r"[^\n;|&]+")  # one simple command (a line of a process list, or up to a shell separator)
 _SEPARATORS = "\n;|&"
+_IN_LINE_SEPARATORS = _SEPARATORS.replace("\n", "")  # a command's bounds within its line
 # What every program's name starts with (`ipmi`, `bmc-`, `mysql`, `curl`…): a command that names a program holds
 # one of these, and no literal holds a separator, so the commands to look at are found by a fast search.
 _NAME_STARTS = tuple(sorted({re.match(r"[\w-]*", name).group(0)  # type: ignore[union-attr]
@@ -142,8 +143,8 @@ def _client_flags(text: str, counts: Counter[str]) -> str:
         line = text.rfind("\n", 0, at) + 1
         line_end = text.find("\n", at)
         line_end = len(text) if line_end < 0 else line_end
-        start = max(line, *(text.rfind(sep, line, at) + 1 for sep in _SEPARATORS[1:]))
-        ends = [i for i in (text.find(sep, at, line_end) for sep in _SEPARATORS[1:]) if i >= 0]
+        start = max(line, *(text.rfind(sep, line, at) + 1 for sep in _IN_LINE_SEPARATORS))
+        ends = [i for i in (text.find(sep, at, line_end) for sep in _IN_LINE_SEPARATORS) if i >= 0]
         end = min(ends) if ends else line_end
         pieces += [text[done:start], _command_flags(text[start:end], counts)]
         done = end
